@@ -1,0 +1,146 @@
+//! Blocking queries (the `index`/`wait` protocol Consul and Nomad share) and
+//! a `watch` that turns them into a stream.
+
+use std::future::Future;
+use std::time::Duration;
+
+use futures::Stream;
+use http::HeaderMap;
+
+use crate::error::Result;
+use crate::request::Request;
+
+/// Index metadata of a read, from the `X-Consul-*` / `X-Nomad-*` headers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueryMeta {
+    /// `X-*-Index`: pass it back as [`BlockingOptions::index`] to wait for a change.
+    pub last_index: u64,
+    /// `X-*-KnownLeader`: whether the server knew a leader.
+    pub known_leader: Option<bool>,
+    /// `X-*-LastContact`: time since the serving server last heard from the leader.
+    pub last_contact: Option<Duration>,
+}
+
+impl QueryMeta {
+    /// Reads the headers with `prefix` (`"X-Consul"` or `"X-Nomad"`).
+    #[must_use]
+    pub fn from_headers(headers: &HeaderMap, prefix: &str) -> Self {
+        let get = |name: &str| headers.get(format!("{prefix}-{name}")).and_then(|v| v.to_str().ok());
+        Self {
+            last_index: get("Index").and_then(|v| v.parse().ok()).unwrap_or(0),
+            known_leader: get("KnownLeader").and_then(|v| v.parse().ok()),
+            last_contact: get("LastContact").and_then(|v| v.parse().ok()).map(Duration::from_millis),
+        }
+    }
+}
+
+/// A value read with its index metadata.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WithMeta<T> {
+    /// The decoded value.
+    pub value: T,
+    /// Index metadata.
+    pub meta: QueryMeta,
+}
+
+/// The blocking part of a read: wait until the index moves past `index`, for
+/// at most `wait`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BlockingOptions {
+    /// Return only when the resource's index is greater than this.
+    pub index: Option<u64>,
+    /// Longest time the server holds the request (server default 5 min, max 10 min).
+    pub wait: Option<Duration>,
+}
+
+impl BlockingOptions {
+    /// Blocks on `index` for at most `wait`.
+    #[must_use]
+    pub fn new(index: u64, wait: Duration) -> Self {
+        Self { index: Some(index), wait: Some(wait) }
+    }
+
+    /// Adds `index` and `wait` to a request and stretches its timeout to
+    /// cover the wait plus the server's jitter (wait/16) and a margin.
+    #[must_use]
+    pub fn apply(&self, mut request: Request, base_timeout: Duration) -> Request {
+        if let Some(index) = self.index.filter(|i| *i > 0) {
+            request = request.query("index", index);
+            let wait = self.wait.unwrap_or(Duration::from_secs(300));
+            if self.wait.is_some() {
+                request = request.query("wait", format!("{}ms", wait.as_millis()));
+            }
+            request = request.timeout(wait + wait / 16 + base_timeout);
+        }
+        request
+    }
+}
+
+/// Settings of a [`watch`].
+#[derive(Debug, Clone, Copy)]
+pub struct WatchOptions {
+    /// Server-side wait of each blocking request.
+    pub wait: Duration,
+    /// Pause after an error before the next attempt (doubles up to 16x).
+    pub error_backoff: Duration,
+    /// Least time between two requests when the index did not move, so a
+    /// server that ignores `index` cannot make the watch spin.
+    pub min_interval: Duration,
+}
+
+impl Default for WatchOptions {
+    fn default() -> Self {
+        Self { wait: Duration::from_secs(60), error_backoff: Duration::from_millis(500), min_interval: Duration::from_millis(250) }
+    }
+}
+
+/// Turns a blocking read into a stream of values, one per index change.
+///
+/// `fetch` is called with the blocking options to use and returns the value
+/// with its metadata. The stream yields the first value at once, then each
+/// value whose index moved; an unchanged index (the wait expired) yields
+/// nothing. An index that goes backwards (a server restore or a Raft reset)
+/// restarts from 0 and yields. Errors are yielded and followed by a growing
+/// pause; the stream continues after them, so the consumer decides when to stop.
+pub fn watch<T, F, Fut>(options: WatchOptions, fetch: F) -> impl Stream<Item = Result<WithMeta<T>>>
+where
+    F: FnMut(BlockingOptions) -> Fut,
+    Fut: Future<Output = Result<WithMeta<T>>>,
+{
+    struct State<F> {
+        fetch: F,
+        index: u64,
+        failures: u32,
+        last_request: Option<tokio::time::Instant>,
+    }
+    let state = State { fetch, index: 0, failures: 0, last_request: None };
+    futures::stream::unfold(state, move |mut st| async move {
+        loop {
+            if let Some(last) = st.last_request {
+                let next = last + options.min_interval;
+                tokio::time::sleep_until(next).await;
+            }
+            st.last_request = Some(tokio::time::Instant::now());
+            let blocking = BlockingOptions { index: (st.index > 0).then_some(st.index), wait: Some(options.wait) };
+            match (st.fetch)(blocking).await {
+                Ok(item) => {
+                    st.failures = 0;
+                    let new = item.meta.last_index;
+                    if st.index > 0 && new == st.index {
+                        continue;
+                    }
+                    // A backwards index means the server's state was reset:
+                    // start over; an index of 0 must not be used to block.
+                    st.index = if new < st.index { 0 } else { new.max(1) };
+                    return Some((Ok(item), st));
+                }
+                Err(e) => {
+                    let factor = 1u32 << st.failures.min(4);
+                    st.failures += 1;
+                    tokio::time::sleep(options.error_backoff * factor).await;
+                    return Some((Err(e), st));
+                }
+            }
+        }
+    })
+}

@@ -1,0 +1,399 @@
+//! Client configuration: address, token, TLS, timeouts, retries, read from a
+//! builder or from the environment the way the official CLIs read it.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
+use crate::secret::Secret;
+
+/// TLS settings. Verification is on unless [`TlsConfig::insecure_skip_verify`] is set.
+#[derive(Clone, Default)]
+pub struct TlsConfig {
+    /// Extra CA certificates (PEM) trusted besides the built-in roots.
+    pub ca_pem: Option<Vec<u8>>,
+    /// Client certificate (PEM) for mutual TLS.
+    pub client_cert_pem: Option<Vec<u8>>,
+    /// Client private key (PEM) for mutual TLS.
+    pub client_key_pem: Option<Secret>,
+    /// Disables certificate verification. Only when explicitly asked for.
+    pub insecure_skip_verify: bool,
+}
+
+impl std::fmt::Debug for TlsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsConfig")
+            .field("ca_pem", &self.ca_pem.as_ref().map(|_| "<pem>"))
+            .field("client_cert_pem", &self.client_cert_pem.as_ref().map(|_| "<pem>"))
+            .field("client_key_pem", &self.client_key_pem)
+            .field("insecure_skip_verify", &self.insecure_skip_verify)
+            .finish()
+    }
+}
+
+/// Which redirects the client follows. The token header is only ever sent
+/// to the hosts allowed here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum RedirectPolicy {
+    /// Never follow; a redirect is an [`Error::Redirect`].
+    Never,
+    /// Follow only to the same scheme, host and port as the configured address.
+    #[default]
+    SameOrigin,
+    /// Follow to the configured origin or to any of these `host:port` values.
+    AllowHosts(Vec<String>),
+}
+
+/// The environment variable names one system's CLI reads.
+#[derive(Debug, Clone, Copy)]
+pub struct EnvSpec {
+    /// Address variable, e.g. `NOMAD_ADDR`.
+    pub addr: &'static str,
+    /// Address used when the variable is unset.
+    pub default_addr: &'static str,
+    /// Token variable, e.g. `NOMAD_TOKEN`.
+    pub token: &'static str,
+    /// Variable naming a file holding the token (`CONSUL_HTTP_TOKEN_FILE`).
+    pub token_file: Option<&'static str>,
+    /// CA certificate file variable.
+    pub cacert: &'static str,
+    /// Client certificate file variable.
+    pub client_cert: &'static str,
+    /// Client key file variable.
+    pub client_key: &'static str,
+    /// "Skip verification" variable (true disables verification).
+    pub skip_verify: Option<&'static str>,
+    /// "SSL verify" variable (false disables verification), Consul's style.
+    pub ssl_verify: Option<&'static str>,
+    /// Variable that turns a scheme-less address into https (`CONSUL_HTTP_SSL`).
+    pub use_tls: Option<&'static str>,
+    /// Header that carries the token, e.g. `X-Nomad-Token`.
+    pub token_header: &'static str,
+}
+
+/// Everything an HTTP client needs to reach its server.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Base address, e.g. `http://127.0.0.1:4646`.
+    pub address: Url,
+    /// Token sent in [`ClientConfig::token_header`] on every request.
+    pub token: Option<Secret>,
+    /// Header carrying the token.
+    pub token_header: String,
+    /// TLS settings.
+    pub tls: TlsConfig,
+    /// Time limit for one ordinary request, body included.
+    pub timeout: Duration,
+    /// Time limit for establishing a connection.
+    pub connect_timeout: Duration,
+    /// Retry policy for idempotent requests.
+    pub retry: RetryPolicy,
+    /// Largest response body read into memory.
+    pub max_body_bytes: u64,
+    /// `User-Agent` header.
+    pub user_agent: String,
+    /// Redirect handling.
+    pub redirect: RedirectPolicy,
+    /// Headers added to every request (e.g. `X-Vault-Namespace`).
+    pub default_headers: Vec<(String, String)>,
+}
+
+impl ClientConfig {
+    /// Default per-request timeout.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+    /// Default limit for a response body read into memory (64 MiB).
+    pub const DEFAULT_MAX_BODY: u64 = 64 * 1024 * 1024;
+
+    /// A configuration for `address` with defaults: no token, TLS verification
+    /// on, 30 s timeout, retries on.
+    ///
+    /// ```
+    /// use client_core::ClientConfig;
+    /// let cfg = ClientConfig::new("http://127.0.0.1:8500", "X-Consul-Token").unwrap();
+    /// assert_eq!(cfg.address.as_str(), "http://127.0.0.1:8500/");
+    /// assert!(ClientConfig::new("not a url", "X").is_err());
+    /// ```
+    pub fn new(address: &str, token_header: &str) -> Result<Self> {
+        Ok(Self {
+            address: parse_address("address", address, false)?,
+            token: None,
+            token_header: token_header.to_owned(),
+            tls: TlsConfig::default(),
+            timeout: Self::DEFAULT_TIMEOUT,
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            max_body_bytes: Self::DEFAULT_MAX_BODY,
+            user_agent: concat!("ops-sdk/", env!("CARGO_PKG_VERSION")).to_owned(),
+            redirect: RedirectPolicy::default(),
+            default_headers: Vec::new(),
+        })
+    }
+
+    /// Reads the configuration from the process environment.
+    pub fn from_env(spec: &EnvSpec) -> Result<Self> {
+        Self::from_lookup(spec, |name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup` (testable without touching
+    /// the process environment). Empty values count as unset, as in the CLIs.
+    pub fn from_lookup(spec: &EnvSpec, lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let use_tls = match spec.use_tls {
+            Some(var) => get(var).map(|v| parse_bool(var, &v)).transpose()?.unwrap_or(false),
+            None => false,
+        };
+        let (addr, addr_source) = match get(spec.addr) {
+            Some(a) => (a, spec.addr),
+            None => (spec.default_addr.to_owned(), "default address"),
+        };
+        let mut cfg = Self::new(spec.default_addr, spec.token_header)?;
+        cfg.address = parse_address(addr_source, &addr, use_tls)?;
+        cfg.token = match get(spec.token) {
+            Some(t) => Some(Secret::new(t.trim())),
+            None => match spec.token_file.and_then(|var| get(var).map(|path| (var, path))) {
+                Some((var, path)) => Some(read_token_file(var, Path::new(&path))?),
+                None => None,
+            },
+        };
+        if let Some(path) = get(spec.cacert) {
+            cfg.tls.ca_pem = Some(read_file(spec.cacert, &path)?);
+        }
+        if let Some(path) = get(spec.client_cert) {
+            cfg.tls.client_cert_pem = Some(read_file(spec.client_cert, &path)?);
+        }
+        if let Some(path) = get(spec.client_key) {
+            let key = read_file(spec.client_key, &path)?;
+            cfg.tls.client_key_pem = Some(Secret::new(String::from_utf8_lossy(&key).into_owned()));
+        }
+        if let Some(var) = spec.skip_verify {
+            if let Some(v) = get(var) {
+                cfg.tls.insecure_skip_verify = parse_bool(var, &v)?;
+            }
+        }
+        if let Some(var) = spec.ssl_verify {
+            if let Some(v) = get(var) {
+                cfg.tls.insecure_skip_verify = !parse_bool(var, &v)?;
+            }
+        }
+        Ok(cfg)
+    }
+
+    /// Sets the token.
+    #[must_use]
+    pub fn with_token(mut self, token: impl Into<Secret>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// Sets the per-request timeout.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the connect timeout.
+    #[must_use]
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the retry policy ([`RetryPolicy::disabled`] turns retries off).
+    #[must_use]
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Trusts an extra CA certificate (PEM bytes).
+    #[must_use]
+    pub fn with_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls.ca_pem = Some(pem.into());
+        self
+    }
+
+    /// Reads an extra CA certificate from a PEM file.
+    pub fn with_ca_file(mut self, path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        self.tls.ca_pem = Some(read_file("CA file", &path.to_string_lossy())?);
+        Ok(self)
+    }
+
+    /// Sets a client certificate and key (PEM) for mutual TLS.
+    #[must_use]
+    pub fn with_client_identity(mut self, cert_pem: impl Into<Vec<u8>>, key_pem: impl Into<Secret>) -> Self {
+        self.tls.client_cert_pem = Some(cert_pem.into());
+        self.tls.client_key_pem = Some(key_pem.into());
+        self
+    }
+
+    /// Disables TLS certificate verification. Only for test servers.
+    #[must_use]
+    pub fn danger_skip_verify(mut self, skip: bool) -> Self {
+        self.tls.insecure_skip_verify = skip;
+        self
+    }
+
+    /// Sets the largest response body read into memory.
+    #[must_use]
+    pub fn with_max_body_bytes(mut self, limit: u64) -> Self {
+        self.max_body_bytes = limit;
+        self
+    }
+
+    /// Sets the redirect policy.
+    #[must_use]
+    pub fn with_redirect(mut self, policy: RedirectPolicy) -> Self {
+        self.redirect = policy;
+        self
+    }
+
+    /// Adds a header sent on every request.
+    #[must_use]
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.default_headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+/// Parses an address the way the CLIs accept it: a full URL, or `host:port`
+/// (then `http://`, or `https://` when `use_tls`).
+pub fn parse_address(source: &str, value: &str, use_tls: bool) -> Result<Url> {
+    let value = value.trim();
+    if value.starts_with("unix://") {
+        return Err(Error::config(source, format!("{value:?} is a unix socket address; only http:// and https:// addresses are supported")));
+    }
+    let with_scheme = if value.contains("://") {
+        value.to_owned()
+    } else if use_tls {
+        format!("https://{value}")
+    } else {
+        format!("http://{value}")
+    };
+    let url = Url::parse(&with_scheme)
+        .map_err(|e| Error::config(source, format!("{value:?} is not a valid address ({e}); expected e.g. http://127.0.0.1:8500")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::config(source, format!("{value:?} uses scheme {:?}; expected http or https", url.scheme())));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::config(source, format!("{value:?} has no host")));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::config(source, format!("{value:?} must not carry a query or fragment")));
+    }
+    Ok(url)
+}
+
+/// Parses a boolean the way Go's `strconv.ParseBool` does.
+pub fn parse_bool(source: &str, value: &str) -> Result<bool> {
+    match value.trim() {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
+        other => Err(Error::config(source, format!("{other:?} is not a boolean; expected true or false"))),
+    }
+}
+
+fn read_file(source: &str, path: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::config(source, format!("cannot read {path:?}: {e}")))
+}
+
+/// Reads a token from a file (whitespace trimmed), naming `source` on error.
+pub fn read_token_file(source: &str, path: &Path) -> Result<Secret> {
+    let raw = std::fs::read_to_string(path)
+        .map_err(|e| Error::config(source, format!("cannot read token file {}: {e}", path.display())))?;
+    Ok(Secret::new(raw.trim()))
+}
+
+/// The user's home directory, from `HOME`.
+#[must_use]
+pub fn home_dir() -> Option<PathBuf> {
+    std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const SPEC: EnvSpec = EnvSpec {
+        addr: "CONSUL_HTTP_ADDR",
+        default_addr: "http://127.0.0.1:8500",
+        token: "CONSUL_HTTP_TOKEN",
+        token_file: Some("CONSUL_HTTP_TOKEN_FILE"),
+        cacert: "CONSUL_CACERT",
+        client_cert: "CONSUL_CLIENT_CERT",
+        client_key: "CONSUL_CLIENT_KEY",
+        skip_verify: None,
+        ssl_verify: Some("CONSUL_HTTP_SSL_VERIFY"),
+        use_tls: Some("CONSUL_HTTP_SSL"),
+        token_header: "X-Consul-Token",
+    };
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_when_unset() {
+        let cfg = ClientConfig::from_lookup(&SPEC, env(&[])).unwrap();
+        assert_eq!(cfg.address.as_str(), "http://127.0.0.1:8500/");
+        assert!(cfg.token.is_none());
+        assert!(!cfg.tls.insecure_skip_verify);
+    }
+
+    #[test]
+    fn scheme_less_address_and_tls_switch() {
+        let cfg = ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_ADDR", "10.0.0.1:8501"), ("CONSUL_HTTP_SSL", "true")])).unwrap();
+        assert_eq!(cfg.address.as_str(), "https://10.0.0.1:8501/");
+        let cfg = ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_ADDR", "10.0.0.1:8500")])).unwrap();
+        assert_eq!(cfg.address.scheme(), "http");
+    }
+
+    #[test]
+    fn bad_address_names_the_variable() {
+        let err = ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_ADDR", "http://")])).unwrap_err();
+        assert!(err.to_string().contains("CONSUL_HTTP_ADDR"), "{err}");
+        let err = ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_ADDR", "unix:///tmp/consul.sock")])).unwrap_err();
+        assert!(err.to_string().contains("unix socket"), "{err}");
+        let err = ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_ADDR", "ftp://x")])).unwrap_err();
+        assert!(err.to_string().contains("scheme"), "{err}");
+    }
+
+    #[test]
+    fn unreadable_ca_names_the_variable() {
+        let err = ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_CACERT", "/nonexistent/ca.pem")])).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("CONSUL_CACERT") && text.contains("/nonexistent/ca.pem"), "{text}");
+    }
+
+    #[test]
+    fn token_beats_token_file_and_file_is_trimmed() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("token");
+        std::fs::write(&file, "file-token\n").unwrap();
+        let path = file.to_str().unwrap();
+        let cfg = ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_TOKEN_FILE", path)])).unwrap();
+        assert_eq!(cfg.token.unwrap().expose(), "file-token");
+        let cfg = ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_TOKEN_FILE", path), ("CONSUL_HTTP_TOKEN", "env-token")])).unwrap();
+        assert_eq!(cfg.token.unwrap().expose(), "env-token");
+    }
+
+    #[test]
+    fn ssl_verify_false_disables_verification() {
+        let cfg = ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_SSL_VERIFY", "false")])).unwrap();
+        assert!(cfg.tls.insecure_skip_verify);
+        assert!(ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_SSL_VERIFY", "maybe")])).is_err());
+    }
+
+    #[test]
+    fn debug_never_shows_the_token_or_key() {
+        let cfg = ClientConfig::new("http://x:1", "X-T").unwrap().with_token("supersecret").with_client_identity(b"cert".to_vec(), "PRIVATE KEY");
+        let dbg = format!("{cfg:?}");
+        assert!(!dbg.contains("supersecret") && !dbg.contains("PRIVATE KEY"), "{dbg}");
+    }
+}

@@ -1,0 +1,410 @@
+//! The HTTP client every SDK client wraps: one pooled reqwest client, retries,
+//! bounded bodies, redirect control and a tracing span per request.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use http::{HeaderMap, Method, StatusCode};
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+use url::Url;
+
+use crate::config::{ClientConfig, RedirectPolicy};
+use crate::error::{Error, Result, excerpt, server_message};
+use crate::request::Request;
+use crate::retry::{retry_after, retryable_status};
+
+/// A response whose body was read completely (within the size limit).
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+    pub(crate) method: Method,
+    pub(crate) path: String,
+}
+
+impl Response {
+    /// Decodes the body as JSON; a failure names the request and shows the
+    /// start of the body.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        decode_json(&self.method, &self.path, &self.body)
+    }
+
+    /// The body as UTF-8 text.
+    pub fn text(&self) -> Result<String> {
+        String::from_utf8(self.body.to_vec()).map_err(|e| Error::Decode {
+            method: self.method.to_string(),
+            path: self.path.clone(),
+            reason: e.to_string(),
+            excerpt: excerpt(&self.body),
+        })
+    }
+
+    /// True for a 2xx status.
+    #[must_use]
+    pub fn is_success(&self) -> bool {
+        self.status.is_success()
+    }
+
+    /// An [`Error::Api`] for this response (used for statuses the caller
+    /// accepted but then decided are errors after all).
+    #[must_use]
+    pub fn to_error(&self) -> Error {
+        Error::Api {
+            status: self.status.as_u16(),
+            method: self.method.to_string(),
+            path: self.path.clone(),
+            message: server_message(&self.body),
+        }
+    }
+}
+
+/// Decodes JSON with an error that names the request.
+pub fn decode_json<T: DeserializeOwned>(method: &Method, path: &str, body: &[u8]) -> Result<T> {
+    serde_json::from_slice(body).map_err(|e| Error::Decode {
+        method: method.to_string(),
+        path: path.to_owned(),
+        reason: e.to_string(),
+        excerpt: excerpt(body),
+    })
+}
+
+struct Inner {
+    http: reqwest::Client,
+    config: ClientConfig,
+    next_id: AtomicU64,
+}
+
+/// A configured HTTP client. Cheap to clone: clones share one connection pool.
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpClient").field("config", &self.inner.config).finish_non_exhaustive()
+    }
+}
+
+impl HttpClient {
+    /// Builds the client. Bad TLS material is reported here, not at the first request.
+    pub fn new(config: ClientConfig) -> Result<Self> {
+        let mut builder = reqwest::Client::builder()
+            .use_rustls_tls()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(config.connect_timeout)
+            .user_agent(config.user_agent.clone())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .tcp_nodelay(true);
+        if let Some(pem) = &config.tls.ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| Error::config("CA certificate", format!("not a valid PEM certificate bundle: {e}")))?;
+            if certs.is_empty() {
+                return Err(Error::config("CA certificate", "the PEM data holds no certificate"));
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        match (&config.tls.client_cert_pem, &config.tls.client_key_pem) {
+            (Some(cert), Some(key)) => {
+                let mut pem = cert.clone();
+                pem.push(b'\n');
+                pem.extend_from_slice(key.expose().as_bytes());
+                let identity = reqwest::Identity::from_pem(&pem)
+                    .map_err(|e| Error::config("client certificate", format!("certificate and key are not a valid PEM pair: {e}")))?;
+                builder = builder.identity(identity);
+            }
+            (Some(_), None) => return Err(Error::config("client certificate", "a client certificate needs a client key")),
+            (None, Some(_)) => return Err(Error::config("client key", "a client key needs a client certificate")),
+            (None, None) => {}
+        }
+        if config.tls.insecure_skip_verify {
+            builder = builder.danger_accept_invalid_certs(true);
+        }
+        let http = builder.build().map_err(|e| Error::config("HTTP client", e.to_string()))?;
+        Ok(Self { inner: Arc::new(Inner { http, config, next_id: AtomicU64::new(1) }) })
+    }
+
+    /// The configuration this client was built from.
+    #[must_use]
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    /// A copy of this client that sends `token` instead (shares the pool).
+    #[must_use]
+    pub fn with_token(&self, token: crate::Secret) -> Self {
+        let mut config = self.inner.config.clone();
+        config.token = Some(token);
+        Self { inner: Arc::new(Inner { http: self.inner.http.clone(), config, next_id: AtomicU64::new(1) }) }
+    }
+
+    /// Sends a request and decodes a JSON answer.
+    pub async fn json<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
+        self.send(request).await?.json()
+    }
+
+    /// Sends a request with retries and reads the whole body (bounded).
+    /// Statuses other than 2xx and the request's accepted ones become
+    /// [`Error::Api`].
+    pub async fn send(&self, request: Request) -> Result<Response> {
+        let (resp, method, path) = self.execute(&request, false).await?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = self.read_body(resp, &method, &path, request.timeout).await?;
+        let response = Response { status, headers, body, method, path };
+        if status.is_success() || request.accept.contains(&status.as_u16()) {
+            Ok(response)
+        } else {
+            Err(response.to_error())
+        }
+    }
+
+    /// Sends a request and returns the live response for streaming: no
+    /// overall timeout applies to the body. A non-success status becomes an
+    /// error (its body read within the size limit).
+    pub async fn stream(&self, request: Request) -> Result<reqwest::Response> {
+        let (resp, method, path) = self.execute(&request, true).await?;
+        let status = resp.status();
+        if status.is_success() || request.accept.contains(&status.as_u16()) {
+            return Ok(resp);
+        }
+        let headers = resp.headers().clone();
+        let body = self.read_body(resp, &method, &path, request.timeout).await?;
+        Err(Response { status, headers, body, method, path }.to_error())
+    }
+
+    /// Builds the URL for an encoded path.
+    pub fn url(&self, path: &str) -> Result<Url> {
+        let base = &self.inner.config.address;
+        let prefix = base.path().trim_end_matches('/');
+        let mut url = base.clone();
+        url.set_path(&format!("{prefix}{path}"));
+        Ok(url)
+    }
+
+    /// Sends with retries and redirect handling; returns the response with
+    /// its body unread.
+    async fn execute(&self, request: &Request, streaming: bool) -> Result<(reqwest::Response, Method, String)> {
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let method = request.method.clone();
+        let path = request.path.clone();
+        let span = tracing::debug_span!("http", id, method = %method, path = %path, status = tracing::field::Empty, attempts = tracing::field::Empty, elapsed_ms = tracing::field::Empty);
+        let started = Instant::now();
+        let policy = &self.inner.config.retry;
+        let mut delays = policy.delays();
+        let mut attempt: u32 = 0;
+        let result = async {
+            loop {
+                attempt += 1;
+                let outcome = self.send_following_redirects(request, streaming).await;
+                let (retry, hint) = match &outcome {
+                    Ok(resp) => (request.idempotent && retryable_status(resp.status().as_u16()), retry_after(resp.headers())),
+                    Err(SendError::NotSent(_)) => (true, None),
+                    Err(SendError::Sent(e)) => (request.idempotent && e.is_transient(), None),
+                };
+                if !retry {
+                    return outcome.map_err(SendError::into_error);
+                }
+                let Some(backoff) = delays.next() else { return outcome.map_err(SendError::into_error) };
+                let wait = hint.map_or(backoff, |h| h.min(policy.max_delay.max(backoff)));
+                if started.elapsed() + wait > policy.max_elapsed {
+                    return outcome.map_err(SendError::into_error);
+                }
+                let why = match &outcome {
+                    Ok(resp) => format!("HTTP {}", resp.status().as_u16()),
+                    Err(e) => e.to_string(),
+                };
+                tracing::debug!(attempt, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), %why, "retrying");
+                tokio::time::sleep(wait).await;
+            }
+        }
+        .instrument(span.clone())
+        .await;
+        span.record("attempts", attempt);
+        span.record("elapsed_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+        match &result {
+            Ok(resp) => {
+                span.record("status", resp.status().as_u16());
+                tracing::debug!(parent: &span, status = resp.status().as_u16(), "response");
+            }
+            Err(e) => tracing::debug!(parent: &span, error = %e, "request failed"),
+        }
+        result.map(|resp| (resp, method, path))
+    }
+
+    async fn send_following_redirects(&self, request: &Request, streaming: bool) -> Result<reqwest::Response, SendError> {
+        let config = &self.inner.config;
+        let mut url = self.url(&request.path).map_err(SendError::NotSent)?;
+        for (k, v) in &request.query {
+            if v.is_empty() {
+                let existing = url.query().map(str::to_owned);
+                let q = match existing {
+                    Some(q) if !q.is_empty() => format!("{q}&{}", form_encode(k)),
+                    _ => form_encode(k),
+                };
+                url.set_query(Some(&q));
+            } else {
+                url.query_pairs_mut().append_pair(k, v);
+            }
+        }
+        let origin = origin_of(&config.address);
+        for _hop in 0..5 {
+            let resp = self.send_once(request, url.clone(), streaming).await?;
+            let status = resp.status();
+            if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
+                return Ok(resp);
+            }
+            let Some(location) = resp.headers().get(http::header::LOCATION).and_then(|l| l.to_str().ok()) else {
+                return Ok(resp);
+            };
+            let target = url.join(location).map_err(|e| {
+                SendError::Sent(Error::Decode { method: request.method.to_string(), path: request.path.clone(), reason: format!("bad redirect location: {e}"), excerpt: location.to_owned() })
+            })?;
+            let allowed = match &config.redirect {
+                RedirectPolicy::Never => false,
+                RedirectPolicy::SameOrigin => origin_of(&target) == origin,
+                RedirectPolicy::AllowHosts(hosts) => origin_of(&target) == origin || hosts.iter().any(|h| *h == host_port(&target)),
+            };
+            let keeps_method = matches!(status.as_u16(), 307 | 308) || request.method == Method::GET || request.method == Method::HEAD;
+            if !allowed || !keeps_method || target.scheme() != config.address.scheme() && target.scheme() != "https" {
+                return Err(SendError::Sent(Error::Redirect { method: request.method.to_string(), path: request.path.clone(), location: redact_url(&target) }));
+            }
+            url = target;
+        }
+        Err(SendError::Sent(Error::Redirect { method: request.method.to_string(), path: request.path.clone(), location: "too many redirects".into() }))
+    }
+
+    async fn send_once(&self, request: &Request, url: Url, streaming: bool) -> Result<reqwest::Response, SendError> {
+        let config = &self.inner.config;
+        let mut builder = self.inner.http.request(request.method.clone(), url.clone());
+        if !streaming {
+            builder = builder.timeout(request.timeout.unwrap_or(config.timeout));
+        }
+        for (k, v) in &config.default_headers {
+            builder = builder.header(k, v);
+        }
+        if let Some(token) = request.token.as_ref().or(config.token.as_ref()) {
+            if !token.is_empty() {
+                let mut value = http::HeaderValue::from_str(token.expose())
+                    .map_err(|_| SendError::NotSent(Error::config("token", "contains characters not allowed in an HTTP header")))?;
+                value.set_sensitive(true);
+                builder = builder.header(config.token_header.as_str(), value);
+            }
+        }
+        for (k, v) in &request.headers {
+            builder = builder.header(k, v);
+        }
+        if let Some(ct) = request.content_type {
+            builder = builder.header(http::header::CONTENT_TYPE, ct);
+        }
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
+        } else if matches!(request.method, Method::PUT | Method::POST | Method::PATCH) {
+            // Some servers (Patroni's http.server) need an explicit length.
+            builder = builder.header(http::header::CONTENT_LENGTH, "0");
+        }
+        builder.send().await.map_err(|e| {
+            let err = transport_error(&request.method, &request.path, &url, &e, request.timeout.unwrap_or(config.timeout));
+            if e.is_connect() { SendError::NotSent(err) } else { SendError::Sent(err) }
+        })
+    }
+
+    async fn read_body(&self, mut resp: reqwest::Response, method: &Method, path: &str, timeout: Option<Duration>) -> Result<Bytes> {
+        let limit = self.inner.config.max_body_bytes;
+        let too_large = || Error::BodyTooLarge { method: method.to_string(), path: path.to_owned(), limit };
+        if resp.content_length().is_some_and(|len| len > limit) {
+            return Err(too_large());
+        }
+        let url = resp.url().clone();
+        let mut buf = BytesMut::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if buf.len() as u64 + chunk.len() as u64 > limit {
+                        return Err(too_large());
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(buf.freeze()),
+                Err(e) => return Err(transport_error(method, path, &url, &e, timeout.unwrap_or(self.inner.config.timeout))),
+            }
+        }
+    }
+}
+
+enum SendError {
+    /// The connection failed: the server never saw the request.
+    NotSent(Error),
+    /// The request may have reached the server.
+    Sent(Error),
+}
+
+impl SendError {
+    fn into_error(self) -> Error {
+        match self {
+            Self::NotSent(e) | Self::Sent(e) => e,
+        }
+    }
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotSent(e) | Self::Sent(e) => e.fmt(f),
+        }
+    }
+}
+
+fn transport_error(method: &Method, path: &str, url: &Url, e: &reqwest::Error, timeout: Duration) -> Error {
+    if e.is_timeout() {
+        return Error::Timeout { method: method.to_string(), path: path.to_owned(), timeout };
+    }
+    let reason = if e.is_connect() {
+        format!("connection failed ({})", root_cause(e))
+    } else if e.is_body() || e.is_decode() {
+        format!("the response body was cut off ({})", root_cause(e))
+    } else {
+        root_cause(e)
+    };
+    Error::Transport { method: method.to_string(), path: path.to_owned(), host: host_port(url), reason }
+}
+
+/// The innermost error message (reqwest's own Display repeats the URL).
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = e;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+fn origin_of(url: &Url) -> (String, String, Option<u16>) {
+    (url.scheme().to_owned(), url.host_str().unwrap_or_default().to_owned(), url.port_or_known_default())
+}
+
+fn host_port(url: &Url) -> String {
+    match url.port_or_known_default() {
+        Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
+        None => url.host_str().unwrap_or_default().to_owned(),
+    }
+}
+
+fn redact_url(url: &Url) -> String {
+    let mut u = url.clone();
+    u.set_query(None);
+    let _ = u.set_password(None);
+    u.to_string()
+}
+
+fn form_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}

@@ -1,0 +1,172 @@
+//! A request description that can be sent (and re-sent on retry) by [`crate::HttpClient`].
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::Method;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+
+/// One API request: method, encoded path, query, headers, body and how it
+/// may be retried. Cheap to clone, so a retry re-sends the same bytes.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub(crate) method: Method,
+    pub(crate) path: String,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Option<Bytes>,
+    pub(crate) content_type: Option<&'static str>,
+    pub(crate) idempotent: bool,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) token: Option<Secret>,
+    pub(crate) accept: Vec<u16>,
+}
+
+impl Request {
+    /// A request with `method` on `path` (already percent-encoded, starting
+    /// with `/`; build it with [`crate::path::PathBuf`]). GET, HEAD, PUT,
+    /// DELETE and OPTIONS are idempotent by default, POST and PATCH are not.
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        let idempotent = matches!(method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS);
+        Self {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            content_type: None,
+            idempotent,
+            timeout: None,
+            token: None,
+            accept: Vec::new(),
+        }
+    }
+
+    /// A GET request.
+    pub fn get(path: impl Into<String>) -> Self {
+        Self::new(Method::GET, path)
+    }
+
+    /// A PUT request.
+    pub fn put(path: impl Into<String>) -> Self {
+        Self::new(Method::PUT, path)
+    }
+
+    /// A POST request.
+    pub fn post(path: impl Into<String>) -> Self {
+        Self::new(Method::POST, path)
+    }
+
+    /// A DELETE request.
+    pub fn delete(path: impl Into<String>) -> Self {
+        Self::new(Method::DELETE, path)
+    }
+
+    /// A PATCH request.
+    pub fn patch(path: impl Into<String>) -> Self {
+        Self::new(Method::PATCH, path)
+    }
+
+    /// The HTTP method.
+    #[must_use]
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The encoded path.
+    #[must_use]
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The query parameters added so far.
+    #[must_use]
+    pub fn query_pairs(&self) -> &[(String, String)] {
+        &self.query
+    }
+
+    /// Adds a query parameter.
+    #[must_use]
+    pub fn query(mut self, key: impl Into<String>, value: impl ToString) -> Self {
+        self.query.push((key.into(), value.to_string()));
+        self
+    }
+
+    /// Adds a query parameter when `value` is `Some`.
+    #[must_use]
+    pub fn query_opt<V: ToString>(self, key: impl Into<String>, value: Option<V>) -> Self {
+        match value {
+            Some(v) => self.query(key, v),
+            None => self,
+        }
+    }
+
+    /// Adds a valueless flag parameter (`?recurse`) when `on`.
+    #[must_use]
+    pub fn flag(mut self, key: impl Into<String>, on: bool) -> Self {
+        if on {
+            self.query.push((key.into(), String::new()));
+        }
+        self
+    }
+
+    /// Adds a header.
+    #[must_use]
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets a JSON body.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
+        let bytes = serde_json::to_vec(body).map_err(|e| Error::invalid("request body", std::any::type_name::<T>(), e.to_string()))?;
+        self.body = Some(Bytes::from(bytes));
+        self.content_type = Some("application/json");
+        Ok(self)
+    }
+
+    /// Sets a raw body.
+    #[must_use]
+    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// Marks the request as safe (or unsafe) to send twice.
+    #[must_use]
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// True when the request may be retried after it was sent.
+    #[must_use]
+    pub fn is_idempotent(&self) -> bool {
+        self.idempotent
+    }
+
+    /// Overrides the client's timeout for this request.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Overrides the client's token for this request.
+    #[must_use]
+    pub fn token(mut self, token: Secret) -> Self {
+        self.token = Some(token);
+        self
+    }
+
+    /// Returns responses with these statuses instead of turning them into
+    /// errors (e.g. 404 for "key not found", 503 for a negative health check).
+    #[must_use]
+    pub fn accept_status(mut self, statuses: &[u16]) -> Self {
+        self.accept.extend_from_slice(statuses);
+        self
+    }
+}
