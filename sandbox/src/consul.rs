@@ -1,0 +1,138 @@
+//! A real Consul dev agent on loopback ports of its own.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::Error;
+use crate::ports::free_port;
+use crate::process::ManagedProcess;
+
+/// A running `consul agent -dev` bound to 127.0.0.1.
+#[derive(Debug)]
+pub struct Consul {
+    process: ManagedProcess,
+    http_port: u16,
+    serf_lan_port: u16,
+    dir: tempfile::TempDir,
+    node_name: String,
+}
+
+impl Consul {
+    /// Starts a dev agent on free ports in a temporary directory and waits
+    /// until it has elected itself leader (about 3 s).
+    pub fn start() -> Result<Self, Error> {
+        let binary = which("consul").ok_or_else(|| Error::Missing("consul (run scripts/install-deps.sh as root)".into()))?;
+        let dir = tempfile::Builder::new().prefix("sandbox-consul-").tempdir().map_err(|e| Error::Io(e.to_string()))?;
+        let http_port = free_port();
+        let serf_lan_port = free_port();
+        let node_name = format!("sandbox-{http_port}");
+        let mut cmd = Command::new(binary);
+        cmd.args(["agent", "-dev", "-client", "127.0.0.1", "-bind", "127.0.0.1", "-log-level", "warn"])
+            .arg(format!("-node={node_name}"))
+            .arg(format!("-http-port={http_port}"))
+            .arg(format!("-serf-lan-port={serf_lan_port}"))
+            .arg(format!("-serf-wan-port={}", free_port()))
+            .arg(format!("-server-port={}", free_port()))
+            .arg("-dns-port=-1")
+            .arg("-grpc-port=-1")
+            .arg(format!("-data-dir={}", dir.path().join("data").display()));
+        let log = dir.path().join("consul.log");
+        let process = ManagedProcess::spawn("consul", cmd, &log, Duration::from_secs(5))?;
+        let mut consul = Self { process, http_port, serf_lan_port, dir, node_name };
+        consul.wait_ready(Duration::from_secs(30))?;
+        Ok(consul)
+    }
+
+    fn wait_ready(&mut self, timeout: Duration) -> Result<(), Error> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if !self.process.is_running() {
+                return Err(Error::Start(format!("consul exited early; log:\n{}", self.log_tail())));
+            }
+            if let Ok((200, body)) = crate::http::get(self.http_port, "/v1/status/leader") {
+                if body.trim().len() > 2 {
+                    return Ok(());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Err(Error::Start(format!("consul did not elect a leader within {timeout:?}; log:\n{}", self.log_tail())))
+    }
+
+    /// The HTTP address, e.g. `http://127.0.0.1:41234`.
+    #[must_use]
+    pub fn http_addr(&self) -> String {
+        format!("http://127.0.0.1:{}", self.http_port)
+    }
+
+    /// `host:port` of the HTTP API (what Patroni's `consul.host` wants).
+    #[must_use]
+    pub fn host_port(&self) -> String {
+        format!("127.0.0.1:{}", self.http_port)
+    }
+
+    /// The HTTP port.
+    #[must_use]
+    pub fn http_port(&self) -> u16 {
+        self.http_port
+    }
+
+    /// The Serf LAN port (for members/force-leave tests).
+    #[must_use]
+    pub fn serf_lan_port(&self) -> u16 {
+        self.serf_lan_port
+    }
+
+    /// The agent's node name.
+    #[must_use]
+    pub fn node_name(&self) -> &str {
+        &self.node_name
+    }
+
+    /// The directory holding data and log.
+    #[must_use]
+    pub fn dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    /// Restarts the agent on the same ports (dev mode: state is lost).
+    pub fn restart(&mut self) -> Result<(), Error> {
+        self.process.stop(Duration::from_secs(5));
+        let fresh = Self::start_on(self.http_port, self.serf_lan_port, &self.node_name, self.dir.path())?;
+        self.process = fresh;
+        self.wait_ready(Duration::from_secs(30))
+    }
+
+    fn start_on(http_port: u16, serf_lan_port: u16, node: &str, dir: &std::path::Path) -> Result<ManagedProcess, Error> {
+        let binary = which("consul").ok_or_else(|| Error::Missing("consul".into()))?;
+        let mut cmd = Command::new(binary);
+        cmd.args(["agent", "-dev", "-client", "127.0.0.1", "-bind", "127.0.0.1", "-log-level", "warn"])
+            .arg(format!("-node={node}"))
+            .arg(format!("-http-port={http_port}"))
+            .arg(format!("-serf-lan-port={serf_lan_port}"))
+            .arg(format!("-serf-wan-port={}", free_port()))
+            .arg(format!("-server-port={}", free_port()))
+            .arg("-dns-port=-1")
+            .arg("-grpc-port=-1");
+        ManagedProcess::spawn("consul", cmd, &dir.join("consul.log"), Duration::from_secs(5))
+    }
+
+    /// Stops the agent.
+    pub fn stop(&mut self) {
+        self.process.stop(Duration::from_secs(5));
+    }
+
+    /// The last lines of the agent's log.
+    #[must_use]
+    pub fn log_tail(&self) -> String {
+        crate::tail_file(&self.dir.path().join("consul.log"), 30)
+    }
+}
+
+/// Finds an executable on PATH.
+#[must_use]
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|p| p.join(name)).find(|p| p.is_file())
+}
