@@ -90,7 +90,11 @@ pub struct WatchOptions {
 
 impl Default for WatchOptions {
     fn default() -> Self {
-        Self { wait: Duration::from_secs(60), error_backoff: Duration::from_millis(500), min_interval: Duration::from_millis(250) }
+        Self {
+            wait: Duration::from_secs(60),
+            error_backoff: Duration::from_millis(500),
+            min_interval: Duration::from_millis(250),
+        }
     }
 }
 

@@ -265,7 +265,10 @@ impl ClientConfig {
 pub fn parse_address(source: &str, value: &str, use_tls: bool) -> Result<Url> {
     let value = value.trim();
     if value.starts_with("unix://") {
-        return Err(Error::config(source, format!("{value:?} is a unix socket address; only http:// and https:// addresses are supported")));
+        return Err(Error::config(
+            source,
+            format!("{value:?} is a unix socket address; only http:// and https:// addresses are supported"),
+        ));
     }
     let with_scheme = if value.contains("://") {
         value.to_owned()
@@ -274,8 +277,9 @@ pub fn parse_address(source: &str, value: &str, use_tls: bool) -> Result<Url> {
     } else {
         format!("http://{value}")
     };
-    let url = Url::parse(&with_scheme)
-        .map_err(|e| Error::config(source, format!("{value:?} is not a valid address ({e}); expected e.g. http://127.0.0.1:8500")))?;
+    let url = Url::parse(&with_scheme).map_err(|e| {
+        Error::config(source, format!("{value:?} is not a valid address ({e}); expected e.g. http://127.0.0.1:8500"))
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Error::config(source, format!("{value:?} uses scheme {:?}; expected http or https", url.scheme())));
     }
@@ -348,7 +352,11 @@ mod tests {
 
     #[test]
     fn scheme_less_address_and_tls_switch() {
-        let cfg = ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_ADDR", "10.0.0.1:8501"), ("CONSUL_HTTP_SSL", "true")])).unwrap();
+        let cfg = ClientConfig::from_lookup(
+            &SPEC,
+            env(&[("CONSUL_HTTP_ADDR", "10.0.0.1:8501"), ("CONSUL_HTTP_SSL", "true")]),
+        )
+        .unwrap();
         assert_eq!(cfg.address.as_str(), "https://10.0.0.1:8501/");
         let cfg = ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_ADDR", "10.0.0.1:8500")])).unwrap();
         assert_eq!(cfg.address.scheme(), "http");
@@ -358,7 +366,8 @@ mod tests {
     fn bad_address_names_the_variable() {
         let err = ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_ADDR", "http://")])).unwrap_err();
         assert!(err.to_string().contains("CONSUL_HTTP_ADDR"), "{err}");
-        let err = ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_ADDR", "unix:///tmp/consul.sock")])).unwrap_err();
+        let err =
+            ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_ADDR", "unix:///tmp/consul.sock")])).unwrap_err();
         assert!(err.to_string().contains("unix socket"), "{err}");
         let err = ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_ADDR", "ftp://x")])).unwrap_err();
         assert!(err.to_string().contains("scheme"), "{err}");
@@ -379,7 +388,11 @@ mod tests {
         let path = file.to_str().unwrap();
         let cfg = ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_TOKEN_FILE", path)])).unwrap();
         assert_eq!(cfg.token.unwrap().expose(), "file-token");
-        let cfg = ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_TOKEN_FILE", path), ("CONSUL_HTTP_TOKEN", "env-token")])).unwrap();
+        let cfg = ClientConfig::from_lookup(
+            &SPEC,
+            env(&[("CONSUL_HTTP_TOKEN_FILE", path), ("CONSUL_HTTP_TOKEN", "env-token")]),
+        )
+        .unwrap();
         assert_eq!(cfg.token.unwrap().expose(), "env-token");
     }
 
@@ -392,7 +405,10 @@ mod tests {
 
     #[test]
     fn debug_never_shows_the_token_or_key() {
-        let cfg = ClientConfig::new("http://x:1", "X-T").unwrap().with_token("supersecret").with_client_identity(b"cert".to_vec(), "PRIVATE KEY");
+        let cfg = ClientConfig::new("http://x:1", "X-T")
+            .unwrap()
+            .with_token("supersecret")
+            .with_client_identity(b"cert".to_vec(), "PRIVATE KEY");
         let dbg = format!("{cfg:?}");
         assert!(!dbg.contains("supersecret") && !dbg.contains("PRIVATE KEY"), "{dbg}");
     }

@@ -66,7 +66,9 @@ pub enum Error {
         limit: u64,
     },
     /// The server redirected to a host the client is not allowed to follow.
-    #[error("{method} {path}: refusing to follow a redirect to {location} (not an allowed host; the token is never sent there)")]
+    #[error(
+        "{method} {path}: refusing to follow a redirect to {location} (not an allowed host; the token is never sent there)"
+    )]
     Redirect {
         /// HTTP method of the request.
         method: String,
@@ -153,10 +155,8 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
 pub(crate) fn server_message(body: &[u8]) -> String {
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
         if let Some(errors) = value.get("errors").and_then(|e| e.as_array()) {
-            let msgs: Vec<String> = errors
-                .iter()
-                .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
-                .collect();
+            let msgs: Vec<String> =
+                errors.iter().map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned)).collect();
             if !msgs.is_empty() {
                 return msgs.join("; ");
             }
@@ -186,7 +186,12 @@ mod tests {
 
     #[test]
     fn display_reads_as_a_sentence() {
-        let e = Error::Api { status: 403, method: "GET".into(), path: "/v1/kv/x".into(), message: "Permission denied".into() };
+        let e = Error::Api {
+            status: 403,
+            method: "GET".into(),
+            path: "/v1/kv/x".into(),
+            message: "Permission denied".into(),
+        };
         assert_eq!(e.to_string(), "GET /v1/kv/x failed with HTTP 403: Permission denied");
         let t = Error::Timeout { method: "GET".into(), path: "/p".into(), timeout: Duration::from_secs(5) };
         assert_eq!(t.to_string(), "GET /p: no answer within 5s");

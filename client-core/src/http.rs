@@ -118,11 +118,14 @@ impl HttpClient {
                 let mut pem = cert.clone();
                 pem.push(b'\n');
                 pem.extend_from_slice(key.expose().as_bytes());
-                let identity = reqwest::Identity::from_pem(&pem)
-                    .map_err(|e| Error::config("client certificate", format!("certificate and key are not a valid PEM pair: {e}")))?;
+                let identity = reqwest::Identity::from_pem(&pem).map_err(|e| {
+                    Error::config("client certificate", format!("certificate and key are not a valid PEM pair: {e}"))
+                })?;
                 builder = builder.identity(identity);
             }
-            (Some(_), None) => return Err(Error::config("client certificate", "a client certificate needs a client key")),
+            (Some(_), None) => {
+                return Err(Error::config("client certificate", "a client certificate needs a client key"));
+            }
             (None, Some(_)) => return Err(Error::config("client key", "a client key needs a client certificate")),
             (None, None) => {}
         }
@@ -241,7 +244,11 @@ impl HttpClient {
         result.map(|resp| (resp, method, path))
     }
 
-    async fn send_following_redirects(&self, request: &Request, streaming: bool) -> Result<reqwest::Response, SendError> {
+    async fn send_following_redirects(
+        &self,
+        request: &Request,
+        streaming: bool,
+    ) -> Result<reqwest::Response, SendError> {
         let config = &self.inner.config;
         let mut url = self.url(&request.path).map_err(SendError::NotSent)?;
         for (k, v) in &request.query {
@@ -267,20 +274,36 @@ impl HttpClient {
                 return Ok(resp);
             };
             let target = url.join(location).map_err(|e| {
-                SendError::Sent(Error::Decode { method: request.method.to_string(), path: request.path.clone(), reason: format!("bad redirect location: {e}"), excerpt: location.to_owned() })
+                SendError::Sent(Error::Decode {
+                    method: request.method.to_string(),
+                    path: request.path.clone(),
+                    reason: format!("bad redirect location: {e}"),
+                    excerpt: location.to_owned(),
+                })
             })?;
             let allowed = match &config.redirect {
                 RedirectPolicy::Never => false,
                 RedirectPolicy::SameOrigin => origin_of(&target) == origin,
-                RedirectPolicy::AllowHosts(hosts) => origin_of(&target) == origin || hosts.iter().any(|h| *h == host_port(&target)),
+                RedirectPolicy::AllowHosts(hosts) => {
+                    origin_of(&target) == origin || hosts.iter().any(|h| *h == host_port(&target))
+                }
             };
-            let keeps_method = matches!(status.as_u16(), 307 | 308) || request.method == Method::GET || request.method == Method::HEAD;
+            let keeps_method =
+                matches!(status.as_u16(), 307 | 308) || request.method == Method::GET || request.method == Method::HEAD;
             if !allowed || !keeps_method || target.scheme() != config.address.scheme() && target.scheme() != "https" {
-                return Err(SendError::Sent(Error::Redirect { method: request.method.to_string(), path: request.path.clone(), location: redact_url(&target) }));
+                return Err(SendError::Sent(Error::Redirect {
+                    method: request.method.to_string(),
+                    path: request.path.clone(),
+                    location: redact_url(&target),
+                }));
             }
             url = target;
         }
-        Err(SendError::Sent(Error::Redirect { method: request.method.to_string(), path: request.path.clone(), location: "too many redirects".into() }))
+        Err(SendError::Sent(Error::Redirect {
+            method: request.method.to_string(),
+            path: request.path.clone(),
+            location: "too many redirects".into(),
+        }))
     }
 
     async fn send_once(&self, request: &Request, url: Url, streaming: bool) -> Result<reqwest::Response, SendError> {
@@ -294,8 +317,9 @@ impl HttpClient {
         }
         if let Some(token) = request.token.as_ref().or(config.token.as_ref()) {
             if !token.is_empty() {
-                let mut value = http::HeaderValue::from_str(token.expose())
-                    .map_err(|_| SendError::NotSent(Error::config("token", "contains characters not allowed in an HTTP header")))?;
+                let mut value = http::HeaderValue::from_str(token.expose()).map_err(|_| {
+                    SendError::NotSent(Error::config("token", "contains characters not allowed in an HTTP header"))
+                })?;
                 value.set_sensitive(true);
                 builder = builder.header(config.token_header.as_str(), value);
             }
@@ -313,12 +337,19 @@ impl HttpClient {
             builder = builder.header(http::header::CONTENT_LENGTH, "0");
         }
         builder.send().await.map_err(|e| {
-            let err = transport_error(&request.method, &request.path, &url, &e, request.timeout.unwrap_or(config.timeout));
+            let err =
+                transport_error(&request.method, &request.path, &url, &e, request.timeout.unwrap_or(config.timeout));
             if e.is_connect() { SendError::NotSent(err) } else { SendError::Sent(err) }
         })
     }
 
-    async fn read_body(&self, mut resp: reqwest::Response, method: &Method, path: &str, timeout: Option<Duration>) -> Result<Bytes> {
+    async fn read_body(
+        &self,
+        mut resp: reqwest::Response,
+        method: &Method,
+        path: &str,
+        timeout: Option<Duration>,
+    ) -> Result<Bytes> {
         let limit = self.inner.config.max_body_bytes;
         let too_large = || Error::BodyTooLarge { method: method.to_string(), path: path.to_owned(), limit };
         if resp.content_length().is_some_and(|len| len > limit) {
@@ -335,7 +366,9 @@ impl HttpClient {
                     buf.extend_from_slice(&chunk);
                 }
                 Ok(None) => return Ok(buf.freeze()),
-                Err(e) => return Err(transport_error(method, path, &url, &e, timeout.unwrap_or(self.inner.config.timeout))),
+                Err(e) => {
+                    return Err(transport_error(method, path, &url, &e, timeout.unwrap_or(self.inner.config.timeout)));
+                }
             }
         }
     }

@@ -95,7 +95,11 @@ pub fn validate_name(what: &str, value: &str, max_len: usize) -> Result<()> {
         return Err(Error::invalid(what, value, "must not be empty"));
     }
     if value.len() > max_len {
-        return Err(Error::invalid(what, truncate(value), format!("is {} bytes long; at most {max_len} allowed", value.len())));
+        return Err(Error::invalid(
+            what,
+            truncate(value),
+            format!("is {} bytes long; at most {max_len} allowed", value.len()),
+        ));
     }
     if value.chars().any(char::is_control) {
         return Err(Error::invalid(what, value, "must not contain control characters or NUL"));

@@ -90,14 +90,14 @@ impl Request {
 
     /// Adds a query parameter.
     #[must_use]
-    pub fn query(mut self, key: impl Into<String>, value: impl ToString) -> Self {
+    pub fn query(mut self, key: impl Into<String>, value: impl std::fmt::Display) -> Self {
         self.query.push((key.into(), value.to_string()));
         self
     }
 
     /// Adds a query parameter when `value` is `Some`.
     #[must_use]
-    pub fn query_opt<V: ToString>(self, key: impl Into<String>, value: Option<V>) -> Self {
+    pub fn query_opt<V: std::fmt::Display>(self, key: impl Into<String>, value: Option<V>) -> Self {
         match value {
             Some(v) => self.query(key, v),
             None => self,
@@ -122,7 +122,8 @@ impl Request {
 
     /// Sets a JSON body.
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
-        let bytes = serde_json::to_vec(body).map_err(|e| Error::invalid("request body", std::any::type_name::<T>(), e.to_string()))?;
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::invalid("request body", std::any::type_name::<T>(), e.to_string()))?;
         self.body = Some(Bytes::from(bytes));
         self.content_type = Some("application/json");
         Ok(self)

@@ -106,7 +106,9 @@ mod tests {
 
     #[test]
     fn delays_are_bounded() {
-        let p = RetryPolicy::default().with_max_retries(10).with_delays(Duration::from_millis(10), Duration::from_millis(50));
+        let p = RetryPolicy::default()
+            .with_max_retries(10)
+            .with_delays(Duration::from_millis(10), Duration::from_millis(50));
         let d: Vec<_> = p.delays().collect();
         assert_eq!(d.len(), 10);
         assert!(d.iter().all(|d| *d <= Duration::from_millis(100)), "{d:?}");

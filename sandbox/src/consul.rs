@@ -22,7 +22,8 @@ impl Consul {
     /// Starts a dev agent on free ports in a temporary directory and waits
     /// until it has elected itself leader (about 3 s).
     pub fn start() -> Result<Self, Error> {
-        let binary = which("consul").ok_or_else(|| Error::Missing("consul (run scripts/install-deps.sh as root)".into()))?;
+        let binary =
+            which("consul").ok_or_else(|| Error::Missing("consul (run scripts/install-deps.sh as root)".into()))?;
         let dir = tempfile::Builder::new().prefix("sandbox-consul-").tempdir().map_err(|e| Error::Io(e.to_string()))?;
         let http_port = free_port();
         let serf_lan_port = free_port();
@@ -104,7 +105,12 @@ impl Consul {
         self.wait_ready(Duration::from_secs(30))
     }
 
-    fn start_on(http_port: u16, serf_lan_port: u16, node: &str, dir: &std::path::Path) -> Result<ManagedProcess, Error> {
+    fn start_on(
+        http_port: u16,
+        serf_lan_port: u16,
+        node: &str,
+        dir: &std::path::Path,
+    ) -> Result<ManagedProcess, Error> {
         let binary = which("consul").ok_or_else(|| Error::Missing("consul".into()))?;
         let mut cmd = Command::new(binary);
         cmd.args(["agent", "-dev", "-client", "127.0.0.1", "-bind", "127.0.0.1", "-log-level", "warn"])

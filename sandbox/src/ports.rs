@@ -10,7 +10,8 @@ static HANDED_OUT: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
 /// has not handed out before.
 pub fn free_port() -> u16 {
     loop {
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("bind 127.0.0.1:0");
+        let port =
+            TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("bind 127.0.0.1:0");
         let mut guard = HANDED_OUT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if guard.get_or_insert_with(HashSet::new).insert(port) {
             return port;

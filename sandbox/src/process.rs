@@ -20,7 +20,11 @@ impl ManagedProcess {
     /// Spawns `command` with stdout/stderr appended to `log`, and a watchdog
     /// that sends SIGTERM (then SIGKILL after `grace`) when this process dies.
     pub fn spawn(name: &str, mut command: Command, log: &Path, grace: Duration) -> Result<Self, Error> {
-        let out = std::fs::OpenOptions::new().create(true).append(true).open(log).map_err(|e| Error::Io(format!("cannot open {}: {e}", log.display())))?;
+        let out = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .map_err(|e| Error::Io(format!("cannot open {}: {e}", log.display())))?;
         let err = out.try_clone().map_err(|e| Error::Io(e.to_string()))?;
         command.stdin(Stdio::null()).stdout(out).stderr(err);
         let child = command.spawn().map_err(|e| Error::Start(format!("cannot start {name}: {e}")))?;
@@ -88,7 +92,12 @@ impl Drop for ManagedProcess {
 
 /// Sends a signal by name with `kill(1)` (no unsafe code needed).
 pub fn signal(pid: u32, sig: &str) {
-    let _ = Command::new("kill").arg(format!("-{sig}")).arg(pid.to_string()).stdout(Stdio::null()).stderr(Stdio::null()).status();
+    let _ = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(pid.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
 }
 
 fn spawn_watchdog(parent: u32, child: u32, grace: Duration) -> Result<Child, Error> {
