@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod consul;
+pub mod faults;
 pub mod http;
 pub mod ports;
 pub mod process;
