@@ -104,7 +104,7 @@ impl Default for WatchOptions {
 /// with its metadata. The stream yields the first value at once, then each
 /// value whose index moved; an unchanged index (the wait expired) yields
 /// nothing. An index that goes backwards (a server restore or a Raft reset)
-/// restarts from 0 and yields. Errors are yielded and followed by a growing
+/// yields and the watch continues from the new, lower index. Errors are yielded and followed by a growing
 /// pause; the stream continues after them, so the consumer decides when to stop.
 pub fn watch<T, F, Fut>(options: WatchOptions, fetch: F) -> impl Stream<Item = Result<WithMeta<T>>>
 where
@@ -133,9 +133,11 @@ where
                     if st.index > 0 && new == st.index {
                         continue;
                     }
-                    // A backwards index means the server's state was reset:
-                    // start over; an index of 0 must not be used to block.
-                    st.index = if new < st.index { 0 } else { new.max(1) };
+                    // A backwards index means the server's state was reset
+                    // (snapshot restore, new cluster): report the value and
+                    // block on the new index from now on. An index of 0 must
+                    // never be used to block, so it becomes 1.
+                    st.index = new.max(1);
                     return Some((Ok(item), st));
                 }
                 Err(e) => {

@@ -218,7 +218,9 @@ impl HttpClient {
                     return outcome.map_err(SendError::into_error);
                 }
                 let Some(backoff) = delays.next() else { return outcome.map_err(SendError::into_error) };
-                let wait = hint.map_or(backoff, |h| h.min(policy.max_delay.max(backoff)));
+                // The server's Retry-After wins over our backoff; when it is longer than
+                // the remaining budget we give up now instead of sleeping in vain.
+                let wait = hint.unwrap_or(backoff);
                 if started.elapsed() + wait > policy.max_elapsed {
                     return outcome.map_err(SendError::into_error);
                 }

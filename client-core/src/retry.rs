@@ -14,7 +14,8 @@ pub struct RetryPolicy {
     pub max_retries: u32,
     /// First backoff delay.
     pub initial_delay: Duration,
-    /// Largest backoff delay (and largest `Retry-After` honoured).
+    /// Largest backoff delay. A server's `Retry-After` is honoured as long as
+    /// it fits in [`RetryPolicy::max_elapsed`].
     pub max_delay: Duration,
     /// Total time budget for all attempts and waits.
     pub max_elapsed: Duration,

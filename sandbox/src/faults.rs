@@ -203,7 +203,11 @@ async fn serve(mut stream: TcpStream, fault: Fault, seen: Arc<Mutex<Vec<SeenRequ
     seen.lock().expect("seen lock").push(request);
     match fault {
         Fault::Respond { status, headers, body } => {
-            let mut head = format!("HTTP/1.1 {status} {}\r\nContent-Length: {}\r\nConnection: close\r\n", reason(status), body.len());
+            let mut head = format!(
+                "HTTP/1.1 {status} {}\r\nContent-Length: {}\r\nConnection: close\r\n",
+                reason(status),
+                body.len()
+            );
             for (k, v) in headers {
                 head.push_str(&format!("{k}: {v}\r\n"));
             }
@@ -214,7 +218,8 @@ async fn serve(mut stream: TcpStream, fault: Fault, seen: Arc<Mutex<Vec<SeenRequ
         }
         Fault::ResetBeforeResponse => reset(stream),
         Fault::ResetMidBody { announced, sent } => {
-            let head = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {announced}\r\n\r\n");
+            let head =
+                format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {announced}\r\n\r\n");
             stream.write_all(head.as_bytes()).await?;
             stream.write_all(&vec![b' '; sent]).await?;
             stream.flush().await?;
@@ -225,7 +230,8 @@ async fn serve(mut stream: TcpStream, fault: Fault, seen: Arc<Mutex<Vec<SeenRequ
             tokio::time::sleep(Duration::from_secs(3600)).await;
         }
         Fault::Trickle { body, interval } => {
-            let head = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
+            let head =
+                format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
             stream.write_all(head.as_bytes()).await?;
             for b in body {
                 stream.write_all(&[b]).await?;
@@ -234,7 +240,9 @@ async fn serve(mut stream: TcpStream, fault: Fault, seen: Arc<Mutex<Vec<SeenRequ
             }
         }
         Fault::Oversized { bytes } => {
-            stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").await?;
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+                .await?;
             let block = vec![b' '; 64 * 1024];
             let mut left = bytes;
             while left > 0 {

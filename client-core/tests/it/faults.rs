@@ -1,0 +1,116 @@
+use std::time::Duration;
+
+use client_core::{ClientConfig, Error, HttpClient, Request, RetryPolicy};
+use sandbox::faults::{Fault, FaultServer};
+
+use crate::{TOKEN, client};
+
+#[tokio::test]
+async fn connection_refused_is_a_transport_error_naming_the_host() {
+    let port = sandbox::ports::free_port();
+    let err = client(&format!("http://127.0.0.1:{port}")).send(Request::get("/v1/x")).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(err.to_string().contains(&format!("127.0.0.1:{port}")), "{err}");
+}
+
+#[tokio::test]
+async fn reset_before_response_is_retried_for_get_only() {
+    let server = FaultServer::start(vec![Fault::ResetBeforeResponse, Fault::json(200, "[1]")]).await;
+    let v: Vec<u32> = client(&server.url()).json(Request::get("/v1/x")).await.unwrap();
+    assert_eq!(v, vec![1]);
+    assert_eq!(server.seen().len(), 2);
+
+    let server = FaultServer::start(vec![Fault::ResetBeforeResponse, Fault::json(200, "{}")]).await;
+    let err = client(&server.url()).send(Request::post("/v1/job")).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_eq!(server.seen().len(), 1, "a POST that reached the server must not be sent twice");
+}
+
+#[tokio::test]
+async fn reset_mid_body_is_a_transport_error() {
+    let server = FaultServer::start(vec![Fault::ResetMidBody { announced: 1000, sent: 100 }]).await;
+    let http =
+        HttpClient::new(ClientConfig::new(&server.url(), "X").unwrap().with_retry(RetryPolicy::disabled())).unwrap();
+    let err = http.send(Request::get("/v1/x")).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_hits_the_timeout() {
+    let server = FaultServer::start(vec![Fault::Hang]).await;
+    let http = HttpClient::new(
+        ClientConfig::new(&server.url(), "X")
+            .unwrap()
+            .with_timeout(Duration::from_millis(300))
+            .with_retry(RetryPolicy::disabled()),
+    )
+    .unwrap();
+    let err = http.send(Request::get("/v1/x")).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(err.to_string().contains("no answer within 300ms"), "{err}");
+}
+
+#[tokio::test]
+async fn a_slow_trickle_body_hits_the_timeout() {
+    let body = br#"{"a": "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}"#.to_vec();
+    let server = FaultServer::start(vec![Fault::Trickle { body, interval: Duration::from_millis(50) }]).await;
+    let http = HttpClient::new(
+        ClientConfig::new(&server.url(), "X")
+            .unwrap()
+            .with_timeout(Duration::from_millis(400))
+            .with_retry(RetryPolicy::disabled()),
+    )
+    .unwrap();
+    let err = http.send(Request::get("/v1/x")).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. } | Error::Transport { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn truncated_and_non_json_bodies_are_decode_errors_with_an_excerpt() {
+    let server = FaultServer::start(vec![
+        Fault::json(200, r#"{"Key": "a", "Val"#),
+        Fault::with_headers(200, &[("Content-Type", "text/html")], "<html>oops</html>"),
+    ])
+    .await;
+    let http = client(&server.url());
+    let err = http.json::<serde_json::Value>(Request::get("/v1/x")).await.unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    assert!(err.to_string().contains(r#"{"Key": "a", "Val"#), "{err}");
+    let err = http.json::<serde_json::Value>(Request::get("/v1/x")).await.unwrap_err();
+    assert!(err.to_string().contains("<html>oops</html>"), "{err}");
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_not_buffered() {
+    // 300 MiB announced through chunks; the client stops at its 1 MiB limit.
+    let server = FaultServer::start(vec![Fault::Oversized { bytes: 300 * 1024 * 1024 }]).await;
+    let http =
+        HttpClient::new(ClientConfig::new(&server.url(), "X").unwrap().with_max_body_bytes(1024 * 1024)).unwrap();
+    let err = http.send(Request::get("/v1/x")).await.unwrap_err();
+    assert!(matches!(err, Error::BodyTooLarge { limit: 1_048_576, .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn redirects_to_a_foreign_host_are_refused_and_get_no_token() {
+    let foreign = FaultServer::start_on("127.0.0.2", vec![Fault::json(200, "{}")]).await;
+    let location = format!("http://127.0.0.2:{}/v1/x", foreign.port());
+    let server = FaultServer::start(vec![Fault::with_headers(307, &[("Location", &location)], "")]).await;
+    let err = client(&server.url()).send(Request::get("/v1/x")).await.unwrap_err();
+    assert!(matches!(err, Error::Redirect { .. }), "{err:?}");
+    assert!(foreign.seen().is_empty(), "the foreign host must not be contacted");
+    assert!(!err.to_string().contains(TOKEN));
+}
+
+#[tokio::test]
+async fn same_origin_redirects_are_followed_with_the_token() {
+    let server = FaultServer::start(vec![
+        Fault::with_headers(307, &[("Location", "/v1/moved")], ""),
+        Fault::json(200, "\"here\""),
+    ])
+    .await;
+    let v: String = client(&server.url()).json(Request::get("/v1/x")).await.unwrap();
+    assert_eq!(v, "here");
+    let seen = server.seen();
+    assert_eq!(seen[1].target, "/v1/moved");
+    assert!(seen[1].headers.to_ascii_lowercase().contains(&format!("x-test-token: {TOKEN}")));
+}
