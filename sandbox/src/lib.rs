@@ -11,13 +11,16 @@
 pub mod consul;
 pub mod faults;
 pub mod http;
+pub mod patroni;
 pub mod ports;
+pub mod postgres;
 pub mod process;
 
 use std::path::Path;
 use std::sync::OnceLock;
 
 pub use consul::Consul;
+pub use patroni::PatroniCluster;
 
 /// Why the sandbox could not provide a server.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,36 @@
+//! The sandbox starts a real 2-member Patroni cluster that elects a leader
+//! and streams to a replica, and stops it.
+
+use std::time::{Duration, Instant};
+
+#[test]
+fn two_member_cluster_elects_leader_and_streams() {
+    let consul = match sandbox::Consul::start() {
+        Ok(c) => c,
+        Err(e) => return sandbox::unavailable("Consul", &e),
+    };
+    let scope = format!("sandbox-{}", sandbox::unique_suffix());
+    let mut cluster = match sandbox::PatroniCluster::new(&consul.host_port(), &scope, 2) {
+        Ok(c) => c,
+        Err(e) => return sandbox::unavailable("Patroni", &e),
+    };
+    let started = Instant::now();
+    let leader = cluster.start_all_and_wait_leader(Duration::from_secs(90)).unwrap();
+    let leader_after = started.elapsed();
+    assert_eq!(cluster.wait_streaming(1, Duration::from_secs(90)).unwrap(), leader);
+    eprintln!("leader after {leader_after:?}, streaming replica after {:?}", started.elapsed());
+
+    let replica = 1 - leader;
+    let (status, body) = cluster.get_json(replica, "/patroni").unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(body["role"], "replica");
+    assert_eq!(body["patroni"]["scope"], scope.as_str());
+    let (status, _) = cluster.get_json(replica, "/leader").unwrap();
+    assert_eq!(status, 503);
+
+    let data = cluster.data_dir(leader);
+    let api_port = cluster.api_port(leader);
+    drop(cluster);
+    assert!(!sandbox::postgres::is_running(&data));
+    assert!(!sandbox::ports::is_listening(api_port));
+}
