@@ -1,0 +1,3 @@
+//! Reliability and safety suite (issue: faults, bad input, wrong targets, secrets).
+
+mod tls;
