@@ -1,2 +1,60 @@
-//! Typed async client for the HashiCorp Consul HTTP API: KV, sessions, catalog, health, agent, ACL, config entries.
+//! Typed async client for the HashiCorp Consul HTTP API: KV, sessions and
+//! locks, catalog, health, agent, ACL, operator, config entries, intentions,
+//! status, and watches built on blocking queries.
+//!
+//! Built on [`client_core`]: the environment is read like the `consul` CLI
+//! reads it, idempotent requests are retried, tokens never reach logs.
+//!
+//! ```no_run
+//! use consul_client::{ConsulClient, PutOptions, QueryOptions};
+//! # async fn demo() -> consul_client::Result<()> {
+//! let consul = ConsulClient::from_env()?;
+//! consul.kv().put("service/demo/config", br#"{"ttl":30}"#, &PutOptions::default()).await?;
+//! if let Some(pair) = consul.kv().get("service/demo/config", &QueryOptions::default()).await?.value {
+//!     println!("{} = {:?} (index {})", pair.key, pair.value_str(), pair.modify_index);
+//! }
+//! for member in consul.agent().members(false).await? {
+//!     println!("{} {}", member.name, member.status);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Consul quirks this crate absorbs: a KV CAS conflict is `200 false`
+//! ([`Kv::put`] returns `false`), a missing key is `404` with an empty body
+//! (`None`), a failed transaction is `409` ([`Error::TxnRolledBack`]), and a
+//! recursive delete matches raw prefixes ([`Kv::delete_tree`] refuses a
+//! prefix not ending in `/`).
 #![deny(missing_docs)]
+
+mod b64;
+mod de;
+mod validate;
+
+pub mod agent;
+pub mod catalog;
+pub mod client;
+pub mod error;
+pub mod health;
+pub mod kv;
+pub mod options;
+pub mod session;
+pub mod txn;
+
+pub use agent::{
+    Agent, AgentCheckRegistration, AgentConfig, AgentSelf, AgentServiceRegistration, Member, MemberStatus,
+};
+pub use catalog::{
+    AgentService, Catalog, CatalogDeregistration, CatalogNode, CatalogRegistration, CatalogService, Node, NodeServices,
+    ServiceRegistration,
+};
+pub use client::ConsulClient;
+pub use error::{Error, Result};
+pub use health::{
+    CheckState, Health, HealthCheck, HealthCheckRegistration, HealthStatus, ServiceEntry, ServiceHealthOptions,
+};
+pub use kv::{DeleteOptions, Kv, KvPair, PutOptions};
+pub use options::{Consistency, QueryOptions, WriteOptions};
+pub use session::{SessionBehavior, SessionEntry, SessionRequest, Sessions};
+pub use txn::{KvVerb, TxnError, TxnKvOp, TxnOp, TxnOpResult, TxnResult};
+
+pub use client_core::{BlockingOptions, ClientConfig, QueryMeta, Secret, WatchOptions, WithMeta};

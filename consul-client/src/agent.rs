@@ -1,0 +1,341 @@
+//! The local agent: `/v1/agent` (self, members, local services and checks, maintenance).
+
+use std::collections::BTreeMap;
+
+use client_core::Request;
+use client_core::path::PathBuf;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::catalog::AgentService;
+use crate::client::ConsulClient;
+use crate::error::{Error, Result};
+use crate::health::CheckMap;
+use crate::options::QueryOptions;
+use crate::validate;
+
+/// A gossip member's status (Serf's numeric status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MemberStatus {
+    /// 1: alive.
+    Alive,
+    /// 2: leaving gracefully.
+    Leaving,
+    /// 3: left.
+    Left,
+    /// 4: failed (unreachable); `force-leave` moves it to left.
+    Failed,
+    /// Any other code (0 is Serf's "none").
+    Unknown(u8),
+}
+
+impl MemberStatus {
+    /// Serf's numeric code.
+    #[must_use]
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Alive => 1,
+            Self::Leaving => 2,
+            Self::Left => 3,
+            Self::Failed => 4,
+            Self::Unknown(c) => c,
+        }
+    }
+
+    /// The status from Serf's numeric code.
+    #[must_use]
+    pub fn from_code(code: u8) -> Self {
+        match code {
+            1 => Self::Alive,
+            2 => Self::Leaving,
+            3 => Self::Left,
+            4 => Self::Failed,
+            c => Self::Unknown(c),
+        }
+    }
+}
+
+impl std::fmt::Display for MemberStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Alive => f.write_str("alive"),
+            Self::Leaving => f.write_str("leaving"),
+            Self::Left => f.write_str("left"),
+            Self::Failed => f.write_str("failed"),
+            Self::Unknown(c) => write!(f, "unknown({c})"),
+        }
+    }
+}
+
+impl Serialize for MemberStatus {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_u8(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for MemberStatus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        u8::deserialize(d).map(Self::from_code)
+    }
+}
+
+/// A gossip pool member (`/v1/agent/members`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Member {
+    /// Node name (WAN members are `<node>.<dc>`).
+    pub name: String,
+    /// Gossip address.
+    pub addr: String,
+    /// Gossip port.
+    pub port: u16,
+    /// Serf tags (`role`, `dc`, `build`, ...).
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub tags: BTreeMap<String, String>,
+    /// Status.
+    pub status: MemberStatus,
+}
+
+impl Member {
+    /// True when the member is a server (`role` tag `consul`).
+    #[must_use]
+    pub fn is_server(&self) -> bool {
+        self.tags.get("role").is_some_and(|r| r == "consul")
+    }
+
+    /// The Consul version from the `build` tag (`1.8.7:` -> `1.8.7`).
+    #[must_use]
+    pub fn version(&self) -> Option<&str> {
+        self.tags.get("build").map(|b| b.split(':').next().unwrap_or(b))
+    }
+}
+
+/// The agent's own configuration summary (`Config` in `/v1/agent/self`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AgentConfig {
+    /// Datacenter.
+    pub datacenter: String,
+    /// Node name.
+    pub node_name: String,
+    /// Node ID.
+    #[serde(rename = "NodeID", default)]
+    pub node_id: String,
+    /// True for a server agent.
+    #[serde(default)]
+    pub server: bool,
+    /// Consul version, e.g. `1.8.7`.
+    pub version: String,
+    /// Other fields, kept as sent.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `/v1/agent/self`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AgentSelf {
+    /// Configuration summary.
+    pub config: AgentConfig,
+    /// This agent as a gossip member.
+    pub member: Member,
+    /// Node metadata.
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub meta: BTreeMap<String, String>,
+    /// Other sections (`DebugConfig`, `Stats`, `Coord`, `xDS`...), kept as sent.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A check to register with a service on the local agent.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AgentCheckRegistration {
+    /// Check ID (default: `service:<service id>`).
+    #[serde(rename = "CheckID", default, skip_serializing_if = "Option::is_none")]
+    pub check_id: Option<String>,
+    /// Check name.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// TTL, e.g. `30s`: the check must be updated with pass/warn/fail within it.
+    #[serde(rename = "TTL", default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<String>,
+    /// URL probed with GET.
+    #[serde(rename = "HTTP", default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<String>,
+    /// `host:port` probed with a TCP connect.
+    #[serde(rename = "TCP", default, skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<String>,
+    /// Probe interval, e.g. `10s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<String>,
+    /// Probe timeout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// Remove the service after it has been critical this long.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deregister_critical_service_after: Option<String>,
+    /// Initial status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Fields this crate does not model, sent as given.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A service to register on the local agent (`PUT /v1/agent/service/register`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AgentServiceRegistration {
+    /// Service ID (default: the name).
+    #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Service name.
+    pub name: String,
+    /// Tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Address (empty: the agent's).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub address: String,
+    /// Port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// Metadata.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub meta: BTreeMap<String, String>,
+    /// One check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<AgentCheckRegistration>,
+    /// More checks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<AgentCheckRegistration>,
+    /// Fields this crate does not model (`Connect`, `Weights`...), sent as given.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The agent handler: `consul.agent()`. Talks to the agent the client is
+/// connected to, not to the cluster.
+#[derive(Debug, Clone, Copy)]
+pub struct Agent<'a> {
+    client: &'a ConsulClient,
+}
+
+impl ConsulClient {
+    /// The local agent.
+    #[must_use]
+    pub fn agent(&self) -> Agent<'_> {
+        Agent { client: self }
+    }
+}
+
+impl Agent<'_> {
+    /// The agent's configuration, member entry and metadata.
+    pub async fn self_info(&self) -> Result<AgentSelf> {
+        self.client.json(Request::get("/v1/agent/self")).await
+    }
+
+    /// Members of the LAN gossip pool, or of the WAN pool (servers of every datacenter).
+    pub async fn members(&self, wan: bool) -> Result<Vec<Member>> {
+        self.client.json(Request::get("/v1/agent/members").flag("wan", wan)).await
+    }
+
+    /// Forces a failed member into the `left` state; with `prune` it is also
+    /// removed from the member list at once.
+    pub async fn force_leave(&self, node: &str, prune: bool) -> Result<()> {
+        validate::name("node name", node)?;
+        let path = PathBuf::new("/v1/agent/force-leave").segment(node).finish();
+        self.client.send(Request::put(path).flag("prune", prune)).await.map(drop)
+    }
+
+    /// Services registered on this agent, by ID. Honours `filter` and `token` in `opts`.
+    pub async fn services(&self, opts: &QueryOptions) -> Result<BTreeMap<String, AgentService>> {
+        let request = opts.apply(Request::get("/v1/agent/services"), self.client.base_timeout())?;
+        Ok(self.client.json::<Option<_>>(request).await?.unwrap_or_default())
+    }
+
+    /// One service registered on this agent; `None` when it is not registered here.
+    pub async fn service(&self, service_id: &str) -> Result<Option<AgentService>> {
+        validate::name("service ID", service_id)?;
+        let path = PathBuf::new("/v1/agent/service").segment(service_id).finish();
+        let resp = self.client.send(Request::get(path).accept_status(&[404])).await?;
+        if resp.status.as_u16() == 404 { Ok(None) } else { Ok(Some(resp.json()?)) }
+    }
+
+    /// Checks registered on this agent, by ID. Honours `filter` and `token` in `opts`.
+    pub async fn checks(&self, opts: &QueryOptions) -> Result<CheckMap> {
+        let request = opts.apply(Request::get("/v1/agent/checks"), self.client.base_timeout())?;
+        Ok(self.client.json::<Option<_>>(request).await?.unwrap_or_default())
+    }
+
+    /// Registers (or replaces) a service on this agent.
+    pub async fn service_register(&self, registration: &AgentServiceRegistration) -> Result<()> {
+        validate::name("service name", &registration.name)?;
+        if let Some(id) = &registration.id {
+            validate::name("service ID", id)?;
+        }
+        self.client.send(Request::put("/v1/agent/service/register").json(registration)?).await.map(drop)
+    }
+
+    /// Removes a service and its checks from this agent (a missing ID succeeds).
+    pub async fn service_deregister(&self, service_id: &str) -> Result<()> {
+        validate::name("service ID", service_id)?;
+        let path = PathBuf::new("/v1/agent/service/deregister").segment(service_id).finish();
+        self.client.send(Request::put(path)).await.map(drop)
+    }
+
+    /// Removes a check from this agent.
+    pub async fn check_deregister(&self, check_id: &str) -> Result<()> {
+        validate::name("check ID", check_id)?;
+        let path = PathBuf::new("/v1/agent/check/deregister").segment(check_id).finish();
+        self.client.send(Request::put(path)).await.map(drop)
+    }
+
+    /// Sets a TTL check to passing, with an optional note.
+    pub async fn check_pass(&self, check_id: &str, note: Option<&str>) -> Result<()> {
+        self.update_ttl("pass", check_id, note).await
+    }
+
+    /// Sets a TTL check to warning, with an optional note.
+    pub async fn check_warn(&self, check_id: &str, note: Option<&str>) -> Result<()> {
+        self.update_ttl("warn", check_id, note).await
+    }
+
+    /// Sets a TTL check to critical, with an optional note.
+    pub async fn check_fail(&self, check_id: &str, note: Option<&str>) -> Result<()> {
+        self.update_ttl("fail", check_id, note).await
+    }
+
+    async fn update_ttl(&self, verb: &str, check_id: &str, note: Option<&str>) -> Result<()> {
+        validate::name("check ID", check_id)?;
+        let path = PathBuf::new("/v1/agent/check").segment(verb).segment(check_id).finish();
+        self.client.send(Request::put(path).query_opt("note", note)).await.map(drop)
+    }
+
+    /// Puts the whole node in maintenance mode (its services stop being
+    /// returned as healthy), with a reason operators will see.
+    pub async fn enable_maintenance(&self, reason: &str) -> Result<()> {
+        let request = Request::put("/v1/agent/maintenance").query("enable", "true").query("reason", reason);
+        self.client.send(request).await.map(drop)
+    }
+
+    /// Takes the node out of maintenance mode.
+    pub async fn disable_maintenance(&self) -> Result<()> {
+        self.client.send(Request::put("/v1/agent/maintenance").query("enable", "false")).await.map(drop)
+    }
+
+    /// Puts one service in (or out of) maintenance mode.
+    pub async fn service_maintenance(&self, service_id: &str, enable: bool, reason: Option<&str>) -> Result<()> {
+        validate::name("service ID", service_id)?;
+        let path = PathBuf::new("/v1/agent/service/maintenance").segment(service_id).finish();
+        let request = Request::put(path).query("enable", enable).query_opt("reason", reason);
+        match self.client.send(request).await {
+            Err(e) if e.is_not_found() => Err(Error::invalid(
+                "service ID",
+                service_id,
+                "is not registered on this agent (maintenance applies to local services only)",
+            )),
+            other => other.map(drop),
+        }
+    }
+}

@@ -1,0 +1,393 @@
+//! The catalog: `/v1/catalog` (nodes and services known to the cluster).
+
+use std::collections::BTreeMap;
+
+use client_core::path::PathBuf;
+use client_core::{Request, WatchOptions, WithMeta};
+use futures::Stream;
+use serde::{Deserialize, Serialize};
+
+use crate::client::ConsulClient;
+use crate::error::{Error, Result};
+use crate::health::HealthCheckRegistration;
+use crate::kv::{MapCore, into_core};
+use crate::options::QueryOptions;
+use crate::validate;
+
+/// A node in the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Node {
+    /// Node ID (empty for external nodes registered through the catalog).
+    #[serde(rename = "ID", default)]
+    pub id: String,
+    /// Node name.
+    pub node: String,
+    /// Node address.
+    #[serde(default)]
+    pub address: String,
+    /// Datacenter.
+    #[serde(default)]
+    pub datacenter: String,
+    /// Tagged addresses (`lan`, `wan`, ...).
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub tagged_addresses: BTreeMap<String, String>,
+    /// Node metadata.
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub meta: BTreeMap<String, String>,
+    /// Raft index of creation.
+    #[serde(default)]
+    pub create_index: u64,
+    /// Raft index of the last change.
+    #[serde(default)]
+    pub modify_index: u64,
+}
+
+/// A service instance as the agent and the health endpoints describe it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AgentService {
+    /// Service ID (unique per node), e.g. `_nomad-task-<alloc>-...`.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// Service name.
+    pub service: String,
+    /// Tags.
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub tags: Vec<String>,
+    /// Service address (empty: the node's address).
+    #[serde(default)]
+    pub address: String,
+    /// Port.
+    #[serde(default)]
+    pub port: u16,
+    /// Service metadata.
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub meta: BTreeMap<String, String>,
+    /// Service kind (`""` for a typical service, `connect-proxy`, ...).
+    #[serde(default)]
+    pub kind: String,
+    /// Whether tags may be changed by anti-entropy from the catalog.
+    #[serde(default)]
+    pub enable_tag_override: bool,
+    /// Namespace (Consul Enterprise and newer versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Datacenter (agent endpoints of newer versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datacenter: Option<String>,
+    /// Raft index of creation (0 on agent endpoints).
+    #[serde(default)]
+    pub create_index: u64,
+    /// Raft index of the last change.
+    #[serde(default)]
+    pub modify_index: u64,
+}
+
+impl AgentService {
+    /// The address to connect to: the service address, else `node_address`.
+    #[must_use]
+    pub fn effective_address<'a>(&'a self, node_address: &'a str) -> &'a str {
+        if self.address.is_empty() { node_address } else { &self.address }
+    }
+}
+
+/// One instance of a service in the catalog (`/v1/catalog/service/<name>`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CatalogService {
+    /// Node ID.
+    #[serde(rename = "ID", default)]
+    pub id: String,
+    /// Node name: the Consul agent the service is registered on.
+    pub node: String,
+    /// Node address.
+    #[serde(default)]
+    pub address: String,
+    /// Datacenter.
+    #[serde(default)]
+    pub datacenter: String,
+    /// Node tagged addresses.
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub tagged_addresses: BTreeMap<String, String>,
+    /// Node metadata.
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub node_meta: BTreeMap<String, String>,
+    /// Service kind.
+    #[serde(default)]
+    pub service_kind: String,
+    /// Service ID.
+    #[serde(rename = "ServiceID")]
+    pub service_id: String,
+    /// Service name.
+    pub service_name: String,
+    /// Service tags.
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub service_tags: Vec<String>,
+    /// Service address (empty: the node's address).
+    #[serde(default)]
+    pub service_address: String,
+    /// Service metadata.
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub service_meta: BTreeMap<String, String>,
+    /// Service port.
+    #[serde(default)]
+    pub service_port: u16,
+    /// Raft index of creation.
+    #[serde(default)]
+    pub create_index: u64,
+    /// Raft index of the last change.
+    #[serde(default)]
+    pub modify_index: u64,
+}
+
+/// A node and its services keyed by service ID (`/v1/catalog/node/<node>`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CatalogNode {
+    /// The node.
+    pub node: Node,
+    /// Its services by ID.
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub services: BTreeMap<String, AgentService>,
+}
+
+/// A node and its services as a list (`/v1/catalog/node-services/<node>`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NodeServices {
+    /// The node.
+    pub node: Node,
+    /// Its services.
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub services: Vec<AgentService>,
+}
+
+/// A service in a [`CatalogRegistration`].
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ServiceRegistration {
+    /// Service ID (defaults to the name).
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Service name.
+    pub service: String,
+    /// Tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Address (empty: the node's address).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub address: String,
+    /// Port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// Metadata.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub meta: BTreeMap<String, String>,
+    /// Fields this crate does not model (`Connect`, `Proxy`, `Weights`...), sent as given.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A catalog registration (`PUT /v1/catalog/register`): a node, optionally
+/// with one service and checks. Mostly for external services.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CatalogRegistration {
+    /// Node ID (optional).
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Node name.
+    pub node: String,
+    /// Node address.
+    pub address: String,
+    /// Datacenter (default: the agent's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datacenter: Option<String>,
+    /// Tagged addresses.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tagged_addresses: BTreeMap<String, String>,
+    /// Node metadata.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_meta: BTreeMap<String, String>,
+    /// A service on the node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<ServiceRegistration>,
+    /// Health checks of the node or the service.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<HealthCheckRegistration>,
+    /// Leave the node's existing address and metadata untouched.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub skip_node_update: bool,
+}
+
+/// What to remove from the catalog (`PUT /v1/catalog/deregister`).
+///
+/// Removing a service that a live agent still has locally is undone by that
+/// agent's anti-entropy within a minute; deregister it on the agent
+/// ([`crate::Agent::service_deregister`]) when the agent is alive.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CatalogDeregistration {
+    /// Datacenter (default: the agent's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datacenter: Option<String>,
+    /// Node name.
+    pub node: String,
+    /// Remove only this service.
+    #[serde(rename = "ServiceID", skip_serializing_if = "Option::is_none")]
+    pub service_id: Option<String>,
+    /// Remove only this check.
+    #[serde(rename = "CheckID", skip_serializing_if = "Option::is_none")]
+    pub check_id: Option<String>,
+}
+
+impl CatalogDeregistration {
+    /// Removes one service instance from a node.
+    #[must_use]
+    pub fn service(node: &str, service_id: &str) -> Self {
+        Self { node: node.to_owned(), service_id: Some(service_id.to_owned()), ..Self::default() }
+    }
+
+    /// Removes one check from a node.
+    #[must_use]
+    pub fn check(node: &str, check_id: &str) -> Self {
+        Self { node: node.to_owned(), check_id: Some(check_id.to_owned()), ..Self::default() }
+    }
+
+    /// Removes a whole node with all its services and checks.
+    #[must_use]
+    pub fn node(node: &str) -> Self {
+        Self { node: node.to_owned(), ..Self::default() }
+    }
+}
+
+/// The catalog handler: `consul.catalog()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Catalog<'a> {
+    client: &'a ConsulClient,
+}
+
+impl ConsulClient {
+    /// The catalog.
+    #[must_use]
+    pub fn catalog(&self) -> Catalog<'_> {
+        Catalog { client: self }
+    }
+}
+
+impl Catalog<'_> {
+    /// Known datacenters, nearest first.
+    pub async fn datacenters(&self) -> Result<Vec<String>> {
+        self.client.json(Request::get("/v1/catalog/datacenters")).await
+    }
+
+    /// All nodes. Honours `node_meta`, `near` and `filter` in `opts`.
+    pub async fn nodes(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<Node>>> {
+        let request = opts.apply_node_meta_near(Request::get("/v1/catalog/nodes"))?;
+        null_list(self.client.read::<Option<Vec<Node>>>(request, opts).await?)
+    }
+
+    /// One node with its services keyed by ID; `None` for an unknown node.
+    pub async fn node(&self, node: &str, opts: &QueryOptions) -> Result<WithMeta<Option<CatalogNode>>> {
+        validate::name("node name", node)?;
+        self.client.read(Request::get(PathBuf::new("/v1/catalog/node").segment(node).finish()), opts).await
+    }
+
+    /// One node with its services as a list; `None` for an unknown node.
+    pub async fn node_services(&self, node: &str, opts: &QueryOptions) -> Result<WithMeta<Option<NodeServices>>> {
+        validate::name("node name", node)?;
+        let path = PathBuf::new("/v1/catalog/node-services").segment(node).finish();
+        self.client.read(Request::get(path), opts).await
+    }
+
+    /// Every service name with the union of its tags. Honours `node_meta` and `filter`.
+    pub async fn services(&self, opts: &QueryOptions) -> Result<WithMeta<BTreeMap<String, Vec<String>>>> {
+        let request = opts.apply_node_meta_near(Request::get("/v1/catalog/services"))?;
+        let read = self.client.read::<Option<BTreeMap<String, Option<Vec<String>>>>>(request, opts).await?;
+        let value = read.value.unwrap_or_default().into_iter().map(|(k, v)| (k, v.unwrap_or_default())).collect();
+        Ok(WithMeta { value, meta: read.meta })
+    }
+
+    /// The instances of service `name`, optionally only those with `tag`
+    /// (an unknown service is an empty list). Honours `node_meta`, `near` and `filter`.
+    pub async fn service(
+        &self,
+        name: &str,
+        tag: Option<&str>,
+        opts: &QueryOptions,
+    ) -> Result<WithMeta<Vec<CatalogService>>> {
+        validate::name("service name", name)?;
+        if let Some(tag) = tag {
+            validate::name("service tag", tag)?;
+        }
+        let path = PathBuf::new("/v1/catalog/service").segment(name).finish();
+        let request = opts.apply_node_meta_near(Request::get(path).query_opt("tag", tag))?;
+        null_list(self.client.read::<Option<Vec<CatalogService>>>(request, opts).await?)
+    }
+
+    /// Registers a node (and optionally a service and checks) in the catalog.
+    pub async fn register(&self, registration: &CatalogRegistration) -> Result<()> {
+        validate::name("node name", &registration.node)?;
+        if registration.address.is_empty() {
+            return Err(Error::invalid("node address", "", "a catalog registration needs the node's address"));
+        }
+        if let Some(dc) = &registration.datacenter {
+            validate::datacenter(dc)?;
+        }
+        if let Some(service) = &registration.service {
+            validate::name("service name", &service.service)?;
+        }
+        let request = Request::put("/v1/catalog/register").json(registration)?;
+        self.client.write_true(request, &format!("the catalog registration of node {:?}", registration.node)).await
+    }
+
+    /// Removes a node, a service or a check from the catalog. Removing
+    /// something that is not there succeeds (Consul answers `true`).
+    pub async fn deregister(&self, deregistration: &CatalogDeregistration) -> Result<()> {
+        let d = deregistration;
+        validate::name("node name", &d.node)?;
+        if let Some(dc) = &d.datacenter {
+            validate::datacenter(dc)?;
+        }
+        match (&d.service_id, &d.check_id) {
+            (Some(_), Some(_)) => {
+                return Err(Error::invalid(
+                    "catalog deregistration",
+                    d.node.clone(),
+                    "set service_id or check_id, not both (neither removes the whole node)",
+                ));
+            }
+            (Some(id), None) => validate::name("service ID", id)?,
+            (None, Some(id)) => validate::name("check ID", id)?,
+            (None, None) => {}
+        }
+        let what = match (&d.service_id, &d.check_id) {
+            (Some(s), _) => format!("the deregistration of service {s:?} on node {:?}", d.node),
+            (_, Some(c)) => format!("the deregistration of check {c:?} on node {:?}", d.node),
+            _ => format!("the deregistration of node {:?}", d.node),
+        };
+        self.client.write_true(Request::put("/v1/catalog/deregister").json(d)?, &what).await
+    }
+
+    /// Watches the service list: yields it at once, then on every change.
+    pub fn watch_services(
+        &self,
+        opts: &QueryOptions,
+        options: WatchOptions,
+    ) -> impl Stream<Item = Result<WithMeta<BTreeMap<String, Vec<String>>>>> + Send + 'static {
+        let client = self.client.clone();
+        let opts = opts.clone();
+        client_core::watch(options, move |blocking| {
+            let client = client.clone();
+            let opts = QueryOptions { blocking, ..opts.clone() };
+            async move { client.catalog().services(&opts).await.map_err(into_core) }
+        })
+        .map_core()
+    }
+}
+
+/// Consul sends `null` instead of `[]` in a few places (e.g. filtered reads).
+pub(crate) fn null_list<T>(read: WithMeta<Option<Vec<T>>>) -> Result<WithMeta<Vec<T>>> {
+    Ok(WithMeta { value: read.value.unwrap_or_default(), meta: read.meta })
+}

@@ -1,0 +1,140 @@
+//! The client value and the request helpers every handler uses.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use client_core::{ClientConfig, EnvSpec, HttpClient, QueryMeta, Request, Response, WithMeta};
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result};
+use crate::options::QueryOptions;
+
+/// The environment variables the `consul` CLI reads.
+pub const ENV: EnvSpec = EnvSpec {
+    addr: "CONSUL_HTTP_ADDR",
+    default_addr: "http://127.0.0.1:8500",
+    token: "CONSUL_HTTP_TOKEN",
+    token_file: Some("CONSUL_HTTP_TOKEN_FILE"),
+    cacert: "CONSUL_CACERT",
+    client_cert: "CONSUL_CLIENT_CERT",
+    client_key: "CONSUL_CLIENT_KEY",
+    skip_verify: None,
+    ssl_verify: Some("CONSUL_HTTP_SSL_VERIFY"),
+    use_tls: Some("CONSUL_HTTP_SSL"),
+    token_header: "X-Consul-Token",
+};
+
+/// Variable naming the Consul Enterprise namespace (sent as `X-Consul-Namespace`).
+pub const NAMESPACE_ENV: &str = "CONSUL_NAMESPACE";
+
+/// A Consul HTTP API client. Cheap to clone: clones share one connection pool.
+///
+/// Handlers group the API like the docs do: [`ConsulClient::kv`],
+/// [`ConsulClient::catalog`], [`ConsulClient::health`], [`ConsulClient::agent`], ...
+#[derive(Clone, Debug)]
+pub struct ConsulClient {
+    pub(crate) http: HttpClient,
+    namespace: Option<Arc<str>>,
+}
+
+impl ConsulClient {
+    /// Builds a client from the environment, like the `consul` CLI:
+    /// `CONSUL_HTTP_ADDR` (`host:port` or URL, default `http://127.0.0.1:8500`),
+    /// `CONSUL_HTTP_TOKEN` / `CONSUL_HTTP_TOKEN_FILE`, `CONSUL_CACERT`,
+    /// `CONSUL_CLIENT_CERT`, `CONSUL_CLIENT_KEY`, `CONSUL_HTTP_SSL`,
+    /// `CONSUL_HTTP_SSL_VERIFY` and `CONSUL_NAMESPACE`.
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`ConsulClient::from_env`], reading variables through `lookup`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let namespace = lookup(NAMESPACE_ENV).map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+        let mut config = ClientConfig::from_lookup(&ENV, &lookup)?;
+        if let Some(ns) = &namespace {
+            crate::validate::name(NAMESPACE_ENV, ns)?;
+            config = config.with_header("X-Consul-Namespace", ns.clone());
+        }
+        let mut client = Self::new(config)?;
+        client.namespace = namespace.map(Arc::from);
+        Ok(client)
+    }
+
+    /// Builds a client from a configuration (its `token_header` should be `X-Consul-Token`).
+    pub fn new(config: ClientConfig) -> Result<Self> {
+        Ok(Self { http: HttpClient::new(config)?, namespace: None })
+    }
+
+    /// A client for `addr` (`host:port` or URL) with default settings and no token.
+    pub fn from_addr(addr: &str) -> Result<Self> {
+        let url = client_core::config::parse_address("Consul address", addr, false)?;
+        Self::new(ClientConfig::new(url.as_str(), ENV.token_header)?)
+    }
+
+    /// A copy of this client that sends `token` (shares the connection pool).
+    #[must_use]
+    pub fn with_token(&self, token: impl Into<client_core::Secret>) -> Self {
+        Self { http: self.http.with_token(token.into()), namespace: self.namespace.clone() }
+    }
+
+    /// The namespace from `CONSUL_NAMESPACE`, if any.
+    #[must_use]
+    pub fn namespace(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+
+    /// The underlying HTTP client (for endpoints this crate does not cover).
+    #[must_use]
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    pub(crate) fn base_timeout(&self) -> Duration {
+        self.http.config().timeout
+    }
+
+    /// Sends a read with the common query options and decodes JSON plus index metadata.
+    pub(crate) async fn read<T: DeserializeOwned>(&self, request: Request, opts: &QueryOptions) -> Result<WithMeta<T>> {
+        let request = opts.apply(request, self.base_timeout())?;
+        let resp = self.http.send(request).await?;
+        Ok(WithMeta { value: resp.json()?, meta: meta(&resp) })
+    }
+
+    /// Like [`Self::read`], but a 404 is `None` (Consul answers 404 with an empty body for a missing key).
+    pub(crate) async fn read_optional<T: DeserializeOwned>(
+        &self,
+        request: Request,
+        opts: &QueryOptions,
+    ) -> Result<WithMeta<Option<T>>> {
+        let request = opts.apply(request, self.base_timeout())?.accept_status(&[404]);
+        let resp = self.http.send(request).await?;
+        let value = if resp.status.as_u16() == 404 { None } else { Some(resp.json()?) };
+        Ok(WithMeta { value, meta: meta(&resp) })
+    }
+
+    /// Sends a request and decodes JSON.
+    pub(crate) async fn json<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
+        Ok(self.http.json(request).await?)
+    }
+
+    /// Sends a request and ignores the body.
+    pub(crate) async fn send(&self, request: Request) -> Result<Response> {
+        Ok(self.http.send(request).await?)
+    }
+
+    /// Sends a write whose answer is `true` or `false`.
+    pub(crate) async fn write_bool(&self, request: Request) -> Result<bool> {
+        let resp = self.http.send(request).await?;
+        Ok(resp.json::<bool>()?)
+    }
+
+    /// Sends a write whose answer must be `true` (Consul answers `false` only for CAS/lock writes).
+    pub(crate) async fn write_true(&self, request: Request, what: &str) -> Result<()> {
+        if self.write_bool(request).await? { Ok(()) } else { Err(Error::NotApplied { what: what.to_owned() }) }
+    }
+}
+
+/// Index metadata from `X-Consul-*` headers.
+pub(crate) fn meta(resp: &Response) -> QueryMeta {
+    QueryMeta::from_headers(&resp.headers, "X-Consul")
+}

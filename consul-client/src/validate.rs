@@ -1,0 +1,52 @@
+//! Input checks run before any request is sent.
+
+use crate::error::{Error, Result};
+
+/// Longest node, service or check name accepted.
+const MAX_NAME: usize = 512;
+
+/// A datacenter name: lowercase letters, digits, `-` and `_`, as Consul requires.
+pub(crate) fn datacenter(dc: &str) -> Result<()> {
+    client_core::path::validate_name("datacenter", dc, 128)?;
+    if !dc.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_') {
+        return Err(Error::invalid(
+            "datacenter",
+            dc,
+            "must contain only lowercase letters, digits, '-' and '_' (e.g. \"dc1\")",
+        ));
+    }
+    Ok(())
+}
+
+/// A node, service, check or session name used as one path segment.
+pub(crate) fn name(what: &str, value: &str) -> Result<()> {
+    client_core::path::validate_name(what, value, MAX_NAME)?;
+    if value.trim() != value {
+        return Err(Error::invalid(what, value, "must not start or end with whitespace"));
+    }
+    Ok(())
+}
+
+/// A KV key: not empty, no leading '/', no empty, '.' or '..' segments.
+/// A trailing '/' is allowed (Consul "folder" keys).
+pub(crate) fn key(key: &str) -> Result<()> {
+    Ok(client_core::path::validate_path("KV key", key, true)?)
+}
+
+/// A KV prefix for listing: empty means "everything", otherwise like a key.
+pub(crate) fn prefix(prefix: &str) -> Result<()> {
+    if prefix.is_empty() { Ok(()) } else { Ok(client_core::path::validate_path("KV prefix", prefix, true)?) }
+}
+
+/// A UUID-shaped ID (session, ACL accessor, intention): 36 hex digits and dashes.
+pub(crate) fn uuid(what: &str, value: &str) -> Result<()> {
+    let ok = value.len() == 36
+        && value
+            .char_indices()
+            .all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { c == '-' } else { c.is_ascii_hexdigit() });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(what, value, "must be a UUID like 4b2a9c1e-0000-4000-8000-000000000000"))
+    }
+}
