@@ -1,1 +1,3 @@
 //! Shared helpers of the example scripts.
+pub mod output;
+pub mod progress;
