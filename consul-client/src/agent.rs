@@ -237,7 +237,8 @@ impl Agent<'_> {
 
     /// Members of the LAN gossip pool, or of the WAN pool (servers of every datacenter).
     pub async fn members(&self, wan: bool) -> Result<Vec<Member>> {
-        self.client.json(Request::get("/v1/agent/members").flag("wan", wan)).await
+        // Consul reads `wan` by value: a bare `?wan` would mean LAN.
+        self.client.json(Request::get("/v1/agent/members").query_opt("wan", wan.then_some(1))).await
     }
 
     /// Forces a failed member into the `left` state; with `prune` it is also
@@ -245,7 +246,7 @@ impl Agent<'_> {
     pub async fn force_leave(&self, node: &str, prune: bool) -> Result<()> {
         validate::name("node name", node)?;
         let path = PathBuf::new("/v1/agent/force-leave").segment(node).finish();
-        self.client.send(Request::put(path).flag("prune", prune)).await.map(drop)
+        self.client.send(Request::put(path).query_opt("prune", prune.then_some(1))).await.map(drop)
     }
 
     /// Services registered on this agent, by ID. Honours `filter` and `token` in `opts`.

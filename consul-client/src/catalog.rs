@@ -298,7 +298,17 @@ impl Catalog<'_> {
     pub async fn node_services(&self, node: &str, opts: &QueryOptions) -> Result<WithMeta<Option<NodeServices>>> {
         validate::name("node name", node)?;
         let path = PathBuf::new("/v1/catalog/node-services").segment(node).finish();
-        self.client.read(Request::get(path), opts).await
+        // An unknown node answers `{"Node": null, "Services": null}`.
+        #[derive(Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Raw {
+            node: Option<Node>,
+            #[serde(default, deserialize_with = "crate::de::null_default")]
+            services: Vec<AgentService>,
+        }
+        let read = self.client.read::<Option<Raw>>(Request::get(path), opts).await?;
+        let value = read.value.and_then(|r| r.node.map(|node| NodeServices { node, services: r.services }));
+        Ok(WithMeta { value, meta: read.meta })
     }
 
     /// Every service name with the union of its tags. Honours `node_meta` and `filter`.

@@ -30,16 +30,20 @@ mod b64;
 mod de;
 mod validate;
 
+pub mod acl;
 pub mod agent;
 pub mod catalog;
 pub mod client;
 pub mod error;
 pub mod health;
 pub mod kv;
+pub mod lock;
 pub mod options;
 pub mod session;
+pub mod status;
 pub mod txn;
 
+pub use acl::{Acl, AclLink, AclPolicyListEntry, AclToken};
 pub use agent::{
     Agent, AgentCheckRegistration, AgentConfig, AgentSelf, AgentServiceRegistration, Member, MemberStatus,
 };
@@ -53,8 +57,10 @@ pub use health::{
     CheckState, Health, HealthCheck, HealthCheckRegistration, HealthStatus, ServiceEntry, ServiceHealthOptions,
 };
 pub use kv::{DeleteOptions, Kv, KvPair, PutOptions};
+pub use lock::{LockGuard, LockOptions};
 pub use options::{Consistency, QueryOptions, WriteOptions};
 pub use session::{SessionBehavior, SessionEntry, SessionRequest, Sessions};
+pub use status::{AutopilotHealth, AutopilotServer, Operator, RaftConfiguration, RaftServer, Status};
 pub use txn::{KvVerb, TxnError, TxnKvOp, TxnOp, TxnOpResult, TxnResult};
 
 pub use client_core::{BlockingOptions, ClientConfig, QueryMeta, Secret, WatchOptions, WithMeta};

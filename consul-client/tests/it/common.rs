@@ -1,0 +1,36 @@
+//! Shared helpers.
+
+use consul_client::ConsulClient;
+
+/// A client for the shared real Consul, or `None` (test skipped outside CI).
+pub fn consul() -> Option<ConsulClient> {
+    let agent = sandbox::shared_consul()?;
+    Some(ConsulClient::from_addr(&agent.http_addr()).expect("sandbox address is valid"))
+}
+
+/// Returns a client for the real Consul or skips the test.
+macro_rules! consul_or_skip {
+    () => {
+        match crate::common::consul() {
+            Some(c) => c,
+            None => return,
+        }
+    };
+}
+pub(crate) use consul_or_skip;
+
+/// A test-owned KV prefix ending in '/'.
+pub fn prefix(what: &str) -> String {
+    format!("it-{what}-{}/", sandbox::unique_suffix())
+}
+
+/// A test-owned name.
+pub fn name(what: &str) -> String {
+    format!("it-{what}-{}", sandbox::unique_suffix())
+}
+
+/// A recorded response body copied into tests/fixtures.
+pub fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read fixture {path}: {e}"))
+}

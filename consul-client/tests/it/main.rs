@@ -1,0 +1,11 @@
+//! Integration tests: the real Consul from the sandbox, wiremock for what it cannot show.
+
+mod agent;
+mod catalog;
+mod common;
+mod input;
+mod kv;
+mod lock;
+mod mock;
+mod session;
+mod status;

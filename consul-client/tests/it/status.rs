@@ -1,0 +1,22 @@
+//! Status and operator endpoints against the real Consul.
+
+use consul_client::{Consistency, QueryOptions};
+
+use crate::common::consul_or_skip;
+
+#[tokio::test]
+async fn leader_peers_raft_and_autopilot() {
+    let consul = consul_or_skip!();
+    let leader = consul.status().leader().await.unwrap().expect("the dev agent leads");
+    assert_eq!(consul.status().peers().await.unwrap(), vec![leader.clone()]);
+    let raft = consul.operator().raft_configuration(&QueryOptions::default()).await.unwrap();
+    let raft_leader = raft.leader().expect("a leader");
+    assert_eq!(raft_leader.address, leader);
+    assert!(raft_leader.voter);
+    let stale = QueryOptions::default().with_consistency(Consistency::Stale);
+    assert_eq!(consul.operator().raft_configuration(&stale).await.unwrap().servers.len(), 1);
+    let health = consul.operator().autopilot_health(&QueryOptions::default()).await.unwrap();
+    assert!(health.healthy);
+    assert_eq!(health.servers.len(), 1);
+    assert!(consul.catalog().datacenters().await.unwrap().contains(&"dc1".to_owned()));
+}
