@@ -1,2 +1,48 @@
-//! Typed async client for Patroni's REST API and Patroni's cluster state in Consul KV.
+//! Typed async client for Patroni's REST API and Patroni's cluster state in
+//! Consul KV, tolerant of Patroni 3.x and 4.x.
+//!
+//! - [`PatroniClient`]: one member's REST API — status, cluster, history,
+//!   config (GET/PATCH/PUT), every health check as a yes/no with the status,
+//!   switchover, failover, restart, reload, reinitialize. Patroni's refusal
+//!   text becomes [`Error::Refused`].
+//! - [`ClusterView`]: several members; find the leader, wait until a
+//!   [`ClusterCondition`] such as [`Healthy`] holds.
+//! - Roles and states map to [`Role`] and [`State`], with an `Unknown`
+//!   fallback, so a new Patroni word never breaks decoding.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use patroni_client::{ClusterView, Healthy, PatroniClient, Switchover};
+//! # async fn demo() -> patroni_client::Result<()> {
+//! let view = ClusterView::new(&["http://10.0.0.4:8008", "http://10.0.0.5:8008"])?;
+//! let cluster = view.wait_until(&Healthy::new(2, 1024 * 1024), Duration::from_secs(120)).await?;
+//! let leader = cluster.leader().expect("Healthy implies a leader");
+//! let replica = cluster.replicas().next().expect("two members");
+//! let client = PatroniClient::builder("http://10.0.0.4:8008")?.basic_auth("patroni", "secret").build()?;
+//! let outcome = client.switchover(&Switchover::from_leader(&leader.name).to(&replica.name)).await?;
+//! println!("{}", outcome.message);
+//! # Ok(()) }
+//! ```
 #![deny(missing_docs)]
+
+pub mod client;
+pub mod cluster;
+pub mod config;
+pub mod error;
+pub mod health;
+pub mod history;
+pub mod ops;
+pub mod status;
+pub mod view;
+pub mod vocab;
+
+pub use client::{PatroniClient, PatroniClientBuilder};
+pub use cluster::{ClusterInfo, ClusterMember, Lag, ScheduledSwitchover};
+pub use config::{ConfigPatch, DynamicConfig, PostgresqlConfig};
+pub use error::{Error, Result};
+pub use health::{Health, HealthCheck, HealthOptions};
+pub use history::HistoryEntry;
+pub use ops::{Failover, Outcome, ReinitializeOptions, RestartOptions, RestartRole, Switchover};
+pub use status::{MemberStatus, PatroniInfo, ReplicationConnection, Xlog};
+pub use view::{ClusterCondition, ClusterView, Healthy, LeaderIs};
+pub use vocab::{Role, State};

@@ -1,0 +1,107 @@
+//! The crate's error type.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything that can go wrong talking to Patroni and its DCS state.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Transport, timeout, decoding, configuration or input error from the shared plumbing.
+    #[error(transparent)]
+    Core(#[from] client_core::Error),
+
+    /// An error from the Consul client (DCS view).
+    #[error(transparent)]
+    Consul(#[from] consul_client::Error),
+
+    /// Patroni answered an operation with a refusal; `message` is its own text.
+    #[error("Patroni at {member} refused to {action} (HTTP {status}): {message}")]
+    Refused {
+        /// The member's REST API address.
+        member: String,
+        /// What was asked, e.g. "switch over".
+        action: String,
+        /// HTTP status (401 wrong credentials, 412 infeasible, 503 failed, ...).
+        status: u16,
+        /// Patroni's message, e.g. `candidate does not exists`.
+        message: String,
+    },
+
+    /// None of the given member addresses answered.
+    #[error("no Patroni member answered (tried {}): {last_error}", tried.join(", "))]
+    NoMemberReachable {
+        /// The addresses tried.
+        tried: Vec<String>,
+        /// The last failure.
+        last_error: Box<Error>,
+    },
+
+    /// The cluster has no leader right now.
+    #[error("the Patroni cluster {scope} has no leader right now")]
+    NoLeader {
+        /// The scope, as far as known.
+        scope: String,
+    },
+
+    /// A wait on the cluster did not succeed in time.
+    #[error("the Patroni cluster did not reach \"{condition}\" within {timeout:?}: {last_state}")]
+    WaitTimeout {
+        /// What was waited for.
+        condition: String,
+        /// How long.
+        timeout: Duration,
+        /// Why the condition did not hold at the last look (or the last error).
+        last_state: String,
+    },
+
+    /// A DCS key holds a value this crate cannot read.
+    #[error("the DCS key {key:?} holds a value that is not {expected}: {reason}")]
+    DcsValue {
+        /// The full key.
+        key: String,
+        /// What was expected, e.g. "a member JSON object".
+        expected: String,
+        /// The decoder's explanation.
+        reason: String,
+    },
+
+    /// The scope's state cannot be removed or restored safely now.
+    #[error("refusing to {action} the DCS state of scope {scope:?}: {reason}")]
+    UnsafeState {
+        /// "remove" or "restore".
+        action: String,
+        /// The scope.
+        scope: String,
+        /// Why, and what to do.
+        reason: String,
+    },
+
+    /// A backup file could not be written, read or understood.
+    #[error("scope backup file {}: {reason}", path.display())]
+    Backup {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// The HTTP status of an API error or refusal, if this is one.
+    #[must_use]
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Core(e) => e.status(),
+            Self::Refused { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid(what: &str, value: &str, reason: &str) -> Self {
+        Self::Core(client_core::Error::invalid(what, value, reason))
+    }
+}

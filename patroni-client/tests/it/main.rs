@@ -1,0 +1,6 @@
+//! Integration tests of patroni-client: decoding of recorded fixtures,
+//! request shapes against wiremock, and real Patroni clusters from the sandbox.
+
+mod common;
+mod fixtures;
+mod mock;

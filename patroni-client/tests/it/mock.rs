@@ -1,0 +1,171 @@
+//! Request shapes and error handling against wiremock, answering with the
+//! real recorded bodies.
+
+use patroni_client::{
+    ClusterView, ConfigPatch, Error, Failover, HealthCheck, HealthOptions, PatroniClient, ReinitializeOptions,
+    RestartOptions, RestartRole, Role, Switchover,
+};
+use wiremock::matchers::{body_json, header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common::fixture;
+
+fn json(rel: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(fixture(rel), "application/json")
+}
+
+#[tokio::test]
+async fn health_no_is_a_503_with_the_status_not_an_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/replica"))
+        .and(query_param("lag", "1048576"))
+        .and(query_param("tag_zone", "a"))
+        .respond_with(ResponseTemplate::new(503).set_body_raw(fixture("3.0.2/patroni.node2.json"), "application/json"))
+        .expect(1) // a "no" is an answer: never retried
+        .mount(&server)
+        .await;
+    let client = PatroniClient::new(&server.uri()).unwrap();
+    let opts = HealthOptions::default().max_lag_bytes(1_048_576).tag("zone", "a");
+    let health = client.check_with(HealthCheck::Replica, &opts).await.unwrap();
+    assert!(!health.ok);
+    assert_eq!(health.status.unwrap().role, Role::Primary);
+}
+
+#[tokio::test]
+async fn liveness_without_body_is_a_yes_without_status() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).and(path("/liveness")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
+    let health = PatroniClient::new(&server.uri()).unwrap().check(HealthCheck::Liveness).await.unwrap();
+    assert!(health.ok);
+    assert!(health.status.is_none());
+}
+
+#[tokio::test]
+async fn basic_auth_is_sent_and_401_names_the_refusal() {
+    let server = MockServer::start().await;
+    // base64("patroni:wrong")
+    Mock::given(method("POST"))
+        .and(path("/switchover"))
+        .and(header("authorization", "Basic cGF0cm9uaTp3cm9uZw=="))
+        .and(body_json(serde_json::json!({"leader": "dbHA1", "candidate": "dbHA2"})))
+        .respond_with(ResponseTemplate::new(401).set_body_string("not authenticated"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = PatroniClient::builder(&server.uri()).unwrap().basic_auth("patroni", "wrong").build().unwrap();
+    let err = client.switchover(&Switchover::from_leader("dbHA1").to("dbHA2")).await.unwrap_err();
+    assert!(matches!(err, Error::Refused { status: 401, .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("refused to switch over (HTTP 401): not authenticated"), "{text}");
+    assert!(!text.contains("wrong") && !format!("{err:?}").contains("cGF0cm9uaTp3cm9uZw"), "{err:?}");
+    assert!(!format!("{client:?}").contains("cGF0cm9uaTp3cm9uZw"), "{client:?}");
+}
+
+#[tokio::test]
+async fn operations_send_documented_bodies() {
+    let server = MockServer::start().await;
+    let cases: Vec<(&str, &str, serde_json::Value, u16, &str)> = vec![
+        ("POST", "/failover", serde_json::json!({"candidate": "dbHA2"}), 200, "Successfully failed over to \"dbHA2\""),
+        (
+            "POST",
+            "/restart",
+            serde_json::json!({"restart_pending": true, "role": "replica", "timeout": 30}),
+            200,
+            "restarted successfully",
+        ),
+        ("POST", "/reinitialize", serde_json::json!({"force": true}), 200, "reinitialize started"),
+    ];
+    for (m, p, body, status, text) in &cases {
+        Mock::given(method(*m))
+            .and(path(*p))
+            .and(header("content-type", "application/json"))
+            .and(body_json(body))
+            .respond_with(ResponseTemplate::new(*status).set_body_string(*text))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .and(path("/reload"))
+        .and(header("content-length", "0"))
+        .respond_with(ResponseTemplate::new(202).set_body_string("reload scheduled"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/switchover"))
+        .respond_with(ResponseTemplate::new(404).set_body_string("no switchover is scheduled"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = PatroniClient::new(&server.uri()).unwrap();
+    let out = client.failover(&Failover { candidate: "dbHA2".into(), leader: None }).await.unwrap();
+    assert_eq!(out.message, "Successfully failed over to \"dbHA2\"");
+    let restart = RestartOptions {
+        restart_pending: Some(true),
+        role: Some(RestartRole::Replica),
+        timeout: Some(30),
+        ..RestartOptions::default()
+    };
+    assert_eq!(client.restart(&restart).await.unwrap().message, "restarted successfully");
+    let reinit = client.reinitialize(&ReinitializeOptions { force: true, from_leader: false }).await.unwrap();
+    assert_eq!(reinit.status, 200);
+    let reload = client.reload().await.unwrap();
+    assert!(reload.is_scheduled());
+    let err = client.cancel_switchover().await.unwrap_err();
+    assert_eq!(err.status(), Some(404));
+    assert!(err.to_string().ends_with("no switchover is scheduled"), "{err}");
+}
+
+#[tokio::test]
+async fn config_patch_sends_the_merge_and_decodes_the_result() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path("/config"))
+        .and(body_json(serde_json::json!({"postgresql": {"parameters": {"work_mem": "8MB"}}, "pause": true})))
+        .respond_with(json("4.1.5/config.node3.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = PatroniClient::new(&server.uri()).unwrap();
+    let patch = ConfigPatch::new().parameter("work_mem", "8MB").pause(true);
+    let config = client.patch_config(&patch).await.unwrap();
+    assert_eq!(config.ttl, Some(30));
+    let err = client.patch_config_raw(&serde_json::json!([1])).await.unwrap_err();
+    assert!(err.to_string().contains("must be a JSON object"), "{err}");
+}
+
+#[tokio::test]
+async fn bad_names_are_rejected_before_any_request() {
+    let server = MockServer::start().await;
+    let client = PatroniClient::new(&server.uri()).unwrap();
+    for bad in ["", "a\0b", " dbHA1"] {
+        let err = client.switchover(&Switchover::from_leader(bad)).await.unwrap_err();
+        assert!(matches!(err, Error::Core(client_core::Error::InvalidInput { .. })), "{bad:?}: {err}");
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+    assert!(PatroniClient::new("not a url").is_err());
+    assert!(ClusterView::new::<&str>(&[]).is_err());
+}
+
+#[tokio::test]
+async fn view_skips_an_unreachable_member_and_finds_the_leader() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/cluster"))
+        .respond_with(json("3.0.2/cluster.node2.json"))
+        .mount(&server)
+        .await;
+    let dead = format!("http://127.0.0.1:{}", sandbox::ports::free_port());
+    let view = ClusterView::new(&[dead.as_str(), server.uri().as_str()]).unwrap();
+    let leader = view.leader().await.unwrap();
+    assert_eq!(leader.name, "dbHA2");
+    assert_eq!(leader.api_base_url(), Some("http://127.0.0.1:8002"));
+
+    let only_dead = ClusterView::new(&[dead.as_str()]).unwrap();
+    let err = only_dead.cluster().await.unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::NoMemberReachable { .. }), "{err:?}");
+    assert!(text.contains(&dead) && text.contains("connection failed"), "{text}");
+}
