@@ -1,2 +1,47 @@
 //! Drive wal-g, parse WAL names, LSNs and timeline histories natively, and plan point-in-time restores.
+//!
+//! - Native parsing, no wal-g needed: [`Lsn`], [`WalSegment`] with [`WalSegmentSize`],
+//!   [`TimelineHistory`] and [`TimelineTree`], [`BackupLabel`], [`BackupName`], [`parse_timestamp`],
+//!   archive listings ([`WalInventory`]).
+//! - The PITR planner ([`ArchiveState::plan`]): for a [`RestoreTarget`], a [`RestorePlan`] (base
+//!   backup, WAL ranges, recovery settings) or [`Refused`] with every [`Refusal`].
+//!
+//! ```
+//! use walg::{ArchiveState, BackupInfo, RestoreTarget, TimelineHistory, TimelineTree, WalInventory, WalSegmentSize};
+//!
+//! let wal = WalInventory::from_listing("000000010000000000000002\n000000010000000000000003\n00000002.history\n");
+//! let tree = TimelineTree::new([TimelineHistory::parse(2, "1\t0/40000A0\tno recovery target specified").unwrap()]);
+//! let backup = BackupInfo {
+//!     name: "base_000000010000000000000002".into(),
+//!     start_segment: "000000010000000000000002".parse().unwrap(),
+//!     start_lsn: None, finish_lsn: None, start_time: None, finish_time: None,
+//! };
+//! let state = ArchiveState { backups: vec![backup], wal, timelines: tree, segment_size: WalSegmentSize::default() };
+//! // Timeline 1 can be restored; timeline 2 lacks its first segment.
+//! assert!(state.plan(&RestoreTarget::timeline(1)).is_ok());
+//! let refused = state.plan(&RestoreTarget::latest()).unwrap_err();
+//! assert!(refused.to_string().contains("WAL is missing on timeline 2: 000000020000000000000004"));
+//! ```
 #![deny(missing_docs)]
+
+pub mod archive;
+pub mod backup_label;
+pub mod backup_name;
+pub mod error;
+pub mod lsn;
+pub mod models;
+pub mod pitr;
+pub mod segment;
+pub mod time;
+pub mod timeline;
+
+pub use archive::{ArchiveFile, LocalArchive, WalInventory};
+pub use backup_label::BackupLabel;
+pub use backup_name::BackupName;
+pub use error::{Error, Result};
+pub use lsn::Lsn;
+pub use models::{BackupListEntry, CheckStatus, WalShowTimeline, WalVerifyReport};
+pub use pitr::{ArchiveState, BackupInfo, Refusal, Refused, RestorePlan, RestoreTarget, TargetTimeline, WalRange};
+pub use segment::{TimelineId, WalSegment, WalSegmentSize};
+pub use time::{Timestamp, format_pg_timestamp, parse_timestamp};
+pub use timeline::{TimelineHistory, TimelineTree};
