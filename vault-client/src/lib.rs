@@ -1,2 +1,63 @@
-//! Typed async client for the HashiCorp Vault HTTP API: auth methods, KV v1/v2, dynamic credentials, sys.
+//! Typed async client for the HashiCorp Vault HTTP API: auth methods, KV v1/v2,
+//! dynamic credentials, sys.
+//!
+//! - [`VaultClient`]: configured from the environment like the `vault` CLI
+//!   (`VAULT_ADDR`, `VAULT_TOKEN` or `~/.vault-token`, `VAULT_NAMESPACE`, TLS
+//!   variables) or with [`VaultClientBuilder`]; generic logical
+//!   [`read`](VaultClient::read)/[`write`](VaultClient::write)/[`list`](VaultClient::list)/[`delete`](VaultClient::delete)
+//!   returning the standard envelope [`VaultResponse`].
+//! - KV: [`VaultClient::kv1`], [`VaultClient::kv2`], or [`VaultClient::kv`] which
+//!   detects the mount's version.
+//! - Auth: [`VaultClient::auth`] (token, GitHub, AppRole, userpass, JWT/Kubernetes,
+//!   AWS IAM). A login returns [`LoggedIn`], whose client sends the new token.
+//! - Dynamic credentials: [`VaultClient::secrets`] (`nomad/creds`, `consul/creds`)
+//!   with their [`Lease`]; leases, health, seal status, mounts, raft peers,
+//!   policies and response wrapping under [`VaultClient::sys`].
+//! - Standbys: a 307 to the active node is followed only to the hosts listed
+//!   with [`VaultClientBuilder::cluster_nodes`]; 412 (`X-Vault-Index` not yet
+//!   replicated) and 500 on reads are retried.
+//!
+//! Tokens, passwords and secret IDs are [`Secret`]s: `Debug` and `Display`
+//! print `<redacted>`, and Vault's error messages are scrubbed of them.
+//!
+//! ```no_run
+//! use serde::{Deserialize, Serialize};
+//! use vault_client::VaultClient;
+//!
+//! #[derive(Debug, Serialize, Deserialize)]
+//! struct DbSettings {
+//!     #[serde(rename = "patroniBootstrapMethod")]
+//!     bootstrap_method: String,
+//! }
+//!
+//! # async fn demo() -> vault_client::Result<()> {
+//! let vault = VaultClient::from_env()?;
+//! let kv = vault.kv("kv").await?;
+//! let path = "nomad-cluster/atala-testnet/database";
+//! let settings: Option<DbSettings> = kv.read(path).await?;
+//! if settings.is_none() {
+//!     kv.write(path, &DbSettings { bootstrap_method: "initdb".into() }).await?;
+//! }
+//! let nomad = vault.secrets().nomad_creds("developer").await?;
+//! println!("nomad token accessor {} (lease {})", nomad.data.accessor_id, nomad.lease.id);
+//! # Ok(()) }
+//! ```
 #![deny(missing_docs)]
+
+pub mod auth;
+pub mod aws;
+pub mod client;
+pub mod error;
+pub mod kv;
+pub mod response;
+pub mod secrets;
+pub mod sys;
+
+pub use auth::{Auth, TokenAuth, TokenCreateRequest, TokenInfo};
+pub use client::{VAULT_ENV, VaultClient, VaultClientBuilder};
+pub use client_core::{ClientConfig, RetryPolicy, Secret};
+pub use error::{Result, VaultError};
+pub use kv::{Kv, Kv1, Kv2, KvMetadata, KvSecret, MetadataOptions, VersionMetadata};
+pub use response::{AuthInfo, Lease, Leased, LoggedIn, VaultResponse, WrapInfo};
+pub use secrets::{ConsulCreds, NomadCreds, Secrets};
+pub use sys::{Health, HealthState, Sys};

@@ -1,0 +1,443 @@
+//! [`VaultClient`]: configuration, the request pipeline (namespace, wrapping,
+//! consistency headers, 412/5xx retries, error mapping) and the generic
+//! logical `read`/`write`/`list`/`delete`.
+
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
+
+use client_core::path::{encode_key, validate_path};
+use client_core::{ClientConfig, EnvSpec, HttpClient, Method, RedirectPolicy, Request, Response, RetryPolicy, Secret};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Result, VaultError};
+use crate::response::VaultResponse;
+
+/// The environment variables the `vault` CLI reads (the token file
+/// `~/.vault-token` is handled by [`VaultClientBuilder::from_env`]).
+pub const VAULT_ENV: EnvSpec = EnvSpec {
+    addr: "VAULT_ADDR",
+    default_addr: "https://127.0.0.1:8200",
+    token: "VAULT_TOKEN",
+    token_file: None,
+    cacert: "VAULT_CACERT",
+    client_cert: "VAULT_CLIENT_CERT",
+    client_key: "VAULT_CLIENT_KEY",
+    skip_verify: Some("VAULT_SKIP_VERIFY"),
+    ssl_verify: None,
+    use_tls: None,
+    token_header: TOKEN_HEADER,
+};
+
+const TOKEN_HEADER: &str = "X-Vault-Token";
+const NAMESPACE_HEADER: &str = "X-Vault-Namespace";
+const WRAP_TTL_HEADER: &str = "X-Vault-Wrap-TTL";
+const INDEX_HEADER: &str = "X-Vault-Index";
+const KV2_PATH_WARNING: &str = "Invalid path for a versioned K/V secrets engine";
+
+/// Every error status: the pipeline reads error bodies itself to keep all of Vault's messages.
+static ERROR_STATUSES: LazyLock<Vec<u16>> = LazyLock::new(|| (400..600).collect());
+
+/// Builds a [`VaultClient`].
+///
+/// ```
+/// use vault_client::VaultClient;
+/// let vault = VaultClient::builder("https://vault-1.example:8200")
+///     .unwrap()
+///     .token("s.example")
+///     .namespace("ops")
+///     .unwrap()
+///     .cluster_nodes(["vault-2.example:8200", "vault-3.example:8200"])
+///     .unwrap()
+///     .build()
+///     .unwrap();
+/// assert_eq!(vault.namespace(), Some("ops"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct VaultClientBuilder {
+    config: ClientConfig,
+    namespace: Option<String>,
+    cluster_nodes: Vec<String>,
+    read_your_writes: bool,
+}
+
+impl VaultClientBuilder {
+    /// Starts from an address such as `https://vault.example:8200`.
+    pub fn new(address: &str) -> Result<Self> {
+        Ok(Self::from_config(ClientConfig::new(address, TOKEN_HEADER)?))
+    }
+
+    /// Starts from a prepared [`ClientConfig`] (its token header is set to `X-Vault-Token`).
+    #[must_use]
+    pub fn from_config(mut config: ClientConfig) -> Self {
+        config.token_header = TOKEN_HEADER.to_owned();
+        Self { config, namespace: None, cluster_nodes: Vec::new(), read_your_writes: false }
+    }
+
+    /// Reads `VAULT_ADDR`, `VAULT_TOKEN` (else `~/.vault-token`), `VAULT_NAMESPACE`,
+    /// `VAULT_CACERT`, `VAULT_CLIENT_CERT`, `VAULT_CLIENT_KEY` and `VAULT_SKIP_VERIFY`.
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`VaultClientBuilder::from_env`], reading variables through `lookup`
+    /// (`HOME` included), so it can be tested without touching the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let mut config = ClientConfig::from_lookup(&VAULT_ENV, &lookup)?;
+        if config.token.is_none() {
+            if let Some(home) = lookup("HOME").filter(|h| !h.is_empty()) {
+                let file = std::path::Path::new(&home).join(".vault-token");
+                if file.is_file() {
+                    config.token = Some(client_core::config::read_token_file("~/.vault-token", &file)?);
+                }
+            }
+        }
+        let mut builder = Self::from_config(config);
+        if let Some(ns) = lookup("VAULT_NAMESPACE").filter(|v| !v.trim().is_empty()) {
+            builder = builder.namespace(&ns)?;
+        }
+        Ok(builder)
+    }
+
+    /// Sets the token.
+    #[must_use]
+    pub fn token(mut self, token: impl Into<Secret>) -> Self {
+        self.config.token = Some(token.into());
+        self
+    }
+
+    /// Sends every request in this Vault Enterprise namespace (`X-Vault-Namespace`).
+    pub fn namespace(mut self, namespace: &str) -> Result<Self> {
+        self.namespace = Some(check_namespace(namespace)?);
+        Ok(self)
+    }
+
+    /// Lists the other nodes of this Vault cluster (`host:port` or URLs). A
+    /// standby's 307 redirect to the active node is followed only to these
+    /// hosts (and the configured one); the token is never sent anywhere else.
+    pub fn cluster_nodes<I, S>(mut self, nodes: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        for node in nodes {
+            let node = node.as_ref();
+            let url = client_core::config::parse_address("cluster node", node, true)?;
+            let host = url.host_str().unwrap_or_default();
+            let port = url.port_or_known_default().unwrap_or(8200);
+            self.cluster_nodes.push(format!("{host}:{port}"));
+        }
+        Ok(self)
+    }
+
+    /// Sets the retry policy (also used for 412 "index not yet replicated"
+    /// and for 500 on reads).
+    #[must_use]
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.config.retry = retry;
+        self
+    }
+
+    /// Sets the per-request timeout.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.config.timeout = timeout;
+        self
+    }
+
+    /// Read-your-writes across performance standbys (Vault Enterprise): the
+    /// last `X-Vault-Index` seen is sent with every request, and a 412 answer
+    /// ("not caught up yet") is retried.
+    #[must_use]
+    pub fn read_your_writes(mut self, on: bool) -> Self {
+        self.read_your_writes = on;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(mut self) -> Result<VaultClient> {
+        if !self.cluster_nodes.is_empty() {
+            self.config.redirect = RedirectPolicy::AllowHosts(self.cluster_nodes);
+        }
+        let http = HttpClient::new(self.config)?;
+        Ok(VaultClient {
+            http,
+            namespace: self.namespace,
+            wrap_ttl: None,
+            consistency: Arc::new(Consistency { enabled: self.read_your_writes, last_index: Mutex::new(None) }),
+        })
+    }
+}
+
+fn check_namespace(namespace: &str) -> Result<String> {
+    let trimmed = namespace.trim().trim_matches('/');
+    validate_path("Vault namespace", trimmed, false)?;
+    Ok(trimmed.to_owned())
+}
+
+#[derive(Debug)]
+struct Consistency {
+    enabled: bool,
+    last_index: Mutex<Option<String>>,
+}
+
+/// A Vault client. Cheap to clone: clones share one connection pool.
+///
+/// `Debug` never shows the token.
+#[derive(Clone)]
+pub struct VaultClient {
+    http: HttpClient,
+    namespace: Option<String>,
+    wrap_ttl: Option<Duration>,
+    consistency: Arc<Consistency>,
+}
+
+impl std::fmt::Debug for VaultClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let config = self.http.config();
+        f.debug_struct("VaultClient")
+            .field("address", &config.address.as_str())
+            .field("token", &config.token)
+            .field("namespace", &self.namespace)
+            .field("wrap_ttl", &self.wrap_ttl)
+            .field("redirect", &config.redirect)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VaultClient {
+    /// A builder for `address`.
+    pub fn builder(address: &str) -> Result<VaultClientBuilder> {
+        VaultClientBuilder::new(address)
+    }
+
+    /// A client configured from the environment like the `vault` CLI
+    /// (see [`VaultClientBuilder::from_env`]).
+    pub fn from_env() -> Result<Self> {
+        VaultClientBuilder::from_env()?.build()
+    }
+
+    /// A client for a prepared [`ClientConfig`].
+    pub fn new(config: ClientConfig) -> Result<Self> {
+        VaultClientBuilder::from_config(config).build()
+    }
+
+    /// A copy of this client that sends `token` (same pool, address and options).
+    #[must_use]
+    pub fn with_token(&self, token: impl Into<Secret>) -> Self {
+        Self { http: self.http.with_token(token.into()), ..self.clone() }
+    }
+
+    /// A copy of this client working in another namespace.
+    pub fn with_namespace(&self, namespace: &str) -> Result<Self> {
+        Ok(Self { namespace: Some(check_namespace(namespace)?), ..self.clone() })
+    }
+
+    /// A copy of this client whose answers are response-wrapped
+    /// (`X-Vault-Wrap-TTL`): the data stays in Vault and the answer's
+    /// `wrap_info` holds a single-use token to unwrap it within `ttl`.
+    pub fn with_wrap_ttl(&self, ttl: Duration) -> Result<Self> {
+        if ttl.as_secs() == 0 {
+            return Err(VaultError::invalid("wrap TTL", &format!("{ttl:?}"), "must be at least one second"));
+        }
+        Ok(Self { wrap_ttl: Some(ttl), ..self.clone() })
+    }
+
+    /// The configured address.
+    #[must_use]
+    pub fn address(&self) -> &client_core::Url {
+        &self.http.config().address
+    }
+
+    /// The namespace sent with every request, if any.
+    #[must_use]
+    pub fn namespace(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+
+    /// The token this client sends (redacted in `Debug`/`Display`).
+    #[must_use]
+    pub fn token(&self) -> Option<&Secret> {
+        self.http.config().token.as_ref()
+    }
+
+    /// Reads a logical path. `Ok(None)` when nothing is there (a 404 without message).
+    pub async fn read<T: DeserializeOwned>(&self, path: &str) -> Result<Option<VaultResponse<T>>> {
+        let req = self.request(Method::GET, "Vault path", path)?;
+        missing_as_none(self.send_json(req, path, &[]).await)
+    }
+
+    /// Writes `body` to a logical path. `Ok(None)` when Vault answers 204 (no content).
+    pub async fn write<B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<Option<VaultResponse<serde_json::Value>>> {
+        let req = self.request(Method::POST, "Vault path", path)?.json(body)?;
+        self.send_json(req, path, &[]).await
+    }
+
+    /// Lists the keys under a logical path (a trailing `/` marks a folder).
+    /// An empty list when nothing is there.
+    pub async fn list(&self, path: &str) -> Result<Vec<String>> {
+        let path = list_path(path)?;
+        let req = self.request(Method::GET, "Vault path", path)?.query("list", "true");
+        Ok(missing_as_none(self.send_json::<Keys>(req, path, &[]).await)?
+            .and_then(|r| r.data)
+            .map(|k| k.keys)
+            .unwrap_or_default())
+    }
+
+    /// Deletes a logical path.
+    pub async fn delete(&self, path: &str) -> Result<()> {
+        let req = self.request(Method::DELETE, "Vault path", path)?;
+        self.send(req, path, &[]).await.map(drop)
+    }
+
+    /// A request to `/v1/<path>` after checking `path` (no leading `/`, no
+    /// empty, `.` or `..` segment, no control character).
+    pub(crate) fn request(&self, method: Method, what: &str, path: &str) -> Result<Request> {
+        validate_path(what, path, false)?;
+        Ok(Request::new(method, format!("/v1/{}", encode_key(path))))
+    }
+
+    /// Sends and decodes the standard envelope; `None` for an empty (204) answer.
+    pub(crate) async fn send_json<T: DeserializeOwned>(
+        &self,
+        req: Request,
+        path: &str,
+        secrets: &[&Secret],
+    ) -> Result<Option<VaultResponse<T>>> {
+        let resp = self.send(req, path, secrets).await?;
+        if resp.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        Ok(Some(resp.json()?))
+    }
+
+    /// Sends and decodes the envelope, insisting on its `data`.
+    pub(crate) async fn send_data<T: DeserializeOwned>(
+        &self,
+        req: Request,
+        path: &str,
+        secrets: &[&Secret],
+    ) -> Result<T> {
+        let method = req.method().to_string();
+        self.send_json::<T>(req, path, secrets).await?.and_then(|r| r.data).ok_or_else(|| {
+            VaultError::UnexpectedResponse { method, path: path.to_owned(), reason: "the answer has no data".into() }
+        })
+    }
+
+    /// The pipeline: adds namespace, wrapping and consistency headers, retries
+    /// 412 (and 500 for idempotent requests), and turns error answers into
+    /// [`VaultError`]s with every message, redacting `secrets` and the token.
+    pub(crate) async fn send(&self, req: Request, path: &str, secrets: &[&Secret]) -> Result<Response> {
+        self.send_accepting(req, path, secrets, &[]).await
+    }
+
+    /// [`VaultClient::send`] for endpoints whose non-2xx statuses carry an
+    /// answer (`sys/health`): those in `accept` are returned, not turned into errors.
+    pub(crate) async fn send_raw_accepting(&self, req: Request, path: &str, accept: &[u16]) -> Result<Response> {
+        self.send_accepting(req.idempotent(false), path, &[], accept).await
+    }
+
+    async fn send_accepting(&self, req: Request, path: &str, secrets: &[&Secret], accept: &[u16]) -> Result<Response> {
+        let method = req.method().to_string();
+        let idempotent = req.is_idempotent();
+        let retry = &self.http.config().retry;
+        let mut attempt: u32 = 0;
+        loop {
+            let mut r = req.clone().header("X-Vault-Request", "true");
+            if let Some(ns) = &self.namespace {
+                r = r.header(NAMESPACE_HEADER, ns.as_str());
+            }
+            if let Some(ttl) = self.wrap_ttl {
+                r = r.header(WRAP_TTL_HEADER, format!("{}s", ttl.as_secs()));
+            }
+            if self.consistency.enabled {
+                let index = self.consistency.last_index.lock().map(|i| i.clone()).unwrap_or_default();
+                if let Some(index) = index {
+                    r = r.header(INDEX_HEADER, index);
+                }
+            }
+            let resp = self.http.send(r.accept_status(&ERROR_STATUSES)).await?;
+            if self.consistency.enabled {
+                if let Some(index) = resp.headers.get(INDEX_HEADER).and_then(|v| v.to_str().ok()) {
+                    if let Ok(mut last) = self.consistency.last_index.lock() {
+                        *last = Some(index.to_owned());
+                    }
+                }
+            }
+            let status = resp.status.as_u16();
+            if resp.is_success() || accept.contains(&status) {
+                return Ok(resp);
+            }
+            let retryable = status == 412 || (idempotent && status == 500);
+            if retryable && attempt < retry.max_retries {
+                let delay = retry.initial_delay.saturating_mul(1 << attempt.min(16)).min(retry.max_delay);
+                attempt += 1;
+                tracing::debug!(status, attempt, path, "retrying Vault request");
+                tokio::time::sleep(delay).await;
+                continue;
+            }
+            let mut all: Vec<&Secret> = secrets.to_vec();
+            all.extend(self.token());
+            return Err(map_error(&resp, &method, path, &all));
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Keys {
+    keys: Vec<String>,
+}
+
+/// Checks a list path (a trailing `/` is allowed) and strips the trailing `/`.
+pub(crate) fn list_path(path: &str) -> Result<&str> {
+    validate_path("Vault path", path, true)?;
+    Ok(path.strip_suffix('/').unwrap_or(path))
+}
+
+/// Turns "nothing here" (404 without message) into `None`.
+pub(crate) fn missing_as_none<T>(result: Result<Option<T>>) -> Result<Option<T>> {
+    match result {
+        Err(VaultError::Api { status: 404, errors, .. }) if errors.is_empty() => Ok(None),
+        other => other,
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+struct ErrorBody {
+    #[serde(default)]
+    errors: Vec<String>,
+    #[serde(default)]
+    warnings: Option<Vec<String>>,
+}
+
+fn map_error(resp: &Response, method: &str, path: &str, secrets: &[&Secret]) -> VaultError {
+    let status = resp.status.as_u16();
+    let body: ErrorBody = match serde_json::from_slice(&resp.body) {
+        Ok(b) => b,
+        Err(_) => {
+            let text = String::from_utf8_lossy(&resp.body[..resp.body.len().min(512)]).trim().to_owned();
+            ErrorBody { errors: if text.is_empty() { vec![] } else { vec![text] }, warnings: None }
+        }
+    };
+    let method = method.to_owned();
+    let path = path.to_owned();
+    if body.warnings.iter().flatten().any(|w| w.contains(KV2_PATH_WARNING)) {
+        return VaultError::WrongKvVersion {
+            path,
+            detail: "this mount is a KV version 2 engine and cannot be used with the KV version 1 API; \
+                     use vault.kv2(mount) or vault.kv(mount)"
+                .into(),
+        };
+    }
+    let errors: Vec<String> = body.errors.iter().map(|e| client_core::secret::redact(e, secrets)).collect();
+    match status {
+        403 => VaultError::PermissionDenied { method, path, errors },
+        503 if errors.iter().any(|e| e.contains("Vault is sealed")) => VaultError::Sealed { method, path, errors },
+        429 => VaultError::RateLimited { method, path, errors },
+        _ => VaultError::Api { status, method, path, errors },
+    }
+}

@@ -1,0 +1,391 @@
+//! KV secrets engines: version 1 ([`Kv1`]), version 2 ([`Kv2`]) and
+//! [`Kv`], which detects the version of a mount.
+
+use std::collections::BTreeMap;
+
+use client_core::Method;
+use client_core::path::validate_path;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::client::{VaultClient, list_path, missing_as_none};
+use crate::error::{Result, VaultError};
+
+/// Checks a mount name and strips a trailing `/`.
+pub(crate) fn mount_name(mount: &str) -> Result<String> {
+    validate_path("mount", mount, true)?;
+    Ok(mount.trim_end_matches('/').to_owned())
+}
+
+impl VaultClient {
+    /// The KV version 1 engine mounted at `mount` (e.g. `kv`).
+    pub fn kv1(&self, mount: &str) -> Result<Kv1> {
+        Ok(Kv1 { client: self.clone(), mount: mount_name(mount)? })
+    }
+
+    /// The KV version 2 engine mounted at `mount` (e.g. `secret`).
+    pub fn kv2(&self, mount: &str) -> Result<Kv2> {
+        Ok(Kv2 { client: self.clone(), mount: mount_name(mount)? })
+    }
+
+    /// The KV engine at `mount`, its version detected with
+    /// `sys/internal/ui/mounts/<mount>`.
+    pub async fn kv(&self, mount: &str) -> Result<Kv> {
+        let mount = mount_name(mount)?;
+        let info = self.sys().mount_info(&mount).await?;
+        match (info.engine_type.as_str(), info.kv_version()) {
+            ("kv" | "generic", Some(2)) => Ok(Kv::V2(Kv2 { client: self.clone(), mount })),
+            ("kv" | "generic", _) => Ok(Kv::V1(Kv1 { client: self.clone(), mount })),
+            (other, _) => Err(VaultError::NotKv { mount, engine_type: other.to_owned() }),
+        }
+    }
+}
+
+/// A KV version 1 mount.
+#[derive(Debug, Clone)]
+pub struct Kv1 {
+    client: VaultClient,
+    mount: String,
+}
+
+impl Kv1 {
+    /// The mount path.
+    #[must_use]
+    pub fn mount(&self) -> &str {
+        &self.mount
+    }
+
+    fn full(&self, path: &str) -> Result<String> {
+        validate_path("KV path", path, false)?;
+        Ok(format!("{}/{path}", self.mount))
+    }
+
+    /// Reads the secret at `path`; `None` when there is none. A KV v2 mount
+    /// gives [`VaultError::WrongKvVersion`].
+    pub async fn read<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>> {
+        Ok(self.client.read::<T>(&self.full(path)?).await?.and_then(|r| r.data))
+    }
+
+    /// Writes (replaces) the secret at `path`.
+    pub async fn write<T: Serialize + ?Sized>(&self, path: &str, data: &T) -> Result<()> {
+        self.client.write(&self.full(path)?, data).await.map(drop)
+    }
+
+    /// Lists keys under `path` (`""` for the mount's root); folders end in `/`.
+    pub async fn list(&self, path: &str) -> Result<Vec<String>> {
+        let full = if path.is_empty() { self.mount.clone() } else { format!("{}/{}", self.mount, list_path(path)?) };
+        self.client.list(&full).await
+    }
+
+    /// Deletes the secret at `path` (a missing secret is not an error).
+    pub async fn delete(&self, path: &str) -> Result<()> {
+        self.client.delete(&self.full(path)?).await
+    }
+}
+
+/// Version metadata KV v2 returns on write and alongside reads.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct VersionMetadata {
+    /// When this version was written (RFC 3339).
+    #[serde(default)]
+    pub created_time: String,
+    /// When it was soft-deleted; empty when it is not.
+    #[serde(default)]
+    pub deletion_time: String,
+    /// Whether it was destroyed for good.
+    #[serde(default)]
+    pub destroyed: bool,
+    /// The version number.
+    #[serde(default)]
+    pub version: u64,
+    /// Custom metadata (Vault 1.9+).
+    #[serde(default)]
+    pub custom_metadata: Option<BTreeMap<String, String>>,
+}
+
+/// A KV v2 secret with its version metadata.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct KvSecret<T> {
+    /// The secret's data.
+    pub data: T,
+    /// The version metadata.
+    pub metadata: VersionMetadata,
+}
+
+/// The metadata of a KV v2 secret (all versions).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct KvMetadata {
+    /// Whether writes must use check-and-set.
+    #[serde(default)]
+    pub cas_required: bool,
+    /// When the secret was first written.
+    #[serde(default)]
+    pub created_time: String,
+    /// The latest version.
+    #[serde(default)]
+    pub current_version: u64,
+    /// Versions are soft-deleted after this long (`0s` = never).
+    #[serde(default)]
+    pub delete_version_after: String,
+    /// Versions kept (0 = the mount's default).
+    #[serde(default)]
+    pub max_versions: u64,
+    /// The oldest version kept.
+    #[serde(default)]
+    pub oldest_version: u64,
+    /// When the secret was last written.
+    #[serde(default)]
+    pub updated_time: String,
+    /// Each version's state, keyed by version number.
+    #[serde(default)]
+    pub versions: BTreeMap<String, VersionMetadata>,
+    /// Custom metadata (Vault 1.9+).
+    #[serde(default)]
+    pub custom_metadata: Option<BTreeMap<String, String>>,
+}
+
+/// Settings written to a KV v2 secret's metadata. Unset fields are left as they are.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MetadataOptions {
+    /// Versions to keep.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_versions: Option<u64>,
+    /// Require check-and-set on every write.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cas_required: Option<bool>,
+    /// Soft-delete versions after this long, e.g. `"720h"` (`"0s"` = never).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delete_version_after: Option<String>,
+    /// Custom metadata (Vault 1.9+; older servers ignore it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_metadata: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Serialize)]
+struct WriteBody<'a, T: ?Sized> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    options: Option<CasOption>,
+    data: &'a T,
+}
+
+#[derive(Serialize)]
+struct CasOption {
+    cas: u64,
+}
+
+#[derive(Serialize)]
+struct Versions<'a> {
+    versions: &'a [u64],
+}
+
+/// A KV version 2 mount.
+#[derive(Debug, Clone)]
+pub struct Kv2 {
+    client: VaultClient,
+    mount: String,
+}
+
+impl Kv2 {
+    /// The mount path.
+    #[must_use]
+    pub fn mount(&self) -> &str {
+        &self.mount
+    }
+
+    fn full(&self, kind: &str, path: &str) -> Result<String> {
+        validate_path("KV path", path, false)?;
+        Ok(format!("{}/{kind}/{path}", self.mount))
+    }
+
+    /// Reads the latest version's data; `None` when the secret does not
+    /// exist or its latest version is deleted or destroyed.
+    pub async fn read<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>> {
+        Ok(self.get(path).await?.map(|s| s.data))
+    }
+
+    /// Reads the latest version with its metadata.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<Option<KvSecret<T>>> {
+        self.get_version_opt(path, None).await
+    }
+
+    /// Reads one version with its metadata; `None` when that version does
+    /// not exist or is deleted or destroyed.
+    pub async fn read_version<T: DeserializeOwned>(&self, path: &str, version: u64) -> Result<Option<KvSecret<T>>> {
+        self.get_version_opt(path, Some(version)).await
+    }
+
+    async fn get_version_opt<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        version: Option<u64>,
+    ) -> Result<Option<KvSecret<T>>> {
+        let full = self.full("data", path)?;
+        let req = self.client.request(Method::GET, "KV path", &full)?.query_opt("version", version);
+        // A deleted version answers 200 on some versions with `data: null`: treat it as missing.
+        let resp = missing_as_none(self.client.send_json::<KvSecret<Option<T>>>(req, &full, &[]).await)?;
+        Ok(resp.and_then(|r| r.data).and_then(|s| s.data.map(|data| KvSecret { data, metadata: s.metadata })))
+    }
+
+    /// Writes a new version.
+    pub async fn write<T: Serialize + ?Sized>(&self, path: &str, data: &T) -> Result<VersionMetadata> {
+        self.put(path, data, None).await
+    }
+
+    /// Writes a new version only if the current version is `expected_version`
+    /// (0: only if the secret does not exist). A mismatch is
+    /// [`VaultError::CasMismatch`].
+    pub async fn write_cas<T: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        data: &T,
+        expected_version: u64,
+    ) -> Result<VersionMetadata> {
+        self.put(path, data, Some(expected_version)).await
+    }
+
+    async fn put<T: Serialize + ?Sized>(&self, path: &str, data: &T, cas: Option<u64>) -> Result<VersionMetadata> {
+        let full = self.full("data", path)?;
+        let body = WriteBody { options: cas.map(|cas| CasOption { cas }), data };
+        let req = self.client.request(Method::POST, "KV path", &full)?.json(&body)?;
+        match self.client.send_data(req, &full, &[]).await {
+            Err(VaultError::Api { status: 400, errors, .. })
+                if errors.iter().any(|e| e.contains("check-and-set parameter did not match")) =>
+            {
+                Err(VaultError::CasMismatch { path: full, expected_version: cas.unwrap_or_default() })
+            }
+            other => other,
+        }
+    }
+
+    /// Merges `patch` into the latest version (JSON merge patch; Vault 1.9+,
+    /// older servers give [`VaultError::Unsupported`]).
+    pub async fn patch<T: Serialize + ?Sized>(&self, path: &str, patch: &T) -> Result<VersionMetadata> {
+        let full = self.full("data", path)?;
+        let body = serde_json::to_vec(&serde_json::json!({ "data": patch }))
+            .map_err(|e| VaultError::invalid("patch body", path, &e.to_string()))?;
+        let req = self
+            .client
+            .request(Method::PATCH, "KV path", &full)?
+            .body(body)
+            .header("Content-Type", "application/merge-patch+json");
+        match self.client.send_data(req, &full, &[]).await {
+            Err(VaultError::Api { status: 405, method, path, .. }) => Err(VaultError::Unsupported {
+                method,
+                path,
+                reason: "KV v2 patch needs Vault 1.9 or newer; read, change and write the secret instead".into(),
+            }),
+            other => other,
+        }
+    }
+
+    /// Lists keys under `path` (`""` for the mount's root); folders end in `/`.
+    pub async fn list(&self, path: &str) -> Result<Vec<String>> {
+        let full = if path.is_empty() {
+            format!("{}/metadata", self.mount)
+        } else {
+            format!("{}/metadata/{}", self.mount, list_path(path)?)
+        };
+        self.client.list(&full).await
+    }
+
+    /// Soft-deletes the latest version (it can be undeleted).
+    pub async fn delete(&self, path: &str) -> Result<()> {
+        self.client.delete(&self.full("data", path)?).await
+    }
+
+    /// Soft-deletes the given versions.
+    pub async fn delete_versions(&self, path: &str, versions: &[u64]) -> Result<()> {
+        self.versions_call("delete", path, versions).await
+    }
+
+    /// Restores soft-deleted versions.
+    pub async fn undelete(&self, path: &str, versions: &[u64]) -> Result<()> {
+        self.versions_call("undelete", path, versions).await
+    }
+
+    /// Destroys versions for good (their data cannot be recovered).
+    pub async fn destroy(&self, path: &str, versions: &[u64]) -> Result<()> {
+        self.versions_call("destroy", path, versions).await
+    }
+
+    async fn versions_call(&self, kind: &str, path: &str, versions: &[u64]) -> Result<()> {
+        if versions.is_empty() {
+            return Err(VaultError::invalid("version list", path, "name at least one version"));
+        }
+        let full = self.full(kind, path)?;
+        let req = self.client.request(Method::POST, "KV path", &full)?.json(&Versions { versions })?;
+        self.client.send(req, &full, &[]).await.map(drop)
+    }
+
+    /// Reads the secret's metadata; `None` when it does not exist.
+    pub async fn metadata(&self, path: &str) -> Result<Option<KvMetadata>> {
+        let full = self.full("metadata", path)?;
+        let req = self.client.request(Method::GET, "KV path", &full)?;
+        Ok(missing_as_none(self.client.send_json(req, &full, &[]).await)?.and_then(|r| r.data))
+    }
+
+    /// Writes metadata settings (max versions, CAS requirement, ...).
+    pub async fn write_metadata(&self, path: &str, options: &MetadataOptions) -> Result<()> {
+        let full = self.full("metadata", path)?;
+        let req = self.client.request(Method::POST, "KV path", &full)?.json(options)?;
+        self.client.send(req, &full, &[]).await.map(drop)
+    }
+
+    /// Deletes the secret's metadata and every version, for good.
+    pub async fn delete_metadata(&self, path: &str) -> Result<()> {
+        self.client.delete(&self.full("metadata", path)?).await
+    }
+}
+
+/// A KV mount of either version (from [`VaultClient::kv`]): the common
+/// operations do the right thing for the detected version.
+#[derive(Debug, Clone)]
+pub enum Kv {
+    /// A version 1 mount.
+    V1(Kv1),
+    /// A version 2 mount.
+    V2(Kv2),
+}
+
+impl Kv {
+    /// 1 or 2.
+    #[must_use]
+    pub fn version(&self) -> u8 {
+        match self {
+            Self::V1(_) => 1,
+            Self::V2(_) => 2,
+        }
+    }
+
+    /// Reads the (latest) secret at `path`; `None` when there is none.
+    pub async fn read<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>> {
+        match self {
+            Self::V1(kv) => kv.read(path).await,
+            Self::V2(kv) => kv.read(path).await,
+        }
+    }
+
+    /// Writes the secret at `path` (a new version on v2).
+    pub async fn write<T: Serialize + ?Sized>(&self, path: &str, data: &T) -> Result<()> {
+        match self {
+            Self::V1(kv) => kv.write(path, data).await,
+            Self::V2(kv) => kv.write(path, data).await.map(drop),
+        }
+    }
+
+    /// Lists keys under `path`.
+    pub async fn list(&self, path: &str) -> Result<Vec<String>> {
+        match self {
+            Self::V1(kv) => kv.list(path).await,
+            Self::V2(kv) => kv.list(path).await,
+        }
+    }
+
+    /// Deletes the secret (soft-deletes the latest version on v2).
+    pub async fn delete(&self, path: &str) -> Result<()> {
+        match self {
+            Self::V1(kv) => kv.delete(path).await,
+            Self::V2(kv) => kv.delete(path).await,
+        }
+    }
+}

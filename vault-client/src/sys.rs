@@ -1,0 +1,481 @@
+//! `sys/` endpoints: health, seal status, leader, mounts, auth methods, raft
+//! peers, policies, leases and response wrapping.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use client_core::path::validate_name;
+use client_core::{Method, Secret};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::client::{VaultClient, missing_as_none};
+use crate::error::{Result, VaultError};
+use crate::response::{Lease, VaultResponse, WrapInfo};
+
+/// The `sys/` API.
+#[derive(Debug, Clone)]
+pub struct Sys {
+    client: VaultClient,
+}
+
+impl VaultClient {
+    /// The `sys/` endpoints.
+    #[must_use]
+    pub fn sys(&self) -> Sys {
+        Sys { client: self.clone() }
+    }
+}
+
+/// What `sys/health` says about a node, from its status code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HealthState {
+    /// 200: initialized, unsealed, active.
+    Active,
+    /// 429: unsealed standby.
+    Standby,
+    /// 473: performance standby (Enterprise).
+    PerformanceStandby,
+    /// 472: disaster-recovery secondary (Enterprise).
+    DrSecondary,
+    /// 501: not initialized.
+    Uninitialized,
+    /// 503: sealed.
+    Sealed,
+    /// Any other code (e.g. a custom `activecode`).
+    Other(u16),
+}
+
+/// The answer of `sys/health`, with the node's state.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Health {
+    /// The state derived from the HTTP status (set by the client, not Vault).
+    #[serde(skip, default = "unknown_state")]
+    pub state: Option<HealthState>,
+    /// Whether the node is initialized.
+    #[serde(default)]
+    pub initialized: bool,
+    /// Whether the node is sealed.
+    #[serde(default)]
+    pub sealed: bool,
+    /// Whether the node is a standby.
+    #[serde(default)]
+    pub standby: bool,
+    /// Whether the node is a performance standby.
+    #[serde(default)]
+    pub performance_standby: bool,
+    /// Performance replication mode.
+    #[serde(default)]
+    pub replication_performance_mode: Option<String>,
+    /// DR replication mode.
+    #[serde(default)]
+    pub replication_dr_mode: Option<String>,
+    /// Server time (Unix seconds).
+    #[serde(default)]
+    pub server_time_utc: i64,
+    /// Vault version.
+    #[serde(default)]
+    pub version: String,
+    /// Cluster name (empty while sealed).
+    #[serde(default)]
+    pub cluster_name: Option<String>,
+    /// Cluster ID (empty while sealed).
+    #[serde(default)]
+    pub cluster_id: Option<String>,
+}
+
+fn unknown_state() -> Option<HealthState> {
+    None
+}
+
+impl Health {
+    /// The node's state (never `None` for a value returned by [`Sys::health`]).
+    #[must_use]
+    pub fn state(&self) -> HealthState {
+        self.state.unwrap_or(HealthState::Other(0))
+    }
+}
+
+/// `sys/seal-status`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct SealStatus {
+    /// Seal type (`shamir`, `awskms`, ...).
+    #[serde(rename = "type", default)]
+    pub seal_type: String,
+    /// Whether the node is initialized.
+    #[serde(default)]
+    pub initialized: bool,
+    /// Whether the node is sealed.
+    pub sealed: bool,
+    /// Key shares needed to unseal.
+    #[serde(rename = "t", default)]
+    pub threshold: u32,
+    /// Total key shares.
+    #[serde(rename = "n", default)]
+    pub shares: u32,
+    /// Key shares entered so far.
+    #[serde(default)]
+    pub progress: u32,
+    /// Nonce of the unseal attempt in progress.
+    #[serde(default)]
+    pub nonce: String,
+    /// Vault version.
+    #[serde(default)]
+    pub version: String,
+    /// Whether a seal migration is in progress.
+    #[serde(default)]
+    pub migration: bool,
+    /// Cluster name.
+    #[serde(default)]
+    pub cluster_name: Option<String>,
+    /// Cluster ID.
+    #[serde(default)]
+    pub cluster_id: Option<String>,
+    /// Whether recovery keys are used.
+    #[serde(default)]
+    pub recovery_seal: bool,
+    /// Storage backend (`raft`, `consul`, `inmem`, ...).
+    #[serde(default)]
+    pub storage_type: Option<String>,
+}
+
+/// `sys/leader`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Leader {
+    /// Whether HA is enabled.
+    pub ha_enabled: bool,
+    /// Whether the answering node is the active one.
+    #[serde(default)]
+    pub is_self: bool,
+    /// When the active node became active.
+    #[serde(default)]
+    pub active_time: Option<String>,
+    /// API address of the active node.
+    #[serde(default)]
+    pub leader_address: String,
+    /// Cluster address of the active node.
+    #[serde(default)]
+    pub leader_cluster_address: String,
+    /// Whether the answering node is a performance standby.
+    #[serde(default)]
+    pub performance_standby: bool,
+    /// Last WAL index seen by a performance standby.
+    #[serde(default)]
+    pub performance_standby_last_remote_wal: u64,
+    /// Raft commit index (raft storage only).
+    #[serde(default)]
+    pub raft_committed_index: Option<u64>,
+    /// Raft applied index (raft storage only).
+    #[serde(default)]
+    pub raft_applied_index: Option<u64>,
+}
+
+/// One secrets engine or auth method mount (`sys/mounts`, `sys/auth`, `sys/internal/ui/mounts`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct MountInfo {
+    /// Engine type (`kv`, `nomad`, `consul`, `github`, ...).
+    #[serde(rename = "type")]
+    pub engine_type: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// Mount accessor.
+    #[serde(default)]
+    pub accessor: String,
+    /// Engine options (`version` for KV).
+    #[serde(default)]
+    pub options: Option<BTreeMap<String, String>>,
+    /// Whether the mount is local to this cluster.
+    #[serde(default)]
+    pub local: bool,
+    /// Whether seal wrapping is on.
+    #[serde(default)]
+    pub seal_wrap: bool,
+    /// The mount path (only in `sys/internal/ui/mounts`).
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Mount configuration (TTLs, ...), kept as sent.
+    #[serde(default)]
+    pub config: serde_json::Map<String, serde_json::Value>,
+    /// Fields not modelled here.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl MountInfo {
+    /// The KV version (1 or 2) when this is a KV mount.
+    #[must_use]
+    pub fn kv_version(&self) -> Option<u8> {
+        if !matches!(self.engine_type.as_str(), "kv" | "generic") {
+            return None;
+        }
+        match self.options.as_ref().and_then(|o| o.get("version")).map(String::as_str) {
+            Some("2") => Some(2),
+            _ => Some(1),
+        }
+    }
+}
+
+/// `sys/storage/raft/configuration`: the raft peers.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct RaftConfiguration {
+    /// Raft index of this configuration.
+    #[serde(default)]
+    pub index: u64,
+    /// The peers.
+    #[serde(default)]
+    pub servers: Vec<RaftServer>,
+}
+
+/// One raft peer.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct RaftServer {
+    /// Node ID.
+    pub node_id: String,
+    /// Cluster address (`host:8201`).
+    pub address: String,
+    /// Whether this peer is the leader.
+    #[serde(default)]
+    pub leader: bool,
+    /// Whether this peer votes.
+    #[serde(default)]
+    pub voter: bool,
+    /// Raft protocol version.
+    #[serde(default)]
+    pub protocol_version: String,
+}
+
+#[derive(Deserialize)]
+struct RaftData {
+    config: RaftConfiguration,
+}
+
+/// An ACL policy.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Policy {
+    /// Policy name.
+    pub name: String,
+    /// Policy text (HCL).
+    pub policy: String,
+}
+
+/// `sys/leases/lookup`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct LeaseInfo {
+    /// Lease ID.
+    pub id: String,
+    /// When the lease was issued.
+    #[serde(default)]
+    pub issue_time: String,
+    /// When it expires.
+    #[serde(default)]
+    pub expire_time: Option<String>,
+    /// When it was last renewed.
+    #[serde(default)]
+    pub last_renewal: Option<String>,
+    /// Whether it can be renewed.
+    #[serde(default)]
+    pub renewable: bool,
+    /// Seconds left.
+    #[serde(default)]
+    pub ttl: u64,
+}
+
+/// `sys/wrapping/lookup`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct WrapLookup {
+    /// The path whose answer was wrapped.
+    pub creation_path: String,
+    /// When the wrapping token was created.
+    pub creation_time: String,
+    /// Its TTL in seconds.
+    pub creation_ttl: u64,
+}
+
+#[derive(Serialize)]
+struct LeaseBody<'a> {
+    lease_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    increment: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct TokenBody<'a> {
+    token: &'a Secret,
+}
+
+impl Sys {
+    /// `sys/health`: every documented status (standby, performance standby,
+    /// DR secondary, sealed, uninitialized) is a [`HealthState`], not an error.
+    pub async fn health(&self) -> Result<Health> {
+        let path = "sys/health";
+        let req = self.client.request(Method::GET, "Vault path", path)?;
+        let resp = self.client.send_raw_accepting(req, path, &[429, 472, 473, 501, 503]).await?;
+        let mut health: Health = resp.json()?;
+        health.state = Some(match resp.status.as_u16() {
+            200 => HealthState::Active,
+            429 => HealthState::Standby,
+            472 => HealthState::DrSecondary,
+            473 => HealthState::PerformanceStandby,
+            501 => HealthState::Uninitialized,
+            503 => HealthState::Sealed,
+            other => HealthState::Other(other),
+        });
+        Ok(health)
+    }
+
+    /// `sys/seal-status`.
+    pub async fn seal_status(&self) -> Result<SealStatus> {
+        self.get_plain("sys/seal-status").await
+    }
+
+    /// `sys/leader`.
+    pub async fn leader(&self) -> Result<Leader> {
+        self.get_plain("sys/leader").await
+    }
+
+    async fn get_plain<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let req = self.client.request(Method::GET, "Vault path", path)?;
+        Ok(self.client.send(req, path, &[]).await?.json()?)
+    }
+
+    /// `sys/mounts`: secrets engines keyed by path (`secret/`, `nomad/`, ...).
+    pub async fn mounts(&self) -> Result<BTreeMap<String, MountInfo>> {
+        let req = self.client.request(Method::GET, "Vault path", "sys/mounts")?;
+        self.client.send_data(req, "sys/mounts", &[]).await
+    }
+
+    /// `sys/auth`: auth methods keyed by path (`token/`, `github-employees/`, ...).
+    pub async fn auth_methods(&self) -> Result<BTreeMap<String, MountInfo>> {
+        let req = self.client.request(Method::GET, "Vault path", "sys/auth")?;
+        self.client.send_data(req, "sys/auth", &[]).await
+    }
+
+    /// `sys/internal/ui/mounts/<path>`: the mount holding `path` (used to detect KV versions).
+    pub async fn mount_info(&self, path: &str) -> Result<MountInfo> {
+        let full = format!("sys/internal/ui/mounts/{path}");
+        let req = self.client.request(Method::GET, "mount", &full)?;
+        self.client.send_data(req, &full, &[]).await
+    }
+
+    /// `sys/storage/raft/configuration`: the raft peers (integrated storage only;
+    /// other storage answers 404 "unsupported path").
+    pub async fn raft_configuration(&self) -> Result<RaftConfiguration> {
+        let path = "sys/storage/raft/configuration";
+        let req = self.client.request(Method::GET, "Vault path", path)?;
+        Ok(self.client.send_data::<RaftData>(req, path, &[]).await?.config)
+    }
+
+    /// `sys/policies/acl/<name>`; `None` when there is no such policy.
+    pub async fn policy(&self, name: &str) -> Result<Option<Policy>> {
+        validate_name("policy name", name, 128)?;
+        if name.contains('/') {
+            return Err(VaultError::invalid("policy name", name, "must not contain '/'"));
+        }
+        let path = format!("sys/policies/acl/{name}");
+        let req = self.client.request(Method::GET, "Vault path", &path)?;
+        Ok(missing_as_none(self.client.send_json(req, &path, &[]).await)?.and_then(|r| r.data))
+    }
+
+    /// `sys/policies/acl`: policy names.
+    pub async fn policies(&self) -> Result<Vec<String>> {
+        self.client.list("sys/policies/acl").await
+    }
+
+    /// Lease operations.
+    #[must_use]
+    pub fn leases(&self) -> Leases {
+        Leases { client: self.client.clone() }
+    }
+
+    /// Response wrapping operations.
+    #[must_use]
+    pub fn wrapping(&self) -> Wrapping {
+        Wrapping { client: self.client.clone() }
+    }
+}
+
+/// `sys/leases/*`.
+#[derive(Debug, Clone)]
+pub struct Leases {
+    client: VaultClient,
+}
+
+impl Leases {
+    fn check(lease_id: &str) -> Result<()> {
+        client_core::path::validate_path("lease ID", lease_id, false).map_err(Into::into)
+    }
+
+    /// Renews a lease, asking for `increment` more time (the server may grant less).
+    pub async fn renew(&self, lease_id: &str, increment: Option<Duration>) -> Result<Lease> {
+        Self::check(lease_id)?;
+        let path = "sys/leases/renew";
+        let body = LeaseBody { lease_id, increment: increment.map(|d| d.as_secs()) };
+        let req = self.client.request(Method::PUT, "Vault path", path)?.json(&body)?;
+        let resp = self.client.send_json::<serde_json::Value>(req, path, &[]).await?;
+        resp.map(|r| r.lease()).ok_or_else(|| VaultError::UnexpectedResponse {
+            method: "PUT".into(),
+            path: path.into(),
+            reason: "the renewal answer is empty".into(),
+        })
+    }
+
+    /// Revokes a lease now (the credentials stop working).
+    pub async fn revoke(&self, lease_id: &str) -> Result<()> {
+        Self::check(lease_id)?;
+        let path = "sys/leases/revoke";
+        let req =
+            self.client.request(Method::PUT, "Vault path", path)?.json(&LeaseBody { lease_id, increment: None })?;
+        self.client.send(req, path, &[]).await.map(drop)
+    }
+
+    /// Looks a lease up.
+    pub async fn lookup(&self, lease_id: &str) -> Result<LeaseInfo> {
+        Self::check(lease_id)?;
+        let path = "sys/leases/lookup";
+        let req =
+            self.client.request(Method::PUT, "Vault path", path)?.json(&LeaseBody { lease_id, increment: None })?;
+        self.client.send_data(req, path, &[]).await
+    }
+}
+
+/// `sys/wrapping/*`.
+#[derive(Debug, Clone)]
+pub struct Wrapping {
+    client: VaultClient,
+}
+
+impl Wrapping {
+    /// Unwraps a wrapping token (single use), returning the wrapped answer.
+    /// The wrapping token is sent as the request's token.
+    pub async fn unwrap<T: DeserializeOwned>(&self, wrapping_token: &Secret) -> Result<VaultResponse<T>> {
+        let path = "sys/wrapping/unwrap";
+        let req = self.client.request(Method::POST, "Vault path", path)?.token(wrapping_token.clone());
+        self.client.send_json(req, path, &[wrapping_token]).await?.ok_or_else(|| VaultError::UnexpectedResponse {
+            method: "POST".into(),
+            path: path.into(),
+            reason: "the unwrapped answer is empty".into(),
+        })
+    }
+
+    /// Looks a wrapping token up without consuming it.
+    pub async fn lookup(&self, wrapping_token: &Secret) -> Result<WrapLookup> {
+        let path = "sys/wrapping/lookup";
+        let req = self.client.request(Method::POST, "Vault path", path)?.json(&TokenBody { token: wrapping_token })?;
+        self.client.send_data(req, path, &[wrapping_token]).await
+    }
+
+    /// Wraps arbitrary data for `ttl`, returning the wrapping token.
+    pub async fn wrap<T: Serialize + ?Sized>(&self, data: &T, ttl: Duration) -> Result<WrapInfo> {
+        let path = "sys/wrapping/wrap";
+        let client = self.client.with_wrap_ttl(ttl)?;
+        let req = client.request(Method::POST, "Vault path", path)?.json(data)?;
+        client.send_json::<serde_json::Value>(req, path, &[]).await?.and_then(|r| r.wrap_info).ok_or_else(|| {
+            VaultError::UnexpectedResponse {
+                method: "POST".into(),
+                path: path.into(),
+                reason: "the answer has no wrap_info".into(),
+            }
+        })
+    }
+}

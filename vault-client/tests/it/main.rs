@@ -1,0 +1,14 @@
+//! Integration tests of vault-client against wiremock servers answering with
+//! bodies recorded from a real Vault 1.8 (tests/fixtures/vault) or, where the
+//! recording server could not produce them, taken from the API docs
+//! (tests/fixtures/vault-docs).
+
+mod auth;
+mod aws;
+mod common;
+mod kv;
+mod logical;
+mod redaction;
+mod secrets;
+mod standby;
+mod sys;

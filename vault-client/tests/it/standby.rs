@@ -1,0 +1,168 @@
+//! Standbys and consistency: 307 redirects, 412 with X-Vault-Index, 429,
+//! sealed 503 and 500 on reads.
+
+use vault_client::{VaultClient, VaultError};
+use wiremock::matchers::{any, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common::{NoHeader, ROOT, answer, doc_answer, fast_retry, fixture, setup};
+
+const SECRET: &str = "/v1/secret/data/atala-testnet/dbHA1";
+
+fn redirect_to(server: &MockServer) -> ResponseTemplate {
+    ResponseTemplate::new(307).insert_header("Location", format!("{}{SECRET}", server.uri()).as_str())
+}
+
+fn host_port(server: &MockServer) -> String {
+    server.uri().trim_start_matches("http://").to_owned()
+}
+
+#[tokio::test]
+async fn standby_redirect_is_followed_to_a_node_of_the_cluster() {
+    let standby = MockServer::start().await;
+    let active = MockServer::start().await;
+    Mock::given(method("GET")).and(path(SECRET)).respond_with(redirect_to(&active)).expect(1).mount(&standby).await;
+    Mock::given(method("GET"))
+        .and(path(SECRET))
+        .and(header("X-Vault-Token", ROOT))
+        .and(header("X-Vault-Namespace", "ops"))
+        .respond_with(answer(200, "kv2-read"))
+        .expect(1)
+        .mount(&active)
+        .await;
+    let vault = VaultClient::builder(&standby.uri())
+        .unwrap()
+        .token(ROOT)
+        .namespace("ops")
+        .unwrap()
+        .cluster_nodes([host_port(&active)])
+        .unwrap()
+        .build()
+        .unwrap();
+    let data: serde_json::Value = vault.kv2("secret").unwrap().read("atala-testnet/dbHA1").await.unwrap().unwrap();
+    assert_eq!(data["patroni_scope"], "dbHA1");
+}
+
+#[tokio::test]
+async fn standby_redirect_to_a_foreign_host_is_refused_and_the_token_never_leaves() {
+    let standby = MockServer::start().await;
+    let foreign = MockServer::start().await;
+    let other_node = MockServer::start().await;
+    Mock::given(method("GET")).and(path(SECRET)).respond_with(redirect_to(&foreign)).expect(1).mount(&standby).await;
+    Mock::given(any()).respond_with(answer(200, "kv2-read")).expect(0).mount(&foreign).await;
+    let vault = VaultClient::builder(&standby.uri())
+        .unwrap()
+        .token(ROOT)
+        .cluster_nodes([format!("http://{}", host_port(&other_node))])
+        .unwrap()
+        .build()
+        .unwrap();
+    let err = vault.kv2("secret").unwrap().read::<serde_json::Value>("atala-testnet/dbHA1").await.unwrap_err();
+    assert!(matches!(err, VaultError::Core(client_core::Error::Redirect { .. })), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("refusing to follow a redirect") && text.contains(&host_port(&foreign)), "{text}");
+}
+
+#[tokio::test]
+async fn a_412_is_retried_with_the_last_index_seen() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(SECRET))
+        .and(NoHeader("X-Vault-Index"))
+        .respond_with(answer(200, "kv2-write").insert_header("X-Vault-Index", "v1:abc123"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SECRET))
+        .and(header("X-Vault-Index", "v1:abc123"))
+        .respond_with(ResponseTemplate::new(412))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SECRET))
+        .and(header("X-Vault-Index", "v1:abc123"))
+        .respond_with(answer(200, "kv2-read"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let vault = VaultClient::builder(&server.uri())
+        .unwrap()
+        .token(ROOT)
+        .retry(fast_retry())
+        .read_your_writes(true)
+        .build()
+        .unwrap();
+    let kv = vault.kv2("secret").unwrap();
+    kv.write("atala-testnet/dbHA1", &fixture("kv2-write.request")["data"]).await.unwrap();
+    let data: serde_json::Value = kv.read("atala-testnet/dbHA1").await.unwrap().unwrap();
+    assert_eq!(data["patroni_scope"], "dbHA1");
+}
+
+#[tokio::test]
+async fn rate_limited_429_is_retried_then_reported() {
+    let (server, vault) = setup().await;
+    Mock::given(method("GET"))
+        .and(path(SECRET))
+        .respond_with(doc_answer(429, "error-429-rate-limited"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SECRET))
+        .respond_with(answer(200, "kv2-read"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    let kv = vault.kv2("secret").unwrap();
+    assert!(kv.read::<serde_json::Value>("atala-testnet/dbHA1").await.unwrap().is_some());
+    // From now on the quota stays exceeded: 1 attempt + 2 retries, then a typed error.
+    Mock::given(method("GET"))
+        .and(path(SECRET))
+        .respond_with(doc_answer(429, "error-429-rate-limited"))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let err = kv.read::<serde_json::Value>("atala-testnet/dbHA1").await.unwrap_err();
+    assert!(matches!(err, VaultError::RateLimited { .. }), "{err:?}");
+    assert!(err.to_string().contains("rate limit quota exceeded"), "{err}");
+}
+
+#[tokio::test]
+async fn sealed_vault_is_a_typed_error() {
+    let (server, vault) = setup().await;
+    Mock::given(method("GET"))
+        .and(path(SECRET))
+        .respond_with(doc_answer(503, "error-503-sealed"))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let err = vault.kv2("secret").unwrap().read::<serde_json::Value>("atala-testnet/dbHA1").await.unwrap_err();
+    assert!(matches!(err, VaultError::Sealed { .. }), "{err:?}");
+    assert!(err.to_string().starts_with("Vault is sealed"), "{err}");
+}
+
+#[tokio::test]
+async fn a_500_is_retried_for_reads_only() {
+    let (server, vault) = setup().await;
+    Mock::given(method("GET"))
+        .and(path(SECRET))
+        .respond_with(answer(500, "github-login-offline"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET")).and(path(SECRET)).respond_with(answer(200, "kv2-read")).expect(1).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path(SECRET))
+        .respond_with(answer(500, "github-login-offline"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let kv = vault.kv2("secret").unwrap();
+    assert!(kv.read::<serde_json::Value>("atala-testnet/dbHA1").await.unwrap().is_some());
+    let err = kv.write("atala-testnet/dbHA1", &fixture("kv2-write.request")["data"]).await.unwrap_err();
+    assert_eq!(err.status(), Some(500));
+}
