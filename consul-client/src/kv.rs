@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::{ConsulClient, meta};
 use crate::error::{Error, Result};
-use crate::options::{QueryOptions, apply_dc_token};
+use crate::options::{CasOptions, QueryOptions, apply_dc_token};
 use crate::txn::{TxnOp, TxnResult};
 use crate::validate;
 
@@ -63,16 +63,8 @@ pub struct PutOptions {
     pub token: Option<Secret>,
 }
 
-/// Options of [`Kv::delete`].
-#[derive(Debug, Clone, Default)]
-pub struct DeleteOptions {
-    /// Delete only if the key's `ModifyIndex` equals this.
-    pub cas: Option<u64>,
-    /// Datacenter to delete in.
-    pub datacenter: Option<String>,
-    /// Token for this request instead of the client's.
-    pub token: Option<Secret>,
-}
+/// Options of [`Kv::delete`]: a CAS index, datacenter and token.
+pub type DeleteOptions = CasOptions;
 
 /// The KV handler: `consul.kv()`.
 #[derive(Debug, Clone, Copy)]

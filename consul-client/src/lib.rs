@@ -34,8 +34,10 @@ pub mod acl;
 pub mod agent;
 pub mod catalog;
 pub mod client;
+pub mod config_entry;
 pub mod error;
 pub mod health;
+pub mod intention;
 pub mod kv;
 pub mod lock;
 pub mod options;
@@ -52,13 +54,18 @@ pub use catalog::{
     ServiceRegistration,
 };
 pub use client::ConsulClient;
+pub use config_entry::{
+    ConfigEntries, ConfigEntry, ConfigWriteOptions, ProxyDefaults, ServiceDefaults, ServiceIntentions, ServiceResolver,
+    ServiceRouter, ServiceSplitter,
+};
 pub use error::{Error, Result};
 pub use health::{
     CheckState, Health, HealthCheck, HealthCheckRegistration, HealthStatus, ServiceEntry, ServiceHealthOptions,
 };
+pub use intention::{Intention, IntentionAction, IntentionApi, IntentionRequest, Intentions};
 pub use kv::{DeleteOptions, Kv, KvPair, PutOptions};
 pub use lock::{LockGuard, LockOptions};
-pub use options::{Consistency, QueryOptions, WriteOptions};
+pub use options::{CasOptions, Consistency, QueryOptions, WriteOptions};
 pub use session::{SessionBehavior, SessionEntry, SessionRequest, Sessions};
 pub use status::{AutopilotHealth, AutopilotServer, Operator, RaftConfiguration, RaftServer, Status};
 pub use txn::{KvVerb, TxnError, TxnKvOp, TxnOp, TxnOpResult, TxnResult};

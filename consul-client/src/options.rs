@@ -132,6 +132,17 @@ impl WriteOptions {
     }
 }
 
+/// Options of a conditional write or delete (KV delete, config entry put).
+#[derive(Debug, Clone, Default)]
+pub struct CasOptions {
+    /// Apply only if the target's `ModifyIndex` equals this (0: only if absent).
+    pub cas: Option<u64>,
+    /// Datacenter.
+    pub datacenter: Option<String>,
+    /// Token for this request instead of the client's.
+    pub token: Option<Secret>,
+}
+
 pub(crate) fn apply_dc_token(mut request: Request, dc: Option<&str>, token: Option<&Secret>) -> Result<Request> {
     if let Some(dc) = dc {
         validate::datacenter(dc)?;

@@ -3,7 +3,9 @@
 mod agent;
 mod catalog;
 mod common;
+mod config_entry;
 mod input;
+mod intention;
 mod kv;
 mod lock;
 mod mock;
