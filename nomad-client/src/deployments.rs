@@ -1,0 +1,117 @@
+//! `/v1/deployments`, `/v1/deployment/:id` and `/v1/evaluations`, `/v1/evaluation/:id`.
+
+use client_core::path::PathBuf;
+use client_core::{Request, WithMeta};
+use serde_json::json;
+
+use crate::client::NomadClient;
+use crate::error::{Result, not_found};
+use crate::models::{Allocation, Deployment, DeploymentUpdateResponse, Evaluation};
+use crate::options::{QueryOptions, WriteOptions};
+use crate::validate;
+
+/// Handler for deployments; get it with [`NomadClient::deployments`].
+#[derive(Debug, Clone)]
+pub struct Deployments {
+    client: NomadClient,
+}
+
+/// Handler for evaluations; get it with [`NomadClient::evaluations`].
+#[derive(Debug, Clone)]
+pub struct Evaluations {
+    client: NomadClient,
+}
+
+impl NomadClient {
+    /// Deployments: list, read, allocations, promote, fail.
+    #[must_use]
+    pub fn deployments(&self) -> Deployments {
+        Deployments { client: self.clone() }
+    }
+
+    /// Evaluations: list, read, allocations.
+    #[must_use]
+    pub fn evaluations(&self) -> Evaluations {
+        Evaluations { client: self.clone() }
+    }
+}
+
+fn id_path(base: &str, what: &str, id: &str, sub: Option<&str>) -> Result<String> {
+    validate::uuid(what, id)?;
+    let mut path = PathBuf::new(base).segment(id);
+    if let Some(sub) = sub {
+        path = path.segment(sub);
+    }
+    Ok(path.finish())
+}
+
+impl Deployments {
+    /// `GET /v1/deployments`.
+    pub async fn list(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<Deployment>>> {
+        self.client.get_meta(self.client.query(Request::get("/v1/deployments"), opts)?).await
+    }
+
+    /// `GET /v1/deployment/:id`.
+    pub async fn read(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Deployment>> {
+        let req = self.client.query_one(Request::get(id_path("/v1/deployment", "deployment ID", id, None)?), opts)?;
+        let ns = self.client.effective_namespace(opts.namespace.as_deref());
+        self.client.get_meta(req).await.map_err(not_found("deployment", id, Some(&ns)))
+    }
+
+    /// `GET /v1/deployment/allocations/:id`.
+    pub async fn allocations(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Vec<Allocation>>> {
+        let path = id_path("/v1/deployment/allocations", "deployment ID", id, None)?;
+        self.client.get_meta(self.client.query_one(Request::get(path), opts)?).await
+    }
+
+    /// `POST /v1/deployment/promote/:id`: promotes the canaries of `groups`, or of every group when empty.
+    pub async fn promote(&self, id: &str, groups: &[String], opts: &WriteOptions) -> Result<DeploymentUpdateResponse> {
+        for group in groups {
+            validate::name("task group", group)?;
+        }
+        let body = if groups.is_empty() {
+            json!({ "DeploymentID": id, "All": true })
+        } else {
+            json!({ "DeploymentID": id, "Groups": groups })
+        };
+        self.post("promote", id, &body, opts).await
+    }
+
+    /// `POST /v1/deployment/fail/:id`: marks the deployment failed (auto-revert applies).
+    pub async fn fail(&self, id: &str, opts: &WriteOptions) -> Result<DeploymentUpdateResponse> {
+        self.post("fail", id, &json!({ "DeploymentID": id }), opts).await
+    }
+
+    async fn post(
+        &self,
+        action: &str,
+        id: &str,
+        body: &serde_json::Value,
+        opts: &WriteOptions,
+    ) -> Result<DeploymentUpdateResponse> {
+        let path = id_path(&format!("/v1/deployment/{action}"), "deployment ID", id, None)?;
+        let req = self.client.write(Request::post(path).json(body)?, opts)?;
+        let ns = self.client.effective_namespace(opts.namespace.as_deref());
+        self.client.json(req).await.map_err(not_found("deployment", id, Some(&ns)))
+    }
+}
+
+impl Evaluations {
+    /// `GET /v1/evaluations`.
+    pub async fn list(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<Evaluation>>> {
+        self.client.get_meta(self.client.query(Request::get("/v1/evaluations"), opts)?).await
+    }
+
+    /// `GET /v1/evaluation/:id`.
+    pub async fn read(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Evaluation>> {
+        let req = self.client.query_one(Request::get(id_path("/v1/evaluation", "evaluation ID", id, None)?), opts)?;
+        let ns = self.client.effective_namespace(opts.namespace.as_deref());
+        self.client.get_meta(req).await.map_err(not_found("evaluation", id, Some(&ns)))
+    }
+
+    /// `GET /v1/evaluation/:id/allocations`.
+    pub async fn allocations(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Vec<Allocation>>> {
+        let path = id_path("/v1/evaluation", "evaluation ID", id, Some("allocations"))?;
+        self.client.get_meta(self.client.query_one(Request::get(path), opts)?).await
+    }
+}

@@ -1,0 +1,115 @@
+//! The crate's error type.
+
+/// Result alias used across this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong when talking to Nomad.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A transport, API, decoding, configuration or input error from the shared plumbing.
+    #[error(transparent)]
+    Core(#[from] client_core::Error),
+
+    /// The object asked for does not exist (Nomad answered 404).
+    #[error("{kind} {name:?} was not found{}", in_namespace(.namespace.as_deref()))]
+    NotFound {
+        /// What was looked up, e.g. "namespace" or "job".
+        kind: &'static str,
+        /// The name or ID that was looked up.
+        name: String,
+        /// The namespace searched, when the object lives in one.
+        namespace: Option<String>,
+    },
+
+    /// No allocation of the task group is running.
+    #[error(
+        "no running allocation of task group {task_group:?} of job {job_id:?}{}{}",
+        in_namespace(.namespace.as_deref()),
+        describe_others(.others)
+    )]
+    NoRunningAllocation {
+        /// The job ID.
+        job_id: String,
+        /// The task group name.
+        task_group: String,
+        /// The namespace searched.
+        namespace: Option<String>,
+        /// `id (client status)` of the allocations that exist but do not run.
+        others: Vec<String>,
+    },
+
+    /// More than one allocation of the task group is running, so "the" allocation is ambiguous.
+    #[error(
+        "{} allocations of task group {task_group:?} of job {job_id:?}{} are running ({}); pick one by ID",
+        .alloc_ids.len(),
+        in_namespace(.namespace.as_deref()),
+        .alloc_ids.join(", ")
+    )]
+    SeveralRunningAllocations {
+        /// The job ID.
+        job_id: String,
+        /// The task group name.
+        task_group: String,
+        /// The namespace searched.
+        namespace: Option<String>,
+        /// IDs of the running allocations.
+        alloc_ids: Vec<String>,
+    },
+
+    /// Nomad refused or aborted an exec session (close code 1011 with its reason).
+    #[error("exec of {command:?} in task {task:?} of allocation {alloc_id} failed: {reason}")]
+    Exec {
+        /// The allocation ID.
+        alloc_id: String,
+        /// The task name.
+        task: String,
+        /// The command that was run.
+        command: String,
+        /// Nomad's reason, or what went wrong on the connection.
+        reason: String,
+    },
+
+    /// A streaming endpoint (logs, events, exec) sent something that is not its documented format.
+    #[error("the {stream} stream sent data that cannot be decoded: {reason}")]
+    Stream {
+        /// Which stream, e.g. "log" or "event".
+        stream: &'static str,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// True when the object asked for does not exist (a [`Error::NotFound`] or an API 404).
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            Self::NotFound { .. } => true,
+            Self::Core(e) => e.is_not_found(),
+            _ => false,
+        }
+    }
+}
+
+fn in_namespace(namespace: Option<&str>) -> String {
+    namespace.map(|ns| format!(" in namespace {ns:?}")).unwrap_or_default()
+}
+
+fn describe_others(others: &[String]) -> String {
+    if others.is_empty() {
+        "; the job has no allocation of that group".to_owned()
+    } else {
+        format!("; other allocations: {}", others.join(", "))
+    }
+}
+
+/// Turns an API 404 into [`Error::NotFound`] naming the object; other errors pass through.
+pub(crate) fn not_found(kind: &'static str, name: &str, namespace: Option<&str>) -> impl FnOnce(Error) -> Error {
+    let name = name.to_owned();
+    let namespace = namespace.map(str::to_owned);
+    move |e| match e {
+        Error::Core(core) if core.is_not_found() => Error::NotFound { kind, name, namespace },
+        other => other,
+    }
+}

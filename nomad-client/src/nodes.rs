@@ -1,0 +1,126 @@
+//! `/v1/nodes` and `/v1/node/:id`: list, read, drain, eligibility, purge, allocations.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use client_core::path::PathBuf;
+use client_core::{Request, WithMeta};
+use serde_json::json;
+
+use crate::client::NomadClient;
+use crate::error::{Result, not_found};
+use crate::models::{Allocation, Node, NodeListStub, NodeUpdateResponse};
+use crate::options::{QueryOptions, WriteOptions};
+use crate::validate;
+
+/// How to drain a node; see [`Nodes::drain`].
+#[derive(Debug, Clone, Default)]
+pub struct DrainOptions {
+    /// Region and token.
+    pub write: WriteOptions,
+    /// After this, remaining allocations are stopped (`None`: wait for them forever).
+    pub deadline: Option<Duration>,
+    /// Leave system jobs running.
+    pub ignore_system_jobs: bool,
+    /// Metadata recorded with the drain (Nomad 1.1+), e.g. a `message`.
+    pub meta: BTreeMap<String, String>,
+}
+
+/// Handler for client nodes; get it with [`NomadClient::nodes`].
+#[derive(Debug, Clone)]
+pub struct Nodes {
+    client: NomadClient,
+}
+
+impl NomadClient {
+    /// Client nodes: list, read, drain, eligibility, purge, allocations.
+    #[must_use]
+    pub fn nodes(&self) -> Nodes {
+        Nodes { client: self.clone() }
+    }
+}
+
+fn node_path(id: &str, sub: Option<&str>) -> Result<String> {
+    validate::uuid("node ID", id)?;
+    let mut path = PathBuf::new("/v1/node").segment(id);
+    if let Some(sub) = sub {
+        path = path.segment(sub);
+    }
+    Ok(path.finish())
+}
+
+impl Nodes {
+    /// `GET /v1/nodes` (prefix and filter apply).
+    pub async fn list(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<NodeListStub>>> {
+        self.client.get_meta(self.client.query_global(Request::get("/v1/nodes"), opts)?).await
+    }
+
+    /// `GET /v1/nodes?resources=true`: with node and reserved resources, as `nomad node status -verbose`.
+    pub async fn list_with_resources(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<NodeListStub>>> {
+        let req = Request::get("/v1/nodes").query("resources", "true");
+        self.client.get_meta(self.client.query_global(req, opts)?).await
+    }
+
+    /// `GET /v1/node/:id`.
+    pub async fn read(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Node>> {
+        let req = self.client.query_global(Request::get(node_path(id, None)?), opts)?;
+        self.client.get_meta(req).await.map_err(not_found("node", id, None))
+    }
+
+    /// `GET /v1/node/:id/allocations`.
+    pub async fn allocations(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Vec<Allocation>>> {
+        let req = self.client.query_global(Request::get(node_path(id, Some("allocations"))?), opts)?;
+        self.client.get_meta(req).await.map_err(not_found("node", id, None))
+    }
+
+    /// `POST /v1/node/:id/drain`: starts draining (the node becomes ineligible).
+    pub async fn drain(&self, id: &str, opts: &DrainOptions) -> Result<NodeUpdateResponse> {
+        let deadline = match opts.deadline {
+            // Nomad reads a negative deadline as "force now"; None means no deadline (0).
+            Some(d) => i64::try_from(d.as_nanos()).unwrap_or(i64::MAX).max(1),
+            None => 0,
+        };
+        let mut body = json!({
+            "NodeID": id,
+            "DrainSpec": { "Deadline": deadline, "IgnoreSystemJobs": opts.ignore_system_jobs },
+            "MarkEligible": false,
+        });
+        if !opts.meta.is_empty() {
+            body["Meta"] = json!(opts.meta);
+        }
+        self.post(id, "drain", &body, &opts.write).await
+    }
+
+    /// `POST /v1/node/:id/drain` with no drain spec: stops draining; `mark_eligible` makes it
+    /// schedulable again.
+    pub async fn cancel_drain(&self, id: &str, mark_eligible: bool, opts: &WriteOptions) -> Result<NodeUpdateResponse> {
+        let body = json!({ "NodeID": id, "DrainSpec": null, "MarkEligible": mark_eligible });
+        self.post(id, "drain", &body, opts).await
+    }
+
+    /// `POST /v1/node/:id/eligibility`: whether new allocations may be placed on the node.
+    pub async fn set_eligibility(&self, id: &str, eligible: bool, opts: &WriteOptions) -> Result<NodeUpdateResponse> {
+        let value = if eligible { "eligible" } else { "ineligible" };
+        self.post(id, "eligibility", &json!({ "NodeID": id, "Eligibility": value }), opts).await
+    }
+
+    /// `POST /v1/node/:id/purge`: forgets a node at once (for a client that is gone for good)
+    /// instead of waiting for the garbage collector. Its allocations are marked lost.
+    pub async fn purge(&self, id: &str, opts: &WriteOptions) -> Result<NodeUpdateResponse> {
+        let req = self.client.write_global(Request::post(node_path(id, Some("purge"))?).idempotent(true), opts)?;
+        self.client.json(req).await.map_err(not_found("node", id, None))
+    }
+
+    async fn post(
+        &self,
+        id: &str,
+        action: &str,
+        body: &serde_json::Value,
+        opts: &WriteOptions,
+    ) -> Result<NodeUpdateResponse> {
+        // Setting the same drain or eligibility twice ends in the same state.
+        let req = Request::post(node_path(id, Some(action))?).json(body)?.idempotent(true);
+        let req = self.client.write_global(req, opts)?;
+        self.client.json(req).await.map_err(not_found("node", id, None))
+    }
+}

@@ -1,0 +1,73 @@
+//! Checks on caller input, run before any request is sent.
+
+use client_core::path::validate_name;
+
+use crate::error::Result;
+use crate::options::ALL_NAMESPACES;
+
+/// Longest name or ID accepted (Nomad's own limits are lower; this only stops garbage).
+const MAX_NAME: usize = 512;
+
+/// A job ID, task group, task or namespace name: not empty, no control characters.
+/// `/` and spaces are allowed and escaped in paths (dispatched job IDs contain `/`).
+pub(crate) fn name(what: &str, value: &str) -> Result<()> {
+    Ok(validate_name(what, value, MAX_NAME)?)
+}
+
+/// A namespace for a call on one object: the wildcard only makes sense for lists.
+pub(crate) fn single_namespace(value: &str) -> Result<()> {
+    name("namespace", value)?;
+    if value == ALL_NAMESPACES {
+        return Err(client_core::Error::invalid(
+            "namespace",
+            value,
+            "the wildcard namespace only works for list calls; name the namespace the object lives in",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// A full Nomad UUID (allocation, node, evaluation, deployment ID).
+/// The HTTP API does not resolve short prefixes on these paths.
+pub(crate) fn uuid(what: &str, value: &str) -> Result<()> {
+    name(what, value)?;
+    let ok = value.len() == 36
+        && value.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(client_core::Error::invalid(
+            what,
+            value,
+            "expected a full 36-character ID like 9df9c84d-e72a-b42f-b5da-5df98da53bda; \
+             resolve a short prefix with a list call and QueryOptions::prefix",
+        )
+        .into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids() {
+        assert!(uuid("allocation ID", "9df9c84d-e72a-b42f-b5da-5df98da53bda").is_ok());
+        for bad in ["", "9df9c84d", "9df9c84d-e72a-b42f-b5da-5df98da53bdz", "9df9c84d/e72a-b42f-b5da-5df98da53bda"] {
+            let err = uuid("allocation ID", bad).unwrap_err().to_string();
+            assert!(err.contains("allocation ID"), "{err}");
+        }
+    }
+
+    #[test]
+    fn names() {
+        assert!(name("job ID", "dbHA1-backup/dispatch-1-abc").is_ok());
+        assert!(name("job ID", "").is_err());
+        assert!(name("job ID", "a\0b").is_err());
+        assert!(single_namespace("*").unwrap_err().to_string().contains("wildcard"));
+    }
+}

@@ -1,0 +1,281 @@
+//! Namespaces, nodes, deployments, evaluations, ACL, agent, status, system, configuration.
+
+use std::time::Duration;
+
+use nomad_client::{DrainOptions, NomadClient, QueryOptions, WriteOptions};
+use serde_json::json;
+use wiremock::matchers::{body_json, method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::common::*;
+
+#[tokio::test]
+async fn from_lookup_reads_the_cli_variables() {
+    let env = |name: &str| match name {
+        "NOMAD_ADDR" => Some("https://nomad.example:4646".to_owned()),
+        "NOMAD_TOKEN" => Some("s3cr3t-token".to_owned()),
+        "NOMAD_NAMESPACE" => Some("atala-prod".to_owned()),
+        "NOMAD_REGION" => Some("eu".to_owned()),
+        "NOMAD_SKIP_VERIFY" => Some("true".to_owned()),
+        _ => None,
+    };
+    let nomad = NomadClient::from_lookup(env).unwrap();
+    assert_eq!(nomad.namespace(), Some("atala-prod"));
+    assert_eq!(nomad.region(), Some("eu"));
+    let cfg = nomad.http().config();
+    assert_eq!(cfg.address.as_str(), "https://nomad.example:4646/");
+    assert_eq!(cfg.token.as_ref().unwrap().expose(), "s3cr3t-token");
+    assert!(cfg.tls.insecure_skip_verify);
+    assert!(!format!("{nomad:?}").contains("s3cr3t-token"));
+    let err =
+        NomadClient::from_lookup(|n| (n == "NOMAD_CACERT").then(|| "/nonexistent/ca.pem".to_owned())).unwrap_err();
+    assert!(err.to_string().contains("NOMAD_CACERT"), "{err}");
+    let defaults = NomadClient::from_lookup(|_| None).unwrap();
+    assert_eq!(defaults.http().config().address.as_str(), "http://127.0.0.1:4646/");
+    assert_eq!(defaults.namespace(), None);
+}
+
+#[tokio::test]
+async fn namespaces_list_read_create_delete() {
+    let (server, nomad) = server().await;
+    // Namespace endpoints are global: the client's default namespace is not sent.
+    Mock::given(method("GET"))
+        .and(path("/v1/namespaces"))
+        .and(query_is(&[]))
+        .and(token())
+        .respond_with(ok("namespaces-list.json", 10))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/namespace/atala-testnet"))
+        .and(query_is(&[]))
+        .and(token())
+        .respond_with(ok("namespace-read.json", 10))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/namespace/atala-testnet"))
+        .and(query_is(&[]))
+        .and(token())
+        .and(body_json(json_fixture("namespace-create.request.json")))
+        .respond_with(ResponseTemplate::new(200).insert_header("X-Nomad-Index", "10"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/v1/namespace/atala-testnet"))
+        .and(token())
+        .respond_with(text(500, "namespace-delete-nonempty.txt"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let namespaces = nomad.namespaces();
+    let names: Vec<_> =
+        namespaces.list(&QueryOptions::new()).await.unwrap().value.into_iter().map(|n| n.name).collect();
+    assert_eq!(names, ["atala-testnet", "default"]);
+    let ns = namespaces.read(NS).await.unwrap();
+    assert_eq!((ns.value.description.as_str(), ns.meta.last_index), ("Atala PRISM testnet databases", 10));
+    namespaces.create(NS, "Atala PRISM testnet databases", &WriteOptions::new()).await.unwrap();
+    let err = namespaces.delete(NS, &WriteOptions::new()).await.unwrap_err().to_string();
+    assert!(err.contains("has non-terminal jobs"), "{err}");
+}
+
+#[tokio::test]
+async fn nodes_list_read_allocations() {
+    let (server, nomad) = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/nodes"))
+        .and(query_is(&[("resources", "true")]))
+        .and(token())
+        .respond_with(ok("nodes-list.json", 9))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/node/{NODE}")))
+        .and(query_is(&[]))
+        .and(token())
+        .respond_with(ok("node-read.json", 9))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/node/{NODE}/allocations")))
+        .and(token())
+        .respond_with(ok("node-allocations.json", 25))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let nodes = nomad.nodes().list_with_resources(&QueryOptions::new()).await.unwrap().value;
+    assert_eq!(nodes.len(), 1);
+    assert_eq!((nodes[0].name.as_str(), nodes[0].status.as_str(), nodes[0].is_down()), ("node-1", "ready", false));
+    assert!(nodes[0].extra.contains_key("NodeResources"));
+    let node = nomad.nodes().read(NODE, &QueryOptions::new()).await.unwrap().value;
+    assert_eq!(node.scheduling_eligibility, "eligible");
+    assert_eq!(node.attributes.as_ref().unwrap()["nomad.version"], "1.1.2");
+    // The recorded node has an empty SecretID; a real one must never show in Debug output.
+    let mut with_secret = json_fixture("node-read.json");
+    with_secret["SecretID"] = json!("5e1f6a2c-node-secret");
+    let node: nomad_client::Node = serde_json::from_value(with_secret).unwrap();
+    assert!(!format!("{node:?}").contains("node-secret"));
+    let allocs = nomad.nodes().allocations(NODE, &QueryOptions::new()).await.unwrap().value;
+    assert_eq!(allocs.len(), 2);
+}
+
+#[tokio::test]
+async fn node_drain_cancel_eligibility_purge() {
+    let (server, nomad) = server().await;
+    let post = |sub: &str, body: serde_json::Value, file: &str, index: u64| {
+        Mock::given(method("POST"))
+            .and(path(format!("/v1/node/{NODE}/{sub}")))
+            .and(query_is(&[]))
+            .and(token())
+            .and(body_json(body))
+            .respond_with(ok(file, index))
+            .expect(1)
+    };
+    post("drain", json_fixture("node-drain-enable.request.json"), "node-drain-enable.json", 72).mount(&server).await;
+    post("drain", json_fixture("node-drain-disable.request.json"), "node-drain-disable.json", 79).mount(&server).await;
+    post("eligibility", json_fixture("node-eligibility-eligible.request.json"), "node-eligibility-eligible.json", 67)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/node/{NODE}/purge")))
+        .and(query_is(&[]))
+        .and(token())
+        .respond_with(ok("node-purge.docs.json", 95))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let nodes = nomad.nodes();
+    let w = WriteOptions::new();
+    let drain = DrainOptions {
+        deadline: Some(Duration::from_secs(15)),
+        meta: [("message".to_owned(), "maintenance".to_owned())].into(),
+        ..DrainOptions::default()
+    };
+    assert_eq!(nodes.drain(NODE, &drain).await.unwrap().node_modify_index, 72);
+    let cancelled = nodes.cancel_drain(NODE, true, &w).await.unwrap();
+    assert_eq!(cancelled.eval_ids.unwrap().len(), 3);
+    assert_eq!(nodes.set_eligibility(NODE, true, &w).await.unwrap().eval_create_index, 68);
+    let purged = nodes.purge(NODE, &w).await.unwrap();
+    assert_eq!(purged.eval_ids.unwrap(), ["0e2bbb5a-1b0c-3e54-c5d5-1a6e1bbd0d44"]);
+}
+
+#[tokio::test]
+async fn missing_node_is_not_found() {
+    let (server, nomad) = server().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/node/{NODE}/purge")))
+        .respond_with(text(404, "error-node-not-found.txt"))
+        .mount(&server)
+        .await;
+    let err = nomad.nodes().purge(NODE, &WriteOptions::new()).await.unwrap_err();
+    assert_eq!(err.to_string(), format!("node \"{NODE}\" was not found"));
+}
+
+#[tokio::test]
+async fn deployments_and_evaluations() {
+    let (server, nomad) = server().await;
+    let deployment = "9dd9b9f2-398e-c158-eabc-af9aa840009d";
+    let eval = "4f4587d3-e976-f884-892e-fea40e988895";
+    for (p, file) in [
+        ("/v1/deployments".to_owned(), "deployments-list.json"),
+        (format!("/v1/deployment/{deployment}"), "deployment-read.json"),
+        ("/v1/evaluations".to_owned(), "evaluations-list.json"),
+        (format!("/v1/evaluation/{eval}"), "evaluation-read.json"),
+        (format!("/v1/evaluation/{eval}/allocations"), "evaluation-allocations.json"),
+    ] {
+        Mock::given(method("GET"))
+            .and(path(p))
+            .and(query_is(&[("namespace", NS)]))
+            .and(token())
+            .respond_with(ok(file, 28))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let update = ResponseTemplate::new(200).set_body_json(json!({
+        "EvalID": "2f0c05d1-1d8b-3a4e-8f0e-7b1b2c9c4f6a", "EvalCreateIndex": 90, "DeploymentModifyIndex": 90, "Index": 90
+    }));
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/deployment/promote/{deployment}")))
+        .and(token())
+        .and(body_json(json!({ "DeploymentID": deployment, "All": true })))
+        .respond_with(update.clone())
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/deployment/fail/{deployment}")))
+        .and(token())
+        .and(body_json(json!({ "DeploymentID": deployment })))
+        .respond_with(update)
+        .expect(1)
+        .mount(&server)
+        .await;
+    let q = QueryOptions::new();
+    let w = WriteOptions::new();
+    assert_eq!(nomad.deployments().list(&q).await.unwrap().value[0].id, deployment);
+    let d = nomad.deployments().read(deployment, &q).await.unwrap().value;
+    assert_eq!((d.job_id.as_str(), d.job_version, d.status.as_str()), ("dbHA1", 1, "successful"));
+    assert_eq!(nomad.deployments().promote(deployment, &[], &w).await.unwrap().index, 90);
+    assert_eq!(nomad.deployments().fail(deployment, &w).await.unwrap().eval_create_index, 90);
+    assert_eq!(nomad.evaluations().list(&q).await.unwrap().value.len(), 4);
+    let e = nomad.evaluations().read(eval, &q).await.unwrap().value;
+    assert_eq!((e.triggered_by.as_str(), e.status.as_str()), ("deployment-watcher", "complete"));
+    assert!(nomad.evaluations().allocations(eval, &q).await.unwrap().value.is_empty());
+}
+
+#[tokio::test]
+async fn acl_agent_status_system() {
+    let (server, nomad) = server().await;
+    for (p, file) in [
+        ("/v1/acl/token/self", "acl-token-self.json"),
+        ("/v1/agent/self", "agent-self.json"),
+        ("/v1/agent/members", "agent-members.json"),
+        ("/v1/status/leader", "status-leader.json"),
+        ("/v1/status/peers", "status-peers.json"),
+    ] {
+        Mock::given(method("GET"))
+            .and(path(p))
+            .and(query_is(&[]))
+            .and(token())
+            .respond_with(ok(file, 16))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("PUT"))
+        .and(path("/v1/system/gc"))
+        .and(token())
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let me = nomad.acl().token_self(&QueryOptions::new()).await.unwrap();
+    assert_eq!((me.name.as_str(), me.token_type.as_str()), ("Bootstrap Token", "management"));
+    assert_eq!(me.secret_id.expose(), TOKEN);
+    assert!(!format!("{me:?}").contains(TOKEN), "the token secret must not show in Debug output");
+    let agent = nomad.agent().self_info().await.unwrap();
+    assert_eq!(agent.member.unwrap().tags["build"], "1.1.2");
+    let members = nomad.agent().members().await.unwrap();
+    assert_eq!((members.server_region.as_str(), members.members[0].status.as_str()), ("global", "alive"));
+    assert_eq!(nomad.status().leader().await.unwrap(), "127.0.0.1:4647");
+    assert_eq!(nomad.status().peers().await.unwrap(), ["127.0.0.1:4647"]);
+    nomad.system().gc(&WriteOptions::new()).await.unwrap();
+}
+
+#[tokio::test]
+async fn revoked_token_is_a_clear_error() {
+    let (server, nomad) = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/acl/token/self"))
+        .respond_with(text(404, "acl-token-self-vault-revoked.txt"))
+        .mount(&server)
+        .await;
+    let err = nomad.acl().token_self(&QueryOptions::new()).await.unwrap_err().to_string();
+    assert_eq!(err, "GET /v1/acl/token/self failed with HTTP 404: ACL token not found");
+}

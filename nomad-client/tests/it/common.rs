@@ -1,0 +1,86 @@
+//! Shared helpers: fixtures, a mock Nomad, request matchers.
+
+use std::path::PathBuf;
+
+use client_core::{ClientConfig, RetryPolicy};
+use nomad_client::{NomadClient, TOKEN_HEADER};
+use wiremock::matchers::header;
+use wiremock::{Match, MockServer, Request, ResponseTemplate};
+
+/// The management token of the recorded ACL agent.
+pub const TOKEN: &str = "7b6b1e20-7bca-906d-2308-9255ee94f222";
+/// The namespace the fixtures were recorded in.
+pub const NS: &str = "atala-testnet";
+/// The running allocation of dbHA1 in the fixtures.
+pub const ALLOC: &str = "9df9c84d-e72a-b42f-b5da-5df98da53bda";
+/// The node of the fixtures.
+pub const NODE: &str = "ea4c7b83-cf7b-0c33-baf0-487bed6b3ae4";
+
+pub fn fixture_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(fixture_path(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+pub fn json_fixture(name: &str) -> serde_json::Value {
+    serde_json::from_slice(&fixture(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+/// A mock server and a client for it with the token, the fixtures' namespace
+/// as default and retries off (so a failing mock fails once).
+pub async fn server() -> (MockServer, NomadClient) {
+    let server = MockServer::start().await;
+    let cfg =
+        ClientConfig::new(&server.uri(), TOKEN_HEADER).unwrap().with_token(TOKEN).with_retry(RetryPolicy::disabled());
+    let client = NomadClient::new(cfg).unwrap().with_namespace(NS);
+    (server, client)
+}
+
+/// A 200 answer with a recorded JSON body and an `X-Nomad-Index`.
+pub fn ok(name: &str, index: u64) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("Content-Type", "application/json")
+        .insert_header("X-Nomad-Index", index.to_string().as_str())
+        .insert_header("X-Nomad-Knownleader", "true")
+        .insert_header("X-Nomad-Lastcontact", "0")
+        .set_body_bytes(fixture(name))
+}
+
+/// An error answer with a recorded text body.
+pub fn text(status: u16, name: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .insert_header("Content-Type", "text/plain; charset=utf-8")
+        .set_body_bytes(fixture(name))
+}
+
+/// Matches the client's token header.
+pub fn token() -> impl Match {
+    header(TOKEN_HEADER, TOKEN)
+}
+
+/// Matches a request whose query holds exactly these pairs (in any order).
+pub struct QueryIs(pub Vec<(String, String)>);
+
+/// Builds a [`QueryIs`] matcher.
+pub fn query_is(pairs: &[(&str, &str)]) -> QueryIs {
+    QueryIs(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
+}
+
+impl Match for QueryIs {
+    fn matches(&self, request: &Request) -> bool {
+        let mut got: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
+        let mut want = self.0.clone();
+        got.sort();
+        want.sort();
+        got == want
+    }
+}
+
+/// The JSON body of the only request the server received.
+pub async fn only_body(server: &MockServer) -> serde_json::Value {
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 1, "expected exactly one request");
+    serde_json::from_slice(&requests[0].body).unwrap()
+}

@@ -1,0 +1,9 @@
+//! Integration tests of nomad-client: wiremock servers answering with bodies
+//! recorded from Nomad 1.1.2 (tests/fixtures), and local TCP/WebSocket servers
+//! for the streaming endpoints.
+
+mod allocations;
+mod bad_input;
+mod cluster;
+mod common;
+mod jobs;
