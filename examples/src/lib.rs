@@ -1,3 +1,4 @@
 //! Shared helpers of the example scripts.
+pub mod local;
 pub mod output;
 pub mod progress;

@@ -1,0 +1,178 @@
+//! Recipe capabilities over the sandbox's local Patroni processes, for the demo and the
+//! end-to-end tests: each Patroni member is a "job", the namespace is a name the scheduler
+//! was given, and the backup job is a no-op that is only recorded as running (wal-g is not
+//! installed in the sandbox).
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use recipes::capability::{JobState, Scheduler, VolumeProbe};
+use recipes::{Error, Result, async_trait};
+use sandbox::PatroniCluster;
+
+/// [`Scheduler`] whose jobs are the members of one [`PatroniCluster`] (`dbHA1`, `dbHA2`, ...).
+#[derive(Debug, Clone)]
+pub struct LocalScheduler {
+    namespace: String,
+    backup_job: String,
+    cluster: Arc<Mutex<PatroniCluster>>,
+    /// Jobs stopped without purge: they count as dead, as in Nomad.
+    dead: Arc<Mutex<BTreeSet<String>>>,
+    backup_running: Arc<Mutex<bool>>,
+}
+
+impl LocalScheduler {
+    /// Schedules the members of `cluster` as the jobs of `namespace`; `backup_job` names the
+    /// no-op backup job.
+    pub fn new(namespace: &str, backup_job: &str, cluster: PatroniCluster) -> Self {
+        Self {
+            namespace: namespace.to_owned(),
+            backup_job: backup_job.to_owned(),
+            cluster: Arc::new(Mutex::new(cluster)),
+            dead: Arc::default(),
+            backup_running: Arc::default(),
+        }
+    }
+
+    /// The cluster, for tests that need to crash a member or read its data directory.
+    #[must_use]
+    pub fn cluster(&self) -> Arc<Mutex<PatroniCluster>> {
+        Arc::clone(&self.cluster)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, PatroniCluster> {
+        self.cluster.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn member_index(&self, job: &str) -> Option<usize> {
+        let cluster = self.lock();
+        (0..cluster.len()).find(|&i| cluster.member_name(i) == job)
+    }
+
+    fn check_namespace(&self, namespace: &str) -> Result<()> {
+        if namespace == self.namespace {
+            Ok(())
+        } else {
+            Err(Error::invalid("namespace", namespace, format!("the local scheduler only has {:?}", self.namespace)))
+        }
+    }
+
+    fn unknown_job(&self, job: &str) -> Error {
+        Error::invalid("job name", job, "is neither a member of the local Patroni cluster nor the backup job")
+    }
+
+    fn set_dead(&self, job: &str, dead: bool) {
+        let mut set = self.dead.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if dead {
+            set.insert(job.to_owned());
+        } else {
+            set.remove(job);
+        }
+    }
+
+    fn is_dead(&self, job: &str) -> bool {
+        self.dead.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(job)
+    }
+
+    fn backup_flag(&self) -> MutexGuard<'_, bool> {
+        self.backup_running.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs a blocking operation on the cluster off the async runtime's threads.
+    async fn with_cluster<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut PatroniCluster) -> T + Send + 'static,
+    ) -> Result<T> {
+        let cluster = Arc::clone(&self.cluster);
+        tokio::task::spawn_blocking(move || f(&mut cluster.lock().unwrap_or_else(std::sync::PoisonError::into_inner)))
+            .await
+            .map_err(|e| Error::backend("local scheduler", e))
+    }
+}
+
+#[async_trait]
+impl Scheduler for LocalScheduler {
+    async fn namespace_exists(&self, namespace: &str) -> Result<bool> {
+        Ok(namespace == self.namespace)
+    }
+
+    async fn job_state(&self, namespace: &str, job: &str) -> Result<JobState> {
+        self.check_namespace(namespace)?;
+        let running = if job == self.backup_job {
+            *self.backup_flag()
+        } else {
+            let i = self.member_index(job).ok_or_else(|| self.unknown_job(job))?;
+            self.lock().is_running(i)
+        };
+        Ok(match (running, self.is_dead(job)) {
+            (true, _) => JobState::Running,
+            (false, true) => JobState::Dead,
+            (false, false) => JobState::Absent,
+        })
+    }
+
+    async fn start_job(&self, namespace: &str, job: &str) -> Result<()> {
+        self.check_namespace(namespace)?;
+        self.set_dead(job, false);
+        if job == self.backup_job {
+            *self.backup_flag() = true;
+            return Ok(());
+        }
+        let i = self.member_index(job).ok_or_else(|| self.unknown_job(job))?;
+        self.with_cluster(move |c| c.start_member(i)).await?.map_err(|e| Error::backend("local scheduler", e))
+    }
+
+    async fn stop_job(&self, namespace: &str, job: &str, purge: bool) -> Result<()> {
+        self.check_namespace(namespace)?;
+        if job == self.backup_job {
+            *self.backup_flag() = false;
+        } else {
+            let i = self.member_index(job).ok_or_else(|| self.unknown_job(job))?;
+            self.with_cluster(move |c| c.stop_member(i)).await?;
+        }
+        self.set_dead(job, !purge);
+        Ok(())
+    }
+
+    async fn wait_running(&self, namespace: &str, job: &str, timeout: Duration) -> Result<()> {
+        let started = Instant::now();
+        while self.job_state(namespace, job).await? != JobState::Running {
+            if started.elapsed() >= timeout {
+                return Err(Error::Timeout { what: format!("job {job} to run"), after: timeout });
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        Ok(())
+    }
+}
+
+/// [`VolumeProbe`] over the members' data directories: data is "left" when a directory
+/// holds `PG_VERSION`.
+#[derive(Debug, Clone)]
+pub struct LocalVolumeProbe {
+    data_dirs: Vec<PathBuf>,
+}
+
+impl LocalVolumeProbe {
+    /// Probes the data directories of every member of the scheduler's cluster.
+    #[must_use]
+    pub fn new(scheduler: &LocalScheduler) -> Self {
+        let cluster = scheduler.lock();
+        Self { data_dirs: (0..cluster.len()).map(|i| cluster.data_dir(i)).collect() }
+    }
+}
+
+#[async_trait]
+impl VolumeProbe for LocalVolumeProbe {
+    async fn leftover_data(&self, _namespace: &str) -> Result<Vec<String>> {
+        Ok(self
+            .data_dirs
+            .iter()
+            .map(|d| d.join("PG_VERSION"))
+            .filter(|p| p.exists())
+            .map(|p| p.display().to_string())
+            .collect())
+    }
+}

@@ -1,0 +1,5 @@
+//! Capabilities implemented over the Consul client.
+
+mod scope;
+
+pub use scope::ConsulScopeStore;

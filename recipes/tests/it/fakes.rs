@@ -1,0 +1,154 @@
+//! In-memory capabilities: a scheduler whose "jobs" publish Patroni state into a fake DCS.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use recipes::capability::{JobState, Scheduler, ScopeEntry, ScopeSnapshot, ScopeStore, VolumeProbe};
+use recipes::{Result, async_trait};
+
+/// Patroni's DCS for one scope, in memory.
+#[derive(Default)]
+pub struct FakeScope {
+    pub entries: Mutex<BTreeMap<String, String>>,
+    pub index: Mutex<u64>,
+    pub deleted: Mutex<Vec<String>>,
+}
+
+impl FakeScope {
+    pub fn put(&self, key: &str, value: &str) {
+        self.entries.lock().unwrap().insert(key.to_owned(), value.to_owned());
+        *self.index.lock().unwrap() += 1;
+    }
+
+    pub fn member(&self, scope: &str, name: &str, role: &str, xlog: u64) {
+        let v = serde_json::json!({"role": role, "state": "running", "xlog_location": xlog, "timeline": 1,
+            "api_url": format!("http://127.0.0.1:8008/{name}")});
+        self.put(&format!("service/{scope}/members/{name}"), &v.to_string());
+    }
+}
+
+#[async_trait]
+impl ScopeStore for FakeScope {
+    fn prefix(&self, scope: &str) -> String {
+        format!("service/{scope}/")
+    }
+    async fn snapshot(&self, scope: &str) -> Result<ScopeSnapshot> {
+        let prefix = self.prefix(scope);
+        let entries = self
+            .entries
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| k.starts_with(&prefix))
+            .map(|(k, v)| ScopeEntry::new(k.clone(), 0, Some(v.clone().into_bytes())))
+            .collect();
+        Ok(ScopeSnapshot { prefix, index: *self.index.lock().unwrap(), entries })
+    }
+    async fn wait_change(&self, scope: &str, _index: u64, _max_wait: Duration) -> Result<ScopeSnapshot> {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        self.snapshot(scope).await
+    }
+    async fn delete_scope(&self, scope: &str) -> Result<()> {
+        let prefix = self.prefix(scope);
+        self.entries.lock().unwrap().retain(|k, _| !k.starts_with(&prefix));
+        self.deleted.lock().unwrap().push(prefix);
+        Ok(())
+    }
+    async fn restore(&self, entries: &[ScopeEntry]) -> Result<()> {
+        for e in entries {
+            self.put(&e.key, &String::from_utf8(e.value()).unwrap());
+        }
+        Ok(())
+    }
+    async fn look_alikes(&self, scope: &str) -> Result<Vec<String>> {
+        let raw = format!("service/{scope}");
+        let own = self.prefix(scope);
+        let set: BTreeSet<String> = self
+            .entries
+            .lock()
+            .unwrap()
+            .keys()
+            .filter(|k| k.starts_with(&raw) && !k.starts_with(&own))
+            .filter_map(|k| {
+                k.find('/').and_then(|first| k[first + 1..].find('/').map(|i| k[..first + 1 + i + 1].to_owned()))
+            })
+            .collect();
+        Ok(set.into_iter().collect())
+    }
+}
+
+/// A scheduler that records every call; starting a member makes it publish itself
+/// (the first as leader) unless `silent` lists it.
+pub struct FakeScheduler {
+    pub namespaces: Vec<String>,
+    pub scope: String,
+    pub states: Mutex<BTreeMap<String, JobState>>,
+    pub calls: Mutex<Vec<String>>,
+    pub dcs: Arc<FakeScope>,
+    pub silent: Mutex<BTreeSet<String>>,
+}
+
+impl FakeScheduler {
+    pub fn new(namespace: &str, dcs: Arc<FakeScope>) -> Self {
+        Self {
+            namespaces: vec![namespace.to_owned()],
+            scope: format!("{namespace}-database"),
+            states: Mutex::default(),
+            calls: Mutex::default(),
+            dcs,
+            silent: Mutex::default(),
+        }
+    }
+
+    pub fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    pub fn set(&self, job: &str, state: JobState) {
+        self.states.lock().unwrap().insert(job.to_owned(), state);
+    }
+}
+
+#[async_trait]
+impl Scheduler for FakeScheduler {
+    async fn namespace_exists(&self, namespace: &str) -> Result<bool> {
+        Ok(self.namespaces.iter().any(|n| n == namespace))
+    }
+    async fn job_state(&self, _namespace: &str, job: &str) -> Result<JobState> {
+        Ok(self.states.lock().unwrap().get(job).copied().unwrap_or(JobState::Absent))
+    }
+    async fn start_job(&self, _namespace: &str, job: &str) -> Result<()> {
+        self.calls.lock().unwrap().push(format!("start {job}"));
+        self.set(job, JobState::Running);
+        if job.starts_with("dbHA") && !self.silent.lock().unwrap().contains(job) {
+            let has_leader = self.dcs.entries.lock().unwrap().contains_key(&format!("service/{}/leader", self.scope));
+            if has_leader {
+                self.dcs.member(&self.scope, job, "replica", 1000);
+            } else {
+                self.dcs.member(&self.scope, job, "master", 1000);
+                self.dcs.put(&format!("service/{}/leader", self.scope), job);
+            }
+        }
+        Ok(())
+    }
+    async fn stop_job(&self, _namespace: &str, job: &str, purge: bool) -> Result<()> {
+        self.calls.lock().unwrap().push(format!("stop {job} purge={purge}"));
+        self.set(job, if purge { JobState::Absent } else { JobState::Dead });
+        Ok(())
+    }
+    async fn wait_running(&self, _namespace: &str, job: &str, _timeout: Duration) -> Result<()> {
+        self.calls.lock().unwrap().push(format!("wait {job}"));
+        Ok(())
+    }
+}
+
+/// A volume probe with a fixed answer.
+pub struct FixedProbe(pub Vec<String>);
+
+#[async_trait]
+impl VolumeProbe for FixedProbe {
+    async fn leftover_data(&self, _namespace: &str) -> Result<Vec<String>> {
+        Ok(self.0.clone())
+    }
+}

@@ -1,0 +1,240 @@
+//! Ghost cleanup logic on in-memory Consul and Nomad views.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use recipes::ghost::{
+    AllocState, CatalogWorld, GhostCleanup, GhostOptions, MemberView, NodeView, NomadNodeView, NomadWorld, ServiceView,
+    Target, task_service_alloc,
+};
+use recipes::{BackupDir, Progress, Result, async_trait};
+
+const GHOST_ALLOC: &str = "eae4d4fa-cbc7-d6c5-602a-f3bcd5ae21df";
+const LIVE_ALLOC: &str = "770e47d6-a273-fc9d-bd64-3b7ca2b74ab0";
+
+#[derive(Default)]
+struct FakeConsul {
+    nodes: Mutex<Vec<NodeView>>,
+    members: Mutex<Vec<MemberView>>,
+    actions: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl CatalogWorld for FakeConsul {
+    async fn datacenter(&self) -> Result<String> {
+        Ok("dc1".into())
+    }
+    async fn nodes(&self, _dc: &str) -> Result<Vec<NodeView>> {
+        Ok(self.nodes.lock().unwrap().clone())
+    }
+    async fn node(&self, _dc: &str, node: &str) -> Result<Option<NodeView>> {
+        Ok(self.nodes.lock().unwrap().iter().find(|n| n.name == node).cloned())
+    }
+    async fn members(&self) -> Result<Vec<MemberView>> {
+        Ok(self.members.lock().unwrap().clone())
+    }
+    async fn deregister_node(&self, dc: &str, node: &str) -> Result<()> {
+        self.actions.lock().unwrap().push(format!("deregister {dc}/{node}"));
+        self.nodes.lock().unwrap().retain(|n| n.name != node);
+        Ok(())
+    }
+    async fn deregister_service(&self, dc: &str, node: &str, service_id: &str) -> Result<()> {
+        self.actions.lock().unwrap().push(format!("deregister {dc}/{node}/{service_id}"));
+        Ok(())
+    }
+    async fn force_leave(&self, member: &str) -> Result<()> {
+        self.actions.lock().unwrap().push(format!("force-leave {member}"));
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct FakeNomad {
+    allocs: Mutex<BTreeMap<String, AllocState>>,
+    nodes: Vec<NomadNodeView>,
+    purged: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl NomadWorld for FakeNomad {
+    async fn allocation(&self, alloc_id: &str) -> Result<AllocState> {
+        Ok(self.allocs.lock().unwrap().get(alloc_id).cloned().unwrap_or(AllocState::Gone))
+    }
+    async fn nodes(&self) -> Result<Vec<NomadNodeView>> {
+        Ok(self.nodes.clone())
+    }
+    async fn purge_node(&self, node_id: &str) -> Result<()> {
+        self.purged.lock().unwrap().push(node_id.to_owned());
+        Ok(())
+    }
+}
+
+fn svc(id: &str, name: &str) -> ServiceView {
+    ServiceView { id: id.into(), name: name.into(), tags: vec![], port: 5432 }
+}
+
+fn node(name: &str, services: Vec<ServiceView>) -> NodeView {
+    NodeView { name: name.into(), address: "10.0.0.1".into(), meta: BTreeMap::new(), services }
+}
+
+fn member(name: &str, status: &str) -> MemberView {
+    MemberView { name: name.into(), addr: "10.0.0.1".into(), status: status.into() }
+}
+
+fn task_id(alloc: &str) -> String {
+    format!("_nomad-task-{alloc}-postgres-patroni-atala-testnet-database-db")
+}
+
+/// The shapes of `fixtures/consul/GHOSTS.md`: one lasting task ghost, one live task service,
+/// Nomad's own agent services, a dead node, an external node, a failed member.
+fn scene() -> (Arc<FakeConsul>, Arc<FakeNomad>) {
+    let consul = FakeConsul::default();
+    *consul.nodes.lock().unwrap() = vec![
+        node(
+            "node-1",
+            vec![
+                svc(&task_id(GHOST_ALLOC), "atala-testnet-database"),
+                svc(&task_id(LIVE_ALLOC), "atala-testnet-database"),
+                svc("_nomad-server-5fpzvxurt4wharun5dh5alxqmbukh32r", "nomad"),
+                svc("_nomad-client-s6pxrvnmilluqd6pbwhivrfgoxn6y2bp", "nomad-client"),
+                svc("consul", "consul"),
+            ],
+        ),
+        node("old-worker-7", vec![svc("api-1", "atala-testnet-api")]),
+        node("empty-node", vec![]),
+        NodeView {
+            meta: BTreeMap::from([("external-node".into(), "true".into())]),
+            ..node("rds", vec![svc("rds", "rds")])
+        },
+    ];
+    *consul.members.lock().unwrap() = vec![member("node-1", "alive"), member("node-9", "failed")];
+    let nomad = FakeNomad {
+        nodes: vec![
+            NomadNodeView {
+                id: "n-down".into(),
+                name: "client-3".into(),
+                status: "down".into(),
+                status_updated_at: Some(1),
+            },
+            NomadNodeView {
+                id: "n-up".into(),
+                name: "client-4".into(),
+                status: "ready".into(),
+                status_updated_at: Some(1),
+            },
+        ],
+        ..FakeNomad::default()
+    };
+    nomad
+        .allocs
+        .lock()
+        .unwrap()
+        .insert(LIVE_ALLOC.into(), AllocState::Alive { status: "running".into(), namespace: "atala-testnet".into() });
+    (Arc::new(consul), Arc::new(nomad))
+}
+
+#[test]
+fn task_service_ids_are_parsed_strictly() {
+    assert_eq!(task_service_alloc(&task_id(GHOST_ALLOC)), Some(GHOST_ALLOC));
+    assert_eq!(task_service_alloc("_nomad-server-5fpzvxurt4wharun5dh5alxqmbukh32r"), None);
+    assert_eq!(task_service_alloc("_nomad-task-not-a-uuid-postgres"), None);
+    assert_eq!(task_service_alloc(&format!("_nomad-task-{GHOST_ALLOC}")), None);
+}
+
+#[tokio::test]
+async fn plan_finds_each_kind_with_evidence_and_nothing_else() {
+    let (consul, nomad) = scene();
+    let dir = tempfile::tempdir().unwrap();
+    let cleanup =
+        GhostCleanup::new(GhostOptions::default(), consul.clone(), Some(nomad), BackupDir::new(dir.path())).unwrap();
+    let plan = cleanup.plan().await.unwrap();
+    let targets: Vec<String> = plan.findings.iter().map(|f| f.target.to_string()).collect();
+    assert_eq!(
+        targets,
+        [
+            "catalog node old-worker-7 (dc1)".to_owned(),
+            format!("service instance {} on node-1 (dc1)", task_id(GHOST_ALLOC)),
+            "Nomad node client-3 (n-down)".to_owned(),
+            "failed member node-9".to_owned(),
+        ]
+    );
+    assert_eq!(
+        plan.findings[0].evidence,
+        ["not a gossip member of the cluster", "still carries 1 services: atala-testnet-api"]
+    );
+    assert_eq!(plan.findings[1].evidence, [format!("allocation {GHOST_ALLOC} is unknown to Nomad")]);
+    assert!(consul.actions.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn run_backs_up_then_acts_only_on_confirmed_ghosts() {
+    let (consul, nomad) = scene();
+    let dir = tempfile::tempdir().unwrap();
+    let cleanup =
+        GhostCleanup::new(GhostOptions::default(), consul.clone(), Some(nomad.clone()), BackupDir::new(dir.path()))
+            .unwrap();
+    let plan = cleanup.plan().await.unwrap();
+    // Between plan and run, the failed member came back.
+    consul.members.lock().unwrap()[1].status = "alive".into();
+    let report = cleanup.run(&plan, Progress::none()).await.unwrap();
+    let mut actions = consul.actions.lock().unwrap().clone();
+    actions.sort();
+    assert_eq!(
+        actions,
+        ["deregister dc1/node-1/".to_owned() + &task_id(GHOST_ALLOC), "deregister dc1/old-worker-7".into()]
+    );
+    assert_eq!(*nomad.purged.lock().unwrap(), ["n-down"]);
+    assert_eq!(report.no_longer_ghosts, [Target::FailedMember { name: "node-9".into() }]);
+    assert_eq!(report.counts.get("catalog_node"), Some(&1));
+    assert_eq!(report.counts.get("service_instance"), Some(&1));
+    assert_eq!(report.report.backups.len(), 1);
+    let saved: Vec<NodeView> = serde_json::from_slice(&std::fs::read(&report.report.backups[0]).unwrap()).unwrap();
+    assert_eq!(saved.len(), 2);
+    assert_eq!(saved[0].name, "old-worker-7");
+    assert_eq!(saved[1].services.len(), 1, "only the ghost instance of node-1 is saved");
+}
+
+#[tokio::test]
+async fn filters_and_action_limit() {
+    let (consul, nomad) = scene();
+    let dir = tempfile::tempdir().unwrap();
+    let backups = BackupDir::new(dir.path());
+    let opts = GhostOptions::default().namespace("atala-testnet").service_pattern("*-database");
+    let only_db = GhostCleanup::new(opts, consul.clone(), Some(nomad.clone()), backups.clone()).unwrap();
+    let plan = only_db.plan().await.unwrap();
+    assert_eq!(plan.findings.len(), 1, "{:?}", plan.findings);
+
+    let limited =
+        GhostCleanup::new(GhostOptions::default().max_actions(2), consul.clone(), Some(nomad.clone()), backups.clone())
+            .unwrap();
+    let err = limited.plan().await.unwrap_err().to_string();
+    assert!(err.contains("4 ghosts found, more than the limit of 2"), "{err}");
+    let allowed = GhostOptions::default().max_actions(2).override_max_actions(true);
+    assert_eq!(
+        GhostCleanup::new(allowed, consul.clone(), Some(nomad), backups.clone())
+            .unwrap()
+            .plan()
+            .await
+            .unwrap()
+            .findings
+            .len(),
+        4
+    );
+
+    let no_nomad = GhostCleanup::new(GhostOptions::default().node_pattern("old-*"), consul, None, backups).unwrap();
+    let plan = no_nomad.plan().await.unwrap();
+    assert_eq!(plan.findings.len(), 1);
+    assert!(plan.plan.checks.iter().any(|c| c.name == "Nomad task services and nodes"));
+}
+
+#[test]
+fn bad_filters_are_rejected() {
+    let consul: Arc<FakeConsul> = Arc::default();
+    let err =
+        GhostCleanup::new(GhostOptions::default().service_pattern(""), consul.clone(), None, BackupDir::new("/tmp"))
+            .unwrap_err();
+    assert!(err.to_string().starts_with("invalid service pattern"), "{err}");
+    let err =
+        GhostCleanup::new(GhostOptions::default().parallelism(0), consul, None, BackupDir::new("/tmp")).unwrap_err();
+    assert!(err.to_string().starts_with("invalid parallelism"), "{err}");
+}
