@@ -27,10 +27,13 @@
 pub mod archive;
 pub mod backup_label;
 pub mod backup_name;
+pub mod client;
+pub mod config;
 pub mod error;
 pub mod lsn;
 pub mod models;
 pub mod pitr;
+pub mod runner;
 pub mod segment;
 pub mod time;
 pub mod timeline;
@@ -38,10 +41,16 @@ pub mod timeline;
 pub use archive::{ArchiveFile, LocalArchive, WalInventory};
 pub use backup_label::BackupLabel;
 pub use backup_name::BackupName;
+pub use client::{
+    BackupFetchOptions, BackupListOptions, BackupPushOptions, BackupPushOutcome, BackupSelector, DeleteOptions,
+    DeleteReport, DeleteTarget, ListFormat, RetainMode, WalG, WalVerifyCheck, WalVerifyOptions, WalgVersion,
+};
+pub use config::{PgSettings, Storage, WalgConfig};
 pub use error::{Error, Result};
 pub use lsn::Lsn;
 pub use models::{BackupListEntry, CheckStatus, WalShowTimeline, WalVerifyReport};
 pub use pitr::{ArchiveState, BackupInfo, Refusal, Refused, RestorePlan, RestoreTarget, TargetTimeline, WalRange};
+pub use runner::{CommandOutput, EnvValue, LocalRunner, Runner};
 pub use segment::{TimelineId, WalSegment, WalSegmentSize};
 pub use time::{Timestamp, format_pg_timestamp, parse_timestamp};
 pub use timeline::{TimelineHistory, TimelineTree};

@@ -5,10 +5,10 @@ use std::fmt;
 use crate::archive::{LocalArchive, WalInventory};
 use crate::backup_label::BackupLabel;
 use crate::lsn::Lsn;
-use crate::models::BackupListEntry;
+use crate::models::{BackupListEntry, WalShowTimeline};
 use crate::segment::{TimelineId, WalSegment, WalSegmentSize};
 use crate::time::{Timestamp, format_pg_timestamp};
-use crate::timeline::{TimelineSpan, TimelineTree};
+use crate::timeline::{TimelineHistory, TimelineSpan, TimelineTree};
 
 /// A base backup as far as planning is concerned.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -45,8 +45,9 @@ impl BackupInfo {
         Some(BackupInfo {
             name: entry.backup_name.clone(),
             start_segment,
-            start_lsn: entry.start_lsn,
-            finish_lsn: entry.finish_lsn,
+            // wal-g prints 0 for LSNs of backups without metadata.
+            start_lsn: entry.start_lsn.filter(|l| *l != Lsn::ZERO),
+            finish_lsn: entry.finish_lsn.filter(|l| *l != Lsn::ZERO),
             start_time: entry.start_time,
             finish_time: entry.finish_time.or(entry.time),
         })
@@ -370,6 +371,30 @@ impl ArchiveState {
             timelines: TimelineTree::new(archive.histories),
             segment_size,
         }
+    }
+
+    /// From wal-g's own view: `backup-list --detail --json`, `wal-show --detailed-json` (whose
+    /// per-timeline backups are merged in) and the history files' contents.
+    pub fn from_walg(
+        backups: &[BackupListEntry],
+        wal_show: &[WalShowTimeline],
+        histories: impl IntoIterator<Item = TimelineHistory>,
+        segment_size: WalSegmentSize,
+    ) -> crate::Result<Self> {
+        let mut infos: Vec<BackupInfo> = Vec::new();
+        for entry in backups.iter().chain(wal_show.iter().flat_map(|t| &t.backups)) {
+            if let Some(info) = BackupInfo::from_list_entry(entry) {
+                if !infos.iter().any(|b| b.name == info.name) {
+                    infos.push(info);
+                }
+            }
+        }
+        Ok(ArchiveState {
+            backups: infos,
+            wal: WalInventory::from_wal_show(wal_show, segment_size)?,
+            timelines: TimelineTree::new(histories),
+            segment_size,
+        })
     }
 
     /// Decides whether a restore to `target` is possible.

@@ -1,5 +1,6 @@
 //! Integration tests of the walg crate (one binary to keep link time down).
 
+mod commands;
 mod parsing;
 mod pitr;
 mod props;

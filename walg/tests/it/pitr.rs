@@ -239,3 +239,28 @@ fn log_wrap_with_1_and_64_mib_segments() {
     let refused = wrong.plan(&RestoreTarget::latest()).unwrap_err();
     assert!(refused.to_string().contains("cannot exist with 16 MiB segments; check WALG_PG_WAL_SIZE"), "{refused}");
 }
+
+#[test]
+fn plans_from_wal_g_output() {
+    let backups = walg::BackupListEntry::parse_json(&fixture("walg/backup-list-detail.json")).unwrap();
+    let wal_show = walg::WalShowTimeline::parse_json(&fixture("walg/wal-show.json")).unwrap();
+    let history = TimelineHistory::parse_file("00000002.history", &fixture("00000002.history")).unwrap();
+    let state = ArchiveState::from_walg(&backups, &wal_show, [history], WalSegmentSize::default()).unwrap();
+    assert_eq!(state.backups.len(), 2);
+    assert_eq!(state.backups[1].start_lsn, None, "wal-g's 0 means unknown");
+    // Latest: the delta on timeline 2 is newest, but segment 7 is lost.
+    let refused = state.plan(&RestoreTarget::latest()).unwrap_err();
+    assert!(
+        matches!(&refused.reasons[..], [Refusal::WalGap { timeline: 2, first, count: 1, .. }] if first.to_string() == "000000020000000000000007"),
+        "{refused}"
+    );
+    // Timeline 1 (where the old primary stopped): the full backup and segments 2..3.
+    let plan = state.plan(&RestoreTarget::timeline(1)).unwrap();
+    assert_eq!(plan.backup.name, "base_000000010000000000000002");
+    assert_eq!(plan.backup.finish_lsn.unwrap().to_string(), "0/2000100");
+    assert_eq!(ranges(&plan), ["000000010000000000000002..000000010000000000000003"]);
+    // Timeline 2 at a time after the full backup but with no times for WAL: planned with a warning,
+    // through the timeline's end, which crosses the lost segment.
+    let at = state.plan(&RestoreTarget::timeline(2).at(ts("2026-11-22T05:00:00Z"))).unwrap_err();
+    assert!(at.reasons.iter().all(|r| matches!(r, Refusal::WalGap { .. })), "{at}");
+}
