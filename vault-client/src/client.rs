@@ -124,7 +124,12 @@ impl VaultClientBuilder {
             let node = node.as_ref();
             let url = client_core::config::parse_address("cluster node", node, true)?;
             let host = url.host_str().unwrap_or_default();
-            let port = url.port_or_known_default().unwrap_or(8200);
+            // A bare host means Vault's default port, not 443.
+            let port = match url.port() {
+                Some(p) => p,
+                None if !node.contains("://") => 8200,
+                None => url.port_or_known_default().unwrap_or(8200),
+            };
             self.cluster_nodes.push(format!("{host}:{port}"));
         }
         Ok(self)

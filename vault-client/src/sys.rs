@@ -49,9 +49,9 @@ pub enum HealthState {
 /// The answer of `sys/health`, with the node's state.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Health {
-    /// The state derived from the HTTP status (set by the client, not Vault).
+    /// The state derived from the HTTP status (not part of Vault's body).
     #[serde(skip, default = "unknown_state")]
-    pub state: Option<HealthState>,
+    pub state: HealthState,
     /// Whether the node is initialized.
     #[serde(default)]
     pub initialized: bool,
@@ -84,16 +84,8 @@ pub struct Health {
     pub cluster_id: Option<String>,
 }
 
-fn unknown_state() -> Option<HealthState> {
-    None
-}
-
-impl Health {
-    /// The node's state (never `None` for a value returned by [`Sys::health`]).
-    #[must_use]
-    pub fn state(&self) -> HealthState {
-        self.state.unwrap_or(HealthState::Other(0))
-    }
+fn unknown_state() -> HealthState {
+    HealthState::Other(0)
 }
 
 /// `sys/seal-status`.
@@ -312,7 +304,7 @@ impl Sys {
         let req = self.client.request(Method::GET, "Vault path", path)?;
         let resp = self.client.send_raw_accepting(req, path, &[429, 472, 473, 501, 503]).await?;
         let mut health: Health = resp.json()?;
-        health.state = Some(match resp.status.as_u16() {
+        health.state = match resp.status.as_u16() {
             200 => HealthState::Active,
             429 => HealthState::Standby,
             472 => HealthState::DrSecondary,
@@ -320,7 +312,7 @@ impl Sys {
             501 => HealthState::Uninitialized,
             503 => HealthState::Sealed,
             other => HealthState::Other(other),
-        });
+        };
         Ok(health)
     }
 

@@ -25,7 +25,7 @@ async fn health_maps_every_status_to_a_state() {
         // Exactly one call: a standby's 429 or a sealed 503 is an answer, not something to retry.
         Mock::given(method("GET")).and(path("/v1/sys/health")).respond_with(template).expect(1).mount(&server).await;
         let health = vault.sys().health().await.unwrap();
-        assert_eq!(health.state(), expected, "HTTP {status}");
+        assert_eq!(health.state, expected, "HTTP {status}");
         assert_eq!(health.sealed, body == "sys-health-sealed");
     }
     let (server, vault) = setup().await;
@@ -35,7 +35,7 @@ async fn health_maps_every_status_to_a_state() {
         .mount(&server)
         .await;
     let health = vault.sys().health().await.unwrap();
-    assert_eq!(health.state(), HealthState::Other(299));
+    assert_eq!(health.state, HealthState::Other(299));
     assert_eq!(health.version, "1.8.0-dev");
 }
 
