@@ -7,6 +7,10 @@
 //!   text becomes [`Error::Refused`].
 //! - [`ClusterView`]: several members; find the leader, wait until a
 //!   [`ClusterCondition`] such as [`Healthy`] holds.
+//! - [`DcsView`]: the scope's keys in Consul KV as typed values, a leader
+//!   watch on blocking queries, and [`DcsView::remove_scope_state`] /
+//!   [`DcsView::restore_scope_state`] with a JSON backup file.
+//! - [`render_table`]: a `patronictl list`-like table.
 //! - Roles and states map to [`Role`] and [`State`], with an `Unknown`
 //!   fallback, so a new Patroni word never breaks decoding.
 //!
@@ -25,24 +29,30 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod backup;
 pub mod client;
 pub mod cluster;
 pub mod config;
+pub mod dcs;
 pub mod error;
 pub mod health;
 pub mod history;
 pub mod ops;
 pub mod status;
+pub mod table;
 pub mod view;
 pub mod vocab;
 
+pub use backup::{BackupKey, RemoveOptions, ScopeBackup};
 pub use client::{PatroniClient, PatroniClientBuilder};
 pub use cluster::{ClusterInfo, ClusterMember, Lag, ScheduledSwitchover};
 pub use config::{ConfigPatch, DynamicConfig, PostgresqlConfig};
+pub use dcs::{DcsMember, DcsState, DcsView, FailoverKey, StatusKey, SyncState};
 pub use error::{Error, Result};
 pub use health::{Health, HealthCheck, HealthOptions};
 pub use history::HistoryEntry;
 pub use ops::{Failover, Outcome, ReinitializeOptions, RestartOptions, RestartRole, Switchover};
 pub use status::{MemberStatus, PatroniInfo, ReplicationConnection, Xlog};
+pub use table::render_table;
 pub use view::{ClusterCondition, ClusterView, Healthy, LeaderIs};
 pub use vocab::{Role, State};

@@ -37,6 +37,7 @@ pub struct PatroniCluster {
     replication_password: String,
     restapi_auth: Option<(String, String)>,
     members: Vec<Member>,
+    janitor: Option<std::process::Child>,
     // Last field: dropped after `Drop::drop` stopped the members.
     dir: tempfile::TempDir,
 }
@@ -72,7 +73,7 @@ impl PatroniCluster {
             .map(|n| Member { name: format!("dbHA{n}"), api_port: free_port(), pg_port: free_port(), process: None })
             .collect();
         let secret = crate::unique_suffix();
-        let cluster = Self {
+        let mut cluster = Self {
             scope: scope.to_owned(),
             consul_host_port: consul_host_port.to_owned(),
             user,
@@ -81,6 +82,7 @@ impl PatroniCluster {
             replication_password: format!("rep-{secret}"),
             restapi_auth: None,
             members,
+            janitor: None,
             dir,
         };
         for dir in [cluster.archive_dir(), cluster.socket_dir()] {
@@ -91,6 +93,7 @@ impl PatroniCluster {
             std::fs::create_dir_all(&dir).map_err(|e| Error::Io(format!("mkdir {}: {e}", dir.display())))?;
         }
         cluster.user.chown_tree(cluster.dir.path())?;
+        cluster.janitor = Some(spawn_janitor(cluster.dir.path())?);
         Ok(cluster)
     }
 
@@ -405,7 +408,44 @@ impl Drop for PatroniCluster {
         for i in 0..self.members.len() {
             self.stop_member(i);
         }
+        if let Some(mut janitor) = self.janitor.take() {
+            let _ = janitor.kill();
+            let _ = janitor.wait();
+        }
     }
+}
+
+/// Cleans the cluster's directory when the test process dies without
+/// dropping the cluster (e.g. one kept in a `static` and shared by tests):
+/// waits for the process to go, gives the members' watchdogs time to stop
+/// Patroni (which stops PostgreSQL), stops any PostgreSQL left, removes the
+/// directory.
+fn spawn_janitor(dir: &Path) -> Result<std::process::Child, Error> {
+    let dir = shell_quote(dir);
+    let pg_ctl = shell_quote(&postgres::bin("pg_ctl"));
+    let script = format!(
+        r#"while kill -0 {parent} 2>/dev/null; do sleep 1; done
+alive() {{ [ -f "$1/postmaster.pid" ] && kill -0 "$(head -n 1 "$1/postmaster.pid")" 2>/dev/null; }}
+i=0
+while [ $i -lt {grace} ]; do
+  busy=0; for d in {dir}/*/data; do alive "$d" && busy=1; done
+  [ $busy = 0 ] && break
+  sleep 1; i=$((i+1))
+done
+for d in {dir}/*/data; do alive "$d" && runuser -u postgres -- {pg_ctl} -D "$d" -m immediate -w stop; done
+sleep 1
+rm -rf {dir}"#,
+        parent = std::process::id(),
+        grace = STOP_GRACE.as_secs() + 5,
+    );
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| Error::Start(format!("cannot start the cluster directory's janitor: {e}")))
 }
 
 /// Single-quotes a path for `sh -c` (archive_command runs through a shell).

@@ -3,4 +3,6 @@
 
 mod common;
 mod fixtures;
+mod lifecycle;
 mod mock;
+mod real;
