@@ -269,7 +269,7 @@ pub(crate) fn check_tree_prefix(prefix: &str) -> Result<()> {
             prefix: prefix.to_owned(),
             reason: format!(
                 "Consul deletes every key that starts with these characters, so it would also delete look-alike \
-                 neighbours such as {prefix:?}2/... or {prefix:?}-old/..."
+                 neighbours such as '{prefix}2/...' or '{prefix}-old/...'"
             ),
             suggestion: format!("{prefix}/"),
         });

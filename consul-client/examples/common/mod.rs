@@ -15,7 +15,15 @@ pub fn finish(result: anyhow::Result<()>) -> ExitCode {
     }
 }
 
+/// Prints `value` as one line of JSON (for streams).
+#[allow(dead_code)] // only the streaming examples
+pub fn print_json_line<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string(value)?);
+    Ok(())
+}
+
 /// Prints `value` as pretty JSON.
+#[allow(dead_code)] // the streaming examples print JSON lines instead
 pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())

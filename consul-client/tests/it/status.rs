@@ -20,3 +20,11 @@ async fn leader_peers_raft_and_autopilot() {
     assert_eq!(health.servers.len(), 1);
     assert!(consul.catalog().datacenters().await.unwrap().contains(&"dc1".to_owned()));
 }
+
+#[tokio::test]
+async fn acl_endpoints_say_when_acls_are_disabled() {
+    let consul = consul_or_skip!();
+    let err = consul.acl().token_self(&QueryOptions::default()).await.unwrap_err();
+    assert!(matches!(err, consul_client::Error::Unsupported { .. }), "{err}");
+    assert!(err.to_string().contains("ACLs are disabled"), "{err}");
+}
