@@ -1,9 +1,12 @@
 //! Read Nomad and Consul credentials for a role (`nomad/creds/<role>`,
 //! `consul/creds/<role>`) and show their accessors and leases. The tokens
 //! themselves are printed only with `--show-secrets`, as shell exports.
+//! With `--verify`, a NomadClient and a ConsulClient are built from the new
+//! tokens (addresses from NOMAD_ADDR / CONSUL_HTTP_ADDR) and each asks its
+//! server who the token is.
 //!
 //! ```text
-//! cargo run -p vault-client --example creds -- --role developer
+//! cargo run -p vault-client --example creds -- --role developer --verify
 //! ```
 
 #[path = "common/mod.rs"]
@@ -12,7 +15,9 @@ mod common;
 use std::process::ExitCode;
 
 use clap::Parser;
-use vault_client::Lease;
+use consul_client::ConsulClient;
+use nomad_client::NomadClient;
+use vault_client::{ConsulCreds, Lease, Leased, NomadCreds};
 
 /// Read Nomad and Consul tokens for a role from Vault.
 #[derive(Debug, Parser)]
@@ -31,9 +36,35 @@ struct Args {
     /// Print the tokens (as NOMAD_TOKEN / CONSUL_HTTP_TOKEN exports).
     #[arg(long)]
     show_secrets: bool,
+    /// Build Nomad and Consul clients from the tokens and look each token up.
+    #[arg(long)]
+    verify: bool,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+}
+
+/// What Nomad and Consul say about the new tokens.
+struct Verified {
+    nomad: String,
+    consul: String,
+}
+
+/// Builds a NomadClient and a ConsulClient sending the new tokens and asks each server about its token.
+async fn verify(nomad: &Leased<NomadCreds>, consul: &Leased<ConsulCreds>) -> anyhow::Result<Verified> {
+    let nomad_token = nomad.data.secret_id.expose().to_owned();
+    let nomad_client = NomadClient::from_lookup(|name| {
+        if name == "NOMAD_TOKEN" { Some(nomad_token.clone()) } else { std::env::var(name).ok() }
+    })?;
+    let me = nomad_client.acl().token_self(&nomad_client::QueryOptions::new()).await?;
+    let nomad_policies = me.policies.unwrap_or_default().join(", ");
+    let consul_client = ConsulClient::from_env()?.with_token(consul.data.token.clone());
+    let token = consul_client.acl().token_self(&consul_client::QueryOptions::default()).await?;
+    let consul_policies: Vec<&str> = token.policies.iter().map(|p| p.name.as_str()).collect();
+    Ok(Verified {
+        nomad: format!("{} token {:?} (policies: {nomad_policies})", me.token_type, me.name),
+        consul: format!("token {:?} (policies: {})", token.description, consul_policies.join(", ")),
+    })
 }
 
 #[tokio::main]
@@ -50,11 +81,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let secrets = vault.secrets();
     let nomad = secrets.nomad_creds_at(&args.nomad_mount, &args.role).await?;
     let consul = secrets.consul_creds_at(&args.consul_mount, &args.role).await?;
+    let verified = if args.verify { Some(verify(&nomad, &consul).await?) } else { None };
     if args.json {
         let mut out = serde_json::json!({
             "nomad": { "accessor_id": nomad.data.accessor_id, "lease": lease_json(&nomad.lease) },
             "consul": { "accessor": consul.data.accessor, "lease": lease_json(&consul.lease) },
         });
+        if let Some(v) = &verified {
+            out["nomad"]["verified"] = v.nomad.clone().into();
+            out["consul"]["verified"] = v.consul.clone().into();
+        }
         if args.show_secrets {
             out["nomad"]["secret_id"] = nomad.data.secret_id.expose().into();
             out["consul"]["token"] = consul.data.token.expose().into();
@@ -75,6 +111,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
         consul.lease.duration.as_secs(),
         consul.lease.renewable
     );
+    if let Some(v) = &verified {
+        println!("nomad  says: {}", v.nomad);
+        println!("consul says: {}", v.consul);
+    }
     if args.show_secrets {
         println!("export NOMAD_TOKEN={}", nomad.data.secret_id.expose());
         println!("export CONSUL_HTTP_TOKEN={}", consul.data.token.expose());
