@@ -175,6 +175,22 @@ impl ClusterView {
         self.members[0].for_member(url)
     }
 
+    /// The cluster as a `patronictl list`-like table (see
+    /// [`render_table`](crate::render_table)), titled with the scope and
+    /// PostgreSQL's system identifier read from the leader when it answers.
+    pub async fn table(&self) -> Result<String> {
+        let cluster = self.cluster().await?;
+        let status = match self.leader_client().await {
+            Ok(leader) => leader.status().await.ok(),
+            Err(_) => None,
+        };
+        // 3.x's /cluster carries no scope; /patroni always does.
+        let scope =
+            cluster.scope.clone().or_else(|| status.as_ref().map(|s| s.patroni.scope.clone())).unwrap_or_default();
+        let system_id = status.as_ref().and_then(|s| s.database_system_identifier.as_deref());
+        Ok(crate::table::render_table(&scope, system_id, &cluster))
+    }
+
     /// Polls `/cluster` until `condition` holds; returns the cluster as it
     /// was then. Unreachable members during the wait are not fatal.
     pub async fn wait_until(&self, condition: &impl ClusterCondition, timeout: Duration) -> Result<ClusterInfo> {
