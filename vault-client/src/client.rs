@@ -248,6 +248,12 @@ impl VaultClient {
         Ok(Self { wrap_ttl: Some(ttl), ..self.clone() })
     }
 
+    /// A copy of this client without response wrapping.
+    #[must_use]
+    pub fn without_wrapping(&self) -> Self {
+        Self { wrap_ttl: None, ..self.clone() }
+    }
+
     /// The configured address.
     #[must_use]
     pub fn address(&self) -> &client_core::Url {

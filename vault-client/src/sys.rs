@@ -380,10 +380,10 @@ impl Sys {
         Leases { client: self.client.clone() }
     }
 
-    /// Response wrapping operations.
+    /// Response wrapping operations (their own answers are never wrapped).
     #[must_use]
     pub fn wrapping(&self) -> Wrapping {
-        Wrapping { client: self.client.clone() }
+        Wrapping { client: self.client.without_wrapping() }
     }
 }
 

@@ -166,3 +166,19 @@ async fn a_500_is_retried_for_reads_only() {
     let err = kv.write("atala-testnet/dbHA1", &fixture("kv2-write.request")["data"]).await.unwrap_err();
     assert_eq!(err.status(), Some(500));
 }
+
+#[test]
+fn cluster_nodes_are_normalised_to_host_and_port() {
+    let vault = VaultClient::builder("https://vault-1.example:8200")
+        .unwrap()
+        .cluster_nodes(["vault-2.example", "https://vault-3.example:8300", "vault-4.example:8200"])
+        .unwrap()
+        .build()
+        .unwrap();
+    let debug = format!("{vault:?}");
+    assert!(
+        debug.contains(r#"AllowHosts(["vault-2.example:8200", "vault-3.example:8300", "vault-4.example:8200"])"#),
+        "{debug}"
+    );
+    assert!(VaultClient::builder("https://vault-1.example:8200").unwrap().cluster_nodes(["ftp://x"]).is_err());
+}

@@ -141,6 +141,7 @@ async fn wrapped_read_then_lookup_and_unwrap_once() {
         .await;
     Mock::given(method("POST"))
         .and(path("/v1/sys/wrapping/lookup"))
+        .and(NoHeader("X-Vault-Wrap-TTL"))
         .and(body_json(fixture("wrap-lookup.request")))
         .respond_with(answer(200, "wrap-lookup"))
         .expect(1)
@@ -167,9 +168,10 @@ async fn wrapped_read_then_lookup_and_unwrap_once() {
     let info = resp.wrap_info.unwrap();
     assert_eq!((info.ttl, info.creation_path.as_str()), (60, "secret/data/atala-testnet/dbHA1"));
     assert_eq!(info.token.expose(), wrapping_token);
-    let lookup = vault.sys().wrapping().lookup(&info.token).await.unwrap();
+    // Wrapping calls made through the wrapping client are not wrapped again.
+    let lookup = wrapped.sys().wrapping().lookup(&info.token).await.unwrap();
     assert_eq!(lookup.creation_ttl, 60);
-    let unwrapped = vault.sys().wrapping().unwrap::<serde_json::Value>(&info.token).await.unwrap();
+    let unwrapped = wrapped.sys().wrapping().unwrap::<serde_json::Value>(&info.token).await.unwrap();
     assert_eq!(unwrapped.data.unwrap()["data"]["patroni_scope"], "dbHA1");
     let err = vault.sys().wrapping().unwrap::<serde_json::Value>(&Secret::new(wrapping_token)).await.unwrap_err();
     assert_eq!(err.errors(), ["wrapping token is not valid or does not exist"]);
