@@ -59,6 +59,33 @@ pub fn not_confirmed() -> anyhow::Error {
     anyhow::anyhow!("nothing was changed: run again with --yes to carry out this plan (or --dry-run to only plan)")
 }
 
+/// The environment variables the scripts read, for `--help`.
+pub const ENV_HELP: &str = "\
+Environment (as the official CLIs read it):
+  NOMAD_ADDR, NOMAD_TOKEN, NOMAD_NAMESPACE, NOMAD_CACERT, NOMAD_SKIP_VERIFY
+  CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN, CONSUL_HTTP_TOKEN_FILE, CONSUL_CACERT, CONSUL_HTTP_SSL_VERIFY
+  VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE, VAULT_CACERT, VAULT_SKIP_VERIFY
+  RUST_LOG=debug shows every request (tokens are never printed)";
+
+/// Parses a duration such as `90s`, `30m`, `24h` or `2d` (a bare number is
+/// seconds).
+///
+/// # Errors
+/// When the text is not a whole number with one of those units.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: u64 = number.parse().map_err(|_| format!("{text:?} is not a duration such as 90s, 30m, 24h or 2d"))?;
+    let secs = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{text:?}: unknown unit {unit:?} (use s, m, h or d)")),
+    };
+    Ok(std::time::Duration::from_secs(n.saturating_mul(secs)))
+}
+
 /// Runs a script's async main on a multi-threaded runtime and turns its
 /// result into an exit code: 0 on success, 1 with a one-line `error: ...`
 /// on stderr otherwise. `RUST_LOG` enables the SDK's tracing on stderr.
@@ -85,10 +112,22 @@ pub fn fail(err: &anyhow::Error) -> ExitCode {
 }
 
 /// The error and its causes on one line (`outer: inner: root`), newlines
-/// folded so a failure is always one line in a terminal or a log.
+/// folded so a failure is always one line in a terminal or a log. A cause
+/// that its parent's message already quotes is not repeated.
 #[must_use]
 pub fn one_line(err: &anyhow::Error) -> String {
-    format!("{err:#}").split('\n').map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" | ")
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text.split('\n').map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" | ")
 }
 
 fn init_tracing() {
@@ -173,6 +212,104 @@ impl fmt::Display for Table {
     }
 }
 
+/// A recipe's plan for people: every check with what it found, then the
+/// numbered steps (or "nothing to do").
+#[must_use]
+pub fn plan_text(plan: &recipes::Plan) -> String {
+    let mut checks = Table::new(["CHECK", "RESULT", "DETAIL"]);
+    for c in &plan.checks {
+        let (result, detail) = match &c.outcome {
+            recipes::Outcome::Passed(d) => ("ok", d),
+            recipes::Outcome::Skipped(d) => ("SKIPPED", d),
+            recipes::Outcome::Failed(d) => ("FAILED", d),
+        };
+        checks.row([c.name.as_str(), result, detail.as_str()]);
+    }
+    let mut text = format!("Plan of {}:\n{checks}", plan.recipe);
+    if plan.is_noop() {
+        text.push_str("Nothing to do: the systems are already as this recipe would leave them.\n");
+    } else {
+        let mut steps = Table::new(["#", "STEP", "WHAT IT DOES"]);
+        for (i, s) in plan.steps.iter().enumerate() {
+            steps.row([(i + 1).to_string(), s.name.clone(), s.detail.clone()]);
+        }
+        text.push_str(&format!("{steps}"));
+    }
+    text
+}
+
+/// A recipe's report for people: what was done, skipped, saved and warned.
+#[must_use]
+pub fn report_text(report: &recipes::Report) -> String {
+    let mut text = format!("Report of {}: {} step(s) done", report.recipe, report.done.len());
+    if !report.skipped.is_empty() {
+        text.push_str(&format!(", {} skipped", report.skipped.len()));
+    }
+    text.push('\n');
+    for step in &report.done {
+        text.push_str(&format!("  done     {step}\n"));
+    }
+    for s in &report.skipped {
+        text.push_str(&format!("  skipped  {} ({})\n", s.step, s.reason));
+    }
+    for b in &report.backups {
+        text.push_str(&format!("  backup   {}\n", b.display()));
+    }
+    for w in &report.warnings {
+        text.push_str(&format!("  warning  {w}\n"));
+    }
+    text
+}
+
+/// A ghost cleanup plan for people: the generic plan, then every finding
+/// with its evidence.
+#[must_use]
+pub fn ghost_plan_text(plan: &recipes::ghost::GhostPlan) -> String {
+    let mut text = plan_text(&plan.plan);
+    if !plan.findings.is_empty() {
+        let mut findings = Table::new(["GHOST", "EVIDENCE"]);
+        for f in &plan.findings {
+            findings.row([f.target.to_string(), f.evidence.join("; ")]);
+        }
+        text.push_str(&format!("{findings}"));
+    }
+    text
+}
+
+/// A ghost cleanup report for people: counts per kind, findings left alone,
+/// then the generic report.
+#[must_use]
+pub fn ghost_report_text(report: &recipes::ghost::GhostReport) -> String {
+    let counts: Vec<String> = report.counts.iter().map(|(kind, n)| format!("{kind}: {n}")).collect();
+    let mut text = format!("Removed: {}\n", if counts.is_empty() { "nothing".to_owned() } else { counts.join(", ") });
+    for t in &report.no_longer_ghosts {
+        text.push_str(&format!("  left alone (no longer a ghost)  {t}\n"));
+    }
+    text.push_str(&report_text(&report.report));
+    text
+}
+
+/// Prints a recipe's plan on stdout, as JSON or as tables.
+///
+/// # Errors
+/// When JSON serialization fails.
+pub fn print_plan(plan: &recipes::Plan, out: OutputArgs) -> anyhow::Result<()> {
+    print_value(plan, plan_text, out)
+}
+
+/// Prints a plan or report on stdout: JSON, or `text`'s rendering.
+///
+/// # Errors
+/// When JSON serialization fails.
+pub fn print_value<T: Serialize>(report: &T, text: impl FnOnce(&T) -> String, out: OutputArgs) -> anyhow::Result<()> {
+    if out.json {
+        print_json(report)
+    } else {
+        print!("{}", text(report));
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +325,34 @@ mod tests {
     fn one_line_folds_causes_and_newlines() {
         let err = anyhow::anyhow!("root\ncause").context("outer");
         assert_eq!(one_line(&err), "outer: root | cause");
+        let quoted = anyhow::anyhow!("root").context("Consul: root");
+        assert_eq!(one_line(&quoted), "Consul: root");
+    }
+
+    #[test]
+    fn plan_text_lists_checks_and_numbered_steps() {
+        let plan = recipes::Plan {
+            recipe: "bootstrap".into(),
+            checks: vec![
+                recipes::Check::passed("namespace demo exists", "yes"),
+                recipes::Check::skipped("host volumes", "skipped by the caller"),
+            ],
+            steps: vec![recipes::Step::new("start dbHA1", "start the first member")],
+        };
+        assert_eq!(
+            plan_text(&plan),
+            "Plan of bootstrap:\nCHECK                  RESULT   DETAIL\nnamespace demo exists  ok       yes\n\
+             host volumes           SKIPPED  skipped by the caller\n#  STEP         WHAT IT DOES\n\
+             1  start dbHA1  start the first member\n"
+        );
+    }
+
+    #[test]
+    fn durations_take_a_unit() {
+        assert_eq!(parse_duration("90"), Ok(std::time::Duration::from_secs(90)));
+        assert_eq!(parse_duration("2d"), Ok(std::time::Duration::from_secs(172_800)));
+        assert!(parse_duration("1.5h").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("h").unwrap_err().contains("not a duration"));
     }
 
     #[test]

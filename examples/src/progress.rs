@@ -91,21 +91,22 @@ impl Progress {
         }
     }
 
-    /// The step `step` waits for `what`, for `elapsed` so far.
-    pub fn waiting(&self, step: &str, what: &str, elapsed: Duration) {
+    /// The step in progress waits for `what`, for `elapsed` so far (a wait
+    /// outside any step shows as a step of its own).
+    pub fn waiting(&self, what: &str, elapsed: Duration) {
         let mut s = self.lock();
         let since = Instant::now().checked_sub(elapsed).unwrap_or_else(Instant::now);
-        let changed = match &mut s.current {
-            Some(c) if c.step == step => {
+        let (changed, step) = match &mut s.current {
+            Some(c) => {
                 let changed = c.waiting.as_ref().is_none_or(|(w, _)| w != what);
                 c.waiting = Some((what.to_owned(), since));
-                changed
+                (changed, c.step.clone())
             }
-            _ => {
-                s.close_current();
+            None => {
+                let step = "waiting".to_owned();
                 s.current =
-                    Some(Current { step: step.to_owned(), started: since, waiting: Some((what.to_owned(), since)) });
-                true
+                    Some(Current { step: step.clone(), started: since, waiting: Some((what.to_owned(), since)) });
+                (true, step)
             }
         };
         if s.live {
@@ -113,6 +114,25 @@ impl Progress {
         } else if changed {
             s.line(&format!("  … {step}: waiting for {what}"));
         }
+    }
+
+    /// Shows one of a recipe's progress events.
+    pub fn event(&self, event: &recipes::Event) {
+        match event {
+            recipes::Event::StepStarted { step } => self.started(step),
+            recipes::Event::StepFinished { step, elapsed } => self.finished(step, Some(*elapsed), ""),
+            recipes::Event::StepSkipped { step, reason } => self.skipped(step, reason),
+            recipes::Event::Waiting { what, elapsed, .. } => self.waiting(what, *elapsed),
+            recipes::Event::Warning { message } => self.warning(message),
+            other => self.note(&format!("{other:?}")),
+        }
+    }
+
+    /// A recipe progress sink that draws on this display.
+    #[must_use]
+    pub fn for_recipe(&self) -> recipes::Progress {
+        let display = self.clone();
+        recipes::Progress::callback(move |e| display.event(e))
     }
 
     /// The step finished; `detail` (may be empty) says what it found or did.
@@ -263,8 +283,8 @@ mod tests {
         let p = Progress::new(Box::new(buf.clone()), false);
         p.section("Bootstrap");
         p.started("start dbHA1");
-        p.waiting("start dbHA1", "leader", Duration::from_secs(1));
-        p.waiting("start dbHA1", "leader", Duration::from_secs(2));
+        p.waiting("leader", Duration::from_secs(1));
+        p.waiting("leader", Duration::from_secs(2));
         p.finished("start dbHA1", Some(Duration::from_millis(2500)), "leader dbHA1");
         p.skipped("backup job", "no backup job in the sandbox");
         p.warning("lag is high");

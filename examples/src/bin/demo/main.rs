@@ -1,0 +1,86 @@
+//! The sandbox demo: starts a real Consul and a 2-member PostgreSQL 15 +
+//! Patroni cluster on loopback, then drives them with the SDK's recipes and
+//! clients: bootstrap, cluster table, switchover, a planted ghost service
+//! cleaned up by `ghost_cleanup`, Patroni's state in Consul; then stops
+//! everything it started.
+//!
+//! ```text
+//! cargo run --release -p ops-examples --bin demo            # the tour, then stop
+//! cargo run --release -p ops-examples --bin demo -- --keep  # ... and keep it running
+//! ```
+
+mod ghost;
+mod stack;
+mod tour;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use ops_examples::output::{self, OutputArgs};
+use ops_examples::progress::Progress;
+
+use crate::stack::Stack;
+
+/// Start a sandbox (Consul + PostgreSQL 15 + Patroni on loopback) and drive
+/// it with the ops SDK's recipes, then stop everything it started.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Keep the sandbox running after the tour and print its addresses and
+    /// environment variables, until Ctrl-C.
+    #[arg(long)]
+    keep: bool,
+    /// Name of the demo namespace (the Patroni scope is `<namespace>-database`).
+    #[arg(long, default_value = "demo")]
+    namespace: String,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+fn main() -> ExitCode {
+    output::run_main(run(Args::parse()))
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    recipes::input::validate_namespace(&args.namespace)?;
+    let progress = Progress::stderr();
+    let scope = recipes::input::default_scope(&args.namespace);
+
+    progress.section("Start the sandbox");
+    let stack = Stack::start(&progress, &args.namespace, &scope, 2)
+        .await
+        .inspect_err(|e| progress.failed(&output::one_line(e)))?;
+
+    let mut tour = tour::Tour::new(&stack, &args.namespace, &progress, args.out.json);
+    let outcome = tokio::select! {
+        r = tour.run() => r,
+        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted by Ctrl-C")),
+    };
+    let reports = tour.into_reports();
+    if let Err(e) = &outcome {
+        progress.failed(&output::one_line(e));
+    } else if args.keep {
+        keep_running(&stack, &progress).await;
+    }
+
+    progress.section("Stop everything the demo started");
+    stack.stop(&progress).await;
+    progress.finish();
+    outcome?;
+    if args.out.json {
+        output::print_json(&reports)?;
+    }
+    Ok(())
+}
+
+/// Prints what a person needs to use the sandbox, then waits for Ctrl-C.
+async fn keep_running(stack: &Stack, progress: &Progress) {
+    progress.finish();
+    eprintln!("\nThe sandbox keeps running. In another shell:\n");
+    for line in stack.env_lines() {
+        eprintln!("  {line}");
+    }
+    eprintln!("\nthen try the other examples (e.g. `cargo run -p ops-examples --bin ghost_cleanup -- --dry-run`).");
+    eprintln!("Press Ctrl-C to stop the sandbox.");
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,107 @@
+//! Recipe `ghost_cleanup` as a script: find what dead nodes and stopped
+//! allocations left in Consul (and Nomad), show the evidence, and remove
+//! exactly that with `--yes`.
+//!
+//! ```text
+//! ghost_cleanup --dry-run                         # the plan, nothing changes
+//! ghost_cleanup --service-pattern 'atala-*' --yes # remove what the plan lists
+//! ```
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Parser;
+use ops_examples::output::{self, Mode, OutputArgs, RunArgs};
+use ops_examples::progress::Progress;
+use recipes::BackupDir;
+use recipes::ghost::{ConsulCatalog, GhostCleanup, GhostOptions};
+
+/// Find ghost nodes, services and members in Consul (and down Nomad nodes),
+/// print the plan with the evidence, and remove exactly what it lists.
+#[derive(Debug, Parser)]
+#[command(version, after_help = output::ENV_HELP)]
+struct Args {
+    /// Only services whose name contains this namespace (nodes and members
+    /// are cluster-wide and are then left out).
+    #[arg(long)]
+    namespace: Option<String>,
+    /// Only services whose name matches this glob (`*` wildcard).
+    #[arg(long)]
+    service_pattern: Option<String>,
+    /// Only nodes and members whose name matches this glob.
+    #[arg(long)]
+    node_pattern: Option<String>,
+    /// Refuse to act on more findings than this...
+    #[arg(long, default_value_t = 20)]
+    max_actions: usize,
+    /// ...unless this is given.
+    #[arg(long)]
+    override_max_actions: bool,
+    /// A Nomad client down for longer than this is a ghost (`90s`, `30m`, `24h`, `2d`).
+    #[arg(long, default_value = "24h", value_parser = output::parse_duration)]
+    nomad_node_down_for: Duration,
+    /// How many removals run at once.
+    #[arg(long, default_value_t = 4)]
+    parallelism: usize,
+    /// Where the catalog entries are saved before they are removed.
+    #[arg(long, default_value = "ghost-cleanup-backups")]
+    backup_dir: std::path::PathBuf,
+    /// Do not look at Nomad (task services and Nomad nodes are then not
+    /// checked, and the plan says so).
+    #[arg(long)]
+    skip_nomad: bool,
+    #[command(flatten)]
+    run: RunArgs,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+fn main() -> ExitCode {
+    output::run_main(run(Args::parse()))
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let consul = consul_client::ConsulClient::from_env().context("cannot configure the Consul client")?;
+    let mut opts = GhostOptions::default()
+        .max_actions(args.max_actions)
+        .override_max_actions(args.override_max_actions)
+        .nomad_node_down_for(args.nomad_node_down_for)
+        .parallelism(args.parallelism);
+    if let Some(ns) = &args.namespace {
+        opts = opts.namespace(ns);
+    }
+    if let Some(p) = &args.service_pattern {
+        opts = opts.service_pattern(p);
+    }
+    if let Some(p) = &args.node_pattern {
+        opts = opts.node_pattern(p);
+    }
+    if !args.skip_nomad {
+        anyhow::bail!("the Nomad side of ghost_cleanup is not available in this build yet: pass --skip-nomad");
+    }
+    let cleanup =
+        GhostCleanup::new(opts, Arc::new(ConsulCatalog::new(consul)), None, BackupDir::new(&args.backup_dir))?;
+
+    let plan = cleanup.plan().await?;
+    let mode = args.run.mode();
+    if mode != Mode::Run || plan.findings.is_empty() {
+        output::print_value(&plan, output::ghost_plan_text, args.out)?;
+        return if mode == Mode::PlanOnly && !plan.findings.is_empty() { Err(output::not_confirmed()) } else { Ok(()) };
+    }
+    if !args.out.json {
+        print!("{}", output::ghost_plan_text(&plan));
+    }
+    let progress = Progress::stderr();
+    progress.section("Removing the ghosts the plan listed");
+    let report = cleanup.run(&plan, progress.for_recipe()).await;
+    progress.finish();
+    let report = report?;
+    if args.out.json {
+        output::print_json(&serde_json::json!({ "plan": plan, "report": report }))
+    } else {
+        print!("{}", output::ghost_report_text(&report));
+        Ok(())
+    }
+}
