@@ -70,6 +70,12 @@ impl CatalogWorld for ConsulCatalog {
     }
 
     async fn deregister_service(&self, dc: &str, node: &str, service_id: &str) -> Result<()> {
+        // A service of this very agent lives in the agent's local state: a catalog
+        // deregistration would be undone by anti-entropy, so remove it from the agent.
+        let me = self.consul.agent().self_info().await.map_err(err)?.config;
+        if me.node_name == node && me.datacenter == dc {
+            return self.consul.agent().service_deregister(service_id).await.map_err(err);
+        }
         let d = CatalogDeregistration {
             datacenter: Some(dc.to_owned()),
             ..CatalogDeregistration::service(node, service_id)

@@ -413,6 +413,16 @@ impl GhostCleanup {
                 }
             }
         }
+        for f in &confirmed {
+            if let Target::ServiceInstance { node, service_id, .. } = &f.target
+                && members.iter().any(|m| m.name == *node && m.status == "alive")
+            {
+                runner.warn(format!(
+                    "{service_id} is on {node}, a live node: if that node's agent still holds it (and it is not \
+                     the agent this client talks to), anti-entropy puts it back; then deregister it on that agent"
+                ));
+            }
+        }
         if !saved.is_empty() {
             let path = self.backups.save("ghost-cleanup-catalog", &saved).await?;
             runner.report.backups.push(path);

@@ -1,0 +1,5 @@
+//! End-to-end tests of the recipes on the sandbox: real Consul, PostgreSQL and Patroni,
+//! scheduled by `ops_examples::local::LocalScheduler`, settings in files.
+
+mod bootstrap;
+mod ghost;
