@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::{VaultClient, list_path, missing_as_none};
 use crate::error::{Result, VaultError};
+use crate::response::VaultResponse;
 
 /// Checks a mount name and strips a trailing `/`.
 pub(crate) fn mount_name(mount: &str) -> Result<String> {
@@ -247,13 +248,22 @@ impl Kv2 {
         let full = self.full("data", path)?;
         let body = WriteBody { options: cas.map(|cas| CasOption { cas }), data };
         let req = self.client.request(Method::POST, "KV path", &full)?.json(&body)?;
-        match self.client.send_data(req, &full, &[]).await {
+        match self.client.send_json::<VersionMetadata>(req, &full, &[]).await {
+            Ok(Some(VaultResponse { data: Some(meta), .. })) => Ok(meta),
+            // KV v2 always answers a write with the new version; a KV v1 mount answers 204.
+            Ok(_) => Err(VaultError::WrongKvVersion {
+                detail: format!(
+                    "the mount answered like a KV version 1 engine, so the data was stored as a plain secret at \
+                     {full}; delete it and use vault.kv1(mount) or vault.kv(mount)"
+                ),
+                path: full,
+            }),
             Err(VaultError::Api { status: 400, errors, .. })
                 if errors.iter().any(|e| e.contains("check-and-set parameter did not match")) =>
             {
                 Err(VaultError::CasMismatch { path: full, expected_version: cas.unwrap_or_default() })
             }
-            other => other,
+            Err(e) => Err(e),
         }
     }
 

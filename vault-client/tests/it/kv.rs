@@ -249,6 +249,21 @@ async fn kv1_call_on_a_kv2_mount_says_so() {
 }
 
 #[tokio::test]
+async fn kv2_write_on_a_kv1_mount_says_what_happened() {
+    let (server, vault) = setup().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/kv/data/atala-testnet/dbHA1"))
+        .respond_with(no_content())
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = vault.kv2("kv").unwrap().write("atala-testnet/dbHA1", &fixture("kv1-write.request")).await.unwrap_err();
+    assert!(matches!(err, VaultError::WrongKvVersion { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("KV version 1") && text.contains("kv/data/atala-testnet/dbHA1"), "{text}");
+}
+
+#[tokio::test]
 async fn kv1_read_write_list_delete() {
     let (server, vault) = setup().await;
     Mock::given(method("GET"))
