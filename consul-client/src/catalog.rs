@@ -385,7 +385,7 @@ impl Catalog<'_> {
         &self,
         opts: &QueryOptions,
         options: WatchOptions,
-    ) -> impl Stream<Item = Result<WithMeta<BTreeMap<String, Vec<String>>>>> + Send + 'static {
+    ) -> impl Stream<Item = Result<WithMeta<BTreeMap<String, Vec<String>>>>> + Send + 'static + use<> {
         let client = self.client.clone();
         let opts = opts.clone();
         client_core::watch(options, move |blocking| {

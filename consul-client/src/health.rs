@@ -237,7 +237,7 @@ impl Health<'_> {
         which: &ServiceHealthOptions,
         opts: &QueryOptions,
         options: WatchOptions,
-    ) -> impl Stream<Item = Result<WithMeta<Vec<ServiceEntry>>>> + Send + 'static {
+    ) -> impl Stream<Item = Result<WithMeta<Vec<ServiceEntry>>>> + Send + 'static + use<> {
         let client = self.client.clone();
         let (name, which, opts) = (name.to_owned(), which.clone(), opts.clone());
         client_core::watch(options, move |blocking| {

@@ -224,7 +224,7 @@ impl Kv<'_> {
         &self,
         prefix: &str,
         options: WatchOptions,
-    ) -> impl Stream<Item = Result<WithMeta<Vec<KvPair>>>> + Send + 'static {
+    ) -> impl Stream<Item = Result<WithMeta<Vec<KvPair>>>> + Send + 'static + use<> {
         let client = self.client.clone();
         let prefix = prefix.to_owned();
         client_core::watch(options, move |blocking| {
@@ -243,7 +243,7 @@ impl Kv<'_> {
         &self,
         key: &str,
         options: WatchOptions,
-    ) -> impl Stream<Item = Result<WithMeta<Option<KvPair>>>> + Send + 'static {
+    ) -> impl Stream<Item = Result<WithMeta<Option<KvPair>>>> + Send + 'static + use<> {
         let client = self.client.clone();
         let key = key.to_owned();
         client_core::watch(options, move |blocking| {

@@ -168,7 +168,12 @@ async fn watch_fires_on_write_and_stays_quiet_otherwise() {
     let root = prefix("watch");
     kv.put(&format!("{root}first"), b"1", &PutOptions::default()).await.unwrap();
     let options = WatchOptions { wait: Duration::from_secs(1), ..WatchOptions::default() };
-    let mut stream = Box::pin(kv.watch_prefix(&root, options));
+    // The stream owns what it needs: it outlives the client value and the prefix it was made from.
+    let stream = {
+        let (client, watched) = (consul.clone(), root.clone());
+        client.kv().watch_prefix(&watched, options)
+    };
+    let mut stream = Box::pin(stream);
     let first = stream.next().await.unwrap().unwrap();
     assert_eq!(first.value.len(), 1);
 
