@@ -252,3 +252,18 @@ impl Health<'_> {
 
 /// Check definitions keyed by ID, as `/v1/agent/checks` returns them.
 pub type CheckMap = BTreeMap<String, HealthCheck>;
+
+#[cfg(test)]
+mod tests {
+    use super::HealthStatus;
+
+    #[test]
+    fn statuses_decode_including_unknown_ones() {
+        let parsed: Vec<HealthStatus> =
+            serde_json::from_str(r#"["passing","warning","critical","maintenance","degraded"]"#).unwrap();
+        assert_eq!(parsed[2], HealthStatus::Critical);
+        assert_eq!(parsed[4], HealthStatus::Other("degraded".into()));
+        assert_eq!(parsed[4].to_string(), "degraded");
+        assert_eq!(serde_json::to_string(&HealthStatus::Warning).unwrap(), r#""warning""#);
+    }
+}

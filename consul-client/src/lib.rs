@@ -19,6 +19,21 @@
 //! # Ok(()) }
 //! ```
 //!
+//! | handler | API | highlights |
+//! |---|---|---|
+//! | [`ConsulClient::kv`] | `/v1/kv`, `/v1/txn` | CAS, locks, raw reads, safe tree delete, transactions, [`Kv::watch_prefix`] |
+//! | [`ConsulClient::session`] | `/v1/session` | sessions and [`Sessions::lock`], a renewed [`LockGuard`] |
+//! | [`ConsulClient::catalog`] | `/v1/catalog` | nodes, services, register/deregister, [`Catalog::watch_services`] |
+//! | [`ConsulClient::health`] | `/v1/health` | service health (passing, tags, near), checks by state, [`Health::watch_service`] |
+//! | [`ConsulClient::agent`] | `/v1/agent` | self, members, force-leave, local services and TTL checks, maintenance |
+//! | [`ConsulClient::acl`] | `/v1/acl` | token self/read, policies (read-only) |
+//! | [`ConsulClient::status`], [`ConsulClient::operator`] | `/v1/status`, `/v1/operator` | leader, peers, Raft configuration, autopilot |
+//! | [`ConsulClient::config_entries`] | `/v1/config` | typed kinds ([`ConfigEntry`]) and raw JSON, CAS writes |
+//! | [`ConsulClient::intentions`] | `/v1/connect/intentions` | ID-based (1.8) and exact-name (1.9+) APIs, [`Intentions::api`] |
+//!
+//! Reads take [`QueryOptions`] (datacenter, consistency, filter, blocking
+//! index, per-request token) and return [`WithMeta`] with the index metadata.
+//!
 //! Consul quirks this crate absorbs: a KV CAS conflict is `200 false`
 //! ([`Kv::put`] returns `false`), a missing key is `404` with an empty body
 //! (`None`), a failed transaction is `409` ([`Error::TxnRolledBack`]), and a

@@ -216,3 +216,14 @@ impl Sessions<'_> {
         crate::catalog::null_list(self.client.read::<Option<Vec<SessionEntry>>>(request, opts).await?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn durations_are_spelled_for_consul() {
+        assert_eq!(super::go_duration(Duration::from_secs(15)), "15s");
+        assert_eq!(super::go_duration(Duration::from_millis(1500)), "1500ms");
+    }
+}

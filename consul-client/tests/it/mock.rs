@@ -322,3 +322,60 @@ async fn watch_blocks_on_the_index_instead_of_polling() {
         assert!(query.contains("index=78") && query.contains("wait=5000ms"), "{query}");
     }
 }
+
+#[tokio::test]
+async fn recorded_quirks_decode() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/kv/service/dbHA1/config"))
+        .and(query_param("raw", ""))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(fixture("kv-get-raw.txt"), "text/plain"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/kv/service/dbHA1/config"))
+        .and(query_param_is_missing("raw"))
+        .respond_with(json("kv-get.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/v1/kv/service/dbHA1/config"))
+        .and(query_param("cas", "74"))
+        .respond_with(json("kv-cas-conflict.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/v1/session/renew/00000000-0000-0000-0000-000000000000"))
+        .respond_with(text(404, "session-renew-missing.txt"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/catalog/node-services/fake-node-1"))
+        .respond_with(json("catalog-node-services.json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/agent/services"))
+        .respond_with(json("ghost-4-nomad-gone-65s-agent-services.json"))
+        .mount(&server)
+        .await;
+    let consul = client(&server);
+    let q = QueryOptions::default();
+    let raw = consul.kv().get_raw("service/dbHA1/config", &q).await.unwrap().value.unwrap();
+    let decoded = consul.kv().get("service/dbHA1/config", &q).await.unwrap().value.unwrap();
+    assert_eq!(decoded.value.as_deref(), Some(raw.as_slice()), "?raw and base64 JSON carry the same bytes");
+    let stale = PutOptions { cas: Some(74), ..PutOptions::default() };
+    assert!(!consul.kv().put("service/dbHA1/config", b"{}", &stale).await.unwrap(), "a CAS conflict is 200 false");
+    let renewed = consul.session().renew("00000000-0000-0000-0000-000000000000", &Default::default()).await;
+    assert!(renewed.unwrap().is_none(), "renewing an unknown session is 404: None");
+    let node = consul.catalog().node_services("fake-node-1", &q).await.unwrap().value.unwrap();
+    assert_eq!(node.services.iter().map(|s| s.port).collect::<Vec<_>>(), [5432, 5433]);
+    assert!(node.services[1].meta.is_empty(), "Meta: null decodes as empty");
+    let services = consul.agent().services(&q).await.unwrap();
+    let own: Vec<&str> = services.keys().filter(|id| id.starts_with("_nomad-server-")).map(String::as_str).collect();
+    assert_eq!(own.len(), 3, "Nomad's own registrations are there too: {services:?}");
+}
