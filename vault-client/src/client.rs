@@ -319,11 +319,12 @@ impl VaultClient {
         path: &str,
         secrets: &[&Secret],
     ) -> Result<Option<VaultResponse<T>>> {
+        let method = req.method().clone();
         let resp = self.send(req, path, secrets).await?;
         if resp.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }
-        Ok(Some(resp.json()?))
+        Ok(Some(decode(&resp, &method, path)?))
     }
 
     /// Sends and decodes the envelope, insisting on its `data`.
@@ -396,6 +397,31 @@ impl VaultClient {
             return Err(map_error(&resp, &method, path, &all));
         }
     }
+}
+
+/// Decodes a Vault answer. Unlike client-core's decoder, the error shows
+/// no part of the body and no quoted value: Vault answers carry secrets.
+pub(crate) fn decode<T: DeserializeOwned>(resp: &Response, method: &Method, path: &str) -> Result<T> {
+    serde_json::from_slice(&resp.body).map_err(|e| {
+        VaultError::Core(client_core::Error::Decode {
+            method: method.to_string(),
+            path: format!("/v1/{path}"),
+            reason: hide_quoted(&e.to_string()),
+            excerpt: "(not shown: Vault answers may hold secrets)".into(),
+        })
+    })
+}
+
+/// Replaces every `"..."` in a decoder message by `"<hidden>"`.
+fn hide_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut parts = message.split('"');
+    out.push_str(parts.next().unwrap_or_default());
+    for (i, part) in parts.enumerate() {
+        out.push('"');
+        out.push_str(if i % 2 == 0 { "<hidden>" } else { part });
+    }
+    out
 }
 
 #[derive(serde::Deserialize)]

@@ -9,7 +9,7 @@ use client_core::{Method, Secret};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::client::{VaultClient, missing_as_none};
+use crate::client::{VaultClient, decode, missing_as_none};
 use crate::error::{Result, VaultError};
 use crate::response::{Lease, VaultResponse, WrapInfo};
 
@@ -303,7 +303,7 @@ impl Sys {
         let path = "sys/health";
         let req = self.client.request(Method::GET, "Vault path", path)?;
         let resp = self.client.send_raw_accepting(req, path, &[429, 472, 473, 501, 503]).await?;
-        let mut health: Health = resp.json()?;
+        let mut health: Health = decode(&resp, &Method::GET, path)?;
         health.state = match resp.status.as_u16() {
             200 => HealthState::Active,
             429 => HealthState::Standby,
@@ -328,7 +328,7 @@ impl Sys {
 
     async fn get_plain<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
         let req = self.client.request(Method::GET, "Vault path", path)?;
-        Ok(self.client.send(req, path, &[]).await?.json()?)
+        decode(&self.client.send(req, path, &[]).await?, &Method::GET, path)
     }
 
     /// `sys/mounts`: secrets engines keyed by path (`secret/`, `nomad/`, ...).

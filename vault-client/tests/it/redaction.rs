@@ -104,6 +104,15 @@ async fn responses_clients_and_errors_never_show_secrets() {
     check_error("403", &privileged.read::<serde_json::Value>("secret/data/denied").await.unwrap_err());
     check_error("sealed", &privileged.read::<serde_json::Value>("secret/data/sealed").await.unwrap_err());
     check_error("bad path", &privileged.read::<serde_json::Value>("a/../b").await.unwrap_err());
+    // A body that does not fit the caller's type: the error shows neither the body nor the values.
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct WrongShape {
+        secret_id: u64,
+    }
+    let err = vault.read::<WrongShape>("nomad/creds/admin").await.unwrap_err();
+    check_error("decode", &err);
+    assert!(err.to_string().starts_with("GET /v1/nomad/creds/admin: cannot decode the response"), "{err}");
 
     let builder = VaultClientBuilder::new(&server.uri()).unwrap().token("super-secret-root");
     check("VaultClientBuilder", &builder);
