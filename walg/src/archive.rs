@@ -216,12 +216,12 @@ impl WalInventory {
         self.segments.keys().rev().find(|s| s.timeline == timeline).copied()
     }
 
-    /// The latest archive time of any segment (complete or partial) of a timeline.
+    /// The latest archive time of a complete segment of a timeline. Partial segments do not
+    /// count: `restore_command` never fetches them, so their WAL is not replayable on this timeline.
     #[must_use]
     pub fn last_archived_at(&self, timeline: TimelineId) -> Option<(WalSegment, Timestamp)> {
         self.segments
             .iter()
-            .chain(self.partials.iter())
             .filter(|(s, _)| s.timeline == timeline)
             .filter_map(|(s, t)| t.map(|t| (*s, t)))
             .max_by_key(|(_, t)| *t)

@@ -469,6 +469,23 @@ impl WalG {
         Ok(DeleteReport { confirmed: opts.confirm, log: self.redact(&out.stderr_text()) })
     }
 
+    /// `wal-fetch <name> <destination>`: a WAL segment or history file from storage into a file
+    /// (which must not exist yet) where wal-g runs. A missing file is [`Error::NotFound`].
+    pub async fn wal_fetch(&self, wal_name: &str, destination: &str) -> Result<()> {
+        let base = wal_name.strip_suffix(".partial").unwrap_or(wal_name);
+        let known = crate::archive::ArchiveFile::classify(wal_name).is_some() && !wal_name.contains('/');
+        if !known || base.len() < 8 {
+            return Err(client_core::Error::invalid(
+                "WAL file name",
+                wal_name,
+                "expected a segment (24 hex digits), a .partial, a .backup or a <TLI>.history name",
+            )
+            .into());
+        }
+        check_dir("destination file", destination)?;
+        self.run(&["wal-fetch".to_owned(), wal_name.to_owned(), destination.to_owned()]).await.map(drop)
+    }
+
     /// `backup-mark <name>` (permanent) or `backup-mark -i <name>` (impermanent).
     pub async fn backup_mark(&self, backup: &BackupName, permanent: bool) -> Result<()> {
         let mut args = vec!["backup-mark".to_owned(), backup.to_string()];

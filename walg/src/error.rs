@@ -49,6 +49,10 @@ pub enum Error {
         stderr_tail: String,
     },
 
+    /// Running wal-g inside a Nomad allocation failed (exec refused, connection lost, timeout).
+    #[error("running wal-g through Nomad exec failed: {0}")]
+    Nomad(Box<nomad_client::Error>),
+
     /// wal-g did not finish in time and was killed.
     #[error("`{command}` did not finish within {} and was killed", humantime_secs(*.timeout))]
     Timeout {
@@ -93,4 +97,10 @@ pub(crate) fn quote(input: &str) -> String {
 /// Builds an [`Error::Parse`].
 pub(crate) fn parse_error(what: &'static str, input: &str, reason: impl Into<String>) -> Error {
     Error::Parse { what, input: quote(input), reason: reason.into() }
+}
+
+impl From<nomad_client::Error> for Error {
+    fn from(e: nomad_client::Error) -> Self {
+        Error::Nomad(Box::new(e))
+    }
 }

@@ -135,8 +135,13 @@ pub struct WalRange {
 
 impl fmt::Display for WalRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "timeline {}: {}..{} ({} segments)", self.timeline, self.first, self.last, self.count)
+        write!(f, "timeline {}: {}..{} ({})", self.timeline, self.first, self.last, segments(self.count))
     }
+}
+
+/// "1 segment", "2 segments".
+fn segments(count: u64) -> String {
+    if count == 1 { "1 segment".to_owned() } else { format!("{count} segments") }
 }
 
 /// A restore that is possible: what to fetch and what WAL it replays.
@@ -306,7 +311,7 @@ impl fmt::Display for Refusal {
                 write!(f, "timeline {timeline} does not descend from the timeline of backups {}", list.join(", "))
             }
             Refusal::WalGap { timeline, first, last, count } => {
-                write!(f, "WAL is missing on timeline {timeline}: {first}..{last} ({count} segments)")
+                write!(f, "WAL is missing on timeline {timeline}: {first}..{last} ({})", segments(*count))
             }
             Refusal::BeforeTimelineBegan { timeline, target_time, began_at } => write!(
                 f,

@@ -1,100 +1,14 @@
 //! The command layer against a stand-in `wal-g` shell script that prints documented outputs,
 //! fails like wal-g, sleeps past the timeout, and records its arguments and environment.
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use client_core::Secret;
 use walg::{
     BackupFetchOptions, BackupListOptions, BackupPushOptions, BackupSelector, CheckStatus, DeleteOptions, DeleteTarget,
-    Error, ListFormat, LocalRunner, PgSettings, RetainMode, Storage, WalG, WalVerifyOptions, WalgConfig,
+    Error, ListFormat, LocalRunner, RetainMode, Storage, WalG, WalVerifyOptions, WalgConfig,
 };
 
-const AWS_SECRET: &str = "aws-secret-Zq81x";
-const PG_PASSWORD: &str = "pg-password-Kw27y";
-
-/// A temp dir holding the stand-in and what it records.
-struct StandIn {
-    dir: tempfile::TempDir,
-}
-
-const SCRIPT: &str = r#"#!/bin/sh
-# Stand-in for wal-g: behaviour chosen by WALG_STANDIN_MODE and the sub-command.
-printf '%s\n' "$@" > "@DIR@/args"
-env > "@DIR@/env"
-F="@FIXTURES@"
-case "$WALG_STANDIN_MODE" in
-  sleep) exec sleep 30 ;;
-  leak) echo "ERROR: 2026/11/22 05:00:00.000001 AccessDenied for key $AWS_SECRET_ACCESS_KEY" >&2; exit 1 ;;
-  empty) echo "INFO: 2026/11/22 05:00:00.000001 No backups found" >&2; exit 0 ;;
-  garbage) echo "this is not json"; exit 0 ;;
-esac
-case "$1" in
-  --version) printf 'wal-g version v3.0.0\t3a5b2c1\t2024.05.01_12:00:00\tPostgreSQL\n' ;;
-  backup-list)
-    case "$*" in
-      *--detail*--json*) cat "$F/backup-list-detail.json" ;;
-      *--json*) cat "$F/backup-list.json" ;;
-      *--detail*) cat "$F/backup-list-v3-detail.txt" ;;
-      *) cat "$F/backup-list-v2.txt" ;;
-    esac ;;
-  backup-push)
-    echo "INFO: 2026/11/22 05:00:00.000001 Calling pg_start_backup()" >&2
-    echo "INFO: 2026/11/22 05:00:09.000001 Wrote backup with name base_000000020000000000000009" >&2 ;;
-  backup-fetch)
-    if [ "$3" = "base_0000000200000000000000FF" ]; then
-      echo "INFO: 2026/11/22 05:00:00.000001 Selecting the backup with name base_0000000200000000000000FF..." >&2
-      echo "ERROR: 2026/11/22 05:00:00.000002 Backup 'base_0000000200000000000000FF' does not exist." >&2
-      exit 1
-    fi ;;
-  wal-fetch) echo "ERROR: 2026/11/22 05:00:00.000001 Archive '00000003.history' does not exist." >&2; exit 74 ;;
-  wal-show) cat "$F/wal-show.json" ;;
-  wal-verify) cat "$F/wal-verify.json" ;;
-  delete) echo "INFO: 2026/11/22 05:00:00.000001 Objects in folder:" >&2; echo "INFO: 2026/11/22 05:00:00.000002 will be deleted: basebackups_005/base_000000010000000000000002_backup_stop_sentinel.json" >&2 ;;
-  backup-mark) echo "INFO: 2026/11/22 05:00:00.000001 Marking backup as permanent" >&2 ;;
-  *) echo "Error: unknown command \"$1\" for \"wal-g\""; echo "Error: unknown command \"$1\" for \"wal-g\"" >&2; exit 1 ;;
-esac
-"#;
-
-impl StandIn {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/walg");
-        let script = SCRIPT
-            .replace("@DIR@", &dir.path().display().to_string())
-            .replace("@FIXTURES@", &fixtures.display().to_string());
-        let path = dir.path().join("wal-g");
-        std::fs::write(&path, script).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-        StandIn { dir }
-    }
-
-    fn program(&self) -> PathBuf {
-        self.dir.path().join("wal-g")
-    }
-
-    fn walg(&self, mode: &str) -> WalG {
-        let config = WalgConfig::new(Storage::from_var("WALG_S3_PREFIX", "s3://backups/dbHA").unwrap())
-            .aws_credentials("AKIAEXAMPLE", AWS_SECRET)
-            .pg(PgSettings {
-                host: Some("/var/run/postgresql".into()),
-                password: Some(Secret::new(PG_PASSWORD)),
-                ..PgSettings::default()
-            })
-            .set("WALG_STANDIN_MODE", mode)
-            .unwrap();
-        WalG::new(LocalRunner::new(self.program()).timeout(Duration::from_secs(20)), config)
-    }
-
-    fn args(&self) -> Vec<String> {
-        std::fs::read_to_string(self.dir.path().join("args")).unwrap().lines().map(str::to_owned).collect()
-    }
-
-    fn env(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("env")).unwrap()
-    }
-}
+use crate::standin::{AWS_SECRET, PG_PASSWORD, StandIn};
 
 fn assert_no_secret(text: &str) {
     assert!(!text.contains(AWS_SECRET) && !text.contains(PG_PASSWORD), "a secret leaked: {text}");
@@ -342,4 +256,17 @@ async fn backup_mark_and_version() {
     assert_eq!(s.args(), ["backup-mark", "base_000000010000000000000002", "--impermanent"]);
     let v = walg.version().await.unwrap();
     assert_eq!((v.version.as_str(), v.major, v.git_revision.as_deref()), ("v3.0.0", Some(3), Some("3a5b2c1")));
+}
+
+#[tokio::test]
+async fn wal_fetch_validates_and_maps_74() {
+    let s = StandIn::new();
+    let walg = s.walg("normal");
+    let e = walg.wal_fetch("00000003.history", "/tmp/walg-test-history").await.unwrap_err();
+    assert!(matches!(e, Error::NotFound { .. }), "{e:?}");
+    assert_eq!(s.args(), ["wal-fetch", "00000003.history", "/tmp/walg-test-history"]);
+    for bad in ["", "../00000003.history", "x/000000010000000000000001", "hello"] {
+        let e = walg.wal_fetch(bad, "/tmp/x").await.unwrap_err();
+        assert!(e.to_string().contains("invalid WAL file name"), "{bad}: {e}");
+    }
 }

@@ -4,6 +4,7 @@ mod commands;
 mod parsing;
 mod pitr;
 mod props;
+mod standin;
 
 /// Reads a file from `tests/fixtures/`.
 pub fn fixture(name: &str) -> String {

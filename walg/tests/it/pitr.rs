@@ -60,7 +60,7 @@ fn real_archive_refuses_timeline_2_without_its_first_segment() {
     assert_eq!(
         refused.to_string(),
         "cannot restore to the latest timeline (end of archived WAL): WAL is missing on timeline 2: \
-         000000020000000000000004..000000020000000000000004 (1 segments)"
+         000000020000000000000004..000000020000000000000004 (1 segment)"
     );
 }
 
