@@ -142,8 +142,23 @@ fn init_tracing() {
 /// # Errors
 /// When the value cannot be serialized.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    stdout(&text)
+}
+
+/// Writes `text` on stdout. A closed pipe (`script | head`) is not an
+/// error: the reader wanted no more.
+///
+/// # Errors
+/// When stdout cannot be written for another reason.
+pub fn stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(anyhow::anyhow!("cannot write to stdout: {e}")),
+        _ => Ok(()),
+    }
 }
 
 /// A plain text table with a header row and left-aligned columns, like the
@@ -302,12 +317,7 @@ pub fn print_plan(plan: &recipes::Plan, out: OutputArgs) -> anyhow::Result<()> {
 /// # Errors
 /// When JSON serialization fails.
 pub fn print_value<T: Serialize>(report: &T, text: impl FnOnce(&T) -> String, out: OutputArgs) -> anyhow::Result<()> {
-    if out.json {
-        print_json(report)
-    } else {
-        print!("{}", text(report));
-        Ok(())
-    }
+    if out.json { print_json(report) } else { stdout(&text(report)) }
 }
 
 #[cfg(test)]

@@ -91,7 +91,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         return if mode == Mode::PlanOnly && !plan.findings.is_empty() { Err(output::not_confirmed()) } else { Ok(()) };
     }
     if !args.out.json {
-        print!("{}", output::ghost_plan_text(&plan));
+        output::stdout(&output::ghost_plan_text(&plan))?;
     }
     let progress = Progress::stderr();
     progress.section("Removing the ghosts the plan listed");
@@ -101,7 +101,6 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if args.out.json {
         output::print_json(&serde_json::json!({ "plan": plan, "report": report }))
     } else {
-        print!("{}", output::ghost_report_text(&report));
-        Ok(())
+        output::stdout(&output::ghost_report_text(&report))
     }
 }

@@ -60,7 +60,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if let Err(e) = &outcome {
         progress.failed(&output::one_line(e));
     } else if args.keep {
-        keep_running(&stack, &progress).await;
+        keep_running(&stack, &progress, args.out.json).await;
     }
 
     progress.section("Stop everything the demo started");
@@ -74,13 +74,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// Prints what a person needs to use the sandbox, then waits for Ctrl-C.
-async fn keep_running(stack: &Stack, progress: &Progress) {
-    progress.finish();
-    eprintln!("\nThe sandbox keeps running. In another shell:\n");
-    for line in stack.env_lines() {
-        eprintln!("  {line}");
-    }
-    eprintln!("\nthen try the other examples (e.g. `cargo run -p ops-examples --bin ghost_cleanup -- --dry-run`).");
-    eprintln!("Press Ctrl-C to stop the sandbox.");
+async fn keep_running(stack: &Stack, progress: &Progress, json: bool) {
+    let exports: String = stack.env_lines().iter().map(|l| format!("  {l}\n")).collect();
+    tour::show(
+        progress,
+        json,
+        &format!(
+            "\nThe sandbox keeps running. In another shell:\n\n{exports}\nthen try the other examples, e.g.\n  \
+             cargo run -p ops-examples --bin ghost_cleanup -- --skip-nomad --dry-run\n\
+             Press Ctrl-C to stop the sandbox.\n"
+        ),
+    );
     let _ = tokio::signal::ctrl_c().await;
 }

@@ -129,12 +129,7 @@ impl<'a> Tour<'a> {
 
     /// Prints a block of human output (stdout, or stderr under `--json`).
     fn show(&self, text: &str) {
-        self.progress.finish();
-        if self.json {
-            eprint!("{text}");
-        } else {
-            print!("{text}");
-        }
+        show(self.progress, self.json, text);
     }
 
     fn view(&self) -> anyhow::Result<ClusterView> {
@@ -238,6 +233,17 @@ impl<'a> Tour<'a> {
             members.join(", ")
         ));
         Ok(())
+    }
+}
+
+/// Prints a block of human output: on stdout, or on stderr under `--json`
+/// (so stdout carries only the final JSON document).
+pub fn show(progress: &Progress, json: bool, text: &str) {
+    progress.finish();
+    if json {
+        eprint!("{text}");
+    } else {
+        let _ = output::stdout(text);
     }
 }
 
