@@ -102,3 +102,26 @@ fn every_config_fixture_decodes_and_round_trips() {
         assert_eq!(back, serde_json::from_str::<serde_json::Value>(&text).unwrap(), "{name}");
     }
 }
+
+#[test]
+fn healthy_condition_and_table_on_recorded_clusters() {
+    use patroni_client::{ClusterCondition, Healthy, LeaderIs, render_table};
+    let c: ClusterInfo = serde_json::from_str(&fixture("4.1.5/cluster.node3.json")).unwrap();
+    assert_eq!(Healthy::new(2, 0).check(&c), Ok(()));
+    let why = Healthy::new(3, 0).check(&c).unwrap_err();
+    assert!(why.starts_with("2 of 3 members healthy"), "{why}");
+    assert!(LeaderIs("p4n4".into()).check(&c).is_ok());
+    assert!(LeaderIs("p4n3".into()).check(&c).unwrap_err().contains("p4n3 replica streaming lag 0"));
+    let table = render_table("demo4-database", Some("7710854574632418901"), &c);
+    assert_eq!(
+        table,
+        "\
++ Cluster: demo4-database (7710854574632418901) +----+-----------+
+| Member | Host           | Role    | State     | TL | Lag in MB |
++--------+----------------+---------+-----------+----+-----------+
+| p4n3   | 127.0.0.1:5433 | Replica | streaming |  2 |         0 |
+| p4n4   | 127.0.0.1:5434 | Leader  | running   |  2 |           |
++--------+----------------+---------+-----------+----+-----------+
+"
+    );
+}

@@ -62,13 +62,13 @@ async fn switchover_failover_then_remove_and_restore_scope_state() {
         assert!(err.to_string().contains("held by Consul sessions"), "{err}");
         assert!(!backup.exists());
     }
-    // Sessions expire (Behavior=delete removes the keys they held).
-    for _ in 0..120 {
-        if dcs.raw_keys().await.unwrap().iter().all(|p| p.session.is_none()) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
+    // End the stopped members' sessions now instead of waiting up to 2 x TTL
+    // for Consul to expire them; Behavior=delete removes the keys they held.
+    let sessions = consul.session().list(&QueryOptions::default()).await.unwrap().value;
+    for s in sessions.iter().filter(|s| s.name.starts_with(&format!("{scope}-"))) {
+        consul.session().destroy(&s.id, &consul_client::WriteOptions::default()).await.unwrap();
     }
+    assert!(dcs.raw_keys().await.unwrap().iter().all(|p| p.session.is_none()));
 
     // Look-alike neighbours and a planted key inside the scope.
     let put = |key: String, value: &'static [u8], flags: u64| {

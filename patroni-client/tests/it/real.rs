@@ -15,6 +15,7 @@ use crate::common::shared_cluster;
 async fn status_cluster_and_history_decode_from_real_members() {
     let Some(shared) = shared_cluster() else { return };
     let leader = shared.client(shared.leader).status().await.unwrap();
+    eprintln!("testing against Patroni {}", leader.patroni.version);
     assert_eq!(leader.role, Role::Primary);
     assert_eq!(leader.state, State::Running);
     assert_eq!(leader.patroni.scope, shared.scope());
