@@ -120,7 +120,15 @@ impl LockGuard {
     fn start(client: ConsulClient, key: &str, session: String, ttl: Duration) -> Self {
         let held = Arc::new(AtomicBool::new(true));
         let (lost_tx, lost_rx) = watch::channel(false);
-        let renewer = tokio::spawn(renew_loop(client.clone(), session.clone(), ttl, held.clone(), lost_tx));
+        let renewal = Renewal {
+            client: client.clone(),
+            key: key.to_owned(),
+            session: session.clone(),
+            ttl,
+            held: held.clone(),
+            lost: lost_tx,
+        };
+        let renewer = tokio::spawn(renewal.run());
         Self { client, key: key.to_owned(), session, held, lost_rx, renewer: Some(renewer) }
     }
 
@@ -136,8 +144,9 @@ impl LockGuard {
         &self.session
     }
 
-    /// False once the session was found gone (expired, destroyed, or its node
-    /// failed): the lock must be considered lost.
+    /// False once the lock was found lost (checked every TTL/2): the session
+    /// expired, was destroyed or its node failed, or the key was released or
+    /// deleted behind our back. Do not act on a lost lock.
     #[must_use]
     pub fn is_held(&self) -> bool {
         self.held.load(Ordering::SeqCst)
@@ -178,38 +187,58 @@ impl Drop for LockGuard {
     }
 }
 
-async fn renew_loop(
+/// What the renewer watches and reports.
+struct Renewal {
     client: ConsulClient,
+    key: String,
     session: String,
     ttl: Duration,
     held: Arc<AtomicBool>,
     lost: watch::Sender<bool>,
-) {
-    let period = ttl / 2;
-    let mut wait = period;
-    let mut last_ok = Instant::now();
-    loop {
-        tokio::time::sleep(wait).await;
-        let gone = match client.session().renew(&session, &WriteOptions::default()).await {
-            Ok(Some(_)) => {
-                last_ok = Instant::now();
-                wait = period;
-                false
-            }
-            Ok(None) => true,
-            Err(e) => {
+}
+
+impl Renewal {
+    /// Renews at TTL/2 and checks the key still names our session (an
+    /// operator may have released or deleted it). Ends when the lock is lost.
+    async fn run(self) {
+        let period = self.ttl / 2;
+        let mut wait = period;
+        let mut last_ok = Instant::now();
+        loop {
+            tokio::time::sleep(wait).await;
+            let why = match self.check().await {
+                Ok(None) => {
+                    last_ok = Instant::now();
+                    wait = period;
+                    continue;
+                }
+                Ok(Some(why)) => why,
                 // Past the TTL without a renewal the session may be gone:
                 // report the lock lost rather than let the holder act on it.
-                tracing::warn!(%session, error = %e, "lock session renewal failed");
-                wait = Duration::from_secs(1).min(period);
-                last_ok.elapsed() >= ttl
-            }
-        };
-        if gone {
-            tracing::warn!(%session, "lock session is gone: the lock is lost");
-            held.store(false, Ordering::SeqCst);
-            let _ = lost.send(true);
+                Err(e) if last_ok.elapsed() >= self.ttl => format!("no successful renewal within the TTL ({e})"),
+                Err(e) => {
+                    tracing::warn!(session = %self.session, error = %e, "lock session renewal failed; retrying");
+                    wait = Duration::from_secs(1).min(period);
+                    continue;
+                }
+            };
+            tracing::warn!(key = %self.key, session = %self.session, %why, "the lock is lost");
+            self.held.store(false, Ordering::SeqCst);
+            let _ = self.lost.send(true);
             return;
         }
+    }
+
+    /// `Ok(Some(reason))` when the lock is gone.
+    async fn check(&self) -> Result<Option<String>> {
+        if self.client.session().renew(&self.session, &WriteOptions::default()).await?.is_none() {
+            return Ok(Some("the session no longer exists".to_owned()));
+        }
+        let pair = self.client.kv().get(&self.key, &QueryOptions::default()).await?.value;
+        Ok(match pair.and_then(|p| p.session) {
+            Some(s) if s == self.session => None,
+            Some(other) => Some(format!("the key is now held by session {other}")),
+            None => Some("the key was released or deleted by someone else".to_owned()),
+        })
     }
 }

@@ -2,9 +2,23 @@
 
 use consul_client::ConsulClient;
 
+static NODE_REGISTERED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+
 /// A client for the shared real Consul, or `None` (test skipped outside CI).
 pub fn consul() -> Option<ConsulClient> {
     let agent = sandbox::shared_consul()?;
+    // A fresh agent elects itself before it registers its own node, and
+    // sessions need that registration ("Missing node registration").
+    NODE_REGISTERED.get_or_init(|| {
+        let path = format!("/v1/catalog/node/{}", agent.node_name());
+        for _ in 0..300 {
+            if matches!(sandbox::http::get(agent.http_port(), &path), Ok((200, body)) if body.trim() != "null") {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the sandbox Consul never registered its own node {}", agent.node_name());
+    });
     Some(ConsulClient::from_addr(&agent.http_addr()).expect("sandbox address is valid"))
 }
 

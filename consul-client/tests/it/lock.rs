@@ -66,3 +66,17 @@ async fn a_destroyed_session_is_reported_as_lost() {
     drop(guard);
     consul.kv().delete(&key, &consul_client::DeleteOptions::default()).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_key_released_behind_our_back_is_reported_as_lost() {
+    let consul = consul_or_skip!();
+    let key = format!("{}leader", prefix("stolen"));
+    let mut guard = consul.session().lock(&key, &opts("a", Duration::ZERO)).await.unwrap();
+    // An operator force-releases the key with the session's own ID.
+    let release = consul_client::PutOptions { release: Some(guard.session_id().to_owned()), ..Default::default() };
+    assert!(consul.kv().put(&key, b"", &release).await.unwrap());
+    tokio::time::timeout(Duration::from_secs(30), guard.lost()).await.expect("loss is reported");
+    assert!(!guard.is_held());
+    guard.release().await.unwrap();
+    consul.kv().delete(&key, &consul_client::DeleteOptions::default()).await.unwrap();
+}

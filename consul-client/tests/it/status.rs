@@ -15,9 +15,19 @@ async fn leader_peers_raft_and_autopilot() {
     assert!(raft_leader.voter);
     let stale = QueryOptions::default().with_consistency(Consistency::Stale);
     assert_eq!(consul.operator().raft_configuration(&stale).await.unwrap().servers.len(), 1);
-    let health = consul.operator().autopilot_health(&QueryOptions::default()).await.unwrap();
-    assert!(health.healthy);
-    assert_eq!(health.servers.len(), 1);
+    // A fresh server has no autopilot report yet (no servers, answered with
+    // 429) until autopilot's first health pass: both shapes decode; wait for
+    // the full one.
+    let mut health = consul.operator().autopilot_health(&QueryOptions::default()).await.unwrap();
+    for _ in 0..150 {
+        if !health.servers.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        health = consul.operator().autopilot_health(&QueryOptions::default()).await.unwrap();
+    }
+    assert_eq!(health.servers.len(), 1, "{health:?}");
+    assert!(health.servers[0].leader && health.servers[0].serf_status == "alive", "{health:?}");
     assert!(consul.catalog().datacenters().await.unwrap().contains(&"dc1".to_owned()));
 }
 
