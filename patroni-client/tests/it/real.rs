@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use patroni_client::{
-    ClusterView, ConfigPatch, DcsView, Error, HealthCheck, HealthOptions, Healthy, PatroniClient, Role, State,
-    Switchover, render_table,
+    ClusterView, ConfigPatch, DcsView, Error, HealthCheck, HealthOptions, Healthy, PatroniClient, RestartOptions, Role,
+    State, Switchover, render_table,
 };
 
 use crate::common::shared_cluster;
@@ -137,18 +137,36 @@ async fn dcs_view_matches_the_rest_view() {
 }
 
 #[tokio::test]
-async fn switchover_to_a_missing_candidate_surfaces_patronis_message() {
+async fn switchover_refusals_and_scheduled_operations() {
     let Some(shared) = shared_cluster() else { return };
     let leader = &shared.names[shared.leader];
-    let err = shared
-        .client(shared.replica())
-        .switchover(&Switchover::from_leader(leader).to("no-such-member"))
-        .await
-        .unwrap_err();
+    let replica = &shared.names[shared.replica()];
+    let client = shared.client(shared.replica());
+    let err = client.switchover(&Switchover::from_leader(leader).to("no-such-member")).await.unwrap_err();
     let Error::Refused { status, message, .. } = &err else { panic!("{err:?}") };
     assert_eq!(*status, 412, "{err}");
     assert!(message.contains("candidate does not exists"), "{err}");
     assert!(err.to_string().contains("refused to switch over"), "{err}");
+
+    // Scheduled an hour ahead, seen in /cluster, then cancelled.
+    let at = (chrono::Utc::now() + chrono::Duration::hours(1)).fixed_offset();
+    let out = client.switchover(&Switchover::from_leader(leader).to(replica).at(at)).await.unwrap();
+    assert!(out.is_scheduled(), "{out:?}");
+    let scheduled = client.cluster().await.unwrap().scheduled_switchover.expect("scheduled switchover in /cluster");
+    assert_eq!((scheduled.from.as_deref(), scheduled.to.as_deref()), (Some(leader.as_str()), Some(replica.as_str())));
+    let cancelled = client.cancel_switchover().await.unwrap();
+    assert_eq!(cancelled.status, 200, "{cancelled:?}");
+    assert!(client.cluster().await.unwrap().scheduled_switchover.is_none());
+
+    let restart = RestartOptions { schedule: Some(at), ..RestartOptions::default() };
+    assert!(client.restart(&restart).await.unwrap().is_scheduled());
+    assert!(client.status().await.unwrap().scheduled_restart.is_some());
+    let err = client.restart(&restart).await.unwrap_err();
+    assert_eq!(err.status(), Some(409), "{err}");
+    assert_eq!(client.cancel_restart().await.unwrap().status, 200);
+    let err = client.cancel_restart().await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err}");
+    assert!(client.status().await.unwrap().scheduled_restart.is_none());
 }
 
 #[tokio::test]
