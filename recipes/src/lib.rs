@@ -6,12 +6,15 @@ pub mod backup;
 pub mod bootstrap;
 pub mod capability;
 pub mod consul;
+pub mod credentials;
 pub mod error;
 pub mod ghost;
 pub mod input;
+pub mod nomad;
 pub mod progress;
 pub mod report;
 mod run;
+pub mod vault_settings;
 
 pub use async_trait::async_trait;
 pub use backup::BackupDir;
