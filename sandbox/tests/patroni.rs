@@ -28,6 +28,29 @@ fn two_member_cluster_elects_leader_and_streams() {
     let (status, _) = cluster.get_json(replica, "/leader").unwrap();
     assert_eq!(status, 503);
 
+    // The replica's base backup forced a WAL switch: segments and a
+    // `.backup` label reach the shared archive through archive_command.
+    let archive = cluster.archive_dir();
+    let names = || -> Vec<String> {
+        std::fs::read_dir(&archive).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !names().iter().any(|n| n.ends_with(".backup")) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let archived = names();
+    assert!(archived.iter().any(|n| n.ends_with(".backup")), "no .backup label in {archived:?}");
+    assert!(archived.iter().any(|n| n.len() == 24 && n.chars().all(|c| c.is_ascii_hexdigit())), "{archived:?}");
+
+    // A wiped replica comes back as a fresh replica of the same leader.
+    cluster.stop_member(replica);
+    assert!(!cluster.is_running(replica));
+    assert!(cluster.wipe_member_data(replica).is_ok());
+    assert!(!cluster.data_dir(replica).exists());
+    cluster.start_member(replica).unwrap();
+    assert!(cluster.wipe_member_data(replica).is_err(), "wiping a running member must be refused");
+    assert_eq!(cluster.wait_streaming(1, Duration::from_secs(90)).unwrap(), leader);
+
     let data = cluster.data_dir(leader);
     let api_port = cluster.api_port(leader);
     drop(cluster);
