@@ -86,6 +86,45 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     Ok(std::time::Duration::from_secs(n.saturating_mul(secs)))
 }
 
+/// Shows a recipe's plan as the flags ask and says whether to carry it out:
+/// `true` only with `--yes` and something to do. Without `--yes` or
+/// `--dry-run` the plan is shown and [`not_confirmed`] is returned.
+/// Under `--json` with `--yes` nothing is printed yet: [`show_outcome`]
+/// prints the plan and the report as one document.
+///
+/// # Errors
+/// [`not_confirmed`], or a failure to write stdout.
+pub fn show_plan<P: Serialize>(
+    plan: &P,
+    text: impl Fn(&P) -> String,
+    nothing_to_do: bool,
+    run: RunArgs,
+    out: OutputArgs,
+) -> anyhow::Result<bool> {
+    let mode = run.mode();
+    if mode == Mode::Run && !nothing_to_do {
+        if !out.json {
+            stdout(&text(plan))?;
+        }
+        return Ok(true);
+    }
+    print_value(plan, text, out)?;
+    if mode == Mode::PlanOnly && !nothing_to_do { Err(not_confirmed()) } else { Ok(false) }
+}
+
+/// Prints what a run did: the report as text, or `{"plan", "report"}` as JSON.
+///
+/// # Errors
+/// When stdout cannot be written.
+pub fn show_outcome<P: Serialize, R: Serialize>(
+    plan: &P,
+    report: &R,
+    text: impl Fn(&R) -> String,
+    out: OutputArgs,
+) -> anyhow::Result<()> {
+    if out.json { print_json(&serde_json::json!({ "plan": plan, "report": report })) } else { stdout(&text(report)) }
+}
+
 /// Runs a script's async main on a multi-threaded runtime and turns its
 /// result into an exit code: 0 on success, 1 with a one-line `error: ...`
 /// on stderr otherwise. `RUST_LOG` enables the SDK's tracing on stderr.

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
-use ops_examples::output::{self, Mode, OutputArgs, RunArgs};
+use ops_examples::output::{self, OutputArgs, RunArgs};
 use ops_examples::progress::Progress;
 use recipes::BackupDir;
 use recipes::ghost::{ConsulCatalog, GhostCleanup, GhostOptions};
@@ -85,22 +85,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
         GhostCleanup::new(opts, Arc::new(ConsulCatalog::new(consul)), None, BackupDir::new(&args.backup_dir))?;
 
     let plan = cleanup.plan().await?;
-    let mode = args.run.mode();
-    if mode != Mode::Run || plan.findings.is_empty() {
-        output::print_value(&plan, output::ghost_plan_text, args.out)?;
-        return if mode == Mode::PlanOnly && !plan.findings.is_empty() { Err(output::not_confirmed()) } else { Ok(()) };
-    }
-    if !args.out.json {
-        output::stdout(&output::ghost_plan_text(&plan))?;
+    if !output::show_plan(&plan, output::ghost_plan_text, plan.findings.is_empty(), args.run, args.out)? {
+        return Ok(());
     }
     let progress = Progress::stderr();
     progress.section("Removing the ghosts the plan listed");
     let report = cleanup.run(&plan, progress.for_recipe()).await;
     progress.finish();
-    let report = report?;
-    if args.out.json {
-        output::print_json(&serde_json::json!({ "plan": plan, "report": report }))
-    } else {
-        output::stdout(&output::ghost_report_text(&report))
-    }
+    output::show_outcome(&plan, &report?, output::ghost_report_text, args.out)
 }

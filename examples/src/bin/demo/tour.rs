@@ -8,10 +8,9 @@ use consul_client::{ConsulClient, QueryOptions};
 use ops_examples::local::LocalVolumeProbe;
 use ops_examples::output::{self, Table};
 use ops_examples::progress::Progress;
-use patroni_client::{ClusterInfo, ClusterView, Healthy, LeaderIs, PatroniClient, Switchover};
+use patroni_client::{ClusterView, DcsView, Healthy, LeaderIs, PatroniClient, Switchover, render_table};
 use recipes::BackupDir;
 use recipes::bootstrap::{Bootstrap, BootstrapOptions, Capabilities};
-use recipes::capability::ScopeStore as _;
 use recipes::capability::{BootstrapMethod, DatabaseSettings, FileSettings, SettingsStore as _, VolumeCheck};
 use recipes::consul::ConsulScopeStore;
 use recipes::ghost::{ConsulCatalog, GhostCleanup, GhostOptions};
@@ -136,10 +135,17 @@ impl<'a> Tour<'a> {
         Ok(ClusterView::new(&self.stack.member_urls)?)
     }
 
+    /// The cluster as `patronictl list` shows it (patroni-client's renderer),
+    /// titled with the system identifier from the DCS.
     async fn show_cluster(&self) -> anyhow::Result<()> {
         let cluster = self.view()?.cluster().await.context("cannot read the cluster from Patroni")?;
-        self.show(&cluster_table(&self.scope, &cluster));
+        let system_id = self.dcs()?.read().await?.initialize;
+        self.show(&render_table(&self.scope, system_id.as_deref(), &cluster));
         Ok(())
+    }
+
+    fn dcs(&self) -> anyhow::Result<DcsView> {
+        Ok(DcsView::new(self.consul.clone(), &self.scope)?)
     }
 
     /// Hands the leader role to the replica through Patroni's REST API, then
@@ -214,23 +220,36 @@ impl<'a> Tour<'a> {
         Ok(())
     }
 
-    /// Every key Patroni keeps under `service/<scope>/`, read through the
-    /// recipes' scope store, and the cluster status they describe.
+    /// Every key Patroni keeps under `service/<scope>/` in Consul, then what
+    /// they say, decoded by patroni-client's DCS view.
     async fn show_dcs(&self) -> anyhow::Result<()> {
-        let store = ConsulScopeStore::new(self.consul.clone());
-        let snapshot = store.snapshot(&self.scope).await?;
-        let mut table = Table::new(["KEY", "VALUE"]);
-        for entry in &snapshot.entries {
-            let value = entry.text.as_deref().map_or_else(|| format!("<{} bytes>", entry.value().len()), shorten);
-            table.row([entry.key.clone(), value]);
+        let dcs = self.dcs()?;
+        let mut keys = Table::new(["KEY", "VALUE"]);
+        for pair in dcs.raw_keys().await? {
+            let value = match pair.value_str() {
+                Some(text) => shorten(text),
+                None => format!("<{} bytes>", pair.value.as_ref().map_or(0, Vec::len)),
+            };
+            keys.row([pair.key.clone(), value]);
         }
-        let status = snapshot.cluster_status();
-        let members: Vec<String> =
-            status.members.iter().map(|m| format!("{} {} {}", m.name, m.role, m.state)).collect();
+        let state = dcs.read().await?;
+        let mut members = Table::new(["MEMBER", "ROLE", "STATE", "TL", "WAL POSITION", "SESSION"]);
+        for (name, m) in &state.members {
+            members.row([
+                name.clone(),
+                m.role.as_ref().map(ToString::to_string).unwrap_or_default(),
+                m.state.as_ref().map(ToString::to_string).unwrap_or_default(),
+                m.timeline.map(|t| t.to_string()).unwrap_or_default(),
+                m.xlog_location.map(|x| x.to_string()).unwrap_or_default(),
+                m.session.clone().unwrap_or_default(),
+            ]);
+        }
+        let switches = state.history.as_ref().map_or(0, Vec::len);
         self.show(&format!(
-            "{table}leader key: {}; members: {}\n",
-            status.leader.as_deref().unwrap_or("(none)"),
-            members.join(", ")
+            "{keys}\nDecoded: leader {} (session {}), system id {}, {switches} timeline switch(es)\n{members}",
+            state.leader.as_deref().unwrap_or("(none)"),
+            state.leader_session.as_deref().unwrap_or("-"),
+            state.initialize.as_deref().unwrap_or("-"),
         ));
         Ok(())
     }
@@ -245,26 +264,6 @@ pub fn show(progress: &Progress, json: bool, text: &str) {
     } else {
         let _ = output::stdout(text);
     }
-}
-
-/// `patronictl list`-style table of a cluster.
-fn cluster_table(scope: &str, cluster: &ClusterInfo) -> String {
-    let mut table = Table::new(["MEMBER", "HOST", "ROLE", "STATE", "TL", "LAG IN MB"]);
-    for m in &cluster.members {
-        let host = match (&m.host, m.port) {
-            (Some(h), Some(p)) => format!("{h}:{p}"),
-            (Some(h), None) => h.clone(),
-            _ => String::new(),
-        };
-        let lag = match &m.lag {
-            Some(patroni_client::Lag::Bytes(b)) => format!("{:.1}", *b as f64 / 1_048_576.0),
-            Some(other) => other.to_string(),
-            None => String::new(),
-        };
-        let tl = m.timeline.map(|t| t.to_string()).unwrap_or_default();
-        table.row([m.name.clone(), host, m.role.to_string(), m.state.to_string(), tl, lag]);
-    }
-    format!("Cluster: {scope}\n{table}")
 }
 
 /// A value cut to one short line for the table.

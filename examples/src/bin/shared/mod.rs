@@ -1,0 +1,113 @@
+//! What the bootstrap and restore scripts share: the database cluster's
+//! flags and the recipe capabilities built from them (Nomad scheduler, job
+//! specs, settings store, host-volume check).
+//!
+//! Included by those scripts with `#[path]`; each uses only part of it.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use recipes::bootstrap::{BootstrapOptions, Capabilities};
+use recipes::capability::{FileSettings, Scheduler, SettingsStore, VolumeCheck};
+use recipes::consul::ConsulScopeStore;
+use recipes::nomad::{DirJobSource, JobSource, LastVersionSource, NomadScheduler};
+
+/// The database cluster of a namespace, as the runbook names it.
+#[derive(Debug, clap::Args)]
+pub struct ClusterArgs {
+    /// The Nomad namespace of the cluster.
+    #[arg(long, env = "NOMAD_NAMESPACE")]
+    pub namespace: String,
+    /// Patroni's scope (default: `<namespace>-database`).
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// The member jobs, in start order.
+    #[arg(long, value_delimiter = ',', default_value = "dbHA1,dbHA2")]
+    pub members: Vec<String>,
+    /// The backup job started after the members.
+    #[arg(long, default_value = "backup", conflicts_with = "no_backup_job")]
+    pub backup_job: String,
+    /// Start no backup job.
+    #[arg(long)]
+    pub no_backup_job: bool,
+    /// Directory of Nomad JSON job files `<job>.json` to start the jobs from
+    /// (default: re-register the job's last version Nomad still has).
+    #[arg(long)]
+    pub job_dir: Option<PathBuf>,
+    /// Directory of settings files `<namespace>.json` to use instead of
+    /// Vault KV (air-gapped drills).
+    #[arg(long)]
+    pub settings_dir: Option<PathBuf>,
+    /// Skip the "no PostgreSQL data left in host volumes" check, giving the
+    /// reason (the plan repeats it).
+    #[arg(long, value_name = "REASON")]
+    pub skip_volume_check: Option<String>,
+    /// Bound of the wait for each job to run.
+    #[arg(long, default_value = "5m", value_parser = ops_examples::output::parse_duration)]
+    pub job_timeout: Duration,
+    /// Bound of the wait for the first member to lead.
+    #[arg(long, default_value = "5m", value_parser = ops_examples::output::parse_duration)]
+    pub leader_timeout: Duration,
+    /// Bound of the wait for each replica to stream.
+    #[arg(long, default_value = "10m", value_parser = ops_examples::output::parse_duration)]
+    pub replica_timeout: Duration,
+    /// Largest replica lag accepted, in bytes.
+    #[arg(long, default_value_t = 16 << 20)]
+    pub max_lag_bytes: u64,
+}
+
+impl ClusterArgs {
+    /// The bootstrap options these flags describe.
+    pub fn bootstrap_options(&self) -> BootstrapOptions {
+        let mut opts = BootstrapOptions::new(&self.namespace)
+            .members(&self.members)
+            .backup_job((!self.no_backup_job).then_some(self.backup_job.as_str()))
+            .timeouts(self.job_timeout, self.leader_timeout, self.replica_timeout)
+            .max_lag_bytes(self.max_lag_bytes);
+        if let Some(scope) = &self.scope {
+            opts = opts.scope(scope);
+        }
+        opts
+    }
+
+    /// The capabilities over the real systems, configured from the
+    /// environment like the official CLIs.
+    pub fn capabilities(&self) -> anyhow::Result<Capabilities> {
+        let nomad = nomad_client::NomadClient::from_env().context("cannot configure the Nomad client")?;
+        let consul = consul_client::ConsulClient::from_env().context("cannot configure the Consul client")?;
+        let source: Arc<dyn JobSource> = match &self.job_dir {
+            Some(dir) => Arc::new(DirJobSource::new(dir)),
+            None => Arc::new(LastVersionSource::new(nomad.clone())),
+        };
+        let scheduler: Arc<dyn Scheduler> = Arc::new(NomadScheduler::new(nomad, source));
+        Ok(Capabilities {
+            scheduler,
+            settings: self.settings_store()?,
+            scope_store: Arc::new(ConsulScopeStore::new(consul)),
+            volumes: self.volume_check()?,
+        })
+    }
+
+    fn settings_store(&self) -> anyhow::Result<Arc<dyn SettingsStore>> {
+        match &self.settings_dir {
+            Some(dir) => Ok(Arc::new(FileSettings::new(dir))),
+            None => anyhow::bail!("the Vault settings store is not available in this build yet: pass --settings-dir"),
+        }
+    }
+
+    fn volume_check(&self) -> anyhow::Result<VolumeCheck> {
+        match &self.skip_volume_check {
+            Some(reason) if reason.trim().is_empty() => {
+                anyhow::bail!("--skip-volume-check needs a reason (it is repeated in the plan)")
+            }
+            Some(reason) => Ok(VolumeCheck::skip(reason.trim())),
+            None => anyhow::bail!(
+                "no host-volume probe is available in this build yet: check the clients by hand and pass \
+                 --skip-volume-check '<what you checked>'"
+            ),
+        }
+    }
+}
