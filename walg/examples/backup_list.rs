@@ -7,6 +7,8 @@
 //! cargo run -p walg --example backup_list -- --table --json      # read wal-g 2.x's plain table
 //! ```
 
+use std::process::ExitCode;
+
 use anyhow::Context as _;
 use clap::Parser;
 use walg::{BackupListOptions, ListFormat, LocalRunner, WalG, WalgConfig};
@@ -31,9 +33,7 @@ struct Args {
     timeout_secs: u64,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+async fn run(args: Args) -> anyhow::Result<()> {
     let config = WalgConfig::from_vars(std::env::vars()).context("wal-g configuration from the environment")?;
     let runner = LocalRunner::new(&args.wal_g).timeout(std::time::Duration::from_secs(args.timeout_secs));
     let walg = WalG::new(runner, config);
@@ -51,10 +51,21 @@ async fn main() -> anyhow::Result<()> {
         |t: Option<walg::Timestamp>| t.map_or_else(|| "-".to_owned(), |t| t.format("%Y-%m-%d %H:%M:%SZ").to_string());
     println!("{:<58} {:<21} {:<21} {:<12} {:<9}", "NAME", "MODIFIED", "FINISHED", "START LSN", "PERMANENT");
     for b in &backups {
-        let lsn = b.start_lsn.map_or_else(|| "-".to_owned(), |l| l.to_string());
+        let lsn = b.start_lsn.filter(|l| l.as_u64() != 0).map_or_else(|| "-".to_owned(), |l| l.to_string());
         let permanent = b.is_permanent.map_or("-", |p| if p { "yes" } else { "no" });
         println!("{:<58} {:<21} {:<21} {:<12} {:<9}", b.backup_name, time(b.time), time(b.finish_time), lsn, permanent);
     }
     println!("{} backup(s); LATEST is {}", backups.len(), backups[backups.len() - 1].backup_name);
     Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! "Can I restore to <time> on timeline N?" Prints the plan (base backup, WAL ranges, recovery
-//! settings) or every reason it is impossible. Exit status: 0 possible, 2 impossible, 1 error.
+//! settings) or every reason it is impossible. Exit status: 0 possible, 3 impossible, 1 error (2 is
+//! clap's exit status for bad arguments).
 //!
 //! Sources, pick one:
 //! - a local archive directory (the `archive_command` target): `--archive-dir /var/lib/pg/archive`
@@ -181,7 +182,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
 async fn main() -> ExitCode {
     match run(Args::parse()).await {
         Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(2),
+        Ok(false) => ExitCode::from(3),
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)

@@ -1,6 +1,7 @@
 //! Check that the WAL archive is complete and that the cluster is on the newest timeline.
 //!
-//! wal-g exits 0 even when a check fails; this example exits 2 on FAILURE, 1 on errors.
+//! wal-g exits 0 even when a check fails; this example exits 3 on FAILURE, 1 on errors (2 is
+//! clap's exit status for bad arguments).
 //!
 //! ```text
 //! WALG_S3_PREFIX=s3://backups/db cargo run -p walg --example wal_verify -- --timeline 2 --lsn 0/A000000
@@ -42,7 +43,7 @@ async fn run(args: Args) -> anyhow::Result<CheckStatus> {
         println!("integrity: {:?}", integrity.status);
         for r in &integrity.details {
             println!(
-                "  timeline {:>3}  {}..{}  {:>6} segments  {:?}",
+                "  timeline {:>3}  {}..{}  {:>6} segment(s)  {:?}",
                 r.timeline_id, r.start_segment, r.end_segment, r.segments_count, r.status
             );
         }
@@ -69,7 +70,7 @@ async fn run(args: Args) -> anyhow::Result<CheckStatus> {
 #[tokio::main]
 async fn main() -> ExitCode {
     match run(Args::parse()).await {
-        Ok(CheckStatus::Failure) => ExitCode::from(2),
+        Ok(CheckStatus::Failure) => ExitCode::from(3),
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

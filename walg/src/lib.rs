@@ -1,10 +1,17 @@
 //! Drive wal-g, parse WAL names, LSNs and timeline histories natively, and plan point-in-time restores.
 //!
-//! - Native parsing, no wal-g needed: [`Lsn`], [`WalSegment`] with [`WalSegmentSize`],
-//!   [`TimelineHistory`] and [`TimelineTree`], [`BackupLabel`], [`BackupName`], [`parse_timestamp`],
-//!   archive listings ([`WalInventory`]).
-//! - The PITR planner ([`ArchiveState::plan`]): for a [`RestoreTarget`], a [`RestorePlan`] (base
-//!   backup, WAL ranges, recovery settings) or [`Refused`] with every [`Refusal`].
+//! - **Native parsing**, no wal-g needed: [`Lsn`], [`WalSegment`] with [`WalSegmentSize`] (LSN <->
+//!   segment number <-> file name, previous-segment rule), [`TimelineHistory`] and [`TimelineTree`],
+//!   [`BackupLabel`] (`.backup` files), [`BackupName`] (`base_...`, `_D_` deltas),
+//!   [`parse_timestamp`] (the formats wal-g and PostgreSQL print; naive times are refused), archive
+//!   listings ([`WalInventory`], [`LocalArchive`]).
+//! - **PITR planner** ([`ArchiveState::plan`]): for a [`RestoreTarget`], either a [`RestorePlan`]
+//!   (base backup, WAL ranges per timeline, recovery settings) or [`Refused`] with every [`Refusal`].
+//! - **wal-g commands** as typed calls ([`WalG`]) through a [`Runner`]: a local process
+//!   ([`LocalRunner`]) or a Nomad allocation (`NomadRunner`, with nomad-client exec), configured by a [`WalgConfig`]
+//!   whose secrets travel only in the environment and never appear in errors.
+//!
+//! Planning from an archive listing and a history file:
 //!
 //! ```
 //! use walg::{ArchiveState, BackupInfo, RestoreTarget, TimelineHistory, TimelineTree, WalInventory, WalSegmentSize};
@@ -21,6 +28,25 @@
 //! assert!(state.plan(&RestoreTarget::timeline(1)).is_ok());
 //! let refused = state.plan(&RestoreTarget::latest()).unwrap_err();
 //! assert!(refused.to_string().contains("WAL is missing on timeline 2: 000000020000000000000004"));
+//! ```
+//!
+//! Asking wal-g itself:
+//!
+//! ```no_run
+//! use walg::{ArchiveState, BackupListOptions, LocalRunner, RestoreTarget, WalG, WalgConfig, parse_timestamp};
+//! # async fn demo() -> anyhow::Result<()> {
+//! let config = WalgConfig::from_vars(std::env::vars())?; // exactly one WALG_*_PREFIX
+//! let size = config.wal_segment_size()?;
+//! let walg = WalG::new(LocalRunner::new("wal-g"), config);
+//! let backups = walg.backup_list(&BackupListOptions { detail: true, ..Default::default() }).await?;
+//! let wal = walg.wal_show().await?;
+//! let state = ArchiveState::from_walg(&backups, &wal, [], size)?;
+//! let target = RestoreTarget::timeline(2).at(parse_timestamp("2026-11-22 04:50:00+00")?);
+//! match state.plan(&target) {
+//!     Ok(plan) => println!("{plan}"),
+//!     Err(refused) => println!("{refused}"),
+//! }
+//! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
 

@@ -274,6 +274,13 @@ pub enum Refusal {
         /// When it was archived.
         archived_at: Timestamp,
     },
+    /// The chosen backup is a delta whose base backup is not in storage.
+    DeltaBaseMissing {
+        /// The delta backup.
+        backup: String,
+        /// The WAL file in the name of the backup it is based on.
+        base: WalSegment,
+    },
     /// A name in the archive cannot exist with the configured segment size.
     SegmentSizeMismatch {
         /// The offending segment.
@@ -331,6 +338,9 @@ impl fmt::Display for Refusal {
                 ts(target_time),
                 ts(archived_at)
             ),
+            Refusal::DeltaBaseMissing { backup, base } => {
+                write!(f, "{backup} is a delta of a backup starting in {base}, which is not in storage")
+            }
             Refusal::SegmentSizeMismatch { segment, size_mib } => {
                 write!(f, "segment {segment} cannot exist with {size_mib} MiB segments; check WALG_PG_WAL_SIZE")
             }
@@ -454,6 +464,9 @@ impl ArchiveState {
         };
         let mut wal = Vec::new();
         if let Some(backup) = backup {
+            if let Some(missing) = self.missing_delta_base(backup) {
+                reasons.push(missing);
+            }
             match self.wal_ranges(&path, backup, target.time) {
                 Ok((ranges, mut gaps)) => {
                     wal = ranges;
@@ -509,6 +522,15 @@ impl ArchiveState {
                 t.to_rfc3339()
             )),
         }
+    }
+
+    /// For a delta backup, a refusal when the backup it is based on is not in the list
+    /// (`backup-fetch` needs the whole chain).
+    fn missing_delta_base(&self, backup: &BackupInfo) -> Option<Refusal> {
+        let base = backup.name.parse::<crate::BackupName>().ok()?.delta_from?;
+        let present =
+            self.backups.iter().filter_map(|b| b.name.parse::<crate::BackupName>().ok()).any(|n| n.segment == base);
+        (!present).then(|| Refusal::DeltaBaseMissing { backup: backup.name.clone(), base })
     }
 
     /// The newest backup on `path` that finished before `time`; otherwise every reason why not.

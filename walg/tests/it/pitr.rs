@@ -264,3 +264,31 @@ fn plans_from_wal_g_output() {
     let at = state.plan(&RestoreTarget::timeline(2).at(ts("2026-11-22T05:00:00Z"))).unwrap_err();
     assert!(at.reasons.iter().all(|r| matches!(r, Refusal::WalGap { .. })), "{at}");
 }
+
+#[test]
+fn delta_needs_its_base() {
+    let mut state = synthetic();
+    let delta = BackupInfo {
+        name: "base_000000100000000000000004_D_000000100000000000000003".into(),
+        ..backup("000000100000000000000004", "2026-05-01T11:30:00Z")
+    };
+    state.backups = vec![delta.clone()];
+    let refused = state.plan(&RestoreTarget::timeline(0x10).at(ts("2026-05-01T12:30:00Z"))).unwrap_err();
+    assert_eq!(
+        refused.reasons,
+        vec![Refusal::DeltaBaseMissing {
+            backup: delta.name.clone(),
+            base: "000000100000000000000003".parse().unwrap()
+        }]
+    );
+    assert!(
+        refused
+            .to_string()
+            .contains("is a delta of a backup starting in 000000100000000000000003, which is not in storage")
+    );
+    state.backups.push(backup("000000100000000000000003", "2026-05-01T10:45:00Z"));
+    assert_eq!(
+        state.plan(&RestoreTarget::timeline(0x10).at(ts("2026-05-01T12:30:00Z"))).unwrap().backup.name,
+        delta.name
+    );
+}
