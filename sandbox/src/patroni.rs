@@ -36,6 +36,7 @@ pub struct PatroniCluster {
     superuser_password: String,
     replication_password: String,
     restapi_auth: Option<(String, String)>,
+    config_patches: Vec<Value>,
     members: Vec<Member>,
     janitor: Option<std::process::Child>,
     // Last field: dropped after `Drop::drop` stopped the members.
@@ -81,6 +82,7 @@ impl PatroniCluster {
             superuser_password: format!("su-{secret}"),
             replication_password: format!("rep-{secret}"),
             restapi_auth: None,
+            config_patches: Vec::new(),
             members,
             janitor: None,
             dir,
@@ -101,6 +103,20 @@ impl PatroniCluster {
     /// for members started afterwards).
     pub fn set_restapi_auth(&mut self, username: &str, password: &str) {
         self.restapi_auth = Some((username.to_owned(), password.to_owned()));
+    }
+
+    /// Merges `patch` (a JSON object, merged recursively; `null` deletes a
+    /// key) into every member's configuration, for members started
+    /// afterwards — e.g. a custom `bootstrap.method` for a restore, or
+    /// `tags`. The sandbox's own settings are what `patch` does not name.
+    pub fn merge_config(&mut self, patch: Value) {
+        self.config_patches.push(patch);
+    }
+
+    /// The member's Patroni configuration file (written at start).
+    #[must_use]
+    pub fn config_file(&self, i: usize) -> PathBuf {
+        self.member_dir(i).join("patroni.yml")
     }
 
     /// The scope (cluster name).
@@ -195,9 +211,12 @@ impl PatroniCluster {
         if self.is_running(i) {
             return Ok(());
         }
-        let config = self.member_config(i);
+        let mut config = self.member_config(i);
+        for patch in &self.config_patches {
+            merge(&mut config, patch.clone());
+        }
         let dir = self.member_dir(i);
-        let yml = dir.join("patroni.yml");
+        let yml = self.config_file(i);
         // JSON is valid YAML, and serde_json is all the sandbox needs.
         let text = serde_json::to_string_pretty(&config).map_err(|e| Error::Io(e.to_string()))?;
         std::fs::write(&yml, text).map_err(|e| Error::Io(format!("write {}: {e}", yml.display())))?;
@@ -446,6 +465,22 @@ rm -rf {dir}"#,
         .stderr(std::process::Stdio::null())
         .spawn()
         .map_err(|e| Error::Start(format!("cannot start the cluster directory's janitor: {e}")))
+}
+
+/// Merges `patch` into `target` recursively (JSON merge patch semantics).
+fn merge(target: &mut Value, patch: Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(&k);
+                } else {
+                    merge(t.entry(k).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p,
+    }
 }
 
 /// Single-quotes a path for `sh -c` (archive_command runs through a shell).

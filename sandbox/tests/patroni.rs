@@ -14,6 +14,9 @@ fn two_member_cluster_elects_leader_and_streams() {
         Ok(c) => c,
         Err(e) => return sandbox::unavailable("Patroni", &e),
     };
+    cluster.merge_config(
+        serde_json::json!({ "tags": { "zone": "sandbox" }, "postgresql": { "parameters": { "max_connections": 30 } } }),
+    );
     let started = Instant::now();
     let leader = cluster.start_all_and_wait_leader(Duration::from_secs(90)).unwrap();
     let leader_after = started.elapsed();
@@ -25,6 +28,7 @@ fn two_member_cluster_elects_leader_and_streams() {
     assert_eq!(status, 200);
     assert_eq!(body["role"], "replica");
     assert_eq!(body["patroni"]["scope"], scope.as_str());
+    assert_eq!(body["tags"]["zone"], "sandbox", "merge_config reaches the member: {body}");
     let (status, _) = cluster.get_json(replica, "/leader").unwrap();
     assert_eq!(status, 503);
 
