@@ -455,6 +455,15 @@ impl ArchiveState {
         if let Some(t) = target.time {
             self.check_time_bounds(&tree, timeline, t, &mut reasons, &mut warnings);
         }
+        let successors = tree.children(timeline);
+        if !successors.is_empty() {
+            // Replay stops where this timeline's archived WAL ends; WAL only in its `.partial`
+            // last segment (between the last complete segment and the switch) is not replayed.
+            let last = self.wal.last_segment(timeline).map_or_else(|| "none".to_owned(), |s| s.to_string());
+            warnings.push(format!(
+                "timeline {timeline} continued as timeline(s) {successors:?}; replay on it ends with its last complete archived segment ({last})"
+            ));
+        }
         let backup = match self.choose_backup(&path, timeline, target.time) {
             Ok(b) => Some(b),
             Err(mut r) => {
@@ -474,6 +483,12 @@ impl ArchiveState {
                 }
                 Err(r) => reasons.push(r),
             }
+        }
+        if let Some(last) = wal.last().filter(|r| r.timeline != timeline) {
+            warnings.push(format!(
+                "the target time is reached in the WAL of timeline {}, before timeline {timeline} began; the restore ends on timeline {}",
+                last.timeline, last.timeline
+            ));
         }
         match backup {
             Some(b) if reasons.is_empty() => {
