@@ -19,6 +19,21 @@ use crate::vocab::{Role, State};
 pub const DEFAULT_NAMESPACE: &str = "service";
 
 /// One scope's keys in Consul KV.
+///
+/// ```no_run
+/// use std::path::Path;
+/// use consul_client::ConsulClient;
+/// use patroni_client::{DcsView, RemoveOptions};
+/// # async fn demo() -> patroni_client::Result<()> {
+/// let dcs = DcsView::new(ConsulClient::from_env()?, "demo-database")?;
+/// let state = dcs.read().await?;
+/// println!("leader: {:?}, members: {:?}", state.leader, state.members.keys());
+/// // Cluster stopped: save and clear its state before a fresh bootstrap.
+/// let backup = Path::new("/var/backups/demo-database-dcs.json");
+/// let saved = dcs.remove_scope_state(backup, RemoveOptions::default()).await?;
+/// println!("saved and removed {} keys", saved.keys.len());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct DcsView {
     consul: ConsulClient,
