@@ -258,7 +258,7 @@ pub enum Refusal {
         timeline: TimelineId,
         /// The target time.
         target_time: Timestamp,
-        /// When the first successor began.
+        /// When it had ended at the latest (a successor's history file or first backup).
         ended_at: Timestamp,
         /// Timelines that branched off it.
         successors: Vec<TimelineId>,
@@ -328,7 +328,7 @@ impl fmt::Display for Refusal {
             ),
             Refusal::AfterTimelineEnded { timeline, target_time, ended_at, successors } => write!(
                 f,
-                "{} is after timeline {timeline} ended at {} (continued on timeline(s) {successors:?})",
+                "{} is after timeline {timeline} ended (by {}; continued on timeline(s) {successors:?})",
                 ts(target_time),
                 ts(ended_at)
             ),
@@ -516,7 +516,13 @@ impl ArchiveState {
             }
         }
         let successors = tree.children(timeline);
-        let ended_at = successors.iter().filter_map(|c| self.wal.history_time(*c)).min();
+        // A successor's history file, or any backup taken on a successor, shows this timeline had ended.
+        let successor_backups = self
+            .backups
+            .iter()
+            .filter(|b| successors.contains(&b.timeline()))
+            .filter_map(|b| b.start_time.or(b.finish_time));
+        let ended_at = successors.iter().filter_map(|c| self.wal.history_time(*c)).chain(successor_backups).min();
         match ended_at {
             Some(ended_at) if t > ended_at => {
                 reasons.push(Refusal::AfterTimelineEnded { timeline, target_time: t, ended_at, successors });

@@ -269,6 +269,13 @@ fn plans_from_wal_g_output() {
     // through the timeline's end, which crosses the lost segment.
     let at = state.plan(&RestoreTarget::timeline(2).at(ts("2026-11-22T05:00:00Z"))).unwrap_err();
     assert!(at.reasons.iter().all(|r| matches!(r, Refusal::WalGap { .. })), "{at}");
+    // A backup taken on timeline 2 at 05:10:02 proves timeline 1 had ended by then.
+    let late = state.plan(&RestoreTarget::timeline(1).at(ts("2026-11-22T05:20:00Z"))).unwrap_err();
+    assert!(
+        late.to_string()
+            .contains("is after timeline 1 ended (by 2026-11-22T05:10:02.500+00:00; continued on timeline(s) [2])"),
+        "{late}"
+    );
 }
 
 #[test]
