@@ -6,4 +6,5 @@ mod allocations;
 mod bad_input;
 mod cluster;
 mod common;
+mod exec;
 mod jobs;

@@ -1,0 +1,239 @@
+//! Exec against a local WebSocket server replaying the transcripts recorded from Nomad 1.1.2.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use client_core::{ClientConfig, RetryPolicy};
+use futures::{SinkExt, StreamExt};
+use nomad_client::{Error, ExecEvent, ExecOptions, NomadClient, TOKEN_HEADER};
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+
+use crate::common::*;
+
+/// The allocation of the recorded exec sessions.
+const EXEC_ALLOC: &str = "9a466719-8a23-2ba5-801d-d22ddd1c48ac";
+
+/// What the server saw of the upgrade request.
+#[derive(Debug, Default, Clone)]
+struct Handshake {
+    path: String,
+    query: Vec<(String, String)>,
+    token: Option<String>,
+}
+
+/// Serves one WebSocket connection: frames the transcript marks `recv` are sent,
+/// frames it marks `sent` are read and compared with what the client sends.
+async fn replay(transcript: &str) -> (String, Arc<Mutex<Handshake>>, tokio::task::JoinHandle<()>) {
+    let lines: Vec<serde_json::Value> = String::from_utf8(fixture(transcript))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Handshake::default()));
+    let record = Arc::clone(&seen);
+    let transcript = transcript.to_owned();
+    let task = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        #[allow(clippy::result_large_err)] // the signature is tungstenite's
+        let callback = |req: &Request, resp: Response| {
+            let url = url::Url::parse(&format!("http://x{}", req.uri())).unwrap();
+            *record.lock().unwrap() = Handshake {
+                path: url.path().to_owned(),
+                query: url.query_pairs().into_owned().collect(),
+                token: req.headers().get(TOKEN_HEADER).map(|v| v.to_str().unwrap().to_owned()),
+            };
+            Ok(resp)
+        };
+        let mut ws = tokio_tungstenite::accept_hdr_async(tcp, callback).await.unwrap();
+        for line in lines {
+            match (line["dir"].as_str().unwrap(), line["type"].as_str().unwrap()) {
+                ("recv", "text") => ws.send(Message::text(line["payload"].as_str().unwrap())).await.unwrap(),
+                ("recv", "close") => {
+                    let code = u16::try_from(line["code"].as_u64().unwrap()).unwrap();
+                    let frame = CloseFrame { code: code.into(), reason: line["reason"].as_str().unwrap().into() };
+                    // The client may already be gone (it has its exit code), so the
+                    // close handshake is not awaited.
+                    let _ = ws.close(Some(frame)).await;
+                    return;
+                }
+                ("sent", "text") => {
+                    let got = ws.next().await.unwrap().unwrap();
+                    let got: serde_json::Value = serde_json::from_str(got.to_text().unwrap()).unwrap();
+                    let want: serde_json::Value = serde_json::from_str(line["payload"].as_str().unwrap()).unwrap();
+                    assert_eq!(got, want, "frame {} of {transcript}", line["seq"]);
+                }
+                _ => {}
+            }
+        }
+    });
+    (addr, seen, task)
+}
+
+fn client(addr: &str) -> NomadClient {
+    let cfg = ClientConfig::new(addr, TOKEN_HEADER).unwrap().with_token(TOKEN).with_retry(RetryPolicy::disabled());
+    NomadClient::new(cfg).unwrap().with_namespace(NS)
+}
+
+fn command(args: &[&str]) -> Vec<String> {
+    args.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// Bounds a test that would otherwise hang on a protocol mistake.
+async fn bounded<T>(fut: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(20), fut).await.expect("the exec session hung")
+}
+
+#[tokio::test]
+async fn exec_output_collects_stdout_stderr_and_exit_code() {
+    let (addr, seen, server) = replay("exec-websocket.jsonl").await;
+    let cmd = command(&["/bin/sh", "-c", "echo hi; echo err >&2; exit 3"]);
+    let out =
+        bounded(client(&addr).allocations().exec_output(EXEC_ALLOC, "postgres-patroni", &cmd, &ExecOptions::default()))
+            .await
+            .unwrap();
+    assert_eq!((out.stdout.as_slice(), out.stderr.as_slice(), out.exit_code), (&b"hi\n"[..], &b"err\n"[..], 3));
+    assert!(!out.success());
+    bounded(server).await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.path, format!("/v1/client/allocation/{EXEC_ALLOC}/exec"));
+    assert_eq!(seen.token.as_deref(), Some(TOKEN));
+    let mut query = seen.query;
+    query.sort();
+    let mut want = vec![
+        ("command".to_owned(), r#"["/bin/sh","-c","echo hi; echo err >&2; exit 3"]"#.to_owned()),
+        ("namespace".to_owned(), NS.to_owned()),
+        ("task".to_owned(), "postgres-patroni".to_owned()),
+        ("tty".to_owned(), "false".to_owned()),
+    ];
+    want.sort();
+    assert_eq!(query, want);
+}
+
+#[tokio::test]
+async fn exec_output_closes_stdin_so_the_exit_arrives() {
+    // Nomad holds the exited frame back until stdin is closed.
+    let (addr, _, server) = replay("exec-websocket-late-stdin-close.jsonl").await;
+    let cmd = command(&["/bin/sh", "-c", "echo hi; echo err >&2; exit 3"]);
+    let out =
+        bounded(client(&addr).allocations().exec_output(EXEC_ALLOC, "postgres-patroni", &cmd, &ExecOptions::default()))
+            .await
+            .unwrap();
+    assert_eq!(out.exit_code, 3);
+    bounded(server).await.unwrap();
+}
+
+#[tokio::test]
+async fn exec_output_sends_stdin_then_closes_it() {
+    let (addr, _, server) = replay("exec-websocket-stdin.jsonl").await;
+    let opts = ExecOptions { stdin: Some(b"hello from stdin\n".to_vec()), ..ExecOptions::default() };
+    let out = bounded(client(&addr).allocations().exec_output(
+        EXEC_ALLOC,
+        "postgres-patroni",
+        &command(&["/bin/cat"]),
+        &opts,
+    ))
+    .await
+    .unwrap();
+    assert_eq!((out.stdout.as_slice(), out.exit_code), (&b"hello from stdin\n"[..], 0));
+    bounded(server).await.unwrap();
+}
+
+#[tokio::test]
+async fn unknown_task_and_bad_command_are_exec_errors_with_nomads_reason() {
+    for (transcript, task, cmd, reason) in [
+        ("exec-websocket-unknown-task.jsonl", "nope", "/bin/true", "task not found"),
+        (
+            "exec-websocket-bad-command.jsonl",
+            "postgres-patroni",
+            "/nonexistent/binary",
+            "fork/exec /nonexistent/binary: no such file or directory",
+        ),
+    ] {
+        let (addr, _, server) = replay(transcript).await;
+        let err = bounded(client(&addr).allocations().exec_output(
+            EXEC_ALLOC,
+            task,
+            &command(&[cmd]),
+            &ExecOptions::default(),
+        ))
+        .await
+        .unwrap_err();
+        assert!(matches!(err, Error::Exec { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains(reason) && text.contains("1011") && text.contains(EXEC_ALLOC), "{text}");
+        bounded(server).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn interactive_tty_session_sends_size_and_streams_events() {
+    let (addr, seen, server) = replay("exec-websocket-tty.jsonl").await;
+    let opts = ExecOptions { tty: true, tty_size: Some((24, 80)), ..ExecOptions::default() };
+    let cmd = command(&["/bin/sh", "-c", "tty; stty size; exit 0"]);
+    let session = bounded(client(&addr).allocations().exec(EXEC_ALLOC, "postgres-patroni", &cmd, &opts)).await.unwrap();
+    let (_writer, reader) = session.split();
+    let events: Vec<ExecEvent> = bounded(reader.map(Result::unwrap).collect()).await;
+    assert_eq!(
+        events,
+        [
+            ExecEvent::Stdout("/dev/pts/0\r\n".into()),
+            ExecEvent::Stdout("24 80\r\n".into()),
+            ExecEvent::StdoutClosed,
+            ExecEvent::Exited(0),
+        ]
+    );
+    bounded(server).await.unwrap();
+    assert!(seen.lock().unwrap().query.contains(&("tty".to_owned(), "true".to_owned())));
+}
+
+#[tokio::test]
+async fn interactive_session_writes_stdin_while_reading() {
+    let (addr, _, server) = replay("exec-websocket-stdin.jsonl").await;
+    let session = bounded(client(&addr).allocations().exec(
+        EXEC_ALLOC,
+        "postgres-patroni",
+        &command(&["/bin/cat"]),
+        &ExecOptions::default(),
+    ))
+    .await
+    .unwrap();
+    let (mut writer, mut reader) = session.split();
+    writer.send_stdin(b"hello from stdin\n").await.unwrap();
+    writer.close_stdin().await.unwrap();
+    let first = bounded(reader.next()).await.unwrap().unwrap();
+    assert_eq!(first, ExecEvent::Stdout("hello from stdin\n".into()));
+    let rest: Vec<_> = bounded(reader.collect::<Vec<_>>()).await;
+    assert_eq!(rest.last().unwrap().as_ref().unwrap(), &ExecEvent::Exited(0));
+    bounded(server).await.unwrap();
+}
+
+#[tokio::test]
+async fn refused_upgrade_is_an_api_error() {
+    let (server, nomad) = server().await;
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .respond_with(text(403, "acl-403-jobs-no-token.txt"))
+        .mount(&server)
+        .await;
+    let err = nomad
+        .allocations()
+        .exec_output(ALLOC, "postgres-patroni", &command(&["/bin/true"]), &ExecOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("GET /v1/client/allocation/{ALLOC}/exec failed with HTTP 403: Permission denied")
+    );
+}
+
+#[tokio::test]
+async fn empty_command_is_refused() {
+    let nomad = client("http://127.0.0.1:9");
+    let err = nomad.allocations().exec_output(EXEC_ALLOC, "t", &[], &ExecOptions::default()).await.unwrap_err();
+    assert!(err.to_string().contains("must name a program"), "{err}");
+}
