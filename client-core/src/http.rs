@@ -159,12 +159,11 @@ impl HttpClient {
     /// Statuses other than 2xx and the request's accepted ones become
     /// [`Error::Api`].
     pub async fn send(&self, request: Request) -> Result<Response> {
-        let (resp, method, path) = self.execute(&request, false).await?;
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let body = self.read_body(resp, &method, &path, request.timeout).await?;
-        let response = Response { status, headers, body, method, path };
-        if status.is_success() || request.accept.contains(&status.as_u16()) {
+        let response = match self.execute(&request, false).await? {
+            Exchange::Read(response) => response,
+            Exchange::Live(resp) => self.buffer(resp, &request).await?,
+        };
+        if response.status.is_success() || request.accept.contains(&response.status.as_u16()) {
             Ok(response)
         } else {
             Err(response.to_error())
@@ -175,14 +174,17 @@ impl HttpClient {
     /// overall timeout applies to the body. A non-success status becomes an
     /// error (its body read within the size limit).
     pub async fn stream(&self, request: Request) -> Result<reqwest::Response> {
-        let (resp, method, path) = self.execute(&request, true).await?;
-        let status = resp.status();
-        if status.is_success() || request.accept.contains(&status.as_u16()) {
-            return Ok(resp);
+        match self.execute(&request, true).await? {
+            Exchange::Live(resp) => Ok(resp),
+            Exchange::Read(response) => Err(response.to_error()),
         }
+    }
+
+    async fn buffer(&self, resp: reqwest::Response, request: &Request) -> Result<Response> {
+        let status = resp.status();
         let headers = resp.headers().clone();
-        let body = self.read_body(resp, &method, &path, request.timeout).await?;
-        Err(Response { status, headers, body, method, path }.to_error())
+        let body = self.read_body(resp, &request.method, &request.path, request.timeout).await?;
+        Ok(Response { status, headers, body, method: request.method.clone(), path: request.path.clone() })
     }
 
     /// Builds the URL for an encoded path.
@@ -194,13 +196,22 @@ impl HttpClient {
         Ok(url)
     }
 
-    /// Sends with retries and redirect handling; returns the response with
-    /// its body unread.
-    async fn execute(&self, request: &Request, streaming: bool) -> Result<(reqwest::Response, Method, String)> {
+    /// One attempt: send (following allowed redirects), then read the body
+    /// unless this is a successful streaming response. Reading the body
+    /// inside the attempt lets a reset or stall mid-body be retried too.
+    async fn attempt(&self, request: &Request, streaming: bool) -> Result<Exchange, SendError> {
+        let resp = self.send_following_redirects(request, streaming).await?;
+        let status = resp.status();
+        if streaming && (status.is_success() || request.accept.contains(&status.as_u16())) {
+            return Ok(Exchange::Live(resp));
+        }
+        self.buffer(resp, request).await.map(Exchange::Read).map_err(SendError::Sent)
+    }
+
+    /// Sends with retries and redirect handling.
+    async fn execute(&self, request: &Request, streaming: bool) -> Result<Exchange> {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
-        let method = request.method.clone();
-        let path = request.path.clone();
-        let span = tracing::debug_span!("http", id, method = %method, path = %path, status = tracing::field::Empty, attempts = tracing::field::Empty, elapsed_ms = tracing::field::Empty);
+        let span = tracing::debug_span!("http", id, method = %request.method, path = %request.path, status = tracing::field::Empty, attempts = tracing::field::Empty, elapsed_ms = tracing::field::Empty);
         let started = Instant::now();
         let policy = &self.inner.config.retry;
         let mut delays = policy.delays();
@@ -208,9 +219,11 @@ impl HttpClient {
         let result = async {
             loop {
                 attempt += 1;
-                let outcome = self.send_following_redirects(request, streaming).await;
+                let outcome = self.attempt(request, streaming).await;
                 let (retry, hint) = match &outcome {
-                    Ok(resp) => (request.idempotent && retryable_status(resp.status().as_u16()), retry_after(resp.headers())),
+                    Ok(exchange) => {
+                        (request.idempotent && retryable_status(exchange.status().as_u16()), retry_after(exchange.headers()))
+                    }
                     Err(SendError::NotSent(_)) => (true, None),
                     Err(SendError::Sent(e)) => (request.idempotent && e.is_transient(), None),
                 };
@@ -225,7 +238,7 @@ impl HttpClient {
                     return outcome.map_err(SendError::into_error);
                 }
                 let why = match &outcome {
-                    Ok(resp) => format!("HTTP {}", resp.status().as_u16()),
+                    Ok(exchange) => format!("HTTP {}", exchange.status().as_u16()),
                     Err(e) => e.to_string(),
                 };
                 tracing::debug!(attempt, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), %why, "retrying");
@@ -237,13 +250,13 @@ impl HttpClient {
         span.record("attempts", attempt);
         span.record("elapsed_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
         match &result {
-            Ok(resp) => {
-                span.record("status", resp.status().as_u16());
-                tracing::debug!(parent: &span, status = resp.status().as_u16(), "response");
+            Ok(exchange) => {
+                span.record("status", exchange.status().as_u16());
+                tracing::debug!(parent: &span, status = exchange.status().as_u16(), "response");
             }
             Err(e) => tracing::debug!(parent: &span, error = %e, "request failed"),
         }
-        result.map(|resp| (resp, method, path))
+        result
     }
 
     async fn send_following_redirects(
@@ -372,6 +385,29 @@ impl HttpClient {
                     return Err(transport_error(method, path, &url, &e, timeout.unwrap_or(self.inner.config.timeout)));
                 }
             }
+        }
+    }
+}
+
+/// What one attempt produced: a live streaming response, or a response
+/// whose body was read.
+enum Exchange {
+    Live(reqwest::Response),
+    Read(Response),
+}
+
+impl Exchange {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::Live(r) => r.status(),
+            Self::Read(r) => r.status,
+        }
+    }
+
+    fn headers(&self) -> &HeaderMap {
+        match self {
+            Self::Live(r) => r.headers(),
+            Self::Read(r) => &r.headers,
         }
     }
 }

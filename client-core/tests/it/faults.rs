@@ -27,6 +27,15 @@ async fn reset_before_response_is_retried_for_get_only() {
 }
 
 #[tokio::test]
+async fn reset_mid_body_is_retried_for_get() {
+    let server =
+        FaultServer::start(vec![Fault::ResetMidBody { announced: 1000, sent: 100 }, Fault::json(200, "[2]")]).await;
+    let v: Vec<u32> = client(&server.url()).json(Request::get("/v1/x")).await.unwrap();
+    assert_eq!(v, vec![2]);
+    assert_eq!(server.seen().len(), 2);
+}
+
+#[tokio::test]
 async fn reset_mid_body_is_a_transport_error() {
     let server = FaultServer::start(vec![Fault::ResetMidBody { announced: 1000, sent: 100 }]).await;
     let http =

@@ -1,3 +1,4 @@
 //! Reliability and safety suite (issue: faults, bad input, wrong targets, secrets).
 
+mod fault_matrix;
 mod tls;
