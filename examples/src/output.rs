@@ -125,9 +125,14 @@ pub fn show_outcome<P: Serialize, R: Serialize>(
     if out.json { print_json(&serde_json::json!({ "plan": plan, "report": report })) } else { stdout(&text(report)) }
 }
 
+/// Exit code of a recipe that refused to run (its preflight failed), as the
+/// walg examples use: scripts can tell "unsafe, nothing done" from a crash.
+pub const EXIT_REFUSED: u8 = 3;
+
 /// Runs a script's async main on a multi-threaded runtime and turns its
-/// result into an exit code: 0 on success, 1 with a one-line `error: ...`
-/// on stderr otherwise. `RUST_LOG` enables the SDK's tracing on stderr.
+/// result into an exit code: 0 on success; otherwise a one-line `error: ...`
+/// on stderr and [`EXIT_REFUSED`] for a recipe's refusal, 1 for the rest.
+/// `RUST_LOG` enables the SDK's tracing on stderr.
 pub fn run_main<F>(main: F) -> ExitCode
 where
     F: Future<Output = anyhow::Result<()>>,
@@ -143,11 +148,13 @@ where
     }
 }
 
-/// Prints `error: <cause chain on one line>` on stderr and returns exit code 1.
+/// Prints `error: <cause chain on one line>` on stderr and returns the exit
+/// code: [`EXIT_REFUSED`] when a recipe refused, else 1.
 #[must_use]
 pub fn fail(err: &anyhow::Error) -> ExitCode {
     eprintln!("error: {}", one_line(err));
-    ExitCode::FAILURE
+    let refused = err.chain().any(|c| matches!(c.downcast_ref(), Some(recipes::Error::Refused { .. })));
+    if refused { ExitCode::from(EXIT_REFUSED) } else { ExitCode::FAILURE }
 }
 
 /// The error and its causes on one line (`outer: inner: root`), newlines

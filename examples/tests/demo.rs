@@ -44,3 +44,83 @@ fn demo_runs_the_tour_and_exits_zero() {
     assert_eq!(findings[0]["target"]["node"], ghost_node);
     assert_eq!(json["ghost_cleanup"]["report"]["counts"]["catalog_node"], 1);
 }
+
+/// Runs `bin` with `args` against the Consul at `addr`: (exit code, stdout, stderr).
+fn script(bin: &str, addr: &str, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(bin).args(args).env("CONSUL_HTTP_ADDR", addr).output().expect("the script starts");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn ghost_cleanup_script_plans_confirms_and_removes_only_the_ghost() {
+    use consul_client::{CatalogRegistration, ConsulClient, QueryOptions, ServiceRegistration};
+    let Some(consul) = sandbox::shared_consul() else { return };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = ConsulClient::from_addr(&consul.http_addr()).unwrap();
+    let suffix = sandbox::unique_suffix();
+    let ghost = format!("ghost-script-{suffix}");
+    let service = |id: &str| ServiceRegistration {
+        id: Some(id.to_owned()),
+        service: format!("web-{suffix}"),
+        port: Some(8080),
+        ..ServiceRegistration::default()
+    };
+    rt.block_on(async {
+        // A node no agent stands behind, and the same service on the live agent's own node.
+        let dead = CatalogRegistration {
+            node: ghost.clone(),
+            address: "192.0.2.20".into(),
+            service: Some(service(&format!("web-{suffix}-1"))),
+            ..CatalogRegistration::default()
+        };
+        client.catalog().register(&dead).await.unwrap();
+        let alive = CatalogRegistration {
+            node: consul.node_name().to_owned(),
+            address: "127.0.0.1".into(),
+            service: Some(service(&format!("web-{suffix}-2"))),
+            skip_node_update: true,
+            ..CatalogRegistration::default()
+        };
+        client.catalog().register(&alive).await.unwrap();
+    });
+    let bin = env!("CARGO_BIN_EXE_ghost_cleanup");
+    let addr = consul.http_addr();
+    let backups = std::env::temp_dir().join(format!("ghost-script-{suffix}"));
+    let base = ["--skip-nomad", "--node-pattern", ghost.as_str(), "--backup-dir", backups.to_str().unwrap()];
+    let with = |extra: &[&'static str]| [&base[..], extra].concat();
+
+    // Without --yes: the plan is shown, nothing changes, and the exit code says so.
+    let (code, stdout, stderr) = script(bin, &addr, &base);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains(&format!("catalog node {ghost}")), "{stdout}");
+    assert!(stderr.contains("nothing was changed: run again with --yes"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one-line reason: {stderr}");
+
+    // A plan over the action limit is a refusal (exit 3), with the reason on one line.
+    let (code, _, stderr) = script(bin, &addr, &with(&["--max-actions", "0", "--yes"]));
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.starts_with("error: ghost_cleanup refused to run"), "{stderr}");
+
+    let (code, stdout, stderr) = script(bin, &addr, &with(&["--dry-run", "--json"]));
+    assert_eq!(code, 0, "{stderr}");
+    let plan: serde_json::Value = serde_json::from_str(&stdout).expect("--json prints JSON");
+    let findings = plan["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{plan:#}");
+    assert_eq!(findings[0]["target"]["node"], ghost.as_str());
+
+    let (code, stdout, stderr) = script(bin, &addr, &with(&["--yes", "--json"]));
+    assert_eq!(code, 0, "{stderr}");
+    let outcome: serde_json::Value = serde_json::from_str(&stdout).expect("--json prints JSON");
+    assert_eq!(outcome["report"]["counts"]["catalog_node"], 1, "{outcome:#}");
+    assert_eq!(outcome["report"]["report"]["backups"].as_array().map(Vec::len), Some(1), "{outcome:#}");
+
+    rt.block_on(async {
+        let opts = QueryOptions::default();
+        assert!(client.catalog().node(&ghost, &opts).await.unwrap().value.is_none(), "the ghost node is gone");
+        let left = client.catalog().service(&format!("web-{suffix}"), None, &opts).await.unwrap().value;
+        let ids: Vec<&str> = left.iter().map(|s| s.service_id.as_str()).collect();
+        assert_eq!(ids, [format!("web-{suffix}-2")], "the live node's instance stays");
+    });
+    let _ = std::fs::remove_dir_all(backups);
+}

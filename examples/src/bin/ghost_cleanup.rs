@@ -16,7 +16,8 @@ use clap::Parser;
 use ops_examples::output::{self, OutputArgs, RunArgs};
 use ops_examples::progress::Progress;
 use recipes::BackupDir;
-use recipes::ghost::{ConsulCatalog, GhostCleanup, GhostOptions};
+use recipes::ghost::{ConsulCatalog, GhostCleanup, GhostOptions, NomadWorld};
+use recipes::nomad::NomadGhosts;
 
 /// Find ghost nodes, services and members in Consul (and down Nomad nodes),
 /// print the plan with the evidence, and remove exactly what it lists.
@@ -78,11 +79,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if let Some(p) = &args.node_pattern {
         opts = opts.node_pattern(p);
     }
-    if !args.skip_nomad {
-        anyhow::bail!("the Nomad side of ghost_cleanup is not available in this build yet: pass --skip-nomad");
-    }
+    let nomad: Option<Arc<dyn NomadWorld>> = if args.skip_nomad {
+        None
+    } else {
+        let nomad = nomad_client::NomadClient::from_env().context("cannot configure the Nomad client")?;
+        Some(Arc::new(NomadGhosts::new(nomad)))
+    };
     let cleanup =
-        GhostCleanup::new(opts, Arc::new(ConsulCatalog::new(consul)), None, BackupDir::new(&args.backup_dir))?;
+        GhostCleanup::new(opts, Arc::new(ConsulCatalog::new(consul)), nomad, BackupDir::new(&args.backup_dir))?;
 
     let plan = cleanup.plan().await?;
     if !output::show_plan(&plan, output::ghost_plan_text, plan.findings.is_empty(), args.run, args.out)? {

@@ -14,6 +14,7 @@ use recipes::bootstrap::{BootstrapOptions, Capabilities};
 use recipes::capability::{FileSettings, Scheduler, SettingsStore, VolumeCheck};
 use recipes::consul::ConsulScopeStore;
 use recipes::nomad::{DirJobSource, JobSource, LastVersionSource, NomadScheduler};
+use recipes::vault_settings::VaultSettings;
 
 /// The database cluster of a namespace, as the runbook names it.
 #[derive(Debug, clap::Args)]
@@ -39,8 +40,15 @@ pub struct ClusterArgs {
     pub job_dir: Option<PathBuf>,
     /// Directory of settings files `<namespace>.json` to use instead of
     /// Vault KV (air-gapped drills).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["kv_mount", "kv_path_template"])]
     pub settings_dir: Option<PathBuf>,
+    /// Vault KV mount holding the settings.
+    #[arg(long, default_value = "kv")]
+    pub kv_mount: String,
+    /// Path of the settings inside the mount; `{namespace}` is required,
+    /// `{component}` is `database`.
+    #[arg(long, default_value = "nomad-cluster/{namespace}/{component}")]
+    pub kv_path_template: String,
     /// Skip the "no PostgreSQL data left in host volumes" check, giving the
     /// reason (the plan repeats it).
     #[arg(long, value_name = "REASON")]
@@ -94,7 +102,11 @@ impl ClusterArgs {
     fn settings_store(&self) -> anyhow::Result<Arc<dyn SettingsStore>> {
         match &self.settings_dir {
             Some(dir) => Ok(Arc::new(FileSettings::new(dir))),
-            None => anyhow::bail!("the Vault settings store is not available in this build yet: pass --settings-dir"),
+            None => {
+                let vault = vault_client::VaultClient::from_env().context("cannot configure the Vault client")?;
+                let store = VaultSettings::new(vault).mount(&self.kv_mount).path_template(&self.kv_path_template)?;
+                Ok(Arc::new(store))
+            }
         }
     }
 
