@@ -13,6 +13,7 @@ pub mod input;
 pub mod nomad;
 pub mod progress;
 pub mod report;
+pub mod restore;
 mod run;
 pub mod vault_settings;
 

@@ -13,6 +13,8 @@ pub struct FakeScope {
     pub entries: Mutex<BTreeMap<String, String>>,
     pub index: Mutex<u64>,
     pub deleted: Mutex<Vec<String>>,
+    /// Timeline members publish (1 when unset).
+    pub timeline: Mutex<u32>,
 }
 
 impl FakeScope {
@@ -22,7 +24,8 @@ impl FakeScope {
     }
 
     pub fn member(&self, scope: &str, name: &str, role: &str, xlog: u64) {
-        let v = serde_json::json!({"role": role, "state": "running", "xlog_location": xlog, "timeline": 1,
+        let timeline = (*self.timeline.lock().unwrap()).max(1);
+        let v = serde_json::json!({"role": role, "state": "running", "xlog_location": xlog, "timeline": timeline,
             "api_url": format!("http://127.0.0.1:8008/{name}")});
         self.put(&format!("service/{scope}/members/{name}"), &v.to_string());
     }

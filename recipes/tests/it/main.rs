@@ -4,3 +4,4 @@ mod bootstrap;
 mod fakes;
 mod ghost;
 mod inputs;
+mod restore;
