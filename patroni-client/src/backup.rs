@@ -82,9 +82,12 @@ pub struct RemoveOptions {
 impl DcsView {
     /// Saves every key of exactly `<namespace>/<scope>/` to `backup_file`
     /// (which must not exist yet), then deletes exactly that folder in one
-    /// transaction that fails if any saved key changed meanwhile. Returns
-    /// what was saved. Keys of look-alike scopes (`<scope>2/`,
-    /// `<scope>-old/`) are never touched.
+    /// transaction that fails if any saved key changed meanwhile (scopes of
+    /// up to 63 keys — every plain Patroni scope; a larger one is deleted by
+    /// one recursive delete after the backup). Returns what was saved. Keys
+    /// of look-alike scopes (`<scope>2/`, `<scope>-old/`) are never touched.
+    /// Refuses while keys are held by sessions, unless
+    /// [`RemoveOptions::allow_live_sessions`].
     pub async fn remove_scope_state(&self, backup_file: &Path, options: RemoveOptions) -> Result<ScopeBackup> {
         let pairs = self.raw_keys().await?;
         let prefix = self.prefix();
