@@ -169,3 +169,28 @@ async fn view_skips_an_unreachable_member_and_finds_the_leader() {
     assert!(matches!(err, Error::NoMemberReachable { .. }), "{err:?}");
     assert!(text.contains(&dead) && text.contains("connection failed"), "{text}");
 }
+
+#[tokio::test]
+async fn the_leader_client_keeps_the_credentials() {
+    let server = MockServer::start().await;
+    // A recorded /cluster, with the leader's api_url pointing at this server.
+    let mut cluster: serde_json::Value = serde_json::from_str(&fixture("3.0.2/cluster.node2.json")).unwrap();
+    cluster["members"][1]["api_url"] = format!("{}/patroni", server.uri()).into();
+    Mock::given(method("GET"))
+        .and(path("/cluster"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&cluster))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/reload"))
+        .and(header("authorization", "Basic cGF0cm9uaTpzM2NyZXQ=")) // patroni:s3cret
+        .respond_with(ResponseTemplate::new(202).set_body_string("reload scheduled"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let seed = PatroniClient::builder(&server.uri()).unwrap().basic_auth("patroni", "s3cret").build().unwrap();
+    let view = ClusterView::from_clients(vec![seed]).unwrap();
+    let leader = view.leader_client().await.unwrap();
+    assert_eq!(leader.url(), server.uri());
+    assert_eq!(leader.reload().await.unwrap().message, "reload scheduled");
+}
