@@ -8,7 +8,7 @@
 //! - **PITR planner** ([`ArchiveState::plan`]): for a [`RestoreTarget`], either a [`RestorePlan`]
 //!   (base backup, WAL ranges per timeline, recovery settings) or [`Refused`] with every [`Refusal`].
 //! - **wal-g commands** as typed calls ([`WalG`]) through a [`Runner`]: a local process
-//!   ([`LocalRunner`]) or a Nomad allocation (`NomadRunner`, with nomad-client exec), configured by a [`WalgConfig`]
+//!   ([`LocalRunner`]) or a Nomad allocation ([`NomadRunner`]), configured by a [`WalgConfig`]
 //!   whose secrets travel only in the environment and never appear in errors.
 //!
 //! Planning from an archive listing and a history file:
@@ -58,6 +58,7 @@ pub mod config;
 pub mod error;
 pub mod lsn;
 pub mod models;
+pub mod nomad;
 pub mod pitr;
 pub mod runner;
 pub mod segment;
@@ -75,6 +76,7 @@ pub use config::{PgSettings, Storage, WalgConfig};
 pub use error::{Error, Result};
 pub use lsn::Lsn;
 pub use models::{BackupListEntry, CheckStatus, WalShowTimeline, WalVerifyReport};
+pub use nomad::NomadRunner;
 pub use pitr::{ArchiveState, BackupInfo, Refusal, Refused, RestorePlan, RestoreTarget, TargetTimeline, WalRange};
 pub use runner::{CommandOutput, EnvValue, LocalRunner, Runner};
 pub use segment::{TimelineId, WalSegment, WalSegmentSize};

@@ -1,9 +1,11 @@
 //! Integration tests of the walg crate (one binary to keep link time down).
 
 mod commands;
+mod nomad;
 mod parsing;
 mod pitr;
 mod props;
+mod real_pg;
 mod standin;
 
 /// Reads a file from `tests/fixtures/`.
