@@ -90,6 +90,10 @@ impl Error {
             _ => false,
         }
     }
+
+    pub(crate) fn stream(stream: &'static str, reason: impl Into<String>) -> Self {
+        Self::Stream { stream, reason: reason.into() }
+    }
 }
 
 fn in_namespace(namespace: Option<&str>) -> String {

@@ -8,3 +8,4 @@ mod cluster;
 mod common;
 mod exec;
 mod jobs;
+mod logs;

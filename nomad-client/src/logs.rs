@@ -1,0 +1,362 @@
+//! `/v1/client/fs/logs/:alloc`: a task's stdout or stderr as a stream of bytes.
+//!
+//! Nomad sends JSON frames `{"Data":base64,"File":..,"Offset":..}` concatenated
+//! without separators, `{"FileEvent":"file truncated"|"file deleted",..}` when the
+//! file changes under it, and `{}` heartbeats every second while following. The
+//! decoder keeps at most one frame in memory, so following for hours stays flat.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use base64::Engine as _;
+use bytes::{Buf, Bytes, BytesMut};
+use client_core::Request;
+use futures::{Stream, StreamExt};
+use serde::Deserialize;
+
+use crate::allocations::{Allocations, alloc_path};
+use crate::error::{Error, Result};
+use crate::options::QueryOptions;
+use crate::validate;
+
+/// Largest frame accepted: Nomad's frames carry at most 64 KiB of data (about
+/// 88 KiB in base64); anything far beyond is not Nomad's framing.
+const MAX_FRAME: usize = 4 * 1024 * 1024;
+
+/// Which log of a task.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogType {
+    /// Standard output.
+    #[default]
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+impl LogType {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Stdout => "stdout",
+            Self::Stderr => "stderr",
+        }
+    }
+}
+
+/// Where [`LogsOptions::offset`] counts from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// From the beginning of the log.
+    #[default]
+    Start,
+    /// Back from the end of the log (`offset` = how many bytes of the tail).
+    End,
+}
+
+/// Options of [`Allocations::logs`].
+#[derive(Debug, Clone, Default)]
+pub struct LogsOptions {
+    /// Namespace, region, token.
+    pub query: QueryOptions,
+    /// Stdout or stderr.
+    pub log_type: LogType,
+    /// Where `offset` counts from.
+    pub origin: Origin,
+    /// Byte offset from `origin` (with [`Origin::End`]: the size of the tail).
+    pub offset: u64,
+    /// Keep the stream open and deliver new output as it is written.
+    pub follow: bool,
+}
+
+impl LogsOptions {
+    /// The last `bytes` bytes of `log_type`, then new output when `follow`.
+    #[must_use]
+    pub fn tail(log_type: LogType, bytes: u64, follow: bool) -> Self {
+        Self { log_type, origin: Origin::End, offset: bytes, follow, ..Self::default() }
+    }
+}
+
+/// One decoded frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogFrame {
+    /// Log bytes read from `file`; `offset` is the file offset after them.
+    Data {
+        /// The bytes.
+        data: Bytes,
+        /// The log file (e.g. `alloc/logs/task.stdout.0`).
+        file: String,
+        /// Offset in `file` after these bytes.
+        offset: i64,
+    },
+    /// The file was truncated; reading continues from its new start.
+    Truncated {
+        /// The log file.
+        file: String,
+    },
+    /// The file was deleted (log rotation moves on to the next file).
+    Deleted {
+        /// The log file.
+        file: String,
+    },
+    /// A keep-alive frame (`{}`), sent every second while following.
+    Heartbeat,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawFrame {
+    data: Option<String>,
+    #[serde(default)]
+    file: String,
+    #[serde(default)]
+    offset: i64,
+    file_event: Option<String>,
+}
+
+/// Incremental decoder of Nomad's separator-less JSON frames.
+#[derive(Debug, Default)]
+pub struct FrameDecoder {
+    buf: BytesMut,
+    high_water: usize,
+}
+
+impl FrameDecoder {
+    /// An empty decoder.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends received bytes.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+        self.high_water = self.high_water.max(self.buf.len());
+    }
+
+    /// The most bytes the decoder ever held at once (a frame and a bit).
+    #[must_use]
+    pub fn high_water(&self) -> usize {
+        self.high_water
+    }
+
+    /// Bytes received but not yet decoded (an incomplete frame).
+    #[must_use]
+    pub fn pending(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// The next complete frame, `None` when more bytes are needed.
+    pub fn next_frame(&mut self) -> Result<Option<LogFrame>> {
+        let start = self.buf.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(self.buf.len());
+        self.buf.advance(start);
+        if self.buf.is_empty() {
+            return Ok(None);
+        }
+        let mut frames = serde_json::Deserializer::from_slice(&self.buf).into_iter::<RawFrame>();
+        let raw = match frames.next() {
+            Some(Ok(raw)) => raw,
+            Some(Err(e)) if e.is_eof() => {
+                if self.buf.len() > MAX_FRAME {
+                    return Err(Error::stream("log", format!("a frame is larger than {MAX_FRAME} bytes")));
+                }
+                return Ok(None);
+            }
+            Some(Err(e)) => return Err(Error::stream("log", format!("not a log frame: {e}"))),
+            None => return Ok(None),
+        };
+        let used = frames.byte_offset();
+        self.buf.advance(used);
+        Ok(Some(decode(raw)?))
+    }
+}
+
+fn decode(raw: RawFrame) -> Result<LogFrame> {
+    if let Some(event) = raw.file_event.filter(|e| !e.is_empty()) {
+        return match event.as_str() {
+            "file truncated" => Ok(LogFrame::Truncated { file: raw.file }),
+            "file deleted" => Ok(LogFrame::Deleted { file: raw.file }),
+            other => Err(Error::stream("log", format!("unknown file event {other:?}"))),
+        };
+    }
+    match raw.data {
+        Some(data) => {
+            let data = base64::engine::general_purpose::STANDARD
+                .decode(data.as_bytes())
+                .map_err(|e| Error::stream("log", format!("frame data is not base64: {e}")))?;
+            Ok(LogFrame::Data { data: data.into(), file: raw.file, offset: raw.offset })
+        }
+        None => Ok(LogFrame::Heartbeat),
+    }
+}
+
+type Chunks = Pin<Box<dyn Stream<Item = std::result::Result<Bytes, String>> + Send>>;
+
+/// The frames of a log, as a [`Stream`]. [`LogFrames::bytes`] keeps only the data.
+pub struct LogFrames {
+    chunks: Chunks,
+    decoder: FrameDecoder,
+    ended: bool,
+}
+
+impl std::fmt::Debug for LogFrames {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogFrames").field("decoder", &self.decoder).field("ended", &self.ended).finish()
+    }
+}
+
+impl LogFrames {
+    /// The most bytes held while decoding so far (stays around one frame, however long the log).
+    #[must_use]
+    pub fn high_water(&self) -> usize {
+        self.decoder.high_water()
+    }
+
+    /// Only the log bytes, in order.
+    pub fn bytes(self) -> impl Stream<Item = Result<Bytes>> + Send {
+        self.filter_map(|frame| async move {
+            match frame {
+                Ok(LogFrame::Data { data, .. }) => Some(Ok(data)),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)),
+            }
+        })
+    }
+}
+
+impl Stream for LogFrames {
+    type Item = Result<LogFrame>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            match self.decoder.next_frame() {
+                Ok(Some(frame)) => return Poll::Ready(Some(Ok(frame))),
+                Ok(None) => {}
+                Err(e) => {
+                    self.ended = true;
+                    return Poll::Ready(Some(Err(e)));
+                }
+            }
+            if self.ended {
+                return Poll::Ready(None);
+            }
+            match self.chunks.as_mut().poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Ok(chunk))) => self.decoder.push(&chunk),
+                Poll::Ready(Some(Err(reason))) => {
+                    self.ended = true;
+                    return Poll::Ready(Some(Err(Error::stream("log", format!("the connection failed: {reason}")))));
+                }
+                Poll::Ready(None) => {
+                    self.ended = true;
+                    if self.decoder.pending() > 0 {
+                        let left = self.decoder.pending();
+                        return Poll::Ready(Some(Err(Error::stream(
+                            "log",
+                            format!("the stream ended inside a frame ({left} bytes left undecoded)"),
+                        ))));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Allocations {
+    /// `GET /v1/client/fs/logs/:alloc`: the frames of `task`'s log.
+    pub async fn log_frames(&self, alloc_id: &str, task: &str, opts: &LogsOptions) -> Result<LogFrames> {
+        let path = alloc_path("/v1/client/fs/logs", alloc_id, None)?;
+        validate::name("task", task)?;
+        let req = Request::get(path)
+            .query("task", task)
+            .query("type", opts.log_type.as_str())
+            .query("origin", if opts.origin == Origin::End { "end" } else { "start" })
+            .query("offset", opts.offset)
+            .query("follow", opts.follow);
+        let req = self.client.query_one(req, &opts.query)?;
+        let resp = self.client.http().stream(req).await?;
+        let chunks: Chunks = Box::pin(resp.bytes_stream().map(|chunk| chunk.map_err(|e| e.to_string())));
+        Ok(LogFrames { chunks, decoder: FrameDecoder::new(), ended: false })
+    }
+
+    /// `task`'s log as a stream of bytes (stdout or stderr, from start or end, following or not).
+    pub async fn logs(
+        &self,
+        alloc_id: &str,
+        task: &str,
+        opts: &LogsOptions,
+    ) -> Result<impl Stream<Item = Result<Bytes>> + Send + use<>> {
+        Ok(self.log_frames(alloc_id, task, opts).await?.bytes())
+    }
+
+    /// The last `lines` lines of `task`'s log (what `nomad alloc logs -tail -n N` shows),
+    /// reading a growing tail until enough lines arrived or the whole log was read.
+    pub async fn tail_lines(
+        &self,
+        alloc_id: &str,
+        task: &str,
+        lines: usize,
+        opts: &LogsOptions,
+    ) -> Result<Vec<String>> {
+        const FIRST_TAIL: u64 = 64 * 1024;
+        const MAX_TAIL: u64 = 16 * 1024 * 1024;
+        if lines == 0 {
+            return Ok(Vec::new());
+        }
+        let mut tail = FIRST_TAIL;
+        loop {
+            let opts = LogsOptions { origin: Origin::End, offset: tail, follow: false, ..opts.clone() };
+            let mut stream = std::pin::pin!(self.logs(alloc_id, task, &opts).await?);
+            let mut text = Vec::new();
+            while let Some(chunk) = stream.next().await {
+                text.extend_from_slice(&chunk?);
+            }
+            let complete = (text.len() as u64) < tail || tail >= MAX_TAIL;
+            let found = last_lines(&text, lines, !complete);
+            if found.len() >= lines || complete {
+                return Ok(found);
+            }
+            tail *= 4;
+        }
+    }
+}
+
+/// The last `n` lines of `text`; a first partial line is dropped when `cut` says the
+/// text starts in the middle of the log.
+fn last_lines(text: &[u8], n: usize, cut: bool) -> Vec<String> {
+    let text = text.strip_suffix(b"\n").unwrap_or(text);
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let mut parts: Vec<&[u8]> = text.split(|b| *b == b'\n').collect();
+    if cut {
+        parts.remove(0);
+    }
+    let skip = parts.len().saturating_sub(n);
+    parts[skip..].iter().map(|l| String::from_utf8_lossy(l).into_owned()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_cut_at_the_tail() {
+        assert_eq!(last_lines(b"a\nb\nc\n", 2, false), ["b", "c"]);
+        assert_eq!(last_lines(b"tial\nb\nc", 5, true), ["b", "c"]);
+        assert_eq!(last_lines(b"", 3, false), Vec::<String>::new());
+    }
+
+    #[test]
+    fn events_heartbeats_and_garbage() {
+        let mut d = FrameDecoder::new();
+        d.push(br#"{}{"FileEvent":"file truncated","File":"f"} {"Data":"aGkK","File":"f","Offset":3}{"#);
+        assert_eq!(d.next_frame().unwrap(), Some(LogFrame::Heartbeat));
+        assert_eq!(d.next_frame().unwrap(), Some(LogFrame::Truncated { file: "f".into() }));
+        let data = LogFrame::Data { data: Bytes::from_static(b"hi\n"), file: "f".into(), offset: 3 };
+        assert_eq!(d.next_frame().unwrap(), Some(data));
+        assert_eq!(d.next_frame().unwrap(), None);
+        assert_eq!(d.pending(), 1);
+        let mut bad = FrameDecoder::new();
+        bad.push(b"<html>");
+        assert!(bad.next_frame().unwrap_err().to_string().contains("log stream"));
+    }
+}

@@ -1,0 +1,305 @@
+//! Logs against a local HTTP server that controls how the frames are cut into
+//! chunks and TCP writes; fs endpoints against wiremock.
+
+use base64::Engine as _;
+use futures::StreamExt;
+use nomad_client::{Error, FrameDecoder, LogFrame, LogType, LogsOptions, QueryOptions};
+use proptest::prelude::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::common::*;
+
+/// What the server does after the last chunk.
+#[derive(Clone, Copy, PartialEq)]
+enum End {
+    /// Sends the terminating chunk (a finished, non-follow stream).
+    Finish,
+    /// Keeps the connection open, as a following stream does.
+    Hold,
+}
+
+/// Serves one chunked HTTP response, writing and flushing each chunk separately
+/// (and yielding in between) so they reach the client as separate TCP segments.
+/// Returns the address and the request head the client sent.
+async fn chunked_server(chunks: Vec<Vec<u8>>, end: End) -> (String, tokio::task::JoinHandle<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let (mut tcp, _) = listener.accept().await.unwrap();
+        tcp.set_nodelay(true).unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            tcp.read_exact(&mut byte).await.unwrap();
+            head.push(byte[0]);
+        }
+        let status = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+        tcp.write_all(status).await.unwrap();
+        for chunk in chunks {
+            let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
+            framed.extend_from_slice(&chunk);
+            framed.extend_from_slice(b"\r\n");
+            if tcp.write_all(&framed).await.is_err() {
+                break; // the client stopped reading
+            }
+            tcp.flush().await.unwrap();
+            tokio::task::yield_now().await;
+        }
+        if end == End::Finish {
+            let _ = tcp.write_all(b"0\r\n\r\n").await;
+        } else {
+            // Hold the connection until the client hangs up.
+            let mut rest = [0u8; 64];
+            while matches!(tcp.read(&mut rest).await, Ok(n) if n > 0) {}
+        }
+        String::from_utf8(head).unwrap()
+    });
+    (addr, task)
+}
+
+fn client(addr: &str) -> nomad_client::NomadClient {
+    nomad_client::NomadClient::with_address(addr, Some(TOKEN)).unwrap().with_namespace(NS)
+}
+
+fn frame(data: &[u8], offset: usize) -> Vec<u8> {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(data);
+    format!(r#"{{"Data":"{b64}","File":"alloc/logs/postgres-patroni.stdout.0","Offset":{offset}}}"#).into_bytes()
+}
+
+#[tokio::test]
+async fn recorded_frames_split_into_one_byte_chunks_decode_exactly() {
+    let raw = fixture("logs-framed-nofollow.raw");
+    let (addr, server) = chunked_server(raw.iter().map(|b| vec![*b]).collect(), End::Finish).await;
+    let stream = client(&addr).allocations().logs(ALLOC, "postgres-patroni", &LogsOptions::default()).await.unwrap();
+    let chunks: Vec<_> = stream.collect().await;
+    let bytes: Vec<u8> = chunks.into_iter().flat_map(|c| c.unwrap().to_vec()).collect();
+    assert_eq!(bytes, fixture("logs-plain-stdout.txt"));
+    let head = server.await.unwrap();
+    let request_line = head.lines().next().unwrap();
+    assert_eq!(
+        request_line,
+        format!(
+            "GET /v1/client/fs/logs/{ALLOC}?task=postgres-patroni&type=stdout&origin=start&offset=0&follow=false&namespace={NS} HTTP/1.1"
+        )
+    );
+    assert!(head.to_ascii_lowercase().contains(&format!("x-nomad-token: {TOKEN}")), "{head}");
+}
+
+#[tokio::test]
+async fn following_stream_with_heartbeats_as_recorded() {
+    let timing = json_fixture("logs-framed-follow.timing.json");
+    let chunks: Vec<Vec<u8>> =
+        timing["chunks"].as_array().unwrap().iter().map(|c| c["data"].as_str().unwrap().as_bytes().to_vec()).collect();
+    let (addr, server) = chunked_server(chunks, End::Hold).await;
+    let opts = LogsOptions { follow: true, ..LogsOptions::default() };
+    let frames = client(&addr).allocations().log_frames(ALLOC, "postgres-patroni", &opts).await.unwrap();
+    let got: Vec<LogFrame> = frames.take(5).map(Result::unwrap).collect().await;
+    assert_eq!(
+        got[0],
+        LogFrame::Data { data: "started\n".into(), file: "alloc/logs/postgres-patroni.stdout.0".into(), offset: 8 }
+    );
+    assert!(got[1..].iter().all(|f| *f == LogFrame::Heartbeat), "{got:?}");
+    let head = server.await.unwrap();
+    assert!(head.contains("follow=true"), "{head}");
+}
+
+#[tokio::test]
+async fn truncation_and_deletion_events_are_reported_and_skipped_in_bytes() {
+    let mut body = frame(b"line1\n", 6);
+    body.extend_from_slice(br#"{}{"FileEvent":"file truncated","File":"alloc/logs/postgres-patroni.stdout.0"}"#);
+    body.extend_from_slice(&frame(b"line2\n", 6));
+    body.extend_from_slice(br#"{"FileEvent":"file deleted","File":"alloc/logs/postgres-patroni.stdout.0"}"#);
+    // Cut right inside the event frame and the base64 of the second data frame.
+    let cuts = [3, 40, 70, 95, 130];
+    let mut chunks = Vec::new();
+    let mut at = 0;
+    for cut in cuts {
+        chunks.push(body[at..cut].to_vec());
+        at = cut;
+    }
+    chunks.push(body[at..].to_vec());
+    let (addr, _server) = chunked_server(chunks.clone(), End::Finish).await;
+    let frames =
+        client(&addr).allocations().log_frames(ALLOC, "postgres-patroni", &LogsOptions::default()).await.unwrap();
+    let kinds: Vec<String> = frames
+        .map(|f| match f.unwrap() {
+            LogFrame::Data { data, .. } => String::from_utf8(data.to_vec()).unwrap(),
+            LogFrame::Truncated { .. } => "truncated".into(),
+            LogFrame::Deleted { .. } => "deleted".into(),
+            LogFrame::Heartbeat => "heartbeat".into(),
+        })
+        .collect()
+        .await;
+    assert_eq!(kinds, ["line1\n", "heartbeat", "truncated", "line2\n", "deleted"]);
+    let (addr, _server) = chunked_server(chunks, End::Finish).await;
+    let bytes = client(&addr).allocations().logs(ALLOC, "postgres-patroni", &LogsOptions::default()).await.unwrap();
+    let all: Vec<u8> = bytes.map(|c| c.unwrap().to_vec()).concat().await;
+    assert_eq!(all, b"line1\nline2\n");
+}
+
+#[tokio::test]
+async fn multi_megabyte_stream_decodes_exactly_with_flat_memory() {
+    // 4 MiB of varied bytes, framed 64 KiB at a time like Nomad, heartbeats in between,
+    // cut into odd-sized chunks that never align with frame boundaries.
+    let payload: Vec<u8> = (0u32..4 * 1024 * 1024).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let mut body = Vec::new();
+    for (i, piece) in payload.chunks(64 * 1024).enumerate() {
+        body.extend_from_slice(&frame(piece, (i + 1) * 64 * 1024));
+        if i % 7 == 0 {
+            body.extend_from_slice(b"{}");
+        }
+    }
+    let chunks: Vec<Vec<u8>> = body.chunks(8191).map(<[u8]>::to_vec).collect();
+    let (addr, _server) = chunked_server(chunks, End::Finish).await;
+    let mut frames =
+        client(&addr).allocations().log_frames(ALLOC, "postgres-patroni", &LogsOptions::default()).await.unwrap();
+    let mut got = Vec::with_capacity(payload.len());
+    while let Some(frame) = frames.next().await {
+        if let LogFrame::Data { data, .. } = frame.unwrap() {
+            got.extend_from_slice(&data);
+        }
+    }
+    assert!(got == payload, "decoded {} bytes, expected {}", got.len(), payload.len());
+    // One base64 frame is ~88 KiB; the decoder never holds much more than that.
+    assert!(frames.high_water() < 200 * 1024, "decoder held {} bytes", frames.high_water());
+}
+
+#[tokio::test]
+async fn a_stream_cut_inside_a_frame_is_an_error() {
+    let mut raw = fixture("logs-framed-nofollow.raw");
+    raw.truncate(30);
+    let (addr, _server) = chunked_server(vec![raw], End::Finish).await;
+    let stream = client(&addr).allocations().logs(ALLOC, "postgres-patroni", &LogsOptions::default()).await.unwrap();
+    let items: Vec<_> = stream.collect().await;
+    let err = items.last().unwrap().as_ref().unwrap_err();
+    assert!(err.to_string().contains("ended inside a frame"), "{err}");
+}
+
+#[tokio::test]
+async fn unknown_task_is_nomads_400() {
+    let (server, nomad) = server().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/client/fs/logs/{ALLOC}")))
+        .respond_with(text(400, "logs-missing-task.txt"))
+        .mount(&server)
+        .await;
+    let Err(err) = nomad.allocations().logs(ALLOC, "nope", &LogsOptions::default()).await else {
+        panic!("expected an error");
+    };
+    assert!(matches!(err, Error::Core(_)));
+    assert!(err.to_string().contains("unknown task name \"nope\""), "{err}");
+}
+
+#[tokio::test]
+async fn tail_lines_reads_the_end_of_the_log() {
+    let (server, nomad) = server().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/client/fs/logs/{ALLOC}")))
+        .and(query_is(&[
+            ("task", "postgres-patroni"),
+            ("type", "stderr"),
+            ("origin", "end"),
+            ("offset", "65536"),
+            ("follow", "false"),
+            ("namespace", NS),
+        ]))
+        .and(token())
+        .respond_with(ok("logs-framed-stderr-nofollow.raw", 0))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let opts = LogsOptions::tail(LogType::Stderr, 0, false);
+    let lines = nomad.allocations().tail_lines(ALLOC, "postgres-patroni", 10, &opts).await.unwrap();
+    assert_eq!(lines, ["warn"]);
+}
+
+#[tokio::test]
+async fn fs_ls_stat_cat_readat() {
+    let (server, nomad) = server().await;
+    let file = "/alloc/logs/postgres-patroni.stdout.0";
+    let served = |name: &str| {
+        ResponseTemplate::new(200)
+            .insert_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+            .insert_header("Content-Type", "text/plain; charset=utf-8")
+            .set_body_bytes(fixture(name))
+    };
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/client/fs/ls/{ALLOC}")))
+        .and(query_is(&[("path", "/alloc/logs"), ("namespace", NS)]))
+        .and(token())
+        .respond_with(ok("fs-ls-alloc-logs.json", 0))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/client/fs/stat/{ALLOC}")))
+        .and(query_is(&[("path", file), ("namespace", NS)]))
+        .and(token())
+        .respond_with(ok("fs-stat-stdout.json", 0))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/client/fs/cat/{ALLOC}")))
+        .and(query_is(&[("path", file), ("namespace", NS)]))
+        .and(token())
+        .respond_with(served("fs-cat-stdout.txt"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/client/fs/cat/{ALLOC}")))
+        .and(query_is(&[("path", "/alloc/logs/nope.txt"), ("namespace", NS)]))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(fixture("fs-cat-missing.txt")))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/client/fs/readat/{ALLOC}")))
+        .and(query_is(&[("path", file), ("offset", "0"), ("limit", "4"), ("namespace", NS)]))
+        .and(token())
+        .respond_with(served("fs-readat-stdout.txt"))
+        .mount(&server)
+        .await;
+    let allocs = nomad.allocations();
+    let q = QueryOptions::new();
+    let entries = allocs.ls(ALLOC, "/alloc/logs", &q).await.unwrap();
+    assert!(entries.iter().any(|e| e.name == "postgres-patroni.stdout.0" && !e.is_dir), "{entries:?}");
+    let stat = allocs.stat(ALLOC, file, &q).await.unwrap();
+    assert_eq!((stat.size, stat.file_mode.as_str()), (8, "-rw-r--r--"));
+    assert_eq!(allocs.cat(ALLOC, file, &q).await.unwrap(), "started\n");
+    assert_eq!(allocs.read_at(ALLOC, file, 0, 4, &q).await.unwrap(), "star");
+    let err = allocs.cat(ALLOC, "/alloc/logs/nope.txt", &q).await.unwrap_err();
+    assert_eq!(err.to_string(), "file \"/alloc/logs/nope.txt\" was not found");
+    let err = allocs.cat(ALLOC, "/alloc/../../etc/passwd", &q).await.unwrap_err();
+    assert!(err.to_string().contains("'..'"), "{err}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// However the bytes are cut, the decoder yields the same frames.
+    #[test]
+    fn decoder_is_independent_of_chunking(cuts in proptest::collection::vec(1usize..40, 1..30)) {
+        let mut body = frame(b"alpha\n", 6);
+        body.extend_from_slice(b"{}");
+        body.extend_from_slice(br#"{"FileEvent":"file truncated","File":"f"}"#);
+        body.extend_from_slice(&frame(b"beta gamma\n", 11));
+        let mut decoder = FrameDecoder::new();
+        let mut frames = Vec::new();
+        let mut at = 0;
+        for cut in cuts.iter().chain(std::iter::repeat(&7)) {
+            if at >= body.len() {
+                break;
+            }
+            let end = (at + cut).min(body.len());
+            decoder.push(&body[at..end]);
+            at = end;
+            while let Some(f) = decoder.next_frame().unwrap() {
+                frames.push(f);
+            }
+        }
+        prop_assert_eq!(frames.len(), 4);
+        prop_assert_eq!(&frames[1], &LogFrame::Heartbeat);
+        prop_assert_eq!(decoder.pending(), 0);
+    }
+}
