@@ -92,7 +92,8 @@ fn real_point_in_time_restore_follows_the_plan() {
     std::fs::create_dir(&sock).unwrap();
     user.chown_tree(dir.path()).unwrap();
 
-    let primary = Server { user, data: dir.path().join("primary"), sock, port: sandbox::ports::free_port() };
+    let primary =
+        Server { user, data: dir.path().join("primary"), sock: sock.clone(), port: sandbox::ports::free_port() };
     let mut initdb = user.command(postgres::bin("initdb"));
     initdb.arg("-D").arg(&primary.data).args(["-U", "postgres", "--auth=trust", "--no-sync"]);
     run(initdb);
