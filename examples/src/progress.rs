@@ -248,16 +248,18 @@ fn ticker(state: &Weak<Mutex<State>>) {
     }
 }
 
-/// `1.2s`, `42s`, `3m05s`.
+/// `1.2s`, `42s`, `3m05s`, `2h30m`.
 #[must_use]
 pub fn fmt_elapsed(d: Duration) -> String {
-    let secs = d.as_secs_f64();
+    let (secs, whole) = (d.as_secs_f64(), d.as_secs());
     if secs < 10.0 {
         format!("{secs:.1}s")
-    } else if secs < 60.0 {
-        format!("{}s", d.as_secs())
+    } else if whole < 60 {
+        format!("{whole}s")
+    } else if whole < 3600 {
+        format!("{}m{:02}s", whole / 60, whole % 60)
     } else {
-        format!("{}m{:02}s", d.as_secs() / 60, d.as_secs() % 60)
+        format!("{}h{:02}m", whole / 3600, whole % 3600 / 60)
     }
 }
 
@@ -311,5 +313,6 @@ mod tests {
         assert_eq!(fmt_elapsed(Duration::from_millis(1234)), "1.2s");
         assert_eq!(fmt_elapsed(Duration::from_secs(42)), "42s");
         assert_eq!(fmt_elapsed(Duration::from_secs(185)), "3m05s");
+        assert_eq!(fmt_elapsed(Duration::from_secs(9000)), "2h30m");
     }
 }
