@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use nomad_client::{ExecOptions, NomadClient};
 
 use crate::error::Result;
-use crate::runner::{CommandOutput, EnvValue, Runner};
+use crate::runner::{CommandOutput, EnvValue, Runner, check_env};
 
 /// Reads `NAME='value'` lines from stdin into the environment, then runs the rest of the
 /// arguments. Values travel in the exec session's stdin, never in the command line (which Nomad
@@ -83,8 +83,13 @@ impl NomadRunner {
     }
 
     /// The command sent to Nomad and the bytes sent on its stdin, for these arguments and environment.
-    #[must_use]
-    pub fn remote_command(&self, args: &[String], env: &[(String, EnvValue)]) -> (Vec<String>, Option<Vec<u8>>) {
+    /// Variable names must be shell names (they are read by `sh`) and values free of NUL.
+    pub fn remote_command(
+        &self,
+        args: &[String],
+        env: &[(String, EnvValue)],
+    ) -> Result<(Vec<String>, Option<Vec<u8>>)> {
+        check_env(env)?;
         let mut command = Vec::new();
         let mut stdin = None;
         if !env.is_empty() {
@@ -100,14 +105,14 @@ impl NomadRunner {
         }
         command.push(self.program.clone());
         command.extend(args.iter().cloned());
-        (command, stdin)
+        Ok((command, stdin))
     }
 }
 
 #[async_trait]
 impl Runner for NomadRunner {
     async fn run(&self, args: &[String], env: &[(String, EnvValue)]) -> Result<CommandOutput> {
-        let (command, stdin) = self.remote_command(args, env);
+        let (command, stdin) = self.remote_command(args, env)?;
         let options = ExecOptions { stdin, ..self.options.clone() };
         let out = self.nomad.allocations().exec_output(&self.alloc_id, &self.task, &command, &options).await?;
         Ok(CommandOutput { stdout: out.stdout, stderr: out.stderr, status: Some(out.exit_code) })

@@ -166,6 +166,7 @@ impl LocalRunner {
 #[async_trait]
 impl Runner for LocalRunner {
     async fn run(&self, args: &[String], env: &[(String, EnvValue)]) -> Result<CommandOutput> {
+        check_env(env)?;
         let mut cmd = tokio::process::Command::new(&self.program);
         cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
         if !self.inherit_env {
@@ -205,6 +206,27 @@ impl Runner for LocalRunner {
     fn program(&self) -> String {
         self.program.display().to_string()
     }
+}
+
+/// Rejects variable names that are not shell names (`[A-Za-z_][A-Za-z0-9_]*`) and values with NUL,
+/// which no process environment can hold.
+pub(crate) fn check_env(env: &[(String, EnvValue)]) -> Result<()> {
+    for (name, value) in env {
+        let shell_name = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !shell_name {
+            return Err(client_core::Error::invalid(
+                "environment variable name",
+                name,
+                "expected letters, digits and `_`, not starting with a digit",
+            )
+            .into());
+        }
+        if value.expose().contains('\0') {
+            return Err(client_core::Error::invalid("environment variable value", name, "must not contain NUL").into());
+        }
+    }
+    Ok(())
 }
 
 /// `program arg1 arg2`, quoting arguments with spaces, for messages.

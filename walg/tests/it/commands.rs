@@ -270,3 +270,13 @@ async fn wal_fetch_validates_and_maps_74() {
         assert!(e.to_string().contains("invalid WAL file name"), "{bad}: {e}");
     }
 }
+
+#[tokio::test]
+async fn local_runner_rejects_bad_environment() {
+    use walg::{EnvValue, Runner};
+    let s = StandIn::new();
+    let runner = LocalRunner::new(s.program());
+    let env = [("BAD=NAME".to_owned(), EnvValue::Plain("x".into()))];
+    let e = runner.run(&["--version".to_owned()], &env).await.unwrap_err();
+    assert!(e.to_string().contains("invalid environment variable name \"BAD=NAME\""), "{e}");
+}

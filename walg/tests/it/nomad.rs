@@ -165,7 +165,7 @@ async fn through_envdir() {
     std::fs::write(vars.path().join("WALG_FROM_ENVDIR"), "yes").unwrap();
     let (addr, seen) = fake_nomad(bin.path().display().to_string()).await;
     let runner = runner(&addr, &s, "patroni").envdir(vars.path().display().to_string());
-    let (command, stdin) = runner.remote_command(&["wal-show".into()], &[]);
+    let (command, stdin) = runner.remote_command(&["wal-show".into()], &[]).unwrap();
     assert_eq!(command[..2], ["envdir".to_owned(), vars.path().display().to_string()]);
     assert_eq!(stdin, None);
     let walg = WalG::new(runner, StandIn::config("normal"));
@@ -173,4 +173,15 @@ async fn through_envdir() {
     assert!(s.env().contains("WALG_FROM_ENVDIR=yes\n"));
     assert!(s.env().contains("WALG_S3_PREFIX=s3://backups/dbHA\n"));
     assert!(url::form_urlencoded::parse(seen.lock().unwrap()[0].as_bytes()).any(|(_, v)| v.contains("\"envdir\"")));
+}
+
+#[test]
+fn environment_names_cannot_inject_shell_code() {
+    let s = StandIn::new();
+    let runner = runner("http://127.0.0.1:1", &s, "patroni");
+    for (name, value) in [("X;rm -rf /", "1"), ("1X", "1"), ("", "1"), ("X", "a\0b")] {
+        let env = [(name.to_owned(), walg::EnvValue::Plain(value.to_owned()))];
+        let e = runner.remote_command(&[], &env).unwrap_err();
+        assert!(e.to_string().starts_with("invalid environment variable"), "{name:?}: {e}");
+    }
 }
