@@ -6,6 +6,7 @@ mod allocations;
 mod bad_input;
 mod cluster;
 mod common;
+mod events;
 mod exec;
 mod jobs;
 mod logs;
