@@ -394,6 +394,19 @@ impl WalG {
         self.decode(&args, &out.stdout_text(), "a wal-show JSON array", WalShowTimeline::parse_json)
     }
 
+    /// What the PITR planner needs, from `backup-list --detail --json` and `wal-show
+    /// --detailed-json` (timeline ancestry from wal-show's parent links; the segment size from
+    /// `WALG_PG_WAL_SIZE`). Add history files' contents to `extra_histories` when you have them.
+    pub async fn archive_state(
+        &self,
+        extra_histories: Vec<crate::timeline::TimelineHistory>,
+    ) -> Result<crate::pitr::ArchiveState> {
+        let size = self.config.wal_segment_size()?;
+        let backups = self.backup_list(&BackupListOptions { detail: true, format: ListFormat::Json }).await?;
+        let wal = self.wal_show().await?;
+        crate::pitr::ArchiveState::from_walg(&backups, &wal, extra_histories, size)
+    }
+
     /// `wal-verify <checks> --json`. wal-g exits 0 even when a check fails: look at
     /// [`WalVerifyReport::status`].
     pub async fn wal_verify(&self, opts: &WalVerifyOptions) -> Result<WalVerifyReport> {

@@ -362,6 +362,19 @@ fn join(reasons: &[Refusal]) -> String {
     reasons.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }
 
+/// The history of a wal-show timeline, from the parent links of all wal-show timelines.
+fn history_from_wal_show(timeline: &WalShowTimeline, all: &[WalShowTimeline]) -> TimelineHistory {
+    let mut entries = Vec::new();
+    let mut current = Some(timeline);
+    while let Some(tl) = current.filter(|t| t.parent_id != 0 && t.parent_id < t.id) {
+        let reason = "(from wal-show; history file not read)".to_owned();
+        entries.push(crate::timeline::HistoryEntry { parent: tl.parent_id, switchpoint: tl.switch_point_lsn, reason });
+        current = all.iter().find(|t| t.id == tl.parent_id);
+    }
+    entries.reverse();
+    TimelineHistory { timeline: timeline.id, entries }
+}
+
 /// What the planner knows about the archive.
 #[derive(Debug, Clone, Default)]
 pub struct ArchiveState {
@@ -389,7 +402,11 @@ impl ArchiveState {
     }
 
     /// From wal-g's own view: `backup-list --detail --json`, `wal-show --detailed-json` (whose
-    /// per-timeline backups are merged in) and the history files' contents.
+    /// per-timeline backups are merged in) and the history files' contents when at hand.
+    ///
+    /// Without a history file, a timeline's ancestry is rebuilt from wal-show's `parent_id` and
+    /// `switch_point_lsn` (wal-show read them from the history files in storage); the reasons are
+    /// then unknown, and a chain stops at a parent that has no WAL left in storage.
     pub fn from_walg(
         backups: &[BackupListEntry],
         wal_show: &[WalShowTimeline],
@@ -404,10 +421,16 @@ impl ArchiveState {
                 }
             }
         }
+        let mut timelines = TimelineTree::new(histories);
+        for tl in wal_show.iter().filter(|t| t.parent_id != 0) {
+            if timelines.history(tl.id).is_none() {
+                timelines.insert(history_from_wal_show(tl, wal_show));
+            }
+        }
         Ok(ArchiveState {
             backups: infos,
             wal: WalInventory::from_wal_show(wal_show, segment_size)?,
-            timelines: TimelineTree::new(histories),
+            timelines,
             segment_size,
         })
     }

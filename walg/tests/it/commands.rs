@@ -280,3 +280,13 @@ async fn local_runner_rejects_bad_environment() {
     let e = runner.run(&["--version".to_owned()], &env).await.unwrap_err();
     assert!(e.to_string().contains("invalid environment variable name \"BAD=NAME\""), "{e}");
 }
+
+#[tokio::test]
+async fn archive_state_from_wal_g() {
+    let s = StandIn::new();
+    let state = s.walg("normal").archive_state(vec![]).await.unwrap();
+    assert_eq!(s.args(), ["wal-show", "--detailed-json"], "backup-list first, then wal-show");
+    assert_eq!(state.backups.len(), 2);
+    let refused = state.plan(&walg::RestoreTarget::latest()).unwrap_err();
+    assert!(refused.to_string().contains("WAL is missing on timeline 2: 000000020000000000000007"), "{refused}");
+}

@@ -305,3 +305,22 @@ fn delta_needs_its_base() {
         delta.name
     );
 }
+
+#[test]
+fn timeline_ancestry_from_wal_show_alone() {
+    let backups = walg::BackupListEntry::parse_json(&fixture("walg/backup-list-detail.json")).unwrap();
+    let wal_show = walg::WalShowTimeline::parse_json(&fixture("walg/wal-show.json")).unwrap();
+    let state = ArchiveState::from_walg(&backups, &wal_show, [], WalSegmentSize::default()).unwrap();
+    let h = state.timelines.history(2).unwrap();
+    assert_eq!((h.entries[0].parent, h.entries[0].switchpoint.to_string()), (1, "0/40000A0".to_owned()));
+    let with_file = ArchiveState::from_walg(
+        &backups,
+        &wal_show,
+        [TimelineHistory::parse_file("00000002.history", &fixture("00000002.history")).unwrap()],
+        WalSegmentSize::default(),
+    )
+    .unwrap();
+    for target in [RestoreTarget::latest(), RestoreTarget::timeline(1), RestoreTarget::timeline(2)] {
+        assert_eq!(state.plan(&target), with_file.plan(&target), "{target}");
+    }
+}
