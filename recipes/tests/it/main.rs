@@ -3,5 +3,6 @@
 mod bootstrap;
 mod fakes;
 mod ghost;
+mod http_backends;
 mod inputs;
 mod restore;

@@ -1,0 +1,343 @@
+//! `NomadScheduler` and `VaultSettings` against wiremock servers answering with recorded
+//! Nomad 1.1.2 / Vault bodies: the exact API calls of bootstrap and restore, and no
+//! destructive call when preflight fails.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use recipes::bootstrap::{Bootstrap, BootstrapOptions, Capabilities};
+use recipes::capability::{JobState, VolumeCheck};
+use recipes::nomad::{DirJobSource, NomadScheduler};
+use recipes::restore::{Restore, RestoreMode, RestoreOptions};
+use recipes::vault_settings::{KvVersion, VaultSettings};
+use recipes::{BackupDir, Progress};
+use serde_json::{Value, json};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::fakes::FakeScope;
+
+const NS: &str = "atala-testnet";
+
+fn fixture(path: &str) -> String {
+    std::fs::read_to_string(format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn json_fixture(path: &str) -> Value {
+    serde_json::from_str(&fixture(path)).unwrap()
+}
+
+/// A Nomad that keeps job states and makes Patroni publish members in the fake DCS
+/// when a member job is registered.
+struct NomadSim {
+    jobs: Mutex<BTreeMap<String, &'static str>>,
+    dcs: Arc<FakeScope>,
+}
+
+impl Respond for NomadSim {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let path = req.url.path();
+        let index = [("X-Nomad-Index", "27"), ("X-Nomad-Knownleader", "true")];
+        let with_index = |t: ResponseTemplate| index.iter().fold(t, |t, (k, v)| t.insert_header(*k, *v));
+        if let Some(ns) = path.strip_prefix("/v1/namespace/") {
+            return if ns == NS {
+                with_index(
+                    ResponseTemplate::new(200).set_body_raw(fixture("nomad/namespace-read.json"), "application/json"),
+                )
+            } else {
+                ResponseTemplate::new(404).set_body_string(fixture("nomad/namespace-read-missing.txt"))
+            };
+        }
+        if path == "/v1/jobs" && req.method.as_str() == "POST" {
+            let body: Value = serde_json::from_slice(&req.body).unwrap();
+            let id = body["Job"]["ID"].as_str().unwrap().to_owned();
+            self.jobs.lock().unwrap().insert(id.clone(), "running");
+            if id.starts_with("dbHA") {
+                let scope = format!("{NS}-database");
+                let leader_key = format!("service/{scope}/leader");
+                let has_leader = self.dcs.entries.lock().unwrap().contains_key(&leader_key);
+                self.dcs.member(&scope, &id, if has_leader { "replica" } else { "master" }, 1000);
+                if !has_leader {
+                    self.dcs.put(&leader_key, &id);
+                }
+            }
+            return ResponseTemplate::new(200).set_body_raw(fixture("nomad/job-register.json"), "application/json");
+        }
+        let Some(rest) = path.strip_prefix("/v1/job/") else { return ResponseTemplate::new(500) };
+        if let Some(job) = rest.strip_suffix("/allocations") {
+            assert!(self.jobs.lock().unwrap().contains_key(job), "allocations of unknown job {job}");
+            return with_index(
+                ResponseTemplate::new(200).set_body_raw(fixture("nomad/job-allocations.json"), "application/json"),
+            );
+        }
+        let job = rest.to_owned();
+        if req.method.as_str() == "DELETE" {
+            let purge = req.url.query().is_some_and(|q| q.contains("purge=true"));
+            let mut jobs = self.jobs.lock().unwrap();
+            if purge {
+                jobs.remove(&job)
+            } else {
+                jobs.insert(job, "dead")
+            };
+            return ResponseTemplate::new(200).set_body_raw(fixture("nomad/job-stop-purge.json"), "application/json");
+        }
+        match self.jobs.lock().unwrap().get(&job) {
+            None => ResponseTemplate::new(404).set_body_string(fixture("nomad/error-job-not-found.txt")),
+            Some(status) => {
+                let mut body = json_fixture("nomad/job-read.json");
+                body["ID"] = json!(job);
+                body["Name"] = json!(job);
+                body["Status"] = json!(status);
+                body["Stop"] = json!(*status == "dead");
+                with_index(ResponseTemplate::new(200).set_body_json(body))
+            }
+        }
+    }
+}
+
+/// Vault KV v2 holding one secret per path.
+struct VaultSim {
+    secrets: Mutex<BTreeMap<String, Value>>,
+}
+
+impl Respond for VaultSim {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let path = req.url.path().to_owned();
+        assert_eq!(req.headers.get("X-Vault-Token").unwrap(), "test-root-token");
+        if req.method.as_str() == "GET" {
+            return match self.secrets.lock().unwrap().get(&path) {
+                None => ResponseTemplate::new(404)
+                    .set_body_raw(fixture("vault/error-404-missing-kv2-path.json"), "application/json"),
+                Some(data) => {
+                    let mut body = json_fixture("vault/kv2-read.json");
+                    body["data"]["data"] = data.clone();
+                    ResponseTemplate::new(200).set_body_json(body)
+                }
+            };
+        }
+        let body: Value = serde_json::from_slice(&req.body).unwrap();
+        self.secrets.lock().unwrap().insert(path, body["data"].clone());
+        ResponseTemplate::new(200).set_body_raw(fixture("vault/kv2-write.json"), "application/json")
+    }
+}
+
+struct Servers {
+    nomad: MockServer,
+    vault: MockServer,
+    vault_sim: Arc<VaultSim>,
+    dcs: Arc<FakeScope>,
+    caps: Capabilities,
+    dir: tempfile::TempDir,
+}
+
+const SETTINGS_PATH: &str = "/v1/kv/data/nomad-cluster/atala-testnet/database";
+
+async fn servers(jobs: &[(&str, &'static str)], settings: Option<Value>) -> Servers {
+    let dcs = Arc::new(FakeScope::default());
+    let nomad = MockServer::start().await;
+    let sim =
+        NomadSim { jobs: Mutex::new(jobs.iter().map(|(j, s)| ((*j).to_owned(), *s)).collect()), dcs: dcs.clone() };
+    Mock::given(any()).respond_with(sim).mount(&nomad).await;
+    let vault = MockServer::start().await;
+    let vault_sim = Arc::new(VaultSim { secrets: Mutex::default() });
+    if let Some(s) = settings {
+        vault_sim.secrets.lock().unwrap().insert(SETTINGS_PATH.to_owned(), s);
+    }
+    Mock::given(any()).respond_with(SharedVault(vault_sim.clone())).mount(&vault).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    for job in ["dbHA1", "dbHA2", "backup"] {
+        let spec = json!({"Job": {"ID": job, "Name": job, "Type": "service", "Datacenters": ["dc1"]}});
+        std::fs::write(dir.path().join(format!("{job}.json")), spec.to_string()).unwrap();
+    }
+    let nomad_client = nomad_client::NomadClient::with_address(&nomad.uri(), Some("nomad-token")).unwrap();
+    let vault_client =
+        vault_client::VaultClient::builder(&vault.uri()).unwrap().token("test-root-token").build().unwrap();
+    let caps = Capabilities {
+        scheduler: Arc::new(NomadScheduler::new(nomad_client, Arc::new(DirJobSource::new(dir.path())))),
+        settings: Arc::new(VaultSettings::new(vault_client).kv_version(KvVersion::V2)),
+        scope_store: dcs.clone(),
+        volumes: VolumeCheck::skip("volumes checked by the platform team"),
+    };
+    Servers { nomad, vault, vault_sim, dcs, caps, dir }
+}
+
+struct SharedVault(Arc<VaultSim>);
+
+impl Respond for SharedVault {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        self.0.respond(req)
+    }
+}
+
+/// "METHOD path?namespace&purge" of every request, blocking parameters left out.
+async fn calls(server: &MockServer) -> Vec<String> {
+    let reqs = server.received_requests().await.unwrap();
+    reqs.iter()
+        .map(|r| {
+            let keep: Vec<String> = r
+                .url
+                .query_pairs()
+                .filter(|(k, _)| k == "namespace" || k == "purge")
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            let q = if keep.is_empty() { String::new() } else { format!("?{}", keep.join("&")) };
+            format!("{} {}{q}", r.method, r.url.path())
+        })
+        .collect()
+}
+
+fn opts() -> BootstrapOptions {
+    BootstrapOptions::new(NS).timeouts(Duration::from_secs(5), Duration::from_secs(5), Duration::from_secs(5))
+}
+
+#[tokio::test]
+async fn bootstrap_calls_nomad_and_vault_in_runbook_order() {
+    let s = servers(&[], Some(json!({"patroniBootstrapMethod": "initdb", "walgDaysToRetain": "7"}))).await;
+    let report = Bootstrap::new(opts(), s.caps.clone()).unwrap().run(Progress::none()).await.unwrap();
+    assert_eq!(report.done.len(), 5);
+    let ns = "?namespace=atala-testnet";
+    let mut expected = vec![format!("GET /v1/namespace/{NS}")];
+    for job in ["dbHA1", "dbHA2", "backup"] {
+        expected.push(format!("GET /v1/job/{job}{ns}"));
+    }
+    for job in ["dbHA1", "dbHA2", "backup"] {
+        expected.push(format!("GET /v1/job/{job}{ns}")); // is it running already?
+        expected.push(format!("GET /v1/job/{job}{ns}")); // start_job re-checks
+        expected.push(format!("POST /v1/jobs{ns}"));
+        expected.push(format!("GET /v1/job/{job}/allocations{ns}"));
+    }
+    assert_eq!(calls(&s.nomad).await, expected);
+    let registered: Vec<Value> = s
+        .nomad
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap()["Job"].clone())
+        .collect();
+    assert_eq!(
+        registered[0],
+        json!({"ID": "dbHA1", "Name": "dbHA1", "Type": "service", "Datacenters": ["dc1"], "Namespace": NS})
+    );
+    assert_eq!(calls(&s.vault).await, [format!("GET {SETTINGS_PATH}")]);
+    let token = &s.nomad.received_requests().await.unwrap()[0].headers["X-Nomad-Token"];
+    assert_eq!(token, "nomad-token");
+}
+
+#[tokio::test]
+async fn failed_bootstrap_preflight_makes_no_write() {
+    let s = servers(&[("dbHA1", "dead")], Some(json!({"patroniBootstrapMethod": "walg_pitr"}))).await;
+    let err = Bootstrap::new(opts(), s.caps.clone()).unwrap().run(Progress::none()).await.unwrap_err();
+    assert_eq!(err.refusal_reasons().len(), 2, "{err}");
+    for call in calls(&s.nomad).await.iter().chain(&calls(&s.vault).await) {
+        assert!(call.starts_with("GET "), "no destructive call may happen: {call}");
+    }
+}
+
+#[tokio::test]
+async fn restore_calls_in_order_and_refusal_writes_nothing() {
+    let running = [("dbHA1", "running"), ("dbHA2", "running"), ("backup", "running")];
+    let s = servers(&running, Some(json!({"patroniBootstrapMethod": "initdb", "teamKey": "kept"}))).await;
+    *s.dcs.timeline.lock().unwrap() = 3;
+    let archive = Arc::new(LocalArchive(s.dir.path().join("archive")));
+    let backups = BackupDir::new(s.dir.path().join("backups"));
+
+    // Without a base backup in the archive: refused, and nothing but reads happened.
+    std::fs::create_dir_all(&archive.0).unwrap();
+    let mode = RestoreMode::timeline(1).unwrap();
+    let restore = Restore::new(RestoreOptions::new(opts(), mode), s.caps.clone(), archive.clone(), backups).unwrap();
+    let err = restore.run(Progress::none()).await.unwrap_err();
+    assert!(!err.refusal_reasons().is_empty(), "{err}");
+    for call in calls(&s.nomad).await.iter().chain(&calls(&s.vault).await) {
+        assert!(call.starts_with("GET "), "no destructive call may happen: {call}");
+    }
+
+    // With the recorded archive of a real switchover (timeline 2 history, backup label, segments).
+    for (name, body) in archive_files() {
+        std::fs::write(archive.0.join(name), body).unwrap();
+    }
+    s.nomad.reset().await;
+    s.vault.reset().await;
+    Mock::given(any())
+        .respond_with(NomadSim {
+            jobs: Mutex::new(running.iter().map(|(j, st)| ((*j).to_owned(), *st)).collect()),
+            dcs: s.dcs.clone(),
+        })
+        .mount(&s.nomad)
+        .await;
+    Mock::given(any()).respond_with(SharedVault(s.vault_sim.clone())).mount(&s.vault).await;
+    let report = restore.run(Progress::none()).await.unwrap();
+    assert!(report.done.contains(&"verify timeline".to_owned()), "{report:#?}");
+    let nomad_writes: Vec<String> = calls(&s.nomad).await.into_iter().filter(|c| !c.starts_with("GET")).collect();
+    let ns = "?namespace=atala-testnet";
+    assert_eq!(
+        nomad_writes,
+        [
+            format!("DELETE /v1/job/dbHA1?purge=true&namespace={NS}"),
+            format!("DELETE /v1/job/dbHA2?purge=true&namespace={NS}"),
+            format!("DELETE /v1/job/backup?purge=true&namespace={NS}"),
+            format!("POST /v1/jobs{ns}"),
+            format!("POST /v1/jobs{ns}"),
+            format!("POST /v1/jobs{ns}"),
+        ]
+    );
+    let vault_writes: Vec<Value> = s
+        .vault
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() != "GET")
+        .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap()["data"].clone())
+        .collect();
+    assert_eq!(
+        vault_writes,
+        [
+            json!({"patroniBootstrapMethod": "walg_timeline", "patroniBootstrapMethodWalgTimeline": "1", "teamKey": "kept"}),
+            json!({"patroniBootstrapMethod": "initdb", "patroniBootstrapMethodWalgTimeline": "1", "teamKey": "kept"}),
+        ]
+    );
+    assert_eq!(*s.dcs.deleted.lock().unwrap(), Vec::<String>::new(), "the scope was empty: nothing to delete");
+}
+
+/// The archive of a real switchover (`fixtures/wal/archive-listing.txt`): the real history and
+/// backup label files, and empty stand-ins for the 16 MiB segments.
+fn archive_files() -> Vec<(&'static str, String)> {
+    vec![
+        ("00000002.history", fixture("wal/00000002.history")),
+        ("000000010000000000000002.00000028.backup", fixture("wal/000000010000000000000002.00000028.backup")),
+        ("000000010000000000000001", String::new()),
+        ("000000010000000000000002", String::new()),
+        ("000000010000000000000003", String::new()),
+        ("000000010000000000000004.partial", String::new()),
+    ]
+}
+
+struct LocalArchive(std::path::PathBuf);
+
+#[recipes::async_trait]
+impl recipes::restore::ArchiveSource for LocalArchive {
+    async fn archive_state(&self, ns: &str) -> recipes::Result<walg::ArchiveState> {
+        recipes::restore::LocalArchiveSource::new(&self.0).archive_state(ns).await
+    }
+}
+
+#[tokio::test]
+async fn scheduler_states_map_from_nomad() {
+    let s = servers(&[("dbHA1", "running"), ("dbHA2", "dead")], None).await;
+    let sched = &s.caps.scheduler;
+    assert_eq!(sched.job_state(NS, "dbHA1").await.unwrap(), JobState::Running);
+    assert_eq!(sched.job_state(NS, "dbHA2").await.unwrap(), JobState::Dead);
+    assert_eq!(sched.job_state(NS, "backup").await.unwrap(), JobState::Absent);
+    assert!(!sched.namespace_exists("atala-nowhere").await.unwrap());
+    assert!(sched.job_state(NS, "../x").await.is_err());
+    let settings = VaultSettings::new(
+        vault_client::VaultClient::builder(&s.vault.uri()).unwrap().token("test-root-token").build().unwrap(),
+    )
+    .kv_version(KvVersion::V2);
+    assert_eq!(recipes::capability::SettingsStore::read(&settings, NS).await.unwrap(), None);
+    assert_eq!(recipes::capability::SettingsStore::location(&settings, NS), "kv/nomad-cluster/atala-testnet/database");
+}
