@@ -181,6 +181,20 @@ impl Progress {
     }
 }
 
+/// Runs a recipe with a fresh display on stderr under the heading `title`,
+/// handing the recipe its progress sink; the display ends with the run.
+pub async fn show_while<F, Fut, T>(title: &str, run: F) -> T
+where
+    F: FnOnce(recipes::Progress) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let display = Progress::stderr();
+    display.section(title);
+    let out = run(display.for_recipe()).await;
+    display.finish();
+    out
+}
+
 impl State {
     fn line(&mut self, text: &str) {
         let _ = writeln!(self.out, "{text}");

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use ops_examples::output::{self, OutputArgs, RunArgs};
-use ops_examples::progress::Progress;
+use ops_examples::progress;
 use recipes::bootstrap::Bootstrap;
 
 /// Bootstrap a new PostgreSQL HA cluster (Patroni on Nomad, state in Consul):
@@ -45,9 +45,6 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if !output::show_plan(&plan, output::plan_text, plan.is_noop(), args.run, args.out)? {
         return Ok(());
     }
-    let progress = Progress::stderr();
-    progress.section(&format!("Bootstrapping {}", recipe.options().scope));
-    let report = recipe.run(progress.for_recipe()).await;
-    progress.finish();
-    output::show_outcome(&plan, &report?, output::report_text, args.out)
+    let report = progress::show_while(&format!("Bootstrapping {}", recipe.options().scope), |p| recipe.run(p)).await?;
+    output::show_outcome(&plan, &report, output::report_text, args.out)
 }

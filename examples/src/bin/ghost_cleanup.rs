@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Parser;
 use ops_examples::output::{self, OutputArgs, RunArgs};
-use ops_examples::progress::Progress;
+use ops_examples::progress;
 use recipes::BackupDir;
 use recipes::ghost::{ConsulCatalog, GhostCleanup, GhostOptions, NomadWorld};
 use recipes::nomad::NomadGhosts;
@@ -92,9 +92,6 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if !output::show_plan(&plan, output::ghost_plan_text, plan.findings.is_empty(), args.run, args.out)? {
         return Ok(());
     }
-    let progress = Progress::stderr();
-    progress.section("Removing the ghosts the plan listed");
-    let report = cleanup.run(&plan, progress.for_recipe()).await;
-    progress.finish();
-    output::show_outcome(&plan, &report?, output::ghost_report_text, args.out)
+    let report = progress::show_while("Removing the ghosts the plan listed", |p| cleanup.run(&plan, p)).await?;
+    output::show_outcome(&plan, &report, output::ghost_report_text, args.out)
 }
