@@ -165,6 +165,10 @@ impl Request {
 
     /// Returns responses with these statuses instead of turning them into
     /// errors (e.g. 404 for "key not found", 503 for a negative health check).
+    /// Accepting a status does not change retries: an idempotent request
+    /// answered 429/502/503/504 is still retried first, so a caller for whom
+    /// such a status is a final answer (a health check) marks the request
+    /// `idempotent(false)`.
     #[must_use]
     pub fn accept_status(mut self, statuses: &[u16]) -> Self {
         self.accept.extend_from_slice(statuses);

@@ -2,3 +2,4 @@
 
 mod fault_matrix;
 mod tls;
+mod wrong_target;
