@@ -153,7 +153,10 @@ pub struct RestorePlan {
     pub timeline: TimelineId,
     /// The base backup to fetch (the newest that can reach the target).
     pub backup: BackupInfo,
-    /// The WAL that must be present, per timeline, in replay order.
+    /// The WAL that must be present, per timeline, in replay order: from the backup's start to
+    /// the first segment archived after the target time (or the end of the archive). It is a
+    /// minimum: PostgreSQL stops at the first commit after the target time, so in a quiet
+    /// database it reads on into later segments, which `restore_command` fetches when present.
     pub wal: Vec<WalRange>,
     /// Things the plan could not check (e.g. no archive times known).
     pub warnings: Vec<String>,
@@ -653,14 +656,15 @@ impl ArchiveState {
                 (span.timeline, lo, hi)
             })
             .collect();
-        let end = match time.and_then(|t| self.first_segment_after(&bounds, t)) {
-            Some(end) => end,
-            None => match self.wal.last_segment(target.timeline) {
-                Some(last) => segno(last)?,
-                None => bounds[bounds.len() - 1].1,
-            },
-        }
-        .max(consistent);
+        let end =
+            match time.and_then(|t| self.first_segment_after(&bounds, t).or_else(|| self.backup_bound(&bounds, t))) {
+                Some(end) => end,
+                None => match self.wal.last_segment(target.timeline) {
+                    Some(last) => segno(last)?,
+                    None => bounds[bounds.len() - 1].1,
+                },
+            }
+            .max(consistent);
 
         let mut ranges = Vec::new();
         let mut gaps = Vec::new();
@@ -690,6 +694,27 @@ impl ArchiveState {
             }
         }
         Ok((ranges, gaps))
+    }
+
+    /// Without archive times, backups on the path bound where `t` lies in the WAL: one that
+    /// started at or after `t` began in a segment at or after `t`'s WAL; one that finished at
+    /// or after `t` ended in such a segment.
+    fn backup_bound(&self, bounds: &[(TimelineId, u64, Option<u64>)], t: Timestamp) -> Option<u64> {
+        let size = self.segment_size;
+        let on_path = |b: &&BackupInfo| bounds.iter().any(|(tli, _, _)| *tli == b.timeline());
+        self.backups
+            .iter()
+            .filter(on_path)
+            .filter_map(|b| {
+                if b.start_time.is_some_and(|s| s >= t) {
+                    return b.start_segment.segno(size).ok();
+                }
+                match (b.finish_time, b.finish_lsn) {
+                    (Some(f), Some(lsn)) if f >= t => Some(size.segno_before(lsn)),
+                    _ => None,
+                }
+            })
+            .min()
     }
 
     /// The first segment on the path archived at or after `t` (it holds the WAL written at `t`).

@@ -324,3 +324,21 @@ fn timeline_ancestry_from_wal_show_alone() {
         assert_eq!(state.plan(&target), with_file.plan(&target), "{target}");
     }
 }
+
+#[test]
+fn backups_bound_the_wal_needed_without_archive_times() {
+    let backups = walg::BackupListEntry::parse_json(&fixture("walg/backup-list-detail.json")).unwrap();
+    let wal_show = walg::WalShowTimeline::parse_json(&fixture("walg/wal-show.json")).unwrap();
+    let mut state = ArchiveState::from_walg(&backups, &wal_show, [], WalSegmentSize::default()).unwrap();
+    let target = RestoreTarget::timeline(2).at(ts("2026-11-22T05:00:00Z"));
+    // The delta's metadata is missing: nothing says where 05:00 lies, so the lost segment 7 counts.
+    assert!(matches!(&state.plan(&target).unwrap_err().reasons[..], [Refusal::WalGap { .. }]));
+    // Once it is known to have started at 05:05 in segment 6, WAL after segment 6 is not needed.
+    state.backups[1].start_time = Some(ts("2026-11-22T05:05:00Z"));
+    let plan = state.plan(&target).unwrap();
+    assert_eq!(plan.backup.name, "base_000000010000000000000002");
+    assert_eq!(
+        ranges(&plan),
+        ["000000010000000000000002..000000010000000000000003", "000000020000000000000004..000000020000000000000006"]
+    );
+}
