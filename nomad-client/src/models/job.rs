@@ -566,8 +566,8 @@ fn objects(out: &mut String, depth: usize, list: Option<&[ObjectDiff]>) {
         line(out, depth, &o.diff_type, &format!("{} {{", o.name));
         fields(out, depth + 1, o.fields.as_deref());
         objects(out, depth + 1, o.objects.as_deref());
-        out.push_str(&"  ".repeat(depth + 1));
-        out.push_str("}\n");
+        out.push_str(&"  ".repeat(depth));
+        out.push_str("    }\n");
     }
 }
 

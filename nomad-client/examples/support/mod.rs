@@ -1,0 +1,76 @@
+//! What every example shares: the connection flags, the client, and a main
+//! that turns an error into one line on stderr and a non-zero exit.
+
+use std::future::Future;
+use std::process::ExitCode;
+
+use nomad_client::NomadClient;
+
+/// Connection flags; the environment (`NOMAD_ADDR`, `NOMAD_TOKEN`, ...) fills the rest.
+#[derive(Debug, clap::Args)]
+pub struct Connection {
+    /// Nomad namespace (default: NOMAD_NAMESPACE, else "default").
+    #[arg(long, short = 'n')]
+    pub namespace: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Connection {
+    /// The client from the environment, with `--namespace` applied.
+    pub fn client(&self) -> anyhow::Result<NomadClient> {
+        let client = NomadClient::from_env()?;
+        Ok(match &self.namespace {
+            Some(ns) => client.with_namespace(ns.clone()),
+            None => client,
+        })
+    }
+}
+
+/// An example's own arguments plus the shared connection flags.
+#[derive(Debug, clap::Parser)]
+struct Cli<A: clap::Args> {
+    #[command(flatten)]
+    args: A,
+    #[command(flatten)]
+    conn: Connection,
+}
+
+/// Parses the arguments (`about` is the `--help` summary) and runs `body`;
+/// an error becomes one `error: <reason>` line on stderr and exit code 1.
+pub fn main<A, F, Fut>(about: &'static str, body: F) -> ExitCode
+where
+    A: clap::Args + std::fmt::Debug,
+    F: FnOnce(A, Connection) -> Fut,
+    Fut: Future<Output = anyhow::Result<ExitCode>>,
+{
+    use clap::{CommandFactory as _, FromArgMatches as _};
+    let matches = Cli::<A>::command().about(about).get_matches();
+    let cli = Cli::<A>::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    run(body(cli.args, cli.conn))
+}
+
+fn run<F: Future<Output = anyhow::Result<ExitCode>>>(body: F) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(body) {
+        Ok(code) => code,
+        Err(e) => {
+            let reason = e.chain().map(ToString::to_string).collect::<Vec<_>>().join(": ");
+            eprintln!("error: {reason}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints `value` as pretty JSON on stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
