@@ -56,6 +56,7 @@ pub mod backup_name;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod log;
 pub mod lsn;
 pub mod models;
 pub mod nomad;

@@ -20,6 +20,7 @@ proptest! {
         let _ = BackupListEntry::parse_table(&s);
         let _ = BackupListEntry::parse_json(&s);
         let _ = walg::WalInventory::from_listing(&s);
+        let _ = walg::log::LogLine::parse(&s);
     }
 
     #[test]
