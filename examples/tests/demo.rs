@@ -54,35 +54,38 @@ fn script(bin: &str, addr: &str, args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn ghost_cleanup_script_plans_confirms_and_removes_only_the_ghost() {
-    use consul_client::{CatalogRegistration, ConsulClient, QueryOptions, ServiceRegistration};
+    use consul_client::{
+        AgentServiceRegistration, CatalogRegistration, ConsulClient, QueryOptions, ServiceRegistration,
+    };
     let Some(consul) = sandbox::shared_consul() else { return };
     let rt = tokio::runtime::Runtime::new().unwrap();
     let client = ConsulClient::from_addr(&consul.http_addr()).unwrap();
     let suffix = sandbox::unique_suffix();
     let ghost = format!("ghost-script-{suffix}");
-    let service = |id: &str| ServiceRegistration {
-        id: Some(id.to_owned()),
-        service: format!("web-{suffix}"),
-        port: Some(8080),
-        ..ServiceRegistration::default()
-    };
+    let name = format!("web-{suffix}");
     rt.block_on(async {
-        // A node no agent stands behind, and the same service on the live agent's own node.
+        // A node no agent stands behind, carrying an instance of the service...
         let dead = CatalogRegistration {
             node: ghost.clone(),
             address: "192.0.2.20".into(),
-            service: Some(service(&format!("web-{suffix}-1"))),
+            service: Some(ServiceRegistration {
+                id: Some(format!("{name}-1")),
+                service: name.clone(),
+                port: Some(8080),
+                ..ServiceRegistration::default()
+            }),
             ..CatalogRegistration::default()
         };
         client.catalog().register(&dead).await.unwrap();
-        let alive = CatalogRegistration {
-            node: consul.node_name().to_owned(),
-            address: "127.0.0.1".into(),
-            service: Some(service(&format!("web-{suffix}-2"))),
-            skip_node_update: true,
-            ..CatalogRegistration::default()
+        // ...and a healthy instance of the same service on the live agent (registered
+        // through the agent, so its anti-entropy keeps it).
+        let alive = AgentServiceRegistration {
+            id: Some(format!("{name}-2")),
+            name: name.clone(),
+            port: Some(8081),
+            ..AgentServiceRegistration::default()
         };
-        client.catalog().register(&alive).await.unwrap();
+        client.agent().service_register(&alive).await.unwrap();
     });
     let bin = env!("CARGO_BIN_EXE_ghost_cleanup");
     let addr = consul.http_addr();
@@ -118,9 +121,10 @@ fn ghost_cleanup_script_plans_confirms_and_removes_only_the_ghost() {
     rt.block_on(async {
         let opts = QueryOptions::default();
         assert!(client.catalog().node(&ghost, &opts).await.unwrap().value.is_none(), "the ghost node is gone");
-        let left = client.catalog().service(&format!("web-{suffix}"), None, &opts).await.unwrap().value;
+        let left = client.catalog().service(&name, None, &opts).await.unwrap().value;
         let ids: Vec<&str> = left.iter().map(|s| s.service_id.as_str()).collect();
-        assert_eq!(ids, [format!("web-{suffix}-2")], "the live node's instance stays");
+        assert_eq!(ids, [format!("{name}-2")], "the live node's instance stays");
+        client.agent().service_deregister(&format!("{name}-2")).await.unwrap();
     });
     let _ = std::fs::remove_dir_all(backups);
 }
