@@ -303,7 +303,7 @@ impl fmt::Display for Refusal {
             }
             Refusal::MissingHistory { timeline } => write!(
                 f,
-                "the history file {timeline:08X}.history of timeline {timeline} is missing, so PostgreSQL cannot follow it"
+                "the history file {timeline:08X}.history of timeline {timeline} was not found or not readable (a compressed copy needs wal-g to read it), so its ancestry is unknown; PostgreSQL needs it to follow this timeline"
             ),
             Refusal::NoBaseBackup => f.write_str("there is no base backup in storage"),
             Refusal::NoBackupBeforeTarget { target_time, earliest, undated } => {
