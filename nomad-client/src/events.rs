@@ -37,6 +37,9 @@ pub struct EventOptions {
     pub reconnect: bool,
     /// Pause before reconnecting (doubled after each failed attempt, up to 16 times).
     pub reconnect_delay: Duration,
+    /// Treat the connection as dead when nothing (not even Nomad's 30-second
+    /// heartbeat) arrived for this long. Default 90 s.
+    pub idle_timeout: Duration,
 }
 
 impl Default for EventOptions {
@@ -47,6 +50,7 @@ impl Default for EventOptions {
             index: 0,
             reconnect: true,
             reconnect_delay: Duration::from_secs(1),
+            idle_timeout: Duration::from_secs(90),
         }
     }
 }
@@ -196,7 +200,11 @@ impl State {
                 }
                 continue;
             };
-            match body.next().await {
+            let Ok(next) = tokio::time::timeout(self.opts.idle_timeout, body.next()).await else {
+                self.dropped("no event or heartbeat arrived in time; the connection is presumed dead").await;
+                continue;
+            };
+            match next {
                 Some(Ok(chunk)) => {
                     self.buf.extend_from_slice(&chunk);
                     if let Err(e) = self.take_lines() {

@@ -7,6 +7,7 @@
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use base64::Engine as _;
 use bytes::{Buf, Bytes, BytesMut};
@@ -53,7 +54,7 @@ pub enum Origin {
 }
 
 /// Options of [`Allocations::logs`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LogsOptions {
     /// Namespace, region, token.
     pub query: QueryOptions,
@@ -65,6 +66,22 @@ pub struct LogsOptions {
     pub offset: u64,
     /// Keep the stream open and deliver new output as it is written.
     pub follow: bool,
+    /// While following, give up when nothing (not even Nomad's one-second
+    /// heartbeat) arrived for this long: the connection is dead. Default 30 s.
+    pub idle_timeout: Duration,
+}
+
+impl Default for LogsOptions {
+    fn default() -> Self {
+        Self {
+            query: QueryOptions::default(),
+            log_type: LogType::default(),
+            origin: Origin::default(),
+            offset: 0,
+            follow: false,
+            idle_timeout: Duration::from_secs(30),
+        }
+    }
 }
 
 impl LogsOptions {
@@ -195,6 +212,8 @@ pub struct LogFrames {
     chunks: Chunks,
     decoder: FrameDecoder,
     ended: bool,
+    /// While following: how long silence may last, and when it runs out.
+    idle: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
 }
 
 impl std::fmt::Debug for LogFrames {
@@ -239,8 +258,26 @@ impl Stream for LogFrames {
                 return Poll::Ready(None);
             }
             match self.chunks.as_mut().poll_next(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(Ok(chunk))) => self.decoder.push(&chunk),
+                Poll::Pending => {
+                    if let Some((limit, sleep)) = self.idle.as_mut() {
+                        if sleep.as_mut().poll(cx).is_ready() {
+                            let secs = limit.as_secs_f64();
+                            self.ended = true;
+                            return Poll::Ready(Some(Err(Error::stream(
+                                "log",
+                                format!("nothing arrived for {secs}s, not even a heartbeat; the connection is dead"),
+                            ))));
+                        }
+                    }
+                    return Poll::Pending;
+                }
+                Poll::Ready(Some(Ok(chunk))) => {
+                    if let Some((limit, sleep)) = self.idle.as_mut() {
+                        let deadline = tokio::time::Instant::now() + *limit;
+                        sleep.as_mut().reset(deadline);
+                    }
+                    self.decoder.push(&chunk);
+                }
                 Poll::Ready(Some(Err(reason))) => {
                     self.ended = true;
                     return Poll::Ready(Some(Err(Error::stream("log", format!("the connection failed: {reason}")))));
@@ -274,7 +311,8 @@ impl Allocations {
         let req = self.client.query_one(req, &opts.query)?;
         let resp = self.client.http().stream(req).await?;
         let chunks: Chunks = Box::pin(resp.bytes_stream().map(|chunk| chunk.map_err(|e| e.to_string())));
-        Ok(LogFrames { chunks, decoder: FrameDecoder::new(), ended: false })
+        let idle = opts.follow.then(|| (opts.idle_timeout, Box::pin(tokio::time::sleep(opts.idle_timeout))));
+        Ok(LogFrames { chunks, decoder: FrameDecoder::new(), ended: false, idle })
     }
 
     /// `task`'s log as a stream of bytes (stdout or stderr, from start or end, following or not).

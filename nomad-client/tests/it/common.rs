@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use client_core::{ClientConfig, RetryPolicy};
 use nomad_client::{NomadClient, TOKEN_HEADER};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
 use wiremock::matchers::header;
 use wiremock::{Match, MockServer, Request, ResponseTemplate};
 
@@ -83,4 +85,63 @@ pub async fn only_body(server: &MockServer) -> serde_json::Value {
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 1, "expected exactly one request");
     serde_json::from_slice(&requests[0].body).unwrap()
+}
+
+/// What the server does after the last chunk.
+#[derive(Clone, Copy, PartialEq)]
+pub enum End {
+    /// Sends the terminating chunk (a finished, non-follow stream).
+    Finish,
+    /// Keeps the connection open, as a following stream does.
+    Hold,
+}
+
+/// Serves one chunked HTTP response per script, one connection after the other,
+/// writing and flushing each chunk separately (and yielding in between) so they
+/// reach the client as separate TCP segments. Returns the address and the
+/// request heads the client sent.
+pub async fn chunked_server(scripts: Vec<(Vec<Vec<u8>>, End)>) -> (String, tokio::task::JoinHandle<Vec<String>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let mut heads = Vec::new();
+        for (chunks, end) in scripts {
+            heads.push(serve_chunks(&listener, chunks, end).await);
+        }
+        heads
+    });
+    (addr, task)
+}
+
+async fn serve_chunks(listener: &TcpListener, chunks: Vec<Vec<u8>>, end: End) -> String {
+    {
+        let (mut tcp, _) = listener.accept().await.unwrap();
+        tcp.set_nodelay(true).unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            tcp.read_exact(&mut byte).await.unwrap();
+            head.push(byte[0]);
+        }
+        let status = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+        tcp.write_all(status).await.unwrap();
+        for chunk in chunks {
+            let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
+            framed.extend_from_slice(&chunk);
+            framed.extend_from_slice(b"\r\n");
+            if tcp.write_all(&framed).await.is_err() {
+                break; // the client stopped reading
+            }
+            tcp.flush().await.unwrap();
+            tokio::task::yield_now().await;
+        }
+        if end == End::Finish {
+            let _ = tcp.write_all(b"0\r\n\r\n").await;
+        } else {
+            // Hold the connection until the client hangs up.
+            let mut rest = [0u8; 64];
+            while matches!(tcp.read(&mut rest).await, Ok(n) if n > 0) {}
+        }
+        String::from_utf8(head).unwrap()
+    }
 }

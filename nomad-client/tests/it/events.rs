@@ -148,3 +148,26 @@ async fn heartbeats_only_stream_yields_nothing() {
     let items: Vec<_> = nomad.events().stream(&opts).collect().await;
     assert!(items.is_empty());
 }
+
+#[tokio::test]
+async fn a_silent_connection_is_replaced_and_resumes_after_the_last_index() {
+    let lines = recorded_lines("event-stream-job-namespace.raw");
+    let line = |index: u64| format!("{}\n", lines.iter().find(|l| batch_index(l) == index).unwrap()).into_bytes();
+    // First connection: a heartbeat and one batch, then silence. Second: the next batch.
+    let (addr, server) =
+        chunked_server(vec![(vec![b"{}\n".to_vec(), line(11)], End::Hold), (vec![line(12)], End::Hold)]).await;
+    let nomad = nomad_client::NomadClient::with_address(&addr, Some(TOKEN)).unwrap().with_namespace(NS);
+    let opts = EventOptions {
+        idle_timeout: Duration::from_millis(300),
+        reconnect_delay: Duration::from_millis(5),
+        ..EventOptions::topics(["Job"])
+    };
+    let events: Vec<_> = nomad.events().stream(&opts).take(2).map(Result::unwrap).collect().await;
+    assert_eq!(events.iter().map(|e| e.index).collect::<Vec<_>>(), [11, 12]);
+    drop(events);
+    let heads = server.await.unwrap();
+    let first = heads[0].lines().next().unwrap().to_owned();
+    let second = heads[1].lines().next().unwrap().to_owned();
+    assert!(first.starts_with("GET /v1/event/stream?topic=Job&namespace=atala-testnet HTTP/1.1"), "{first}");
+    assert!(second.starts_with("GET /v1/event/stream?topic=Job&index=12&namespace=atala-testnet HTTP/1.1"), "{second}");
+}

@@ -522,3 +522,20 @@ async fn unknown_status_codes_keep_the_request_in_the_error() {
     assert_eq!(err, "GET /v1/jobs failed with HTTP 403: Permission denied");
     assert!(!err.contains(TOKEN));
 }
+
+#[tokio::test]
+async fn blocking_list_sends_index_and_wait() {
+    let (server, nomad) = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/jobs"))
+        .and(query_is(&[("namespace", NS), ("index", "27"), ("wait", "2000ms")]))
+        .and(token())
+        .respond_with(ok("jobs-list-blocking-timeout.json", 27))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let jobs = nomad.jobs().list(&QueryOptions::new().blocking(27, Duration::from_secs(2))).await.unwrap();
+    // Nomad answers with the same index when nothing changed within the wait.
+    assert_eq!(jobs.meta.last_index, 27);
+    assert_eq!(jobs.value[0].id, "dbHA1");
+}

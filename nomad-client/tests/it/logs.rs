@@ -1,64 +1,16 @@
 //! Logs against a local HTTP server that controls how the frames are cut into
 //! chunks and TCP writes; fs endpoints against wiremock.
 
+use std::time::Duration;
+
 use base64::Engine as _;
 use futures::StreamExt;
 use nomad_client::{Error, FrameDecoder, LogFrame, LogType, LogsOptions, QueryOptions};
 use proptest::prelude::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 use crate::common::*;
-
-/// What the server does after the last chunk.
-#[derive(Clone, Copy, PartialEq)]
-enum End {
-    /// Sends the terminating chunk (a finished, non-follow stream).
-    Finish,
-    /// Keeps the connection open, as a following stream does.
-    Hold,
-}
-
-/// Serves one chunked HTTP response, writing and flushing each chunk separately
-/// (and yielding in between) so they reach the client as separate TCP segments.
-/// Returns the address and the request head the client sent.
-async fn chunked_server(chunks: Vec<Vec<u8>>, end: End) -> (String, tokio::task::JoinHandle<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = format!("http://{}", listener.local_addr().unwrap());
-    let task = tokio::spawn(async move {
-        let (mut tcp, _) = listener.accept().await.unwrap();
-        tcp.set_nodelay(true).unwrap();
-        let mut head = Vec::new();
-        let mut byte = [0u8; 1];
-        while !head.ends_with(b"\r\n\r\n") {
-            tcp.read_exact(&mut byte).await.unwrap();
-            head.push(byte[0]);
-        }
-        let status = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
-        tcp.write_all(status).await.unwrap();
-        for chunk in chunks {
-            let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
-            framed.extend_from_slice(&chunk);
-            framed.extend_from_slice(b"\r\n");
-            if tcp.write_all(&framed).await.is_err() {
-                break; // the client stopped reading
-            }
-            tcp.flush().await.unwrap();
-            tokio::task::yield_now().await;
-        }
-        if end == End::Finish {
-            let _ = tcp.write_all(b"0\r\n\r\n").await;
-        } else {
-            // Hold the connection until the client hangs up.
-            let mut rest = [0u8; 64];
-            while matches!(tcp.read(&mut rest).await, Ok(n) if n > 0) {}
-        }
-        String::from_utf8(head).unwrap()
-    });
-    (addr, task)
-}
 
 fn client(addr: &str) -> nomad_client::NomadClient {
     nomad_client::NomadClient::with_address(addr, Some(TOKEN)).unwrap().with_namespace(NS)
@@ -72,12 +24,12 @@ fn frame(data: &[u8], offset: usize) -> Vec<u8> {
 #[tokio::test]
 async fn recorded_frames_split_into_one_byte_chunks_decode_exactly() {
     let raw = fixture("logs-framed-nofollow.raw");
-    let (addr, server) = chunked_server(raw.iter().map(|b| vec![*b]).collect(), End::Finish).await;
+    let (addr, server) = chunked_server(vec![(raw.iter().map(|b| vec![*b]).collect(), End::Finish)]).await;
     let stream = client(&addr).allocations().logs(ALLOC, "postgres-patroni", &LogsOptions::default()).await.unwrap();
     let chunks: Vec<_> = stream.collect().await;
     let bytes: Vec<u8> = chunks.into_iter().flat_map(|c| c.unwrap().to_vec()).collect();
     assert_eq!(bytes, fixture("logs-plain-stdout.txt"));
-    let head = server.await.unwrap();
+    let head = server.await.unwrap().remove(0);
     let request_line = head.lines().next().unwrap();
     assert_eq!(
         request_line,
@@ -93,7 +45,7 @@ async fn following_stream_with_heartbeats_as_recorded() {
     let timing = json_fixture("logs-framed-follow.timing.json");
     let chunks: Vec<Vec<u8>> =
         timing["chunks"].as_array().unwrap().iter().map(|c| c["data"].as_str().unwrap().as_bytes().to_vec()).collect();
-    let (addr, server) = chunked_server(chunks, End::Hold).await;
+    let (addr, server) = chunked_server(vec![(chunks, End::Hold)]).await;
     let opts = LogsOptions { follow: true, ..LogsOptions::default() };
     let frames = client(&addr).allocations().log_frames(ALLOC, "postgres-patroni", &opts).await.unwrap();
     let got: Vec<LogFrame> = frames.take(5).map(Result::unwrap).collect().await;
@@ -102,7 +54,7 @@ async fn following_stream_with_heartbeats_as_recorded() {
         LogFrame::Data { data: "started\n".into(), file: "alloc/logs/postgres-patroni.stdout.0".into(), offset: 8 }
     );
     assert!(got[1..].iter().all(|f| *f == LogFrame::Heartbeat), "{got:?}");
-    let head = server.await.unwrap();
+    let head = server.await.unwrap().remove(0);
     assert!(head.contains("follow=true"), "{head}");
 }
 
@@ -121,7 +73,7 @@ async fn truncation_and_deletion_events_are_reported_and_skipped_in_bytes() {
         at = cut;
     }
     chunks.push(body[at..].to_vec());
-    let (addr, _server) = chunked_server(chunks.clone(), End::Finish).await;
+    let (addr, _server) = chunked_server(vec![(chunks.clone(), End::Finish)]).await;
     let frames =
         client(&addr).allocations().log_frames(ALLOC, "postgres-patroni", &LogsOptions::default()).await.unwrap();
     let kinds: Vec<String> = frames
@@ -134,7 +86,7 @@ async fn truncation_and_deletion_events_are_reported_and_skipped_in_bytes() {
         .collect()
         .await;
     assert_eq!(kinds, ["line1\n", "heartbeat", "truncated", "line2\n", "deleted"]);
-    let (addr, _server) = chunked_server(chunks, End::Finish).await;
+    let (addr, _server) = chunked_server(vec![(chunks, End::Finish)]).await;
     let bytes = client(&addr).allocations().logs(ALLOC, "postgres-patroni", &LogsOptions::default()).await.unwrap();
     let all: Vec<u8> = bytes.map(|c| c.unwrap().to_vec()).concat().await;
     assert_eq!(all, b"line1\nline2\n");
@@ -153,7 +105,7 @@ async fn multi_megabyte_stream_decodes_exactly_with_flat_memory() {
         }
     }
     let chunks: Vec<Vec<u8>> = body.chunks(8191).map(<[u8]>::to_vec).collect();
-    let (addr, _server) = chunked_server(chunks, End::Finish).await;
+    let (addr, _server) = chunked_server(vec![(chunks, End::Finish)]).await;
     let mut frames =
         client(&addr).allocations().log_frames(ALLOC, "postgres-patroni", &LogsOptions::default()).await.unwrap();
     let mut got = Vec::with_capacity(payload.len());
@@ -168,10 +120,23 @@ async fn multi_megabyte_stream_decodes_exactly_with_flat_memory() {
 }
 
 #[tokio::test]
+async fn a_silent_following_connection_is_reported_dead() {
+    // Nomad sends a heartbeat every second while following; here nothing follows the data.
+    let (addr, _server) = chunked_server(vec![(vec![fixture("logs-framed-nofollow.raw")], End::Hold)]).await;
+    let opts = LogsOptions { follow: true, idle_timeout: Duration::from_millis(300), ..LogsOptions::default() };
+    let stream = client(&addr).allocations().logs(ALLOC, "postgres-patroni", &opts).await.unwrap();
+    let items: Vec<_> = stream.collect().await;
+    assert_eq!(items[0].as_ref().unwrap(), "started\n");
+    let err = items[1].as_ref().unwrap_err().to_string();
+    assert!(err.contains("not even a heartbeat"), "{err}");
+    assert_eq!(items.len(), 2);
+}
+
+#[tokio::test]
 async fn a_stream_cut_inside_a_frame_is_an_error() {
     let mut raw = fixture("logs-framed-nofollow.raw");
     raw.truncate(30);
-    let (addr, _server) = chunked_server(vec![raw], End::Finish).await;
+    let (addr, _server) = chunked_server(vec![(vec![raw], End::Finish)]).await;
     let stream = client(&addr).allocations().logs(ALLOC, "postgres-patroni", &LogsOptions::default()).await.unwrap();
     let items: Vec<_> = stream.collect().await;
     let err = items.last().unwrap().as_ref().unwrap_err();
