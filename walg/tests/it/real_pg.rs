@@ -63,6 +63,8 @@ impl Server {
 
     /// Switches to a new WAL segment and waits until the archiver has copied the old one.
     fn switch_and_archive(&self) {
+        // pg_switch_wal does nothing without WAL since the last switch: write a record first.
+        self.sql("select pg_logical_emit_message(false, 'walg-test', 'switch')");
         let wal = self.sql("select pg_walfile_name(pg_switch_wal())");
         let deadline = Instant::now() + Duration::from_secs(60);
         while self.sql("select coalesce(last_archived_wal, '') from pg_stat_archiver") < wal {
