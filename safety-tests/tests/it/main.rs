@@ -1,5 +1,6 @@
 //! Reliability and safety suite (issue: faults, bad input, wrong targets, secrets).
 
 mod fault_matrix;
+mod secrets;
 mod tls;
 mod wrong_target;
