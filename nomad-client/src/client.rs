@@ -52,9 +52,10 @@ pub struct NomadClient {
 }
 
 impl NomadClient {
-    /// A client for `config` (build it with [`ClientConfig::new`] and [`TOKEN_HEADER`]),
-    /// without default namespace or region.
-    pub fn new(config: ClientConfig) -> Result<Self> {
+    /// A client for `config`, without default namespace or region. The token
+    /// always travels in [`TOKEN_HEADER`], whatever header `config` names.
+    pub fn new(mut config: ClientConfig) -> Result<Self> {
+        config.token_header = TOKEN_HEADER.to_owned();
         Ok(Self { http: HttpClient::new(config)?, defaults: Arc::new(Defaults { namespace: None, region: None }) })
     }
 
@@ -167,7 +168,7 @@ impl NomadClient {
 
     /// A read request on one namespaced object (the wildcard namespace is refused).
     pub(crate) fn query_one(&self, req: Request, opts: &QueryOptions) -> Result<Request> {
-        if let Some(ns) = &opts.namespace {
+        if let Some(ns) = opts.namespace.as_deref().or(self.namespace()) {
             validate::single_namespace(ns)?;
         }
         self.query_scoped(req, opts, false)
@@ -180,7 +181,7 @@ impl NomadClient {
 
     /// A write request on a namespaced object with namespace, region and token applied.
     pub(crate) fn write(&self, req: Request, opts: &WriteOptions) -> Result<Request> {
-        if let Some(ns) = &opts.namespace {
+        if let Some(ns) = opts.namespace.as_deref().or(self.namespace()) {
             validate::single_namespace(ns)?;
         }
         self.scope(req, opts.namespace.as_deref(), false, opts.region.as_deref(), opts.token.as_ref())

@@ -5,13 +5,30 @@
 //! through handlers grouped like the API docs: [`NomadClient::jobs`],
 //! [`NomadClient::allocations`], [`NomadClient::nodes`], ...
 //!
+//! - Every call takes the client's namespace and region unless its options
+//!   ([`QueryOptions`], [`WriteOptions`]) name others; list calls accept the
+//!   wildcard namespace [`ALL_NAMESPACES`]. Reads return [`WithMeta`] with the
+//!   `X-Nomad-Index`, and [`QueryOptions::blocking`] makes them blocking queries.
+//! - Jobs round-trip: [`Job`] keeps every field it does not model, so a job
+//!   read, changed and registered again loses nothing.
+//! - Streams: logs ([`Allocations::logs`]), events ([`Events::stream`], which
+//!   reconnects from the last index), watches ([`Jobs::watch_allocations`]).
+//! - Exec over WebSocket: [`Allocations::exec`] for an interactive session,
+//!   [`Allocations::exec_output`] to run a command to completion.
+//! - A 404 on a named object becomes [`Error::NotFound`] naming it; bad input is
+//!   refused before any request.
+//!
 //! ```no_run
-//! use nomad_client::{NomadClient, QueryOptions};
+//! use nomad_client::{ExecOptions, NomadClient, QueryOptions};
 //! # async fn demo() -> nomad_client::Result<()> {
 //! let nomad = NomadClient::from_env()?.with_namespace("atala-testnet");
 //! nomad.namespaces().read("atala-testnet").await?; // NotFound names the namespace
 //! let alloc = nomad.allocations().find_running("dbHA1", "database", &QueryOptions::new()).await?;
 //! println!("dbHA1 runs as {} on {}", alloc.id, alloc.node_name);
+//!
+//! let cmd = ["wal-g".to_owned(), "backup-list".to_owned(), "--json".to_owned()];
+//! let out = nomad.allocations().exec_output(&alloc.id, "postgres-patroni", &cmd, &ExecOptions::default()).await?;
+//! println!("exit {}: {}", out.exit_code, String::from_utf8_lossy(&out.stdout));
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]

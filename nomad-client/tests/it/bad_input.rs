@@ -74,3 +74,14 @@ async fn listing_jobs_of_a_missing_namespace_is_empty_not_an_error() {
     let jobs = nomad.jobs().list(&QueryOptions::new().namespace("does-not-exist")).await.unwrap();
     assert!(jobs.value.is_empty());
 }
+
+#[tokio::test]
+async fn a_wildcard_default_namespace_is_refused_for_single_objects() {
+    let (server, nomad) = server().await;
+    let nomad = nomad.with_namespace("*");
+    let err = nomad.jobs().read("dbHA1", &QueryOptions::new()).await.unwrap_err().to_string();
+    assert!(err.contains("wildcard namespace only works for list calls"), "{err}");
+    let err = nomad.jobs().stop("dbHA1", &StopOptions::new()).await.unwrap_err().to_string();
+    assert!(err.contains("wildcard"), "{err}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
