@@ -1,5 +1,57 @@
 //! Operations procedures as safe programs: bootstrap a Patroni HA cluster, restore it,
 //! clean up Consul ghosts, get short-lived credentials.
+//!
+//! Every recipe is a value built from its inputs and the capabilities it needs, passed as
+//! trait objects ([`capability`]): a [`Scheduler`](capability::Scheduler) (Nomad through
+//! [`nomad::NomadScheduler`], or the sandbox's local processes), a
+//! [`SettingsStore`](capability::SettingsStore) ([`vault_settings::VaultSettings`] or
+//! [`FileSettings`](capability::FileSettings)), a [`VolumeProbe`](capability::VolumeProbe) (or an
+//! explicit, reasoned skip) and Patroni's state in Consul ([`consul::ConsulScopeStore`]).
+//!
+//! Each recipe offers `plan()`, a dry run that checks every precondition against the live
+//! systems and returns the steps or [`Error::Refused`] with *every* reason, and `run()`, which
+//! executes step by step, reports typed [`Event`]s through [`Progress`], and returns a
+//! serde-serializable [`Report`]. Steps look at the world first, so a re-run continues where
+//! the world stands. Destructive steps act on exact names only and write what they remove to
+//! a [`BackupDir`] first. Waits are event-driven (Consul blocking queries) and bounded.
+//!
+//! | recipe | module |
+//! |---|---|
+//! | bootstrap a new HA cluster (RUNBOOK 1) | [`bootstrap`] |
+//! | restore to a timeline or a point in time (RUNBOOK 2) | [`restore`] |
+//! | clean up ghost nodes, services, members (RUNBOOK 3) | [`ghost`] |
+//! | Nomad and Consul tokens from Vault | [`credentials`] |
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use recipes::bootstrap::{Bootstrap, BootstrapOptions, Capabilities};
+//! use recipes::capability::VolumeCheck;
+//! use recipes::consul::ConsulScopeStore;
+//! use recipes::nomad::{DirJobSource, NomadScheduler};
+//! use recipes::vault_settings::VaultSettings;
+//! use recipes::Progress;
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let nomad = nomad_client::NomadClient::from_env()?;
+//! let caps = Capabilities {
+//!     scheduler: Arc::new(NomadScheduler::new(nomad, Arc::new(DirJobSource::new("deploy/jobs")))),
+//!     settings: Arc::new(VaultSettings::new(vault_client::VaultClient::from_env()?)),
+//!     scope_store: Arc::new(ConsulScopeStore::new(consul_client::ConsulClient::from_env()?)),
+//!     volumes: VolumeCheck::skip("new clients, volumes created empty by terraform"),
+//! };
+//! let recipe = Bootstrap::new(BootstrapOptions::new("atala-testnet"), caps)?;
+//! match recipe.plan().await {
+//!     Ok(plan) => println!("{} steps", plan.steps.len()),
+//!     Err(e) => {
+//!         for reason in e.refusal_reasons() {
+//!             eprintln!("refused: {reason}");
+//!         }
+//!         return Err(e.into());
+//!     }
+//! }
+//! let report = recipe.run(Progress::callback(|e| eprintln!("{e:?}"))).await?;
+//! println!("{}", serde_json::to_string_pretty(&report)?);
+//! # Ok(()) }
+//! ```
 #![deny(missing_docs)]
 
 pub mod backup;

@@ -1,13 +1,15 @@
 //! Capabilities implemented over the Nomad client: the [`NomadScheduler`] with its
-//! [`JobSource`]s, and the Nomad side of ghost cleanup.
+//! [`JobSource`]s, the [`NomadVolumeProbe`], and the Nomad side of ghost cleanup.
 
 mod ghost;
 mod scheduler;
 mod source;
+mod volume;
 
 pub use ghost::NomadGhosts;
 pub use scheduler::NomadScheduler;
 pub use source::{DirJobSource, JobSource, LastVersionSource};
+pub use volume::NomadVolumeProbe;
 
 use crate::Error;
 

@@ -5,4 +5,5 @@ mod fakes;
 mod ghost;
 mod http_backends;
 mod inputs;
+mod nomad_side;
 mod restore;

@@ -1,0 +1,63 @@
+//! The Nomad side of ghost cleanup and the volume probe against wiremock.
+
+use std::sync::Arc;
+
+use recipes::capability::VolumeProbe;
+use recipes::ghost::{AllocState, NomadWorld};
+use recipes::nomad::{NomadGhosts, NomadVolumeProbe};
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/tests/fixtures/nomad/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+const RUNNING: &str = "9df9c84d-e72a-b42f-b5da-5df98da53bda";
+
+#[tokio::test]
+async fn allocations_are_looked_up_by_exact_id_across_namespaces() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/allocations"))
+        .and(query_param("namespace", "*"))
+        .and(query_param("prefix", RUNNING))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(fixture("allocations-list-prefix.json"), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/allocations"))
+        .and(query_param("namespace", "*"))
+        .and(query_param("prefix", "eae4d4fa-cbc7-d6c5-602a-f3bcd5ae21df"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("[]", "application/json"))
+        .mount(&server)
+        .await;
+    let ghosts = NomadGhosts::new(nomad_client::NomadClient::with_address(&server.uri(), None).unwrap());
+    assert_eq!(
+        ghosts.allocation(RUNNING).await.unwrap(),
+        AllocState::Alive { status: "running".into(), namespace: "atala-testnet".into() }
+    );
+    assert_eq!(ghosts.allocation("eae4d4fa-cbc7-d6c5-602a-f3bcd5ae21df").await.unwrap(), AllocState::Gone);
+    // A Nomad that cannot answer is an error, never "gone".
+    let down = NomadGhosts::new(nomad_client::NomadClient::with_address("http://127.0.0.1:9", None).unwrap());
+    assert!(down.allocation(RUNNING).await.is_err());
+}
+
+#[tokio::test]
+async fn volume_probe_without_running_probe_allocation_is_an_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/job/volume-probe/allocations"))
+        .and(query_param("namespace", "ops"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("[]", "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let nomad = nomad_client::NomadClient::with_address(&server.uri(), None).unwrap();
+    let probe: Arc<dyn VolumeProbe> =
+        Arc::new(NomadVolumeProbe::new(nomad.clone(), "volume-probe", "probe").job_namespace("ops"));
+    let err = probe.leftover_data("atala-testnet").await.unwrap_err().to_string();
+    assert!(err.contains("no running allocation of probe job volume-probe in ops"), "{err}");
+    assert!(NomadVolumeProbe::new(nomad, "p", "t").path_template("/data/'$(rm)'").is_err());
+}
