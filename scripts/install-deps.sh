@@ -10,10 +10,23 @@ command -v consul >/dev/null 2>&1 || need+=(consul)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
 command -v patroni >/dev/null 2>&1 || need+=(patroni)
 python3 -c 'import consul' >/dev/null 2>&1 || /usr/bin/python3 -c 'import consul' >/dev/null 2>&1 || need+=(python3-consul)
-[ -x /usr/bin/runuser ] || need+=(util-linux)
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+
+# Patroni 4.1.5 from PyPI beside Debian's 3.0.2: the second column of the
+# version matrix. A venv made from Debian's python under /opt, readable by the
+# postgres user (a venv under root's home is not).
+PATRONI4=/opt/patroni4
+install_patroni4() {
+  case "$("$PATRONI4/bin/patroni" --version 2>/dev/null || true)" in *4.1.5*) return 0 ;; esac
+  /usr/bin/python3 -m venv "$PATRONI4"
+  "$PATRONI4/bin/pip" install -q 'patroni[consul]==4.1.5' psycopg2-binary
+  chmod -R a+rX "$PATRONI4"
+  echo "install-deps: installed Patroni 4.1.5 in $PATRONI4"
+}
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-deps: consul, postgresql-15, patroni already present"
+  install_patroni4
   exit 0
 fi
 
@@ -57,5 +70,6 @@ done
 pg_ctlcluster 15 main stop >/dev/null 2>&1 || true
 
 echo "install-deps: installed ${need[*]}"
-consul version | head -1
-patroni --version
+install_patroni4
+consul version | head -n1 || true
+patroni --version || true

@@ -5,4 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -eq 0 ]; then bash scripts/install-deps.sh; else sudo bash scripts/install-deps.sh; fi
-cargo test --workspace --all-targets --no-fail-fast "$@"
+# Every crate: unit, integration and doc tests, examples built.
+cargo test --workspace --no-fail-fast "$@"
+# The Patroni suite again against Patroni 4.1.5 (the first run used Debian's 3.0.2).
+SANDBOX_PATRONI_BIN=/opt/patroni4/bin/patroni cargo test -p patroni-client --test it --no-fail-fast "$@"
