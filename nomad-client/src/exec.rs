@@ -12,23 +12,27 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use bytes::Bytes;
+use client_core::Request;
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::json;
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{self, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::allocations::{Allocations, alloc_path};
-use crate::client::TOKEN_HEADER;
 use crate::error::{Error, Result};
 use crate::options::WriteOptions;
 use crate::validate;
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+/// The upgraded HTTP connection.
+trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
+
+type Socket = WebSocketStream<Box<dyn Io>>;
 
 /// Largest stdin chunk sent in one frame.
 const STDIN_CHUNK: usize = 32 * 1024;
@@ -148,7 +152,6 @@ pub struct ExecSession {
 }
 
 /// The stdin and terminal side of a session.
-#[derive(Debug)]
 pub struct ExecWriter {
     sink: SplitSink<Socket, Message>,
     context: Context,
@@ -156,11 +159,22 @@ pub struct ExecWriter {
 
 /// The output side of a session: a [`Stream`] of [`ExecEvent`]s ending after
 /// [`ExecEvent::Exited`].
-#[derive(Debug)]
 pub struct ExecReader {
     stream: SplitStream<Socket>,
     context: Context,
     done: bool,
+}
+
+impl std::fmt::Debug for ExecWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecWriter").field("context", &self.context).finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ExecReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecReader").field("context", &self.context).field("done", &self.done).finish_non_exhaustive()
+    }
 }
 
 impl Allocations {
@@ -178,47 +192,32 @@ impl Allocations {
             return Err(client_core::Error::invalid("command", "[]", "must name a program to run").into());
         }
         let context = Context { alloc_id: alloc_id.to_owned(), task: task.to_owned(), command: command.join(" ") };
-        let http = self.client.http();
-        let config = http.config();
-        let mut url = http.url(&path)?;
-        let secure = url.scheme() == "https";
-        if secure
-            && (config.tls.ca_pem.is_some() || config.tls.client_cert_pem.is_some() || config.tls.insecure_skip_verify)
-        {
-            return Err(context.error(
-                "exec over https with a custom CA, a client certificate or skip-verify is not supported yet \
-                 (the WebSocket connection only trusts the public web PKI roots)",
-            ));
+        let command_json = serde_json::to_string(command).map_err(|e| context.error(e.to_string()))?;
+        // The upgrade goes through the shared HTTP client, so the WebSocket gets the same
+        // TLS (custom CA, client certificate), token handling and tracing as every call.
+        let key = tungstenite::handshake::client::generate_key();
+        let req = Request::get(path)
+            .query("task", task)
+            .query("command", command_json)
+            .query("tty", opts.tty)
+            .header("Connection", "Upgrade")
+            .header("Upgrade", "websocket")
+            .header("Sec-WebSocket-Version", "13")
+            .header("Sec-WebSocket-Key", key.clone())
+            .accept_status(&[101]);
+        let resp = self.client.http().stream(self.client.write(req, &opts.write)?).await?;
+        if resp.status().as_u16() != 101 {
+            let status = resp.status().as_u16();
+            return Err(context.error(format!("the server answered HTTP {status} instead of switching to WebSocket")));
         }
-        url.set_scheme(if secure { "wss" } else { "ws" })
-            .map_err(|()| context.error("cannot build the WebSocket URL"))?;
-        {
-            let command_json = serde_json::to_string(command).map_err(|e| context.error(e.to_string()))?;
-            let mut query = url.query_pairs_mut();
-            query.append_pair("task", task).append_pair("command", &command_json);
-            query.append_pair("tty", if opts.tty { "true" } else { "false" });
-            if let Some(ns) = opts.write.namespace.as_deref().or(self.client.namespace()) {
-                validate::single_namespace(ns)?;
-                query.append_pair("namespace", ns);
-            }
-            if let Some(region) = opts.write.region.as_deref().or(self.client.region()) {
-                query.append_pair("region", region);
-            }
+        let accept = resp.headers().get("Sec-WebSocket-Accept").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if accept != tungstenite::handshake::derive_accept_key(key.as_bytes()) {
+            return Err(context.error("the server's WebSocket handshake does not match the request"));
         }
-        let mut request = url.as_str().into_client_request().map_err(|e| context.error(e.to_string()))?;
-        if let Some(token) = opts.write.token.as_ref().or(config.token.as_ref()).filter(|t| !t.is_empty()) {
-            let mut value = http::HeaderValue::from_str(token.expose()).map_err(|_| {
-                client_core::Error::config("token", "contains characters not allowed in an HTTP header")
-            })?;
-            value.set_sensitive(true);
-            request.headers_mut().insert(TOKEN_HEADER, value);
-        }
-        let connect = tokio_tungstenite::connect_async(request);
-        let (socket, _response) = match tokio::time::timeout(config.connect_timeout + config.timeout, connect).await {
-            Err(_) => return Err(context.error("the WebSocket handshake did not complete in time")),
-            Ok(Err(e)) => return Err(handshake_error(e, &path, &context)),
-            Ok(Ok(pair)) => pair,
-        };
+        let upgraded =
+            resp.upgrade().await.map_err(|e| context.error(format!("cannot take over the connection: {e}")))?;
+        let io: Box<dyn Io> = Box::new(upgraded);
+        let socket = WebSocketStream::from_raw_socket(io, Role::Client, None).await;
         let (sink, stream) = socket.split();
         let mut session = ExecSession {
             writer: ExecWriter { sink, context: context.clone() },
@@ -264,22 +263,6 @@ impl Allocations {
                 reason: format!("no exit code within {}s", opts.timeout.as_secs_f64()),
             }),
         }
-    }
-}
-
-fn handshake_error(e: tungstenite::Error, path: &str, context: &Context) -> Error {
-    match e {
-        tungstenite::Error::Http(response) => {
-            let body = response.body().as_deref().map(String::from_utf8_lossy).unwrap_or_default();
-            let message = body.trim();
-            Error::Core(client_core::Error::Api {
-                status: response.status().as_u16(),
-                method: "GET".into(),
-                path: path.to_owned(),
-                message: if message.is_empty() { "(empty body)".to_owned() } else { message.to_owned() },
-            })
-        }
-        other => context.error(format!("cannot open the WebSocket: {other}")),
     }
 }
 
