@@ -7,3 +7,4 @@ mod http_backends;
 mod inputs;
 mod nomad_side;
 mod restore;
+mod scope_status;
