@@ -33,6 +33,14 @@ async fn replay(transcript: &str) -> (String, Arc<Mutex<Handshake>>, tokio::task
         .skip(1)
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
+    replay_lines(transcript, lines).await
+}
+
+/// Like [`replay`] with the frames given in code.
+async fn replay_lines(
+    transcript: &str,
+    lines: Vec<serde_json::Value>,
+) -> (String, Arc<Mutex<Handshake>>, tokio::task::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = format!("http://{}", listener.local_addr().unwrap());
     let seen = Arc::new(Mutex::new(Handshake::default()));
@@ -236,4 +244,27 @@ async fn empty_command_is_refused() {
     let nomad = client("http://127.0.0.1:9");
     let err = nomad.allocations().exec_output(EXEC_ALLOC, "t", &[], &ExecOptions::default()).await.unwrap_err();
     assert!(err.to_string().contains("must name a program"), "{err}");
+}
+
+#[tokio::test]
+async fn resize_during_a_tty_session_sends_tty_size() {
+    // The recorded tty session, with a resize sent by the client after the first output.
+    let mut lines: Vec<serde_json::Value> = String::from_utf8(fixture("exec-websocket-tty.jsonl"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let resize = serde_json::json!({"dir": "sent", "type": "text", "payload": r#"{"tty_size":{"height":50,"width":132}}"#, "seq": "resize"});
+    lines.insert(2, resize);
+    let (addr, _, server) = replay_lines("tty with resize", lines).await;
+    let opts = ExecOptions { tty: true, tty_size: Some((24, 80)), ..ExecOptions::default() };
+    let cmd = command(&["/bin/sh", "-c", "tty; stty size; exit 0"]);
+    let mut session =
+        bounded(client(&addr).allocations().exec(EXEC_ALLOC, "postgres-patroni", &cmd, &opts)).await.unwrap();
+    assert_eq!(bounded(session.next_event()).await.unwrap().unwrap(), ExecEvent::Stdout("/dev/pts/0\r\n".into()));
+    session.resize(50, 132).await.unwrap();
+    let out = bounded(session.wait(1024)).await.unwrap();
+    assert_eq!((out.stdout.as_slice(), out.exit_code), (&b"24 80\r\n"[..], 0));
+    bounded(server).await.unwrap();
 }
