@@ -32,6 +32,8 @@ struct State {
     live: bool,
     current: Option<Current>,
     frame: usize,
+    /// Columns the live line may use.
+    width: usize,
 }
 
 struct Current {
@@ -59,7 +61,7 @@ impl Progress {
     /// A display writing to `out`; `live` redraws the current line in place.
     #[must_use]
     pub fn new(out: Box<dyn Write + Send>, live: bool) -> Self {
-        let inner = Arc::new(Mutex::new(State { out, live, current: None, frame: 0 }));
+        let inner = Arc::new(Mutex::new(State { out, live, current: None, frame: 0, width: terminal_width() }));
         if live {
             let weak = Arc::downgrade(&inner);
             std::thread::spawn(move || ticker(&weak));
@@ -241,15 +243,33 @@ impl State {
     fn redraw(&mut self) {
         let Some(c) = &self.current else { return };
         let spin = SPINNER[self.frame % SPINNER.len()];
+        // Elapsed time first: the line is cut to the terminal's width, and a
+        // wrapped line could not be redrawn in place.
         let text = match &c.waiting {
             Some((what, since)) => {
-                format!("  {spin} {}: waiting for {what} ({})", c.step, fmt_elapsed(since.elapsed()))
+                format!("  {spin} {} ({}): waiting for {what}", c.step, fmt_elapsed(since.elapsed()))
             }
             None => format!("  {spin} {} ({})", c.step, fmt_elapsed(c.started.elapsed())),
         };
-        let _ = write!(self.out, "\r\x1b[2K{text}");
+        let _ = write!(self.out, "\r\x1b[2K{}", fit(&text, self.width));
         let _ = self.out.flush();
     }
+}
+
+/// `text` cut to `width` characters, ending in `…` when cut.
+fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// The terminal's width from `COLUMNS` (shells set it), else 80; one column
+/// is kept free so the cursor never wraps.
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok()).filter(|&w| w > 20).unwrap_or(80) - 1
 }
 
 fn ticker(state: &Weak<Mutex<State>>) {
@@ -320,6 +340,12 @@ mod tests {
         p.failed("no replica");
         let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
         assert!(text.ends_with("  ✗ switchover: no replica\n"), "{text}");
+    }
+
+    #[test]
+    fn live_lines_fit_the_width() {
+        assert_eq!(fit("abcdef", 6), "abcdef");
+        assert_eq!(fit("abcdefg", 6), "abcde…");
     }
 
     #[test]

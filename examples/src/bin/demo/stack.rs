@@ -36,7 +36,7 @@ impl Stack {
         let t = Instant::now();
         let consul = tokio::task::spawn_blocking(sandbox::Consul::start)
             .await?
-            .context("cannot start the sandbox's Consul agent (run scripts/install-deps.sh first)")?;
+            .context("cannot start the sandbox's Consul agent")?;
         progress.finished(step, Some(t.elapsed()), &consul.http_addr());
 
         let step = "prepare PostgreSQL 15 + Patroni";

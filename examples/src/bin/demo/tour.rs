@@ -21,6 +21,10 @@ use crate::stack::Stack;
 
 /// How long the switchover may take before the demo gives up.
 const SWITCHOVER_TIMEOUT: Duration = Duration::from_secs(90);
+/// Bounds of the bootstrap's waits: a sandbox member leads or streams within
+/// seconds, so a broken installation fails in minutes, not the runbook's ten.
+const JOB_TIMEOUT: Duration = Duration::from_secs(60);
+const MEMBER_TIMEOUT: Duration = Duration::from_secs(120);
 /// Replica lag accepted as "caught up" in the sandbox (1 MiB).
 const MAX_LAG_BYTES: u64 = 1024 * 1024;
 
@@ -106,6 +110,7 @@ impl<'a> Tour<'a> {
             .scope(&self.scope)
             .members(members)
             .backup_job(None) // wal-g is not part of the sandbox
+            .timeouts(JOB_TIMEOUT, MEMBER_TIMEOUT, MEMBER_TIMEOUT)
             .max_lag_bytes(MAX_LAG_BYTES);
         let caps = Capabilities {
             scheduler: Arc::new(self.stack.scheduler.clone()),

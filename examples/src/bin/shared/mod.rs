@@ -13,7 +13,7 @@ use anyhow::Context as _;
 use recipes::bootstrap::{BootstrapOptions, Capabilities};
 use recipes::capability::{FileSettings, Scheduler, SettingsStore, VolumeCheck};
 use recipes::consul::ConsulScopeStore;
-use recipes::nomad::{DirJobSource, JobSource, LastVersionSource, NomadScheduler};
+use recipes::nomad::{DirJobSource, JobSource, LastVersionSource, NomadScheduler, NomadVolumeProbe};
 use recipes::vault_settings::VaultSettings;
 
 /// The database cluster of a namespace, as the runbook names it.
@@ -49,6 +49,19 @@ pub struct ClusterArgs {
     /// `{component}` is `database`.
     #[arg(long, default_value = "nomad-cluster/{namespace}/{component}")]
     pub kv_path_template: String,
+    /// Check the host volumes through Nomad exec in the allocations of this
+    /// probe job (typically a system job mounting the volumes' parent).
+    #[arg(long, value_name = "JOB", conflicts_with = "skip_volume_check")]
+    pub volume_probe_job: Option<String>,
+    /// The probe job's task to exec in.
+    #[arg(long, value_name = "TASK", default_value = "probe")]
+    pub volume_probe_task: String,
+    /// The probe job's namespace (default: the cluster's).
+    #[arg(long, value_name = "NAMESPACE")]
+    pub volume_probe_namespace: Option<String>,
+    /// The volume's path inside the probe task (`{namespace}` is replaced).
+    #[arg(long, default_value = "/var/lib/nomad-volumes/{namespace}/postgres-atala")]
+    pub volume_path_template: String,
     /// Skip the "no PostgreSQL data left in host volumes" check, giving the
     /// reason (the plan repeats it).
     #[arg(long, value_name = "REASON")]
@@ -90,12 +103,13 @@ impl ClusterArgs {
             Some(dir) => Arc::new(DirJobSource::new(dir)),
             None => Arc::new(LastVersionSource::new(nomad.clone())),
         };
+        let nomad_for_probe = nomad.clone();
         let scheduler: Arc<dyn Scheduler> = Arc::new(NomadScheduler::new(nomad, source));
         Ok(Capabilities {
             scheduler,
             settings: self.settings_store()?,
             scope_store: Arc::new(ConsulScopeStore::new(consul)),
-            volumes: self.volume_check()?,
+            volumes: self.volume_check(&nomad_for_probe)?,
         })
     }
 
@@ -110,15 +124,23 @@ impl ClusterArgs {
         }
     }
 
-    fn volume_check(&self) -> anyhow::Result<VolumeCheck> {
+    fn volume_check(&self, nomad: &nomad_client::NomadClient) -> anyhow::Result<VolumeCheck> {
+        if let Some(job) = &self.volume_probe_job {
+            let mut probe = NomadVolumeProbe::new(nomad.clone(), job, &self.volume_probe_task)
+                .path_template(&self.volume_path_template)?;
+            if let Some(ns) = &self.volume_probe_namespace {
+                probe = probe.job_namespace(ns);
+            }
+            return Ok(VolumeCheck::Probe(Arc::new(probe)));
+        }
         match &self.skip_volume_check {
             Some(reason) if reason.trim().is_empty() => {
                 anyhow::bail!("--skip-volume-check needs a reason (it is repeated in the plan)")
             }
             Some(reason) => Ok(VolumeCheck::skip(reason.trim())),
             None => anyhow::bail!(
-                "no host-volume probe is available in this build yet: check the clients by hand and pass \
-                 --skip-volume-check '<what you checked>'"
+                "the host volumes must be checked for leftover PostgreSQL data: pass --volume-probe-job <system job> \
+                 to check them through Nomad exec, or --skip-volume-check '<what you checked by hand>'"
             ),
         }
     }
