@@ -64,7 +64,7 @@ pub enum Error {
         alloc_id: String,
         /// The task name.
         task: String,
-        /// The command that was run.
+        /// The program that was run (its arguments are left out: they may hold secrets).
         command: String,
         /// Nomad's reason, or what went wrong on the connection.
         reason: String,

@@ -191,7 +191,7 @@ impl Allocations {
         if command.is_empty() || command[0].is_empty() {
             return Err(client_core::Error::invalid("command", "[]", "must name a program to run").into());
         }
-        let context = Context { alloc_id: alloc_id.to_owned(), task: task.to_owned(), command: command.join(" ") };
+        let context = Context { alloc_id: alloc_id.to_owned(), task: task.to_owned(), command: program(command) };
         let command_json = serde_json::to_string(command).map_err(|e| context.error(e.to_string()))?;
         // The upgrade goes through the shared HTTP client, so the WebSocket gets the same
         // TLS (custom CA, client certificate), token handling and tracing as every call.
@@ -259,11 +259,17 @@ impl Allocations {
             Err(_) => Err(Error::Exec {
                 alloc_id: alloc_id.to_owned(),
                 task: task.to_owned(),
-                command: command.join(" "),
+                command: program(command),
                 reason: format!("no exit code within {}s", opts.timeout.as_secs_f64()),
             }),
         }
     }
+}
+
+/// The program of a command, without its arguments: they may hold secrets
+/// (a password in a `psql -c`), and errors end up in logs.
+fn program(command: &[String]) -> String {
+    command.first().cloned().unwrap_or_default()
 }
 
 impl ExecSession {

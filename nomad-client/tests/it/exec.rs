@@ -175,6 +175,7 @@ async fn unknown_task_and_bad_command_are_exec_errors_with_nomads_reason() {
         assert!(matches!(err, Error::Exec { .. }), "{err:?}");
         let text = err.to_string();
         assert!(text.contains(reason) && text.contains("1011") && text.contains(EXEC_ALLOC), "{text}");
+        assert!(text.starts_with(&format!("exec of {cmd:?} in task {task:?}")), "{text}");
         bounded(server).await.unwrap();
     }
 }
@@ -267,4 +268,15 @@ async fn resize_during_a_tty_session_sends_tty_size() {
     let out = bounded(session.wait(1024)).await.unwrap();
     assert_eq!((out.stdout.as_slice(), out.exit_code), (&b"24 80\r\n"[..], 0));
     bounded(server).await.unwrap();
+}
+
+#[tokio::test]
+async fn exec_errors_name_the_program_but_never_its_arguments() {
+    let (addr, _, _server) = replay("exec-websocket-unknown-task.jsonl").await;
+    let cmd = command(&["psql", "-c", "ALTER USER app PASSWORD 'hunter2'"]);
+    let err = bounded(client(&addr).allocations().exec_output(EXEC_ALLOC, "nope", &cmd, &ExecOptions::default()))
+        .await
+        .unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(text.contains("\"psql\"") && !text.contains("hunter2"), "{text}");
 }
