@@ -184,6 +184,7 @@ async fn deployments_and_evaluations() {
     for (p, file) in [
         ("/v1/deployments".to_owned(), "deployments-list.json"),
         (format!("/v1/deployment/{deployment}"), "deployment-read.json"),
+        (format!("/v1/deployment/allocations/{deployment}"), "job-allocations.json"),
         ("/v1/evaluations".to_owned(), "evaluations-list.json"),
         (format!("/v1/evaluation/{eval}"), "evaluation-read.json"),
         (format!("/v1/evaluation/{eval}/allocations"), "evaluation-allocations.json"),
@@ -221,6 +222,7 @@ async fn deployments_and_evaluations() {
     assert_eq!(nomad.deployments().list(&q).await.unwrap().value[0].id, deployment);
     let d = nomad.deployments().read(deployment, &q).await.unwrap().value;
     assert_eq!((d.job_id.as_str(), d.job_version, d.status.as_str()), ("dbHA1", 1, "successful"));
+    assert_eq!(nomad.deployments().allocations(deployment, &q).await.unwrap().value.len(), 2);
     assert_eq!(nomad.deployments().promote(deployment, &[], &w).await.unwrap().index, 90);
     assert_eq!(nomad.deployments().fail(deployment, &w).await.unwrap().eval_create_index, 90);
     assert_eq!(nomad.evaluations().list(&q).await.unwrap().value.len(), 4);
@@ -248,13 +250,16 @@ async fn acl_agent_status_system() {
             .mount(&server)
             .await;
     }
-    Mock::given(method("PUT"))
-        .and(path("/v1/system/gc"))
-        .and(token())
-        .respond_with(ResponseTemplate::new(200))
-        .expect(1)
-        .mount(&server)
-        .await;
+    for p in ["/v1/system/gc", "/v1/system/reconcile/summaries"] {
+        Mock::given(method("PUT"))
+            .and(path(p))
+            .and(query_is(&[]))
+            .and(token())
+            .respond_with(ResponseTemplate::new(200))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
     let me = nomad.acl().token_self(&QueryOptions::new()).await.unwrap();
     assert_eq!((me.name.as_str(), me.token_type.as_str()), ("Bootstrap Token", "management"));
     assert_eq!(me.secret_id.expose(), TOKEN);
@@ -266,6 +271,7 @@ async fn acl_agent_status_system() {
     assert_eq!(nomad.status().leader().await.unwrap(), "127.0.0.1:4647");
     assert_eq!(nomad.status().peers().await.unwrap(), ["127.0.0.1:4647"]);
     nomad.system().gc(&WriteOptions::new()).await.unwrap();
+    nomad.system().reconcile_summaries(&WriteOptions::new()).await.unwrap();
 }
 
 #[tokio::test]
