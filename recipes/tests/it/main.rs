@@ -1,6 +1,7 @@
 //! Integration tests of the recipes crate (one binary).
 
 mod bootstrap;
+mod credentials;
 mod fakes;
 mod ghost;
 mod http_backends;
