@@ -51,12 +51,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .await
         .inspect_err(|e| progress.failed(&output::one_line(e)))?;
 
-    let mut tour = tour::Tour::new(&stack, &args.namespace, &progress, args.out.json);
-    let outcome = tokio::select! {
-        r = tour.run() => r,
-        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted by Ctrl-C")),
+    let (outcome, reports) = match tour::Tour::new(&stack, &args.namespace, &progress, args.out.json) {
+        Ok(mut tour) => {
+            let outcome = tokio::select! {
+                r = tour.run() => r,
+                _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted by Ctrl-C")),
+            };
+            (outcome, tour.into_reports())
+        }
+        Err(e) => (Err(e), tour::Reports::default()),
     };
-    let reports = tour.into_reports();
     if let Err(e) = &outcome {
         progress.failed(&output::one_line(e));
     } else if args.keep {
@@ -76,12 +80,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
 /// Prints what a person needs to use the sandbox, then waits for Ctrl-C.
 async fn keep_running(stack: &Stack, progress: &Progress, json: bool) {
     let exports: String = stack.env_lines().iter().map(|l| format!("  {l}\n")).collect();
+    let tries: String = stack.try_lines().iter().map(|l| format!("  {l}\n")).collect();
     tour::show(
         progress,
         json,
         &format!(
-            "\nThe sandbox keeps running. In another shell:\n\n{exports}\nthen try the other examples, e.g.\n  \
-             cargo run -p ops-examples --bin ghost_cleanup -- --skip-nomad --dry-run\n\
+            "\nThe sandbox keeps running. In another shell:\n\n{exports}\nthen try the other examples, e.g.\n\n{tries}\n\
              Press Ctrl-C to stop the sandbox.\n"
         ),
     );

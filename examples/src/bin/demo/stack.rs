@@ -81,12 +81,24 @@ impl Stack {
     }
 
     /// The environment a person needs to try the other examples against
-    /// this sandbox, as `export` lines.
+    /// this sandbox, as `export` lines (the Patroni examples take one member
+    /// URL from `PATRONI_URL`; the others are listed beside it).
     pub fn env_lines(&self) -> Vec<String> {
+        let others: Vec<String> =
+            self.member_urls.iter().enumerate().skip(1).map(|(i, u)| format!("dbHA{} {u}", i + 1)).collect();
         vec![
             format!("export CONSUL_HTTP_ADDR={}", self.consul.http_addr()),
-            format!("export PATRONI_URL={}", self.member_urls.join(",")),
-            format!("export PATRONI_SCOPE={}", self.scope),
+            format!("export PATRONI_URL={}   # dbHA1; also {}", self.member_urls[0], others.join(", ")),
+        ]
+    }
+
+    /// Commands that work against this sandbox once the exports are set.
+    pub fn try_lines(&self) -> Vec<String> {
+        vec![
+            "cargo run -p patroni-client --example list".to_owned(),
+            format!("cargo run -p patroni-client --example dcs_keys -- --scope {}", self.scope),
+            "cargo run -p consul-client --example members".to_owned(),
+            "cargo run -p ops-examples --bin ghost_cleanup -- --skip-nomad --dry-run".to_owned(),
         ]
     }
 }

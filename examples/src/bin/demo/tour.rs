@@ -13,7 +13,7 @@ use recipes::BackupDir;
 use recipes::bootstrap::{Bootstrap, BootstrapOptions, Capabilities};
 use recipes::capability::{BootstrapMethod, DatabaseSettings, FileSettings, SettingsStore as _, VolumeCheck};
 use recipes::consul::ConsulScopeStore;
-use recipes::ghost::{ConsulCatalog, GhostCleanup, GhostOptions};
+use recipes::ghost::{ConsulCatalog, GhostCleanup, GhostOptions, Target};
 use serde::Serialize;
 
 use crate::ghost::Ghost;
@@ -65,9 +65,9 @@ pub struct Tour<'a> {
 impl<'a> Tour<'a> {
     /// A tour of `stack` for `namespace`; with `json`, human output goes to
     /// stderr so stdout carries only the final JSON.
-    pub fn new(stack: &'a Stack, namespace: &'a str, progress: &'a Progress, json: bool) -> Self {
-        let consul = ConsulClient::from_addr(&stack.consul.http_addr()).expect("the sandbox's address is a valid URL");
-        Self { stack, namespace, scope: stack.scope.clone(), progress, json, consul, reports: Reports::default() }
+    pub fn new(stack: &'a Stack, namespace: &'a str, progress: &'a Progress, json: bool) -> anyhow::Result<Self> {
+        let consul = ConsulClient::from_addr(&stack.consul.http_addr())?;
+        Ok(Self { stack, namespace, scope: stack.scope.clone(), progress, json, consul, reports: Reports::default() })
     }
 
     /// The plans and reports gathered so far.
@@ -199,7 +199,8 @@ impl<'a> Tour<'a> {
         self.progress.finished(step, None, &format!("{} ghost(s) found", plan.findings.len()));
         self.show(&output::ghost_plan_text(&plan));
         let ghost = self.reports.ghost.as_ref().context("no ghost was planted")?;
-        if !plan.findings.iter().any(|f| f.target.to_string().contains(&ghost.node)) {
+        let is_ghost = |t: &Target| matches!(t, Target::CatalogNode { node, .. } if *node == ghost.node);
+        if !plan.findings.iter().any(|f| is_ghost(&f.target)) {
             anyhow::bail!("the cleanup plan did not find the planted ghost node {}", ghost.node);
         }
 
