@@ -128,3 +128,48 @@ fn ghost_cleanup_script_plans_confirms_and_removes_only_the_ghost() {
     });
     let _ = std::fs::remove_dir_all(backups);
 }
+
+/// Runs a recipe script with nothing listening at the servers' addresses.
+fn offline(bin: &str, args: &[&str]) -> (i32, String) {
+    let out = Command::new(bin)
+        .args(args)
+        .env("NOMAD_ADDR", "http://127.0.0.1:1")
+        .env("CONSUL_HTTP_ADDR", "http://127.0.0.1:1")
+        .env("VAULT_ADDR", "http://127.0.0.1:1")
+        .env_remove("NOMAD_NAMESPACE")
+        .output()
+        .expect("the script starts");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn recipe_scripts_reject_bad_input_with_one_line_before_any_request() {
+    let settings = std::env::temp_dir().join(format!("settings-{}", sandbox::unique_suffix()));
+    let settings = settings.to_str().unwrap();
+    let cluster = ["--namespace", "atala-testnet", "--settings-dir", settings, "--skip-volume-check", "wiped"];
+    let cases: [(&str, Vec<&str>, i32, &str); 6] = [
+        (env!("CARGO_BIN_EXE_bootstrap"), [&cluster[..], &["--scope", "a/b", "--dry-run"]].concat(), 1, "scope"),
+        (
+            env!("CARGO_BIN_EXE_bootstrap"),
+            vec!["--namespace", "atala-testnet", "--settings-dir", settings, "--dry-run"],
+            1,
+            "--skip-volume-check",
+        ),
+        (env!("CARGO_BIN_EXE_restore"), [&cluster[..], &["--timeline", "0", "--archive-dir", "/nonexistent"]].concat(), 1, "timeline"),
+        (
+            env!("CARGO_BIN_EXE_restore"),
+            [&cluster[..], &["--timeline", "2", "--at", "2026-11-22 05:12:00", "--archive-dir", "/nonexistent"]].concat(),
+            1,
+            "time zone",
+        ),
+        (env!("CARGO_BIN_EXE_credentials"), vec!["--role", "../admin", "--yes"], 1, "role"),
+        // The Vault token cannot be looked up: the plan refuses (exit 3) and nothing is read.
+        (env!("CARGO_BIN_EXE_credentials"), vec!["--role", "developer", "--dry-run"], 3, "Vault token"),
+    ];
+    for (bin, args, code, needle) in cases {
+        let (got, stderr) = offline(bin, &args);
+        assert_eq!(got, code, "{bin} {args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{bin} {args:?}: one line: {stderr}");
+        assert!(stderr.starts_with("error: ") && stderr.contains(needle), "{bin} {args:?}: {stderr}");
+    }
+}

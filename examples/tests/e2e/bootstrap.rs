@@ -11,16 +11,16 @@ use recipes::consul::ConsulScopeStore;
 use recipes::{Error, Event, Progress};
 use sandbox::PatroniCluster;
 
-struct Setup {
-    namespace: String,
-    consul: ConsulClient,
-    scheduler: Arc<LocalScheduler>,
-    caps: Capabilities,
-    _settings_dir: SettingsDir,
+pub(crate) struct Setup {
+    pub(crate) namespace: String,
+    pub(crate) consul: ConsulClient,
+    pub(crate) scheduler: Arc<LocalScheduler>,
+    pub(crate) caps: Capabilities,
+    pub(crate) settings_dir: SettingsDir,
 }
 
 /// A settings directory removed on drop.
-struct SettingsDir(std::path::PathBuf);
+pub(crate) struct SettingsDir(pub(crate) std::path::PathBuf);
 
 impl Drop for SettingsDir {
     fn drop(&mut self) {
@@ -28,7 +28,7 @@ impl Drop for SettingsDir {
     }
 }
 
-async fn setup(tag: &str) -> Option<Setup> {
+pub(crate) async fn setup(tag: &str) -> Option<Setup> {
     let consul_agent = sandbox::shared_consul()?;
     let namespace = format!("e2e-{tag}-{}", sandbox::unique_suffix());
     let scope = recipes::input::default_scope(&namespace);
@@ -51,10 +51,10 @@ async fn setup(tag: &str) -> Option<Setup> {
         scope_store: Arc::new(ConsulScopeStore::new(consul.clone())),
         volumes: VolumeCheck::Probe(Arc::new(LocalVolumeProbe::new(&scheduler))),
     };
-    Some(Setup { namespace, consul, scheduler, caps, _settings_dir: SettingsDir(dir) })
+    Some(Setup { namespace, consul, scheduler, caps, settings_dir: SettingsDir(dir) })
 }
 
-fn options(namespace: &str) -> BootstrapOptions {
+pub(crate) fn options(namespace: &str) -> BootstrapOptions {
     BootstrapOptions::new(namespace).timeouts(Duration::from_secs(30), Duration::from_secs(90), Duration::from_secs(90))
 }
 

@@ -3,3 +3,4 @@
 
 mod bootstrap;
 mod ghost;
+mod restore;
