@@ -143,7 +143,7 @@ fn offline(bin: &str, args: &[&str]) -> (i32, String) {
 }
 
 #[test]
-fn recipe_scripts_reject_bad_input_with_one_line_before_any_request() {
+fn recipe_scripts_fail_with_one_line_and_the_right_exit_code() {
     let settings = std::env::temp_dir().join(format!("settings-{}", sandbox::unique_suffix()));
     let settings = settings.to_str().unwrap();
     let cluster = ["--namespace", "atala-testnet", "--settings-dir", settings, "--skip-volume-check", "wiped"];
@@ -155,10 +155,16 @@ fn recipe_scripts_reject_bad_input_with_one_line_before_any_request() {
             1,
             "--skip-volume-check",
         ),
-        (env!("CARGO_BIN_EXE_restore"), [&cluster[..], &["--timeline", "0", "--archive-dir", "/nonexistent"]].concat(), 1, "timeline"),
         (
             env!("CARGO_BIN_EXE_restore"),
-            [&cluster[..], &["--timeline", "2", "--at", "2026-11-22 05:12:00", "--archive-dir", "/nonexistent"]].concat(),
+            [&cluster[..], &["--timeline", "0", "--archive-dir", "/nonexistent"]].concat(),
+            1,
+            "timeline",
+        ),
+        (
+            env!("CARGO_BIN_EXE_restore"),
+            [&cluster[..], &["--timeline", "2", "--at", "2026-11-22 05:12:00", "--archive-dir", "/nonexistent"]]
+                .concat(),
             1,
             "time zone",
         ),

@@ -76,6 +76,10 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
+    // Bad input is refused before any request (the recipe checks it again).
+    recipes::input::validate_job_name(&args.role).map_err(|_| {
+        anyhow::anyhow!("invalid Vault role {:?}: use a plain name such as admin or developer", args.role)
+    })?;
     let vault = vault_client::VaultClient::from_env().context("cannot configure the Vault client")?;
     let plan = plan(&vault, &args).await?;
     if !output::show_plan(&plan, output::plan_text, false, args.run, args.out)? {
