@@ -147,7 +147,10 @@ fn recipe_scripts_fail_with_one_line_and_the_right_exit_code() {
     let settings = std::env::temp_dir().join(format!("settings-{}", sandbox::unique_suffix()));
     let settings = settings.to_str().unwrap();
     let cluster = ["--namespace", "atala-testnet", "--settings-dir", settings, "--skip-volume-check", "wiped"];
-    let cases: [(&str, Vec<&str>, i32, &str); 6] = [
+    let backups = std::env::temp_dir().join(format!("restore-{}", sandbox::unique_suffix()));
+    let abort = ["--timeline", "2", "--archive-dir", "/nonexistent", "--abort", "--yes", "--backup-dir"];
+    let abort = [&abort[..], &[backups.to_str().unwrap()]].concat();
+    let cases: [(&str, Vec<&str>, i32, &str); 7] = [
         (env!("CARGO_BIN_EXE_bootstrap"), [&cluster[..], &["--scope", "a/b", "--dry-run"]].concat(), 1, "scope"),
         (
             env!("CARGO_BIN_EXE_bootstrap"),
@@ -167,6 +170,12 @@ fn recipe_scripts_fail_with_one_line_and_the_right_exit_code() {
                 .concat(),
             1,
             "time zone",
+        ),
+        (
+            env!("CARGO_BIN_EXE_restore"),
+            [&cluster[..], &abort[..]].concat(),
+            1,
+            "no restore of atala-testnet is in progress",
         ),
         (env!("CARGO_BIN_EXE_credentials"), vec!["--role", "../admin", "--yes"], 1, "role"),
         // The Vault token cannot be looked up: the plan refuses (exit 3) and nothing is read.
