@@ -6,7 +6,8 @@
 //! (a base backup plus every WAL segment up to the target; every reason is listed).
 //! Then: record the current settings (backup file + state file), set the restore method and
 //! its keys, stop and purge the database jobs, save and remove the scope's Consul state,
-//! run [`crate::bootstrap`] with the restore method, verify the new leader's timeline,
+//! run [`crate::bootstrap`] with the restore method, verify the new leader's timeline (and for
+//! a point in time, that Patroni's history records a recovery target; a warning otherwise),
 //! set the method back to `initdb`.
 //!
 //! Every step is recorded in a state file in the backup directory, so running the recipe
@@ -440,6 +441,20 @@ impl Restore {
             })
             .await?;
 
+        if let RestoreMode::PointInTime { timestamp, .. } = &self.opts.mode {
+            let snapshot = self.caps.scope_store.snapshot(&self.opts.bootstrap.scope).await?;
+            match recovery_reason(snapshot.text("history"), source) {
+                Some(reason) if reason != "no recovery target specified" => {
+                    runner.report.done.push(format!("recovery target reached: {reason}"));
+                }
+                other => runner.warn(format!(
+                    "Patroni's history does not show that recovery stopped at {timestamp} (reason recorded: {}); \
+                     check the new leader's PostgreSQL log before relying on the data",
+                    other.as_deref().unwrap_or("none")
+                )),
+            }
+        }
+
         let mut back = self.caps.settings.read(&ns).await?.unwrap_or_else(|| state.original_settings.clone());
         back.bootstrap_method = Some(BootstrapMethod::Initdb);
         runner.step("set method back", self.caps.settings.write(&ns, &back)).await?;
@@ -465,6 +480,14 @@ impl Restore {
         self.backups.remove_state(&self.state_name()).await?;
         Ok(runner.report)
     }
+}
+
+/// The reason PostgreSQL recorded for leaving `timeline`, from Patroni's `history` key
+/// (`[[timeline, lsn, reason, time, new leader], ...]`).
+fn recovery_reason(history: Option<&str>, timeline: u32) -> Option<String> {
+    let entries: Vec<serde_json::Value> = serde_json::from_str(history?).ok()?;
+    let entry = entries.iter().find(|e| e.get(0).and_then(serde_json::Value::as_u64) == Some(u64::from(timeline)))?;
+    entry.get(2)?.as_str().map(str::to_owned)
 }
 
 fn warnings(w: &[String]) -> String {

@@ -147,10 +147,13 @@ async fn failure_midway_continues_on_rerun_and_abort_restores_settings() {
 
     // The re-run continues where the world stands: no second stop, no second removal.
     w.dcs.member("atala-testnet-database", "dbHA2", "replica", 1000);
+    let history = r#"[[1,67109024,"before 2026-11-22 04:12:00+00","2026-11-22T04:54:36+00:00","dbHA1"]]"#;
+    w.dcs.put("service/atala-testnet-database/history", history);
     let stops_before = w.sched.calls().iter().filter(|c| c.starts_with("stop")).count();
     let report = r.run(Progress::none()).await.unwrap();
     assert_eq!(w.sched.calls().iter().filter(|c| c.starts_with("stop")).count(), stops_before);
     assert!(report.skipped.iter().any(|s| s.step == "remove scope state"));
+    assert!(report.done.contains(&"recovery target reached: before 2026-11-22 04:12:00+00".to_owned()), "{report:#?}");
     assert_eq!(w.settings.read(NS).await.unwrap().unwrap().bootstrap_method, Some(BootstrapMethod::Initdb));
 
     // Abort after another half-done restore puts the recorded settings back.
@@ -172,6 +175,18 @@ async fn leader_on_the_old_timeline_fails_verification() {
     let err = r.run(Progress::none()).await.unwrap_err().to_string();
     assert!(err.contains("runs on timeline 1, expected a timeline after 1"), "{err}");
     assert_eq!(r.state().await.unwrap().unwrap().phase, Phase::Bootstrapped);
+}
+
+#[tokio::test]
+async fn pitr_without_a_recorded_recovery_target_warns() {
+    let w = running_cluster().await;
+    *w.dcs.timeline.lock().unwrap() = 2;
+    let r = restore(&w, RestoreMode::point_in_time(1, "2026-11-22T05:12:00Z").unwrap(), true);
+    let report = r.run(Progress::none()).await.unwrap();
+    assert!(
+        report.warnings.iter().any(|m| m.contains("does not show that recovery stopped at 2026-11-22T05:12:00+00:00")),
+        "{report:#?}"
+    );
 }
 
 #[test]
