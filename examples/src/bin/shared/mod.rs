@@ -2,8 +2,7 @@
 //! flags and the recipe capabilities built from them (Nomad scheduler, job
 //! specs, settings store, host-volume check).
 //!
-//! Included by those scripts with `#[path]`; each uses only part of it.
-#![allow(dead_code)]
+//! Included by those scripts with `#[path]` (it is no binary of its own).
 
 use std::path::PathBuf;
 use std::sync::Arc;
