@@ -22,6 +22,13 @@ pub enum Event {
         /// How long it took.
         elapsed: Duration,
     },
+    /// A step failed; the run stops with this error, and a re-run continues from the world as it is.
+    StepFailed {
+        /// The step's short name.
+        step: String,
+        /// The error, as a sentence.
+        error: String,
+    },
     /// A step was not needed (the world is already as it would leave it) or not applicable.
     StepSkipped {
         /// The step's short name.
@@ -84,6 +91,7 @@ impl Progress {
     pub fn emit(&self, event: Event) {
         match &event {
             Event::Warning { message } => tracing::warn!(%message, "recipe warning"),
+            Event::StepFailed { step, error } => tracing::error!(%step, %error, "recipe step failed"),
             other => tracing::info!(event = ?other, "recipe progress"),
         }
         if let Some(sink) = &self.sink {

@@ -27,7 +27,13 @@ impl Runner {
     {
         self.progress.emit(Event::StepStarted { step: name.to_owned() });
         let started = Instant::now();
-        let out = f.await?;
+        let out = match f.await {
+            Ok(out) => out,
+            Err(e) => {
+                self.progress.emit(Event::StepFailed { step: name.to_owned(), error: e.to_string() });
+                return Err(e);
+            }
+        };
         self.progress.emit(Event::StepFinished { step: name.to_owned(), elapsed: started.elapsed() });
         self.report.done.push(name.to_owned());
         Ok(out)

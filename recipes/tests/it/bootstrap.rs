@@ -134,8 +134,16 @@ async fn a_replica_that_never_streams_times_out_and_resume_continues() {
     let w = world(Some(BootstrapMethod::Initdb)).await;
     w.sched.silent.lock().unwrap().insert("dbHA2".into());
     let recipe = Bootstrap::new(quick(BootstrapOptions::new(NS)), caps(&w, VolumeCheck::skip("test"))).unwrap();
-    let err = recipe.run(Progress::none()).await.unwrap_err();
+    let (progress, mut rx) = Progress::channel();
+    let err = recipe.run(progress).await.unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err}");
+    let mut failed = None;
+    while let Ok(e) = rx.try_recv() {
+        if let Event::StepFailed { step, .. } = e {
+            failed = Some(step);
+        }
+    }
+    assert_eq!(failed.as_deref(), Some("wait for dbHA2"));
     assert!(err.to_string().contains("member dbHA2 has not joined"), "{err}");
 
     // Without resume, the leftovers of the interrupted run are refused...
