@@ -61,3 +61,38 @@ async fn volume_probe_without_running_probe_allocation_is_an_error() {
     assert!(err.contains("no running allocation of probe job volume-probe in ops"), "{err}");
     assert!(NomadVolumeProbe::new(nomad, "p", "t").path_template("/data/'$(rm)'").is_err());
 }
+
+#[tokio::test]
+async fn down_nodes_carry_their_status_time_and_ready_ones_are_not_read() {
+    let server = MockServer::start().await;
+    let mut list: serde_json::Value = serde_json::from_str(&fixture("ghost-2-nodes-list.json")).unwrap();
+    let mut down = list[0].clone();
+    down["ID"] = "ea4c7b83-cf7b-0c33-baf0-487bed6b3ae4".into();
+    down["Name"] = "node-1".into();
+    down["Status"] = "down".into();
+    list.as_array_mut().unwrap().push(down);
+    Mock::given(method("GET"))
+        .and(path("/v1/nodes"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(list))
+        .mount(&server)
+        .await;
+    let mut node: serde_json::Value = serde_json::from_str(&fixture("node-read.json")).unwrap();
+    node["Status"] = "down".into();
+    Mock::given(method("GET"))
+        .and(path("/v1/node/ea4c7b83-cf7b-0c33-baf0-487bed6b3ae4"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(node))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let ghosts = NomadGhosts::new(nomad_client::NomadClient::with_address(&server.uri(), None).unwrap());
+    let nodes = ghosts.nodes().await.unwrap();
+    assert_eq!(nodes.len(), 2);
+    assert_eq!(
+        (nodes[0].name.as_str(), nodes[0].status.as_str(), nodes[0].status_updated_at),
+        ("node-2", "ready", None)
+    );
+    assert_eq!(
+        (nodes[1].name.as_str(), nodes[1].status.as_str(), nodes[1].status_updated_at),
+        ("node-1", "down", Some(1_795_323_742))
+    );
+}
