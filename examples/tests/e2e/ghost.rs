@@ -103,6 +103,9 @@ async fn planted_ghosts_are_removed_and_nothing_else() {
     assert!(consul.catalog().node_services(&ghost_node, &QueryOptions::default()).await.unwrap().value.is_none());
     let backup: serde_json::Value = serde_json::from_slice(&std::fs::read(&report.report.backups[0]).unwrap()).unwrap();
     assert!(backup.to_string().contains(&ghost_task), "{backup}");
+    let node_backup = backup.as_array().unwrap().iter().find(|b| b["Removes"]["name"] == ghost_node.as_str()).unwrap();
+    assert_eq!(node_backup["Catalog"]["NodeServices"]["Node"]["Address"], "10.255.0.9", "{node_backup}");
+    assert!(node_backup["Catalog"]["Checks"].is_array(), "{node_backup}");
 
     // Nothing is left to do.
     assert!(cleanup.plan().await.unwrap().findings.is_empty());

@@ -56,6 +56,13 @@ impl CatalogWorld for ConsulCatalog {
         }))
     }
 
+    async fn backup_entry(&self, dc: &str, node: &str) -> Result<serde_json::Value> {
+        let opts = QueryOptions::datacenter(dc);
+        let services = self.consul.catalog().node_services(node, &opts).await.map_err(err)?.value;
+        let checks = self.consul.health().node(node, &opts).await.map_err(err)?.value;
+        Ok(serde_json::json!({ "Datacenter": dc, "NodeServices": services, "Checks": checks }))
+    }
+
     async fn members(&self) -> Result<Vec<MemberView>> {
         let members = self.consul.agent().members(false).await.map_err(err)?;
         Ok(members

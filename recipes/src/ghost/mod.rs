@@ -403,8 +403,19 @@ impl GhostCleanup {
         let mut saved = Vec::new();
         for f in &plan.findings {
             match self.recheck(f, &members).await? {
-                Some(backup) => {
-                    saved.extend(backup);
+                Some(nodes) => {
+                    for n in nodes {
+                        let (Target::CatalogNode { datacenter, .. } | Target::ServiceInstance { datacenter, .. }) =
+                            &f.target
+                        else {
+                            continue;
+                        };
+                        saved.push(serde_json::json!({
+                            "Target": f.target,
+                            "Removes": n,
+                            "Catalog": self.consul.backup_entry(datacenter, &n.name).await?,
+                        }));
+                    }
                     confirmed.push(f.clone());
                 }
                 None => {

@@ -51,6 +51,12 @@ pub trait CatalogWorld: Send + Sync {
     async fn nodes(&self, dc: &str) -> Result<Vec<NodeView>>;
     /// One catalog node with its services, `None` when it is gone.
     async fn node(&self, dc: &str, node: &str) -> Result<Option<NodeView>>;
+    /// Everything the catalog holds about a node (node, services, checks) as it would be saved
+    /// before removal; the default is the [`NodeView`].
+    async fn backup_entry(&self, dc: &str, node: &str) -> Result<serde_json::Value> {
+        let view = self.node(dc, node).await?;
+        serde_json::to_value(view).map_err(|e| crate::Error::backend("catalog backup", e))
+    }
     /// The LAN gossip members.
     async fn members(&self) -> Result<Vec<MemberView>>;
     /// Removes a node (and everything on it) from the catalog.

@@ -188,10 +188,13 @@ async fn run_backs_up_then_acts_only_on_confirmed_ghosts() {
     assert_eq!(report.counts.get("catalog_node"), Some(&1));
     assert_eq!(report.counts.get("service_instance"), Some(&1));
     assert_eq!(report.report.backups.len(), 1);
-    let saved: Vec<NodeView> = serde_json::from_slice(&std::fs::read(&report.report.backups[0]).unwrap()).unwrap();
+    let saved: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(&report.report.backups[0]).unwrap()).unwrap();
     assert_eq!(saved.len(), 2);
-    assert_eq!(saved[0].name, "old-worker-7");
-    assert_eq!(saved[1].services.len(), 1, "only the ghost instance of node-1 is saved");
+    assert_eq!(saved[0]["Removes"]["name"], "old-worker-7");
+    assert_eq!(saved[0]["Catalog"]["name"], "old-worker-7", "the catalog's view of the node is saved");
+    assert_eq!(saved[1]["Removes"]["services"].as_array().unwrap().len(), 1, "only the ghost instance is removed");
+    assert_eq!(saved[1]["Catalog"]["services"].as_array().unwrap().len(), 5, "its whole node is saved");
 }
 
 #[tokio::test]
