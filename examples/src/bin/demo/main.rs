@@ -49,7 +49,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     progress.section("Start the sandbox");
     let stack = Stack::start(&progress, &args.namespace, &scope, 2)
         .await
-        .inspect_err(|e| progress.failed(&output::one_line(e)))?;
+        .inspect_err(|_| progress.failed("failed (the reason is the last line)"))?;
 
     let (outcome, reports) = match tour::Tour::new(&stack, &args.namespace, &progress, args.out.json) {
         Ok(mut tour) => {
@@ -61,8 +61,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
         }
         Err(e) => (Err(e), tour::Reports::default()),
     };
-    if let Err(e) = &outcome {
-        progress.failed(&output::one_line(e));
+    if outcome.is_err() {
+        progress.failed("failed (the reason is the last line)");
     } else if args.keep {
         keep_running(&stack, &progress, args.out.json).await;
     }
