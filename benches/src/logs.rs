@@ -174,12 +174,17 @@ pub fn run(sizes: &Sizes) -> anyhow::Result<Section> {
         section.figure(format!("{label}: largest decoder buffer"), followed.max_buffer as f64 / 1024.0, "KiB");
         section.figure(format!("{label}: process RSS before"), mib(rss_before), "MiB");
         section.figure(format!("{label}: process peak RSS during the stream"), mib(peak), "MiB");
-        results.push((label, mb_s, mib(peak)));
+        section.figure(
+            format!("{label}: peak RSS growth during the stream"),
+            mib(peak.saturating_sub(rss_before)),
+            "MiB",
+        );
+        results.push((label, mb_s, mib(peak.saturating_sub(rss_before))));
     }
     let (_, sdk_mb_s, sdk_peak) = results[0];
     let (_, ref_mb_s, _) = results[1];
     section.ratio("ops-sdk decoded MB/s / 300 MB/s target", sdk_mb_s / 300.0, ">= 1.0", sdk_mb_s >= 300.0);
-    section.ratio("ops-sdk peak RSS MiB / 32 MiB budget", sdk_peak / 32.0, "<= 1.0", sdk_peak <= 32.0);
+    section.ratio("ops-sdk peak RSS growth MiB / 32 MiB budget", sdk_peak / 32.0, "<= 1.0", sdk_peak <= 32.0);
     section.ratio("ops-sdk / reference decoder MB/s", sdk_mb_s / ref_mb_s, "(information)", true);
     if !reset {
         section.note("the kernel refused to reset the peak RSS: the peak covers the whole run so far");
@@ -191,7 +196,8 @@ pub fn run(sizes: &Sizes) -> anyhow::Result<Section> {
     );
     section.note(
         "peak RSS is the whole bench process (VmHWM after a clear_refs reset), including the in-process server \
-         that generates the frames and the other benchmarks' allocator arenas",
+         that generates the frames and what earlier benchmarks left in the allocator; the budget is judged on its \
+         growth over the RSS just before the stream (run `logs` alone for the absolute figure)",
     );
     Ok(section)
 }
