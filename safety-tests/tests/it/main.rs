@@ -2,6 +2,7 @@
 
 mod fault_matrix;
 mod model_fuzz;
+mod recipe_faults;
 mod secrets;
 mod tls;
 mod wrong_target;
