@@ -115,22 +115,27 @@ where
         fetch: F,
         index: u64,
         failures: u32,
-        last_request: Option<tokio::time::Instant>,
+        /// Set after an answer whose index did not move: the next request
+        /// waits until `min_interval` after this one was sent.
+        unchanged_since: Option<tokio::time::Instant>,
+        sent_at: tokio::time::Instant,
     }
-    let state = State { fetch, index: 0, failures: 0, last_request: None };
+    let state = State { fetch, index: 0, failures: 0, unchanged_since: None, sent_at: tokio::time::Instant::now() };
     futures::stream::unfold(state, move |mut st| async move {
         loop {
-            if let Some(last) = st.last_request {
-                let next = last + options.min_interval;
-                tokio::time::sleep_until(next).await;
+            // Only an answer that did not move the index delays the next
+            // request: a change that follows another is fetched at once.
+            if let Some(last) = st.unchanged_since.take() {
+                tokio::time::sleep_until(last + options.min_interval).await;
             }
-            st.last_request = Some(tokio::time::Instant::now());
+            st.sent_at = tokio::time::Instant::now();
             let blocking = BlockingOptions { index: (st.index > 0).then_some(st.index), wait: Some(options.wait) };
             match (st.fetch)(blocking).await {
                 Ok(item) => {
                     st.failures = 0;
                     let new = item.meta.last_index;
                     if st.index > 0 && new == st.index {
+                        st.unchanged_since = Some(st.sent_at);
                         continue;
                     }
                     // A backwards index means the server's state was reset
