@@ -34,7 +34,7 @@
 mod consul_world;
 mod world;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -293,9 +293,16 @@ impl GhostCleanup {
         match &self.nomad {
             None => checks.push(Check::skipped("Nomad task services and nodes", "no Nomad client was given")),
             Some(nomad) => {
-                for node in nodes.iter().filter(|n| !dead_nodes.contains(&n.name)) {
+                let live_nodes = || nodes.iter().filter(|n| !dead_nodes.contains(&n.name));
+                let alloc_ids: BTreeSet<String> = live_nodes()
+                    .flat_map(|n| &n.services)
+                    .filter(|svc| self.opts.service_selected(&svc.name))
+                    .filter_map(|svc| task_service_alloc(&svc.id).map(str::to_owned))
+                    .collect();
+                let states = nomad.allocations(&alloc_ids.into_iter().collect::<Vec<_>>()).await?;
+                for node in live_nodes() {
                     for svc in &node.services {
-                        if let Some(evidence) = self.task_ghost_evidence(nomad.as_ref(), svc).await? {
+                        if let Some(evidence) = self.task_ghost_evidence_from(&states, svc) {
                             let target = Target::ServiceInstance {
                                 datacenter: dc.clone(),
                                 node: node.name.clone(),
@@ -368,13 +375,16 @@ impl GhostCleanup {
         if !self.opts.service_selected(&svc.name) {
             return Ok(None);
         }
-        Ok(match nomad.allocation(alloc).await? {
-            AllocState::Alive { .. } => None,
-            AllocState::Stopped { status, namespace } => {
-                Some(vec![format!("allocation {alloc} (namespace {namespace}) is {status}, not running")])
-            }
-            AllocState::Gone => Some(vec![format!("allocation {alloc} is unknown to Nomad")]),
-        })
+        Ok(task_evidence(alloc, &nomad.allocation(alloc).await?))
+    }
+
+    /// [`Self::task_ghost_evidence`] from states fetched in one batch.
+    fn task_ghost_evidence_from(&self, states: &HashMap<String, AllocState>, svc: &ServiceView) -> Option<Vec<String>> {
+        let alloc = task_service_alloc(&svc.id)?;
+        if !self.opts.service_selected(&svc.name) {
+            return None;
+        }
+        task_evidence(alloc, states.get(alloc).unwrap_or(&AllocState::Gone))
     }
 
     fn down_nomad_node_evidence(&self, n: &NomadNodeView) -> Option<Vec<String>> {
@@ -531,5 +541,15 @@ fn action_name(target: &Target) -> String {
         Target::ServiceInstance { service_id, .. } => format!("deregister service {service_id}"),
         Target::FailedMember { name } => format!("force-leave {name}"),
         Target::NomadNode { name, .. } => format!("purge Nomad node {name}"),
+    }
+}
+
+fn task_evidence(alloc: &str, state: &AllocState) -> Option<Vec<String>> {
+    match state {
+        AllocState::Alive { .. } => None,
+        AllocState::Stopped { status, namespace } => {
+            Some(vec![format!("allocation {alloc} (namespace {namespace}) is {status}, not running")])
+        }
+        AllocState::Gone => Some(vec![format!("allocation {alloc} is unknown to Nomad")]),
     }
 }

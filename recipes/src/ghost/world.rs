@@ -107,6 +107,17 @@ pub struct NomadNodeView {
 pub trait NomadWorld: Send + Sync {
     /// The allocation's state (never guessed: an unreachable Nomad is an error).
     async fn allocation(&self, alloc_id: &str) -> Result<AllocState>;
+    /// The states of many allocations at once, keyed by ID (IDs Nomad does not
+    /// know map to [`AllocState::Gone`]). The plan uses it so that its Nomad
+    /// requests do not grow with the number of task services; the default asks
+    /// [`NomadWorld::allocation`] once per ID, implementations answer from one listing.
+    async fn allocations(&self, alloc_ids: &[String]) -> Result<std::collections::HashMap<String, AllocState>> {
+        let mut out = std::collections::HashMap::with_capacity(alloc_ids.len());
+        for id in alloc_ids {
+            out.insert(id.clone(), self.allocation(id).await?);
+        }
+        Ok(out)
+    }
     /// Every client node.
     async fn nodes(&self) -> Result<Vec<NomadNodeView>>;
     /// `POST /v1/node/<id>/purge`.

@@ -1,5 +1,7 @@
+use std::collections::HashMap;
+
 use async_trait::async_trait;
-use nomad_client::{NomadClient, QueryOptions, WriteOptions};
+use nomad_client::{Allocation, NomadClient, QueryOptions, WriteOptions};
 
 use super::err;
 use crate::Result;
@@ -27,13 +29,21 @@ impl NomadWorld for NomadGhosts {
         // make a live allocation look gone: list by exact ID across every namespace instead.
         let opts = QueryOptions::default().all_namespaces().prefix(alloc_id);
         let found = self.nomad.allocations().list(&opts).await.map_err(err)?.value;
-        let Some(alloc) = found.into_iter().find(|a| a.id == alloc_id) else { return Ok(AllocState::Gone) };
-        let status = alloc.client_status;
-        Ok(if matches!(status.as_str(), "running" | "pending") {
-            AllocState::Alive { status, namespace: alloc.namespace }
-        } else {
-            AllocState::Stopped { status, namespace: alloc.namespace }
-        })
+        Ok(found.into_iter().find(|a| a.id == alloc_id).map_or(AllocState::Gone, alloc_state))
+    }
+
+    async fn allocations(&self, alloc_ids: &[String]) -> Result<HashMap<String, AllocState>> {
+        if alloc_ids.len() <= 1 {
+            let mut out = HashMap::new();
+            for id in alloc_ids {
+                out.insert(id.clone(), self.allocation(id).await?);
+            }
+            return Ok(out);
+        }
+        // One listing of every namespace's allocations instead of one request per task service.
+        let all = self.nomad.allocations().list(&QueryOptions::default().all_namespaces()).await.map_err(err)?.value;
+        let mut known: HashMap<String, AllocState> = all.into_iter().map(|a| (a.id.clone(), alloc_state(a))).collect();
+        Ok(alloc_ids.iter().map(|id| (id.clone(), known.remove(id).unwrap_or(AllocState::Gone))).collect())
     }
 
     async fn nodes(&self) -> Result<Vec<NomadNodeView>> {
@@ -55,5 +65,14 @@ impl NomadWorld for NomadGhosts {
     async fn purge_node(&self, node_id: &str) -> Result<()> {
         self.nomad.nodes().purge(node_id, &WriteOptions::default()).await.map_err(err)?;
         Ok(())
+    }
+}
+
+fn alloc_state(alloc: Allocation) -> AllocState {
+    let status = alloc.client_status;
+    if matches!(status.as_str(), "running" | "pending") {
+        AllocState::Alive { status, namespace: alloc.namespace }
+    } else {
+        AllocState::Stopped { status, namespace: alloc.namespace }
     }
 }

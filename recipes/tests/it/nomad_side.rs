@@ -45,6 +45,27 @@ async fn allocations_are_looked_up_by_exact_id_across_namespaces() {
 }
 
 #[tokio::test]
+async fn many_allocations_are_classified_from_one_listing() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/allocations"))
+        .and(query_param("namespace", "*"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(fixture("allocations-list-prefix.json"), "application/json"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let ghosts = NomadGhosts::new(nomad_client::NomadClient::with_address(&server.uri(), None).unwrap());
+    let gone = "eae4d4fa-cbc7-d6c5-602a-f3bcd5ae21df".to_owned();
+    let states = ghosts.allocations(&[RUNNING.to_owned(), gone.clone()]).await.unwrap();
+    assert_eq!(states[RUNNING], AllocState::Alive { status: "running".into(), namespace: "atala-testnet".into() });
+    assert_eq!(states[&gone], AllocState::Gone);
+    let listing = &server.received_requests().await.unwrap()[0];
+    assert!(listing.url.query_pairs().all(|(k, _)| k != "prefix"), "one listing, not a lookup per ID");
+}
+
+#[tokio::test]
 async fn volume_probe_without_running_probe_allocation_is_an_error() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
