@@ -159,6 +159,25 @@ async fn a_replica_that_never_streams_times_out_and_resume_continues() {
 }
 
 #[tokio::test]
+async fn a_scheduler_call_that_fails_once_stops_clearly_and_a_rerun_completes_without_duplicate_starts() {
+    let w = world(Some(BootstrapMethod::Initdb)).await;
+    w.sched.fail_once.lock().unwrap().insert("dbHA2".into());
+    let recipe = Bootstrap::new(quick(BootstrapOptions::new(NS)), caps(&w, VolumeCheck::skip("test"))).unwrap();
+    let err = recipe.run(Progress::none()).await.unwrap_err();
+    assert!(err.to_string().contains("dbHA2") && err.to_string().contains("HTTP 500"), "{err}");
+    assert_eq!(w.sched.calls(), ["start dbHA1", "wait dbHA1", "start dbHA2 failed"]);
+
+    // Running again continues where the world stands: dbHA1 is not started twice.
+    let resumed =
+        Bootstrap::new(quick(BootstrapOptions::new(NS).resume(true)), caps(&w, VolumeCheck::skip("t"))).unwrap();
+    let report = resumed.run(Progress::none()).await.unwrap();
+    assert!(report.skipped.iter().any(|s| s.step == "start dbHA1"), "{report:?}");
+    let starts: Vec<String> =
+        w.sched.calls().into_iter().filter(|c| c.starts_with("start ") && !c.ends_with("failed")).collect();
+    assert_eq!(starts, ["start dbHA1", "start dbHA2", "start backup"], "each job started exactly once");
+}
+
+#[tokio::test]
 async fn lagging_replica_is_not_accepted() {
     let w = world(Some(BootstrapMethod::Initdb)).await;
     w.sched.silent.lock().unwrap().insert("dbHA2".into());

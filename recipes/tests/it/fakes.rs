@@ -90,6 +90,8 @@ pub struct FakeScheduler {
     pub calls: Mutex<Vec<String>>,
     pub dcs: Arc<FakeScope>,
     pub silent: Mutex<BTreeSet<String>>,
+    /// Jobs whose next start fails like a refused scheduler API call (nothing started).
+    pub fail_once: Mutex<BTreeSet<String>>,
 }
 
 impl FakeScheduler {
@@ -101,6 +103,7 @@ impl FakeScheduler {
             calls: Mutex::default(),
             dcs,
             silent: Mutex::default(),
+            fail_once: Mutex::default(),
         }
     }
 
@@ -122,6 +125,10 @@ impl Scheduler for FakeScheduler {
         Ok(self.states.lock().unwrap().get(job).copied().unwrap_or(JobState::Absent))
     }
     async fn start_job(&self, _namespace: &str, job: &str) -> Result<()> {
+        if self.fail_once.lock().unwrap().remove(job) {
+            self.calls.lock().unwrap().push(format!("start {job} failed"));
+            return Err(recipes::Error::backend_msg("Nomad", format!("POST /v1/jobs for {job} failed with HTTP 500")));
+        }
         self.calls.lock().unwrap().push(format!("start {job}"));
         self.set(job, JobState::Running);
         if job.starts_with("dbHA") && !self.silent.lock().unwrap().contains(job) {
