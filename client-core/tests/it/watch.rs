@@ -24,6 +24,21 @@ impl Respond for IndexSequence {
     }
 }
 
+/// A watch on `/v1/kv/p` through `http`, yielding the decoded index values.
+fn kv_watch(
+    http: client_core::HttpClient,
+    options: WatchOptions,
+) -> impl futures::Stream<Item = client_core::Result<WithMeta<u64>>> {
+    watch(options, move |blocking: BlockingOptions| {
+        let http = http.clone();
+        async move {
+            let resp = http.send(blocking.apply(Request::get("/v1/kv/p"), Duration::from_secs(1))).await?;
+            let meta = QueryMeta::from_headers(&resp.headers, "X-Consul");
+            Ok(WithMeta { value: meta.last_index, meta })
+        }
+    })
+}
+
 #[tokio::test]
 async fn watch_yields_on_change_skips_unchanged_and_resets_on_backwards_index() {
     let server = MockServer::start().await;
@@ -38,13 +53,7 @@ async fn watch_yields_on_change_skips_unchanged_and_resets_on_backwards_index() 
         error_backoff: Duration::from_millis(10),
         min_interval: Duration::from_millis(1),
     };
-    let stream = watch(options, move |blocking: BlockingOptions| {
-        let http = http.clone();
-        async move {
-            let resp = http.send(blocking.apply(Request::get("/v1/kv/p"), Duration::from_secs(1))).await?;
-            Ok(WithMeta { value: resp.json::<u64>()?, meta: QueryMeta::from_headers(&resp.headers, "X-Consul") })
-        }
-    });
+    let stream = kv_watch(http, options);
     let seen: Vec<u64> = stream.take(4).map(|r| r.unwrap().meta.last_index).collect().await;
     assert_eq!(seen, vec![5, 7, 3, 9]);
     let requests = server.received_requests().await.unwrap();
@@ -72,13 +81,7 @@ async fn watch_does_not_spin_when_the_server_ignores_the_index() {
         error_backoff: Duration::from_millis(10),
         min_interval: Duration::from_millis(100),
     };
-    let stream = watch(options, move |blocking: BlockingOptions| {
-        let http = http.clone();
-        async move {
-            let resp = http.send(blocking.apply(Request::get("/v1/kv/p"), Duration::from_secs(1))).await?;
-            Ok(WithMeta { value: (), meta: QueryMeta::from_headers(&resp.headers, "X-Consul") })
-        }
-    });
+    let stream = kv_watch(http, options);
     let mut stream = Box::pin(stream);
     assert_eq!(stream.next().await.unwrap().unwrap().meta.last_index, 4);
     // The index never moves again: in 550 ms at most ~6 requests may happen (min_interval 100 ms), not thousands.
@@ -107,13 +110,7 @@ async fn watch_yields_errors_and_recovers() {
         error_backoff: Duration::from_millis(5),
         min_interval: Duration::from_millis(1),
     };
-    let stream = watch(options, move |blocking: BlockingOptions| {
-        let http = http.clone();
-        async move {
-            let resp = http.send(blocking.apply(Request::get("/v1/kv/p"), Duration::from_secs(1))).await?;
-            Ok(WithMeta { value: (), meta: QueryMeta::from_headers(&resp.headers, "X-Consul") })
-        }
-    });
+    let stream = kv_watch(http, options);
     let items: Vec<_> = stream.take(5).collect().await;
     assert!(items[..4].iter().all(|i| i.as_ref().is_err_and(|e| e.status() == Some(500))));
     assert_eq!(items[4].as_ref().unwrap().meta.last_index, 11);
