@@ -22,24 +22,11 @@ impl Consul {
     /// Starts a dev agent on free ports in a temporary directory and waits
     /// until it has elected itself leader (about 3 s).
     pub fn start() -> Result<Self, Error> {
-        let binary =
-            which("consul").ok_or_else(|| Error::Missing("consul (run scripts/install-deps.sh as root)".into()))?;
         let dir = tempfile::Builder::new().prefix("sandbox-consul-").tempdir().map_err(|e| Error::Io(e.to_string()))?;
         let http_port = free_port();
         let serf_lan_port = free_port();
         let node_name = format!("sandbox-{http_port}");
-        let mut cmd = Command::new(binary);
-        cmd.args(["agent", "-dev", "-client", "127.0.0.1", "-bind", "127.0.0.1", "-log-level", "warn"])
-            .arg(format!("-node={node_name}"))
-            .arg(format!("-http-port={http_port}"))
-            .arg(format!("-serf-lan-port={serf_lan_port}"))
-            .arg(format!("-serf-wan-port={}", free_port()))
-            .arg(format!("-server-port={}", free_port()))
-            .arg("-dns-port=-1")
-            .arg("-grpc-port=-1")
-            .arg(format!("-data-dir={}", dir.path().join("data").display()));
-        let log = dir.path().join("consul.log");
-        let process = ManagedProcess::spawn("consul", cmd, &log, Duration::from_secs(5))?;
+        let process = Self::start_on(http_port, serf_lan_port, &node_name, dir.path())?;
         let mut consul = Self { process, http_port, serf_lan_port, dir, node_name };
         consul.wait_ready(Duration::from_secs(30))?;
         Ok(consul)
@@ -105,13 +92,16 @@ impl Consul {
         self.wait_ready(Duration::from_secs(30))
     }
 
+    /// Spawns the agent on the given ports, with its data and log in `dir`
+    /// (a restart reuses the same ports, node name and directory).
     fn start_on(
         http_port: u16,
         serf_lan_port: u16,
         node: &str,
         dir: &std::path::Path,
     ) -> Result<ManagedProcess, Error> {
-        let binary = which("consul").ok_or_else(|| Error::Missing("consul".into()))?;
+        let binary =
+            which("consul").ok_or_else(|| Error::Missing("consul (run scripts/install-deps.sh as root)".into()))?;
         let mut cmd = Command::new(binary);
         cmd.args(["agent", "-dev", "-client", "127.0.0.1", "-bind", "127.0.0.1", "-log-level", "warn"])
             .arg(format!("-node={node}"))
@@ -120,7 +110,8 @@ impl Consul {
             .arg(format!("-serf-wan-port={}", free_port()))
             .arg(format!("-server-port={}", free_port()))
             .arg("-dns-port=-1")
-            .arg("-grpc-port=-1");
+            .arg("-grpc-port=-1")
+            .arg(format!("-data-dir={}", dir.join("data").display()));
         ManagedProcess::spawn("consul", cmd, &dir.join("consul.log"), Duration::from_secs(5))
     }
 
