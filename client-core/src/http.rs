@@ -187,13 +187,14 @@ impl HttpClient {
         Ok(Response { status, headers, body, method: request.method.clone(), path: request.path.clone() })
     }
 
-    /// Builds the URL for an encoded path.
-    pub fn url(&self, path: &str) -> Result<Url> {
+    /// Builds the URL for an encoded path under the configured address.
+    #[must_use]
+    pub fn url(&self, path: &str) -> Url {
         let base = &self.inner.config.address;
         let prefix = base.path().trim_end_matches('/');
         let mut url = base.clone();
         url.set_path(&format!("{prefix}{path}"));
-        Ok(url)
+        url
     }
 
     /// One attempt: send (following allowed redirects), then read the body
@@ -265,7 +266,7 @@ impl HttpClient {
         streaming: bool,
     ) -> Result<reqwest::Response, SendError> {
         let config = &self.inner.config;
-        let mut url = self.url(&request.path).map_err(SendError::NotSent)?;
+        let mut url = self.url(&request.path);
         for (k, v) in &request.query {
             if v.is_empty() {
                 let existing = url.query().map(str::to_owned);
