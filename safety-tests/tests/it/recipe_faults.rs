@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use consul_client::{CatalogRegistration, ConsulClient, ServiceRegistration};
+use consul_client::ConsulClient;
 use recipes::ghost::{ConsulCatalog, GhostCleanup, GhostOptions};
 use recipes::{BackupDir, Progress};
 
@@ -20,18 +20,7 @@ async fn consul_restarted_during_ghost_cleanup() {
     let tag = sandbox::unique_suffix();
     let ghosts: Vec<String> = (0..24).map(|i| format!("gone-{tag}-{i}")).collect();
     for node in &ghosts {
-        let reg = CatalogRegistration {
-            node: node.clone(),
-            address: "10.255.1.1".into(),
-            service: Some(ServiceRegistration {
-                id: Some(format!("{node}-pg")),
-                service: format!("restart-{tag}-pg"),
-                port: Some(5432),
-                ..ServiceRegistration::default()
-            }),
-            ..CatalogRegistration::default()
-        };
-        consul.catalog().register(&reg).await.unwrap();
+        crate::register_ghost_node(&consul, node, &format!("{node}-pg"), &format!("restart-{tag}-pg")).await;
     }
     let dir = tempfile::tempdir().unwrap();
     let cleanup = GhostCleanup::new(

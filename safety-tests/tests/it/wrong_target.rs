@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use client_core::Request;
-use consul_client::{AgentServiceRegistration, CatalogRegistration, ConsulClient, PutOptions, ServiceRegistration};
+use consul_client::{AgentServiceRegistration, ConsulClient, PutOptions};
 use patroni_client::{DcsView, RemoveOptions};
 use recipes::ghost::{ConsulCatalog, GhostCleanup, GhostOptions, Target};
 use recipes::{BackupDir, Progress};
@@ -100,21 +100,6 @@ async fn plant_world(consul: &ConsulClient) {
     }
 }
 
-async fn register_ghost_node(consul: &ConsulClient, node: &str) {
-    let reg = CatalogRegistration {
-        node: node.into(),
-        address: "10.255.0.9".into(),
-        service: Some(ServiceRegistration {
-            id: Some("pg-ghost".into()),
-            service: "pg".into(),
-            port: Some(5432),
-            ..ServiceRegistration::default()
-        }),
-        ..CatalogRegistration::default()
-    };
-    consul.catalog().register(&reg).await.unwrap();
-}
-
 #[tokio::test]
 async fn destructive_operations_touch_only_their_exact_target() {
     let agent = match sandbox::Consul::start() {
@@ -154,7 +139,7 @@ async fn destructive_operations_touch_only_their_exact_target() {
 
     // 4. Ghost cleanup removes the planted ghost node and nothing else.
     let ghost = format!("ghost-pg-{}", sandbox::unique_suffix());
-    register_ghost_node(&consul, &ghost).await;
+    crate::register_ghost_node(&consul, &ghost, "pg-ghost", "pg").await;
     let kv_before = kv_snapshot(&consul).await;
     let catalog_before = catalog_snapshot(&consul).await;
     let cleanup = GhostCleanup::new(
