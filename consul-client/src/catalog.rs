@@ -7,6 +7,7 @@ use client_core::{Request, WatchOptions, WithMeta};
 use futures::Stream;
 use serde::{Deserialize, Serialize};
 
+use crate::catalog_txn::CatalogTxnOp;
 use crate::client::ConsulClient;
 use crate::error::{Error, Result};
 use crate::health::HealthCheckRegistration;
@@ -378,6 +379,18 @@ impl Catalog<'_> {
             _ => format!("the deregistration of node {:?}", d.node),
         };
         self.client.write_true(Request::put("/v1/catalog/deregister").json(d)?, &what).await
+    }
+
+    /// Removes catalog entries conditionally, in one transaction: each
+    /// [`CatalogTxnOp`] deletes its node, service or check only while its
+    /// `ModifyIndex` is the one given. When any of them changed or is gone,
+    /// Consul rolls the whole transaction back and nothing is removed
+    /// ([`Error::TxnRolledBack`] names the operation). At most
+    /// [`crate::txn::MAX_TXN_OPS`] operations; every input is checked before
+    /// anything is sent. See [`crate::catalog_txn`] for what a node deletion
+    /// cannot guard.
+    pub async fn deregister_cas(&self, ops: &[CatalogTxnOp], datacenter: Option<&str>) -> Result<()> {
+        crate::catalog_txn::run(self.client, ops, datacenter).await
     }
 
     /// Watches the service list: yields it at once, then on every change.

@@ -48,6 +48,7 @@ mod validate;
 pub mod acl;
 pub mod agent;
 pub mod catalog;
+pub mod catalog_txn;
 pub mod client;
 pub mod config_entry;
 pub mod error;

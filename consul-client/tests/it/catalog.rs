@@ -135,3 +135,65 @@ async fn service_watch_fires_on_registration() {
     assert_eq!(entries.value.len(), 1);
     consul.catalog().deregister(&CatalogDeregistration::node(&node)).await.unwrap();
 }
+
+#[tokio::test]
+async fn conditional_deregistration_removes_only_what_was_read() {
+    use consul_client::catalog_txn::CatalogTxnOp;
+    let consul = consul_or_skip!();
+    let catalog = consul.catalog();
+    let q = QueryOptions::default();
+    let node = name("casnode");
+    let service = name("cassvc");
+    let (id1, id2) = (format!("{service}-1"), format!("{service}-2"));
+    catalog.register(&registration(&node, &service, &id1, "primary", 5432, "passing")).await.unwrap();
+    let read = catalog.node_services(&node, &q).await.unwrap().value.unwrap();
+    let (node_index, s1_index) = (read.node.modify_index, read.services[0].modify_index);
+    let check1 = format!("service:{id1}");
+    let c1_index = consul.health().node(&node, &q).await.unwrap().value[0].modify_index;
+
+    // A service registered after the read does not move the node's index: a node
+    // delete-cas alone would take it along, which is why services go one by one.
+    catalog.register(&registration(&node, &service, &id2, "replica", 5433, "critical")).await.unwrap();
+    let again = catalog.node_services(&node, &q).await.unwrap().value.unwrap();
+    assert_eq!(again.node.modify_index, node_index, "registering a service leaves the node's index alone");
+
+    // Bad input is refused before anything is sent, naming the input.
+    let err = catalog.deregister_cas(&[CatalogTxnOp::delete_node_cas(&node, 0)], None).await.unwrap_err();
+    assert!(err.to_string().contains("ModifyIndex") && err.to_string().contains(&node), "{err}");
+    let err = catalog.deregister_cas(&[CatalogTxnOp::delete_check_cas("..", "c", 1)], None).await.unwrap_err();
+    assert!(err.to_string().contains("node name"), "{err}");
+    assert!(catalog.deregister_cas(&[], None).await.is_err());
+
+    // A stale index rolls the whole transaction back: nothing is removed.
+    let stale = [
+        CatalogTxnOp::delete_check_cas(&node, &check1, c1_index),
+        CatalogTxnOp::delete_service_cas(&node, &id1, &service, s1_index - 1),
+    ];
+    let err = catalog.deregister_cas(&stale, None).await.unwrap_err();
+    assert_eq!(err.status(), Some(409), "{err}");
+    assert!(err.to_string().contains("index is stale"), "{err}");
+    assert_eq!(catalog.node_services(&node, &q).await.unwrap().value.unwrap().services.len(), 2);
+    assert_eq!(consul.health().node(&node, &q).await.unwrap().value.len(), 2);
+
+    // The indexes as read: exactly the read service and its check go, the later one stays.
+    let ops = [
+        CatalogTxnOp::delete_check_cas(&node, &check1, c1_index),
+        CatalogTxnOp::delete_service_cas(&node, &id1, &service, s1_index),
+    ];
+    catalog.deregister_cas(&ops, None).await.unwrap();
+    let left = catalog.node_services(&node, &q).await.unwrap().value.unwrap();
+    assert_eq!(left.services.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), [id2.as_str()]);
+    // Deleting what is already gone is a conflict too, never a silent success.
+    assert!(catalog.deregister_cas(&ops[1..], None).await.is_err());
+
+    // Last, the node on its index, in the same transaction as its last service.
+    let s2 = &left.services[0];
+    let check2 = consul.health().node(&node, &q).await.unwrap().value[0].clone();
+    let ops = [
+        CatalogTxnOp::delete_check_cas(&node, &check2.check_id, check2.modify_index),
+        CatalogTxnOp::delete_service_cas(&node, &id2, &service, s2.modify_index),
+        CatalogTxnOp::delete_node_cas(&node, node_index),
+    ];
+    catalog.deregister_cas(&ops, Some("dc1")).await.unwrap();
+    assert!(catalog.node_services(&node, &q).await.unwrap().value.is_none());
+}
