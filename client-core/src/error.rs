@@ -65,17 +65,18 @@ pub enum Error {
         /// The configured limit in bytes.
         limit: u64,
     },
-    /// The server redirected to a host the client is not allowed to follow.
-    #[error(
-        "{method} {path}: refusing to follow a redirect to {location} (not an allowed host; the token is never sent there)"
-    )]
+    /// The server redirected somewhere the client does not follow: another
+    /// path (another resource), a host that is not allowed, another method.
+    #[error("{method} {path}: refusing to follow a redirect to {location} ({reason})")]
     Redirect {
         /// HTTP method of the request.
         method: String,
         /// Path of the request.
         path: String,
-        /// Where the server pointed.
+        /// Where the server pointed (without query or credentials).
         location: String,
+        /// Why it is not followed.
+        reason: String,
     },
     /// The client configuration is wrong (bad address, unreadable CA file...).
     #[error("invalid configuration {source_name}: {reason}")]

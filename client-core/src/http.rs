@@ -306,11 +306,27 @@ impl HttpClient {
             };
             let keeps_method =
                 matches!(status.as_u16(), 307 | 308) || request.method == Method::GET || request.method == Method::HEAD;
-            if !allowed || !keeps_method || target.scheme() != config.address.scheme() && target.scheme() != "https" {
+            // A redirect may move the request to another node (Vault's standby
+            // answers with the active node's address), never to another
+            // resource: a server that cleaned `a/../b` into `b` would
+            // otherwise answer for a name the caller never asked for.
+            let reason = if target.path() != url.path() || target.query() != url.query() {
+                Some("it points to another path, so the answer would be about a different resource")
+            } else if !allowed {
+                Some("not an allowed host; the token is never sent there")
+            } else if !keeps_method {
+                Some("it would change the request method")
+            } else if target.scheme() != config.address.scheme() && target.scheme() != "https" {
+                Some("it would downgrade the connection to plain http")
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
                 return Err(SendError::Sent(Error::Redirect {
                     method: request.method.to_string(),
                     path: request.path.clone(),
                     location: redact_url(&target),
+                    reason: reason.to_owned(),
                 }));
             }
             url = target;
@@ -318,7 +334,8 @@ impl HttpClient {
         Err(SendError::Sent(Error::Redirect {
             method: request.method.to_string(),
             path: request.path.clone(),
-            location: "too many redirects".into(),
+            location: redact_url(&url),
+            reason: "too many redirects".into(),
         }))
     }
 
@@ -440,23 +457,61 @@ fn transport_error(method: &Method, path: &str, url: &Url, e: &reqwest::Error, t
     if e.is_timeout() {
         return Error::Timeout { method: method.to_string(), path: path.to_owned(), timeout };
     }
-    let reason = if e.is_connect() {
-        format!("connection failed ({})", root_cause(e))
+    let cause = root_cause(e);
+    let reason = if let Some(hint) = tls_hint(url, &cause) {
+        format!("{hint} ({cause})")
+    } else if e.is_connect() {
+        format!("connection failed ({cause})")
     } else if e.is_body() || e.is_decode() {
-        format!("the response body was cut off ({})", root_cause(e))
+        format!("the response body was cut off ({cause})")
     } else {
-        root_cause(e)
+        cause
     };
     Error::Transport { method: method.to_string(), path: path.to_owned(), host: host_port(url), reason }
 }
 
-/// The innermost error message (reqwest's own Display repeats the URL).
+/// What a TLS handshake failure means, when the cause says it: an https
+/// address meeting a plain-HTTP server, or a server that wants a client
+/// certificate (mutual TLS) and got none or a refused one.
+fn tls_hint(url: &Url, cause: &str) -> Option<String> {
+    if url.scheme() != "https" {
+        return None;
+    }
+    let host = host_port(url);
+    // rustls reads the server's plain-HTTP answer as a TLS record of an unknown type.
+    let plain_http = ["InvalidContentType", "corrupt message", "wrong version number", "InvalidMessage"];
+    if plain_http.iter().any(|m| cause.contains(m)) {
+        return Some(format!("the server at {host} does not speak TLS; is the address http://{host}?"));
+    }
+    let wants_cert = ["CertificateRequired", "certificate required", "BadCertificate", "HandshakeFailure"];
+    if wants_cert.iter().any(|m| cause.contains(m)) {
+        return Some(format!(
+            "the server at {host} asked for a client certificate (mutual TLS) and refused the connection; \
+             check the client certificate and key (VAULT_CLIENT_CERT/VAULT_CLIENT_KEY, \
+             NOMAD_CLIENT_CERT/NOMAD_CLIENT_KEY or CONSUL_CLIENT_CERT/CONSUL_CLIENT_KEY)"
+        ));
+    }
+    None
+}
+
+/// The innermost error message (reqwest's own Display repeats the URL),
+/// with the TLS alert or handshake message kept when an outer layer only
+/// says the connection closed.
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut current = e;
+    let mut tls: Option<String> = None;
     while let Some(next) = current.source() {
+        let text = current.to_string();
+        if tls.is_none() && (text.contains("alert") || text.contains("TLS") || text.contains("tls")) {
+            tls = Some(text);
+        }
         current = next;
     }
-    current.to_string()
+    let innermost = current.to_string();
+    match tls {
+        Some(t) if !t.contains(&innermost) => format!("{innermost}: {t}"),
+        _ => innermost,
+    }
 }
 
 fn origin_of(url: &Url) -> (String, String, Option<u16>) {

@@ -7,6 +7,7 @@ use http::Method;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::path::ApiPath;
 use crate::secret::Secret;
 
 /// One API request: method, encoded path, query, headers, body and how it
@@ -26,14 +27,15 @@ pub struct Request {
 }
 
 impl Request {
-    /// A request with `method` on `path` (already percent-encoded, starting
-    /// with `/`; build it with [`crate::path::PathBuf`]). GET, HEAD, PUT,
-    /// DELETE and OPTIONS are idempotent by default, POST and PATCH are not.
-    pub fn new(method: Method, path: impl Into<String>) -> Self {
+    /// A request with `method` on `path`: a fixed endpoint literal or a path
+    /// built by [`crate::path::PathBuf`], which is the only way a name gets
+    /// into a path. GET, HEAD, PUT, DELETE and OPTIONS are idempotent by
+    /// default, POST and PATCH are not.
+    pub fn new(method: Method, path: impl Into<ApiPath>) -> Self {
         let idempotent = matches!(method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS);
         Self {
             method,
-            path: path.into(),
+            path: path.into().into_string(),
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
@@ -46,27 +48,27 @@ impl Request {
     }
 
     /// A GET request.
-    pub fn get(path: impl Into<String>) -> Self {
+    pub fn get(path: impl Into<ApiPath>) -> Self {
         Self::new(Method::GET, path)
     }
 
     /// A PUT request.
-    pub fn put(path: impl Into<String>) -> Self {
+    pub fn put(path: impl Into<ApiPath>) -> Self {
         Self::new(Method::PUT, path)
     }
 
     /// A POST request.
-    pub fn post(path: impl Into<String>) -> Self {
+    pub fn post(path: impl Into<ApiPath>) -> Self {
         Self::new(Method::POST, path)
     }
 
     /// A DELETE request.
-    pub fn delete(path: impl Into<String>) -> Self {
+    pub fn delete(path: impl Into<ApiPath>) -> Self {
         Self::new(Method::DELETE, path)
     }
 
     /// A PATCH request.
-    pub fn patch(path: impl Into<String>) -> Self {
+    pub fn patch(path: impl Into<ApiPath>) -> Self {
         Self::new(Method::PATCH, path)
     }
 

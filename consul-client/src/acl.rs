@@ -105,7 +105,7 @@ impl Acl<'_> {
     /// A token by accessor ID (needs `acl:read`).
     pub async fn token_read(&self, accessor_id: &str, opts: &QueryOptions) -> Result<AclToken> {
         validate::uuid("ACL accessor ID", accessor_id)?;
-        let path = PathBuf::new("/v1/acl/token").segment(accessor_id).finish();
+        let path = PathBuf::new("/v1/acl/token").segment("ACL accessor ID", accessor_id)?.finish();
         Ok(self.client.read(Request::get(path), opts).await.map_err(acl_hint)?.value)
     }
 

@@ -245,7 +245,7 @@ impl Agent<'_> {
     /// removed from the member list at once.
     pub async fn force_leave(&self, node: &str, prune: bool) -> Result<()> {
         validate::name("node name", node)?;
-        let path = PathBuf::new("/v1/agent/force-leave").segment(node).finish();
+        let path = PathBuf::new("/v1/agent/force-leave").segment("node name", node)?.finish();
         self.client.send(Request::put(path).query_opt("prune", prune.then_some(1))).await.map(drop)
     }
 
@@ -258,7 +258,7 @@ impl Agent<'_> {
     /// One service registered on this agent; `None` when it is not registered here.
     pub async fn service(&self, service_id: &str) -> Result<Option<AgentService>> {
         validate::name("service ID", service_id)?;
-        let path = PathBuf::new("/v1/agent/service").segment(service_id).finish();
+        let path = PathBuf::new("/v1/agent/service").segment("service ID", service_id)?.finish();
         let resp = self.client.send(Request::get(path).accept_status(&[404])).await?;
         if resp.status.as_u16() == 404 { Ok(None) } else { Ok(Some(resp.json()?)) }
     }
@@ -281,14 +281,14 @@ impl Agent<'_> {
     /// Removes a service and its checks from this agent (a missing ID succeeds).
     pub async fn service_deregister(&self, service_id: &str) -> Result<()> {
         validate::name("service ID", service_id)?;
-        let path = PathBuf::new("/v1/agent/service/deregister").segment(service_id).finish();
+        let path = PathBuf::new("/v1/agent/service/deregister").segment("service ID", service_id)?.finish();
         self.client.send(Request::put(path)).await.map(drop)
     }
 
     /// Removes a check from this agent.
     pub async fn check_deregister(&self, check_id: &str) -> Result<()> {
         validate::name("check ID", check_id)?;
-        let path = PathBuf::new("/v1/agent/check/deregister").segment(check_id).finish();
+        let path = PathBuf::new("/v1/agent/check/deregister").segment("check ID", check_id)?.finish();
         self.client.send(Request::put(path)).await.map(drop)
     }
 
@@ -307,9 +307,9 @@ impl Agent<'_> {
         self.update_ttl("fail", check_id, note).await
     }
 
-    async fn update_ttl(&self, verb: &str, check_id: &str, note: Option<&str>) -> Result<()> {
+    async fn update_ttl(&self, verb: &'static str, check_id: &str, note: Option<&str>) -> Result<()> {
         validate::name("check ID", check_id)?;
-        let path = PathBuf::new("/v1/agent/check").segment(verb).segment(check_id).finish();
+        let path = PathBuf::new("/v1/agent/check").literal(verb).segment("check ID", check_id)?.finish();
         self.client.send(Request::put(path).query_opt("note", note)).await.map(drop)
     }
 
@@ -328,7 +328,7 @@ impl Agent<'_> {
     /// Puts one service in (or out of) maintenance mode.
     pub async fn service_maintenance(&self, service_id: &str, enable: bool, reason: Option<&str>) -> Result<()> {
         validate::name("service ID", service_id)?;
-        let path = PathBuf::new("/v1/agent/service/maintenance").segment(service_id).finish();
+        let path = PathBuf::new("/v1/agent/service/maintenance").segment("service ID", service_id)?.finish();
         let request = Request::put(path).query("enable", enable).query_opt("reason", reason);
         match self.client.send(request).await {
             Err(e) if e.is_not_found() => Err(Error::invalid(

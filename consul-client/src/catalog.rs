@@ -292,13 +292,15 @@ impl Catalog<'_> {
     /// One node with its services keyed by ID; `None` for an unknown node.
     pub async fn node(&self, node: &str, opts: &QueryOptions) -> Result<WithMeta<Option<CatalogNode>>> {
         validate::name("node name", node)?;
-        self.client.read(Request::get(PathBuf::new("/v1/catalog/node").segment(node).finish()), opts).await
+        self.client
+            .read(Request::get(PathBuf::new("/v1/catalog/node").segment("node name", node)?.finish()), opts)
+            .await
     }
 
     /// One node with its services as a list; `None` for an unknown node.
     pub async fn node_services(&self, node: &str, opts: &QueryOptions) -> Result<WithMeta<Option<NodeServices>>> {
         validate::name("node name", node)?;
-        let path = PathBuf::new("/v1/catalog/node-services").segment(node).finish();
+        let path = PathBuf::new("/v1/catalog/node-services").segment("node name", node)?.finish();
         // An unknown node answers `{"Node": null, "Services": null}`.
         #[derive(Deserialize)]
         #[serde(rename_all = "PascalCase")]
@@ -332,7 +334,7 @@ impl Catalog<'_> {
         if let Some(tag) = tag {
             validate::name("service tag", tag)?;
         }
-        let path = PathBuf::new("/v1/catalog/service").segment(name).finish();
+        let path = PathBuf::new("/v1/catalog/service").segment("service name", name)?.finish();
         let request = opts.apply_node_meta_near(Request::get(path).query_opt("tag", tag))?;
         null_list(self.client.read::<Option<Vec<CatalogService>>>(request, opts).await?)
     }

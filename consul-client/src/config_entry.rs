@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use client_core::path::PathBuf;
+use client_core::path::{ApiPath, PathBuf};
 use client_core::{Request, WithMeta};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -319,10 +319,10 @@ fn validate_kind(kind: &str) -> Result<()> {
     Ok(())
 }
 
-fn entry_path(kind: &str, name: &str) -> Result<String> {
+fn entry_path(kind: &str, name: &str) -> Result<ApiPath> {
     validate_kind(kind)?;
     validate::name("config entry name", name)?;
-    Ok(PathBuf::new("/v1/config").segment(kind).segment(name).finish())
+    Ok(PathBuf::new("/v1/config").segment("config entry kind", kind)?.segment("config entry name", name)?.finish())
 }
 
 impl ConfigEntries<'_> {
@@ -366,7 +366,7 @@ impl ConfigEntries<'_> {
     /// Lists every entry of any kind as JSON.
     pub async fn list_raw(&self, kind: &str, opts: &QueryOptions) -> Result<WithMeta<Vec<Value>>> {
         validate_kind(kind)?;
-        let path = PathBuf::new("/v1/config").segment(kind).finish();
+        let path = PathBuf::new("/v1/config").segment("config entry kind", kind)?.finish();
         crate::catalog::null_list(self.client.read(Request::get(path), opts).await?)
     }
 

@@ -200,7 +200,7 @@ impl Health<'_> {
         opts: &QueryOptions,
     ) -> Result<WithMeta<Vec<ServiceEntry>>> {
         validate::name("service name", name)?;
-        let mut request = Request::get(PathBuf::new("/v1/health/service").segment(name).finish());
+        let mut request = Request::get(PathBuf::new("/v1/health/service").segment("service name", name)?.finish());
         for tag in &which.tags {
             validate::name("service tag", tag)?;
             request = request.query("tag", tag);
@@ -212,21 +212,23 @@ impl Health<'_> {
     /// Checks of node `node` (an unknown node has none).
     pub async fn node(&self, node: &str, opts: &QueryOptions) -> Result<WithMeta<Vec<HealthCheck>>> {
         validate::name("node name", node)?;
-        let request = Request::get(PathBuf::new("/v1/health/node").segment(node).finish());
+        let request = Request::get(PathBuf::new("/v1/health/node").segment("node name", node)?.finish());
         null_list(self.client.read::<Option<Vec<HealthCheck>>>(request, opts).await?)
     }
 
     /// Checks of service `service`.
     pub async fn checks(&self, service: &str, opts: &QueryOptions) -> Result<WithMeta<Vec<HealthCheck>>> {
         validate::name("service name", service)?;
-        let request =
-            opts.apply_node_meta_near(Request::get(PathBuf::new("/v1/health/checks").segment(service).finish()))?;
+        let request = opts.apply_node_meta_near(Request::get(
+            PathBuf::new("/v1/health/checks").segment("service name", service)?.finish(),
+        ))?;
         null_list(self.client.read::<Option<Vec<HealthCheck>>>(request, opts).await?)
     }
 
     /// Every check in `state` across the datacenter.
     pub async fn state(&self, state: CheckState, opts: &QueryOptions) -> Result<WithMeta<Vec<HealthCheck>>> {
-        let request = opts.apply_node_meta_near(Request::get(format!("/v1/health/state/{}", state.as_str())))?;
+        let request =
+            opts.apply_node_meta_near(Request::get(PathBuf::new("/v1/health/state").literal(state.as_str()).finish()))?;
         null_list(self.client.read::<Option<Vec<HealthCheck>>>(request, opts).await?)
     }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use client_core::Request;
-use client_core::path::PathBuf;
+use client_core::path::{ApiPath, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::client::ConsulClient;
@@ -127,9 +127,9 @@ fn exact_path() -> &'static str {
     "/v1/connect/intentions/exact"
 }
 
-fn id_path(id: &str) -> Result<String> {
+fn id_path(id: &str) -> Result<ApiPath> {
     validate::uuid("intention ID", id)?;
-    Ok(PathBuf::new("/v1/connect/intentions").segment(id).finish())
+    Ok(PathBuf::new("/v1/connect/intentions").segment("intention ID", id)?.finish())
 }
 
 impl Intentions<'_> {

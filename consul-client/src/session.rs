@@ -179,7 +179,8 @@ impl Sessions<'_> {
     /// Destroys a session, releasing (or deleting) what it holds.
     pub async fn destroy(&self, id: &str, opts: &WriteOptions) -> Result<()> {
         validate::uuid("session ID", id)?;
-        let request = opts.apply(Request::put(PathBuf::new("/v1/session/destroy").segment(id).finish()))?;
+        let request =
+            opts.apply(Request::put(PathBuf::new("/v1/session/destroy").segment("session ID", id)?.finish()))?;
         self.client.write_true(request, &format!("the destruction of session {id}")).await
     }
 
@@ -187,7 +188,8 @@ impl Sessions<'_> {
     /// (expired or destroyed): whatever it held is lost.
     pub async fn renew(&self, id: &str, opts: &WriteOptions) -> Result<Option<SessionEntry>> {
         validate::uuid("session ID", id)?;
-        let request = opts.apply(Request::put(PathBuf::new("/v1/session/renew").segment(id).finish()))?;
+        let request =
+            opts.apply(Request::put(PathBuf::new("/v1/session/renew").segment("session ID", id)?.finish()))?;
         let resp = self.client.send(request.accept_status(&[404])).await?;
         if resp.status.as_u16() == 404 {
             return Ok(None);
@@ -198,7 +200,7 @@ impl Sessions<'_> {
     /// One session; `None` when unknown.
     pub async fn info(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Option<SessionEntry>>> {
         validate::uuid("session ID", id)?;
-        let request = Request::get(PathBuf::new("/v1/session/info").segment(id).finish());
+        let request = Request::get(PathBuf::new("/v1/session/info").segment("session ID", id)?.finish());
         let read = self.client.read::<Option<Vec<SessionEntry>>>(request, opts).await?;
         Ok(WithMeta { value: read.value.and_then(|v| v.into_iter().next()), meta: read.meta })
     }
@@ -212,7 +214,7 @@ impl Sessions<'_> {
     /// Sessions of one node.
     pub async fn node(&self, node: &str, opts: &QueryOptions) -> Result<WithMeta<Vec<SessionEntry>>> {
         validate::name("node name", node)?;
-        let request = Request::get(PathBuf::new("/v1/session/node").segment(node).finish());
+        let request = Request::get(PathBuf::new("/v1/session/node").segment("node name", node)?.finish());
         crate::catalog::null_list(self.client.read::<Option<Vec<SessionEntry>>>(request, opts).await?)
     }
 }

@@ -18,9 +18,12 @@ pub(crate) fn datacenter(dc: &str) -> Result<()> {
     Ok(())
 }
 
-/// A node, service, check or session name used as one path segment.
+/// A node, service, check or session name used as one path segment: what
+/// [`client_core::path::PathBuf::segment`] accepts (no `/`, `.`, `..`), at
+/// most 512 bytes, no surrounding whitespace.
 pub(crate) fn name(what: &str, value: &str) -> Result<()> {
     client_core::path::validate_name(what, value, MAX_NAME)?;
+    client_core::path::check_segment(what, value)?;
     if value.trim() != value {
         return Err(Error::invalid(what, value, "must not start or end with whitespace"));
     }

@@ -1,7 +1,7 @@
 //! `/v1/allocations`, `/v1/allocation/:id` and the client-side allocation
 //! actions (restart, signal); exec, logs and fs live in their own modules.
 
-use client_core::path::PathBuf;
+use client_core::path::{ApiPath, PathBuf};
 use client_core::{Request, WithMeta};
 use serde_json::json;
 
@@ -26,11 +26,11 @@ impl NomadClient {
 }
 
 /// `/v1/<base>/<alloc id>[/<sub>]` after checking the ID is a full UUID.
-pub(crate) fn alloc_path(base: &str, id: &str, sub: Option<&str>) -> Result<String> {
+pub(crate) fn alloc_path(base: &'static str, id: &str, sub: Option<&'static str>) -> Result<ApiPath> {
     validate::uuid("allocation ID", id)?;
-    let mut path = PathBuf::new(base).segment(id);
+    let mut path = PathBuf::new(base).segment("allocation ID", id)?;
     if let Some(sub) = sub {
-        path = path.segment(sub);
+        path = path.literal(sub);
     }
     Ok(path.finish())
 }

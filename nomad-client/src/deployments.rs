@@ -1,6 +1,6 @@
 //! `/v1/deployments`, `/v1/deployment/:id` and `/v1/evaluations`, `/v1/evaluation/:id`.
 
-use client_core::path::PathBuf;
+use client_core::path::{ApiPath, PathBuf};
 use client_core::{Request, WithMeta};
 use serde_json::json;
 
@@ -36,11 +36,11 @@ impl NomadClient {
     }
 }
 
-fn id_path(base: &str, what: &str, id: &str, sub: Option<&str>) -> Result<String> {
+fn id_path(base: &'static str, what: &str, id: &str, sub: Option<&'static str>) -> Result<ApiPath> {
     validate::uuid(what, id)?;
-    let mut path = PathBuf::new(base).segment(id);
+    let mut path = PathBuf::new(base).segment(what, id)?;
     if let Some(sub) = sub {
-        path = path.segment(sub);
+        path = path.literal(sub);
     }
     Ok(path.finish())
 }
@@ -84,12 +84,13 @@ impl Deployments {
 
     async fn post(
         &self,
-        action: &str,
+        action: &'static str,
         id: &str,
         body: &serde_json::Value,
         opts: &WriteOptions,
     ) -> Result<DeploymentUpdateResponse> {
-        let path = id_path(&format!("/v1/deployment/{action}"), "deployment ID", id, None)?;
+        validate::uuid("deployment ID", id)?;
+        let path = PathBuf::new("/v1/deployment").literal(action).segment("deployment ID", id)?.finish();
         let req = self.client.write(Request::post(path).json(body)?, opts)?;
         let ns = self.client.effective_namespace(opts.namespace.as_deref());
         self.client.json(req).await.map_err(not_found("deployment", id, Some(&ns)))

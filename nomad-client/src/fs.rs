@@ -3,10 +3,13 @@
 use bytes::Bytes;
 use client_core::{Request, Response};
 
+use client_core::path::PathBuf;
+
 use crate::allocations::{Allocations, alloc_path};
 use crate::error::{Error, Result};
 use crate::models::FileInfo;
 use crate::options::QueryOptions;
+use crate::validate;
 
 /// An allocation directory path: `/` or `/alloc/logs`, no `..`, no control characters.
 fn fs_path(path: &str) -> Result<&str> {
@@ -18,9 +21,10 @@ fn fs_path(path: &str) -> Result<&str> {
 }
 
 impl Allocations {
-    async fn fs(&self, op: &str, alloc_id: &str, path: &str, opts: &QueryOptions) -> Result<Response> {
-        let req =
-            Request::get(alloc_path(&format!("/v1/client/fs/{op}"), alloc_id, None)?).query("path", fs_path(path)?);
+    async fn fs(&self, op: &'static str, alloc_id: &str, path: &str, opts: &QueryOptions) -> Result<Response> {
+        validate::uuid("allocation ID", alloc_id)?;
+        let url = PathBuf::new("/v1/client/fs").literal(op).segment("allocation ID", alloc_id)?.finish();
+        let req = Request::get(url).query("path", fs_path(path)?);
         let resp = self.client.http().send(self.client.query_one(req, opts)?).await?;
         Ok(resp)
     }

@@ -1,6 +1,6 @@
 //! `/v1/namespaces` and `/v1/namespace/:name`.
 
-use client_core::path::PathBuf;
+use client_core::path::{ApiPath, PathBuf};
 use client_core::{Request, WithMeta};
 use serde_json::json;
 
@@ -24,9 +24,9 @@ impl NomadClient {
     }
 }
 
-fn namespace_path(name: &str) -> Result<String> {
+fn namespace_path(name: &str) -> Result<ApiPath> {
     validate::single_namespace(name)?;
-    Ok(PathBuf::new("/v1/namespace").segment(name).finish())
+    Ok(PathBuf::new("/v1/namespace").segment("namespace", name)?.finish())
 }
 
 impl Namespaces {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use client_core::path::PathBuf;
+use client_core::path::{ApiPath, PathBuf};
 use client_core::{Request, WithMeta};
 use serde_json::json;
 
@@ -40,11 +40,11 @@ impl NomadClient {
     }
 }
 
-fn node_path(id: &str, sub: Option<&str>) -> Result<String> {
+fn node_path(id: &str, sub: Option<&'static str>) -> Result<ApiPath> {
     validate::uuid("node ID", id)?;
-    let mut path = PathBuf::new("/v1/node").segment(id);
+    let mut path = PathBuf::new("/v1/node").segment("node ID", id)?;
     if let Some(sub) = sub {
-        path = path.segment(sub);
+        path = path.literal(sub);
     }
     Ok(path.finish())
 }
@@ -114,7 +114,7 @@ impl Nodes {
     async fn post(
         &self,
         id: &str,
-        action: &str,
+        action: &'static str,
         body: &serde_json::Value,
         opts: &WriteOptions,
     ) -> Result<NodeUpdateResponse> {

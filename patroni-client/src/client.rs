@@ -194,7 +194,7 @@ impl PatroniClient {
         Ok(resp.json()?)
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+    async fn get<T: DeserializeOwned>(&self, path: &'static str) -> Result<T> {
         Ok(self.http.json(Request::get(path)).await?)
     }
 

@@ -111,15 +111,33 @@ async fn redirects_to_a_foreign_host_are_refused_and_get_no_token() {
 }
 
 #[tokio::test]
-async fn same_origin_redirects_are_followed_with_the_token() {
+async fn a_redirect_to_another_path_is_refused_and_its_body_never_read() {
+    // What Consul does with `/v1/agent/service/..%2F..%2Facl%2Ftoken%2Fself`:
+    // it cleans the decoded path and redirects to the token endpoint, whose
+    // body holds the caller's SecretID. The client must never go there.
     let server = FaultServer::start(vec![
-        Fault::with_headers(307, &[("Location", "/v1/moved")], ""),
+        Fault::with_headers(301, &[("Location", "/v1/acl/token/self")], ""),
+        Fault::json(200, &format!(r#"{{"SecretID":"{TOKEN}"}}"#)),
+    ])
+    .await;
+    let err = client(&server.url()).json::<String>(Request::get("/v1/moved/x")).await.unwrap_err();
+    assert!(matches!(err, Error::Redirect { .. }), "{err:?}");
+    assert!(err.to_string().contains("another path"), "{err}");
+    assert!(!err.to_string().contains(TOKEN));
+    assert_eq!(server.seen().len(), 1, "the redirect target must not be requested");
+}
+
+#[tokio::test]
+async fn a_redirect_that_keeps_the_path_is_followed_with_the_token() {
+    // Vault's standby answers with the same path on the active node.
+    let server = FaultServer::start(vec![
+        Fault::with_headers(307, &[("Location", "/v1/x?a=1")], ""),
         Fault::json(200, "\"here\""),
     ])
     .await;
-    let v: String = client(&server.url()).json(Request::get("/v1/x")).await.unwrap();
+    let v: String = client(&server.url()).json(Request::get("/v1/x").query("a", 1)).await.unwrap();
     assert_eq!(v, "here");
     let seen = server.seen();
-    assert_eq!(seen[1].target, "/v1/moved");
+    assert_eq!(seen[1].target, "/v1/x?a=1");
     assert!(seen[1].headers.to_ascii_lowercase().contains(&format!("x-test-token: {TOKEN}")));
 }
