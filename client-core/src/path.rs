@@ -136,8 +136,7 @@ impl PathBuf {
     /// the value) an empty name, `.`, `..`, a `/` and control characters.
     pub fn segment(mut self, what: &str, value: &str) -> Result<Self> {
         check_segment(what, value)?;
-        self.0.push('/');
-        self.0.push_str(&utf8_percent_encode(value, SEGMENT).to_string());
+        self.push_encoded(value);
         Ok(self)
     }
 
@@ -147,8 +146,7 @@ impl PathBuf {
     /// [`segment`](Self::segment), because the server decodes `%2F`.
     pub fn segment_with_slashes(mut self, what: &str, value: &str) -> Result<Self> {
         check_parts(what, value, false)?;
-        self.0.push('/');
-        self.0.push_str(&utf8_percent_encode(value, SEGMENT).to_string());
+        self.push_encoded(value);
         Ok(self)
     }
 
@@ -158,10 +156,16 @@ impl PathBuf {
     pub fn key(mut self, what: &str, value: &str) -> Result<Self> {
         check_parts(what, value, true)?;
         for part in value.split('/') {
-            self.0.push('/');
-            self.0.push_str(&utf8_percent_encode(part, SEGMENT).to_string());
+            self.push_encoded(part);
         }
         Ok(self)
+    }
+
+    /// Appends `/` and the encoded `part` without an intermediate `String`.
+    fn push_encoded(&mut self, part: &str) {
+        self.0.reserve(part.len() + 1);
+        self.0.push('/');
+        self.0.extend(utf8_percent_encode(part, SEGMENT));
     }
 
     /// The finished path.
