@@ -18,6 +18,11 @@ pub enum Error {
         errors: Vec<crate::txn::TxnError>,
     },
 
+    /// `Kv::delete_saved` did not leave the folder empty: what it deleted and
+    /// what is left (every deleted key is one of the saved ones).
+    #[error(transparent)]
+    IncompleteDelete(Box<crate::txn::IncompleteDelete>),
+
     /// A recursive delete was asked for a prefix that would also match look-alike neighbours.
     #[error(
         "refusing to delete the KV prefix {prefix:?} recursively: {reason}; pass a prefix ending in '/' \

@@ -217,6 +217,35 @@ impl Kv<'_> {
         crate::txn::run(self.client, ops, datacenter).await
     }
 
+    /// Deletes exactly the `saved` keys of the folder `prefix` (ending in
+    /// `/`), each on the `ModifyIndex` it was saved with: pass every pair
+    /// [`Kv::list`] returned for the folder, after writing them to a backup.
+    ///
+    /// The keys go in `delete-cas` transactions of at most 64 keys that apply
+    /// entirely or not at all; the keys travel in the request body, so any
+    /// key Consul stores can be deleted exactly. A key changed after it was
+    /// saved rolls its transaction back and stops the run; a key created
+    /// after the listing is never deleted. Afterwards the folder is listed
+    /// again: unless every saved key is gone and nothing else is left, the
+    /// answer is [`Error::IncompleteDelete`], naming what was deleted (all of
+    /// it saved), what changed, what was left as saved and what was added.
+    /// With more than 64 keys a concurrent change can stop the run after
+    /// earlier transactions committed: a partial state, fully backed up.
+    pub async fn delete_saved(&self, prefix: &str, saved: &[KvPair]) -> Result<crate::txn::DeletedSaved> {
+        crate::txn::delete_saved(self.client, prefix, saved).await
+    }
+
+    /// Writes saved pairs back through transaction `cas` operations on index
+    /// 0 (create only), with their values (binary or none) and flags; the key
+    /// travels in the body, so every key Consul stores (`a//b`, `a/../b`,
+    /// control characters) can be put back. Never overwrites: a key that
+    /// exists with the saved content is reported unchanged, one with other
+    /// content is reported conflicting and left as it is. Sessions are not
+    /// restored (restored keys are unlocked).
+    pub async fn restore_saved(&self, saved: &[KvPair]) -> Result<crate::txn::RestoredSaved> {
+        crate::txn::restore_saved(self.client, saved).await
+    }
+
     /// Watches every key under `prefix`: yields the current list at once,
     /// then again each time something under the prefix changes (blocking
     /// queries, no polling storm). Errors are yielded and the watch continues.

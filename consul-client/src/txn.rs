@@ -162,12 +162,19 @@ impl TxnOp {
         Self::Kv(Self::kv(KvVerb::DeleteTree, prefix))
     }
 
+    /// Refuses what Consul would misread. The key travels in the JSON body,
+    /// never in a URL, so Consul takes it exactly as given: a single key may
+    /// be anything Consul stores (`a//b`, `a/../b`, control characters), as
+    /// long as it is not empty; tree verbs keep the folder rules.
     fn check(&self) -> Result<()> {
         let Self::Kv(op) = self;
         match op.verb {
             KvVerb::DeleteTree => crate::kv::check_tree_prefix(&op.key)?,
             KvVerb::GetTree => validate::prefix(&op.key)?,
-            _ => validate::key(&op.key)?,
+            _ if op.key.is_empty() => {
+                return Err(Error::invalid("KV key", "", "must not be empty in a transaction operation"));
+            }
+            _ => {}
         }
         if let Some(session) = &op.session {
             validate::uuid("session ID", session)?;
@@ -245,4 +252,347 @@ pub(crate) async fn run(client: &ConsulClient, ops: &[TxnOp], datacenter: Option
         return Err(Error::TxnRolledBack { errors: failure.errors });
     }
     Ok(resp.json()?)
+}
+
+// ----- Deleting exactly what was saved, and writing it back -----
+
+/// A conservative bound on one transaction's body: Consul 1.8 refuses bodies
+/// over `limits.txn_max_req_len` (512 KiB by default).
+const MAX_TXN_BODY: usize = 384 * 1024;
+
+/// What [`crate::Kv::delete_saved`] did when every saved key is gone and the
+/// folder is empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedSaved {
+    /// The folder, e.g. `service/prod-database/`.
+    pub folder: String,
+    /// Every saved key, each deleted on the `ModifyIndex` it was saved with.
+    pub deleted: Vec<String>,
+    /// How many transactions it took (one per 64 keys).
+    pub transactions: usize,
+}
+
+/// [`crate::Kv::delete_saved`] did not leave the folder empty: the state it
+/// left, from a fresh listing of the folder taken after the last transaction.
+///
+/// Every saved key is deleted only on the `ModifyIndex` it was saved with, in
+/// transactions of at most [`MAX_TXN_OPS`] keys that apply entirely or not at
+/// all. A key changed after it was saved rolls its whole transaction back and
+/// stops the run, so with more than one transaction a concurrent change can
+/// leave the earlier transactions' keys deleted and the others in place: a
+/// partial state in which every deleted key is one of the saved ones, with the
+/// value it was saved with. A key created in the folder after the listing is
+/// never deleted; it is reported in [`IncompleteDelete::added`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncompleteDelete {
+    /// The folder.
+    pub folder: String,
+    /// Saved keys that are gone now (all of them were saved before).
+    pub deleted: Vec<String>,
+    /// Saved keys still there with another `ModifyIndex` (changed or
+    /// re-created after they were saved): not deleted.
+    pub changed: Vec<String>,
+    /// Saved keys still there exactly as saved: not deleted, because their
+    /// transaction was rolled back or never sent.
+    pub untouched: Vec<String>,
+    /// Keys in the folder that were not saved (created after the listing):
+    /// not deleted.
+    pub added: Vec<String>,
+    /// Transactions committed.
+    pub transactions: usize,
+    /// Why the run stopped or the folder is not empty, in a sentence.
+    pub reason: String,
+    /// False when the folder could not be listed again: then `deleted` and
+    /// `untouched` come from the transactions' answers, and a transaction
+    /// whose answer was lost may have been applied.
+    pub verified: bool,
+}
+
+impl IncompleteDelete {
+    /// True when a fresh listing showed that no saved key was deleted (a
+    /// backup taken for this delete is then stale and can go).
+    #[must_use]
+    pub fn nothing_deleted(&self) -> bool {
+        self.verified && self.deleted.is_empty()
+    }
+}
+
+impl std::fmt::Display for IncompleteDelete {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let saved = self.deleted.len() + self.changed.len() + self.untouched.len();
+        write!(
+            f,
+            "the conditional delete of {:?} stopped with {} of {saved} saved keys deleted (each one is in the backup \
+             with the value it was saved with): {}",
+            self.folder,
+            self.deleted.len(),
+            self.reason
+        )?;
+        for (what, keys) in [
+            ("changed since saved, not deleted", &self.changed),
+            ("left as saved", &self.untouched),
+            ("created after the backup, not deleted", &self.added),
+        ] {
+            if !keys.is_empty() {
+                write!(f, "; {what}: {}", list_keys(keys))?;
+            }
+        }
+        if !self.verified {
+            write!(f, "; the folder could not be listed again, so this is what the transactions answered")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for IncompleteDelete {}
+
+/// What [`crate::Kv::restore_saved`] wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RestoredSaved {
+    /// Keys written (each was absent; written with its saved value and flags).
+    pub written: Vec<String>,
+    /// Keys that already held exactly the saved value and flags: left alone.
+    pub unchanged: Vec<String>,
+    /// Keys that exist with another value or flags: not overwritten.
+    pub conflicting: Vec<String>,
+}
+
+impl RestoredSaved {
+    /// True when every saved key now holds its saved value and flags.
+    #[must_use]
+    pub fn is_complete(&self) -> bool {
+        self.conflicting.is_empty()
+    }
+}
+
+fn list_keys(keys: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut text = keys.iter().take(SHOWN).map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", ");
+    if keys.len() > SHOWN {
+        text.push_str(&format!(" and {} more", keys.len() - SHOWN));
+    }
+    text
+}
+
+/// Splits operations into transactions of at most [`MAX_TXN_OPS`]
+/// operations and about [`MAX_TXN_BODY`] bytes of JSON.
+fn batches<T>(items: &[T], size: impl Fn(&T) -> usize) -> Vec<&[T]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, item) in items.iter().enumerate() {
+        let n = size(item);
+        if i > start && (i - start == MAX_TXN_OPS || bytes + n > MAX_TXN_BODY) {
+            out.push(&items[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += n;
+    }
+    if start < items.len() {
+        out.push(&items[start..]);
+    }
+    out
+}
+
+/// Upper bound of an operation's JSON size: escaped key, base64 value, fields.
+fn op_size(pair: &KvPair) -> usize {
+    128 + pair.key.len() * 6 + pair.value.as_ref().map_or(0, |v| v.len().div_ceil(3) * 4)
+}
+
+fn check_saved(saved: &[KvPair], folder: Option<&str>) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for pair in saved {
+        if pair.key.is_empty() {
+            return Err(Error::invalid("saved KV key", "", "must not be empty"));
+        }
+        if let Some(folder) = folder {
+            if !pair.key.starts_with(folder) {
+                return Err(Error::invalid(
+                    "saved KV key",
+                    pair.key.as_str(),
+                    format!("lies outside the folder {folder:?} being deleted"),
+                ));
+            }
+            if pair.modify_index == 0 {
+                return Err(Error::invalid(
+                    "saved KV key",
+                    pair.key.as_str(),
+                    "has no ModifyIndex: pass the pairs exactly as Consul listed them",
+                ));
+            }
+        }
+        if !seen.insert(pair.key.as_str()) {
+            return Err(Error::invalid("saved KV key", pair.key.as_str(), "is listed twice"));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn delete_saved(client: &ConsulClient, folder: &str, saved: &[KvPair]) -> Result<DeletedSaved> {
+    crate::kv::check_tree_prefix(folder)?;
+    check_saved(saved, Some(folder))?;
+    let mut transactions = 0;
+    let mut stopped: Option<(usize, String)> = None; // (first key not known deleted, why)
+    let mut done = 0;
+    for batch in batches(saved, op_size) {
+        let ops: Vec<TxnOp> = batch.iter().map(|p| TxnOp::delete_cas(&p.key, p.modify_index)).collect();
+        match run(client, &ops, None).await {
+            Ok(_) => {
+                transactions += 1;
+                done += batch.len();
+            }
+            Err(Error::TxnRolledBack { errors }) => {
+                let changed: Vec<String> =
+                    errors.iter().filter_map(|e| batch.get(e.op_index)).map(|p| p.key.clone()).collect();
+                let why = format!(
+                    "Consul rolled back transaction {} because {} changed after {} saved",
+                    transactions + 1,
+                    list_keys(&changed),
+                    if changed.len() == 1 { "it was" } else { "they were" }
+                );
+                stopped = Some((done, why));
+                break;
+            }
+            Err(e) => {
+                stopped = Some((done, format!("transaction {} failed, its outcome is unknown: {e}", transactions + 1)));
+                break;
+            }
+        }
+    }
+    let opts = crate::options::QueryOptions::default().with_consistency(crate::options::Consistency::Consistent);
+    let after = match client.kv().list(folder, &opts).await {
+        Ok(found) => found.value,
+        Err(e) => {
+            let cut = stopped.as_ref().map_or(saved.len(), |(at, _)| *at);
+            let reason = match stopped {
+                Some((_, why)) => format!("{why}; listing the folder again failed: {e}"),
+                None => format!("every transaction committed, but listing the folder again failed: {e}"),
+            };
+            return Err(Error::IncompleteDelete(Box::new(IncompleteDelete {
+                folder: folder.to_owned(),
+                deleted: saved[..cut].iter().map(|p| p.key.clone()).collect(),
+                changed: Vec::new(),
+                untouched: saved[cut..].iter().map(|p| p.key.clone()).collect(),
+                added: Vec::new(),
+                transactions,
+                reason,
+                verified: false,
+            })));
+        }
+    };
+    let now: std::collections::HashMap<&str, u64> = after.iter().map(|p| (p.key.as_str(), p.modify_index)).collect();
+    let saved_keys: std::collections::HashSet<&str> = saved.iter().map(|p| p.key.as_str()).collect();
+    let mut report = IncompleteDelete {
+        folder: folder.to_owned(),
+        deleted: Vec::new(),
+        changed: Vec::new(),
+        untouched: Vec::new(),
+        added: after.iter().filter(|p| !saved_keys.contains(p.key.as_str())).map(|p| p.key.clone()).collect(),
+        transactions,
+        reason: String::new(),
+        verified: true,
+    };
+    for pair in saved {
+        match now.get(pair.key.as_str()) {
+            None => report.deleted.push(pair.key.clone()),
+            Some(index) if *index == pair.modify_index => report.untouched.push(pair.key.clone()),
+            Some(_) => report.changed.push(pair.key.clone()),
+        }
+    }
+    if stopped.is_none() && after.is_empty() {
+        return Ok(DeletedSaved { folder: folder.to_owned(), deleted: report.deleted, transactions });
+    }
+    report.reason = match stopped {
+        Some((_, why)) => why,
+        None => "keys were written into the folder after it was saved".to_owned(),
+    };
+    Err(Error::IncompleteDelete(Box::new(report)))
+}
+
+/// Commits `ops`, dropping the operations Consul reports as failed and
+/// retrying the rest, until a transaction commits or nothing is left.
+/// Returns the committed results and the positions of the dropped operations.
+async fn commit_dropping_failures(client: &ConsulClient, ops: &[TxnOp]) -> Result<(Vec<TxnOpResult>, Vec<usize>)> {
+    let mut positions: Vec<usize> = (0..ops.len()).collect();
+    let mut dropped = Vec::new();
+    while !positions.is_empty() {
+        let sent: Vec<TxnOp> = positions.iter().map(|&i| ops[i].clone()).collect();
+        match run(client, &sent, None).await {
+            Ok(result) => return Ok((result.results, dropped)),
+            Err(Error::TxnRolledBack { errors }) => {
+                let failed: std::collections::BTreeSet<usize> =
+                    errors.iter().map(|e| e.op_index).filter(|&i| i < positions.len()).collect();
+                if failed.is_empty() {
+                    return Err(Error::TxnRolledBack { errors });
+                }
+                dropped.extend(failed.iter().map(|&i| positions[i]));
+                positions =
+                    positions.iter().enumerate().filter(|(i, _)| !failed.contains(i)).map(|(_, &p)| p).collect();
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((Vec::new(), dropped))
+}
+
+fn create_op(pair: &KvPair) -> TxnOp {
+    TxnOp::Kv(TxnKvOp {
+        verb: KvVerb::Cas,
+        key: pair.key.clone(),
+        value: pair.value.clone(),
+        flags: pair.flags,
+        index: Some(0),
+        session: None,
+    })
+}
+
+fn same_content(a: &KvPair, b: &KvPair) -> bool {
+    a.flags == b.flags && a.value.as_deref().unwrap_or_default() == b.value.as_deref().unwrap_or_default()
+}
+
+pub(crate) async fn restore_saved(client: &ConsulClient, saved: &[KvPair]) -> Result<RestoredSaved> {
+    check_saved(saved, None)?;
+    let mut report = RestoredSaved::default();
+    let mut pending: Vec<KvPair> = saved.to_vec();
+    // A key that exists is read to tell "already restored" from "someone
+    // else's"; one deleted again between the write and the read is retried.
+    for _round in 0..3 {
+        let mut existing = Vec::new();
+        for batch in batches(&pending, op_size) {
+            let ops: Vec<TxnOp> = batch.iter().map(create_op).collect();
+            let (_, dropped) = commit_dropping_failures(client, &ops).await?;
+            let dropped: std::collections::BTreeSet<usize> = dropped.into_iter().collect();
+            for (i, pair) in batch.iter().enumerate() {
+                if dropped.contains(&i) {
+                    existing.push(pair.clone());
+                } else {
+                    report.written.push(pair.key.clone());
+                }
+            }
+        }
+        pending.clear();
+        for batch in batches(&existing, op_size) {
+            let ops: Vec<TxnOp> = batch.iter().map(|p| TxnOp::get(&p.key)).collect();
+            let (results, missing) = commit_dropping_failures(client, &ops).await?;
+            let found: std::collections::HashMap<String, KvPair> = results
+                .into_iter()
+                .filter_map(|r| match r {
+                    TxnOpResult::Kv(p) => Some((p.key.clone(), p)),
+                    TxnOpResult::Other(_) => None,
+                })
+                .collect();
+            for (i, pair) in batch.iter().enumerate() {
+                match found.get(&pair.key) {
+                    Some(now) if same_content(now, pair) => report.unchanged.push(pair.key.clone()),
+                    Some(_) => report.conflicting.push(pair.key.clone()),
+                    None if missing.contains(&i) => pending.push(pair.clone()),
+                    None => report.conflicting.push(pair.key.clone()),
+                }
+            }
+        }
+        if pending.is_empty() {
+            return Ok(report);
+        }
+    }
+    report.conflicting.extend(pending.into_iter().map(|p| p.key));
+    Ok(report)
 }

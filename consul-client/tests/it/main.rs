@@ -9,5 +9,6 @@ mod intention;
 mod kv;
 mod lock;
 mod mock;
+mod saved;
 mod session;
 mod status;
