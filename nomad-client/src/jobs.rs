@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
-use client_core::path::PathBuf;
+use client_core::path::{ApiPath, PathBuf};
 use client_core::{Request, WatchOptions, WithMeta};
 use futures::Stream;
 use serde::Serialize;
@@ -144,11 +144,41 @@ impl NomadClient {
     }
 }
 
-fn job_path(id: &str, sub: Option<&str>) -> Result<String> {
+/// The endpoints Nomad serves under `/v1/job/<id>/`: Nomad finds them by
+/// suffix on the decoded path, so a job ID ending in `/<one of these>` would
+/// reach that endpoint of another job.
+const JOB_SUBRESOURCES: &[&str] = &[
+    "allocations",
+    "evaluate",
+    "evaluations",
+    "deployment",
+    "deployments",
+    "dispatch",
+    "force",
+    "plan",
+    "revert",
+    "scale",
+    "services",
+    "stable",
+    "summary",
+    "versions",
+];
+
+fn job_path(id: &str, sub: Option<&'static str>) -> Result<ApiPath> {
     validate::name("job ID", id)?;
-    let mut path = PathBuf::new("/v1/job").segment(id);
+    if let Some((parent, last)) = id.rsplit_once('/') {
+        if JOB_SUBRESOURCES.contains(&last) {
+            return Err(client_core::Error::invalid(
+                "job ID",
+                id,
+                format!("ends in '/{last}', which Nomad reads as the {last} endpoint of job {parent:?}"),
+            )
+            .into());
+        }
+    }
+    let mut path = PathBuf::new("/v1/job").segment_with_slashes("job ID", id)?;
     if let Some(sub) = sub {
-        path = path.segment(sub);
+        path = path.literal(sub);
     }
     Ok(path.finish())
 }
@@ -167,30 +197,30 @@ impl Jobs {
     }
 
     /// `POST /v1/jobs` with a typed job. Unknown fields read from Nomad are sent back unchanged.
+    ///
+    /// The job lands in the namespace [`Jobs::target_namespace`] picks, and the body's
+    /// `Namespace` is set to it (Nomad 1.1 registers into the body's namespace, whatever
+    /// `?namespace=` says).
     pub async fn register(&self, job: &Job, opts: &RegisterOptions) -> Result<JobRegisterResponse> {
         let id = job.id.as_deref().unwrap_or_default();
         validate::name("job ID", id)?;
-        self.register_inner(job, job.namespace.as_deref(), opts).await
+        self.register_inner(job_value(job, id)?, opts).await
     }
 
     /// `POST /v1/jobs` with a job as raw JSON (the value of `"Job"`, e.g. from [`Jobs::parse`] output).
+    /// The namespace is chosen as for [`Jobs::register`].
     pub async fn register_json(&self, job: &Value, opts: &RegisterOptions) -> Result<JobRegisterResponse> {
         let id = job.get("ID").and_then(Value::as_str).unwrap_or_default();
         validate::name("job ID", id)?;
-        self.register_inner(job, job.get("Namespace").and_then(Value::as_str), opts).await
+        self.register_inner(job.clone(), opts).await
     }
 
-    async fn register_inner<J: Serialize>(
-        &self,
-        job: &J,
-        job_namespace: Option<&str>,
-        opts: &RegisterOptions,
-    ) -> Result<JobRegisterResponse> {
-        let write = with_job_namespace(&opts.write, job_namespace)?;
+    async fn register_inner(&self, mut job: Value, opts: &RegisterOptions) -> Result<JobRegisterResponse> {
+        let write = self.place(&mut job, &opts.write)?;
         #[derive(Serialize)]
         #[serde(rename_all = "PascalCase")]
-        struct Body<'a, J> {
-            job: &'a J,
+        struct Body<'a> {
+            job: &'a Value,
             #[serde(skip_serializing_if = "std::ops::Not::not")]
             enforce_index: bool,
             #[serde(skip_serializing_if = "Option::is_none")]
@@ -201,7 +231,7 @@ impl Jobs {
             preserve_counts: bool,
         }
         let body = Body {
-            job,
+            job: &job,
             enforce_index: opts.enforce_index.is_some(),
             job_modify_index: opts.enforce_index,
             policy_override: opts.policy_override,
@@ -212,6 +242,11 @@ impl Jobs {
     }
 
     /// `POST /v1/jobs/parse`: HCL to JSON on the server (canonicalized, defaults filled in).
+    ///
+    /// Canonicalizing fills in `Namespace: "default"` when the HCL names no namespace, so
+    /// the answer cannot tell "no namespace" from an explicit `namespace = "default"`.
+    /// [`Jobs::register`] and [`Jobs::plan`] therefore treat `"default"` as unset (see
+    /// [`Jobs::target_namespace`]).
     pub async fn parse(&self, hcl: &str, opts: &WriteOptions) -> Result<Job> {
         if hcl.trim().is_empty() {
             return Err(client_core::Error::invalid("job HCL", "", "must not be empty").into());
@@ -222,14 +257,53 @@ impl Jobs {
         self.client.json(req).await
     }
 
-    /// `POST /v1/job/:id/plan`: what registering `job` would change, with the diff.
+    /// `POST /v1/job/:id/plan`: what registering `job` would change, with the diff. The job
+    /// is compared with the one in the namespace [`Jobs::register`] would write to.
     pub async fn plan(&self, job: &Job, opts: &PlanOptions) -> Result<JobPlanResponse> {
         let id = job.id.as_deref().unwrap_or_default();
         let path = job_path(id, Some("plan"))?;
-        let write = with_job_namespace(&opts.write, job.namespace.as_deref())?;
+        let mut job = job_value(job, id)?;
+        let write = self.place(&mut job, &opts.write)?;
         let body = serde_json::json!({ "Job": job, "Diff": opts.diff, "PolicyOverride": opts.policy_override });
         let req = self.client.write(Request::post(path).json(&body)?.idempotent(true), &write)?;
         self.client.json(req).await
+    }
+
+    /// The namespace [`Jobs::register`] and [`Jobs::plan`] write `job` to, following the
+    /// `nomad job run` rule:
+    ///
+    /// 1. a namespace the job names itself (any value but `"default"`) wins over the
+    ///    client's default namespace (`NOMAD_NAMESPACE`, [`NomadClient::with_namespace`]);
+    ///    an explicit [`WriteOptions::namespace`] naming another one is refused;
+    /// 2. otherwise (no namespace, or `"default"`, which `jobs/parse` fills in when the
+    ///    HCL names none) [`WriteOptions::namespace`], then the client's default
+    ///    namespace, then `"default"`.
+    ///
+    /// So an HCL file without a `namespace` line goes where `-namespace` /
+    /// `NOMAD_NAMESPACE` say. An HCL file that says `namespace = "default"` cannot be
+    /// told apart from one that names none after parsing: a client whose default is
+    /// another namespace writes it there unless the call names `"default"` explicitly.
+    pub fn target_namespace(&self, job_namespace: Option<&str>, opts: &WriteOptions) -> Result<String> {
+        let named = named_namespace(job_namespace);
+        match (opts.namespace.as_deref(), named) {
+            (Some(explicit), Some(in_job)) if explicit != in_job => Err(Error::Core(client_core::Error::invalid(
+                "namespace",
+                explicit,
+                format!("the job says Namespace {in_job:?}; pass the same namespace or leave it unset"),
+            ))),
+            (_, Some(in_job)) => Ok(in_job.to_owned()),
+            (explicit, None) => Ok(self.client.effective_namespace(explicit)),
+        }
+    }
+
+    /// Picks the job's namespace, writes it into the body's `Namespace` and returns the
+    /// write options that target it.
+    fn place(&self, job: &mut Value, opts: &WriteOptions) -> Result<WriteOptions> {
+        let namespace = self.target_namespace(job.get("Namespace").and_then(Value::as_str), opts)?;
+        if let Some(fields) = job.as_object_mut() {
+            fields.insert("Namespace".to_owned(), Value::String(namespace.clone()));
+        }
+        Ok(WriteOptions { namespace: Some(namespace), ..opts.clone() })
     }
 
     /// `GET /v1/job/:id/versions`, with the diff between consecutive versions when `diffs`.
@@ -378,16 +452,14 @@ impl Jobs {
     }
 }
 
-/// Uses the job's own namespace unless the caller named another; refuses a contradiction.
-fn with_job_namespace(write: &WriteOptions, job_namespace: Option<&str>) -> Result<WriteOptions> {
-    let job_namespace = job_namespace.filter(|ns| !ns.is_empty());
-    match (&write.namespace, job_namespace) {
-        (Some(explicit), Some(in_job)) if explicit != in_job => Err(Error::Core(client_core::Error::invalid(
-            "namespace",
-            explicit.as_str(),
-            format!("the job says Namespace {in_job:?}; pass the same namespace or leave it unset"),
-        ))),
-        (None, Some(in_job)) => Ok(WriteOptions { namespace: Some(in_job.to_owned()), ..write.clone() }),
-        _ => Ok(write.clone()),
-    }
+/// A job as the JSON body of a register or plan.
+fn job_value(job: &Job, id: &str) -> Result<Value> {
+    serde_json::to_value(job)
+        .map_err(|e| client_core::Error::invalid("job", id, format!("cannot be encoded as JSON: {e}")).into())
+}
+
+/// The namespace a job names itself: `None` for none, empty, or `"default"` (which
+/// `jobs/parse` fills in when the HCL names none, so it is treated as unset).
+fn named_namespace(job_namespace: Option<&str>) -> Option<&str> {
+    job_namespace.filter(|ns| !ns.is_empty() && *ns != "default")
 }

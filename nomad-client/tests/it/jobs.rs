@@ -539,3 +539,98 @@ async fn blocking_list_sends_index_and_wait() {
     assert_eq!(jobs.meta.last_index, 27);
     assert_eq!(jobs.value[0].id, "dbHA1");
 }
+
+/// Matches a register or plan body whose `Job.Namespace` is this one.
+struct BodyNamespace(&'static str);
+
+impl wiremock::Match for BodyNamespace {
+    fn matches(&self, request: &wiremock::Request) -> bool {
+        serde_json::from_slice::<serde_json::Value>(&request.body)
+            .is_ok_and(|body| body["Job"]["Namespace"] == json!(self.0))
+    }
+}
+
+/// Parses the recorded HCL of `fixture` through a mock `/v1/jobs/parse` that answers
+/// with the recorded job (rows 175/176).
+async fn parse_recorded(server: &wiremock::MockServer, nomad: &nomad_client::NomadClient, fixture: &str) -> Job {
+    let request = json_fixture(&fixture.replace(".json", ".request.json"));
+    Mock::given(method("POST"))
+        .and(path("/v1/jobs/parse"))
+        .and(body_json(&request))
+        .respond_with(ok(fixture, 0))
+        .mount(server)
+        .await;
+    nomad.jobs().parse(request["JobHCL"].as_str().unwrap(), &WriteOptions::new()).await.unwrap()
+}
+
+/// Expects `times` registers into `namespace`, in the query and in the body's `Job.Namespace`.
+async fn expect_register(server: &wiremock::MockServer, namespace: &'static str, times: u64) {
+    Mock::given(method("POST"))
+        .and(path("/v1/jobs"))
+        .and(query_is(&[("namespace", namespace)]))
+        .and(BodyNamespace(namespace))
+        .respond_with(ok("job-register-namespace-mismatch.json", 11))
+        .expect(times)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn parsed_job_without_namespace_registers_into_the_clients_namespace() {
+    // Nomad's parse fills in Namespace "default" when the HCL names none (row 175), and
+    // 1.1.2 registers into the body's namespace whatever ?namespace= says (rows 178-180).
+    let (server, nomad) = server().await;
+    expect_register(&server, NS, 3).await;
+    let job = parse_recorded(&server, &nomad, "jobs-parse-no-namespace.json").await;
+    assert_eq!(job.namespace.as_deref(), Some("default"), "as Nomad answered");
+    nomad.jobs().register(&job, &RegisterOptions::new()).await.unwrap();
+    // Naming the client's namespace explicitly is no contradiction with a defaulted field.
+    let explicit = RegisterOptions::new().write(WriteOptions::new().namespace(NS));
+    nomad.jobs().register(&job, &explicit).await.unwrap();
+    // The recorded body of the mismatched register, sent raw.
+    let raw = json_fixture("job-register-namespace-mismatch.request.json")["Job"].clone();
+    nomad.jobs().register_json(&raw, &explicit).await.unwrap();
+}
+
+#[tokio::test]
+async fn parsed_job_naming_its_namespace_keeps_it() {
+    // HCL with `namespace = "atala-testnet"` (row 176): the job's own namespace wins over the
+    // client's default, as `nomad job run` forces the client to the job's namespace.
+    let (server, nomad) = server().await;
+    let nomad = nomad.with_namespace("other");
+    expect_register(&server, NS, 1).await;
+    let job = parse_recorded(&server, &nomad, "jobs-parse-with-namespace.json").await;
+    nomad.jobs().register(&job, &RegisterOptions::new()).await.unwrap();
+    // An explicit namespace that contradicts the job's own is still refused, before any request.
+    let other = RegisterOptions::new().write(WriteOptions::new().namespace("other"));
+    let err = nomad.jobs().register(&job, &other).await.unwrap_err().to_string();
+    assert!(err.contains("\"other\"") && err.contains(NS), "{err}");
+}
+
+#[tokio::test]
+async fn parsed_job_without_namespace_and_no_client_namespace_goes_to_default() {
+    let (server, _) = server().await;
+    let nomad = nomad_client::NomadClient::with_address(&server.uri(), Some(TOKEN)).unwrap();
+    expect_register(&server, "default", 1).await;
+    let job = parse_recorded(&server, &nomad, "jobs-parse-no-namespace.json").await;
+    nomad.jobs().register(&job, &RegisterOptions::new()).await.unwrap();
+}
+
+#[tokio::test]
+async fn plan_of_a_parsed_job_without_namespace_looks_in_the_clients_namespace() {
+    // What `job_plan -n atala-testnet web.nomad` does: the plan must compare with the job
+    // in atala-testnet (an existing job, answered with the recorded "no diff" plan), not
+    // with a missing job in "default".
+    let (server, nomad) = server().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/job/web-no-ns/plan"))
+        .and(query_is(&[("namespace", NS)]))
+        .and(BodyNamespace(NS))
+        .respond_with(ok("job-plan-nodiff.json", 20))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let job = parse_recorded(&server, &nomad, "jobs-parse-no-namespace.json").await;
+    let plan = nomad.jobs().plan(&job, &PlanOptions::default()).await.unwrap();
+    assert_eq!(plan.job_modify_index, 20);
+}
