@@ -5,7 +5,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use futures::Stream;
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 
 use crate::error::Result;
 use crate::request::Request;
@@ -25,11 +25,30 @@ impl QueryMeta {
     /// Reads the headers with `prefix` (`"X-Consul"` or `"X-Nomad"`).
     #[must_use]
     pub fn from_headers(headers: &HeaderMap, prefix: &str) -> Self {
-        let get = |name: &str| headers.get(format!("{prefix}-{name}")).and_then(|v| v.to_str().ok());
+        // The two prefixes the SDK uses get pre-parsed header names; the
+        // lookup then needs no formatting and no name parsing per response.
+        const CONSUL: [HeaderName; 3] = [
+            HeaderName::from_static("x-consul-index"),
+            HeaderName::from_static("x-consul-knownleader"),
+            HeaderName::from_static("x-consul-lastcontact"),
+        ];
+        const NOMAD: [HeaderName; 3] = [
+            HeaderName::from_static("x-nomad-index"),
+            HeaderName::from_static("x-nomad-knownleader"),
+            HeaderName::from_static("x-nomad-lastcontact"),
+        ];
+        fn text(v: Option<&http::HeaderValue>) -> Option<&str> {
+            v.and_then(|v| v.to_str().ok())
+        }
+        let [index, leader, contact] = match prefix {
+            "X-Consul" => CONSUL.each_ref().map(|n| text(headers.get(n))),
+            "X-Nomad" => NOMAD.each_ref().map(|n| text(headers.get(n))),
+            other => ["Index", "KnownLeader", "LastContact"].map(|n| text(headers.get(format!("{other}-{n}")))),
+        };
         Self {
-            last_index: get("Index").and_then(|v| v.parse().ok()).unwrap_or(0),
-            known_leader: get("KnownLeader").and_then(|v| v.parse().ok()),
-            last_contact: get("LastContact").and_then(|v| v.parse().ok()).map(Duration::from_millis),
+            last_index: index.and_then(|v| v.parse().ok()).unwrap_or(0),
+            known_leader: leader.and_then(|v| v.parse().ok()),
+            last_contact: contact.and_then(|v| v.parse().ok()).map(Duration::from_millis),
         }
     }
 }

@@ -76,7 +76,11 @@ pub fn decode_json<T: DeserializeOwned>(method: &Method, path: &str, body: &[u8]
 }
 
 struct Inner {
+    /// Requests with a bounded answer: the config's timeout is set on the
+    /// client once, not on every request.
     http: reqwest::Client,
+    /// Streams (logs, events, exec upgrades): no overall timeout.
+    streams: reqwest::Client,
     config: ClientConfig,
     next_id: AtomicU64,
 }
@@ -96,6 +100,15 @@ impl std::fmt::Debug for HttpClient {
 impl HttpClient {
     /// Builds the client. Bad TLS material is reported here, not at the first request.
     pub fn new(config: ClientConfig) -> Result<Self> {
+        let http = Self::builder(&config)?
+            .timeout(config.timeout)
+            .build()
+            .map_err(|e| Error::config("HTTP client", e.to_string()))?;
+        let streams = Self::builder(&config)?.build().map_err(|e| Error::config("HTTP client", e.to_string()))?;
+        Ok(Self { inner: Arc::new(Inner { http, streams, config, next_id: AtomicU64::new(1) }) })
+    }
+
+    fn builder(config: &ClientConfig) -> Result<reqwest::ClientBuilder> {
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
             .redirect(reqwest::redirect::Policy::none())
@@ -132,8 +145,7 @@ impl HttpClient {
         if config.tls.insecure_skip_verify {
             builder = builder.danger_accept_invalid_certs(true);
         }
-        let http = builder.build().map_err(|e| Error::config("HTTP client", e.to_string()))?;
-        Ok(Self { inner: Arc::new(Inner { http, config, next_id: AtomicU64::new(1) }) })
+        Ok(builder)
     }
 
     /// The configuration this client was built from.
@@ -147,7 +159,13 @@ impl HttpClient {
     pub fn with_token(&self, token: crate::Secret) -> Self {
         let mut config = self.inner.config.clone();
         config.token = Some(token);
-        Self { inner: Arc::new(Inner { http: self.inner.http.clone(), config, next_id: AtomicU64::new(1) }) }
+        let inner = Inner {
+            http: self.inner.http.clone(),
+            streams: self.inner.streams.clone(),
+            config,
+            next_id: AtomicU64::new(1),
+        };
+        Self { inner: Arc::new(inner) }
     }
 
     /// Sends a request and decodes a JSON answer.
@@ -159,15 +177,15 @@ impl HttpClient {
     /// Statuses other than 2xx and the request's accepted ones become
     /// [`Error::Api`].
     pub async fn send(&self, request: Request) -> Result<Response> {
-        let response = match self.execute(&request, false).await? {
+        let mut response = match self.execute(&request, false).await? {
             Exchange::Read(response) => response,
             Exchange::Live(resp) => self.buffer(resp, &request).await?,
         };
-        if response.status.is_success() || request.accept.contains(&response.status.as_u16()) {
-            Ok(response)
-        } else {
-            Err(response.to_error())
-        }
+        let accepted = response.status.is_success() || request.accept.contains(&response.status.as_u16());
+        // The request is done: its path moves into the response instead of
+        // being copied on every attempt.
+        response.path = request.path;
+        if accepted { Ok(response) } else { Err(response.to_error()) }
     }
 
     /// Sends a request and returns the live response for streaming: no
@@ -176,15 +194,20 @@ impl HttpClient {
     pub async fn stream(&self, request: Request) -> Result<reqwest::Response> {
         match self.execute(&request, true).await? {
             Exchange::Live(resp) => Ok(resp),
-            Exchange::Read(response) => Err(response.to_error()),
+            Exchange::Read(mut response) => {
+                response.path = request.path;
+                Err(response.to_error())
+            }
         }
     }
 
-    async fn buffer(&self, resp: reqwest::Response, request: &Request) -> Result<Response> {
+    /// Reads a response's body; the path is filled in by the caller once
+    /// the final attempt is known.
+    async fn buffer(&self, mut resp: reqwest::Response, request: &Request) -> Result<Response> {
         let status = resp.status();
-        let headers = resp.headers().clone();
+        let headers = std::mem::take(resp.headers_mut());
         let body = self.read_body(resp, &request.method, &request.path, request.timeout).await?;
-        Ok(Response { status, headers, body, method: request.method.clone(), path: request.path.clone() })
+        Ok(Response { status, headers, body, method: request.method.clone(), path: String::new() })
     }
 
     /// Builds the URL for an encoded path under the configured address.
@@ -193,7 +216,11 @@ impl HttpClient {
         let base = &self.inner.config.address;
         let prefix = base.path().trim_end_matches('/');
         let mut url = base.clone();
-        url.set_path(&format!("{prefix}{path}"));
+        if prefix.is_empty() {
+            url.set_path(path);
+        } else {
+            url.set_path(&format!("{prefix}{path}"));
+        }
         url
     }
 
@@ -215,7 +242,8 @@ impl HttpClient {
         let span = tracing::debug_span!("http", id, method = %request.method, path = %request.path, status = tracing::field::Empty, attempts = tracing::field::Empty, elapsed_ms = tracing::field::Empty);
         let started = Instant::now();
         let policy = &self.inner.config.retry;
-        let mut delays = policy.delays();
+        // Built on the first retry only: most requests never need it.
+        let mut delays = None;
         let mut attempt: u32 = 0;
         let result = async {
             loop {
@@ -231,7 +259,9 @@ impl HttpClient {
                 if !retry {
                     return outcome.map_err(SendError::into_error);
                 }
-                let Some(backoff) = delays.next() else { return outcome.map_err(SendError::into_error) };
+                let Some(backoff) = delays.get_or_insert_with(|| policy.delays()).next() else {
+                    return outcome.map_err(SendError::into_error);
+                };
                 // The server's Retry-After wins over our backoff; when it is longer than
                 // the remaining budget we give up now instead of sleeping in vain.
                 let wait = hint.unwrap_or(backoff);
@@ -279,9 +309,8 @@ impl HttpClient {
                 url.query_pairs_mut().append_pair(k, v);
             }
         }
-        let origin = origin_of(&config.address);
         for _hop in 0..5 {
-            let resp = self.send_once(request, url.clone(), streaming).await?;
+            let resp = self.send_once(request, url, streaming).await?;
             let status = resp.status();
             if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
                 return Ok(resp);
@@ -289,6 +318,8 @@ impl HttpClient {
             let Some(location) = resp.headers().get(http::header::LOCATION).and_then(|l| l.to_str().ok()) else {
                 return Ok(resp);
             };
+            url = resp.url().clone();
+            let origin = origin_of(&config.address);
             let target = url.join(location).map_err(|e| {
                 SendError::Sent(Error::Decode {
                     method: request.method.to_string(),
@@ -341,9 +372,10 @@ impl HttpClient {
 
     async fn send_once(&self, request: &Request, url: Url, streaming: bool) -> Result<reqwest::Response, SendError> {
         let config = &self.inner.config;
-        let mut builder = self.inner.http.request(request.method.clone(), url.clone());
-        if !streaming {
-            builder = builder.timeout(request.timeout.unwrap_or(config.timeout));
+        let client = if streaming { &self.inner.streams } else { &self.inner.http };
+        let mut builder = client.request(request.method.clone(), url);
+        if let (false, Some(timeout)) = (streaming, request.timeout) {
+            builder = builder.timeout(timeout);
         }
         for (k, v) in &config.default_headers {
             builder = builder.header(k, v);
@@ -370,8 +402,9 @@ impl HttpClient {
             builder = builder.header(http::header::CONTENT_LENGTH, "0");
         }
         builder.send().await.map_err(|e| {
+            let at = e.url().unwrap_or(&config.address);
             let err =
-                transport_error(&request.method, &request.path, &url, &e, request.timeout.unwrap_or(config.timeout));
+                transport_error(&request.method, &request.path, at, &e, request.timeout.unwrap_or(config.timeout));
             if e.is_connect() { SendError::NotSent(err) } else { SendError::Sent(err) }
         })
     }
@@ -388,19 +421,33 @@ impl HttpClient {
         if resp.content_length().is_some_and(|len| len > limit) {
             return Err(too_large());
         }
-        let url = resp.url().clone();
+        // A small answer usually arrives as one chunk: it is returned as is,
+        // and only a second chunk starts a buffer (sized from Content-Length).
+        let mut first: Option<Bytes> = None;
         let mut buf = BytesMut::new();
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
-                    if buf.len() as u64 + chunk.len() as u64 > limit {
+                    let held = first.as_ref().map_or(0, Bytes::len) + buf.len();
+                    if held as u64 + chunk.len() as u64 > limit {
                         return Err(too_large());
                     }
-                    buf.extend_from_slice(&chunk);
+                    match first.take() {
+                        None if buf.is_empty() => first = Some(chunk),
+                        taken => {
+                            if let Some(start) = taken {
+                                let expected = resp.content_length().unwrap_or(0);
+                                buf.reserve(usize::try_from(expected).unwrap_or(0).max(start.len() + chunk.len()));
+                                buf.extend_from_slice(&start);
+                            }
+                            buf.extend_from_slice(&chunk);
+                        }
+                    }
                 }
-                Ok(None) => return Ok(buf.freeze()),
+                Ok(None) => return Ok(first.unwrap_or_else(|| buf.freeze())),
                 Err(e) => {
-                    return Err(transport_error(method, path, &url, &e, timeout.unwrap_or(self.inner.config.timeout)));
+                    let timeout = timeout.unwrap_or(self.inner.config.timeout);
+                    return Err(transport_error(method, path, resp.url(), &e, timeout));
                 }
             }
         }

@@ -23,7 +23,7 @@ pub struct Request {
     pub(crate) idempotent: bool,
     pub(crate) timeout: Option<Duration>,
     pub(crate) token: Option<Secret>,
-    pub(crate) accept: Vec<u16>,
+    pub(crate) accept: &'static [u16],
 }
 
 impl Request {
@@ -43,7 +43,7 @@ impl Request {
             idempotent,
             timeout: None,
             token: None,
-            accept: Vec::new(),
+            accept: &[],
         }
     }
 
@@ -172,8 +172,11 @@ impl Request {
     /// such a status is a final answer (a health check) marks the request
     /// `idempotent(false)`.
     #[must_use]
-    pub fn accept_status(mut self, statuses: &[u16]) -> Self {
-        self.accept.extend_from_slice(statuses);
+    ///
+    /// A later call replaces the set (it is a constant list of the caller's,
+    /// so no allocation is made per request).
+    pub fn accept_status(mut self, statuses: &'static [u16]) -> Self {
+        self.accept = statuses;
         self
     }
 }
