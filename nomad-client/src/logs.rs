@@ -4,6 +4,17 @@
 //! without separators, `{"FileEvent":"file truncated"|"file deleted",..}` when the
 //! file changes under it, and `{}` heartbeats every second while following. The
 //! decoder keeps at most one frame in memory, so following for hours stays flat.
+//!
+//! What Nomad 1.1.2 does that the API docs leave out:
+//! - `origin=end&offset=0` is not "from now": it sends the whole last file from
+//!   byte 0, then goes live. [`LogsOptions::tail`] with 0 bytes therefore looks up
+//!   the end first (`fs/ls`) and follows from there with `origin=start`.
+//! - `origin=start` offsets count across every log file still on disk
+//!   (`task.stdout.0`, `.1`, ...), from the oldest one.
+//! - A log rotation while following sends no file event: the stream just goes on
+//!   with frames of the next file. [`LogFrames`] reports it as [`LogFrame::Rotated`].
+//! - The `Offset` of the last catch-up frame can overshoot the file's size, so
+//!   positions here are counted from the bytes received, never from `Offset`.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -19,6 +30,14 @@ use crate::allocations::{Allocations, alloc_path};
 use crate::error::{Error, Result};
 use crate::options::QueryOptions;
 use crate::validate;
+
+/// Directory of the task logs in an allocation.
+const LOG_DIR: &str = "alloc/logs";
+
+/// First tail read when looking for the last lines; it grows fourfold up to [`MAX_TAIL`].
+const FIRST_TAIL: u64 = 64 * 1024;
+/// Largest tail read when looking for the last lines.
+const MAX_TAIL: u64 = 16 * 1024 * 1024;
 
 /// Largest frame accepted: Nomad's frames carry at most 64 KiB of data (about
 /// 88 KiB in base64); anything far beyond is not Nomad's framing.
@@ -62,7 +81,9 @@ pub struct LogsOptions {
     pub log_type: LogType,
     /// Where `offset` counts from.
     pub origin: Origin,
-    /// Byte offset from `origin` (with [`Origin::End`]: the size of the tail).
+    /// Byte offset from `origin` (with [`Origin::End`]: the size of the tail; 0 there
+    /// means "from the current end", see [`LogsOptions::tail`]). With [`Origin::Start`]
+    /// it counts across all log files on disk, from the oldest.
     pub offset: u64,
     /// Keep the stream open and deliver new output as it is written.
     pub follow: bool,
@@ -86,6 +107,11 @@ impl Default for LogsOptions {
 
 impl LogsOptions {
     /// The last `bytes` bytes of `log_type`, then new output when `follow`.
+    ///
+    /// `bytes` 0 means nothing of the past: with `follow`, only what is written from
+    /// now on. Nomad reads `origin=end&offset=0` as the whole last file, so
+    /// [`Allocations::log_frames`] looks up the current end with `fs/ls` and asks
+    /// for `origin=start&offset=<end>` instead.
     #[must_use]
     pub fn tail(log_type: LogType, bytes: u64, follow: bool) -> Self {
         Self { log_type, origin: Origin::End, offset: bytes, follow, ..Self::default() }
@@ -116,6 +142,15 @@ pub enum LogFrame {
     },
     /// A keep-alive frame (`{}`), sent every second while following.
     Heartbeat,
+    /// The data moved on from one log file to the next (`task.stdout.0` to `.1`): a
+    /// rotation. Nomad 1.1.2 sends no file event for it; this frame is made by
+    /// [`LogFrames`] when a data frame names another file than the one before.
+    Rotated {
+        /// The file read so far.
+        from: String,
+        /// The file the next data comes from.
+        to: String,
+    },
 }
 
 #[derive(Deserialize)]
@@ -212,6 +247,10 @@ pub struct LogFrames {
     chunks: Chunks,
     decoder: FrameDecoder,
     ended: bool,
+    /// The file of the last data frame, to see rotations.
+    file: Option<String>,
+    /// A data frame held back while its [`LogFrame::Rotated`] goes out first.
+    held: Option<LogFrame>,
     /// While following: how long silence may last, and when it runs out.
     idle: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
 }
@@ -241,13 +280,31 @@ impl LogFrames {
     }
 }
 
+impl LogFrames {
+    /// Passes `frame` on, or a [`LogFrame::Rotated`] first when it is data of another file.
+    fn note_file(&mut self, frame: LogFrame) -> LogFrame {
+        let LogFrame::Data { file, .. } = &frame else { return frame };
+        match self.file.replace(file.clone()) {
+            Some(from) if from != *file => {
+                let to = file.clone();
+                self.held = Some(frame);
+                LogFrame::Rotated { from, to }
+            }
+            _ => frame,
+        }
+    }
+}
+
 impl Stream for LogFrames {
     type Item = Result<LogFrame>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Some(frame) = self.held.take() {
+            return Poll::Ready(Some(Ok(frame)));
+        }
         loop {
             match self.decoder.next_frame() {
-                Ok(Some(frame)) => return Poll::Ready(Some(Ok(frame))),
+                Ok(Some(frame)) => return Poll::Ready(Some(Ok(self.note_file(frame)))),
                 Ok(None) => {}
                 Err(e) => {
                     self.ended = true;
@@ -299,20 +356,101 @@ impl Stream for LogFrames {
 
 impl Allocations {
     /// `GET /v1/client/fs/logs/:alloc`: the frames of `task`'s log.
+    ///
+    /// [`Origin::End`] with offset 0 ("nothing of the past") first looks up the end of
+    /// the log with `fs/ls` (see [`LogsOptions::tail`]).
     pub async fn log_frames(&self, alloc_id: &str, task: &str, opts: &LogsOptions) -> Result<LogFrames> {
         let path = alloc_path("/v1/client/fs/logs", alloc_id, None)?;
         validate::name("task", task)?;
+        let (origin, offset) = match (opts.origin, opts.offset) {
+            (Origin::End, 0) => ("start", self.log_end(alloc_id, task, opts).await?),
+            (Origin::End, offset) => ("end", offset),
+            (Origin::Start, offset) => ("start", offset),
+        };
         let req = Request::get(path)
             .query("task", task)
             .query("type", opts.log_type.as_str())
-            .query("origin", if opts.origin == Origin::End { "end" } else { "start" })
-            .query("offset", opts.offset)
+            .query("origin", origin)
+            .query("offset", offset)
             .query("follow", opts.follow);
         let req = self.client.query_one(req, &opts.query)?;
         let resp = self.client.http().stream(req).await?;
         let chunks: Chunks = Box::pin(resp.bytes_stream().map(|chunk| chunk.map_err(|e| e.to_string())));
         let idle = opts.follow.then(|| (opts.idle_timeout, Box::pin(tokio::time::sleep(opts.idle_timeout))));
-        Ok(LogFrames { chunks, decoder: FrameDecoder::new(), ended: false, idle })
+        Ok(LogFrames { chunks, decoder: FrameDecoder::new(), ended: false, file: None, held: None, idle })
+    }
+
+    /// Where `task`'s log ends now, as an `origin=start` offset: the sizes of its log
+    /// files on disk added up (`fs/ls alloc/logs`; Nomad counts `origin=start`
+    /// offsets across them, from the oldest).
+    pub async fn log_end(&self, alloc_id: &str, task: &str, opts: &LogsOptions) -> Result<u64> {
+        let prefix = format!("{task}.{}.", opts.log_type.as_str());
+        let entries = self.ls(alloc_id, LOG_DIR, &opts.query).await?;
+        Ok(entries
+            .iter()
+            .filter(|e| !e.is_dir)
+            .filter(|e| e.name.strip_prefix(&prefix).is_some_and(|index| index.parse::<u64>().is_ok()))
+            .map(|e| e.size)
+            .sum())
+    }
+
+    /// `tail -n lines -f`: exactly the last `lines` lines of `task`'s log, then only
+    /// what is written from now on, across log rotations.
+    ///
+    /// The end of the log is looked up once (`fs/ls`), the start of the last `lines`
+    /// lines before it is found by reading a growing tail up to that end, and one
+    /// following stream starts exactly there. So no line is printed twice or lost
+    /// between the past and the live part, however fast the task writes.
+    /// `opts` gives namespace, token, log type and idle timeout; its origin, offset
+    /// and follow are set here.
+    pub async fn follow_lines(
+        &self,
+        alloc_id: &str,
+        task: &str,
+        lines: usize,
+        opts: &LogsOptions,
+    ) -> Result<impl Stream<Item = Result<Bytes>> + Send + use<>> {
+        let end = self.log_end(alloc_id, task, opts).await?;
+        let start = self.start_of_last_lines(alloc_id, task, lines, end, opts).await?;
+        let follow = LogsOptions { origin: Origin::Start, offset: start, follow: true, ..opts.clone() };
+        Ok(self.log_frames(alloc_id, task, &follow).await?.bytes())
+    }
+
+    /// The `origin=start` offset where the last `lines` lines before `end` begin
+    /// (0 when the log holds fewer).
+    async fn start_of_last_lines(
+        &self,
+        alloc_id: &str,
+        task: &str,
+        lines: usize,
+        end: u64,
+        opts: &LogsOptions,
+    ) -> Result<u64> {
+        if lines == 0 {
+            return Ok(end);
+        }
+        let mut window = FIRST_TAIL;
+        loop {
+            let from = end.saturating_sub(window);
+            let want = usize::try_from(end - from).unwrap_or(usize::MAX);
+            let read = LogsOptions { origin: Origin::Start, offset: from, follow: false, ..opts.clone() };
+            let mut stream = std::pin::pin!(self.logs(alloc_id, task, &read).await?);
+            let mut text = Vec::with_capacity(want);
+            while text.len() < want {
+                match stream.next().await {
+                    Some(chunk) => text.extend_from_slice(&chunk?),
+                    None => break,
+                }
+            }
+            text.truncate(want);
+            if let Some(at) = start_of_last(&text, lines) {
+                return Ok(from + at as u64);
+            }
+            if from == 0 || window >= MAX_TAIL {
+                return Ok(from);
+            }
+            window *= 4;
+        }
     }
 
     /// `task`'s log as a stream of bytes (stdout or stderr, from start or end, following or not).
@@ -334,8 +472,6 @@ impl Allocations {
         lines: usize,
         opts: &LogsOptions,
     ) -> Result<Vec<String>> {
-        const FIRST_TAIL: u64 = 64 * 1024;
-        const MAX_TAIL: u64 = 16 * 1024 * 1024;
         if lines == 0 {
             return Ok(Vec::new());
         }
@@ -357,6 +493,14 @@ impl Allocations {
     }
 }
 
+/// Where in `text` its last `n` lines begin; `None` when it holds fewer than `n`
+/// complete line breaks before them (the first line may be cut). A last line
+/// without a newline counts as a line.
+fn start_of_last(text: &[u8], n: usize) -> Option<usize> {
+    let body = text.strip_suffix(b"\n").unwrap_or(text);
+    body.iter().enumerate().rev().filter(|(_, b)| **b == b'\n').nth(n - 1).map(|(i, _)| i + 1)
+}
+
 /// The last `n` lines of `text`; a first partial line is dropped when `cut` says the
 /// text starts in the middle of the log.
 fn last_lines(text: &[u8], n: usize, cut: bool) -> Vec<String> {
@@ -375,6 +519,14 @@ fn last_lines(text: &[u8], n: usize, cut: bool) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn start_of_the_last_lines() {
+        assert_eq!(start_of_last(b"x\na\nb\n", 2), Some(2));
+        assert_eq!(start_of_last(b"x\na\nb", 2), Some(2));
+        assert_eq!(start_of_last(b"a\nb\n", 2), None, "the first line may be cut");
+        assert_eq!(start_of_last(b"a\nb\n", 1), Some(2));
+    }
 
     #[test]
     fn lines_are_cut_at_the_tail() {

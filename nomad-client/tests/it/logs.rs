@@ -82,6 +82,7 @@ async fn truncation_and_deletion_events_are_reported_and_skipped_in_bytes() {
             LogFrame::Truncated { .. } => "truncated".into(),
             LogFrame::Deleted { .. } => "deleted".into(),
             LogFrame::Heartbeat => "heartbeat".into(),
+            LogFrame::Rotated { .. } => "rotated".into(),
         })
         .collect()
         .await;
@@ -267,4 +268,128 @@ proptest! {
         prop_assert_eq!(&frames[1], &LogFrame::Heartbeat);
         prop_assert_eq!(decoder.pending(), 0);
     }
+}
+
+/// The allocation of the recorded logs-big rows (182-185) and its replacement (205-206).
+const BIG_ALLOC: &str = "7a9b8490-ef61-7be4-5a3c-1a24851463fb";
+const BIG_REPLACEMENT: &str = "ff225723-44b9-c9a7-3ae6-e9d6323e4c9c";
+
+/// The bytes of chatty's stdout as recorded by row 183 (the whole file from byte 0, then live ticks).
+fn recorded_chatty_stdout() -> Vec<u8> {
+    let mut decoder = FrameDecoder::new();
+    decoder.push(&fixture("logs-big-origin-end-offset-0-follow.raw"));
+    let mut data = Vec::new();
+    while let Some(frame) = decoder.next_frame().unwrap() {
+        if let LogFrame::Data { data: bytes, .. } = frame {
+            data.extend_from_slice(&bytes);
+        }
+    }
+    data
+}
+
+/// `data` framed as Nomad does (at most 64 KiB a frame), `Offset` counting from `start` in `file`.
+fn frames_in(file: &str, data: &[u8], start: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    let mut at = start;
+    for piece in data.chunks(64 * 1024) {
+        at += piece.len();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(piece);
+        body.extend_from_slice(format!(r#"{{"Data":"{b64}","File":"{file}","Offset":{at}}}{{}}"#).as_bytes());
+    }
+    body
+}
+
+/// `fs/ls alloc/logs` of `alloc` listing the one stdout file `stat` describes (rows 182/205
+/// are its `fs/stat`; the listing holds the same entry) next to the task's fifos.
+async fn mount_log_dir(server: &wiremock::MockServer, alloc: &str, stat: &str) {
+    let fifo = |name: &str| serde_json::json!({"Name": name, "IsDir": false, "Size": 0, "FileMode": "prw-------"});
+    let listing = serde_json::json!([fifo(".chatty.stdout.fifo"), fifo(".chatty.stderr.fifo"), json_fixture(stat)]);
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/client/fs/ls/{alloc}")))
+        .and(query_is(&[("path", "alloc/logs"), ("namespace", NS)]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(listing))
+        .expect(1..)
+        .mount(server)
+        .await;
+}
+
+fn logs_query(offset: usize, follow: bool) -> QueryIs {
+    let offset = offset.to_string();
+    let follow = follow.to_string();
+    query_is(&[
+        ("task", "chatty"),
+        ("type", "stdout"),
+        ("origin", "start"),
+        ("offset", &offset),
+        ("follow", &follow),
+        ("namespace", NS),
+    ])
+}
+
+#[tokio::test]
+async fn following_from_now_starts_at_the_current_end_not_at_byte_zero() {
+    // Row 183: origin=end&offset=0 replays the whole 200 KB file. Row 206: origin=start with
+    // the Size from the listing (row 205) sends only what is written from now on.
+    let (server, nomad) = server().await;
+    mount_log_dir(&server, BIG_REPLACEMENT, "fs-stat-logs-big-replacement-stdout.json").await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/client/fs/logs/{BIG_REPLACEMENT}")))
+        .and(logs_query(203_168, true))
+        .respond_with(ok("logs-big-origin-start-offset-size-follow.raw", 0))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let opts = LogsOptions::tail(LogType::Stdout, 0, true);
+    let stream = nomad.allocations().logs(BIG_REPLACEMENT, "chatty", &opts).await.unwrap();
+    let got: Vec<u8> = stream.map(|c| c.unwrap().to_vec()).concat().await;
+    assert_eq!(String::from_utf8(got).unwrap(), "tick 142\ntick 143\n");
+}
+
+#[tokio::test]
+async fn tail_n_follow_prints_exactly_n_lines_then_only_new_ones_across_a_rotation() {
+    let (server, nomad) = server().await;
+    let log = recorded_chatty_stdout();
+    let end = 202_063; // Size in row 182, where the bulk and the first ticks end
+    mount_log_dir(&server, BIG_ALLOC, "fs-stat-logs-big-stdout.json").await;
+    // The probe for the last lines reads the last 64 KiB up to the end, without following.
+    let probe = end - 64 * 1024;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/client/fs/logs/{BIG_ALLOC}")))
+        .and(logs_query(probe, false))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(frames_in(
+            "alloc/logs/chatty.stdout.0",
+            &log[probe..],
+            probe,
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Following starts where the second-to-last line starts, and runs on into
+    // chatty.stdout.1 after a rotation that, as on 1.1.2, sends no file event.
+    let from = end - "tick 7\ntick 8\n".len();
+    let mut body = frames_in("alloc/logs/chatty.stdout.0", &log[from..], from);
+    body.extend_from_slice(&frames_in("alloc/logs/chatty.stdout.1", b"tick 12\ntick 13\n", 0));
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/client/fs/logs/{BIG_ALLOC}")))
+        .and(logs_query(from, true))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(body))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let stream = nomad.allocations().follow_lines(BIG_ALLOC, "chatty", 2, &LogsOptions::default()).await.unwrap();
+    let got: Vec<u8> = stream.map(|c| c.unwrap().to_vec()).concat().await;
+    assert_eq!(String::from_utf8(got).unwrap(), "tick 7\ntick 8\ntick 9\ntick 10\ntick 11\ntick 12\ntick 13\n");
+
+    // The frames say where the rotation happened, although Nomad sent no file event.
+    let opts = LogsOptions { offset: from as u64, follow: true, ..LogsOptions::default() };
+    let frames = nomad.allocations().log_frames(BIG_ALLOC, "chatty", &opts).await.unwrap();
+    let rotations: Vec<LogFrame> = frames
+        .map(Result::unwrap)
+        .filter(|f| std::future::ready(matches!(f, LogFrame::Rotated { .. })))
+        .collect()
+        .await;
+    assert_eq!(
+        rotations,
+        [LogFrame::Rotated { from: "alloc/logs/chatty.stdout.0".into(), to: "alloc/logs/chatty.stdout.1".into() }]
+    );
 }
