@@ -70,6 +70,16 @@ pub enum Error {
         reason: String,
     },
 
+    /// A destructive call refused its target before changing anything (e.g. purging a
+    /// node that is not down); the reason says how to go ahead anyway when that is possible.
+    #[error("refusing to {action}: {reason}")]
+    Refused {
+        /// What was refused, e.g. `purge node 076c2a89-... (node-1)`.
+        action: String,
+        /// Why, and how to ask for it explicitly.
+        reason: String,
+    },
+
     /// A streaming endpoint (logs, events, exec) sent something that is not its documented format.
     #[error("the {stream} stream sent data that cannot be decoded: {reason}")]
     Stream {

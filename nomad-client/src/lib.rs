@@ -59,7 +59,7 @@ pub use jobs::{DispatchOptions, Jobs, PlanOptions, RegisterOptions, ScaleOptions
 pub use logs::{FrameDecoder, LogFrame, LogFrames, LogType, LogsOptions, Origin};
 pub use models::*;
 pub use namespaces::Namespaces;
-pub use nodes::{DrainOptions, Nodes};
+pub use nodes::{DrainOptions, Nodes, PurgeOptions};
 pub use operator::{Acl, Agent, Status, System};
 pub use options::{ALL_NAMESPACES, QueryOptions, WriteOptions};
 

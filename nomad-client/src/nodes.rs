@@ -8,7 +8,7 @@ use client_core::{Request, WithMeta};
 use serde_json::json;
 
 use crate::client::NomadClient;
-use crate::error::{Result, not_found};
+use crate::error::{Error, Result, not_found};
 use crate::models::{Allocation, Node, NodeListStub, NodeUpdateResponse};
 use crate::options::{QueryOptions, WriteOptions};
 use crate::validate;
@@ -24,6 +24,31 @@ pub struct DrainOptions {
     pub ignore_system_jobs: bool,
     /// Metadata recorded with the drain (Nomad 1.1+), e.g. a `message`.
     pub meta: BTreeMap<String, String>,
+}
+
+/// Options of [`Nodes::purge_with`].
+#[derive(Debug, Clone, Default)]
+pub struct PurgeOptions {
+    /// Region and token.
+    pub write: WriteOptions,
+    /// Purge even a node that is not down. A live client re-registers at once under
+    /// the same ID, and its running allocations are stopped as lost and replaced.
+    pub even_if_not_down: bool,
+}
+
+impl PurgeOptions {
+    /// Options that purge only a down node.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Purges the node whatever its status (see [`PurgeOptions::even_if_not_down`]).
+    #[must_use]
+    pub fn even_if_not_down(mut self) -> Self {
+        self.even_if_not_down = true;
+        self
+    }
 }
 
 /// Handler for client nodes; get it with [`NomadClient::nodes`].
@@ -49,14 +74,22 @@ fn node_path(id: &str, sub: Option<&'static str>) -> Result<ApiPath> {
     Ok(path.finish())
 }
 
+fn check_prefix(opts: &QueryOptions) -> Result<()> {
+    opts.prefix.as_deref().map_or(Ok(()), |p| validate::id_prefix("node ID prefix", p))
+}
+
 impl Nodes {
-    /// `GET /v1/nodes` (prefix and filter apply).
+    /// `GET /v1/nodes` (prefix and filter apply). A prefix must be an even number of hex
+    /// digits and not empty (Nomad answers 500 to an odd one and lists every node for an
+    /// empty one): anything else is refused before the request.
     pub async fn list(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<NodeListStub>>> {
+        check_prefix(opts)?;
         self.client.get_meta(self.client.query_global(Request::get("/v1/nodes"), opts)?).await
     }
 
     /// `GET /v1/nodes?resources=true`: with node and reserved resources, as `nomad node status -verbose`.
     pub async fn list_with_resources(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<NodeListStub>>> {
+        check_prefix(opts)?;
         let req = Request::get("/v1/nodes").query("resources", "true");
         self.client.get_meta(self.client.query_global(req, opts)?).await
     }
@@ -106,8 +139,39 @@ impl Nodes {
 
     /// `POST /v1/node/:id/purge`: forgets a node at once (for a client that is gone for good)
     /// instead of waiting for the garbage collector. Its allocations are marked lost.
+    ///
+    /// Only a down node is purged: the node is read first and any other status is
+    /// [`crate::Error::Refused`], because Nomad purges a ready node too (200), the live
+    /// client re-registers at once under the same ID, and its running allocations are
+    /// stopped as lost. Use [`Nodes::purge_with`] and [`PurgeOptions::even_if_not_down`]
+    /// to purge such a node anyway.
     pub async fn purge(&self, id: &str, opts: &WriteOptions) -> Result<NodeUpdateResponse> {
-        let req = self.client.write_global(Request::post(node_path(id, Some("purge"))?).idempotent(true), opts)?;
+        self.purge_with(id, &PurgeOptions { write: opts.clone(), even_if_not_down: false }).await
+    }
+
+    /// [`Nodes::purge`] with its options: the status check is skipped only when
+    /// [`PurgeOptions::even_if_not_down`] says so.
+    pub async fn purge_with(&self, id: &str, opts: &PurgeOptions) -> Result<NodeUpdateResponse> {
+        let path = node_path(id, Some("purge"))?;
+        if !opts.even_if_not_down {
+            let query = QueryOptions {
+                region: opts.write.region.clone(),
+                token: opts.write.token.clone(),
+                ..QueryOptions::default()
+            };
+            let node = self.read(id, &query).await?.value;
+            if node.status != "down" {
+                return Err(Error::Refused {
+                    action: format!("purge node {} ({})", node.id, node.name),
+                    reason: format!(
+                        "it is {}, not down; a live client re-registers at once and its running allocations \
+                         are stopped as lost. Purge it anyway with PurgeOptions::even_if_not_down",
+                        node.status
+                    ),
+                });
+            }
+        }
+        let req = self.client.write_global(Request::post(path).idempotent(true), &opts.write)?;
         self.client.json(req).await.map_err(not_found("node", id, None))
     }
 

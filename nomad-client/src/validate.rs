@@ -50,6 +50,27 @@ pub(crate) fn uuid(what: &str, value: &str) -> Result<()> {
     }
 }
 
+/// An ID prefix for the `prefix=` of a list of UUID-keyed objects (allocations,
+/// nodes, evaluations, deployments). Nomad answers an odd number of hex digits with a
+/// 500 (`Input (without hyphens) must be even length`), even when an ID starts with
+/// it, and an empty prefix lists everything; both are refused here.
+pub(crate) fn id_prefix(what: &str, value: &str) -> Result<()> {
+    let refuse = |reason: &str| Err(client_core::Error::invalid(what, value, reason).into());
+    if value.is_empty() {
+        return refuse("must not be empty: an empty prefix matches every ID (leave the prefix unset to list all)");
+    }
+    if value.len() > 36 || !value.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        return refuse("must be the start of an ID like 9df9c84d-e72a-b42f-b5da-5df98da53bda (hex digits and '-')");
+    }
+    if value.chars().filter(char::is_ascii_hexdigit).count() % 2 == 1 {
+        return refuse(
+            "has an odd number of hex digits, which Nomad cannot look up (it answers HTTP 500); \
+             give one more or one fewer character",
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,6 +81,17 @@ mod tests {
         for bad in ["", "9df9c84d", "9df9c84d-e72a-b42f-b5da-5df98da53bdz", "9df9c84d/e72a-b42f-b5da-5df98da53bda"] {
             let err = uuid("allocation ID", bad).unwrap_err().to_string();
             assert!(err.contains("allocation ID"), "{err}");
+        }
+    }
+
+    #[test]
+    fn id_prefixes() {
+        for ok in ["9d", "9df9c84d", "9df9c84d-e7", "9df9c84d-e72a-b42f-b5da-5df98da53bda"] {
+            assert!(id_prefix("allocation ID prefix", ok).is_ok(), "{ok}");
+        }
+        for (bad, why) in [("", "empty"), ("7a9", "odd"), ("9df9c84d-e", "odd"), ("xyz0", "hex"), ("../", "hex")] {
+            let err = id_prefix("allocation ID prefix", bad).unwrap_err().to_string();
+            assert!(err.contains("allocation ID prefix") && err.contains(why), "{bad}: {err}");
         }
     }
 

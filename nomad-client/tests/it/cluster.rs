@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use nomad_client::{DrainOptions, NomadClient, QueryOptions, WriteOptions};
+use nomad_client::{DrainOptions, Error, NomadClient, PurgeOptions, QueryOptions, WriteOptions};
 use serde_json::json;
 use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -160,8 +160,72 @@ async fn node_drain_cancel_eligibility_purge() {
     let cancelled = nodes.cancel_drain(NODE, true, &w).await.unwrap();
     assert_eq!(cancelled.eval_ids.unwrap().len(), 3);
     assert_eq!(nodes.set_eligibility(NODE, true, &w).await.unwrap().eval_create_index, 68);
-    let purged = nodes.purge(NODE, &w).await.unwrap();
+    // NODE is ready in the recordings: purging it must be asked for explicitly.
+    let purged = nodes.purge_with(NODE, &PurgeOptions::new().even_if_not_down()).await.unwrap();
     assert_eq!(purged.eval_ids.unwrap(), ["0e2bbb5a-1b0c-3e54-c5d5-1a6e1bbd0d44"]);
+}
+
+/// The node of rows 174-206 (the fresh dev agent).
+const FRESH_NODE: &str = "076c2a89-64e3-87d0-80b1-9a234c561b61";
+
+/// Serves `GET /v1/node/FRESH_NODE` with the recorded ready node (row 202), its status set to `status`.
+async fn mount_fresh_node(server: &wiremock::MockServer, status: &str) {
+    let mut node = json_fixture("node-read-right-after-purge.json");
+    node["Status"] = json!(status);
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/node/{FRESH_NODE}")))
+        .respond_with(ok("node-read-right-after-purge.json", 50).set_body_json(node))
+        .mount(server)
+        .await;
+}
+
+/// Expects `times` purges of FRESH_NODE, answered as recorded (row 201).
+async fn expect_purge(server: &wiremock::MockServer, times: u64) {
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/node/{FRESH_NODE}/purge")))
+        .respond_with(ok("node-purge-ready.json", 43))
+        .expect(times)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn purging_a_ready_node_is_refused_unless_asked_explicitly() {
+    // Row 201: Nomad purges a READY node (200); the live client re-registers at once
+    // (rows 202-203) and its allocations are stopped as lost (row 204).
+    let (server, nomad) = server().await;
+    mount_fresh_node(&server, "ready").await;
+    expect_purge(&server, 1).await;
+    let err = nomad.nodes().purge(FRESH_NODE, &WriteOptions::new()).await.unwrap_err();
+    assert!(matches!(err, Error::Refused { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains(FRESH_NODE) && text.contains("node-1") && text.contains("ready, not down"), "{text}");
+    assert!(text.contains("even_if_not_down"), "says how to go ahead: {text}");
+    let purged = nomad.nodes().purge_with(FRESH_NODE, &PurgeOptions::new().even_if_not_down()).await.unwrap();
+    assert_eq!(purged.eval_ids.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn purging_a_down_node_needs_no_option() {
+    let (server, nomad) = server().await;
+    mount_fresh_node(&server, "down").await;
+    expect_purge(&server, 1).await;
+    let purged = nomad.nodes().purge(FRESH_NODE, &WriteOptions::new()).await.unwrap();
+    assert_eq!(purged.node_modify_index, 43);
+}
+
+#[tokio::test]
+async fn empty_or_odd_node_prefixes_are_refused_before_any_request() {
+    // An empty prefix= lists every node (row 194 for allocations), so `node_purge ''`
+    // matched them all; an odd one is Nomad's 500 (rows 192-193).
+    let (server, nomad) = server().await;
+    for (prefix, why) in [("", "must not be empty"), ("076", "odd number of hex digits")] {
+        let err = nomad.nodes().list(&QueryOptions::new().prefix(prefix)).await.unwrap_err();
+        assert!(matches!(err, Error::Core(client_core::Error::InvalidInput { .. })), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains("node ID prefix") && text.contains(why), "{text}");
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
 }
 
 #[tokio::test]
