@@ -150,7 +150,12 @@ impl ClientConfig {
             None => (spec.default_addr.to_owned(), "default address"),
         };
         let mut cfg = Self::new(spec.default_addr, spec.token_header)?;
-        cfg.address = parse_address(addr_source, &addr, use_tls)?;
+        cfg.address = match spec.use_tls {
+            // Consul's rule: `host:port` is fine, its scheme comes from the TLS switch.
+            Some(_) => parse_address(addr_source, &addr, use_tls)?,
+            // Vault's and Nomad's rule: Go's url.Parse, so the address must name its scheme.
+            None => parse_address_with_scheme(addr_source, &addr)?,
+        };
         cfg.token = match get(spec.token) {
             Some(t) => Some(Secret::new(t.trim())),
             None => match spec.token_file.and_then(|var| get(var).map(|path| (var, path))) {
@@ -292,6 +297,30 @@ pub fn parse_address(source: &str, value: &str, use_tls: bool) -> Result<Url> {
     Ok(url)
 }
 
+/// Parses an address that must name its scheme, the rule of the `vault` and
+/// `nomad` CLIs (Go's `url.Parse`): `127.0.0.1:8200` is refused instead of
+/// silently becoming `http://`, which would send the token in clear text.
+///
+/// ```
+/// use client_core::config::parse_address_with_scheme;
+/// assert!(parse_address_with_scheme("VAULT_ADDR", "https://127.0.0.1:8200").is_ok());
+/// let err = parse_address_with_scheme("VAULT_ADDR", "127.0.0.1:8200").unwrap_err();
+/// assert!(err.to_string().contains("https://127.0.0.1:8200"), "{err}");
+/// ```
+pub fn parse_address_with_scheme(source: &str, value: &str) -> Result<Url> {
+    let trimmed = value.trim();
+    if !trimmed.contains("://") {
+        return Err(Error::config(
+            source,
+            format!(
+                "{trimmed:?} has no scheme; write https://{trimmed} (or http://{trimmed} for a server without TLS): \
+                 an address without a scheme is refused, as the official CLI refuses it"
+            ),
+        ));
+    }
+    parse_address(source, trimmed, false)
+}
+
 /// Parses a boolean the way Go's `strconv.ParseBool` does.
 pub fn parse_bool(source: &str, value: &str) -> Result<bool> {
     match value.trim() {
@@ -360,6 +389,20 @@ mod tests {
         assert_eq!(cfg.address.as_str(), "https://10.0.0.1:8501/");
         let cfg = ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_ADDR", "10.0.0.1:8500")])).unwrap();
         assert_eq!(cfg.address.scheme(), "http");
+    }
+
+    #[test]
+    fn scheme_less_address_is_refused_without_a_tls_switch() {
+        // Vault's and Nomad's specs have no TLS switch: their CLIs refuse `host:port`.
+        let spec = EnvSpec { addr: "VAULT_ADDR", use_tls: None, ..SPEC };
+        for value in ["127.0.0.1:8200", "vault.example:8200", "vault.example"] {
+            let err = ClientConfig::from_lookup(&spec, env(&[("VAULT_ADDR", value)])).unwrap_err();
+            let text = err.to_string();
+            assert!(text.contains("VAULT_ADDR") && text.contains("no scheme"), "{text}");
+            assert!(text.contains(&format!("https://{value}")), "{text}");
+        }
+        let cfg = ClientConfig::from_lookup(&spec, env(&[("VAULT_ADDR", "https://127.0.0.1:8200")])).unwrap();
+        assert_eq!(cfg.address.as_str(), "https://127.0.0.1:8200/");
     }
 
     #[test]
