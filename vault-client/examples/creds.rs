@@ -72,6 +72,26 @@ async fn main() -> ExitCode {
     common::finish(run(Args::parse()).await)
 }
 
+/// Revokes the leases of credentials nobody will get, and returns `error`
+/// with what happened to them.
+async fn revoke_after_failure(
+    vault: &vault_client::VaultClient,
+    leases: &[&Lease],
+    error: anyhow::Error,
+) -> anyhow::Error {
+    let mut failed = Vec::new();
+    for lease in leases {
+        if let Err(e) = vault.sys().leases().revoke(&lease.id).await {
+            failed.push(format!("{}: {e}", lease.id));
+        }
+    }
+    if failed.is_empty() {
+        error.context("the leases already obtained were revoked")
+    } else {
+        error.context(format!("and the leases could not be revoked ({}); revoke them by hand", failed.join("; ")))
+    }
+}
+
 fn lease_json(lease: &Lease) -> serde_json::Value {
     serde_json::json!({ "id": lease.id, "duration_seconds": lease.duration.as_secs(), "renewable": lease.renewable })
 }
@@ -80,8 +100,20 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let vault = args.connection.client()?;
     let secrets = vault.secrets();
     let nomad = secrets.nomad_creds_at(&args.nomad_mount, &args.role).await?;
-    let consul = secrets.consul_creds_at(&args.consul_mount, &args.role).await?;
-    let verified = if args.verify { Some(verify(&nomad, &consul).await?) } else { None };
+    // The tokens are meant to outlive this program (they are printed for export),
+    // but not when it fails: then nobody holds them, so their leases are revoked.
+    let consul = match secrets.consul_creds_at(&args.consul_mount, &args.role).await {
+        Ok(consul) => consul,
+        Err(e) => return Err(revoke_after_failure(&vault, &[&nomad.lease], e.into()).await),
+    };
+    let verified = if args.verify {
+        match verify(&nomad, &consul).await {
+            Ok(v) => Some(v),
+            Err(e) => return Err(revoke_after_failure(&vault, &[&nomad.lease, &consul.lease], e).await),
+        }
+    } else {
+        None
+    };
     if args.json {
         let mut out = serde_json::json!({
             "nomad": { "accessor_id": nomad.data.accessor_id, "lease": lease_json(&nomad.lease) },

@@ -101,7 +101,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let current: Option<DbSettings> = kv.read(&path).await?;
     let settings = match args.command {
         Command::Get => {
-            current.ok_or_else(|| anyhow::anyhow!("no settings at {}/{path}; set them with `set`", args.mount))?
+            current.ok_or_else(|| anyhow::anyhow!("no settings at {}; set them with `set`", kv.location(&path)))?
         }
         Command::Set(set) => {
             let mut settings = current.unwrap_or_default();
@@ -113,7 +113,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if args.json {
         return common::print_json(&serde_json::to_value(&settings)?);
     }
-    println!("{}/{path} (KV v{}):", args.mount, kv.version());
+    println!("{} (KV v{}):", kv.location(&path), kv.version());
     for (key, value) in serde_json::to_value(&settings)?.as_object().into_iter().flatten() {
         println!("  {key} = {}", value.as_str().map_or_else(|| value.to_string(), str::to_owned));
     }

@@ -37,7 +37,17 @@ impl VaultClient {
     ) -> Result<LoggedIn> {
         // An empty token is not sent: a login never carries a stale token.
         let req = self.request(Method::POST, "login path", path)?.json(body)?.token(Secret::default());
-        self.auth_answer(req, path, secrets).await
+        match self.auth_answer(req, path, secrets).await {
+            // Vault's answer to a login on a path where nothing is mounted: without a
+            // token "missing client token" (the path is not an unauthenticated one),
+            // with one "no handler for route".
+            Err(VaultError::Api { status: status @ (400 | 404), errors, .. })
+                if errors.iter().any(|e| e == "missing client token" || e.starts_with("no handler for route")) =>
+            {
+                Err(VaultError::NoAuthMount { mount: auth_mount(path), path: path.to_owned(), status, errors })
+            }
+            other => other,
+        }
     }
 
     async fn auth_answer(&self, req: client_core::Request, path: &str, secrets: &[&Secret]) -> Result<LoggedIn> {
@@ -52,6 +62,12 @@ impl VaultClient {
             })?;
         Ok(LoggedIn { client: self.with_token(auth.client_token.clone()), auth })
     }
+}
+
+/// `auth/<mount>` of a login path `auth/<mount>/login[/<user>]`.
+fn auth_mount(path: &str) -> String {
+    let mount = path.rsplit_once("/login").map_or(path, |(mount, _)| mount);
+    mount.to_owned()
 }
 
 /// Defines a handler for an auth method mounted at a configurable path.
@@ -231,9 +247,11 @@ pub struct TokenInfo {
     /// Metadata.
     #[serde(default)]
     pub meta: Option<BTreeMap<String, String>>,
-    /// Uses left (0 = unlimited).
+    /// Uses left after this request: 0 = unlimited, `-1` = this request was
+    /// the token's last use (Vault revokes it afterwards). See
+    /// [`TokenInfo::uses_left`].
     #[serde(default)]
-    pub num_uses: u64,
+    pub num_uses: i64,
     /// Whether the token has no parent.
     #[serde(default)]
     pub orphan: bool,
@@ -249,6 +267,19 @@ pub struct TokenInfo {
     /// Fields not modelled here.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl TokenInfo {
+    /// The uses the token has left: `None` when unlimited, `Some(0)` when it
+    /// is used up (a lookup with the token itself spends a use, and Vault
+    /// answers `-1` on the last one).
+    #[must_use]
+    pub fn uses_left(&self) -> Option<u64> {
+        match self.num_uses {
+            0 => None,
+            n => Some(u64::try_from(n).unwrap_or(0)),
+        }
+    }
 }
 
 /// Options for `auth/token/create`. Durations use Vault's syntax (`"1h"`, `"30m"`).

@@ -5,7 +5,7 @@
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
-use client_core::path::{encode_key, validate_path};
+use client_core::path::{PathBuf, validate_path};
 use client_core::{ClientConfig, EnvSpec, HttpClient, Method, RedirectPolicy, Request, Response, RetryPolicy, Secret};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -62,8 +62,11 @@ pub struct VaultClientBuilder {
 }
 
 impl VaultClientBuilder {
-    /// Starts from an address such as `https://vault.example:8200`.
+    /// Starts from an address such as `https://vault.example:8200`. Like the
+    /// `vault` CLI, an address without a scheme (`127.0.0.1:8200`) is refused
+    /// rather than silently sent over plain HTTP.
     pub fn new(address: &str) -> Result<Self> {
+        client_core::config::parse_address_with_scheme("Vault address", address)?;
         Ok(Self::from_config(ClientConfig::new(address, TOKEN_HEADER)?))
     }
 
@@ -248,6 +251,13 @@ impl VaultClient {
         Ok(Self { wrap_ttl: Some(ttl), ..self.clone() })
     }
 
+    /// A copy of this client with its own connection pool, for use on
+    /// another async runtime (e.g. revoking leases from a `Drop`, where the
+    /// original runtime may be busy or shutting down).
+    pub fn detached(&self) -> Result<Self> {
+        Ok(Self { http: HttpClient::new(self.http.config().clone())?, ..self.clone() })
+    }
+
     /// A copy of this client without response wrapping.
     #[must_use]
     pub fn without_wrapping(&self) -> Self {
@@ -275,7 +285,7 @@ impl VaultClient {
     /// Reads a logical path. `Ok(None)` when nothing is there (a 404 without message).
     pub async fn read<T: DeserializeOwned>(&self, path: &str) -> Result<Option<VaultResponse<T>>> {
         let req = self.request(Method::GET, "Vault path", path)?;
-        missing_as_none(self.send_json(req, path, &[]).await)
+        missing_as_none(self.send_envelope(req, path, &[]).await)
     }
 
     /// Writes `body` to a logical path. `Ok(None)` when Vault answers 204 (no content).
@@ -285,7 +295,7 @@ impl VaultClient {
         body: &B,
     ) -> Result<Option<VaultResponse<serde_json::Value>>> {
         let req = self.request(Method::POST, "Vault path", path)?.json(body)?;
-        self.send_json(req, path, &[]).await
+        self.send_envelope(req, path, &[]).await
     }
 
     /// Lists the keys under a logical path (a trailing `/` marks a folder).
@@ -309,11 +319,13 @@ impl VaultClient {
     /// empty, `.` or `..` segment, no control character).
     pub(crate) fn request(&self, method: Method, what: &str, path: &str) -> Result<Request> {
         validate_path(what, path, false)?;
-        Ok(Request::new(method, format!("/v1/{}", encode_key(path))))
+        Ok(Request::new(method, PathBuf::new("/v1").key(what, path)?))
     }
 
-    /// Sends and decodes the standard envelope; `None` for an empty (204) answer.
-    pub(crate) async fn send_json<T: DeserializeOwned>(
+    /// Sends and decodes the standard envelope; `None` for an empty (204)
+    /// answer. A response-wrapped answer is returned as it is (its
+    /// `wrap_info` set, its `data` empty).
+    pub(crate) async fn send_envelope<T: DeserializeOwned>(
         &self,
         req: Request,
         path: &str,
@@ -325,6 +337,24 @@ impl VaultClient {
             return Ok(None);
         }
         Ok(Some(decode(&resp, &method, path)?))
+    }
+
+    /// [`VaultClient::send_envelope`] for calls that need the answer's
+    /// content: a response-wrapped answer is [`VaultError::Wrapped`], which
+    /// hands the wrapping token to the caller instead of dropping it.
+    pub(crate) async fn send_json<T: DeserializeOwned>(
+        &self,
+        req: Request,
+        path: &str,
+        secrets: &[&Secret],
+    ) -> Result<Option<VaultResponse<T>>> {
+        let method = req.method().to_string();
+        match self.send_envelope::<T>(req, path, secrets).await? {
+            Some(VaultResponse { wrap_info: Some(wrap_info), .. }) => {
+                Err(VaultError::Wrapped { method, path: path.to_owned(), wrap_info: Box::new(wrap_info) })
+            }
+            other => Ok(other),
+        }
     }
 
     /// Sends and decodes the envelope, insisting on its `data`.
@@ -341,8 +371,9 @@ impl VaultClient {
     }
 
     /// The pipeline: adds namespace, wrapping and consistency headers, retries
-    /// 412 (and 500 for idempotent requests), and turns error answers into
-    /// [`VaultError`]s with every message, redacting `secrets` and the token.
+    /// 412 (and, for idempotent requests, transport errors, 429, 500, 502,
+    /// 503 and 504, but never a sealed Vault's 503), and turns error answers
+    /// into [`VaultError`]s with every message, redacting `secrets` and the token.
     pub(crate) async fn send(&self, req: Request, path: &str, secrets: &[&Secret]) -> Result<Response> {
         self.send_accepting(req, path, secrets, &[]).await
     }
@@ -372,7 +403,18 @@ impl VaultClient {
                     r = r.header(INDEX_HEADER, index);
                 }
             }
-            let resp = self.http.send(r.accept_status(&ERROR_STATUSES)).await?;
+            // Retries are decided here, not in client-core: a sealed Vault's 503 is final.
+            let delay = retry.initial_delay.saturating_mul(1 << attempt.min(16)).min(retry.max_delay);
+            let resp = match self.http.send(r.accept_status(&ERROR_STATUSES).idempotent(false)).await {
+                Ok(resp) => resp,
+                Err(e) if idempotent && e.is_transient() && attempt < retry.max_retries => {
+                    attempt += 1;
+                    tracing::debug!(error = %e, attempt, path, "retrying Vault request");
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
             if self.consistency.enabled {
                 if let Some(index) = resp.headers.get(INDEX_HEADER).and_then(|v| v.to_str().ok()) {
                     if let Ok(mut last) = self.consistency.last_index.lock() {
@@ -384,9 +426,9 @@ impl VaultClient {
             if resp.is_success() || accept.contains(&status) {
                 return Ok(resp);
             }
-            let retryable = status == 412 || (idempotent && status == 500);
+            let sealed = status == 503 && String::from_utf8_lossy(&resp.body).contains("Vault is sealed");
+            let retryable = status == 412 || (idempotent && !sealed && matches!(status, 429 | 500 | 502 | 503 | 504));
             if retryable && attempt < retry.max_retries {
-                let delay = retry.initial_delay.saturating_mul(1 << attempt.min(16)).min(retry.max_delay);
                 attempt += 1;
                 tracing::debug!(status, attempt, path, "retrying Vault request");
                 tokio::time::sleep(delay).await;
@@ -394,34 +436,87 @@ impl VaultClient {
             }
             let mut all: Vec<&Secret> = secrets.to_vec();
             all.extend(self.token());
-            return Err(map_error(&resp, &method, path, &all));
+            let err = map_error(&resp, &method, path, &all);
+            if sealed && path != SEAL_STATUS && !self.is_initialized().await.unwrap_or(true) {
+                return Err(VaultError::Uninitialized { method, path: path.to_owned() });
+            }
+            return Err(err);
         }
+    }
+
+    /// Whether Vault is initialised (`sys/seal-status`, which answers even
+    /// on an uninitialised server). Only asked after a sealed answer.
+    async fn is_initialized(&self) -> Result<bool> {
+        #[derive(serde::Deserialize)]
+        struct Init {
+            initialized: bool,
+        }
+        let req = self.request(Method::GET, "Vault path", SEAL_STATUS)?.idempotent(false);
+        let resp = self.http.send(req).await?;
+        Ok(decode::<Init>(&resp, &Method::GET, SEAL_STATUS)?.initialized)
     }
 }
 
-/// Decodes a Vault answer. Unlike client-core's decoder, the error shows
-/// no part of the body and no quoted value: Vault answers carry secrets.
+const SEAL_STATUS: &str = "sys/seal-status";
+
+/// Decodes a Vault answer. Unlike client-core's decoder, the error carries
+/// nothing from the body, no value of any type: Vault answers carry secrets.
 pub(crate) fn decode<T: DeserializeOwned>(resp: &Response, method: &Method, path: &str) -> Result<T> {
     serde_json::from_slice(&resp.body).map_err(|e| {
         VaultError::Core(client_core::Error::Decode {
             method: method.to_string(),
             path: format!("/v1/{path}"),
-            reason: hide_quoted(&e.to_string()),
+            reason: describe_decode_error(&e),
             excerpt: "(not shown: Vault answers may hold secrets)".into(),
         })
     })
 }
 
-/// Replaces every `"..."` in a decoder message by `"<hidden>"`.
-fn hide_quoted(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut parts = message.split('"');
-    out.push_str(parts.next().unwrap_or_default());
-    for (i, part) in parts.enumerate() {
-        out.push('"');
-        out.push_str(if i % 2 == 0 { "<hidden>" } else { part });
+/// What went wrong in a decode, from serde_json's category, line and column
+/// and the parts of its message that come from our types (the expected type,
+/// a missing field's name), never from the body: `invalid type: integer
+/// `12345`, expected a string` becomes `invalid type: found an integer,
+/// expected a string`.
+pub(crate) fn describe_decode_error(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let at = format!("at line {} column {}", e.line(), e.column());
+    match e.classify() {
+        Category::Io => format!("the answer could not be read ({at})"),
+        Category::Syntax => format!("the answer is not valid JSON ({at})"),
+        Category::Eof => format!("the answer ends too early ({at})"),
+        Category::Data => {
+            let message = e.to_string();
+            let message = message.split(" at line ").next().unwrap_or_default();
+            format!("the answer does not have the expected shape: {} ({at})", describe_data_error(message))
+        }
     }
-    out
+}
+
+fn describe_data_error(message: &str) -> String {
+    // serde's messages name the value first and what was expected last.
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            let kind = ["integer", "floating point", "string", "boolean", "null", "map", "sequence", "unit", "char"]
+                .into_iter()
+                .find(|k| rest.starts_with(k))
+                .unwrap_or("another value");
+            let expected = rest.rsplit_once(", expected ").map_or("another type", |(_, exp)| exp);
+            return format!("{prefix}found {kind}, expected {expected}");
+        }
+    }
+    for prefix in ["missing field `", "duplicate field `"] {
+        if message.starts_with(prefix)
+            && message.ends_with('`')
+            && !message[prefix.len()..message.len() - 1].contains('`')
+        {
+            // Field names come from our types, not from the body.
+            return message.to_owned();
+        }
+    }
+    if message.starts_with("invalid length ") {
+        return "a list or map has the wrong length".to_owned();
+    }
+    "a value does not match the expected type".to_owned()
 }
 
 #[derive(serde::Deserialize)]

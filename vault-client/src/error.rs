@@ -35,6 +35,69 @@ pub enum VaultError {
         /// Vault's messages.
         errors: Vec<String>,
     },
+    /// Vault is not initialised (HTTP 503 "Vault is sealed", and
+    /// `sys/seal-status` says `initialized: false`): it must be initialised
+    /// (`vault operator init`) and then unsealed.
+    #[error(
+        "Vault is not initialised: {method} /v1/{path} answered HTTP 503 (Vault is sealed) and sys/seal-status says \
+         initialized=false; initialise it (vault operator init), then unseal it"
+    )]
+    Uninitialized {
+        /// HTTP method of the request.
+        method: String,
+        /// The logical path.
+        path: String,
+    },
+    /// No secrets engine is mounted at this path. Vault answers
+    /// `sys/internal/ui/mounts/<path>` with 403 for an unknown mount, even
+    /// to the root token.
+    #[error(
+        "no secrets engine is mounted at {mount}/ (Vault answered HTTP 403: {}); list the mounts with \
+         `vault secrets list`, or check that the token has a policy on {mount}/",
+        join(errors)
+    )]
+    NoMount {
+        /// The mount path that was asked for.
+        mount: String,
+        /// Vault's messages.
+        errors: Vec<String>,
+    },
+    /// A login was posted to an auth path where no auth method is mounted.
+    /// Vault answers such a login without a token "missing client token"
+    /// (HTTP 400), with a token "no handler for route" (HTTP 404).
+    #[error(
+        "no auth method is mounted at {mount}/ (POST /v1/{path} answered HTTP {status}: {}); list the auth \
+         methods with `vault auth list` and pass the right mount",
+        join(errors)
+    )]
+    NoAuthMount {
+        /// The auth mount, e.g. `auth/approle`.
+        mount: String,
+        /// The login path.
+        path: String,
+        /// HTTP status (400 or 404).
+        status: u16,
+        /// Vault's messages.
+        errors: Vec<String>,
+    },
+    /// The answer was response-wrapped (the client has a wrap TTL): the data
+    /// stays in Vault, and `wrap_info` holds the single-use token to unwrap
+    /// it with [`crate::sys::Wrapping::unwrap`]. For dynamic credentials the
+    /// lease was minted: this token is the only handle on it.
+    #[error(
+        "{method} /v1/{path}: the answer was response-wrapped (wrapping token accessor {}, valid {}s); unwrap it \
+         with sys().wrapping().unwrap(token) from this error's wrap_info, or use a client without a wrap TTL",
+        wrap_info.accessor,
+        wrap_info.ttl
+    )]
+    Wrapped {
+        /// HTTP method of the request.
+        method: String,
+        /// The logical path.
+        path: String,
+        /// The wrapping token and its details (the token is redacted in `Debug`).
+        wrap_info: Box<crate::response::WrapInfo>,
+    },
     /// Vault answered 429 (rate limit quota) after every retry.
     #[error("{method} /v1/{path} is rate limited by Vault (HTTP 429: {}); retry later", join(errors))]
     RateLimited {
@@ -118,7 +181,9 @@ impl VaultError {
         match self {
             Self::Core(e) => e.status(),
             Self::PermissionDenied { .. } => Some(403),
-            Self::Sealed { .. } => Some(503),
+            Self::Sealed { .. } | Self::Uninitialized { .. } => Some(503),
+            Self::NoMount { .. } => Some(403),
+            Self::NoAuthMount { status, .. } => Some(*status),
             Self::RateLimited { .. } => Some(429),
             Self::CasMismatch { .. } => Some(400),
             Self::Api { status, .. } => Some(*status),
@@ -138,6 +203,37 @@ impl VaultError {
         matches!(self, Self::PermissionDenied { .. })
     }
 
+    /// True when trying again later may succeed: transport errors and
+    /// timeouts, 429, 5xx, a sealed Vault. A 4xx answer (a lease that is
+    /// gone, a denied token, bad input) is permanent.
+    #[must_use]
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Core(e) => e.is_transient(),
+            Self::RateLimited { .. } | Self::Sealed { .. } => true,
+            Self::Api { status, .. } => matches!(status, 500 | 502 | 503 | 504),
+            _ => false,
+        }
+    }
+
+    /// True when Vault says a lease does not exist (any more): renew answers
+    /// 400 `lease not found` once a lease has expired or was revoked, lookup
+    /// answers 400 `invalid lease`. Permanent: renewing again cannot help.
+    #[must_use]
+    pub fn is_lease_gone(&self) -> bool {
+        matches!(self, Self::Api { status: 400, errors, .. }
+            if errors.iter().any(|e| e.contains("lease not found") || e.contains("invalid lease")))
+    }
+
+    /// The wrapping token and its details when the answer was response-wrapped.
+    #[must_use]
+    pub fn wrap_info(&self) -> Option<&crate::response::WrapInfo> {
+        match self {
+            Self::Wrapped { wrap_info, .. } => Some(wrap_info),
+            _ => None,
+        }
+    }
+
     /// Vault's messages, when the error came from an error answer.
     #[must_use]
     pub fn errors(&self) -> &[String] {
@@ -145,6 +241,8 @@ impl VaultError {
             Self::PermissionDenied { errors, .. }
             | Self::Sealed { errors, .. }
             | Self::RateLimited { errors, .. }
+            | Self::NoMount { errors, .. }
+            | Self::NoAuthMount { errors, .. }
             | Self::Api { errors, .. } => errors,
             _ => &[],
         }

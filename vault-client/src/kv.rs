@@ -2,6 +2,8 @@
 //! [`Kv`], which detects the version of a mount.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use client_core::Method;
 use client_core::path::validate_path;
@@ -21,25 +23,57 @@ pub(crate) fn mount_name(mount: &str) -> Result<String> {
 impl VaultClient {
     /// The KV version 1 engine mounted at `mount` (e.g. `kv`).
     pub fn kv1(&self, mount: &str) -> Result<Kv1> {
-        Ok(Kv1 { client: self.clone(), mount: mount_name(mount)? })
+        Ok(Kv1 { client: self.clone(), mount: mount_name(mount)?, prefix: String::new() })
     }
 
-    /// The KV version 2 engine mounted at `mount` (e.g. `secret`).
+    /// The KV version 2 engine mounted at `mount` (e.g. `secret`). The
+    /// mount's version is checked with `sys/internal/ui/mounts/<mount>` before
+    /// the first write and when a read finds nothing: a KV v1 mount is
+    /// [`VaultError::WrongKvVersion`], not an empty secret.
     pub fn kv2(&self, mount: &str) -> Result<Kv2> {
-        Ok(Kv2 { client: self.clone(), mount: mount_name(mount)? })
+        Ok(Kv2::new(self.clone(), mount_name(mount)?, String::new(), false))
     }
 
-    /// The KV engine at `mount`, its version detected with
-    /// `sys/internal/ui/mounts/<mount>`.
-    pub async fn kv(&self, mount: &str) -> Result<Kv> {
-        let mount = mount_name(mount)?;
-        let info = self.sys().mount_info(&mount).await?;
+    /// The KV engine holding `path`, its mount and version found with
+    /// `sys/internal/ui/mounts/<path>`. `path` may be the mount (`secret`) or
+    /// a folder inside it (`secret/nomad-cluster`): the returned [`Kv`] then
+    /// works on the mount Vault names (`secret/`), under that folder. A path
+    /// where nothing is mounted is [`VaultError::NoMount`].
+    pub async fn kv(&self, path: &str) -> Result<Kv> {
+        let given = mount_name(path)?;
+        let info = match self.sys().mount_info(&given).await {
+            // Vault answers an unknown mount with 403, even to root.
+            Err(VaultError::PermissionDenied { errors, .. })
+                if errors.iter().any(|e| e.contains("preflight capability check")) =>
+            {
+                return Err(VaultError::NoMount { mount: given, errors });
+            }
+            other => other?,
+        };
+        let (mount, prefix) = split_mount(&given, info.path.as_deref());
         match (info.engine_type.as_str(), info.kv_version()) {
-            ("kv" | "generic", Some(2)) => Ok(Kv::V2(Kv2 { client: self.clone(), mount })),
-            ("kv" | "generic", _) => Ok(Kv::V1(Kv1 { client: self.clone(), mount })),
+            ("kv" | "generic", Some(2)) => Ok(Kv::V2(Kv2::new(self.clone(), mount, prefix, true))),
+            ("kv" | "generic", _) => Ok(Kv::V1(Kv1 { client: self.clone(), mount, prefix })),
             (other, _) => Err(VaultError::NotKv { mount, engine_type: other.to_owned() }),
         }
     }
+}
+
+/// Splits `given` into the mount Vault reported (`secret/`) and the folder
+/// inside it; `given` itself is the mount when Vault named no path.
+fn split_mount(given: &str, reported: Option<&str>) -> (String, String) {
+    let Some(mount) = reported.map(|p| p.trim_matches('/')).filter(|p| !p.is_empty()) else {
+        return (given.to_owned(), String::new());
+    };
+    match given.strip_prefix(mount) {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => (mount.to_owned(), rest.trim_matches('/').to_owned()),
+        _ => (given.to_owned(), String::new()),
+    }
+}
+
+/// `a/b/c` from the non-empty parts.
+fn join(parts: &[&str]) -> String {
+    parts.iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join("/")
 }
 
 /// A KV version 1 mount.
@@ -47,6 +81,7 @@ impl VaultClient {
 pub struct Kv1 {
     client: VaultClient,
     mount: String,
+    prefix: String,
 }
 
 impl Kv1 {
@@ -56,9 +91,15 @@ impl Kv1 {
         &self.mount
     }
 
+    /// The folder inside the mount every path is relative to (empty for the mount's root).
+    #[must_use]
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     fn full(&self, path: &str) -> Result<String> {
         validate_path("KV path", path, false)?;
-        Ok(format!("{}/{path}", self.mount))
+        Ok(join(&[&self.mount, &self.prefix, path]))
     }
 
     /// Reads the secret at `path`; `None` when there is none. A KV v2 mount
@@ -74,8 +115,8 @@ impl Kv1 {
 
     /// Lists keys under `path` (`""` for the mount's root); folders end in `/`.
     pub async fn list(&self, path: &str) -> Result<Vec<String>> {
-        let full = if path.is_empty() { self.mount.clone() } else { format!("{}/{}", self.mount, list_path(path)?) };
-        self.client.list(&full).await
+        let path = if path.is_empty() { "" } else { list_path(path)? };
+        self.client.list(&join(&[&self.mount, &self.prefix, path])).await
     }
 
     /// Deletes the secret at `path` (a missing secret is not an error).
@@ -184,18 +225,69 @@ struct Versions<'a> {
 pub struct Kv2 {
     client: VaultClient,
     mount: String,
+    prefix: String,
+    /// Set once Vault confirmed the mount is KV version 2.
+    verified: Arc<AtomicBool>,
 }
 
 impl Kv2 {
+    fn new(client: VaultClient, mount: String, prefix: String, verified: bool) -> Self {
+        Self { client, mount, prefix, verified: Arc::new(AtomicBool::new(verified)) }
+    }
+
     /// The mount path.
     #[must_use]
     pub fn mount(&self) -> &str {
         &self.mount
     }
 
+    /// The folder inside the mount every path is relative to (empty for the mount's root).
+    #[must_use]
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     fn full(&self, kind: &str, path: &str) -> Result<String> {
         validate_path("KV path", path, false)?;
-        Ok(format!("{}/{kind}/{path}", self.mount))
+        Ok(join(&[&self.mount, kind, &self.prefix, path]))
+    }
+
+    /// Makes sure the mount is KV version 2 (asked once): on a KV v1 mount a
+    /// v2 read finds nothing and a v2 write is stored under the literal key
+    /// `data/...`. When Vault does not say (no access to
+    /// `sys/internal/ui/mounts`), the call goes ahead.
+    async fn check_version(&self) -> Result<()> {
+        if self.verified.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let Ok(info) = self.client.sys().mount_info(&self.mount).await else { return Ok(()) };
+        let reported = info.path.as_deref().map(|p| p.trim_matches('/')).unwrap_or(&self.mount);
+        if reported != self.mount {
+            return Err(VaultError::invalid(
+                "KV mount",
+                &self.mount,
+                &format!(
+                    "is not a mount: it lies inside the mount {reported}/; use vault.kv2({reported:?}) \
+                     or vault.kv({:?})",
+                    self.mount
+                ),
+            ));
+        }
+        match info.kv_version() {
+            Some(2) => {
+                self.verified.store(true, Ordering::Relaxed);
+                Ok(())
+            }
+            Some(_) => Err(VaultError::WrongKvVersion {
+                path: self.mount.clone(),
+                detail: format!(
+                    "the mount {}/ is a KV version 1 engine: the KV v2 API would read and write literal keys \
+                     under {}/data/; use vault.kv1(mount) or vault.kv(mount)",
+                    self.mount, self.mount
+                ),
+            }),
+            None => Err(VaultError::NotKv { mount: self.mount.clone(), engine_type: info.engine_type }),
+        }
     }
 
     /// Reads the latest version's data; `None` when the secret does not
@@ -224,7 +316,12 @@ impl Kv2 {
         let req = self.client.request(Method::GET, "KV path", &full)?.query_opt("version", version);
         // A deleted version answers 200 on some versions with `data: null`: treat it as missing.
         let resp = missing_as_none(self.client.send_json::<KvSecret<Option<T>>>(req, &full, &[]).await)?;
-        Ok(resp.and_then(|r| r.data).and_then(|s| s.data.map(|data| KvSecret { data, metadata: s.metadata })))
+        let secret = resp.and_then(|r| r.data).and_then(|s| s.data.map(|data| KvSecret { data, metadata: s.metadata }));
+        if secret.is_none() {
+            // Nothing there, or a KV v1 mount where `data/` is just part of a key.
+            self.check_version().await?;
+        }
+        Ok(secret)
     }
 
     /// Writes a new version.
@@ -247,6 +344,7 @@ impl Kv2 {
     async fn put<T: Serialize + ?Sized>(&self, path: &str, data: &T, cas: Option<u64>) -> Result<VersionMetadata> {
         let full = self.full("data", path)?;
         let body = WriteBody { options: cas.map(|cas| CasOption { cas }), data };
+        self.check_version().await?;
         let req = self.client.request(Method::POST, "KV path", &full)?.json(&body)?;
         match self.client.send_json::<VersionMetadata>(req, &full, &[]).await {
             Ok(Some(VaultResponse { data: Some(meta), .. })) => Ok(meta),
@@ -273,6 +371,7 @@ impl Kv2 {
         let full = self.full("data", path)?;
         let body = serde_json::to_vec(&serde_json::json!({ "data": patch }))
             .map_err(|e| VaultError::invalid("patch body", path, &e.to_string()))?;
+        self.check_version().await?;
         let req = self
             .client
             .request(Method::PATCH, "KV path", &full)?
@@ -290,17 +389,15 @@ impl Kv2 {
 
     /// Lists keys under `path` (`""` for the mount's root); folders end in `/`.
     pub async fn list(&self, path: &str) -> Result<Vec<String>> {
-        let full = if path.is_empty() {
-            format!("{}/metadata", self.mount)
-        } else {
-            format!("{}/metadata/{}", self.mount, list_path(path)?)
-        };
-        self.client.list(&full).await
+        let path = if path.is_empty() { "" } else { list_path(path)? };
+        self.client.list(&join(&[&self.mount, "metadata", &self.prefix, path])).await
     }
 
     /// Soft-deletes the latest version (it can be undeleted).
     pub async fn delete(&self, path: &str) -> Result<()> {
-        self.client.delete(&self.full("data", path)?).await
+        let full = self.full("data", path)?;
+        self.check_version().await?;
+        self.client.delete(&full).await
     }
 
     /// Soft-deletes the given versions.
@@ -323,6 +420,7 @@ impl Kv2 {
             return Err(VaultError::invalid("version list", path, "name at least one version"));
         }
         let full = self.full(kind, path)?;
+        self.check_version().await?;
         let req = self.client.request(Method::POST, "KV path", &full)?.json(&Versions { versions })?;
         self.client.send(req, &full, &[]).await.map(drop)
     }
@@ -331,19 +429,26 @@ impl Kv2 {
     pub async fn metadata(&self, path: &str) -> Result<Option<KvMetadata>> {
         let full = self.full("metadata", path)?;
         let req = self.client.request(Method::GET, "KV path", &full)?;
-        Ok(missing_as_none(self.client.send_json(req, &full, &[]).await)?.and_then(|r| r.data))
+        let metadata = missing_as_none(self.client.send_json(req, &full, &[]).await)?.and_then(|r| r.data);
+        if metadata.is_none() {
+            self.check_version().await?;
+        }
+        Ok(metadata)
     }
 
     /// Writes metadata settings (max versions, CAS requirement, ...).
     pub async fn write_metadata(&self, path: &str, options: &MetadataOptions) -> Result<()> {
         let full = self.full("metadata", path)?;
+        self.check_version().await?;
         let req = self.client.request(Method::POST, "KV path", &full)?.json(options)?;
         self.client.send(req, &full, &[]).await.map(drop)
     }
 
     /// Deletes the secret's metadata and every version, for good.
     pub async fn delete_metadata(&self, path: &str) -> Result<()> {
-        self.client.delete(&self.full("metadata", path)?).await
+        let full = self.full("metadata", path)?;
+        self.check_version().await?;
+        self.client.delete(&full).await
     }
 }
 
@@ -365,6 +470,26 @@ impl Kv {
             Self::V1(_) => 1,
             Self::V2(_) => 2,
         }
+    }
+
+    /// The mount path (without a trailing `/`).
+    #[must_use]
+    pub fn mount(&self) -> &str {
+        match self {
+            Self::V1(kv) => kv.mount(),
+            Self::V2(kv) => kv.mount(),
+        }
+    }
+
+    /// Where `path` lives, for messages: `<mount>/<folder>/<path>` (without
+    /// KV v2's `data/`), e.g. `kv/nomad-cluster/atala-testnet/database`.
+    #[must_use]
+    pub fn location(&self, path: &str) -> String {
+        let (mount, prefix) = match self {
+            Self::V1(kv) => (kv.mount(), kv.prefix()),
+            Self::V2(kv) => (kv.mount(), kv.prefix()),
+        };
+        join(&[mount, prefix, path])
     }
 
     /// Reads the (latest) secret at `path`; `None` when there is none.

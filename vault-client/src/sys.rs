@@ -462,7 +462,7 @@ impl Wrapping {
         let path = "sys/wrapping/wrap";
         let client = self.client.with_wrap_ttl(ttl)?;
         let req = client.request(Method::POST, "Vault path", path)?.json(data)?;
-        client.send_json::<serde_json::Value>(req, path, &[]).await?.and_then(|r| r.wrap_info).ok_or_else(|| {
+        client.send_envelope::<serde_json::Value>(req, path, &[]).await?.and_then(|r| r.wrap_info).ok_or_else(|| {
             VaultError::UnexpectedResponse {
                 method: "POST".into(),
                 path: path.into(),

@@ -71,3 +71,12 @@ impl Match for EmptyBody {
         request.body.is_empty()
     }
 }
+
+/// Answers every `GET path` with `status` and a recorded body.
+pub async fn on_get(server: &MockServer, path: &str, status: u16, name: &str) {
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .and(wiremock::matchers::path(path))
+        .respond_with(answer(status, name))
+        .mount(server)
+        .await;
+}

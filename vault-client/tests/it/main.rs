@@ -8,6 +8,7 @@ mod aws;
 mod common;
 mod kv;
 mod logical;
+mod real_vault;
 mod redaction;
 mod secrets;
 mod standby;
