@@ -4,13 +4,14 @@
 //! bootstraps the cluster anew: the old `initialize` key would otherwise make
 //! the new members refuse to start ("system ID mismatch"). It saves every key
 //! of exactly `<namespace>/<scope>/` to a JSON file first, and deletes
-//! exactly that folder — never look-alike scopes such as `<scope>2`.
+//! exactly the saved keys, each only if unchanged since it was saved — never
+//! look-alike scopes such as `<scope>2`, never a key written meanwhile.
 
 use std::io::Write as _;
 use std::path::Path;
 
 use base64::Engine as _;
-use consul_client::{KvPair, PutOptions, TxnOp};
+use consul_client::KvPair;
 use serde::{Deserialize, Serialize};
 
 use crate::dcs::DcsView;
@@ -18,9 +19,6 @@ use crate::error::{Error, Result};
 
 /// The backup file's format marker.
 pub const BACKUP_FORMAT: &str = "patroni-client/scope-backup/v1";
-
-/// Most operations Consul accepts in one transaction.
-const MAX_TXN_OPS: usize = 64;
 
 /// Every key of one scope, as saved before removal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,13 +79,21 @@ pub struct RemoveOptions {
 
 impl DcsView {
     /// Saves every key of exactly `<namespace>/<scope>/` to `backup_file`
-    /// (which must not exist yet), then deletes exactly that folder in one
-    /// transaction that fails if any saved key changed meanwhile (scopes of
-    /// up to 63 keys — every plain Patroni scope; a larger one is deleted by
-    /// one recursive delete after the backup). Returns what was saved. Keys
-    /// of look-alike scopes (`<scope>2/`, `<scope>-old/`) are never touched.
-    /// Refuses while keys are held by sessions, unless
+    /// (which must not exist yet), then deletes exactly the saved keys, each
+    /// on the `ModifyIndex` it was saved with ([`consul_client::Kv::delete_saved`]):
+    /// a key changed after the backup is not deleted, a key created after it
+    /// is never deleted, and the folder is listed again afterwards. Returns
+    /// what was saved. Keys of look-alike scopes (`<scope>2/`, `<scope>-old/`)
+    /// are never touched. Refuses while keys are held by sessions, unless
     /// [`RemoveOptions::allow_live_sessions`].
+    ///
+    /// Up to 64 keys (every plain Patroni scope) go in one transaction, so a
+    /// concurrent change deletes nothing. A larger scope takes several
+    /// transactions, and a change between two of them leaves the earlier
+    /// ones' keys deleted: a partial state in which every deleted key is in
+    /// the backup. Either way the answer is [`Error::IncompleteRemoval`]
+    /// naming what was deleted, changed, left and added; when nothing was
+    /// deleted the backup file, now stale, is removed.
     pub async fn remove_scope_state(&self, backup_file: &Path, options: RemoveOptions) -> Result<ScopeBackup> {
         let pairs = self.raw_keys().await?;
         let prefix = self.prefix();
@@ -115,37 +121,30 @@ impl DcsView {
             keys: pairs.iter().map(BackupKey::from_pair).collect(),
         };
         write_new_file(backup_file, &backup)?;
-        if pairs.is_empty() {
-            return Ok(backup);
-        }
-        if pairs.len() < MAX_TXN_OPS {
-            let mut ops: Vec<TxnOp> = pairs.iter().map(|p| TxnOp::check_index(&p.key, p.modify_index)).collect();
-            ops.push(TxnOp::delete_tree(&prefix));
-            match self.consul().kv().txn(&ops, None).await {
-                Ok(_) => {}
-                Err(consul_client::Error::TxnRolledBack { errors }) => {
-                    return Err(self.unsafe_state(
-                        "remove",
-                        format!(
-                            "keys changed while they were being saved, nothing was deleted ({} conflicting); the \
-                             backup in {} is stale, delete it and retry",
-                            errors.len(),
-                            backup_file.display()
-                        ),
-                    ));
-                }
-                Err(e) => return Err(e.into()),
+        match self.consul().kv().delete_saved(&prefix, &pairs).await {
+            Ok(_) => Ok(backup),
+            Err(consul_client::Error::IncompleteDelete(incomplete)) => {
+                let backup_kept = !incomplete.nothing_deleted() || std::fs::remove_file(backup_file).is_err();
+                Err(Error::IncompleteRemoval {
+                    scope: self.scope().to_owned(),
+                    backup_file: backup_file.to_path_buf(),
+                    backup_kept,
+                    incomplete,
+                })
             }
-        } else {
-            self.consul().kv().delete_tree(&prefix).await?;
+            Err(e) => Err(e.into()),
         }
-        Ok(backup)
     }
 
     /// Writes every key of a backup made by [`DcsView::remove_scope_state`]
-    /// back, byte for byte with its flags (without sessions). Refuses a
-    /// backup of another scope or namespace, and refuses to overwrite: the
-    /// scope's folder must be empty. Returns the number of keys written.
+    /// back, byte for byte with its flags (without sessions), through
+    /// transaction operations that carry the key in the body
+    /// ([`consul_client::Kv::restore_saved`]), so every key Consul stored can
+    /// be put back. Refuses a backup of another scope or namespace, and
+    /// refuses to overwrite: every key already in the scope's folder must be
+    /// exactly as in the backup (after a partial removal, or a restore run
+    /// again), and a key created by someone else meanwhile is left as it is
+    /// and reported. Returns the number of keys written.
     pub async fn restore_scope_state(&self, backup_file: &Path) -> Result<usize> {
         let backup = read_backup(backup_file)?;
         let prefix = self.prefix();
@@ -160,32 +159,61 @@ impl DcsView {
             if !k.key.starts_with(&prefix) || k.key.len() == prefix.len() {
                 return Err(backup_error(backup_file, format!("key {:?} lies outside {prefix:?}", k.key)));
             }
-            let value = k.value_bytes().map_err(|e| backup_error(backup_file, format!("key {:?}: {e}", k.key)))?;
-            writes.push((k, value));
+            let value = match &k.value {
+                None => None,
+                Some(_) => {
+                    Some(k.value_bytes().map_err(|e| backup_error(backup_file, format!("key {:?}: {e}", k.key)))?)
+                }
+            };
+            writes.push(KvPair {
+                key: k.key.clone(),
+                create_index: 0,
+                modify_index: 0,
+                lock_index: 0,
+                flags: k.flags,
+                value,
+                session: None,
+            });
         }
+        // Keys still there exactly as saved (a partial removal, or a restore
+        // run again) are fine; any other key would mix two states.
         let existing = self.raw_keys().await?;
-        if !existing.is_empty() {
-            let names: Vec<&str> = existing.iter().take(5).map(|p| p.key.as_str()).collect();
+        let foreign: Vec<&str> = existing
+            .iter()
+            .filter(|now| !writes.iter().any(|w| w.key == now.key && same_content(w, now)))
+            .map(|p| p.key.as_str())
+            .collect();
+        if !foreign.is_empty() {
+            let names: Vec<&str> = foreign.iter().take(5).copied().collect();
             return Err(self.unsafe_state(
                 "restore",
                 format!(
-                    "the scope already has {} key(s) ({}{}); remove them first so nothing is overwritten",
-                    existing.len(),
+                    "the scope already has {} key(s) that are not as in the backup ({}{}); remove them first so \
+                     nothing is overwritten",
+                    foreign.len(),
                     names.join(", "),
-                    if existing.len() > names.len() { ", ..." } else { "" }
+                    if foreign.len() > names.len() { ", ..." } else { "" }
                 ),
             ));
         }
-        for (k, value) in &writes {
-            let opts = PutOptions { flags: k.flags, cas: Some(0), ..PutOptions::default() };
-            if !self.consul().kv().put(&k.key, value, &opts).await? {
-                return Err(self.unsafe_state(
-                    "restore",
-                    format!("{:?} was created by someone else during the restore; it was left as it is", k.key),
-                ));
-            }
+        if writes.is_empty() {
+            return Ok(0);
         }
-        Ok(writes.len())
+        let restored = self.consul().kv().restore_saved(&writes).await?;
+        if !restored.is_complete() {
+            return Err(self.unsafe_state(
+                "restore",
+                format!(
+                    "{} created by someone else during the restore and left as {} ({}); the other {} key(s) \
+                     were restored",
+                    if restored.conflicting.len() == 1 { "a key was" } else { "keys were" },
+                    if restored.conflicting.len() == 1 { "it is" } else { "they are" },
+                    restored.conflicting.join(", "),
+                    restored.written.len() + restored.unchanged.len()
+                ),
+            ));
+        }
+        Ok(restored.written.len())
     }
 
     fn unsafe_state(&self, action: &str, reason: String) -> Error {
@@ -220,6 +248,10 @@ fn write_new_file(path: &Path, backup: &ScopeBackup) -> Result<()> {
         return Err(backup_error(path, format!("cannot be written: {e}")));
     }
     Ok(())
+}
+
+fn same_content(a: &KvPair, b: &KvPair) -> bool {
+    a.flags == b.flags && a.value.as_deref().unwrap_or_default() == b.value.as_deref().unwrap_or_default()
 }
 
 fn backup_error(path: &Path, reason: String) -> Error {

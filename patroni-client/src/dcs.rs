@@ -47,7 +47,7 @@ impl DcsView {
     /// The scope must be one key segment: a `/` in it would point into
     /// another scope's keys (or Citus groups), so it is refused.
     pub fn new(consul: ConsulClient, scope: &str) -> Result<Self> {
-        check_scope(scope)?;
+        validate_scope(scope)?;
         Ok(Self { consul, namespace: DEFAULT_NAMESPACE.to_owned(), scope: scope.to_owned() })
     }
 
@@ -135,17 +135,32 @@ impl DcsView {
     }
 }
 
-fn check_scope(scope: &str) -> Result<()> {
-    client_core::path::validate_name("Patroni scope", scope, 256)?;
-    if scope.contains('/') {
-        return Err(Error::invalid(
-            "Patroni scope",
-            scope,
-            "must not contain '/': it would address another scope's keys in the DCS",
-        ));
+/// Longest scope accepted, in bytes.
+const MAX_SCOPE_LEN: usize = 256;
+
+/// Checks a Patroni scope (cluster name) the one way the whole SDK does: the
+/// recipes use this same check. A scope becomes exactly one Consul KV folder,
+/// `<namespace>/<scope>/`, and part of job, file and service names, so it
+/// must be 1 to 256 bytes, without `/` (it would address another scope's keys
+/// or Citus groups), not `.` or `..`, and without whitespace or control
+/// characters (`prod database` is refused). The error names the input as
+/// `scope`.
+pub fn validate_scope(scope: &str) -> std::result::Result<(), client_core::Error> {
+    let invalid = |reason: &str| Err(client_core::Error::invalid("scope", scope, reason));
+    if scope.is_empty() {
+        return invalid("must not be empty");
     }
-    if scope == "." || scope == ".." || scope.trim() != scope {
-        return Err(Error::invalid("Patroni scope", scope, "must be a plain name without surrounding whitespace"));
+    if scope.len() > MAX_SCOPE_LEN {
+        return invalid(&format!("must be at most {MAX_SCOPE_LEN} bytes"));
+    }
+    if scope.contains('/') {
+        return invalid("must not contain '/': it names exactly one Consul KV folder, <namespace>/<scope>/");
+    }
+    if scope == "." || scope == ".." {
+        return invalid("must not be '.' or '..'");
+    }
+    if scope.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return invalid("must not contain whitespace or control characters");
     }
     Ok(())
 }

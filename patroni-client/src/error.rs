@@ -28,6 +28,18 @@ pub enum Error {
         message: String,
     },
 
+    /// The SDK refused an operation before sending it (e.g. a failover while
+    /// a healthy leader runs); nothing reached Patroni.
+    #[error("refusing to {action} through {member}: {reason}")]
+    Guarded {
+        /// The member's REST API address.
+        member: String,
+        /// What was asked, e.g. "fail over".
+        action: String,
+        /// Why, and what to do instead.
+        reason: String,
+    },
+
     /// None of the given member addresses answered.
     #[error("no Patroni member answered (tried {}): {last_error}", tried.join(", "))]
     NoMemberReachable {
@@ -75,6 +87,27 @@ pub enum Error {
         scope: String,
         /// Why, and what to do.
         reason: String,
+    },
+
+    /// `remove_scope_state` did not leave the scope empty: a key changed or
+    /// appeared after the backup. Every deleted key is in the backup file.
+    #[error(
+        "the DCS state of scope {scope:?} was not removed completely: {incomplete}; {}",
+        if *.backup_kept {
+            format!("the backup {} holds every deleted key (put them back with restore_scope_state)", backup_file.display())
+        } else {
+            format!("nothing was deleted, so the stale backup {} was removed; retry", backup_file.display())
+        }
+    )]
+    IncompleteRemoval {
+        /// The scope.
+        scope: String,
+        /// The backup file written before the delete.
+        backup_file: PathBuf,
+        /// False when nothing was deleted and the (stale) backup file was removed.
+        backup_kept: bool,
+        /// What was deleted, changed, left as saved and added.
+        incomplete: Box<consul_client::txn::IncompleteDelete>,
     },
 
     /// A backup file could not be written, read or understood.

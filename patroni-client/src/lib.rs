@@ -3,13 +3,16 @@
 //!
 //! - [`PatroniClient`]: one member's REST API — status, cluster, history,
 //!   config (GET/PATCH/PUT), every health check as a yes/no with the status,
-//!   switchover, failover, restart, reload, reinitialize. Patroni's refusal
-//!   text becomes [`Error::Refused`].
+//!   switchover, failover (refused while a healthy leader runs unless
+//!   [`Failover::despite_healthy_leader`]), restart, reload, reinitialize.
+//!   Patroni's refusal text becomes [`Error::Refused`].
 //! - [`ClusterView`]: several members; find the leader, wait until a
 //!   [`ClusterCondition`] such as [`Healthy`] holds.
 //! - [`DcsView`]: the scope's keys in Consul KV as typed values, a leader
 //!   watch on blocking queries, and [`DcsView::remove_scope_state`] /
-//!   [`DcsView::restore_scope_state`] with a JSON backup file.
+//!   [`DcsView::restore_scope_state`] with a JSON backup file; deletes are
+//!   conditional on what was saved ([`Error::IncompleteRemoval`]).
+//! - [`validate_scope`]: the one scope check of the SDK (the recipes use it).
 //! - [`render_table`]: a `patronictl list`-like table.
 //! - Roles and states map to [`Role`] and [`State`], with an `Unknown`
 //!   fallback, so a new Patroni word never breaks decoding.
@@ -47,7 +50,7 @@ pub use backup::{BackupKey, RemoveOptions, ScopeBackup};
 pub use client::{PatroniClient, PatroniClientBuilder};
 pub use cluster::{ClusterInfo, ClusterMember, Lag, ScheduledSwitchover};
 pub use config::{ConfigPatch, DynamicConfig, PostgresqlConfig};
-pub use dcs::{DcsMember, DcsState, DcsView, FailoverKey, StatusKey, SyncState};
+pub use dcs::{DcsMember, DcsState, DcsView, FailoverKey, StatusKey, SyncState, validate_scope};
 pub use error::{Error, Result};
 pub use health::{Health, HealthCheck, HealthOptions};
 pub use history::HistoryEntry;

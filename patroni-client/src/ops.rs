@@ -61,6 +61,12 @@ impl Switchover {
 }
 
 /// `POST /failover`: promote `candidate` (works without a healthy leader).
+///
+/// A failover is meant for a cluster that lost its leader. While a healthy
+/// leader runs, [`PatroniClient::failover`] refuses unless the caller says
+/// explicitly that this is meant ([`Failover::despite_healthy_leader`]), as
+/// `patronictl failover` asks for confirmation; a planned change of leader is
+/// a [`Switchover`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Failover {
     /// The member to promote.
@@ -68,6 +74,25 @@ pub struct Failover {
     /// The current leader, when known (turns it into a switchover).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub leader: Option<String>,
+    /// Fail over even though the cluster has a healthy leader (not sent).
+    #[serde(skip)]
+    pub despite_healthy_leader: bool,
+}
+
+impl Failover {
+    /// A failover to `candidate`, refused while a healthy leader runs.
+    #[must_use]
+    pub fn to(candidate: &str) -> Self {
+        Self { candidate: candidate.to_owned(), leader: None, despite_healthy_leader: false }
+    }
+
+    /// Says that a failover is meant although the cluster has a healthy
+    /// leader: that leader is demoted without the checks of a switchover.
+    #[must_use]
+    pub fn despite_healthy_leader(mut self) -> Self {
+        self.despite_healthy_leader = true;
+        self
+    }
 }
 
 /// The role filter of a restart.
@@ -124,8 +149,20 @@ impl PatroniClient {
     }
 
     /// `POST /failover`. Blocks until done.
+    ///
+    /// First reads `GET /cluster` from this member: while a leader runs
+    /// there, the failover is refused before anything is sent
+    /// ([`Error::Guarded`], pointing to [`PatroniClient::switchover`]), unless
+    /// [`Failover::despite_healthy_leader`] says it is meant. A cluster view
+    /// that cannot be read refuses too: the guard never guesses.
     pub async fn failover(&self, request: &Failover) -> Result<Outcome> {
         check_member_name("failover candidate", &request.candidate)?;
+        if let Some(leader) = &request.leader {
+            check_member_name("failover leader", leader)?;
+        }
+        if !request.despite_healthy_leader {
+            self.refuse_failover_over_healthy_leader(request).await?;
+        }
         let req = Request::post("/failover").json(request)?.timeout(Self::OPERATION_TIMEOUT);
         self.outcome(req, "fail over").await
     }
@@ -155,6 +192,27 @@ impl PatroniClient {
     pub async fn reinitialize(&self, options: &ReinitializeOptions) -> Result<Outcome> {
         let req = Request::post("/reinitialize").json(options)?;
         self.outcome(req, "reinitialize").await
+    }
+
+    async fn refuse_failover_over_healthy_leader(&self, request: &Failover) -> Result<()> {
+        let refuse =
+            |reason: String| Error::Guarded { member: self.url().to_owned(), action: "fail over".to_owned(), reason };
+        let cluster = self.cluster().await.map_err(|e| {
+            refuse(format!(
+                "the cluster's state could not be read to check that it has no healthy leader ({e}); nothing was \
+                 sent. Use switchover for a planned change of leader, or Failover::despite_healthy_leader to fail \
+                 over regardless"
+            ))
+        })?;
+        match cluster.leader().filter(|l| l.state.is_running()) {
+            Some(leader) => Err(refuse(format!(
+                "the cluster has a healthy leader, {} ({}); nothing was sent. A failover demotes it without the \
+                 checks of a switchover: use switchover (Switchover::from_leader({:?}).to({:?})), or say \
+                 Failover::despite_healthy_leader if a failover is really meant",
+                leader.name, leader.state, leader.name, request.candidate
+            ))),
+            None => Ok(()),
+        }
     }
 
     async fn outcome(&self, request: Request, action: &str) -> Result<Outcome> {

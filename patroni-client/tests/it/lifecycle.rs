@@ -1,11 +1,14 @@
-//! One private real cluster taken through a switchover, a crash failover,
+//! One private real cluster taken through a switchover, a guarded and a
+//! deliberate failover, a crash failover,
 //! a stop, and the removal and restore of its DCS state next to look-alike
 //! scopes.
 
 use std::time::Duration;
 
 use consul_client::{ConsulClient, KvPair, PutOptions, QueryOptions};
-use patroni_client::{ClusterView, DcsView, Error, Healthy, LeaderIs, PatroniClient, RemoveOptions, Switchover};
+use patroni_client::{
+    ClusterView, DcsView, Error, Failover, Healthy, LeaderIs, PatroniClient, RemoveOptions, Switchover,
+};
 
 /// Key, flags and value: what "byte for byte" compares.
 fn content(pairs: &[KvPair]) -> Vec<(String, u64, Option<Vec<u8>>)> {
@@ -43,15 +46,27 @@ async fn switchover_failover_then_remove_and_restore_scope_state() {
     view.wait_until(&on_timeline(2, names[second].clone()), Duration::from_secs(30)).await.unwrap();
     view.wait_until(&Healthy::new(2, 16 * 1024 * 1024), Duration::from_secs(90)).await.unwrap();
 
-    // Crash the new leader's node: the other member takes over within the TTL.
-    cluster.kill_member(second);
-    view.wait_until(&LeaderIs(names[first].clone()), Duration::from_secs(75)).await.unwrap();
+    // A failover while that leader is healthy is refused before anything is
+    // sent; said explicitly, it goes through.
+    let on_second = PatroniClient::new(&cluster.api_url(second)).unwrap();
+    let err = on_second.failover(&Failover::to(&names[first])).await.unwrap_err();
+    assert!(matches!(err, Error::Guarded { .. }) && err.to_string().contains("switchover"), "{err:?}");
+    assert_eq!(on_second.cluster().await.unwrap().leader().unwrap().name, names[second]);
+    let out = on_second.failover(&Failover::to(&names[first]).despite_healthy_leader()).await.unwrap();
+    assert_eq!(out.status, 200, "{out:?}");
+    view.wait_until(&LeaderIs(names[first].clone()), Duration::from_secs(60)).await.unwrap();
     view.wait_until(&on_timeline(3, names[first].clone()), Duration::from_secs(30)).await.unwrap();
-    let history = PatroniClient::new(&cluster.api_url(first)).unwrap().history().await.unwrap();
-    assert_eq!(history.iter().map(|h| h.timeline).collect::<Vec<_>>(), [1, 2], "{history:?}");
+    view.wait_until(&Healthy::new(2, 16 * 1024 * 1024), Duration::from_secs(90)).await.unwrap();
+
+    // Crash the leader's node: the other member takes over within the TTL.
+    cluster.kill_member(first);
+    view.wait_until(&LeaderIs(names[second].clone()), Duration::from_secs(75)).await.unwrap();
+    view.wait_until(&on_timeline(4, names[second].clone()), Duration::from_secs(30)).await.unwrap();
+    let history = PatroniClient::new(&cluster.api_url(second)).unwrap().history().await.unwrap();
+    assert_eq!(history.iter().map(|h| h.timeline).collect::<Vec<_>>(), [1, 2, 3], "{history:?}");
 
     // Stop the cluster; its keys are still held by sessions for up to a TTL.
-    cluster.stop_member(first);
+    cluster.stop_member(second);
     let consul = ConsulClient::from_addr(&consul_server.http_addr()).unwrap();
     let dcs = DcsView::new(consul.clone(), &scope).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -107,7 +122,9 @@ async fn switchover_failover_then_remove_and_restore_scope_state() {
     assert_eq!(restored, scope_before.len());
     assert_eq!(content(&dcs.raw_keys().await.unwrap()), content(&scope_before));
     assert_eq!(content(&list(&consul, &format!("service/{scope}")).await), content(&neighbours_before));
-    // Restoring over existing keys is refused.
+    // Restoring again writes nothing; over a key that differs it is refused.
+    assert_eq!(dcs.restore_scope_state(&backup).await.unwrap(), 0);
+    put(format!("service/{scope}/initialize"), b"another system", 0).await;
     let err = dcs.restore_scope_state(&backup).await.unwrap_err();
     assert!(matches!(err, Error::UnsafeState { .. }) && err.to_string().contains("remove them first"), "{err}");
     // A backup of another scope is refused.

@@ -7,3 +7,4 @@ mod fixtures;
 mod lifecycle;
 mod mock;
 mod real;
+mod removal;

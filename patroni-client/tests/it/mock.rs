@@ -100,7 +100,7 @@ async fn operations_send_documented_bodies() {
         .mount(&server)
         .await;
     let client = PatroniClient::new(&server.uri()).unwrap();
-    let out = client.failover(&Failover { candidate: "dbHA2".into(), leader: None }).await.unwrap();
+    let out = client.failover(&Failover::to("dbHA2").despite_healthy_leader()).await.unwrap();
     assert_eq!(out.message, "Successfully failed over to \"dbHA2\"");
     let restart = RestartOptions {
         restart_pending: Some(true),
@@ -193,4 +193,61 @@ async fn the_leader_client_keeps_the_credentials() {
     let leader = view.leader_client().await.unwrap();
     assert_eq!(leader.url(), server.uri());
     assert_eq!(leader.reload().await.unwrap().message, "reload scheduled");
+}
+
+#[tokio::test]
+async fn failover_is_refused_while_a_healthy_leader_runs_and_nothing_is_posted() {
+    let healthy = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/cluster"))
+        .respond_with(json("3.0.2/cluster.leader-or-replica.json"))
+        .mount(&healthy)
+        .await;
+    let client = PatroniClient::new(&healthy.uri()).unwrap();
+    let err = client.failover(&Failover::to("dbHA1")).await.unwrap_err();
+    assert!(matches!(err, Error::Guarded { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("healthy leader, dbHA2") && text.contains("switchover"), "{text}");
+    assert!(text.contains("Switchover::from_leader(\"dbHA2\").to(\"dbHA1\")"), "{text}");
+    let posts = healthy.received_requests().await.unwrap().into_iter().filter(|r| r.method.as_str() == "POST").count();
+    assert_eq!(posts, 0, "nothing was posted");
+
+    // Said explicitly: the failover goes through, and the body carries no flag.
+    Mock::given(method("POST"))
+        .and(path("/failover"))
+        .and(body_json(serde_json::json!({"candidate": "dbHA1"})))
+        .respond_with(ResponseTemplate::new(200).set_body_string("Successfully failed over to \"dbHA1\""))
+        .expect(1)
+        .mount(&healthy)
+        .await;
+    let out = client.failover(&Failover::to("dbHA1").despite_healthy_leader()).await.unwrap();
+    assert_eq!(out.status, 200);
+
+    // No running leader: the failover is what the cluster needs, no flag required.
+    let leaderless = MockServer::start().await;
+    let body = serde_json::json!({"members": [
+        {"name": "dbHA1", "role": "replica", "state": "running", "timeline": 2},
+        {"name": "dbHA2", "role": "leader", "state": "stopped", "timeline": 2}]});
+    Mock::given(method("GET"))
+        .and(path("/cluster"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&leaderless)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/failover"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("Successfully failed over to \"dbHA1\""))
+        .expect(1)
+        .mount(&leaderless)
+        .await;
+    let client = PatroniClient::new(&leaderless.uri()).unwrap();
+    assert_eq!(client.failover(&Failover::to("dbHA1")).await.unwrap().status, 200);
+
+    // A cluster state that cannot be read refuses: the guard never guesses.
+    let unknown = MockServer::start().await;
+    Mock::given(method("GET")).and(path("/cluster")).respond_with(ResponseTemplate::new(404)).mount(&unknown).await;
+    let client = PatroniClient::new(&unknown.uri()).unwrap();
+    let err = client.failover(&Failover::to("dbHA1")).await.unwrap_err();
+    assert!(matches!(err, Error::Guarded { .. }) && err.to_string().contains("could not be read"), "{err}");
+    let posts = unknown.received_requests().await.unwrap().into_iter().filter(|r| r.method.as_str() == "POST").count();
+    assert_eq!(posts, 0);
 }

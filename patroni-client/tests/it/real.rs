@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use patroni_client::{
-    ClusterView, ConfigPatch, DcsView, Error, HealthCheck, HealthOptions, Healthy, PatroniClient, RestartOptions, Role,
-    State, Switchover, render_table,
+    ClusterView, ConfigPatch, DcsView, Error, Failover, HealthCheck, HealthOptions, Healthy, PatroniClient,
+    RestartOptions, Role, State, Switchover, render_table,
 };
 
 use crate::common::shared_cluster;
@@ -190,7 +190,7 @@ async fn wrong_or_missing_credentials_get_401() {
 #[tokio::test]
 async fn scope_names_with_a_slash_are_refused() {
     let consul = consul_client::ConsulClient::from_addr("http://127.0.0.1:1").unwrap();
-    for bad in ["a/b", "", "..", "x\0y", " pad"] {
+    for bad in ["a/b", "", "..", "x\0y", " pad", "prod database", "tab\tx", "."] {
         let err = DcsView::new(consul.clone(), bad).unwrap_err();
         assert!(matches!(err, Error::Core(client_core::Error::InvalidInput { .. })), "{bad:?}: {err}");
     }
@@ -205,4 +205,21 @@ async fn an_unreachable_member_is_a_transport_error_naming_it() {
     let text = err.to_string();
     assert!(matches!(err, Error::Core(client_core::Error::Transport { .. })), "{err:?}");
     assert!(text.contains(&format!("127.0.0.1:{port}")) && text.contains("GET /patroni"), "{text}");
+}
+
+#[tokio::test]
+async fn failover_on_the_healthy_cluster_is_refused_before_anything_is_sent() {
+    let Some(shared) = shared_cluster() else { return };
+    let leader = &shared.names[shared.leader];
+    let replica = &shared.names[shared.replica()];
+    for member in [shared.leader, shared.replica()] {
+        let err = shared.client(member).failover(&Failover::to(replica)).await.unwrap_err();
+        assert!(matches!(err, Error::Guarded { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains(&format!("healthy leader, {leader}")) && text.contains("switchover"), "{text}");
+        assert!(text.contains("nothing was sent"), "{text}");
+    }
+    let cluster = shared.client(shared.replica()).cluster().await.unwrap();
+    assert_eq!(cluster.leader().unwrap().name, *leader, "the leader did not change");
+    assert!(cluster.scheduled_switchover.is_none());
 }
