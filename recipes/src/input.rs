@@ -16,24 +16,12 @@ pub fn validate_job_name(job: &str) -> Result<()> {
 
 /// Checks a Patroni scope: it becomes one Consul KV path segment (`service/<scope>/`),
 /// so it must not contain `/`, whitespace or control characters, nor be `.` or `..`.
+/// This is [`patroni_client::validate_scope`], the one scope check of the SDK.
 pub fn validate_scope(scope: &str) -> Result<()> {
-    if scope.is_empty() {
-        return Err(Error::invalid("scope", scope, "must not be empty"));
-    }
-    if scope.contains('/') {
-        return Err(Error::invalid(
-            "scope",
-            scope,
-            "must not contain '/': it names exactly one Consul KV folder, service/<scope>/",
-        ));
-    }
-    if scope == "." || scope == ".." {
-        return Err(Error::invalid("scope", scope, "must not be '.' or '..'"));
-    }
-    if scope.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::invalid("scope", scope, "must not contain whitespace or control characters"));
-    }
-    Ok(())
+    patroni_client::validate_scope(scope).map_err(|e| match e {
+        client_core::Error::InvalidInput { what, value, reason } => Error::InvalidInput { what, value, reason },
+        other => Error::Core(other),
+    })
 }
 
 fn validate_simple_name(what: &str, value: &str, max: usize) -> Result<()> {

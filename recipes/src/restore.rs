@@ -400,7 +400,7 @@ impl Restore {
                 let path = runner
                     .step("remove scope state", async {
                         let path = backups.save(&format!("restore-{scope}-consul-state"), &snapshot).await?;
-                        store.delete_scope(scope).await?;
+                        store.delete_scope(scope, &snapshot).await?;
                         Ok(path)
                     })
                     .await?;

@@ -21,6 +21,10 @@ pub struct ScopeEntry {
     /// The value's bytes, when it is not UTF-8.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<Vec<u8>>,
+    /// The key's `ModifyIndex` when it was read (0 when unknown): deleting the
+    /// scope deletes the key only if it is still at this index.
+    #[serde(default)]
+    pub modify_index: u64,
 }
 
 impl ScopeEntry {
@@ -28,10 +32,23 @@ impl ScopeEntry {
     #[must_use]
     pub fn new(key: String, flags: u64, value: Option<Vec<u8>>) -> Self {
         match value.map(String::from_utf8) {
-            None => Self { key, flags, text: None, bytes: None },
-            Some(Ok(text)) => Self { key, flags, text: Some(text), bytes: None },
-            Some(Err(e)) => Self { key, flags, text: None, bytes: Some(e.into_bytes()) },
+            None => Self { key, flags, text: None, bytes: None, modify_index: 0 },
+            Some(Ok(text)) => Self { key, flags, text: Some(text), bytes: None, modify_index: 0 },
+            Some(Err(e)) => Self { key, flags, text: None, bytes: Some(e.into_bytes()), modify_index: 0 },
         }
+    }
+
+    /// Records the `ModifyIndex` the key was read at.
+    #[must_use]
+    pub fn at_index(mut self, modify_index: u64) -> Self {
+        self.modify_index = modify_index;
+        self
+    }
+
+    /// True when the key holds a value (text or bytes); Consul can store a key without one.
+    #[must_use]
+    pub fn has_value(&self) -> bool {
+        self.text.is_some() || self.bytes.is_some()
     }
 
     /// The value's bytes.
@@ -207,10 +224,15 @@ pub trait ScopeStore: Send + Sync {
     /// (an event-driven wait: a Consul blocking query).
     async fn wait_change(&self, scope: &str, index: u64, max_wait: Duration) -> Result<ScopeSnapshot>;
 
-    /// Deletes exactly the scope's folder, nothing that merely starts with the same letters.
-    async fn delete_scope(&self, scope: &str) -> Result<()>;
+    /// Deletes exactly the entries of `saved` (a [`ScopeStore::snapshot`] of `scope`, already
+    /// written to a backup), each only if it is still as saved: a key changed or created after
+    /// the snapshot is not deleted, and the call then fails naming what was deleted (all of it
+    /// in `saved`) and what is left. Never touches a folder that merely starts with the same
+    /// letters.
+    async fn delete_scope(&self, scope: &str, saved: &ScopeSnapshot) -> Result<()>;
 
-    /// Writes entries back (to undo a removal from its backup).
+    /// Writes entries back (to undo a removal from its backup), without overwriting: a key
+    /// that exists with other content is left as it is and the call fails naming it.
     async fn restore(&self, entries: &[ScopeEntry]) -> Result<()>;
 
     /// Other scope folders whose names start with this scope's name (e.g. `<scope>-old/`):

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use consul_client::{BlockingOptions, ConsulClient, PutOptions, QueryOptions};
+use consul_client::{BlockingOptions, ConsulClient, KvPair, QueryOptions};
 
 use crate::capability::{ScopeEntry, ScopeSnapshot, ScopeStore};
 use crate::{Error, Result};
@@ -34,8 +34,11 @@ impl ConsulScopeStore {
     async fn list(&self, scope: &str, opts: &QueryOptions) -> Result<ScopeSnapshot> {
         let prefix = self.checked_prefix(scope)?;
         let found = self.consul.kv().list(&prefix, opts).await.map_err(|e| Error::backend("Consul KV", e))?;
-        let mut entries: Vec<ScopeEntry> =
-            found.value.into_iter().map(|p| ScopeEntry::new(p.key, p.flags, p.value)).collect();
+        let mut entries: Vec<ScopeEntry> = found
+            .value
+            .into_iter()
+            .map(|p| ScopeEntry::new(p.key, p.flags, p.value).at_index(p.modify_index))
+            .collect();
         entries.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(ScopeSnapshot { prefix, index: found.meta.last_index, entries })
     }
@@ -60,21 +63,37 @@ impl ScopeStore for ConsulScopeStore {
         self.list(scope, &QueryOptions::default().with_blocking(BlockingOptions::new(index, max_wait))).await
     }
 
-    async fn delete_scope(&self, scope: &str) -> Result<()> {
+    async fn delete_scope(&self, scope: &str, saved: &ScopeSnapshot) -> Result<()> {
         let prefix = self.checked_prefix(scope)?;
-        self.consul.kv().delete_tree(&prefix).await.map_err(|e| Error::backend("Consul KV", e))
+        if saved.prefix != prefix {
+            return Err(Error::invalid("scope snapshot", &saved.prefix, format!("is not a snapshot of {prefix}")));
+        }
+        if let Some(e) = saved.entries.iter().find(|e| e.modify_index == 0) {
+            return Err(Error::invalid(
+                "scope snapshot",
+                &e.key,
+                "has no ModifyIndex, so it cannot be deleted conditionally: take the snapshot from this store",
+            ));
+        }
+        let pairs: Vec<KvPair> = saved.entries.iter().map(to_pair).collect();
+        self.consul.kv().delete_saved(&prefix, &pairs).await.map(|_| ()).map_err(|e| Error::backend("Consul KV", e))
     }
 
     async fn restore(&self, entries: &[ScopeEntry]) -> Result<()> {
-        for entry in entries {
-            let opts = PutOptions { flags: entry.flags, ..PutOptions::default() };
-            self.consul
-                .kv()
-                .put(&entry.key, &entry.value(), &opts)
-                .await
-                .map_err(|e| Error::backend("Consul KV", e))?;
+        if let Some(e) = entries.iter().find(|e| !e.key.starts_with(&self.root)) {
+            return Err(Error::invalid("scope entry", &e.key, format!("lies outside the namespace {}", self.root)));
         }
-        Ok(())
+        let pairs: Vec<KvPair> = entries.iter().map(to_pair).collect();
+        let restored = self.consul.kv().restore_saved(&pairs).await.map_err(|e| Error::backend("Consul KV", e))?;
+        if restored.is_complete() {
+            return Ok(());
+        }
+        Err(Error::Conflict(format!(
+            "{} of {} keys already hold other values and were left as they are ({}); the other keys are restored",
+            restored.conflicting.len(),
+            entries.len(),
+            restored.conflicting.iter().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", ")
+        )))
     }
 
     async fn look_alikes(&self, scope: &str) -> Result<Vec<String>> {
@@ -87,5 +106,18 @@ impl ScopeStore for ConsulScopeStore {
             .await
             .map_err(|e| Error::backend("Consul KV", e))?;
         Ok(keys.value.into_iter().filter(|k| *k != own).collect())
+    }
+}
+
+/// The pair a saved entry stands for (no value when none was stored).
+fn to_pair(entry: &ScopeEntry) -> KvPair {
+    KvPair {
+        key: entry.key.clone(),
+        create_index: 0,
+        modify_index: entry.modify_index,
+        lock_index: 0,
+        flags: entry.flags,
+        value: entry.has_value().then(|| entry.value()),
+        session: None,
     }
 }

@@ -52,7 +52,7 @@ impl ScopeStore for FakeScope {
         tokio::time::sleep(Duration::from_millis(5)).await;
         self.snapshot(scope).await
     }
-    async fn delete_scope(&self, scope: &str) -> Result<()> {
+    async fn delete_scope(&self, scope: &str, _saved: &ScopeSnapshot) -> Result<()> {
         let prefix = self.prefix(scope);
         self.entries.lock().unwrap().retain(|k, _| !k.starts_with(&prefix));
         self.deleted.lock().unwrap().push(prefix);

@@ -1,6 +1,7 @@
 //! Integration tests of the recipes crate (one binary).
 
 mod bootstrap;
+mod consul_scope;
 mod credentials;
 mod fakes;
 mod ghost;
