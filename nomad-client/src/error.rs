@@ -80,6 +80,18 @@ pub enum Error {
         reason: String,
     },
 
+    /// Reading or writing a local stream failed, e.g. the terminal's stdout of an
+    /// attached exec session ([`crate::ExecSession::attach`]). The I/O error is the source,
+    /// so a closed pipe (`| head`) can be told from a failure.
+    #[error("cannot {what}: {source}")]
+    Io {
+        /// What was being done, e.g. "write the command's stdout".
+        what: &'static str,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+
     /// A streaming endpoint (logs, events, exec) sent something that is not its documented format.
     #[error("the {stream} stream sent data that cannot be decoded: {reason}")]
     Stream {

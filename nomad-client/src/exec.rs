@@ -17,7 +17,7 @@ use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::json;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -318,6 +318,37 @@ impl ExecSession {
         Err(self.reader.context.error("the session ended without an exit code"))
     }
 
+    /// Runs the session attached to local streams, as `nomad alloc exec` does: copies
+    /// `stdin` to the command while it runs and closes the command's stdin at EOF,
+    /// writes its stdout and stderr to `stdout` and `stderr` as they arrive (flushed),
+    /// and returns its exit code.
+    ///
+    /// A pipe (`< file.sql`) is forwarded to its end; a terminal as it is typed (the
+    /// terminal stays in its own mode: lines go out when Enter is pressed, Ctrl-D
+    /// closes stdin). When the command exits first, reading `stdin` stops.
+    /// A failed local read or write is [`Error::Io`].
+    pub async fn attach<I, O, E>(self, stdin: I, stdout: O, stderr: E) -> Result<i32>
+    where
+        I: AsyncRead + Unpin,
+        O: AsyncWrite + Unpin,
+        E: AsyncWrite + Unpin,
+    {
+        let (mut writer, reader) = self.split();
+        let output = reader.copy_to(stdout, stderr);
+        tokio::pin!(output);
+        tokio::select! {
+            code = &mut output => return code,
+            sent = writer.forward_stdin(stdin) => {
+                // A send error means the server ended the session; its reason (or the
+                // exit code) arrives on the read side.
+                if let Err(e @ Error::Io { .. }) = sent {
+                    return Err(e);
+                }
+            }
+        }
+        output.await
+    }
+
     /// Splits the session so stdin can be written while the output is read.
     #[must_use]
     pub fn split(self) -> (ExecWriter, ExecReader) {
@@ -338,6 +369,18 @@ impl ExecWriter {
     /// Closes the command's stdin.
     pub async fn close_stdin(&mut self) -> Result<()> {
         self.send(json!({ "stdin": { "close": true } })).await
+    }
+
+    /// Copies `stdin` to the command's stdin as it can be read, then closes it at EOF.
+    pub async fn forward_stdin<I: AsyncRead + Unpin>(&mut self, mut stdin: I) -> Result<()> {
+        let mut buf = vec![0u8; STDIN_CHUNK];
+        loop {
+            let n = stdin.read(&mut buf).await.map_err(|source| Error::Io { what: "read stdin", source })?;
+            if n == 0 {
+                return self.close_stdin().await;
+            }
+            self.send_stdin(&buf[..n]).await?;
+        }
     }
 
     /// Tells the terminal its new size.
@@ -399,6 +442,35 @@ impl ExecReader {
         }
         None
     }
+}
+
+impl ExecReader {
+    /// Writes the command's output to `stdout` and `stderr` until it exits; returns the exit code.
+    pub async fn copy_to<O, E>(mut self, mut stdout: O, mut stderr: E) -> Result<i32>
+    where
+        O: AsyncWrite + Unpin,
+        E: AsyncWrite + Unpin,
+    {
+        while let Some(event) = self.next().await {
+            let written = match event? {
+                ExecEvent::Stdout(data) => write_flushed(&mut stdout, &data)
+                    .await
+                    .map_err(|source| Error::Io { what: "write the command's stdout", source }),
+                ExecEvent::Stderr(data) => write_flushed(&mut stderr, &data)
+                    .await
+                    .map_err(|source| Error::Io { what: "write the command's stderr", source }),
+                ExecEvent::StdoutClosed | ExecEvent::StderrClosed => Ok(()),
+                ExecEvent::Exited(code) => return Ok(code),
+            };
+            written?;
+        }
+        Err(self.context.error("the session ended without an exit code"))
+    }
+}
+
+async fn write_flushed<W: AsyncWrite + Unpin>(out: &mut W, data: &[u8]) -> std::io::Result<()> {
+    out.write_all(data).await?;
+    out.flush().await
 }
 
 impl Stream for ExecReader {

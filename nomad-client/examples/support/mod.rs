@@ -1,6 +1,9 @@
 //! What every example shares: the connection flags, the client, and a main
 //! that turns an error into one line on stderr and a non-zero exit.
 
+// Every example compiles this module and uses its own part of it.
+#![allow(dead_code)]
+
 use std::future::Future;
 use std::process::ExitCode;
 
@@ -59,7 +62,10 @@ fn run<F: Future<Output = anyhow::Result<ExitCode>>>(body: F) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(body) {
+    let result = runtime.block_on(body);
+    // A read of a terminal's stdin (exec) cannot be cancelled; do not wait for it.
+    runtime.shutdown_background();
+    match result {
         Ok(code) => code,
         Err(e) => {
             let reason = e.chain().map(ToString::to_string).collect::<Vec<_>>().join(": ");
@@ -67,6 +73,13 @@ fn run<F: Future<Output = anyhow::Result<ExitCode>>>(body: F) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The process exit status for a remote command's exit code: 0 and 1..=255 as they
+/// are, anything else (a signal shows as negative, codes above 255) 1, so a failure
+/// never reads as success.
+pub fn exit_status(code: i32) -> u8 {
+    u8::try_from(code).unwrap_or(1)
 }
 
 /// Prints `value` as pretty JSON on stdout.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use client_core::{ClientConfig, RetryPolicy};
 use futures::{SinkExt, StreamExt};
-use nomad_client::{Error, ExecEvent, ExecOptions, NomadClient, TOKEN_HEADER};
+use nomad_client::{Error, ExecEvent, ExecOptions, ExecSession, NomadClient, TOKEN_HEADER};
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
@@ -81,6 +81,14 @@ async fn replay_lines(
         }
     });
     (addr, seen, task)
+}
+
+/// Replays `transcript` and opens an exec session of `cmd` in task postgres-patroni on it.
+async fn session_on(transcript: &str, cmd: &[&str], opts: &ExecOptions) -> (ExecSession, tokio::task::JoinHandle<()>) {
+    let (addr, _, server) = replay(transcript).await;
+    let allocs = client(&addr).allocations();
+    let session = bounded(allocs.exec(EXEC_ALLOC, "postgres-patroni", &command(cmd), opts)).await.unwrap();
+    (session, server)
 }
 
 fn client(addr: &str) -> NomadClient {
@@ -203,15 +211,7 @@ async fn interactive_tty_session_sends_size_and_streams_events() {
 
 #[tokio::test]
 async fn interactive_session_writes_stdin_while_reading() {
-    let (addr, _, server) = replay("exec-websocket-stdin.jsonl").await;
-    let session = bounded(client(&addr).allocations().exec(
-        EXEC_ALLOC,
-        "postgres-patroni",
-        &command(&["/bin/cat"]),
-        &ExecOptions::default(),
-    ))
-    .await
-    .unwrap();
+    let (session, server) = session_on("exec-websocket-stdin.jsonl", &["/bin/cat"], &ExecOptions::default()).await;
     let (mut writer, mut reader) = session.split();
     writer.send_stdin(b"hello from stdin\n").await.unwrap();
     writer.close_stdin().await.unwrap();
@@ -279,4 +279,41 @@ async fn exec_errors_name_the_program_but_never_its_arguments() {
         .unwrap_err();
     let text = format!("{err} {err:?}");
     assert!(text.contains("\"psql\"") && !text.contains("hunter2"), "{text}");
+}
+
+#[tokio::test]
+async fn attached_session_forwards_piped_stdin_and_returns_the_exit_code() {
+    // What `exec ... -- cat < file` does: the bytes of the pipe reach the command, stdin is
+    // closed at EOF (so Nomad sends the exit), and the output lands on the local streams.
+    let (session, server) = session_on("exec-websocket-stdin.jsonl", &["/bin/cat"], &ExecOptions::default()).await;
+    let (mut pipe, stdin) = tokio::io::duplex(64);
+    tokio::io::AsyncWriteExt::write_all(&mut pipe, b"hello from stdin\n").await.unwrap();
+    drop(pipe); // EOF, as at the end of `< file.sql`
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let code = bounded(session.attach(stdin, &mut stdout, &mut stderr)).await.unwrap();
+    assert_eq!((code, stdout.as_slice(), stderr.as_slice()), (0, &b"hello from stdin\n"[..], &b""[..]));
+    bounded(server).await.unwrap(); // the server saw exactly the recorded stdin frames
+}
+
+#[tokio::test]
+async fn attached_session_returns_a_failing_exit_code_and_both_streams() {
+    let cmd = ["/bin/sh", "-c", "echo hi; echo err >&2; exit 3"];
+    let (session, server) = session_on("exec-websocket.jsonl", &cmd, &ExecOptions::default()).await;
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let code = bounded(session.attach(tokio::io::empty(), &mut stdout, &mut stderr)).await.unwrap();
+    assert_eq!((code, stdout.as_slice(), stderr.as_slice()), (3, &b"hi\n"[..], &b"err\n"[..]));
+    bounded(server).await.unwrap();
+}
+
+#[tokio::test]
+async fn attached_session_stops_reading_a_terminal_once_the_command_exited() {
+    // A terminal's stdin never ends by itself; the exit code must not wait for it.
+    let opts = ExecOptions { tty: true, tty_size: Some((24, 80)), ..ExecOptions::default() };
+    let (session, server) =
+        session_on("exec-websocket-tty.jsonl", &["/bin/sh", "-c", "tty; stty size; exit 0"], &opts).await;
+    let (_keyboard, terminal) = tokio::io::duplex(64);
+    let mut stdout = Vec::new();
+    let code = bounded(session.attach(terminal, &mut stdout, tokio::io::sink())).await.unwrap();
+    assert_eq!((code, stdout.as_slice()), (0, &b"/dev/pts/0\r\n24 80\r\n"[..]));
+    bounded(server).await.unwrap();
 }

@@ -7,6 +7,7 @@ mod bad_input;
 mod cluster;
 mod common;
 mod events;
+mod examples;
 mod exec;
 mod jobs;
 mod logs;
