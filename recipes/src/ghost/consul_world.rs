@@ -1,9 +1,11 @@
 //! [`CatalogWorld`] over the Consul client.
 
 use async_trait::async_trait;
-use consul_client::{AgentService, CatalogDeregistration, ConsulClient, QueryOptions};
+use consul_client::{AgentService, ConsulClient, QueryOptions};
 
-use super::world::{CatalogWorld, MemberView, NodeView, ServiceView};
+use super::world::{
+    CatalogEntry, CatalogTxnOp, CatalogWorld, MemberView, NodeView, Removal, SavedCheck, SavedService, ServiceView,
+};
 use crate::{Error, Result};
 
 /// [`CatalogWorld`] over [`ConsulClient`].
@@ -19,6 +21,133 @@ impl ConsulCatalog {
     pub fn new(consul: ConsulClient) -> Self {
         Self { consul }
     }
+}
+
+impl ConsulCatalog {
+    /// Puts back, from a backup file written by [`super::GhostCleanup::run`], every service
+    /// and check it saved for removal that is no longer in the catalog (through catalog registrations:
+    /// the node with its saved address and metadata, then the service with its checks).
+    /// Entries that are in the catalog now are left as they are. Returns one line per
+    /// entry put back. The backup holds the fields this SDK models (services: ID, name,
+    /// tags, address, port, meta, kind; checks: ID, name, status, notes, service), so
+    /// Connect/proxy settings and check definitions are not restored.
+    ///
+    /// # Errors
+    /// When the file cannot be read or is not a ghost cleanup backup (nothing is
+    /// registered then), or when Consul refuses a registration.
+    pub async fn reregister_from_backup(&self, path: &std::path::Path) -> Result<Vec<String>> {
+        let body = tokio::fs::read(path).await.map_err(|source| Error::Io {
+            action: "read the backup file".to_owned(),
+            path: path.to_owned(),
+            source,
+        })?;
+        let records: Vec<BackupRecord> = serde_json::from_slice(&body).map_err(|e| {
+            Error::invalid("backup file", path.display().to_string(), format!("not a ghost cleanup backup: {e}"))
+        })?;
+        let mut put_back = Vec::new();
+        for r in records {
+            let Some(catalog) = r.catalog else { continue };
+            let (dc, node) = (catalog.datacenter, catalog.node_services.node);
+            let now = self.entry(&dc, &node.node).await?;
+            let present = |id: &str, checks: bool| {
+                now.as_ref().is_some_and(|e| {
+                    if checks { e.checks.iter().any(|c| c.id == id) } else { e.services.iter().any(|s| s.id == id) }
+                })
+            };
+            let check_reg = |c: &consul_client::HealthCheck| consul_client::HealthCheckRegistration {
+                node: node.node.clone(),
+                check_id: c.check_id.clone(),
+                name: c.name.clone(),
+                status: c.status.as_str().to_owned(),
+                service_id: c.service_id.clone(),
+                notes: c.notes.clone(),
+                extra: serde_json::Map::new(),
+            };
+            let mut registrations = Vec::new();
+            let removed = |id: &str| r.removes.services.iter().any(|s| s.id == id);
+            for svc in catalog.node_services.services.iter().filter(|s| removed(&s.id) && !present(&s.id, false)) {
+                let checks: Vec<_> = catalog.checks.iter().filter(|c| c.service_id == svc.id).map(check_reg).collect();
+                let mut extra = serde_json::Map::new();
+                if !svc.kind.is_empty() {
+                    extra.insert("Kind".to_owned(), svc.kind.clone().into());
+                }
+                let service = consul_client::ServiceRegistration {
+                    id: Some(svc.id.clone()),
+                    service: svc.service.clone(),
+                    tags: svc.tags.clone(),
+                    address: svc.address.clone(),
+                    port: Some(svc.port),
+                    meta: svc.meta.clone(),
+                    extra,
+                };
+                registrations.push((format!("service {} on node {}", svc.id, node.node), Some(service), checks));
+            }
+            let whole_node = matches!(r.target, super::Target::CatalogNode { .. });
+            for c in
+                catalog.checks.iter().filter(|c| whole_node && c.service_id.is_empty() && !present(&c.check_id, true))
+            {
+                registrations.push((format!("check {} on node {}", c.check_id, node.node), None, vec![check_reg(c)]));
+            }
+            for (what, service, checks) in registrations {
+                let reg = consul_client::CatalogRegistration {
+                    id: (!node.id.is_empty()).then(|| node.id.clone()),
+                    node: node.node.clone(),
+                    address: node.address.clone(),
+                    datacenter: Some(dc.clone()),
+                    tagged_addresses: node.tagged_addresses.clone(),
+                    node_meta: node.meta.clone(),
+                    service,
+                    checks,
+                    skip_node_update: false,
+                };
+                self.consul.catalog().register(&reg).await.map_err(err)?;
+                put_back.push(what);
+            }
+        }
+        Ok(put_back)
+    }
+
+    async fn remove_from_agent(&self, dc: &str, ops: &[CatalogTxnOp]) -> Result<Removal> {
+        let opts = QueryOptions::datacenter(dc);
+        for op in ops {
+            let CatalogTxnOp::DeleteService { node, service_id, index, .. } = op else { continue };
+            let now = self.consul.catalog().node_services(node, &opts).await.map_err(err)?.value;
+            let current = now.and_then(|n| n.services.into_iter().find(|s| s.id == *service_id));
+            match current {
+                Some(s) if s.modify_index == *index => {
+                    self.consul.agent().service_deregister(service_id).await.map_err(err)?;
+                }
+                Some(s) => {
+                    return Ok(Removal::RolledBack(format!(
+                        "service {service_id:?} on node {node:?} changed (index {} now, {index} saved)",
+                        s.modify_index
+                    )));
+                }
+                None => return Ok(Removal::RolledBack(format!("service {service_id:?} on node {node:?} is gone"))),
+            }
+        }
+        Ok(Removal::Done)
+    }
+}
+
+/// One record of a ghost cleanup backup file, as far as re-registration needs it.
+#[derive(serde::Deserialize)]
+struct BackupRecord {
+    #[serde(rename = "Target")]
+    target: super::Target,
+    #[serde(rename = "Removes")]
+    removes: NodeView,
+    #[serde(rename = "Catalog")]
+    catalog: Option<BackupCatalog>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct BackupCatalog {
+    datacenter: String,
+    node_services: consul_client::NodeServices,
+    #[serde(default)]
+    checks: Vec<consul_client::HealthCheck>,
 }
 
 fn err(e: consul_client::Error) -> Error {
@@ -56,11 +185,31 @@ impl CatalogWorld for ConsulCatalog {
         }))
     }
 
-    async fn backup_entry(&self, dc: &str, node: &str) -> Result<serde_json::Value> {
+    async fn entry(&self, dc: &str, node: &str) -> Result<Option<CatalogEntry>> {
         let opts = QueryOptions::datacenter(dc);
-        let services = self.consul.catalog().node_services(node, &opts).await.map_err(err)?.value;
+        let Some(found) = self.consul.catalog().node_services(node, &opts).await.map_err(err)?.value else {
+            return Ok(None);
+        };
         let checks = self.consul.health().node(node, &opts).await.map_err(err)?.value;
-        Ok(serde_json::json!({ "Datacenter": dc, "NodeServices": services, "Checks": checks }))
+        let services = found
+            .services
+            .iter()
+            .map(|s| SavedService { id: s.id.clone(), name: s.service.clone(), modify_index: s.modify_index })
+            .collect();
+        let saved_checks = checks
+            .iter()
+            .map(|c| SavedCheck {
+                id: c.check_id.clone(),
+                service_id: c.service_id.clone(),
+                modify_index: c.modify_index,
+            })
+            .collect();
+        Ok(Some(CatalogEntry {
+            node_index: found.node.modify_index,
+            services,
+            checks: saved_checks,
+            raw: serde_json::json!({ "Datacenter": dc, "NodeServices": found, "Checks": checks }),
+        }))
     }
 
     async fn members(&self) -> Result<Vec<MemberView>> {
@@ -71,23 +220,22 @@ impl CatalogWorld for ConsulCatalog {
             .collect())
     }
 
-    async fn deregister_node(&self, dc: &str, node: &str) -> Result<()> {
-        let d = CatalogDeregistration { datacenter: Some(dc.to_owned()), ..CatalogDeregistration::node(node) };
-        self.consul.catalog().deregister(&d).await.map_err(err)
-    }
-
-    async fn deregister_service(&self, dc: &str, node: &str, service_id: &str) -> Result<()> {
+    async fn remove(&self, dc: &str, ops: &[CatalogTxnOp]) -> Result<Removal> {
         // A service of this very agent lives in the agent's local state: a catalog
-        // deregistration would be undone by anti-entropy, so remove it from the agent.
+        // deletion would be undone by anti-entropy, so remove it from the agent, one
+        // service ID at a time, after checking that the catalog still holds it at the
+        // saved index (the agent's own checks of it go with it).
         let me = self.consul.agent().self_info().await.map_err(err)?.config;
-        if me.node_name == node && me.datacenter == dc {
-            return self.consul.agent().service_deregister(service_id).await.map_err(err);
+        if me.datacenter == dc && ops.iter().all(|op| op.node() == me.node_name) {
+            return self.remove_from_agent(dc, ops).await;
         }
-        let d = CatalogDeregistration {
-            datacenter: Some(dc.to_owned()),
-            ..CatalogDeregistration::service(node, service_id)
-        };
-        self.consul.catalog().deregister(&d).await.map_err(err)
+        match self.consul.catalog().deregister_cas(ops, Some(dc)).await {
+            Ok(()) => Ok(Removal::Done),
+            Err(consul_client::Error::TxnRolledBack { errors }) => {
+                Ok(Removal::RolledBack(errors.into_iter().map(|e| e.what).collect::<Vec<_>>().join("; ")))
+            }
+            Err(e) => Err(err(e)),
+        }
     }
 
     async fn force_leave(&self, member: &str) -> Result<()> {

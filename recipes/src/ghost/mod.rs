@@ -36,13 +36,18 @@ mod world;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use consul_client::txn::MAX_TXN_OPS;
 
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
 pub use consul_world::ConsulCatalog;
-pub use world::{AllocState, CatalogWorld, MemberView, NodeView, NomadNodeView, NomadWorld, ServiceView};
+pub use world::{
+    AllocState, CatalogEntry, CatalogTxnOp, CatalogWorld, MemberView, NodeView, NomadNodeView, NomadWorld, Removal,
+    SavedCheck, SavedService, ServiceView,
+};
 
 use crate::input::glob_match;
 use crate::progress::Progress;
@@ -69,10 +74,17 @@ pub struct GhostOptions {
     pub nomad_node_down_for: Duration,
     /// How many actions run at once.
     pub parallelism: usize,
+    /// A catalog node is deleted only when it showed no change for at least this long
+    /// (from its backup to the read just before the deletion); see the [module docs](self).
+    pub node_quiet_period: Duration,
+    /// Plan even when the Nomad side does not look like the cluster whose task services
+    /// are in Consul (see the [module docs](self)); for an operator who knows why.
+    pub override_cluster_check: bool,
 }
 
 impl Default for GhostOptions {
-    /// No filter, at most 20 actions, Nomad nodes down for 24 h, 4 actions at once.
+    /// No filter, at most 20 actions, Nomad nodes down for 24 h, 4 actions at once,
+    /// nodes quiet for 250 ms before deletion, the cluster check on.
     fn default() -> Self {
         Self {
             namespace: None,
@@ -82,6 +94,8 @@ impl Default for GhostOptions {
             override_max_actions: false,
             nomad_node_down_for: Duration::from_secs(24 * 3600),
             parallelism: 4,
+            node_quiet_period: Duration::from_millis(250),
+            override_cluster_check: false,
         }
     }
 }
@@ -127,6 +141,19 @@ impl GhostOptions {
     #[must_use]
     pub fn parallelism(mut self, n: usize) -> Self {
         self.parallelism = n;
+        self
+    }
+
+    /// Sets how long a catalog node must show no change before it is deleted.
+    #[must_use]
+    pub fn node_quiet_period(mut self, d: Duration) -> Self {
+        self.node_quiet_period = d;
+        self
+    }
+    /// Plans even when the Nomad side does not know the task services' nodes or allocations.
+    #[must_use]
+    pub fn override_cluster_check(mut self, yes: bool) -> Self {
+        self.override_cluster_check = yes;
         self
     }
 
@@ -229,6 +256,13 @@ pub struct GhostReport {
     pub counts: BTreeMap<String, u64>,
     /// Findings that were no longer ghosts when re-checked, left alone.
     pub no_longer_ghosts: Vec<Target>,
+    /// Catalog entries on a ghost's node that were not removed because they were registered
+    /// or changed after the backup, one sentence each (the node then stays too).
+    pub left_in_place: Vec<String>,
+    /// For each catalog node deleted: microseconds from the start of the read that showed
+    /// nothing unsaved on it to the answer of the transaction that deleted it. A service
+    /// registered on that node within this time is deleted without being in the backup.
+    pub unguarded_windows_us: Vec<u64>,
 }
 
 /// The ghost cleanup recipe: see the [module docs](self).
@@ -398,7 +432,7 @@ impl GhostCleanup {
     }
 
     /// Acts on the plan's findings that are still ghosts now; writes the catalog entries it
-    /// removes to a backup file first.
+    /// removes to a backup file first, then removes exactly those (see the [module docs](self)).
     pub async fn run(&self, plan: &GhostPlan, progress: Progress) -> Result<GhostReport> {
         let mut runner = Runner::new(&plan.plan, progress);
         let mut out = GhostReport::default();
@@ -413,20 +447,17 @@ impl GhostCleanup {
         let mut saved = Vec::new();
         for f in &plan.findings {
             match self.recheck(f, &members).await? {
-                Some(nodes) => {
-                    for n in nodes {
-                        let (Target::CatalogNode { datacenter, .. } | Target::ServiceInstance { datacenter, .. }) =
-                            &f.target
-                        else {
-                            continue;
-                        };
+                Some(entry) => {
+                    if let (Some((removes, entry)), Some(dc)) = (&entry, datacenter_of(&f.target)) {
                         saved.push(serde_json::json!({
                             "Target": f.target,
-                            "Removes": n,
-                            "Catalog": self.consul.backup_entry(datacenter, &n.name).await?,
+                            "Datacenter": dc,
+                            "Removes": removes,
+                            "Indexes": { "Node": entry.node_index, "Services": entry.services, "Checks": entry.checks },
+                            "Catalog": entry.raw,
                         }));
                     }
-                    confirmed.push(f.clone());
+                    confirmed.push((f.clone(), entry.map(|(_, e)| (e, Instant::now()))));
                 }
                 None => {
                     runner.skip(&action_name(&f.target), format!("{} is no longer a ghost", f.target));
@@ -434,7 +465,7 @@ impl GhostCleanup {
                 }
             }
         }
-        for f in &confirmed {
+        for (f, _) in &confirmed {
             if let Target::ServiceInstance { node, service_id, .. } = &f.target
                 && members.iter().any(|m| m.name == *node && m.status == "alive")
             {
@@ -448,9 +479,9 @@ impl GhostCleanup {
             let path = self.backups.save("ghost-cleanup-catalog", &saved).await?;
             runner.report.backups.push(path);
         }
-        let results: Vec<(Finding, Result<()>)> = futures::stream::iter(confirmed)
-            .map(|f| async move {
-                let r = self.act(&f.target).await;
+        let results: Vec<(Finding, Result<Acted>)> = futures::stream::iter(confirmed)
+            .map(|(f, saved)| async move {
+                let r = self.act(&f.target, saved).await;
                 (f, r)
             })
             .buffer_unordered(self.opts.parallelism)
@@ -460,9 +491,24 @@ impl GhostCleanup {
         for (f, r) in results {
             let name = action_name(&f.target);
             match r {
-                Ok(()) => {
+                Ok(acted) => {
+                    for sentence in &acted.left_in_place {
+                        runner.warn(sentence.clone());
+                    }
+                    out.left_in_place.extend(acted.left_in_place);
+                    out.unguarded_windows_us.extend(acted.window.map(micros));
+                    let kind = match (&f.target, acted.kind) {
+                        (_, ActedKind::Gone) => {
+                            runner.skip(&name, format!("{} was gone when acted on", f.target));
+                            out.no_longer_ghosts.push(f.target.clone());
+                            continue;
+                        }
+                        (_, ActedKind::Nothing) => continue,
+                        (Target::CatalogNode { .. }, ActedKind::Partly) => "catalog_node_entries",
+                        (target, _) => kind_name(target),
+                    };
                     runner.report.done.push(format!("{name}: {}", f.target));
-                    *out.counts.entry(kind_name(&f.target).to_owned()).or_default() += 1;
+                    *out.counts.entry(kind.to_owned()).or_default() += 1;
                 }
                 Err(e) => {
                     runner.warn(format!("{name} {} failed: {e}", f.target));
@@ -483,12 +529,14 @@ impl GhostCleanup {
         }
     }
 
-    /// `Some(catalog entries to back up)` when the finding is still a ghost now.
-    async fn recheck(&self, f: &Finding, members: &[MemberView]) -> Result<Option<Vec<NodeView>>> {
+    /// `Some(catalog entries to back up)` when the finding is still a ghost now: for catalog
+    /// targets, what will be removed and the node's whole [`CatalogEntry`] (the backup).
+    async fn recheck(&self, f: &Finding, members: &[MemberView]) -> Result<Option<Option<(NodeView, CatalogEntry)>>> {
         Ok(match &f.target {
             Target::CatalogNode { datacenter, node } => {
                 let now = self.consul.node(datacenter, node).await?;
-                now.filter(|n| self.dead_node_evidence(n, members).is_some()).map(|n| vec![n])
+                let Some(now) = now.filter(|n| self.dead_node_evidence(n, members).is_some()) else { return Ok(None) };
+                self.consul.entry(datacenter, node).await?.map(|e| Some((now, e)))
             }
             Target::ServiceInstance { datacenter, node, service_id } => {
                 let Some(nomad) = &self.nomad else { return Ok(None) };
@@ -498,32 +546,214 @@ impl GhostCleanup {
                     return Ok(None);
                 }
                 now.services = vec![svc];
-                Some(vec![now])
+                self.consul.entry(datacenter, node).await?.map(|e| Some((now, e)))
             }
             Target::FailedMember { name } => {
-                members.iter().any(|m| m.name == *name && m.status == "failed").then(Vec::new)
+                members.iter().any(|m| m.name == *name && m.status == "failed").then_some(None)
             }
             Target::NomadNode { id, .. } => {
                 let Some(nomad) = &self.nomad else { return Ok(None) };
                 let nodes = nomad.nodes().await?;
-                nodes.iter().find(|n| n.id == *id).and_then(|n| self.down_nomad_node_evidence(n)).map(|_| Vec::new())
+                nodes.iter().find(|n| n.id == *id).and_then(|n| self.down_nomad_node_evidence(n)).map(|_| None)
             }
         })
     }
 
-    async fn act(&self, target: &Target) -> Result<()> {
-        match target {
-            Target::CatalogNode { datacenter, node } => self.consul.deregister_node(datacenter, node).await,
-            Target::ServiceInstance { datacenter, node, service_id } => {
-                self.consul.deregister_service(datacenter, node, service_id).await
+    async fn act(&self, target: &Target, saved: Option<(CatalogEntry, Instant)>) -> Result<Acted> {
+        match (target, saved) {
+            (Target::CatalogNode { datacenter, node }, Some((saved, saved_at))) => {
+                self.remove_node(datacenter, node, &saved, saved_at).await
             }
-            Target::FailedMember { name } => self.consul.force_leave(name).await,
-            Target::NomadNode { id, .. } => match &self.nomad {
-                Some(nomad) => nomad.purge_node(id).await,
+            (Target::ServiceInstance { datacenter, node, service_id }, Some((saved, _))) => {
+                let Some(fresh) = self.consul.entry(datacenter, node).await? else { return Ok(Acted::gone()) };
+                if !fresh.services.iter().any(|s| s.id == *service_id) {
+                    return Ok(Acted::gone());
+                }
+                let (ops, mut left_in_place) = removal_ops(&saved, &fresh, node, Some(service_id));
+                let mut kind = ActedKind::Nothing;
+                if ops.iter().any(|op| matches!(op, CatalogTxnOp::DeleteService { .. })) {
+                    match self.remove_batches(datacenter, &ops).await? {
+                        (_, None) => kind = ActedKind::Done,
+                        (_, Some(why)) => left_in_place.push(rolled_back(&format!("{service_id} on {node}"), &why)),
+                    }
+                }
+                Ok(Acted { kind, left_in_place, window: None })
+            }
+            (Target::FailedMember { name }, _) => {
+                self.consul.force_leave(name).await?;
+                Ok(Acted::done())
+            }
+            (Target::NomadNode { id, .. }, _) => match &self.nomad {
+                Some(nomad) => nomad.purge_node(id).await.map(|()| Acted::done()),
                 None => Err(Error::backend_msg("Nomad", "no Nomad client was given")),
             },
+            (target, None) => Err(Error::backend_msg("ghost cleanup", format!("{target} has no saved catalog entry"))),
         }
     }
+}
+
+impl GhostCleanup {
+    /// Removes a dead node's saved services and checks, each on its saved index, and the
+    /// node itself only when it has shown no change since the backup for at least the
+    /// quiet period (in the same transaction when it fits in one).
+    async fn remove_node(&self, dc: &str, node: &str, saved: &CatalogEntry, saved_at: Instant) -> Result<Acted> {
+        let quiet = self.opts.node_quiet_period.saturating_sub(saved_at.elapsed());
+        if !quiet.is_zero() {
+            tokio::time::sleep(quiet).await;
+        }
+        let started = Instant::now();
+        let Some(fresh) = self.consul.entry(dc, node).await? else { return Ok(Acted::gone()) };
+        let (mut ops, mut left_in_place) = removal_ops(saved, &fresh, node, None);
+        let unchanged = left_in_place.is_empty() && fresh.same_items(saved);
+        if !unchanged {
+            left_in_place.push(if fresh.node_index == saved.node_index {
+                format!("node {node} was left in place: entries on it are not in the backup")
+            } else {
+                format!(
+                    "node {node} changed after the backup (index {} now, {} saved): left in place",
+                    fresh.node_index, saved.node_index
+                )
+            });
+        }
+        if unchanged && ops.len() < MAX_TXN_OPS {
+            ops.push(CatalogTxnOp::delete_node_cas(node, saved.node_index));
+            return Ok(match self.consul.remove(dc, &ops).await? {
+                Removal::Done => Acted { kind: ActedKind::Done, left_in_place, window: Some(started.elapsed()) },
+                Removal::RolledBack(why) => {
+                    left_in_place.push(rolled_back(&format!("node {node}"), &why));
+                    Acted { kind: ActedKind::Nothing, left_in_place, window: None }
+                }
+            });
+        }
+        // The node stays, or its entries need more than one transaction: entries first.
+        let (applied, rollback) = self.remove_batches(dc, &ops).await?;
+        let partly = if applied > 0 { ActedKind::Partly } else { ActedKind::Nothing };
+        if let Some(why) = rollback {
+            left_in_place.push(rolled_back(&format!("the rest of node {node}"), &why));
+            return Ok(Acted { kind: partly, left_in_place, window: None });
+        }
+        if !unchanged {
+            return Ok(Acted { kind: partly, left_in_place, window: None });
+        }
+        let started = Instant::now();
+        let Some(now) = self.consul.entry(dc, node).await? else { return Ok(Acted::done()) };
+        if !(now.services.is_empty() && now.checks.is_empty() && now.node_index == saved.node_index) {
+            left_in_place.push(format!("node {node} was left in place: entries appeared on it during the removal"));
+            return Ok(Acted { kind: partly, left_in_place, window: None });
+        }
+        Ok(match self.consul.remove(dc, &[CatalogTxnOp::delete_node_cas(node, saved.node_index)]).await? {
+            Removal::Done => Acted { kind: ActedKind::Done, left_in_place, window: Some(started.elapsed()) },
+            Removal::RolledBack(why) => {
+                left_in_place.push(rolled_back(&format!("node {node}"), &why));
+                Acted { kind: partly, left_in_place, window: None }
+            }
+        })
+    }
+
+    /// Sends `ops` in transactions of at most [`MAX_TXN_OPS`]; stops at the first one
+    /// rolled back. Returns how many operations applied and why it stopped, if it did.
+    async fn remove_batches(&self, dc: &str, ops: &[CatalogTxnOp]) -> Result<(usize, Option<String>)> {
+        let mut applied = 0;
+        for batch in ops.chunks(MAX_TXN_OPS) {
+            match self.consul.remove(dc, batch).await? {
+                Removal::Done => applied += batch.len(),
+                Removal::RolledBack(why) => return Ok((applied, Some(why))),
+            }
+        }
+        Ok((applied, None))
+    }
+}
+
+/// What one action did.
+struct Acted {
+    kind: ActedKind,
+    left_in_place: Vec<String>,
+    window: Option<Duration>,
+}
+
+enum ActedKind {
+    /// The target is gone (node deleted, service deregistered, member left, node purged).
+    Done,
+    /// A node's saved entries were (partly) removed but the node stays.
+    Partly,
+    /// Nothing was removed (everything changed since the backup).
+    Nothing,
+    /// The target was already gone when acted on.
+    Gone,
+}
+
+impl Acted {
+    fn done() -> Self {
+        Self { kind: ActedKind::Done, left_in_place: Vec::new(), window: None }
+    }
+    fn gone() -> Self {
+        Self { kind: ActedKind::Gone, left_in_place: Vec::new(), window: None }
+    }
+}
+
+/// The conditional deletions that remove, of what `fresh` shows on `node` (all of it, or
+/// only service `only` and its checks), exactly the entries that are in `saved` at the
+/// same index, checks before services; and one sentence per entry that is left in place.
+/// A service is left in place with all its checks when it, or one of its checks, is not
+/// in the backup as it is now (deleting a service deletes its checks).
+fn removal_ops(
+    saved: &CatalogEntry,
+    fresh: &CatalogEntry,
+    node: &str,
+    only: Option<&str>,
+) -> (Vec<CatalogTxnOp>, Vec<String>) {
+    let saved_check = |c: &SavedCheck| saved.checks.iter().any(|s| s.id == c.id && s.modify_index == c.modify_index);
+    let mut left = Vec::new();
+    let mut kept = BTreeSet::new();
+    let mut service_ops = Vec::new();
+    for svc in fresh.services.iter().filter(|s| only.is_none_or(|id| s.id == id)) {
+        let why = match saved.services.iter().find(|s| s.id == svc.id) {
+            None => Some("was registered after the backup"),
+            Some(s) if s.modify_index != svc.modify_index => Some("changed after the backup"),
+            Some(_) if fresh.checks.iter().any(|c| c.service_id == svc.id && !saved_check(c)) => {
+                Some("has a check that is not in the backup")
+            }
+            Some(_) => None,
+        };
+        match why {
+            Some(why) => {
+                left.push(format!("service {} on node {node} {why}: left in place", svc.id));
+                kept.insert(svc.id.as_str());
+            }
+            None => service_ops.push(CatalogTxnOp::delete_service_cas(node, &svc.id, &svc.name, svc.modify_index)),
+        }
+    }
+    let mut ops = Vec::new();
+    for c in fresh.checks.iter().filter(|c| only.is_none_or(|id| c.service_id == id)) {
+        if kept.contains(c.service_id.as_str()) {
+            continue; // stays with its service (reported above)
+        }
+        if saved_check(c) {
+            ops.push(CatalogTxnOp::delete_check_cas(node, &c.id, c.modify_index));
+        } else {
+            left.push(format!(
+                "check {} on node {node} was registered or changed after the backup: left in place",
+                c.id
+            ));
+        }
+    }
+    ops.extend(service_ops);
+    (ops, left)
+}
+
+fn rolled_back(what: &str, why: &str) -> String {
+    format!("nothing of {what} was removed: it changed while being removed ({why}); run the cleanup again")
+}
+
+fn datacenter_of(target: &Target) -> Option<&str> {
+    match target {
+        Target::CatalogNode { datacenter, .. } | Target::ServiceInstance { datacenter, .. } => Some(datacenter),
+        Target::FailedMember { .. } | Target::NomadNode { .. } => None,
+    }
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
 
 fn kind_name(target: &Target) -> &'static str {

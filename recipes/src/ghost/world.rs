@@ -1,6 +1,7 @@
 //! What ghost cleanup reads and acts on, as capabilities: the Consul side and the Nomad side.
 
 use async_trait::async_trait;
+pub use consul_client::catalog_txn::CatalogTxnOp;
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
@@ -42,6 +43,70 @@ pub struct MemberView {
     pub status: String,
 }
 
+/// A service instance as saved before removal, with the index its removal is conditional on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedService {
+    /// Service ID.
+    pub id: String,
+    /// Service name.
+    pub name: String,
+    /// The catalog's `ModifyIndex` when it was read.
+    pub modify_index: u64,
+}
+
+/// A health check as saved before removal, with the index its removal is conditional on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedCheck {
+    /// Check ID.
+    pub id: String,
+    /// The service it belongs to (empty for a node check).
+    pub service_id: String,
+    /// The catalog's `ModifyIndex` when it was read.
+    pub modify_index: u64,
+}
+
+/// What the catalog holds about one node at one moment: the node's, its services' and
+/// its checks' indexes (what a removal is made conditional on) and the full entries
+/// (`raw`, what goes into the backup file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogEntry {
+    /// The node's `ModifyIndex`.
+    pub node_index: u64,
+    /// Its services.
+    pub services: Vec<SavedService>,
+    /// Its checks (node checks and service checks).
+    pub checks: Vec<SavedCheck>,
+    /// Everything the catalog answered, as saved in the backup.
+    pub raw: serde_json::Value,
+}
+
+impl CatalogEntry {
+    /// True when both hold the same services and checks at the same indexes (the raw
+    /// entries are not compared: a check's output may change without its index).
+    #[must_use]
+    pub fn same_items(&self, other: &Self) -> bool {
+        type Item<'a> = (bool, &'a str, u64);
+        fn key(e: &CatalogEntry) -> (u64, Vec<Item<'_>>) {
+            let services = e.services.iter().map(|s| (false, s.id.as_str(), s.modify_index));
+            let checks = e.checks.iter().map(|c| (true, c.id.as_str(), c.modify_index));
+            let mut items: Vec<Item<'_>> = services.chain(checks).collect();
+            items.sort_unstable();
+            (e.node_index, items)
+        }
+        key(self) == key(other)
+    }
+}
+
+/// How a conditional removal ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", content = "reason", rename_all = "snake_case")]
+pub enum Removal {
+    /// Every operation applied.
+    Done,
+    /// Something changed since it was read; nothing was removed. The reason as Consul gave it.
+    RolledBack(String),
+}
+
 /// The Consul side of ghost cleanup.
 #[async_trait]
 pub trait CatalogWorld: Send + Sync {
@@ -51,18 +116,15 @@ pub trait CatalogWorld: Send + Sync {
     async fn nodes(&self, dc: &str) -> Result<Vec<NodeView>>;
     /// One catalog node with its services, `None` when it is gone.
     async fn node(&self, dc: &str, node: &str) -> Result<Option<NodeView>>;
-    /// Everything the catalog holds about a node (node, services, checks) as it would be saved
-    /// before removal; the default is the [`NodeView`].
-    async fn backup_entry(&self, dc: &str, node: &str) -> Result<serde_json::Value> {
-        let view = self.node(dc, node).await?;
-        serde_json::to_value(view).map_err(|e| crate::Error::backend("catalog backup", e))
-    }
+    /// Everything the catalog holds about a node now (node, services, checks, with their
+    /// indexes), `None` when the node is gone. Read before removal (it is the backup) and
+    /// again just before acting (what is removed must still be what was saved).
+    async fn entry(&self, dc: &str, node: &str) -> Result<Option<CatalogEntry>>;
     /// The LAN gossip members.
     async fn members(&self) -> Result<Vec<MemberView>>;
-    /// Removes a node (and everything on it) from the catalog.
-    async fn deregister_node(&self, dc: &str, node: &str) -> Result<()>;
-    /// Removes one service instance from the catalog.
-    async fn deregister_service(&self, dc: &str, node: &str, service_id: &str) -> Result<()>;
+    /// Applies conditional deletions (at most [`consul_client::txn::MAX_TXN_OPS`]) atomically:
+    /// all of them, or none when any entry's index moved ([`Removal::RolledBack`]).
+    async fn remove(&self, dc: &str, ops: &[CatalogTxnOp]) -> Result<Removal>;
     /// `consul force-leave -prune <member>`.
     async fn force_leave(&self, member: &str) -> Result<()>;
 }

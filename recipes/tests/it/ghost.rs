@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use recipes::ghost::{
-    AllocState, CatalogWorld, GhostCleanup, GhostOptions, MemberView, NodeView, NomadNodeView, NomadWorld, ServiceView,
-    Target, task_service_alloc,
+    AllocState, CatalogEntry, CatalogTxnOp, CatalogWorld, GhostCleanup, GhostOptions, MemberView, NodeView,
+    NomadNodeView, NomadWorld, Removal, SavedService, ServiceView, Target, task_service_alloc,
 };
 use recipes::{BackupDir, Progress, Result, async_trait};
 
@@ -30,17 +30,40 @@ impl CatalogWorld for FakeConsul {
     async fn node(&self, _dc: &str, node: &str) -> Result<Option<NodeView>> {
         Ok(self.nodes.lock().unwrap().iter().find(|n| n.name == node).cloned())
     }
+    async fn entry(&self, _dc: &str, node: &str) -> Result<Option<CatalogEntry>> {
+        let nodes = self.nodes.lock().unwrap();
+        Ok(nodes.iter().find(|n| n.name == node).map(|n| CatalogEntry {
+            node_index: 1,
+            services: n
+                .services
+                .iter()
+                .map(|s| SavedService { id: s.id.clone(), name: s.name.clone(), modify_index: u64::from(s.port) })
+                .collect(),
+            checks: Vec::new(),
+            raw: serde_json::to_value(n).unwrap(),
+        }))
+    }
     async fn members(&self) -> Result<Vec<MemberView>> {
         Ok(self.members.lock().unwrap().clone())
     }
-    async fn deregister_node(&self, dc: &str, node: &str) -> Result<()> {
-        self.actions.lock().unwrap().push(format!("deregister {dc}/{node}"));
-        self.nodes.lock().unwrap().retain(|n| n.name != node);
-        Ok(())
-    }
-    async fn deregister_service(&self, dc: &str, node: &str, service_id: &str) -> Result<()> {
-        self.actions.lock().unwrap().push(format!("deregister {dc}/{node}/{service_id}"));
-        Ok(())
+    async fn remove(&self, dc: &str, ops: &[CatalogTxnOp]) -> Result<Removal> {
+        let mut nodes = self.nodes.lock().unwrap();
+        for op in ops {
+            match op {
+                CatalogTxnOp::DeleteNode { node, .. } => {
+                    self.actions.lock().unwrap().push(format!("deregister {dc}/{node}"));
+                    nodes.retain(|n| n.name != *node);
+                }
+                CatalogTxnOp::DeleteService { node, service_id, index, .. } => {
+                    let n = nodes.iter_mut().find(|n| n.name == *node).unwrap();
+                    assert!(n.services.iter().any(|s| s.id == *service_id && u64::from(s.port) == *index));
+                    self.actions.lock().unwrap().push(format!("deregister {dc}/{node}/{service_id}"));
+                    n.services.retain(|s| s.id != *service_id);
+                }
+                CatalogTxnOp::DeleteCheck { .. } => unreachable!("the fake has no checks"),
+            }
+        }
+        Ok(Removal::Done)
     }
     async fn force_leave(&self, member: &str) -> Result<()> {
         self.actions.lock().unwrap().push(format!("force-leave {member}"));
@@ -181,8 +204,15 @@ async fn run_backs_up_then_acts_only_on_confirmed_ghosts() {
     actions.sort();
     assert_eq!(
         actions,
-        ["deregister dc1/node-1/".to_owned() + &task_id(GHOST_ALLOC), "deregister dc1/old-worker-7".into()]
+        [
+            "deregister dc1/node-1/".to_owned() + &task_id(GHOST_ALLOC),
+            "deregister dc1/old-worker-7".into(),
+            "deregister dc1/old-worker-7/api-1".into()
+        ],
+        "the node's service goes on its own, then the node"
     );
+    assert_eq!(report.unguarded_windows_us.len(), 1);
+    assert!(report.left_in_place.is_empty());
     assert_eq!(*nomad.purged.lock().unwrap(), ["n-down"]);
     assert_eq!(report.no_longer_ghosts, [Target::FailedMember { name: "node-9".into() }]);
     assert_eq!(report.counts.get("catalog_node"), Some(&1));
@@ -240,4 +270,176 @@ fn bad_filters_are_rejected() {
     let err =
         GhostCleanup::new(GhostOptions::default().parallelism(0), consul, None, BackupDir::new("/tmp")).unwrap_err();
     assert!(err.to_string().starts_with("invalid parallelism"), "{err}");
+}
+
+/// Real Consul: the catalog as ghost cleanup sees it, with a registrar that adds a service
+/// to the ghost node right after the backup was read (between backup and removal).
+struct RegistersAfterBackup {
+    inner: recipes::ghost::ConsulCatalog,
+    consul: consul_client::ConsulClient,
+    node: String,
+    late: String,
+    fired: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait]
+impl CatalogWorld for RegistersAfterBackup {
+    async fn datacenter(&self) -> Result<String> {
+        self.inner.datacenter().await
+    }
+    async fn nodes(&self, dc: &str) -> Result<Vec<NodeView>> {
+        self.inner.nodes(dc).await
+    }
+    async fn node(&self, dc: &str, node: &str) -> Result<Option<NodeView>> {
+        self.inner.node(dc, node).await
+    }
+    async fn entry(&self, dc: &str, node: &str) -> Result<Option<CatalogEntry>> {
+        let entry = self.inner.entry(dc, node).await;
+        if node == self.node && !self.fired.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            register(&self.consul, &self.node, &self.late, "late").await;
+        }
+        entry
+    }
+    async fn members(&self) -> Result<Vec<MemberView>> {
+        self.inner.members().await
+    }
+    async fn remove(&self, dc: &str, ops: &[CatalogTxnOp]) -> Result<Removal> {
+        self.inner.remove(dc, ops).await
+    }
+    async fn force_leave(&self, member: &str) -> Result<()> {
+        self.inner.force_leave(member).await
+    }
+}
+
+/// Registers `service_id` (service `name`, with a check) on catalog node `node`.
+async fn register(consul: &consul_client::ConsulClient, node: &str, service_id: &str, name: &str) {
+    let reg = consul_client::CatalogRegistration {
+        node: node.into(),
+        address: "10.255.0.7".into(),
+        service: Some(consul_client::ServiceRegistration {
+            id: Some(service_id.into()),
+            service: name.into(),
+            port: Some(5432),
+            ..consul_client::ServiceRegistration::default()
+        }),
+        checks: vec![consul_client::HealthCheckRegistration {
+            node: node.into(),
+            check_id: format!("{service_id}-check"),
+            name: "tcp".into(),
+            status: "critical".into(),
+            service_id: service_id.into(),
+            ..consul_client::HealthCheckRegistration::default()
+        }],
+        ..consul_client::CatalogRegistration::default()
+    };
+    consul.catalog().register(&reg).await.unwrap();
+}
+
+async fn service_ids_on(consul: &consul_client::ConsulClient, node: &str) -> Option<Vec<String>> {
+    let found = consul.catalog().node_services(node, &consul_client::QueryOptions::default()).await.unwrap().value?;
+    let mut ids: Vec<String> = found.services.into_iter().map(|s| s.id).collect();
+    ids.sort();
+    Some(ids)
+}
+
+#[tokio::test]
+async fn a_service_registered_on_the_ghost_node_after_the_backup_survives_and_is_reported() {
+    let Some(agent) = sandbox::shared_consul() else { return };
+    let consul = consul_client::ConsulClient::from_addr(&agent.http_addr()).unwrap();
+    let tag = sandbox::unique_suffix();
+    let node = format!("gone-{tag}");
+    let (old, late) = (format!("pg-{tag}-old"), format!("pg-{tag}-late"));
+    register(&consul, &node, &old, &format!("ghostrace-{tag}")).await;
+    let world = Arc::new(RegistersAfterBackup {
+        inner: recipes::ghost::ConsulCatalog::new(consul.clone()),
+        consul: consul.clone(),
+        node: node.clone(),
+        late: late.clone(),
+        fired: false.into(),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let opts = GhostOptions::default().node_pattern(node.clone()).node_quiet_period(std::time::Duration::ZERO);
+    let cleanup = GhostCleanup::new(opts, world.clone(), None, BackupDir::new(dir.path())).unwrap();
+    let plan = cleanup.plan().await.unwrap();
+    assert_eq!(plan.findings.len(), 1, "{plan:#?}");
+
+    let report = cleanup.run(&plan, Progress::none()).await.unwrap();
+    // The late service is still there (with its check), the node too; the saved one is gone.
+    assert_eq!(service_ids_on(&consul, &node).await, Some(vec![late.clone()]));
+    let checks = consul.health().node(&node, &Default::default()).await.unwrap().value;
+    assert_eq!(checks.iter().map(|c| c.check_id.as_str()).collect::<Vec<_>>(), [format!("{late}-check")]);
+    assert!(
+        report.left_in_place.iter().any(|s| s.contains(&late) && s.contains("registered after the backup")),
+        "{report:#?}"
+    );
+    assert!(report.report.warnings.iter().any(|w| w.contains(&late)), "the run says so: {report:#?}");
+    assert!(report.unguarded_windows_us.is_empty(), "the node was not deleted");
+    assert_eq!(report.counts.get("catalog_node_entries"), Some(&1), "{report:#?}");
+    // Everything deleted is in the backup; the late service is not (it was not deleted).
+    let saved = std::fs::read_to_string(&report.report.backups[0]).unwrap();
+    assert!(saved.contains(&old) && saved.contains(&format!("{old}-check")), "{saved}");
+    assert!(!saved.contains(&late), "{saved}");
+
+    // A later run, with nobody registering, removes the rest and then the node.
+    let second = GhostCleanup::new(
+        GhostOptions::default().node_pattern(node.clone()).node_quiet_period(std::time::Duration::from_millis(20)),
+        Arc::new(recipes::ghost::ConsulCatalog::new(consul.clone())),
+        None,
+        BackupDir::new(dir.path().join("second")),
+    )
+    .unwrap();
+    let report = second.run(&second.plan().await.unwrap(), Progress::none()).await.unwrap();
+    assert_eq!(report.counts.get("catalog_node"), Some(&1), "{report:#?}");
+    assert_eq!(service_ids_on(&consul, &node).await, None);
+    let window = report.unguarded_windows_us[0];
+    println!("unguarded window (fresh read to node delete-cas answer): {window} us");
+
+    // Both backups together put everything back.
+    let catalog = recipes::ghost::ConsulCatalog::new(consul.clone());
+    let mut back = Vec::new();
+    for backup in std::fs::read_dir(dir.path()).unwrap().chain(std::fs::read_dir(dir.path().join("second")).unwrap()) {
+        let path = backup.unwrap().path();
+        if path.is_file() {
+            back.extend(catalog.reregister_from_backup(&path).await.unwrap());
+        }
+    }
+    assert_eq!(back.len(), 2, "{back:?}");
+    assert_eq!(service_ids_on(&consul, &node).await, Some(vec![late.clone(), old.clone()]));
+    let checks = consul.health().node(&node, &Default::default()).await.unwrap().value;
+    assert_eq!(checks.len(), 2, "{checks:?}");
+    consul.catalog().deregister(&consul_client::CatalogDeregistration::node(&node)).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_service_changed_after_the_backup_is_not_deleted() {
+    let Some(agent) = sandbox::shared_consul() else { return };
+    let consul = consul_client::ConsulClient::from_addr(&agent.http_addr()).unwrap();
+    let tag = sandbox::unique_suffix();
+    let node = format!("gone-{tag}");
+    let svc = format!("pg-{tag}");
+    register(&consul, &node, &svc, "ghostchange").await;
+    let world = Arc::new(recipes::ghost::ConsulCatalog::new(consul.clone()));
+    let saved = world.entry("dc1", &node).await.unwrap().unwrap();
+    // Re-registered with another port: a new index.
+    let reg_port = consul_client::CatalogRegistration {
+        node: node.clone(),
+        address: "10.255.0.7".into(),
+        service: Some(consul_client::ServiceRegistration {
+            id: Some(svc.clone()),
+            service: "ghostchange".into(),
+            port: Some(6432),
+            ..consul_client::ServiceRegistration::default()
+        }),
+        ..consul_client::CatalogRegistration::default()
+    };
+    consul.catalog().register(&reg_port).await.unwrap();
+    let stale = [
+        CatalogTxnOp::delete_check_cas(&node, &saved.checks[0].id, saved.checks[0].modify_index),
+        CatalogTxnOp::delete_service_cas(&node, &svc, "ghostchange", saved.services[0].modify_index),
+    ];
+    let outcome = world.remove("dc1", &stale).await.unwrap();
+    assert!(matches!(&outcome, Removal::RolledBack(why) if why.contains("stale")), "{outcome:?}");
+    assert_eq!(service_ids_on(&consul, &node).await, Some(vec![svc.clone()]));
+    assert_eq!(consul.health().node(&node, &Default::default()).await.unwrap().value.len(), 1, "check kept too");
+    consul.catalog().deregister(&consul_client::CatalogDeregistration::node(&node)).await.unwrap();
 }
