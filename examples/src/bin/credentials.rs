@@ -3,6 +3,11 @@
 //! and revoked afterwards. The tokens only ever reach the command's
 //! environment (`NOMAD_TOKEN`, `CONSUL_HTTP_TOKEN`), never the terminal.
 //!
+//! The leases are revoked on every way out once they exist: success, any
+//! failure (a token that does not work, a command that cannot start), a
+//! panic, and SIGINT/SIGTERM (the command is killed first; the script then
+//! exits 130/143).
+//!
 //! ```text
 //! credentials --role developer --dry-run              # what would be read
 //! credentials --role developer --yes                  # check the role works
@@ -14,7 +19,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser;
 use ops_examples::output::{self, OutputArgs, RunArgs, Table};
-use recipes::credentials::{Credentials, CredentialsOptions};
+use recipes::credentials::{Credentials, CredentialsOptions, Finished, LeaseStatus};
 use recipes::{Check, Plan, Step};
 use serde::Serialize;
 
@@ -91,21 +96,29 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let creds =
         Credentials::obtain(&vault, &opts, nomad_config.http().config().clone(), consul_config.http().config().clone())
             .await?;
-    // From here on, every exit path revokes: explicitly below, or on drop.
-    let mut report = CredentialsReport {
-        tokens: describe_tokens(&creds).await?,
-        leases: creds
-            .leases()
-            .iter()
-            .map(|l| LeaseView { id: l.id.clone(), ttl_secs: l.duration.as_secs(), renewable: l.renewable })
-            .collect(),
-        command_exit: None,
-        revoked: false,
+    // From here on every way out revokes: the work's end, its errors, a panic
+    // and SIGINT/SIGTERM (revoke_after), and drop as a last resort.
+    let Finished { outcome, revoked } =
+        creds.revoke_after(async |creds| use_credentials(creds, &args.command).await).await;
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(signal) => {
+            let leases = match &revoked {
+                Ok(()) => "both leases were revoked".to_owned(),
+                Err(e) => format!("the leases could not all be revoked: {e}"),
+            };
+            eprintln!("error: interrupted by {}; {leases}", signal.name());
+            std::process::exit(i32::from(signal.exit_code()));
+        }
     };
-    if !args.command.is_empty() {
-        report.command_exit = Some(run_command(&args.command, &creds).await?);
-    }
-    creds.revoke().await?;
+    let mut report = match (outcome, revoked) {
+        (Ok(report), Ok(())) => report,
+        (Ok(_), Err(e)) => return Err(anyhow::Error::new(e).context("the work was done, but")),
+        (Err(e), Ok(())) => return Err(e.context("both leases were revoked after this failure")),
+        (Err(e), Err(r)) => {
+            return Err(e.context(format!("the leases could not all be revoked ({r}) after this failure")));
+        }
+    };
     report.revoked = true;
     output::show_outcome(&plan, &report, report_text, args.out)?;
     match report.command_exit {
@@ -118,10 +131,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
 async fn plan(vault: &vault_client::VaultClient, args: &Args) -> anyhow::Result<Plan> {
     let token = vault.auth().token().lookup_self().await;
     let check = match &token {
-        Ok(t) => Check::passed(
-            "Vault token",
-            format!("policies {}, {} left", t.policies.join(","), ops_examples::progress::fmt_elapsed(secs(t.ttl))),
-        ),
+        Ok(t) => Check::passed("Vault token", format!("policies {}, {}", t.policies.join(","), time_left(t.ttl))),
         Err(e) => Check::failed("Vault token", format!("cannot look it up (log in first): {e}")),
     };
     let mut steps = vec![
@@ -149,9 +159,37 @@ fn secs(s: u64) -> std::time::Duration {
     std::time::Duration::from_secs(s)
 }
 
+/// `1h0m left`, or `never expires` for a TTL of 0 (a root or periodic-less token).
+fn time_left(ttl_secs: u64) -> String {
+    if ttl_secs == 0 {
+        "never expires".to_owned()
+    } else {
+        format!("{} left", ops_examples::progress::fmt_elapsed(secs(ttl_secs)))
+    }
+}
+
+/// Everything done with the tokens: check them, run the command.
+async fn use_credentials(creds: &Credentials, command: &[String]) -> anyhow::Result<CredentialsReport> {
+    let mut report = CredentialsReport {
+        tokens: describe_tokens(creds).await?,
+        leases: creds
+            .leases()
+            .iter()
+            .map(|l| LeaseView { id: l.id.clone(), ttl_secs: l.duration.as_secs(), renewable: l.renewable })
+            .collect(),
+        command_exit: None,
+        revoked: false,
+    };
+    if !command.is_empty() {
+        report.command_exit = Some(run_command(command, creds).await?);
+    }
+    Ok(report)
+}
+
 async fn describe_tokens(creds: &Credentials) -> anyhow::Result<Vec<TokenView>> {
-    let nomad = creds.nomad.acl().token_self(&Default::default()).await.context("the Nomad token does not work")?;
-    let consul = creds.consul.acl().token_self(&Default::default()).await.context("the Consul token does not work")?;
+    let nomad = creds.nomad()?.acl().token_self(&Default::default()).await.context("the Nomad token does not work")?;
+    let consul =
+        creds.consul()?.acl().token_self(&Default::default()).await.context("the Consul token does not work")?;
     Ok(vec![
         TokenView {
             system: "nomad",
@@ -169,19 +207,33 @@ async fn describe_tokens(creds: &Credentials) -> anyhow::Result<Vec<TokenView>> 
 }
 
 /// Runs the command with the tokens in its environment only; the leases are
-/// renewed by the recipe meanwhile.
+/// renewed by the recipe meanwhile, and a lost lease is reported at once.
+/// The command is killed when this future is dropped (a signal).
 async fn run_command(command: &[String], creds: &Credentials) -> anyhow::Result<i32> {
     let token = |config: &client_core::ClientConfig| config.token.as_ref().map(|t| t.expose().to_owned());
-    let nomad_token = token(creds.nomad.http().config()).context("the Nomad client holds no token")?;
-    let consul_token = token(creds.consul.http().config()).context("the Consul client holds no token")?;
-    let status = tokio::process::Command::new(&command[0])
+    let nomad_token = token(creds.nomad()?.http().config()).context("the Nomad client holds no token")?;
+    let consul_token = token(creds.consul()?.http().config()).context("the Consul client holds no token")?;
+    let mut child = tokio::process::Command::new(&command[0])
         .args(&command[1..])
         .env("NOMAD_TOKEN", nomad_token)
         .env("CONSUL_HTTP_TOKEN", consul_token)
-        .status()
-        .await
+        .kill_on_drop(true)
+        .spawn()
         .with_context(|| format!("cannot run {}", command[0]))?;
-    Ok(status.code().unwrap_or(-1))
+    let mut status = creds.status();
+    let mut watching = true;
+    let exit = loop {
+        tokio::select! {
+            exit = child.wait() => break exit.with_context(|| format!("cannot wait for {}", command[0]))?,
+            changed = status.changed(), if watching => {
+                watching = changed.is_ok();
+                if let LeaseStatus::Lost { lease, reason } = &*status.borrow_and_update() {
+                    eprintln!("warning: lease {lease} is lost ({reason}); the command's tokens no longer work");
+                }
+            }
+        }
+    };
+    Ok(exit.code().unwrap_or(-1))
 }
 
 fn report_text(report: &CredentialsReport) -> String {
@@ -191,7 +243,7 @@ fn report_text(report: &CredentialsReport) -> String {
     }
     let mut leases = Table::new(["LEASE", "TTL", "RENEWABLE"]);
     for l in &report.leases {
-        leases.row([l.id.clone(), ops_examples::progress::fmt_elapsed(secs(l.ttl_secs)), l.renewable.to_string()]);
+        leases.row([l.id.clone(), time_left(l.ttl_secs), l.renewable.to_string()]);
     }
     let end = if report.revoked { "Both leases were revoked." } else { "The leases were NOT revoked." };
     format!("{tokens}{leases}{end}\n")
