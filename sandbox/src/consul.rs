@@ -16,20 +16,46 @@ pub struct Consul {
     serf_lan_port: u16,
     dir: tempfile::TempDir,
     node_name: String,
+    acl_master: Option<String>,
 }
 
 impl Consul {
     /// Starts a dev agent on free ports in a temporary directory and waits
     /// until it has elected itself leader (about 3 s).
     pub fn start() -> Result<Self, Error> {
+        Self::start_inner(None)
+    }
+
+    /// Starts a dev agent with ACLs enabled (`default_policy = "deny"`) and
+    /// `master_token` as the initial management token (Consul 1.8's
+    /// `acl.tokens.master`), for tests that need a real, valid token.
+    pub fn start_with_acl(master_token: &str) -> Result<Self, Error> {
+        Self::start_inner(Some(master_token.to_owned()))
+    }
+
+    fn start_inner(acl_master: Option<String>) -> Result<Self, Error> {
         let dir = tempfile::Builder::new().prefix("sandbox-consul-").tempdir().map_err(|e| Error::Io(e.to_string()))?;
+        if let Some(token) = &acl_master {
+            let config = serde_json::json!({
+                "primary_datacenter": "dc1",
+                "acl": {"enabled": true, "default_policy": "deny", "down_policy": "extend-cache",
+                        "tokens": {"master": token, "agent": token}}
+            });
+            std::fs::write(dir.path().join("acl.json"), config.to_string()).map_err(|e| Error::Io(e.to_string()))?;
+        }
         let http_port = free_port();
         let serf_lan_port = free_port();
         let node_name = format!("sandbox-{http_port}");
         let process = Self::start_on(http_port, serf_lan_port, &node_name, dir.path())?;
-        let mut consul = Self { process, http_port, serf_lan_port, dir, node_name };
+        let mut consul = Self { process, http_port, serf_lan_port, dir, node_name, acl_master };
         consul.wait_ready(Duration::from_secs(30))?;
         Ok(consul)
+    }
+
+    /// The management token of an agent started with [`Consul::start_with_acl`].
+    #[must_use]
+    pub fn acl_master_token(&self) -> Option<&str> {
+        self.acl_master.as_deref()
     }
 
     fn wait_ready(&mut self, timeout: Duration) -> Result<(), Error> {
@@ -112,6 +138,10 @@ impl Consul {
             .arg("-dns-port=-1")
             .arg("-grpc-port=-1")
             .arg(format!("-data-dir={}", dir.join("data").display()));
+        let acl = dir.join("acl.json");
+        if acl.is_file() {
+            cmd.arg(format!("-config-file={}", acl.display()));
+        }
         ManagedProcess::spawn("consul", cmd, &dir.join("consul.log"), Duration::from_secs(5))
     }
 

@@ -174,9 +174,8 @@ impl Userpass {
     /// Logs in with a username and a password.
     pub async fn login(&self, username: &str, password: &Secret) -> Result<LoggedIn> {
         validate_name("username", username, 256)?;
-        if username.contains('/') {
-            return Err(VaultError::invalid("username", username, "must not contain '/'"));
-        }
+        // One path segment: no '/', '.' or '..' (Vault would clean the path into another one).
+        client_core::path::check_segment("username", username)?;
         let path = self.path(&format!("login/{username}"));
         self.client.login(&path, &PasswordBody { password }, &[password]).await
     }

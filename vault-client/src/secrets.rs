@@ -69,9 +69,8 @@ impl Secrets {
     async fn creds<T: DeserializeOwned>(&self, mount: &str, role: &str) -> Result<Leased<T>> {
         let mount = mount_name(mount)?;
         validate_name("role", role, 256)?;
-        if role.contains('/') {
-            return Err(VaultError::invalid("role", role, "must not contain '/'"));
-        }
+        // One path segment: no '/', '.' or '..' (Vault would clean the path into another one).
+        client_core::path::check_segment("role", role)?;
         let path = format!("{mount}/creds/{role}");
         // Each read mints new credentials: never sent twice by a retry.
         let req = self.client.request(Method::GET, "Vault path", &path)?.idempotent(false);

@@ -361,9 +361,8 @@ impl Sys {
     /// `sys/policies/acl/<name>`; `None` when there is no such policy.
     pub async fn policy(&self, name: &str) -> Result<Option<Policy>> {
         validate_name("policy name", name, 128)?;
-        if name.contains('/') {
-            return Err(VaultError::invalid("policy name", name, "must not contain '/'"));
-        }
+        // One path segment: no '/', '.' or '..' (Vault would clean the path into another one).
+        client_core::path::check_segment("policy name", name)?;
         let path = format!("sys/policies/acl/{name}");
         let req = self.client.request(Method::GET, "Vault path", &path)?;
         Ok(missing_as_none(self.client.send_json(req, &path, &[]).await)?.and_then(|r| r.data))

@@ -2,6 +2,7 @@
 
 mod fault_matrix;
 mod model_fuzz;
+mod path_conformance;
 mod recipe_faults;
 mod secrets;
 mod tls;

@@ -12,7 +12,27 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// A `MakeWriter` that appends everything to one shared buffer.
 #[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct Capture(pub(crate) Arc<Mutex<Vec<u8>>>);
+
+impl Capture {
+    /// Captures every span and event at TRACE level on this thread until the
+    /// guard drops.
+    pub(crate) fn trace() -> (Self, tracing::subscriber::DefaultGuard) {
+        let capture = Self::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(capture.clone())
+            .with_ansi(false)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+            .finish();
+        (capture, tracing::subscriber::set_default(subscriber))
+    }
+
+    /// Everything captured so far, as text.
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
 
 impl Write for Capture {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -45,14 +65,7 @@ fn fixture(name: &str) -> String {
 
 #[tokio::test(flavor = "current_thread")]
 async fn no_secret_appears_in_logs_errors_or_debug_output() {
-    let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(capture.clone())
-        .with_ansi(false)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = Capture::trace();
     let mut texts: Vec<String> = Vec::new();
 
     // Vault: login with a password, dynamic credentials, then a revoked token.

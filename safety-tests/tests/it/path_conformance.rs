@@ -1,0 +1,708 @@
+//! Path conformance: every public method of the Consul, Nomad and Vault clients
+//! (and Patroni's, which has none today) that takes a name, ID, key or path
+//! meets adversarial values on a recording server. For each (method, value)
+//! either nothing was sent and the error is an input error naming the input,
+//! or exactly the intended resource was requested: the raw request path
+//! equals the one this test builds on its own (its own percent-encoding, not
+//! the SDK's). A `/` sent to a one-segment method, or a `.`, `..` or empty
+//! part sent anywhere, is a failure unless refused.
+//!
+//! The methods are enumerated from the clients' source: every `pub async fn`
+//! with `&self` and a `: &str` parameter must have a case here or an
+//! exemption with its reason, so a new endpoint without a case fails.
+//!
+//! The second half runs the issue's token scenario against a real
+//! ACL-enabled Consul: the adversarial names are refused before sending,
+//! Consul's own 301 for a cleaned path is refused (`Error::Redirect`), and
+//! the management token shows in no error, Debug output or log line.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use client_core::{ClientConfig, RetryPolicy};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request as Recorded, Respond, ResponseTemplate};
+
+use crate::secrets::Capture;
+
+// ---------------------------------------------------------------------------
+// Expected paths, built independently of the SDK.
+
+/// RFC 3986 unreserved characters stay, everything else is escaped. The
+/// adversarial values use no sub-delimiters, so this is exactly what a
+/// correct one-segment encoding must produce for them.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+fn enc(value: &str) -> String {
+    utf8_percent_encode(value, UNRESERVED).to_string()
+}
+
+/// How the varied argument reaches the path.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// `prefix/<value as one segment>suffix`; a `/` in the value must be refused.
+    Segment(&'static str, &'static str),
+    /// A name whose `/` belongs to it (Nomad job IDs): one segment, every part checked.
+    Slashes(&'static str, &'static str),
+    /// A slash-separated key or path: `prefix/<each part encoded>suffix`.
+    Key(&'static str, &'static str),
+    /// A folder: the call appends `/` to the value; `prefix/<parts>/`.
+    Folder(&'static str),
+}
+
+impl Shape {
+    fn expected(self, v: &str) -> String {
+        match self {
+            Shape::Segment(p, s) | Shape::Slashes(p, s) => format!("{p}/{}{s}", enc(v)),
+            Shape::Key(p, s) => format!("{p}/{}{s}", v.split('/').map(enc).collect::<Vec<_>>().join("/")),
+            Shape::Folder(p) => format!("{p}/{}/", v.split('/').map(enc).collect::<Vec<_>>().join("/")),
+        }
+    }
+
+    /// Values that can never be sent exactly: the server would decode and
+    /// clean them into another resource.
+    fn must_refuse(self, v: &str) -> bool {
+        let bad_part = |p: &str| p.is_empty() || p == "." || p == "..";
+        v.chars().any(char::is_control)
+            || match self {
+                Shape::Segment(..) => v.contains('/') || bad_part(v),
+                Shape::Slashes(..) | Shape::Key(..) | Shape::Folder(..) => v.split('/').any(bad_part),
+            }
+    }
+}
+
+fn adversarial() -> Vec<String> {
+    let mut values: Vec<String> = [
+        "..",
+        ".",
+        "a/../b",
+        "a//b",
+        "a/b",
+        "%2F",
+        "?",
+        "#",
+        "a?b#c",
+        "a\0b",
+        "a\nb",
+        "\u{2024}\u{2024}", // ONE DOT LEADER x2, looks like ".."
+        "\u{FF0F}",         // FULLWIDTH SOLIDUS, looks like "/"
+        "a b+c",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    values.push("x".repeat(1024));
+    values
+}
+
+// ---------------------------------------------------------------------------
+// Calls and their outcomes.
+
+/// What a call ended with, as far as this test cares.
+enum Outcome {
+    /// Success, or an error that is not an input refusal.
+    Done(String),
+    /// Refused before sending: the input's label and the error's text.
+    Refused { what: String, text: String },
+}
+
+trait Classify {
+    fn classify(self) -> Outcome;
+}
+
+fn core_outcome(e: &client_core::Error, text: String) -> Outcome {
+    match e {
+        client_core::Error::InvalidInput { what, .. } => Outcome::Refused { what: what.clone(), text },
+        _ => Outcome::Done(text),
+    }
+}
+
+impl<T> Classify for Result<T, consul_client::Error> {
+    fn classify(self) -> Outcome {
+        match self {
+            Ok(_) => Outcome::Done("ok".into()),
+            Err(e) => {
+                let text = e.to_string();
+                match &e {
+                    consul_client::Error::Core(core) => core_outcome(core, text),
+                    consul_client::Error::UnsafePrefix { .. } => Outcome::Refused { what: "KV prefix".into(), text },
+                    _ => Outcome::Done(text),
+                }
+            }
+        }
+    }
+}
+
+/// Nomad's and Vault's errors wrap input errors as `Core`.
+macro_rules! classify_core {
+    ($($krate:ident::$error:ident),*) => {$(
+        impl<T> Classify for Result<T, $krate::$error> {
+            fn classify(self) -> Outcome {
+                match self {
+                    Ok(_) => Outcome::Done("ok".into()),
+                    Err($krate::$error::Core(core)) => {
+                        let text = core.to_string();
+                        core_outcome(&core, text)
+                    }
+                    Err(e) => Outcome::Done(e.to_string()),
+                }
+            }
+        }
+    )*};
+}
+
+classify_core!(nomad_client::Error, vault_client::VaultError);
+
+/// The clients under test, all pointed at the recording server.
+#[derive(Clone)]
+struct Clients {
+    consul: consul_client::ConsulClient,
+    nomad: nomad_client::NomadClient,
+    vault: vault_client::VaultClient,
+}
+
+type CallFuture = Pin<Box<dyn Future<Output = Outcome> + Send>>;
+
+struct Case {
+    /// `file.rs::Type::method`, as the source scan names it.
+    method: &'static str,
+    /// The label the refusal must carry (`InvalidInput::what`).
+    what: &'static str,
+    shape: Shape,
+    /// Other requests the method may send whose paths do not hold the value
+    /// (a session for a lock, Vault's mount check).
+    aux: &'static [&'static str],
+    call: fn(Clients, String) -> CallFuture,
+}
+
+/// One case: `c!(method, what, shape, |client, value| call)`, optionally
+/// `aux [paths]` after the shape.
+macro_rules! c {
+    ($m:literal, $what:literal, $shape:expr, |$cl:ident, $v:ident| $call:expr) => {
+        c!($m, $what, $shape, aux [], |$cl, $v| $call)
+    };
+    ($m:literal, $what:literal, $shape:expr, aux [$($aux:literal),*], |$cl:ident, $v:ident| $call:expr) => {
+        Case {
+            method: $m,
+            what: $what,
+            shape: $shape,
+            aux: &[$($aux),*],
+            call: |$cl: Clients, $v: String| -> CallFuture { Box::pin(async move { Classify::classify($call.await) }) },
+        }
+    };
+}
+
+use Shape::{Folder, Key, Segment, Slashes};
+
+/// The well-formed control value every case must send.
+const CONTROL: &str = "9df9c84d-e72a-b42f-b5da-5df98da53bda";
+
+fn cq() -> consul_client::QueryOptions {
+    consul_client::QueryOptions::default()
+}
+fn cw() -> consul_client::WriteOptions {
+    consul_client::WriteOptions::default()
+}
+fn nq() -> nomad_client::QueryOptions {
+    nomad_client::QueryOptions::default()
+}
+fn nw() -> nomad_client::WriteOptions {
+    nomad_client::WriteOptions::default()
+}
+fn cmd() -> Vec<String> {
+    vec!["true".to_owned()]
+}
+fn data() -> serde_json::Value {
+    serde_json::json!({"k": "v"})
+}
+fn intention() -> consul_client::IntentionRequest {
+    consul_client::IntentionRequest::new("web", "db", consul_client::IntentionAction::Allow)
+}
+fn kv2(v: &vault_client::VaultClient) -> vault_client::Kv2 {
+    v.kv2("secret").unwrap()
+}
+fn kv1(v: &vault_client::VaultClient) -> vault_client::Kv1 {
+    v.kv1("kv").unwrap()
+}
+
+type Sd = consul_client::ServiceDefaults;
+type V = serde_json::Value;
+
+#[rustfmt::skip]
+fn cases() -> Vec<Case> {
+    vec![
+        // ---- consul-client
+        c!("acl.rs::Acl::token_read", "ACL accessor ID", Segment("/v1/acl/token", ""), |c, v| c.consul.acl().token_read(&v, &cq())),
+        c!("agent.rs::Agent::force_leave", "node name", Segment("/v1/agent/force-leave", ""), |c, v| c.consul.agent().force_leave(&v, true)),
+        c!("agent.rs::Agent::service", "service ID", Segment("/v1/agent/service", ""), |c, v| c.consul.agent().service(&v)),
+        c!("agent.rs::Agent::service_deregister", "service ID", Segment("/v1/agent/service/deregister", ""), |c, v| c.consul.agent().service_deregister(&v)),
+        c!("agent.rs::Agent::check_deregister", "check ID", Segment("/v1/agent/check/deregister", ""), |c, v| c.consul.agent().check_deregister(&v)),
+        c!("agent.rs::Agent::check_pass", "check ID", Segment("/v1/agent/check/pass", ""), |c, v| c.consul.agent().check_pass(&v, Some("n"))),
+        c!("agent.rs::Agent::check_warn", "check ID", Segment("/v1/agent/check/warn", ""), |c, v| c.consul.agent().check_warn(&v, None)),
+        c!("agent.rs::Agent::check_fail", "check ID", Segment("/v1/agent/check/fail", ""), |c, v| c.consul.agent().check_fail(&v, None)),
+        c!("agent.rs::Agent::service_maintenance", "service ID", Segment("/v1/agent/service/maintenance", ""), |c, v| c.consul.agent().service_maintenance(&v, true, Some("r"))),
+        c!("catalog.rs::Catalog::node", "node name", Segment("/v1/catalog/node", ""), |c, v| c.consul.catalog().node(&v, &cq())),
+        c!("catalog.rs::Catalog::node_services", "node name", Segment("/v1/catalog/node-services", ""), |c, v| c.consul.catalog().node_services(&v, &cq())),
+        c!("catalog.rs::Catalog::service", "service name", Segment("/v1/catalog/service", ""), |c, v| c.consul.catalog().service(&v, None, &cq())),
+        c!("config_entry.rs::ConfigEntries::get", "config entry name", Segment("/v1/config/service-defaults", ""), |c, v| c.consul.config_entries().get::<Sd>(&v, &cq())),
+        c!("config_entry.rs::ConfigEntries::delete", "config entry name", Segment("/v1/config/service-defaults", ""), |c, v| c.consul.config_entries().delete::<Sd>(&v, &cw())),
+        c!("config_entry.rs::ConfigEntries::get_raw", "config entry name", Segment("/v1/config/service-defaults", ""), |c, v| c.consul.config_entries().get_raw("service-defaults", &v, &cq())),
+        c!("config_entry.rs::ConfigEntries::get_raw", "config entry kind", Segment("/v1/config", "/web"), |c, v| c.consul.config_entries().get_raw(&v, "web", &cq())),
+        c!("config_entry.rs::ConfigEntries::list_raw", "config entry kind", Segment("/v1/config", ""), |c, v| c.consul.config_entries().list_raw(&v, &cq())),
+        c!("config_entry.rs::ConfigEntries::delete_raw", "config entry name", Segment("/v1/config/service-defaults", ""), |c, v| c.consul.config_entries().delete_raw("service-defaults", &v, &cw())),
+        c!("config_entry.rs::ConfigEntries::delete_raw", "config entry kind", Segment("/v1/config", "/web"), |c, v| c.consul.config_entries().delete_raw(&v, "web", &cw())),
+        c!("health.rs::Health::service", "service name", Segment("/v1/health/service", ""), |c, v| c.consul.health().service(&v, &consul_client::ServiceHealthOptions::default(), &cq())),
+        c!("health.rs::Health::node", "node name", Segment("/v1/health/node", ""), |c, v| c.consul.health().node(&v, &cq())),
+        c!("health.rs::Health::checks", "service name", Segment("/v1/health/checks", ""), |c, v| c.consul.health().checks(&v, &cq())),
+        c!("intention.rs::Intentions::get", "intention ID", Segment("/v1/connect/intentions", ""), |c, v| c.consul.intentions().get(&v)),
+        c!("intention.rs::Intentions::update", "intention ID", Segment("/v1/connect/intentions", ""), |c, v| c.consul.intentions().update(&v, &intention())),
+        c!("intention.rs::Intentions::delete", "intention ID", Segment("/v1/connect/intentions", ""), |c, v| c.consul.intentions().delete(&v)),
+        c!("kv.rs::Kv::get", "KV key", Key("/v1/kv", ""), |c, v| c.consul.kv().get(&v, &cq())),
+        c!("kv.rs::Kv::get_raw", "KV key", Key("/v1/kv", ""), |c, v| c.consul.kv().get_raw(&v, &cq())),
+        c!("kv.rs::Kv::list", "KV prefix", Key("/v1/kv", ""), |c, v| c.consul.kv().list(&v, &cq())),
+        c!("kv.rs::Kv::keys", "KV prefix", Key("/v1/kv", ""), |c, v| c.consul.kv().keys(&v, Some("/"), &cq())),
+        c!("kv.rs::Kv::put", "KV key", Key("/v1/kv", ""), |c, v| c.consul.kv().put(&v, b"x", &consul_client::PutOptions::default())),
+        c!("kv.rs::Kv::delete", "KV key", Key("/v1/kv", ""), |c, v| c.consul.kv().delete(&v, &consul_client::DeleteOptions::default())),
+        c!("kv.rs::Kv::delete_tree", "KV key", Folder("/v1/kv"), |c, v| c.consul.kv().delete_tree(&format!("{v}/"))),
+        c!("kv.rs::Kv::delete_tree_with", "KV key", Folder("/v1/kv"), |c, v| c.consul.kv().delete_tree_with(&format!("{v}/"), &consul_client::DeleteOptions::default())),
+        c!("kv.rs::Kv::delete_raw_prefix", "KV key", Key("/v1/kv", ""), |c, v| c.consul.kv().delete_raw_prefix(&v)),
+        c!("kv.rs::Kv::delete_saved", "KV key", Folder("/v1/kv"), |c, v| c.consul.kv().delete_saved(&format!("{v}/"), &[])),
+        c!("lock.rs::Sessions::lock", "KV key", Key("/v1/kv", ""), aux ["/v1/session/create", "/v1/session/destroy/"], |c, v| async move {
+            match c.consul.session().lock(&v, &consul_client::LockOptions::default()).await {
+                Ok(guard) => guard.release().await,
+                Err(e) => Err(e),
+            }
+        }),
+        c!("session.rs::Sessions::destroy", "session ID", Segment("/v1/session/destroy", ""), |c, v| c.consul.session().destroy(&v, &cw())),
+        c!("session.rs::Sessions::renew", "session ID", Segment("/v1/session/renew", ""), |c, v| c.consul.session().renew(&v, &cw())),
+        c!("session.rs::Sessions::info", "session ID", Segment("/v1/session/info", ""), |c, v| c.consul.session().info(&v, &cq())),
+        c!("session.rs::Sessions::node", "node name", Segment("/v1/session/node", ""), |c, v| c.consul.session().node(&v, &cq())),
+        // ---- nomad-client
+        c!("allocations.rs::Allocations::read", "allocation ID", Segment("/v1/allocation", ""), |c, v| c.nomad.allocations().read(&v, &nq())),
+        c!("allocations.rs::Allocations::stop", "allocation ID", Segment("/v1/allocation", "/stop"), |c, v| c.nomad.allocations().stop(&v, &nw())),
+        c!("allocations.rs::Allocations::restart", "allocation ID", Segment("/v1/client/allocation", "/restart"), |c, v| c.nomad.allocations().restart(&v, Some("web"), &nw())),
+        c!("allocations.rs::Allocations::signal", "allocation ID", Segment("/v1/client/allocation", "/signal"), |c, v| c.nomad.allocations().signal(&v, "SIGHUP", None, &nw())),
+        c!("allocations.rs::Allocations::find_running", "job ID", Slashes("/v1/job", "/allocations"), |c, v| c.nomad.allocations().find_running(&v, "web", &nq())),
+        c!("deployments.rs::Deployments::read", "deployment ID", Segment("/v1/deployment", ""), |c, v| c.nomad.deployments().read(&v, &nq())),
+        c!("deployments.rs::Deployments::allocations", "deployment ID", Segment("/v1/deployment/allocations", ""), |c, v| c.nomad.deployments().allocations(&v, &nq())),
+        c!("deployments.rs::Deployments::promote", "deployment ID", Segment("/v1/deployment/promote", ""), |c, v| c.nomad.deployments().promote(&v, &[], &nw())),
+        c!("deployments.rs::Deployments::fail", "deployment ID", Segment("/v1/deployment/fail", ""), |c, v| c.nomad.deployments().fail(&v, &nw())),
+        c!("deployments.rs::Evaluations::read", "evaluation ID", Segment("/v1/evaluation", ""), |c, v| c.nomad.evaluations().read(&v, &nq())),
+        c!("deployments.rs::Evaluations::allocations", "evaluation ID", Segment("/v1/evaluation", "/allocations"), |c, v| c.nomad.evaluations().allocations(&v, &nq())),
+        c!("exec.rs::Allocations::exec", "allocation ID", Segment("/v1/client/allocation", "/exec"), |c, v| c.nomad.allocations().exec(&v, "web", &cmd(), &nomad_client::ExecOptions::default())),
+        c!("exec.rs::Allocations::exec_output", "allocation ID", Segment("/v1/client/allocation", "/exec"), |c, v| c.nomad.allocations().exec_output(&v, "web", &cmd(), &nomad_client::ExecOptions::default())),
+        c!("fs.rs::Allocations::ls", "allocation ID", Segment("/v1/client/fs/ls", ""), |c, v| c.nomad.allocations().ls(&v, "/alloc", &nq())),
+        c!("fs.rs::Allocations::stat", "allocation ID", Segment("/v1/client/fs/stat", ""), |c, v| c.nomad.allocations().stat(&v, "/alloc", &nq())),
+        c!("fs.rs::Allocations::cat", "allocation ID", Segment("/v1/client/fs/cat", ""), |c, v| c.nomad.allocations().cat(&v, "/alloc/x", &nq())),
+        c!("fs.rs::Allocations::read_at", "allocation ID", Segment("/v1/client/fs/readat", ""), |c, v| c.nomad.allocations().read_at(&v, "/alloc/x", 0, 10, &nq())),
+        c!("jobs.rs::Jobs::read", "job ID", Slashes("/v1/job", ""), |c, v| c.nomad.jobs().read(&v, &nq())),
+        c!("jobs.rs::Jobs::versions", "job ID", Slashes("/v1/job", "/versions"), |c, v| c.nomad.jobs().versions(&v, true, &nq())),
+        c!("jobs.rs::Jobs::revert", "job ID", Slashes("/v1/job", "/revert"), |c, v| c.nomad.jobs().revert(&v, 1, None, &nw())),
+        c!("jobs.rs::Jobs::stop", "job ID", Slashes("/v1/job", ""), |c, v| c.nomad.jobs().stop(&v, &nomad_client::StopOptions::default())),
+        c!("jobs.rs::Jobs::scale", "job ID", Slashes("/v1/job", "/scale"), |c, v| c.nomad.jobs().scale(&v, "web", 1, &nomad_client::ScaleOptions::default())),
+        c!("jobs.rs::Jobs::scale_status", "job ID", Slashes("/v1/job", "/scale"), |c, v| c.nomad.jobs().scale_status(&v, &nq())),
+        c!("jobs.rs::Jobs::dispatch", "job ID", Slashes("/v1/job", "/dispatch"), |c, v| c.nomad.jobs().dispatch(&v, &nomad_client::DispatchOptions::default())),
+        c!("jobs.rs::Jobs::summary", "job ID", Slashes("/v1/job", "/summary"), |c, v| c.nomad.jobs().summary(&v, &nq())),
+        c!("jobs.rs::Jobs::allocations", "job ID", Slashes("/v1/job", "/allocations"), |c, v| c.nomad.jobs().allocations(&v, false, &nq())),
+        c!("jobs.rs::Jobs::evaluations", "job ID", Slashes("/v1/job", "/evaluations"), |c, v| c.nomad.jobs().evaluations(&v, &nq())),
+        c!("jobs.rs::Jobs::deployments", "job ID", Slashes("/v1/job", "/deployments"), |c, v| c.nomad.jobs().deployments(&v, &nq())),
+        c!("jobs.rs::Jobs::latest_deployment", "job ID", Slashes("/v1/job", "/deployment"), |c, v| c.nomad.jobs().latest_deployment(&v, &nq())),
+        c!("logs.rs::Allocations::log_frames", "allocation ID", Segment("/v1/client/fs/logs", ""), |c, v| c.nomad.allocations().log_frames(&v, "web", &nomad_client::LogsOptions::default())),
+        c!("logs.rs::Allocations::logs", "allocation ID", Segment("/v1/client/fs/logs", ""), |c, v| c.nomad.allocations().logs(&v, "web", &nomad_client::LogsOptions::default())),
+        c!("logs.rs::Allocations::tail_lines", "allocation ID", Segment("/v1/client/fs/logs", ""), |c, v| c.nomad.allocations().tail_lines(&v, "web", 10, &nomad_client::LogsOptions::default())),
+        // log_end and follow_lines list the log directory first; the 404 stops them there.
+        c!("logs.rs::Allocations::log_end", "allocation ID", Segment("/v1/client/fs/ls", ""), |c, v| c.nomad.allocations().log_end(&v, "web", &nomad_client::LogsOptions::default())),
+        c!("logs.rs::Allocations::follow_lines", "allocation ID", Segment("/v1/client/fs/ls", ""), |c, v| c.nomad.allocations().follow_lines(&v, "web", 10, &nomad_client::LogsOptions::default())),
+        c!("namespaces.rs::Namespaces::read", "namespace", Segment("/v1/namespace", ""), |c, v| c.nomad.namespaces().read(&v)),
+        c!("namespaces.rs::Namespaces::create", "namespace", Segment("/v1/namespace", ""), |c, v| c.nomad.namespaces().create(&v, "d", &nw())),
+        c!("namespaces.rs::Namespaces::delete", "namespace", Segment("/v1/namespace", ""), |c, v| c.nomad.namespaces().delete(&v, &nw())),
+        c!("nodes.rs::Nodes::read", "node ID", Segment("/v1/node", ""), |c, v| c.nomad.nodes().read(&v, &nq())),
+        c!("nodes.rs::Nodes::allocations", "node ID", Segment("/v1/node", "/allocations"), |c, v| c.nomad.nodes().allocations(&v, &nq())),
+        c!("nodes.rs::Nodes::drain", "node ID", Segment("/v1/node", "/drain"), |c, v| c.nomad.nodes().drain(&v, &nomad_client::DrainOptions::default())),
+        c!("nodes.rs::Nodes::cancel_drain", "node ID", Segment("/v1/node", "/drain"), |c, v| c.nomad.nodes().cancel_drain(&v, true, &nw())),
+        c!("nodes.rs::Nodes::set_eligibility", "node ID", Segment("/v1/node", "/eligibility"), |c, v| c.nomad.nodes().set_eligibility(&v, true, &nw())),
+        // purge reads the node first (only a down node is purged); the 404 stops it there.
+        c!("nodes.rs::Nodes::purge", "node ID", Segment("/v1/node", ""), |c, v| c.nomad.nodes().purge(&v, &nw())),
+        c!("nodes.rs::Nodes::purge_with", "node ID", Segment("/v1/node", "/purge"), |c, v| c.nomad.nodes().purge_with(&v, &nomad_client::PurgeOptions { even_if_not_down: true, ..Default::default() })),
+        // ---- vault-client
+        c!("auth.rs::Userpass::login", "username", Segment("/v1/auth/userpass/login", ""), |c, v| c.vault.auth().userpass("userpass").unwrap().login(&v, &client_core::Secret::new("pw"))),
+        c!("client.rs::VaultClient::read", "Vault path", Key("/v1", ""), |c, v| c.vault.read::<V>(&v)),
+        c!("client.rs::VaultClient::write", "Vault path", Key("/v1", ""), |c, v| c.vault.write(&v, &data())),
+        c!("client.rs::VaultClient::list", "Vault path", Key("/v1", ""), |c, v| c.vault.list(&v)),
+        c!("client.rs::VaultClient::delete", "Vault path", Key("/v1", ""), |c, v| c.vault.delete(&v)),
+        c!("kv.rs::VaultClient::kv", "mount", Key("/v1/sys/internal/ui/mounts", ""), |c, v| c.vault.kv(&v)),
+        c!("kv.rs::Kv1::read", "KV path", Key("/v1/kv", ""), |c, v| kv1(&c.vault).read::<V>(&v)),
+        c!("kv.rs::Kv1::write", "KV path", Key("/v1/kv", ""), |c, v| kv1(&c.vault).write(&v, &data())),
+        c!("kv.rs::Kv1::list", "Vault path", Key("/v1/kv", ""), |c, v| kv1(&c.vault).list(&v)),
+        c!("kv.rs::Kv1::delete", "KV path", Key("/v1/kv", ""), |c, v| kv1(&c.vault).delete(&v)),
+        c!("kv.rs::Kv2::read", "KV path", Key("/v1/secret/data", ""), aux ["/v1/sys/internal/ui/mounts/secret"], |c, v| kv2(&c.vault).read::<V>(&v)),
+        c!("kv.rs::Kv2::get", "KV path", Key("/v1/secret/data", ""), aux ["/v1/sys/internal/ui/mounts/secret"], |c, v| kv2(&c.vault).get::<V>(&v)),
+        c!("kv.rs::Kv2::read_version", "KV path", Key("/v1/secret/data", ""), aux ["/v1/sys/internal/ui/mounts/secret"], |c, v| kv2(&c.vault).read_version::<V>(&v, 1)),
+        c!("kv.rs::Kv2::write", "KV path", Key("/v1/secret/data", ""), aux ["/v1/sys/internal/ui/mounts/secret"], |c, v| kv2(&c.vault).write(&v, &data())),
+        c!("kv.rs::Kv2::write_cas", "KV path", Key("/v1/secret/data", ""), aux ["/v1/sys/internal/ui/mounts/secret"], |c, v| kv2(&c.vault).write_cas(&v, &data(), 1)),
+        c!("kv.rs::Kv2::patch", "KV path", Key("/v1/secret/data", ""), aux ["/v1/sys/internal/ui/mounts/secret"], |c, v| kv2(&c.vault).patch(&v, &data())),
+        c!("kv.rs::Kv2::list", "Vault path", Key("/v1/secret/metadata", ""), aux ["/v1/sys/internal/ui/mounts/secret"], |c, v| kv2(&c.vault).list(&v)),
+        c!("kv.rs::Kv2::delete", "KV path", Key("/v1/secret/data", ""), aux ["/v1/sys/internal/ui/mounts/secret"], |c, v| kv2(&c.vault).delete(&v)),
+        c!("kv.rs::Kv2::delete_versions", "KV path", Key("/v1/secret/delete", ""), aux ["/v1/sys/internal/ui/mounts/secret"], |c, v| kv2(&c.vault).delete_versions(&v, &[1])),
+        c!("kv.rs::Kv2::undelete", "KV path", Key("/v1/secret/undelete", ""), aux ["/v1/sys/internal/ui/mounts/secret"], |c, v| kv2(&c.vault).undelete(&v, &[1])),
+        c!("kv.rs::Kv2::destroy", "KV path", Key("/v1/secret/destroy", ""), aux ["/v1/sys/internal/ui/mounts/secret"], |c, v| kv2(&c.vault).destroy(&v, &[1])),
+        c!("kv.rs::Kv2::metadata", "KV path", Key("/v1/secret/metadata", ""), aux ["/v1/sys/internal/ui/mounts/secret"], |c, v| kv2(&c.vault).metadata(&v)),
+        c!("kv.rs::Kv2::write_metadata", "KV path", Key("/v1/secret/metadata", ""), aux ["/v1/sys/internal/ui/mounts/secret"], |c, v| kv2(&c.vault).write_metadata(&v, &vault_client::MetadataOptions::default())),
+        c!("kv.rs::Kv2::delete_metadata", "KV path", Key("/v1/secret/metadata", ""), aux ["/v1/sys/internal/ui/mounts/secret"], |c, v| kv2(&c.vault).delete_metadata(&v)),
+        c!("kv.rs::Kv::read", "KV path", Key("/v1/kv", ""), |c, v| vault_client::Kv::V1(kv1(&c.vault)).read::<V>(&v)),
+        c!("kv.rs::Kv::write", "KV path", Key("/v1/kv", ""), |c, v| vault_client::Kv::V1(kv1(&c.vault)).write(&v, &data())),
+        c!("kv.rs::Kv::list", "Vault path", Key("/v1/kv", ""), |c, v| vault_client::Kv::V1(kv1(&c.vault)).list(&v)),
+        c!("kv.rs::Kv::delete", "KV path", Key("/v1/kv", ""), |c, v| vault_client::Kv::V1(kv1(&c.vault)).delete(&v)),
+        c!("secrets.rs::Secrets::nomad_creds", "role", Segment("/v1/nomad/creds", ""), |c, v| c.vault.secrets().nomad_creds(&v)),
+        c!("secrets.rs::Secrets::nomad_creds_at", "role", Segment("/v1/nomad/creds", ""), |c, v| c.vault.secrets().nomad_creds_at("nomad", &v)),
+        c!("secrets.rs::Secrets::nomad_creds_at", "mount", Key("/v1", "/creds/admin"), |c, v| c.vault.secrets().nomad_creds_at(&v, "admin")),
+        c!("secrets.rs::Secrets::consul_creds", "role", Segment("/v1/consul/creds", ""), |c, v| c.vault.secrets().consul_creds(&v)),
+        c!("secrets.rs::Secrets::consul_creds_at", "role", Segment("/v1/consul/creds", ""), |c, v| c.vault.secrets().consul_creds_at("consul", &v)),
+        c!("secrets.rs::Secrets::consul_creds_at", "mount", Key("/v1", "/creds/admin"), |c, v| c.vault.secrets().consul_creds_at(&v, "admin")),
+        c!("sys.rs::Sys::mount_info", "mount", Key("/v1/sys/internal/ui/mounts", ""), |c, v| c.vault.sys().mount_info(&v)),
+        c!("sys.rs::Sys::policy", "policy name", Segment("/v1/sys/policies/acl", ""), |c, v| c.vault.sys().policy(&v)),
+    ]
+}
+
+/// Methods whose `&str` arguments never reach the request path.
+const EXEMPT: &[(&str, &str)] = &[
+    ("agent.rs::Agent::enable_maintenance", "`reason` is a query value"),
+    ("intention.rs::Intentions::check", "`source`/`destination` are query values"),
+    ("intention.rs::Intentions::get_exact", "`source`/`destination` are query values of /v1/connect/intentions/exact"),
+    (
+        "intention.rs::Intentions::delete_exact",
+        "`source`/`destination` are query values (exact API) or matched against a list (ID API, which deletes by the server's ID)",
+    ),
+    ("jobs.rs::Jobs::parse", "`hcl` goes in the body of /v1/jobs/parse"),
+    ("auth.rs::AppRole::login", "`role_id` goes in the body of auth/<mount>/login"),
+    ("auth.rs::Jwt::login", "`role` goes in the body of auth/<mount>/login"),
+    ("auth.rs::TokenAuth::lookup_accessor", "`accessor` goes in the body of auth/token/lookup-accessor"),
+    ("auth.rs::TokenAuth::revoke_accessor", "`accessor` goes in the body of auth/token/revoke-accessor"),
+    ("sys.rs::Leases::renew", "`lease_id` goes in the body of sys/leases/renew"),
+    ("sys.rs::Leases::revoke", "`lease_id` goes in the body of sys/leases/revoke"),
+    ("sys.rs::Leases::lookup", "`lease_id` goes in the body of sys/leases/lookup"),
+];
+
+// ---------------------------------------------------------------------------
+// Enumerating the methods from the source.
+
+const CLIENT_SOURCES: [&str; 4] = [
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../consul-client/src"),
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../nomad-client/src"),
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../vault-client/src"),
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../patroni-client/src"),
+];
+
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|x| x == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The type of an `impl` line at column 0: `impl<'a> Foo<'a> {` -> `Foo`,
+/// `impl Trait for Foo {` -> `Foo`.
+fn impl_type(line: &str) -> String {
+    let mut rest = line.trim_start_matches("impl").trim_start();
+    if rest.starts_with('<') {
+        let mut depth = 0;
+        for (i, ch) in rest.char_indices() {
+            match ch {
+                '<' => depth += 1,
+                '>' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        rest = &rest[i + 1..];
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let rest = rest.split(" for ").last().unwrap_or(rest).trim();
+    let end = rest.find(|ch: char| !(ch.is_alphanumeric() || ch == '_' || ch == ':')).unwrap_or(rest.len());
+    rest[..end].rsplit("::").next().unwrap_or_default().to_owned()
+}
+
+/// `(file.rs::Type::method, crate, parameters)` of every `pub async fn`.
+fn public_async_fns(dir: &str) -> Vec<(String, String)> {
+    let root = std::path::Path::new(dir);
+    let mut files = Vec::new();
+    rust_files(root, &mut files);
+    files.sort();
+    let mut found = Vec::new();
+    for file in files {
+        let src = std::fs::read_to_string(&file).unwrap();
+        let name = file.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+        // Byte offsets of column-0 `impl` lines, with their type.
+        let mut impls: Vec<(usize, String)> = Vec::new();
+        let mut offset = 0;
+        for line in src.split_inclusive('\n') {
+            if line.starts_with("impl") {
+                impls.push((offset, impl_type(line)));
+            }
+            offset += line.len();
+        }
+        let mut from = 0;
+        while let Some(at) = src[from..].find("pub async fn ") {
+            let start = from + at + "pub async fn ".len();
+            from = start;
+            let ident: String = src[start..].chars().take_while(|ch| ch.is_alphanumeric() || *ch == '_').collect();
+            // Skip generics (which may hold `Fn(..)`), then take the balanced parameter list.
+            let mut i = start + ident.len();
+            let bytes = src.as_bytes();
+            let mut angle = 0i32;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'<' => angle += 1,
+                    b'>' => angle -= 1,
+                    b'(' if angle == 0 => break,
+                    _ => {}
+                }
+                i += 1;
+            }
+            let open = i;
+            let mut depth = 0;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'(' => depth += 1,
+                    b')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            let params = src[open + 1..i].split_whitespace().collect::<Vec<_>>().join(" ");
+            let ty = impls.iter().rev().find(|(o, _)| *o < start).map(|(_, t)| t.clone()).unwrap_or_default();
+            found.push((format!("{name}::{ty}::{ident}"), params));
+        }
+    }
+    found
+}
+
+/// Every public async method with `&self` and a `: &str` parameter.
+fn methods_taking_str() -> BTreeSet<String> {
+    let mut all = BTreeSet::new();
+    for dir in CLIENT_SOURCES {
+        let fns = public_async_fns(dir);
+        assert!(!fns.is_empty(), "no `pub async fn` found under {dir}: the scan is broken");
+        for (key, params) in fns {
+            if params.contains("self") && params.contains(": &str") {
+                all.insert(key);
+            }
+        }
+    }
+    all
+}
+
+#[test]
+fn every_method_taking_a_name_has_a_case_or_an_exemption() {
+    let found = methods_taking_str();
+    assert!(found.len() > 100, "the scan found only {} methods: {found:?}", found.len());
+    let covered: BTreeSet<String> =
+        cases().iter().map(|c| c.method.to_owned()).chain(EXEMPT.iter().map(|(m, _)| (*m).to_owned())).collect();
+    let uncovered: Vec<&String> = found.difference(&covered).collect();
+    let stale: Vec<&String> = covered.difference(&found).collect();
+    for (m, why) in EXEMPT {
+        assert!(!why.is_empty() && !cases().iter().any(|c| c.method == *m), "{m}: exempt and tested, or no reason");
+    }
+    assert!(
+        uncovered.is_empty(),
+        "{} public method(s) take a name, ID, key or path but have no case in path_conformance.rs (add one, or an \
+         exemption with its reason):\n  {}",
+        uncovered.len(),
+        uncovered.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n  ")
+    );
+    assert!(stale.is_empty(), "cases or exemptions name methods the scan does not find: {stale:?}");
+    println!("{} methods take a name: {} with cases, {} exempt", found.len(), found.len() - EXEMPT.len(), EXEMPT.len());
+}
+
+// ---------------------------------------------------------------------------
+// The recording server.
+
+/// Answers what lets every method reach its path-bearing request: a session
+/// for a lock, `true` for a KV write, and `404 {}` for everything else.
+struct Harmless;
+
+impl Respond for Harmless {
+    fn respond(&self, req: &Recorded) -> ResponseTemplate {
+        let path = req.url.path();
+        if path == "/v1/session/create" {
+            ResponseTemplate::new(200).set_body_string(r#"{"ID":"4b2a9c1e-0000-4000-8000-000000000000"}"#)
+        } else if req.method.as_str() == "PUT"
+            && (path.starts_with("/v1/kv/") || path.starts_with("/v1/session/destroy/"))
+        {
+            ResponseTemplate::new(200).set_body_string("true")
+        } else {
+            ResponseTemplate::new(404).set_body_string("{}")
+        }
+    }
+}
+
+fn config(url: &str, header: &str) -> ClientConfig {
+    ClientConfig::new(url, header)
+        .unwrap()
+        .with_token("conformance-token")
+        .with_timeout(Duration::from_secs(5))
+        .with_retry(RetryPolicy::disabled())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_name_reaches_exactly_its_resource_or_is_refused() {
+    let server = MockServer::start().await;
+    let url = server.uri();
+    let clients = Clients {
+        consul: consul_client::ConsulClient::new(config(&url, "X-Consul-Token")).unwrap(),
+        nomad: nomad_client::NomadClient::new(config(&url, "X-Nomad-Token")).unwrap(),
+        vault: vault_client::VaultClient::new(config(&url, "X-Vault-Token")).unwrap(),
+    };
+    let values = adversarial();
+    let cases = cases();
+    let mut failures = Vec::new();
+    let (mut refused, mut sent) = (0, 0);
+    for case in &cases {
+        // A well-formed name first (a UUID is a valid ID, name, key and path):
+        // it must reach the server, which proves the case's call and prefix.
+        let control = if case.what.contains("kind") { "service-defaults" } else { CONTROL };
+        for (value, is_control) in std::iter::once((&control.to_owned(), true)).chain(values.iter().map(|v| (v, false)))
+        {
+            server.reset().await;
+            Mock::given(any()).respond_with(Harmless).mount(&server).await;
+            let outcome =
+                tokio::time::timeout(Duration::from_secs(20), (case.call)(clients.clone(), value.clone())).await;
+            let requests = server.received_requests().await.unwrap();
+            let paths: Vec<String> = requests.iter().map(|r| r.url.path().to_owned()).collect();
+            let label = format!("{} [{}] {value:?}", case.method, case.what);
+            let Ok(outcome) = outcome else {
+                failures.push(format!("{label}: no answer within 20 s; sent {paths:?}"));
+                continue;
+            };
+            if paths.is_empty() {
+                if is_control {
+                    failures.push(format!("{label}: a well-formed value was not sent"));
+                    continue;
+                }
+                match outcome {
+                    Outcome::Refused { what, text } if what == case.what && text.contains(case.what) => refused += 1,
+                    Outcome::Refused { what, text } => {
+                        failures.push(format!("{label}: refused, but as {what:?} instead of {:?}: {text}", case.what));
+                    }
+                    Outcome::Done(text) => {
+                        failures.push(format!("{label}: nothing sent and no input error: {text}"));
+                    }
+                }
+                continue;
+            }
+            let expected = case.shape.expected(value);
+            if case.shape.must_refuse(value) {
+                failures.push(format!("{label}: must be refused before sending, but sent {paths:?}"));
+                continue;
+            }
+            let strays: Vec<&String> =
+                paths.iter().filter(|p| **p != expected && !case.aux.iter().any(|a| p.starts_with(a))).collect();
+            if !paths.contains(&expected) || !strays.is_empty() {
+                failures.push(format!("{label}: expected a request to {expected}, sent {paths:?}"));
+                continue;
+            }
+            if !is_control {
+                sent += 1;
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} (method, value) pairs break the path rule:\n{}",
+        failures.len(),
+        cases.len() * values.len(),
+        failures.join("\n")
+    );
+    println!(
+        "{} cases x {} values: {refused} refused before sending, {sent} sent to exactly their resource",
+        cases.len(),
+        values.len()
+    );
+    assert_eq!(refused + sent, cases.len() * values.len());
+    // Every shape meets both branches: the table does not pass by refusing everything.
+    assert!(sent > 100, "only {sent} values reached the server: {refused} refused");
+}
+
+// ---------------------------------------------------------------------------
+// The token scenario against a real ACL-enabled Consul.
+
+/// The agent's management token (a UUID, as Consul's `acl.tokens.master` wants).
+const MASTER_TOKEN: &str = "0b6c5f3e-7d1a-4c2e-9f84-3a5d6e7f8091";
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_valid_token_never_reaches_an_error_debug_output_or_log_line() {
+    let agent = match sandbox::Consul::start_with_acl(MASTER_TOKEN) {
+        Ok(agent) => agent,
+        Err(e) => return sandbox::unavailable("Consul with ACLs", &e),
+    };
+    let (capture, _guard) = Capture::trace();
+    let consul = consul_client::ConsulClient::from_addr(&agent.http_addr()).unwrap().with_token(MASTER_TOKEN);
+    let mut texts = vec![format!("{consul:?}"), format!("{consul:#?}")];
+
+    // The token is valid and privileged: the agent answers its own token with it.
+    let me = consul.acl().token_self(&consul_client::QueryOptions::default()).await.unwrap();
+    assert_eq!(me.secret_id.as_ref().map(client_core::Secret::expose), Some(MASTER_TOKEN));
+    texts.push(format!("{me:?}"));
+    let before = capture.text().len();
+
+    // The issue's five calls: refused before anything is sent, naming the input.
+    let q = consul_client::QueryOptions::default();
+    let errors: Vec<(&str, &str, Option<consul_client::Error>)> = vec![
+        ("service ID", "agent().service", consul.agent().service("../../acl/token/self").await.err()),
+        ("node name", "catalog().node_services", consul.catalog().node_services("ghost/../victim", &q).await.err()),
+        ("node name", "catalog().node", consul.catalog().node("a//b", &q).await.err()),
+        ("service ID", "agent().service_deregister", consul.agent().service_deregister("..").await.err()),
+        ("node name", "agent().force_leave", consul.agent().force_leave("..", true).await.err()),
+    ];
+    for (what, call, err) in errors {
+        let err = err.unwrap_or_else(|| panic!("{call}: an adversarial name was accepted"));
+        assert!(
+            matches!(&err, consul_client::Error::Core(client_core::Error::InvalidInput { what: w, .. }) if w == what),
+            "{call}: expected an input error naming the {what}, got {err}"
+        );
+        texts.push(err.to_string());
+        texts.push(format!("{err:?}"));
+        texts.push(format!("{err:#?}"));
+    }
+    let during = capture.text()[before..].to_owned();
+    assert!(!during.contains("http{"), "a refused call sent a request:\n{during}");
+
+    // The server's side of the rule: a literal path Consul decodes and cleans
+    // into /v1/acl/token/self gets a 301, which the client refuses.
+    let raw = client_core::Request::get("/v1/agent/service/..%2F..%2Facl%2Ftoken%2Fself");
+    let err = consul.http().send(raw).await.expect_err("the 301 to another path must not be followed");
+    match &err {
+        client_core::Error::Redirect { location, reason, .. } => {
+            assert!(location.contains("/v1/acl/token/self"), "{err}");
+            assert!(reason.contains("another path"), "{err}");
+        }
+        other => panic!("expected Error::Redirect for Consul's 301, got {other:?}"),
+    }
+    texts.push(err.to_string());
+    texts.push(format!("{err:?}"));
+
+    drop(_guard);
+    let logs = capture.text();
+    assert!(logs.contains("http{"), "the capture must have seen the SDK's request spans:\n{logs}");
+    assert!(logs.contains("refusing to follow a redirect"), "the raw request must have met Consul's 301:\n{logs}");
+    texts.push(logs);
+    for text in &texts {
+        assert!(!text.contains(MASTER_TOKEN), "the token leaked into:\n{text}");
+    }
+    drop(agent);
+}
