@@ -3,7 +3,9 @@
 
 use client_core::path::{ApiPath, PathBuf};
 use client_core::{Request, WithMeta};
-use serde_json::json;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
 
 use crate::client::NomadClient;
 use crate::error::{Error, Result, not_found};
@@ -36,8 +38,11 @@ pub(crate) fn alloc_path(base: &'static str, id: &str, sub: Option<&'static str>
 }
 
 impl Allocations {
-    /// `GET /v1/allocations` (prefix, filter, `*` namespace).
+    /// `GET /v1/allocations` (prefix, filter, `*` namespace). A prefix must be a
+    /// non-empty, even number of hex digits: Nomad answers 500 to an odd one, even when
+    /// an ID starts with it, so it is refused before the request.
     pub async fn list(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<Allocation>>> {
+        validate::id_prefix_option("allocation ID prefix", opts)?;
         self.client.get_meta(self.client.query(Request::get("/v1/allocations"), opts)?).await
     }
 
@@ -85,10 +90,14 @@ impl Allocations {
 
     /// The one running allocation of `task_group` of job `job_id` (what
     /// `nomad job status <job> | grep running` finds). None running, or
-    /// several, is an error that lists what exists.
+    /// several, is an error that lists what exists; a job that does not exist is
+    /// [`Error::NotFound`] (Nomad lists no allocations for it rather than a 404).
     pub async fn find_running(&self, job_id: &str, task_group: &str, opts: &QueryOptions) -> Result<Allocation> {
         validate::name("task group", task_group)?;
         let allocs = self.client.jobs().allocations(job_id, false, opts).await?.value;
+        if allocs.is_empty() {
+            self.client.jobs().read(job_id, opts).await?;
+        }
         let namespace = Some(self.client.effective_namespace(opts.namespace.as_deref()));
         let (running, others): (Vec<Allocation>, Vec<Allocation>) =
             allocs.into_iter().filter(|a| a.task_group == task_group).partition(Allocation::is_running);
@@ -99,10 +108,7 @@ impl Allocations {
                 job_id: job_id.to_owned(),
                 task_group: task_group.to_owned(),
                 namespace,
-                others: others
-                    .iter()
-                    .map(|a| format!("{} ({}, desired {})", a.short_id(), a.client_status, a.desired_status))
-                    .collect(),
+                others: others.iter().map(describe).collect(),
             }),
             _ => Err(Error::SeveralRunningAllocations {
                 job_id: job_id.to_owned(),
@@ -112,4 +118,111 @@ impl Allocations {
             }),
         }
     }
+
+    /// Waits until an allocation of job `job_id` (of `task_group`, when given) runs,
+    /// for at most `timeout`, with blocking queries on the job's allocations.
+    ///
+    /// Fails fast with [`Error::AllocationFailed`] and the task's last events when an
+    /// allocation failed and nothing replaces it: no allocation is pending or running,
+    /// the failed one has no follow-up evaluation (a delayed reschedule), and the list
+    /// stayed so for one more blocking query (the scheduler reacts to a failure within
+    /// it, placing a replacement or a follow-up). A job that does not exist is
+    /// [`Error::NotFound`]; running out of time is [`Error::WaitTimeout`].
+    pub async fn wait_running(
+        &self,
+        job_id: &str,
+        task_group: Option<&str>,
+        timeout: Duration,
+        opts: &QueryOptions,
+    ) -> Result<Allocation> {
+        if let Some(group) = task_group {
+            validate::name("task group", group)?;
+        }
+        let namespace = Some(self.client.effective_namespace(opts.namespace.as_deref()));
+        let started = Instant::now();
+        let (mut index, mut failed_at) = (0, None);
+        loop {
+            let left = timeout.saturating_sub(started.elapsed());
+            let wait = if failed_at.is_some() { SETTLE } else { MAX_BLOCKING_WAIT };
+            let query = opts.without_blocking().blocking(index, left.min(wait));
+            let answer = self.client.jobs().allocations(job_id, false, &query).await?;
+            if index == 0 && answer.value.is_empty() {
+                self.client.jobs().read(job_id, opts).await?;
+            }
+            let allocs: Vec<Allocation> =
+                answer.value.into_iter().filter(|a| task_group.is_none_or(|g| a.task_group == g)).collect();
+            if let Some(running) = allocs.iter().find(|a| a.is_running()) {
+                return Ok(running.clone());
+            }
+            match failed_for_good(&allocs) {
+                Some(failed) if failed_at == Some(answer.meta.last_index) => {
+                    let (task, events) = last_events(failed);
+                    return Err(Error::AllocationFailed {
+                        job_id: job_id.to_owned(),
+                        alloc_id: failed.id.clone(),
+                        namespace,
+                        task,
+                        events,
+                    });
+                }
+                Some(_) => failed_at = Some(answer.meta.last_index),
+                None => failed_at = None,
+            }
+            if left.is_zero() || started.elapsed() >= timeout {
+                return Err(Error::WaitTimeout {
+                    job_id: job_id.to_owned(),
+                    namespace,
+                    after: timeout,
+                    others: allocs.iter().map(describe).collect(),
+                });
+            }
+            index = index.max(answer.meta.last_index);
+        }
+    }
+}
+
+/// Longest wait of one blocking query while waiting for an allocation to run.
+const MAX_BLOCKING_WAIT: Duration = Duration::from_secs(30);
+/// How long a failed-and-not-replaced list must stay unchanged before it counts as final.
+const SETTLE: Duration = Duration::from_secs(5);
+
+/// `9df9c84d (complete, desired stop)`.
+fn describe(alloc: &Allocation) -> String {
+    format!("{} ({}, desired {})", alloc.short_id(), alloc.client_status, alloc.desired_status)
+}
+
+/// A failed allocation that nothing replaces: none of `allocs` is pending or running,
+/// and this failed one has no follow-up evaluation (Nomad's delayed reschedule).
+fn failed_for_good(allocs: &[Allocation]) -> Option<&Allocation> {
+    let alive =
+        allocs.iter().any(|a| a.desired_status == "run" && matches!(a.client_status.as_str(), "pending" | "running"));
+    if alive {
+        return None;
+    }
+    allocs.iter().find(|a| {
+        a.client_status == "failed" && a.extra.get("FollowupEvalID").and_then(Value::as_str).is_none_or(str::is_empty)
+    })
+}
+
+/// The failed task of `alloc` and its last events (`Type: DisplayMessage`), leaving out
+/// the allocation-level "Alloc Unhealthy" that follows every failure.
+fn last_events(alloc: &Allocation) -> (String, String) {
+    let states = alloc.task_states.as_ref();
+    let failed = states.and_then(|s| s.iter().find(|(_, t)| t.failed).or_else(|| s.iter().next()));
+    let Some((task, state)) = failed else { return (String::new(), alloc.client_description.clone()) };
+    let events: Vec<String> = state
+        .events
+        .iter()
+        .flatten()
+        .filter(|e| e["Type"] != "Alloc Unhealthy")
+        .map(|e| {
+            let kind = e["Type"].as_str().unwrap_or_default();
+            match e["DisplayMessage"].as_str().filter(|m| !m.is_empty()) {
+                Some(message) => format!("{kind}: {message}"),
+                None => kind.to_owned(),
+            }
+        })
+        .collect();
+    let last = events[events.len().saturating_sub(2)..].join("; ");
+    (task.clone(), if last.is_empty() { alloc.client_description.clone() } else { last })
 }

@@ -48,6 +48,7 @@ fn id_path(base: &'static str, what: &str, id: &str, sub: Option<&'static str>) 
 impl Deployments {
     /// `GET /v1/deployments`.
     pub async fn list(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<Deployment>>> {
+        validate::id_prefix_option("deployment ID prefix", opts)?;
         self.client.get_meta(self.client.query(Request::get("/v1/deployments"), opts)?).await
     }
 
@@ -100,6 +101,7 @@ impl Deployments {
 impl Evaluations {
     /// `GET /v1/evaluations`.
     pub async fn list(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<Evaluation>>> {
+        validate::id_prefix_option("evaluation ID prefix", opts)?;
         self.client.get_meta(self.client.query(Request::get("/v1/evaluations"), opts)?).await
     }
 

@@ -39,6 +39,50 @@ pub enum Error {
         others: Vec<String>,
     },
 
+    /// An allocation failed and nothing replaces it: waiting for the job to run is pointless.
+    #[error(
+        "allocation {alloc_id} of job {job_id:?}{} failed and nothing replaces it: task {task:?}: {events}",
+        in_namespace(.namespace.as_deref())
+    )]
+    AllocationFailed {
+        /// The job ID.
+        job_id: String,
+        /// The failed allocation.
+        alloc_id: String,
+        /// The namespace.
+        namespace: Option<String>,
+        /// The task that failed.
+        task: String,
+        /// The task's last events, e.g. `Terminated: Exit Code: 1; Not Restarting: Policy allows no restarts`.
+        events: String,
+    },
+
+    /// No allocation of the job was running when the time allowed ran out.
+    #[error(
+        "no allocation of job {job_id:?}{} was running after {}s{}",
+        in_namespace(.namespace.as_deref()),
+        .after.as_secs_f64(),
+        if .others.is_empty() { "; it has no allocation".to_owned() } else { format!("; allocations: {}", .others.join(", ")) }
+    )]
+    WaitTimeout {
+        /// The job ID.
+        job_id: String,
+        /// The namespace.
+        namespace: Option<String>,
+        /// How long was waited.
+        after: std::time::Duration,
+        /// `id (client status, desired status)` of the allocations that exist.
+        others: Vec<String>,
+    },
+
+    /// The ACL token is missing, malformed, unknown, revoked or refused. The message
+    /// never shows the token.
+    #[error("the Nomad ACL token does not work: {reason}")]
+    Token {
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// More than one allocation of the task group is running, so "the" allocation is ambiguous.
     #[error(
         "{} allocations of task group {task_group:?} of job {job_id:?}{} are running ({}); pick one by ID",

@@ -74,22 +74,18 @@ fn node_path(id: &str, sub: Option<&'static str>) -> Result<ApiPath> {
     Ok(path.finish())
 }
 
-fn check_prefix(opts: &QueryOptions) -> Result<()> {
-    opts.prefix.as_deref().map_or(Ok(()), |p| validate::id_prefix("node ID prefix", p))
-}
-
 impl Nodes {
     /// `GET /v1/nodes` (prefix and filter apply). A prefix must be an even number of hex
     /// digits and not empty (Nomad answers 500 to an odd one and lists every node for an
     /// empty one): anything else is refused before the request.
     pub async fn list(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<NodeListStub>>> {
-        check_prefix(opts)?;
+        validate::id_prefix_option("node ID prefix", opts)?;
         self.client.get_meta(self.client.query_global(Request::get("/v1/nodes"), opts)?).await
     }
 
     /// `GET /v1/nodes?resources=true`: with node and reserved resources, as `nomad node status -verbose`.
     pub async fn list_with_resources(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<NodeListStub>>> {
-        check_prefix(opts)?;
+        validate::id_prefix_option("node ID prefix", opts)?;
         let req = Request::get("/v1/nodes").query("resources", "true");
         self.client.get_meta(self.client.query_global(req, opts)?).await
     }

@@ -3,7 +3,7 @@
 use client_core::path::validate_name;
 
 use crate::error::Result;
-use crate::options::ALL_NAMESPACES;
+use crate::options::{ALL_NAMESPACES, QueryOptions};
 
 /// Longest name or ID accepted (Nomad's own limits are lower; this only stops garbage).
 const MAX_NAME: usize = 512;
@@ -69,6 +69,11 @@ pub(crate) fn id_prefix(what: &str, value: &str) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// [`id_prefix`] on the prefix of `opts`, when it has one.
+pub(crate) fn id_prefix_option(what: &str, opts: &QueryOptions) -> Result<()> {
+    opts.prefix.as_deref().map_or(Ok(()), |p| id_prefix(what, p))
 }
 
 #[cfg(test)]

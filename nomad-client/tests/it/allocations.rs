@@ -1,5 +1,7 @@
 //! Allocations: list, read, stop, restart, signal, find_running.
 
+use std::time::Duration;
+
 use nomad_client::{Error, QueryOptions, WriteOptions};
 use serde_json::json;
 use wiremock::matchers::{body_json, method, path};
@@ -169,4 +171,114 @@ async fn find_running_with_several_running_names_them() {
     let text = err.to_string();
     assert!(matches!(err, Error::SeveralRunningAllocations { ref alloc_ids, .. } if alloc_ids.len() == 2), "{text}");
     assert!(text.contains("9a466719-8a23-2ba5-801d-d22ddd1c48ac") && text.contains(ALLOC), "{text}");
+}
+
+/// Job dbHA2 does not exist: Nomad lists no allocations for it (200 [], as recorded for
+/// an evaluation without allocations) and reading it is the recorded 404.
+async fn mount_missing_job(server: &wiremock::MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/v1/job/dbHA2/allocations"))
+        .respond_with(ok("evaluation-allocations.json", 27))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/job/dbHA2"))
+        .respond_with(text(404, "error-job-not-found.txt"))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn find_running_of_a_job_that_does_not_exist_says_so() {
+    let (server, nomad) = server().await;
+    mount_missing_job(&server).await;
+    let err = nomad.allocations().find_running("dbHA2", "database", &QueryOptions::new()).await.unwrap_err();
+    assert!(matches!(err, Error::NotFound { kind: "job", .. }), "{err:?}");
+    assert_eq!(err.to_string(), "job \"dbHA2\" was not found in namespace \"atala-testnet\"");
+}
+
+/// The allocation of rows 188-190: /bin/false, no restarts, no reschedule.
+const FAILED_ALLOC: &str = "bf431f56-0738-4539-be88-692575a1112b";
+
+#[tokio::test]
+async fn wait_running_fails_fast_on_an_allocation_that_failed_at_once() {
+    let (server, nomad) = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/job/fails-at-once/allocations"))
+        .respond_with(ok("job-allocations-failed-at-once.json", 34))
+        .mount(&server)
+        .await;
+    let started = std::time::Instant::now();
+    let q = QueryOptions::new().namespace("default");
+    let err = nomad.allocations().wait_running("fails-at-once", None, Duration::from_secs(120), &q).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(10), "waited {:?}", started.elapsed());
+    assert!(
+        matches!(&err, Error::AllocationFailed { alloc_id, task, .. } if alloc_id == FAILED_ALLOC && task == "boom"),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "allocation {FAILED_ALLOC} of job \"fails-at-once\" in namespace \"default\" failed and nothing replaces it: \
+             task \"boom\": Terminated: Exit Code: 1; Not Restarting: Policy allows no restarts"
+        )
+    );
+    // The second look (a blocking query on the same index) confirmed nothing replaced it.
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2);
+    assert!(requests[1].url.query().unwrap().contains("index=34"), "{:?}", requests[1].url);
+}
+
+#[tokio::test]
+async fn wait_running_returns_the_running_allocation_and_names_a_missing_job() {
+    let (server, nomad) = server().await;
+    mock_job_allocations(&server, json_fixture("job-allocations.json")).await;
+    mount_missing_job(&server).await;
+    let allocs = nomad.allocations();
+    let q = QueryOptions::new();
+    let alloc = allocs.wait_running("dbHA1", Some("database"), Duration::from_secs(5), &q).await.unwrap();
+    assert_eq!(alloc.id, ALLOC);
+    let err = allocs.wait_running("dbHA2", None, Duration::from_secs(5), &q).await.unwrap_err();
+    assert!(matches!(err, Error::NotFound { kind: "job", .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn odd_or_empty_id_prefixes_never_reach_nomad() {
+    // Rows 191-194: an odd prefix is Nomad's 500 even when an ID starts with it, and an
+    // empty prefix= lists everything.
+    let (server, nomad) = server().await;
+    for (prefix, answer) in
+        [("abc", "allocations-list-prefix-odd.txt"), ("7a9", "allocations-list-prefix-odd-matching.txt")]
+    {
+        Mock::given(method("GET"))
+            .and(path("/v1/allocations"))
+            .and(wiremock::matchers::query_param("prefix", prefix))
+            .respond_with(text(500, answer))
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/v1/allocations"))
+        .and(wiremock::matchers::query_param("prefix", ""))
+        .respond_with(ok("allocations-list-prefix-empty.json", 34))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/allocation/7a9b849"))
+        .respond_with(text(500, "allocation-read-odd-prefix.txt"))
+        .mount(&server)
+        .await;
+    let allocs = nomad.allocations();
+    for (prefix, why) in
+        [("abc", "odd number of hex digits"), ("7a9", "odd number of hex digits"), ("", "must not be empty")]
+    {
+        let err = allocs.list(&QueryOptions::new().prefix(prefix)).await.unwrap_err();
+        assert!(matches!(err, Error::Core(client_core::Error::InvalidInput { .. })), "{err:?}");
+        assert!(err.to_string().contains("allocation ID prefix") && err.to_string().contains(why), "{err}");
+    }
+    let err = nomad.evaluations().list(&QueryOptions::new().prefix("4f4")).await.unwrap_err();
+    assert!(err.to_string().contains("evaluation ID prefix"), "{err}");
+    let err = allocs.read("7a9b849", &QueryOptions::new()).await.unwrap_err();
+    assert!(err.to_string().contains("full 36-character ID"), "{err}");
+    assert!(server.received_requests().await.unwrap().is_empty());
 }

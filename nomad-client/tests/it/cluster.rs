@@ -346,6 +346,47 @@ async fn revoked_token_is_a_clear_error() {
         .respond_with(text(404, "acl-token-self-vault-revoked.txt"))
         .mount(&server)
         .await;
-    let err = nomad.acl().token_self(&QueryOptions::new()).await.unwrap_err().to_string();
-    assert_eq!(err, "GET /v1/acl/token/self failed with HTTP 404: ACL token not found");
+    let err = nomad.acl().token_self(&QueryOptions::new()).await.unwrap_err();
+    assert!(matches!(err, Error::Token { .. }) && !err.is_not_found(), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "the Nomad ACL token does not work: Nomad does not know it: it was revoked, deleted or never issued (HTTP 404)"
+    );
+}
+
+#[tokio::test]
+async fn token_problems_are_token_errors_never_not_found() {
+    // Rows 198-200 (ACL agent): a malformed token and no token are 500s on 1.1.2, a
+    // well-formed unknown one is a 404; a refused one is a 403.
+    let (server, nomad) = server().await;
+    let unknown = "3f1c2a9e-7b4d-4e8a-9c61-2d5f8b0e4a17";
+    let self_path = || Mock::given(method("GET")).and(path("/v1/acl/token/self"));
+    self_path()
+        .and(wiremock::matchers::header(nomad_client::TOKEN_HEADER, unknown))
+        .respond_with(text(404, "acl-token-self-unknown-token.txt"))
+        .mount(&server)
+        .await;
+    self_path()
+        .and(wiremock::matchers::header(nomad_client::TOKEN_HEADER, "not-a-uuid"))
+        .respond_with(text(500, "acl-token-self-malformed-token.txt"))
+        .mount(&server)
+        .await;
+    self_path().and(token()).respond_with(text(403, "acl-403-jobs-no-token.txt")).mount(&server).await;
+    self_path().respond_with(text(500, "acl-token-self-empty-token-header.txt")).mount(&server).await;
+    let acl = nomad.acl();
+    let no_token = NomadClient::with_address(&server.uri(), None).unwrap();
+    let cases = [
+        (acl.token_self(&QueryOptions::new().token(unknown)).await, "does not know it"),
+        (acl.token_self(&QueryOptions::new()).await, "refused it (HTTP 403: Permission denied)"),
+        (acl.token_self(&QueryOptions::new().token("not-a-uuid")).await, "not a Nomad secret ID"),
+        (no_token.acl().token_self(&QueryOptions::new()).await, "no token is set"),
+    ];
+    for (result, why) in cases {
+        let err = result.unwrap_err();
+        assert!(matches!(err, Error::Token { .. }) && !err.is_not_found(), "{err:?}");
+        let text = format!("{err} {err:?}");
+        assert!(text.contains(why) && !text.contains(unknown) && !text.contains("not-a-uuid"), "{text}");
+    }
+    // The malformed and the missing token were refused before sending.
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
