@@ -35,16 +35,22 @@ fn main() -> ExitCode {
             return Ok(ExitCode::SUCCESS);
         }
         match &plan.diff {
-            Some(diff) if !diff.is_empty() => print!("{}", diff.render()),
-            _ => println!("no changes"),
+            Some(diff) if !diff.is_empty() => support::write_stdout(diff.render().as_bytes())?,
+            _ => support::line("no changes")?,
         }
         if let Some(failed) = plan.failed_tg_allocs.as_ref().filter(|f| !f.is_empty()) {
-            println!("\nplacement failures in: {}", failed.keys().cloned().collect::<Vec<_>>().join(", "));
+            support::line(format_args!(
+                "\nplacement failures in: {}",
+                failed.keys().cloned().collect::<Vec<_>>().join(", ")
+            ))?;
         }
         if !plan.warnings.is_empty() {
-            println!("\nwarnings: {}", plan.warnings);
+            support::line(format_args!("\nwarnings: {}", plan.warnings))?;
         }
-        println!("\nregister exactly this plan with RegisterOptions::new().enforce_index({})", plan.job_modify_index);
+        support::line(format_args!(
+            "\nregister exactly this plan with RegisterOptions::new().enforce_index({})",
+            plan.job_modify_index
+        ))?;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -31,26 +31,27 @@ fn main() -> ExitCode {
         let namespace = job.namespace.clone().unwrap_or_else(|| "default".into());
         let status = job.status.clone().unwrap_or_default();
         if !args.yes_purge {
-            if conn.json {
-                support::print_json(&serde_json::json!({
-                    "dry_run": true, "job": args.job, "namespace": namespace, "status": status,
-                    "running_allocations": running, "version": job.version,
-                }))?;
-            } else {
-                println!(
-                    "would stop and purge job {:?} in namespace {namespace:?} (status {status}, version {}, {running} running allocation(s)); \
-                     purge is irreversible. Re-run with --yes-purge to do it.",
-                    args.job,
-                    job.version.unwrap_or_default()
-                );
-            }
+            let plan = serde_json::json!({
+                "job": args.job, "namespace": namespace, "status": status,
+                "running_allocations": running, "version": job.version,
+            });
+            let text = format!(
+                "would stop and purge job {:?} in namespace {namespace:?} (status {status}, version {}, {running} running \
+                 allocation(s)); purge is irreversible. Re-run with --yes-purge to do it.",
+                args.job,
+                job.version.unwrap_or_default()
+            );
+            support::write_stdout(support::dry_run_output(conn.json, plan, &text)?.as_bytes())?;
             return Ok(ExitCode::SUCCESS);
         }
         let resp = nomad.jobs().stop(&args.job, &StopOptions::new().purge()).await?;
         if conn.json {
             support::print_json(&resp)?;
         } else {
-            println!("stopped and purged job {:?} in namespace {namespace:?} (evaluation {})", args.job, resp.eval_id);
+            support::line(format_args!(
+                "stopped and purged job {:?} in namespace {namespace:?} (evaluation {})",
+                args.job, resp.eval_id
+            ))?;
         }
         Ok(ExitCode::SUCCESS)
     })

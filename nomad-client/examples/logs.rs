@@ -7,7 +7,6 @@
 
 mod support;
 
-use std::io::Write as _;
 use std::process::ExitCode;
 
 use futures::StreamExt;
@@ -24,7 +23,7 @@ struct Args {
     /// Show stderr instead of stdout.
     #[arg(long)]
     stderr: bool,
-    /// Show the last N lines (default 20 unless --follow).
+    /// Show the last N lines (default 20; with --follow, default 0: only new output).
     #[arg(long)]
     tail_lines: Option<usize>,
     /// Keep printing new output until interrupted.
@@ -40,29 +39,28 @@ fn main() -> ExitCode {
             let allocs = nomad.allocations();
             let alloc = allocs.find_running(&args.job, &args.group, &QueryOptions::new()).await?;
             let log_type = if args.stderr { LogType::Stderr } else { LogType::Stdout };
-            let lines = args.tail_lines.unwrap_or(if args.follow { 0 } else { 20 });
             let opts = LogsOptions { log_type, ..LogsOptions::default() };
-            let tail = allocs.tail_lines(&alloc.id, &args.task, lines, &opts).await?;
-            if conn.json {
-                support::print_json(&tail)?;
-            } else {
-                for line in &tail {
-                    println!("{line}");
-                }
-            }
-            if args.follow {
-                // Only what is written from now on: the tail above covers the past.
-                let follow = LogsOptions::tail(log_type, 0, true);
-                let mut stream = std::pin::pin!(allocs.logs(&alloc.id, &args.task, &follow).await?);
-                let mut stdout = std::io::stdout();
-                while let Some(chunk) = stream.next().await {
-                    let chunk = chunk?;
-                    if conn.json {
-                        support::print_json(&serde_json::json!({ "data": String::from_utf8_lossy(&chunk) }))?;
-                    } else {
-                        stdout.write_all(&chunk)?;
-                        stdout.flush()?;
+            if !args.follow {
+                let tail = allocs.tail_lines(&alloc.id, &args.task, args.tail_lines.unwrap_or(20), &opts).await?;
+                if conn.json {
+                    support::print_json(&tail)?;
+                } else {
+                    for line in &tail {
+                        support::line(line)?;
                     }
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            // Exactly the last N lines (none by default), then only new output, in one
+            // stream so nothing is printed twice or lost in between, across rotations.
+            let lines = args.tail_lines.unwrap_or(0);
+            let mut stream = std::pin::pin!(allocs.follow_lines(&alloc.id, &args.task, lines, &opts).await?);
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk?;
+                if conn.json {
+                    support::print_json(&serde_json::json!({ "data": String::from_utf8_lossy(&chunk) }))?;
+                } else {
+                    support::write_stdout(&chunk)?;
                 }
             }
             Ok(ExitCode::SUCCESS)

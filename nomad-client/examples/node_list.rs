@@ -27,16 +27,16 @@ fn main() -> ExitCode {
             support::print_json(&nodes)?;
             return Ok(ExitCode::SUCCESS);
         }
-        println!(
+        support::line(format_args!(
             "{:<8}  {:<20} {:<6} {:<8} {:<11} {:<6} {:<8} {:>9} {:>9}",
             "ID", "NAME", "DC", "STATUS", "ELIGIBILITY", "DRAIN", "VERSION", "CPU MHZ", "MEM MB"
-        );
+        ))?;
         for n in &nodes {
             let resources = n.extra.get("NodeResources");
             let cpu = resources.and_then(|r| r.pointer("/Cpu/CpuShares")).and_then(serde_json::Value::as_u64);
             let mem = resources.and_then(|r| r.pointer("/Memory/MemoryMB")).and_then(serde_json::Value::as_u64);
             let show = |v: Option<u64>| v.map_or_else(|| "-".to_owned(), |v| v.to_string());
-            println!(
+            support::line(format_args!(
                 "{:<8}  {:<20} {:<6} {:<8} {:<11} {:<6} {:<8} {:>9} {:>9}",
                 n.id.get(..8).unwrap_or(&n.id),
                 n.name,
@@ -47,7 +47,7 @@ fn main() -> ExitCode {
                 n.version,
                 show(cpu),
                 show(mem)
-            );
+            ))?;
         }
         Ok(ExitCode::SUCCESS)
     })

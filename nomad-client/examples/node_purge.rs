@@ -14,7 +14,7 @@ use nomad_client::{QueryOptions, WriteOptions};
 
 #[derive(Debug, clap::Args)]
 struct Args {
-    /// Node ID or a unique prefix of it.
+    /// Node ID or a unique prefix of it (an even number of hex digits, not empty).
     node: String,
     /// Really purge (otherwise only print what would happen).
     #[arg(long)]
@@ -34,19 +34,21 @@ fn main() -> ExitCode {
             bail!("node {} ({}) is {}, not down; only down nodes are purged", node.id, node.name, node.status);
         }
         if !args.yes {
-            println!("would purge node {} ({}, down); re-run with --yes to do it", node.id, node.name);
+            let plan = serde_json::json!({ "node": node.id, "name": node.name, "status": node.status });
+            let text = format!("would purge node {} ({}, down); re-run with --yes to do it", node.id, node.name);
+            support::write_stdout(support::dry_run_output(conn.json, plan, &text)?.as_bytes())?;
             return Ok(ExitCode::SUCCESS);
         }
         let resp = nomad.nodes().purge(&node.id, &WriteOptions::new()).await?;
         if conn.json {
             support::print_json(&resp)?;
         } else {
-            println!(
+            support::line(format_args!(
                 "purged node {} ({}); {} evaluation(s) created",
                 node.id,
                 node.name,
                 resp.eval_ids.map_or(0, |e| e.len())
-            );
+            ))?;
         }
         Ok(ExitCode::SUCCESS)
     })

@@ -1,10 +1,15 @@
-//! What every example shares: the connection flags, the client, and a main
-//! that turns an error into one line on stderr and a non-zero exit.
+//! What every example shares: the connection flags, the client, a main that
+//! turns an error into one line on stderr and a non-zero exit, and stdout
+//! helpers. Examples print through [`line`], [`write_stdout`] and [`print_json`],
+//! never `println!`: `println!` panics with a backtrace when stdout is a closed
+//! pipe (`example | head`), while these return the error and [`main`] then exits
+//! quietly with success, as the reader wanted no more.
 
 // Every example compiles this module and uses its own part of it.
 #![allow(dead_code)]
 
 use std::future::Future;
+use std::io::{ErrorKind, Write as _};
 use std::process::ExitCode;
 
 use nomad_client::NomadClient;
@@ -67,6 +72,7 @@ fn run<F: Future<Output = anyhow::Result<ExitCode>>>(body: F) -> ExitCode {
     runtime.shutdown_background();
     match result {
         Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let reason = e.chain().map(ToString::to_string).collect::<Vec<_>>().join(": ");
             eprintln!("error: {reason}");
@@ -82,8 +88,37 @@ pub fn exit_status(code: i32) -> u8 {
     u8::try_from(code).unwrap_or(1)
 }
 
+/// True when `err` comes from writing to a stdout whose reader is gone (`| head`).
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == ErrorKind::BrokenPipe))
+}
+
+/// Writes `bytes` on stdout and flushes.
+pub fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes `text` and a newline on stdout.
+pub fn line(text: impl std::fmt::Display) -> anyhow::Result<()> {
+    write_stdout(format!("{text}\n").as_bytes())
+}
+
+/// What a dry run shows: under `--json` the `plan` object with `"dry_run": true`
+/// added, else `text` and a newline.
+pub fn dry_run_output(json: bool, mut plan: serde_json::Value, text: &str) -> anyhow::Result<String> {
+    if !json {
+        return Ok(format!("{text}\n"));
+    }
+    if let Some(fields) = plan.as_object_mut() {
+        fields.insert("dry_run".to_owned(), true.into());
+    }
+    Ok(format!("{}\n", serde_json::to_string_pretty(&plan)?))
+}
+
 /// Prints `value` as pretty JSON on stdout.
 pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
+    line(serde_json::to_string_pretty(value)?)
 }
