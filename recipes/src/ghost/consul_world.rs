@@ -204,7 +204,14 @@ impl CatalogWorld for ConsulCatalog {
                 modify_index: c.modify_index,
             })
             .collect();
+        let view = NodeView {
+            name: found.node.node.clone(),
+            address: found.node.address.clone(),
+            meta: found.node.meta.clone(),
+            services: found.services.iter().cloned().map(service).collect(),
+        };
         Ok(Some(CatalogEntry {
+            view,
             node_index: found.node.modify_index,
             services,
             checks: saved_checks,

@@ -534,19 +534,24 @@ impl GhostCleanup {
     async fn recheck(&self, f: &Finding, members: &[MemberView]) -> Result<Option<Option<(NodeView, CatalogEntry)>>> {
         Ok(match &f.target {
             Target::CatalogNode { datacenter, node } => {
-                let now = self.consul.node(datacenter, node).await?;
-                let Some(now) = now.filter(|n| self.dead_node_evidence(n, members).is_some()) else { return Ok(None) };
-                self.consul.entry(datacenter, node).await?.map(|e| Some((now, e)))
+                // One read: what proves it is still a ghost is what is saved and removed.
+                let Some(entry) = self.consul.entry(datacenter, node).await? else { return Ok(None) };
+                if self.dead_node_evidence(&entry.view, members).is_none() {
+                    return Ok(None);
+                }
+                Some(Some((entry.view.clone(), entry)))
             }
             Target::ServiceInstance { datacenter, node, service_id } => {
                 let Some(nomad) = &self.nomad else { return Ok(None) };
-                let Some(mut now) = self.consul.node(datacenter, node).await? else { return Ok(None) };
-                let Some(svc) = now.services.iter().find(|s| s.id == *service_id).cloned() else { return Ok(None) };
+                let Some(entry) = self.consul.entry(datacenter, node).await? else { return Ok(None) };
+                let Some(svc) = entry.view.services.iter().find(|s| s.id == *service_id).cloned() else {
+                    return Ok(None);
+                };
                 if self.task_ghost_evidence(nomad.as_ref(), &svc).await?.is_none() {
                     return Ok(None);
                 }
-                now.services = vec![svc];
-                self.consul.entry(datacenter, node).await?.map(|e| Some((now, e)))
+                let removes = NodeView { services: vec![svc], ..entry.view.clone() };
+                Some(Some((removes, entry)))
             }
             Target::FailedMember { name } => {
                 members.iter().any(|m| m.name == *name && m.status == "failed").then_some(None)

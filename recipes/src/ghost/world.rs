@@ -70,6 +70,8 @@ pub struct SavedCheck {
 /// (`raw`, what goes into the backup file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CatalogEntry {
+    /// The node and its services as read (the same read as the indexes).
+    pub view: NodeView,
     /// The node's `ModifyIndex`.
     pub node_index: u64,
     /// Its services.

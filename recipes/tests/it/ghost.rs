@@ -33,6 +33,7 @@ impl CatalogWorld for FakeConsul {
     async fn entry(&self, _dc: &str, node: &str) -> Result<Option<CatalogEntry>> {
         let nodes = self.nodes.lock().unwrap();
         Ok(nodes.iter().find(|n| n.name == node).map(|n| CatalogEntry {
+            view: n.clone(),
             node_index: 1,
             services: n
                 .services

@@ -1,5 +1,6 @@
 //! Reliability and safety suite (issue: faults, bad input, wrong targets, secrets).
 
+mod concurrent_ghost;
 mod concurrent_scope;
 mod fault_matrix;
 mod model_fuzz;
