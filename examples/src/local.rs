@@ -3,12 +3,12 @@
 //! was given, and the backup job is a no-op that is only recorded as running (wal-g is not
 //! installed in the sandbox).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use recipes::capability::{JobState, Scheduler, VolumeProbe};
+use recipes::capability::{JobDiagnosis, JobSpec, JobState, Scheduler, TaskGroupSpec, VolumeProbe};
 use recipes::{Error, Result, async_trait};
 use sandbox::PatroniCluster;
 
@@ -21,7 +21,13 @@ pub struct LocalScheduler {
     /// Jobs stopped without purge: they count as dead, as in Nomad.
     dead: Arc<Mutex<BTreeSet<String>>>,
     backup_running: Arc<Mutex<bool>>,
+    /// Member jobs started and not stopped since, with their restarts: a member whose
+    /// process exited meanwhile is a dead task.
+    started: Arc<Mutex<BTreeMap<String, u64>>>,
 }
+
+/// The task name the local "jobs" run, as the runbook's member jobs name it.
+pub const MEMBER_TASK: &str = "postgres-patroni";
 
 impl LocalScheduler {
     /// Schedules the members of `cluster` as the jobs of `namespace`; `backup_job` names the
@@ -33,7 +39,20 @@ impl LocalScheduler {
             cluster: Arc::new(Mutex::new(cluster)),
             dead: Arc::default(),
             backup_running: Arc::default(),
+            started: Arc::default(),
         }
+    }
+
+    /// Starts a member's Patroni again as Nomad restarts a task whose process exited
+    /// (counted in the diagnosis' restarts), e.g. after a test killed it.
+    pub async fn restart_member(&self, job: &str) -> Result<()> {
+        let i = self.member_index(job).ok_or_else(|| self.unknown_job(job))?;
+        *self.started_map().entry(job.to_owned()).or_insert(0) += 1;
+        self.with_cluster(move |c| c.start_member(i)).await?.map_err(|e| Error::backend("local scheduler", e))
+    }
+
+    fn started_map(&self) -> MutexGuard<'_, BTreeMap<String, u64>> {
+        self.started.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The cluster, for tests that need to crash a member or read its data directory.
@@ -121,7 +140,40 @@ impl Scheduler for LocalScheduler {
             return Ok(());
         }
         let i = self.member_index(job).ok_or_else(|| self.unknown_job(job))?;
+        self.started_map().entry(job.to_owned()).or_insert(0);
         self.with_cluster(move |c| c.start_member(i)).await?.map_err(|e| Error::backend("local scheduler", e))
+    }
+
+    async fn job_spec(&self, namespace: &str, job: &str) -> Result<Option<JobSpec>> {
+        self.check_namespace(namespace)?;
+        let task = if job == self.backup_job {
+            "backup".to_owned()
+        } else {
+            self.member_index(job).ok_or_else(|| self.unknown_job(job))?;
+            MEMBER_TASK.to_owned()
+        };
+        // The local "spec" is what this scheduler runs: one group, one task.
+        Ok(Some(JobSpec {
+            id: job.to_owned(),
+            namespace: Some(namespace.to_owned()),
+            groups: vec![TaskGroupSpec { name: job.to_owned(), tasks: vec![task] }],
+        }))
+    }
+
+    async fn diagnose(&self, namespace: &str, job: &str) -> Result<Option<JobDiagnosis>> {
+        self.check_namespace(namespace)?;
+        let Some(restarts) = self.started_map().get(job).copied() else { return Ok(None) };
+        let i = self.member_index(job).ok_or_else(|| self.unknown_job(job))?;
+        let (running, log) = self.with_cluster(move |c| (c.is_running(i), c.log_tail(i))).await?;
+        let mut d = JobDiagnosis::new();
+        d.allocation = Some(format!("local process of {job}"));
+        d.status = Some(if running { "running" } else { "failed" }.to_owned());
+        d.task_state = Some(if running { "running" } else { "dead" }.to_owned());
+        d.failed = !running;
+        d.restarts = restarts;
+        let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+        d.stderr_tail = lines[lines.len().saturating_sub(5)..].iter().map(|l| (*l).to_owned()).collect();
+        Ok(Some(d))
     }
 
     async fn stop_job(&self, namespace: &str, job: &str, purge: bool) -> Result<()> {
@@ -132,6 +184,7 @@ impl Scheduler for LocalScheduler {
             let i = self.member_index(job).ok_or_else(|| self.unknown_job(job))?;
             self.with_cluster(move |c| c.stop_member(i)).await?;
         }
+        self.started_map().remove(job);
         self.set_dead(job, !purge);
         Ok(())
     }

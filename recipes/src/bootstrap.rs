@@ -1,15 +1,35 @@
 //! Recipe `bootstrap`: a new Patroni HA cluster (RUNBOOK procedure 1).
 //!
 //! Preflight (every failure is listed, nothing is changed): the namespace exists; no job of
-//! the cluster runs or is left dead; no PostgreSQL data is left in host volumes (or the
-//! check is skipped explicitly); no Consul state under exactly `service/<scope>/`; the
-//! settings hold the expected bootstrap method. Then: start the first member and wait for
-//! it to lead; start each further member and wait until it streams from the leader within
-//! the lag bound; start the backup job.
+//! the cluster runs or is left dead; the scheduler has a spec for every job it will start, and
+//! each spec registers that job ID in that namespace, with its task groups and tasks (members
+//! must have the [`member task`](BootstrapOptions::member_task)); no PostgreSQL data is left
+//! in host volumes (or the check is skipped explicitly); no Consul state under exactly
+//! `service/<scope>/`; the settings can be read, are valid, and hold the expected bootstrap
+//! method (a bad value is listed as a refusal). Then: start the first member and wait for it
+//! to lead; start each further member and wait until it **streams** from the leader within the
+//! lag bound (the leader's `/patroni` lists a `streaming` WAL sender for it, or, on Patroni 4,
+//! the member publishes `replication_state: streaming`); start the backup job.
+//!
+//! While waiting, the recipe reads the jobs' allocations (status, restart count, last task
+//! event, last lines of stderr) and the scope (`initialize` absent, empty or set; the leader;
+//! member keys), and reports them in [`Event::Waiting`](crate::Event::Waiting) and in the
+//! timeout error. A task that is dead or restarting in a loop (see
+//! [`BootstrapOptions::restart_limit`]) ends the wait at once. So do the states of an
+//! interrupted first bootstrap that Patroni cannot finish by itself — an empty `initialize`
+//! with no leader after the first member restarted (initdb was interrupted), a replica refused
+//! by the leader's authentication (post-bootstrap never created the replication user): the
+//! error names the state and the exact commands that recover (stop and purge the member, clear
+//! its volume, remove the scope with a backup, bootstrap again).
 //!
 //! A healthy, complete cluster plans no step, so running the recipe again does nothing.
-//! After an interruption (a timeout, a crash), run it again with
-//! [`BootstrapOptions::resume`]: it accepts the state its earlier run left and continues.
+//! With a [state directory](BootstrapOptions::state_dir) the run writes a state file before it
+//! starts anything (the jobs it started, then the scope's `initialize` value once the first
+//! member led) and removes it when done. After an interruption (a timeout, a crash), run it
+//! again with [`BootstrapOptions::resume`]: resume continues only what that state file
+//! describes — the same members, the same `initialize` value, no running job it did not
+//! start — and refuses anything else with the reason (an old cluster whose keys expired is
+//! never adopted).
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -25,7 +45,8 @@
 //!     scope_store: Arc::new(ConsulScopeStore::new(consul)),
 //!     volumes: VolumeCheck::skip("volumes were wiped by the platform team (ticket OPS-42)"),
 //! };
-//! let recipe = Bootstrap::new(BootstrapOptions::new("atala-testnet"), caps)?;
+//! let opts = BootstrapOptions::new("atala-testnet").state_dir("/var/lib/ops/state");
+//! let recipe = Bootstrap::new(opts, caps)?;
 //! let plan = recipe.plan().await?; // refuses with every reason, or lists the steps
 //! for step in &plan.steps {
 //!     println!("would: {}", step.detail);
@@ -35,17 +56,26 @@
 //! # Ok(()) }
 //! ```
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::capability::{
-    BootstrapMethod, ClusterStatus, JobState, Scheduler, ScopeSnapshot, ScopeStore, SettingsStore, VolumeCheck,
+    BootstrapMethod, ClusterStatus, JobState, MemberApi, PatroniMemberApi, Scheduler, ScopeSnapshot, ScopeStore,
+    SettingsStore, VolumeCheck,
 };
 use crate::input;
 use crate::progress::Progress;
 use crate::report::{Check, Plan, Report, Step};
-use crate::run::{Runner, wait_for_scope};
+use crate::run::{Readiness, Runner, ScopeWait, scope_facts};
 use crate::{Error, Result};
+
+mod state;
+mod wait;
+
+pub use state::BootstrapState;
+use state::StateFile;
+use wait::{LeaderReady, Recovery, ReplicasReady};
 
 /// Inputs of [`Bootstrap`], with the runbook's values as defaults.
 #[derive(Debug, Clone)]
@@ -59,6 +89,8 @@ pub struct BootstrapOptions {
     pub members: Vec<String>,
     /// The wal-g backup job started last (`backup` by default); `None` for none.
     pub backup_job: Option<String>,
+    /// The task running Patroni in each member's spec (`postgres-patroni` by default).
+    pub member_task: String,
     /// The bootstrap method the settings must hold (`initdb` unless restoring).
     pub method: BootstrapMethod,
     /// Bound of the wait for a job's allocation to run.
@@ -69,14 +101,21 @@ pub struct BootstrapOptions {
     pub replica_timeout: Duration,
     /// Largest replica lag accepted, in bytes of WAL.
     pub max_lag_bytes: u64,
-    /// Accept the running jobs and scope state of an interrupted earlier run of this recipe.
+    /// A task restarted this many times while the recipe waits for it is in a loop: the
+    /// wait fails at once with what the scheduler saw (0: never).
+    pub restart_limit: u64,
+    /// Where the run keeps its state file (`bootstrap-<scope>.state.json`); resume needs it.
+    pub state_dir: Option<PathBuf>,
+    /// Continue the interrupted run recorded in the state file instead of refusing its
+    /// leftovers.
     pub resume: bool,
 }
 
 impl BootstrapOptions {
     /// The runbook's defaults for `namespace`: scope `<namespace>-database`, members `dbHA1`
-    /// and `dbHA2`, backup job `backup`, method `initdb`, 5 min per job, 5 min for a leader,
-    /// 10 min per replica, lag under 16 MiB.
+    /// and `dbHA2` (task `postgres-patroni`), backup job `backup`, method `initdb`, 5 min per
+    /// job, 5 min for a leader, 10 min per replica, lag under 16 MiB, 3 restarts make a loop,
+    /// no state directory.
     pub fn new(namespace: impl Into<String>) -> Self {
         let namespace = namespace.into();
         Self {
@@ -84,11 +123,14 @@ impl BootstrapOptions {
             namespace,
             members: vec!["dbHA1".to_owned(), "dbHA2".to_owned()],
             backup_job: Some("backup".to_owned()),
+            member_task: "postgres-patroni".to_owned(),
             method: BootstrapMethod::Initdb,
             job_timeout: Duration::from_secs(300),
             leader_timeout: Duration::from_secs(300),
             replica_timeout: Duration::from_secs(600),
             max_lag_bytes: 16 << 20,
+            restart_limit: 3,
+            state_dir: None,
             resume: false,
         }
     }
@@ -111,6 +153,13 @@ impl BootstrapOptions {
     #[must_use]
     pub fn backup_job(mut self, job: Option<&str>) -> Self {
         self.backup_job = job.map(str::to_owned);
+        self
+    }
+
+    /// Sets the task that runs Patroni in each member's spec.
+    #[must_use]
+    pub fn member_task(mut self, task: impl Into<String>) -> Self {
+        self.member_task = task.into();
         self
     }
 
@@ -137,7 +186,22 @@ impl BootstrapOptions {
         self
     }
 
-    /// Continue an interrupted bootstrap instead of refusing its leftovers.
+    /// Sets how many restarts of a task make a restart loop (0: never fail early on restarts).
+    #[must_use]
+    pub fn restart_limit(mut self, restarts: u64) -> Self {
+        self.restart_limit = restarts;
+        self
+    }
+
+    /// Keeps the run's state file in `dir`, so that an interrupted run can be resumed.
+    #[must_use]
+    pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.state_dir = Some(dir.into());
+        self
+    }
+
+    /// Continue the interrupted bootstrap recorded in the state file instead of refusing
+    /// its leftovers.
     #[must_use]
     pub fn resume(mut self, resume: bool) -> Self {
         self.resume = resume;
@@ -155,6 +219,9 @@ impl BootstrapOptions {
         let mut seen = std::collections::BTreeSet::new();
         if let Some(dup) = self.jobs().into_iter().find(|j| !seen.insert(j.clone())) {
             return Err(Error::invalid("job name", dup, "is listed twice"));
+        }
+        if self.member_task.trim().is_empty() {
+            return Err(Error::invalid("member task", &self.member_task, "must not be empty"));
         }
         Ok(())
     }
@@ -184,23 +251,55 @@ impl std::fmt::Debug for Capabilities {
 }
 
 /// The bootstrap recipe: see the [module docs](self).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Bootstrap {
     opts: BootstrapOptions,
     caps: Capabilities,
+    member_api: Arc<dyn MemberApi>,
+    /// Resume is vouched for by the caller's own state (the restore recipe's state file).
+    vouched: bool,
+}
+
+impl std::fmt::Debug for Bootstrap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bootstrap").field("opts", &self.opts).field("caps", &self.caps).finish_non_exhaustive()
+    }
 }
 
 impl Bootstrap {
     /// Validates the inputs; nothing is contacted yet.
     pub fn new(opts: BootstrapOptions, caps: Capabilities) -> Result<Self> {
         opts.validate()?;
-        Ok(Self { opts, caps })
+        Ok(Self { opts, caps, member_api: Arc::new(PatroniMemberApi::new()), vouched: false })
+    }
+
+    /// Asks the leader's REST API about its WAL senders through `api` (TLS, credentials, a
+    /// fake in tests) instead of [`PatroniMemberApi`].
+    #[must_use]
+    pub fn with_member_api(mut self, api: Arc<dyn MemberApi>) -> Self {
+        self.member_api = api;
+        self
+    }
+
+    /// Resume without a bootstrap state file: the caller (the restore recipe) keeps its own
+    /// record of what it started.
+    pub(crate) fn vouched_resume(mut self) -> Self {
+        self.vouched = true;
+        self
     }
 
     /// The options in use.
     #[must_use]
     pub fn options(&self) -> &BootstrapOptions {
         &self.opts
+    }
+
+    fn state_file(&self) -> Option<StateFile> {
+        self.opts.state_dir.clone().map(|dir| StateFile::new(dir, &self.opts.scope))
+    }
+
+    fn recovery(&self) -> Recovery {
+        Recovery { namespace: self.opts.namespace.clone(), scope: self.opts.scope.clone() }
     }
 
     /// Dry run: checks every precondition against the live systems and returns the steps,
@@ -234,6 +333,9 @@ impl Bootstrap {
         for (job, state) in &states {
             checks.push(self.job_check(job, *state));
         }
+        if o.resume && !self.vouched {
+            checks.push(self.resume_check(&snapshot, &states).await?);
+        }
         checks.push(self.scope_check(&snapshot, &status));
         let look_alikes = self.caps.scope_store.look_alikes(&o.scope).await?;
         if !look_alikes.is_empty() {
@@ -242,8 +344,15 @@ impl Bootstrap {
                 format!("{} exist and are not touched (only {} is)", look_alikes.join(", "), snapshot.prefix),
             ));
         }
+        if ns_exists {
+            for (job, state) in &states {
+                if *state != JobState::Running {
+                    checks.push(self.spec_check(job).await);
+                }
+            }
+        }
         checks.push(self.volume_check(any_running).await?);
-        checks.push(self.settings_check().await?);
+        checks.push(self.settings_check().await);
         Plan::from_checks("bootstrap", checks, self.steps(&states))
     }
 
@@ -256,45 +365,111 @@ impl Bootstrap {
             runner.skip("bootstrap", "the cluster is already bootstrapped and healthy");
             return Ok(runner.report);
         }
-        self.execute(&mut runner).await?;
+        let file = self.state_file();
+        let mut state = match &file {
+            None => {
+                if !self.vouched {
+                    runner.warn(
+                        "no state directory: if this run is interrupted it cannot be resumed (give one to keep a \
+                         state file)",
+                    );
+                }
+                None
+            }
+            Some(f) => {
+                let st = match f.read().await? {
+                    Some(st) if self.opts.resume => st,
+                    _ => BootstrapState::new(&self.opts.namespace, &self.opts.scope, &self.opts.members),
+                };
+                f.write(&st).await?;
+                Some((f, st))
+            }
+        };
+        self.execute_recorded(&mut runner, state.as_mut().map(|(f, st)| (*f, st))).await?;
+        if let Some(f) = &file {
+            f.remove().await?;
+        }
         Ok(runner.report)
     }
 
     /// The steps after preflight; shared with `restore`, which runs its own preflight.
     pub(crate) async fn execute(&self, runner: &mut Runner) -> Result<ClusterStatus> {
+        self.execute_recorded(runner, None).await
+    }
+
+    async fn execute_recorded(
+        &self,
+        runner: &mut Runner,
+        mut state: Option<(&StateFile, &mut BootstrapState)>,
+    ) -> Result<ClusterStatus> {
         let o = &self.opts;
         let mut status = ClusterStatus::default();
         for (i, member) in o.members.iter().enumerate() {
-            self.start_job(runner, member).await?;
+            self.start_job(runner, member, &mut state).await?;
             let wanted = &o.members[..=i];
-            let (what, timeout) = if i == 0 {
-                (format!("{member} to lead scope {}", o.scope), o.leader_timeout)
+            let (what, timeout, ready): (String, Duration, Box<dyn Readiness>) = if i == 0 {
+                (
+                    format!("{member} to lead scope {}", o.scope),
+                    o.leader_timeout,
+                    Box::new(LeaderReady { member: member.clone(), recovery: self.recovery() }),
+                )
             } else {
-                (format!("{} running, one leading, replicas streaming", wanted.join(", ")), o.replica_timeout)
+                (
+                    format!("{} running, one leading, replicas streaming", wanted.join(", ")),
+                    o.replica_timeout,
+                    Box::new(ReplicasReady {
+                        wanted: wanted.to_vec(),
+                        max_lag_bytes: o.max_lag_bytes,
+                        api: Arc::clone(&self.member_api),
+                        recovery: self.recovery(),
+                    }),
+                )
             };
             let step = format!("wait for {member}");
-            let lag = o.max_lag_bytes;
-            let store = self.caps.scope_store.as_ref();
             let progress = runner.progress.clone();
-            status = runner
-                .step(
-                    &step,
-                    wait_for_scope(&progress, store, &o.scope, &what, timeout, |s| s.unhealthy_reason(wanted, lag)),
-                )
-                .await?;
+            let wait = ScopeWait {
+                progress: &progress,
+                store: self.caps.scope_store.as_ref(),
+                scheduler: self.caps.scheduler.as_ref(),
+                namespace: &o.namespace,
+                scope: &o.scope,
+                jobs: wanted,
+                restart_limit: o.restart_limit,
+            };
+            status = runner.step(&step, wait.until(&what, timeout, ready.as_ref())).await?;
+            if i == 0
+                && let Some((file, st)) = state.as_mut()
+                && st.initialize.is_none()
+            {
+                let snapshot = self.caps.scope_store.snapshot(&o.scope).await?;
+                st.initialize = snapshot.text("initialize").filter(|v| !v.is_empty()).map(str::to_owned);
+                file.write(st).await?;
+            }
         }
         if let Some(backup) = &o.backup_job {
-            self.start_job(runner, backup).await?;
+            self.start_job(runner, backup, &mut state).await?;
         }
         Ok(status)
     }
 
-    async fn start_job(&self, runner: &mut Runner, job: &str) -> Result<()> {
+    async fn start_job(
+        &self,
+        runner: &mut Runner,
+        job: &str,
+        state: &mut Option<(&StateFile, &mut BootstrapState)>,
+    ) -> Result<()> {
         let o = &self.opts;
         let step = format!("start {job}");
         if self.caps.scheduler.job_state(&o.namespace, job).await? == JobState::Running {
             runner.skip(&step, format!("{job} is already running"));
             return Ok(());
+        }
+        if let Some((file, st)) = state.as_mut()
+            && !st.started.iter().any(|j| j == job)
+        {
+            // Recorded before the start: a crash right after it must not make the job a stranger.
+            st.started.push(job.to_owned());
+            file.write(st).await?;
         }
         let sched = &self.caps.scheduler;
         runner
@@ -325,10 +500,46 @@ impl Bootstrap {
         }
     }
 
+    async fn resume_check(&self, snapshot: &ScopeSnapshot, states: &[(String, JobState)]) -> Result<Check> {
+        let o = &self.opts;
+        let Some(file) = self.state_file() else {
+            return Ok(Check::failed(
+                "resume",
+                "needs the state directory of the run to continue: without its state file this recipe cannot tell \
+                 its own interrupted bootstrap from an old cluster",
+            ));
+        };
+        let path = file.path();
+        Ok(match file.read().await? {
+            None => Check::failed(
+                format!("resume state {}", path.display()),
+                format!(
+                    "does not exist: no bootstrap of {} by this recipe is in progress there, so the existing jobs \
+                     and Consul state are not adopted. If they belong to an old cluster, remove it first (stop and \
+                     purge the jobs, `scope_remove --scope {} --yes`), then bootstrap without resume",
+                    o.scope, o.scope
+                ),
+            ),
+            Some(st) => st.resume_check(&path, &o.namespace, &o.members, snapshot, states),
+        })
+    }
+
     fn scope_check(&self, snapshot: &ScopeSnapshot, status: &ClusterStatus) -> Check {
         let name = format!("Consul state {}", snapshot.prefix);
         if snapshot.is_empty() {
             return Check::passed(name, "empty");
+        }
+        if snapshot.text("initialize") == Some("") && status.leader.is_none() {
+            let first = &self.opts.members[0];
+            return Check::failed(
+                name,
+                format!(
+                    "holds an interrupted first bootstrap ({}): initdb did not finish and Patroni will not finish \
+                     it on its own; {}",
+                    scope_facts(snapshot),
+                    self.recovery().steps(std::slice::from_ref(first))
+                ),
+            );
         }
         let ours = |n: &str| self.opts.members.iter().any(|m| m == n);
         if self.opts.resume && status.members.iter().all(|m| ours(&m.name)) && status.leader.as_deref().is_none_or(ours)
@@ -339,13 +550,35 @@ impl Bootstrap {
         Check::failed(
             name,
             format!(
-                "holds {} keys ({}{}); Patroni would join that old cluster. Remove exactly this folder first \
-                 (the restore recipe does it with a backup)",
+                "holds {} keys ({}{}); Patroni would join that old cluster. Remove exactly this folder first, with \
+                 a backup: `scope_remove --scope {} --yes` (the restore recipe does it too)",
                 snapshot.entries.len(),
                 keys.join(", "),
-                if snapshot.entries.len() > keys.len() { ", ..." } else { "" }
+                if snapshot.entries.len() > keys.len() { ", ..." } else { "" },
+                self.opts.scope
             ),
         )
+    }
+
+    /// The spec the scheduler would start for `job`: read, parsed and checked.
+    async fn spec_check(&self, job: &str) -> Check {
+        let o = &self.opts;
+        let name = format!("job spec {job}");
+        match self.caps.scheduler.job_spec(&o.namespace, job).await {
+            Err(e) => Check::failed(name, format!("cannot be read: {e}")),
+            Ok(None) => Check::failed(name, "the job source has no spec for it: the job could not be started"),
+            Ok(Some(spec)) => {
+                let mut problems = spec.problems(&o.namespace, job);
+                if o.members.iter().any(|m| m == job) && !spec.has_task(&o.member_task) {
+                    problems.push(format!("no task is named {:?} ({})", o.member_task, spec.describe()));
+                }
+                if problems.is_empty() {
+                    Check::passed(name, format!("job {} in {}, {}", spec.id, o.namespace, spec.describe()))
+                } else {
+                    Check::failed(name, problems.join("; "))
+                }
+            }
+        }
     }
 
     async fn volume_check(&self, any_running: bool) -> Result<Check> {
@@ -366,13 +599,15 @@ impl Bootstrap {
         })
     }
 
-    async fn settings_check(&self) -> Result<Check> {
+    /// Unreadable or invalid settings are a refusal like any other (listed with the rest).
+    async fn settings_check(&self) -> Check {
         let o = &self.opts;
         let location = self.caps.settings.location(&o.namespace);
         let name = format!("settings {location}");
-        Ok(match self.caps.settings.read(&o.namespace).await? {
-            None => Check::failed(name, "do not exist; the jobs need them to start"),
-            Some(s) => match (s.validate(), s.bootstrap_method) {
+        match self.caps.settings.read(&o.namespace).await {
+            Err(e) => Check::failed(name, format!("cannot be used: {e}")),
+            Ok(None) => Check::failed(name, "do not exist; the jobs need them to start"),
+            Ok(Some(s)) => match (s.validate(), s.bootstrap_method) {
                 (Err(e), _) => Check::failed(name, e.to_string()),
                 (Ok(()), Some(m)) if m == o.method => Check::passed(name, format!("patroniBootstrapMethod = {m}")),
                 (Ok(()), found) => Check::failed(
@@ -384,7 +619,7 @@ impl Bootstrap {
                     ),
                 ),
             },
-        })
+        }
     }
 
     fn steps(&self, states: &[(String, JobState)]) -> Vec<Step> {
@@ -399,7 +634,8 @@ impl Bootstrap {
                 format!("wait until {member} leads scope {} (at most {}s)", o.scope, o.leader_timeout.as_secs())
             } else {
                 format!(
-                    "wait until {member} streams from the leader with lag under {} bytes (at most {}s)",
+                    "wait until {member} streams from the leader (a streaming WAL sender on the leader) with lag \
+                     under {} bytes (at most {}s)",
                     o.max_lag_bytes,
                     o.replica_timeout.as_secs()
                 )

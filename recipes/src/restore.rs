@@ -412,7 +412,7 @@ impl Restore {
         }
 
         let bootstrap_opts = self.opts.bootstrap.clone().method(self.opts.mode.method()).resume(true);
-        let bootstrap = Bootstrap::new(bootstrap_opts, self.caps.clone())?;
+        let bootstrap = Bootstrap::new(bootstrap_opts, self.caps.clone())?.vouched_resume();
         let status = if state.phase < Phase::Bootstrapped {
             let plan = bootstrap.plan().await?;
             runner.report.checked.extend(plan.checks);

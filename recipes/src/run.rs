@@ -3,7 +3,9 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use crate::capability::{ClusterStatus, ScopeStore};
+use async_trait::async_trait;
+
+use crate::capability::{ClusterStatus, JobDiagnosis, Scheduler, ScopeSnapshot, ScopeStore};
 use crate::progress::{Event, Progress};
 use crate::report::{Plan, Report, Skipped};
 use crate::{Error, Result};
@@ -54,47 +56,142 @@ impl Runner {
     }
 }
 
-/// Waits until the cluster status Patroni publishes for `scope` satisfies `ready`
-/// (returning `None`) for at most `timeout`. Event-driven: each round is a blocking query
-/// that returns as soon as any key of the scope changes. `ready` returns why the cluster
-/// is not ready yet; the last reason ends up in the timeout error.
-pub(crate) async fn wait_for_scope<F>(
-    progress: &Progress,
-    store: &dyn ScopeStore,
-    scope: &str,
-    what: &str,
-    timeout: Duration,
-    ready: F,
-) -> Result<ClusterStatus>
-where
-    F: Fn(&ClusterStatus) -> Option<String>,
-{
-    let started = Instant::now();
-    let mut index = 0;
-    let mut last_reason = String::from("nothing read yet");
-    loop {
-        let elapsed = started.elapsed();
-        if elapsed >= timeout {
-            return Err(Error::Timeout { what: format!("{what} (last seen: {last_reason})"), after: timeout });
+/// Decides whether what a wait awaits has happened.
+#[async_trait]
+pub(crate) trait Readiness: Send + Sync {
+    /// `None` when ready, else why not (in a sentence). An error ends the wait at once (a
+    /// state that waiting cannot fix, or a failed read).
+    async fn not_ready(
+        &self,
+        snapshot: &ScopeSnapshot,
+        jobs: &[(String, Option<JobDiagnosis>)],
+    ) -> Result<Option<String>>;
+}
+
+/// A wait on Patroni's state of a scope, watching the jobs that should make it happen.
+pub(crate) struct ScopeWait<'a> {
+    pub(crate) progress: &'a Progress,
+    pub(crate) store: &'a dyn ScopeStore,
+    pub(crate) scheduler: &'a dyn Scheduler,
+    pub(crate) namespace: &'a str,
+    pub(crate) scope: &'a str,
+    /// The jobs whose allocations are read (status, restarts, last event, stderr) each round.
+    pub(crate) jobs: &'a [String],
+    /// A task restarted this many times is in a loop: the wait fails at once (0: never).
+    pub(crate) restart_limit: u64,
+}
+
+impl ScopeWait<'_> {
+    /// Waits until `ready` says so, for at most `timeout`. Each round is a blocking query on
+    /// the scope (returning as soon as a key changes) bounded by [`ROUND`], and rounds start
+    /// at least [`MIN_ROUND`] apart, so the wake-ups stay bounded whatever Patroni writes.
+    /// Every round reads the jobs' allocations: a task that is dead or restarting in a loop
+    /// ends the wait at once; the progress events and the timeout error carry what was seen.
+    pub(crate) async fn until(&self, what: &str, timeout: Duration, ready: &dyn Readiness) -> Result<ClusterStatus> {
+        let started = Instant::now();
+        let mut index = 0;
+        loop {
+            let round_start = Instant::now();
+            let round = timeout.saturating_sub(started.elapsed()).min(ROUND);
+            let snapshot = if index == 0 {
+                self.store.snapshot(self.scope).await?
+            } else {
+                self.store.wait_change(self.scope, index, round).await?
+            };
+            // An index that goes backwards (store restored, leader change) restarts the wait
+            // from a fresh read rather than blocking on an index that will never come.
+            index = if snapshot.index < index { 0 } else { snapshot.index.max(1) };
+            let jobs = self.diagnose().await;
+            let last_seen = format!("; {}{}", scope_facts(&snapshot), jobs_facts(&jobs));
+            for (job, d) in &jobs {
+                let Some(d) = d else { continue };
+                if d.is_dead() {
+                    return Err(Error::Conflict(format!(
+                        "job {job} in {} is dead and will not be restarted: {} ({}); waiting for {what} \
+                         cannot succeed",
+                        self.namespace,
+                        d.summary(),
+                        scope_facts(&snapshot)
+                    )));
+                }
+                if d.is_restart_loop(self.restart_limit) {
+                    return Err(Error::Conflict(format!(
+                        "job {job} in {} restarts in a loop: {} ({}); waiting for {what} cannot succeed",
+                        self.namespace,
+                        d.summary(),
+                        scope_facts(&snapshot)
+                    )));
+                }
+            }
+            let Some(last_reason) = ready.not_ready(&snapshot, &jobs).await? else {
+                return Ok(snapshot.cluster_status());
+            };
+            if started.elapsed() >= timeout {
+                return Err(Error::Timeout {
+                    what: format!("{what} (last seen: {last_reason}{last_seen})"),
+                    after: timeout,
+                });
+            }
+            self.progress.emit(Event::Waiting {
+                what: format!("{what} ({last_reason}{last_seen})"),
+                elapsed: started.elapsed(),
+                timeout,
+            });
+            // A store without indexes cannot block, and a busy scope must not make us spin.
+            let pause = if snapshot.index == 0 { ROUND.min(Duration::from_millis(500)) } else { MIN_ROUND };
+            let left = timeout.saturating_sub(started.elapsed());
+            if let Some(rest) = pause.checked_sub(round_start.elapsed()) {
+                tokio::time::sleep(rest.min(left)).await;
+            }
         }
-        let round = (timeout - elapsed).min(MAX_BLOCK);
-        let snapshot =
-            if index == 0 { store.snapshot(scope).await? } else { store.wait_change(scope, index, round).await? };
-        // An index that goes backwards (store restored, leader change) restarts the wait
-        // from a fresh read rather than blocking on an index that will never come.
-        index = if snapshot.index < index { 0 } else { snapshot.index.max(1) };
-        let status = snapshot.cluster_status();
-        match ready(&status) {
-            None => return Ok(status),
-            Some(reason) => last_reason = reason,
+    }
+
+    async fn diagnose(&self) -> Vec<(String, Option<JobDiagnosis>)> {
+        let mut out = Vec::with_capacity(self.jobs.len());
+        for job in self.jobs {
+            // Diagnostics explain a wait; a scheduler that cannot answer must not end it.
+            let d = match self.scheduler.diagnose(self.namespace, job).await {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::debug!(%job, error = %e, "cannot read the job's allocation");
+                    None
+                }
+            };
+            out.push((job.clone(), d));
         }
-        progress.emit(Event::Waiting { what: format!("{what} ({last_reason})"), elapsed: started.elapsed(), timeout });
-        if snapshot.index == 0 {
-            // A store without indexes cannot block: do not spin.
-            tokio::time::sleep(Duration::from_millis(500).min(round)).await;
-        }
+        out
     }
 }
 
-/// Longest single blocking query: short enough to report progress regularly.
-const MAX_BLOCK: Duration = Duration::from_secs(30);
+/// `initialize <value>|empty|absent, leader <name>|none, members a, b`.
+pub(crate) fn scope_facts(snapshot: &ScopeSnapshot) -> String {
+    let initialize = match snapshot.text("initialize") {
+        None => "initialize absent".to_owned(),
+        Some("") => "initialize empty".to_owned(),
+        Some(v) => format!("initialize {v}"),
+    };
+    let status = snapshot.cluster_status();
+    let members: Vec<&str> = status.members.iter().map(|m| m.name.as_str()).collect();
+    format!(
+        "scope {}: {initialize}, leader {}, member keys {}",
+        snapshot.prefix,
+        status.leader.as_deref().unwrap_or("none"),
+        if members.is_empty() { "none".to_owned() } else { members.join(", ") }
+    )
+}
+
+fn jobs_facts(jobs: &[(String, Option<JobDiagnosis>)]) -> String {
+    jobs.iter()
+        .map(|(job, d)| match d {
+            Some(d) => format!("; {job}: {}", d.summary()),
+            None => format!("; {job}: no allocation"),
+        })
+        .collect()
+}
+
+/// Longest single blocking query: short enough to read the jobs and report progress regularly.
+const ROUND: Duration = Duration::from_secs(5);
+
+/// Shortest time between two rounds: a scope whose keys change all the time (Patroni
+/// touching its member key every `loop_wait`) cannot make the wait spin.
+const MIN_ROUND: Duration = Duration::from_millis(250);

@@ -99,6 +99,12 @@ impl PatroniCluster {
         Ok(cluster)
     }
 
+    /// Runs members started afterwards with another `patroni` executable (e.g. a Patroni 4.x
+    /// virtualenv), so one test process can drive clusters of both versions.
+    pub fn set_patroni_bin(&mut self, bin: impl Into<PathBuf>) {
+        self.patroni_bin = bin.into();
+    }
+
     /// Protects Patroni's unsafe REST endpoints with basic auth (takes effect
     /// for members started afterwards).
     pub fn set_restapi_auth(&mut self, username: &str, password: &str) {

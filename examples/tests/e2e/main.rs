@@ -2,5 +2,6 @@
 //! scheduled by `ops_examples::local::LocalScheduler`, settings in files.
 
 mod bootstrap;
+mod bootstrap_faults;
 mod ghost;
 mod restore;

@@ -5,10 +5,12 @@
 
 pub mod scheduler;
 pub mod scope;
+pub mod replication;
 pub mod settings;
 pub mod volume;
 
-pub use scheduler::{JobState, Scheduler};
+pub use scheduler::{JobDiagnosis, JobSpec, JobState, Scheduler, TaskGroupSpec};
+pub use replication::{MemberApi, PatroniMemberApi, WalSender};
 pub use scope::{ClusterStatus, MemberStatus, ScopeEntry, ScopeSnapshot, ScopeStore};
 pub use settings::{BootstrapMethod, DatabaseSettings, FileSettings, SettingsStore};
 pub use volume::{VolumeCheck, VolumeProbe};

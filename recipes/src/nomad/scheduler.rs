@@ -2,14 +2,37 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use nomad_client::{NomadClient, QueryOptions, RegisterOptions, StopOptions, WriteOptions};
+use nomad_client::{
+    Allocation, LogType, LogsOptions, NomadClient, QueryOptions, RegisterOptions, StopOptions, WriteOptions,
+};
+use serde_json::Value;
 
 use super::{JobSource, err};
-use crate::capability::{JobState, Scheduler};
+use crate::capability::{JobDiagnosis, JobSpec, JobState, Scheduler, TaskGroupSpec};
 use crate::{Error, Result};
+
+/// Lines of a task's stderr a diagnosis carries.
+const STDERR_LINES: usize = 5;
 
 /// [`Scheduler`] over Nomad: jobs are read and stopped by exact ID in the namespace, and
 /// started from the spec a [`JobSource`] provides.
+///
+/// While a recipe waits for a job, [`Scheduler::diagnose`] reads the newest allocation
+/// (client status, the task's restart count and last event, the last lines of its stderr),
+/// and [`Scheduler::wait_running`] fails at once when every allocation failed instead of
+/// waiting its whole bound.
+///
+/// Deployment notes for the Patroni jobs (seen on Nomad 1.1.2 with `raw_exec`):
+/// - run Patroni as `postgres` with `setpriv --reuid=postgres --regid=postgres
+///   --init-groups -- patroni ...` and set `kill_signal = "SIGTERM"` in the task: Patroni
+///   then stops PostgreSQL and releases its keys within a second. A `runuser -u postgres --`
+///   wrapper does not forward Nomad's default kill signal; Nomad SIGKILLs Patroni after
+///   `kill_timeout`, leaving its `leader`/`members/*` keys and critical catalog checks behind
+///   until the session expires;
+/// - after `stop -purge` of the members, Patroni's Consul sessions need about 30 s (the TTL)
+///   to expire: only then is the scope's state free to be removed;
+/// - patronictl 3.0.2 refuses a `CONSUL_HTTP_ADDR` with a scheme (`http://...`): give it
+///   `host:port` in the job's environment.
 #[derive(Clone)]
 pub struct NomadScheduler {
     nomad: NomadClient,
@@ -35,6 +58,79 @@ impl NomadScheduler {
     fn write(namespace: &str) -> WriteOptions {
         WriteOptions { namespace: Some(namespace.to_owned()), ..WriteOptions::default() }
     }
+
+    async fn diagnosis_of(&self, namespace: &str, alloc: &Allocation) -> JobDiagnosis {
+        let mut d = diagnosis(alloc);
+        let task = pick_task(alloc);
+        if let Some(task) = task {
+            let mut opts = LogsOptions::tail(LogType::Stderr, 0, false);
+            opts.query = Self::query(namespace);
+            match self.nomad.allocations().tail_lines(&alloc.id, &task, STDERR_LINES, &opts).await {
+                Ok(lines) => d.stderr_tail = lines.into_iter().map(|l| l.trim_end().to_owned()).collect(),
+                Err(e) => tracing::debug!(alloc = %alloc.id, %task, error = %e, "cannot read the task's stderr"),
+            }
+        }
+        d
+    }
+}
+
+/// The spec's parts preflight checks, from Nomad JSON (`ID`, `Namespace`, `TaskGroups[].Name`,
+/// `TaskGroups[].Tasks[].Name`).
+pub(crate) fn parse_spec(value: &Value) -> JobSpec {
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+    let groups = value
+        .get("TaskGroups")
+        .and_then(Value::as_array)
+        .map(|groups| {
+            groups
+                .iter()
+                .map(|g| TaskGroupSpec {
+                    name: text(g, "Name").unwrap_or_default(),
+                    tasks: g
+                        .get("Tasks")
+                        .and_then(Value::as_array)
+                        .map(|ts| ts.iter().filter_map(|t| text(t, "Name")).collect())
+                        .unwrap_or_default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    JobSpec { id: text(value, "ID").unwrap_or_default(), namespace: text(value, "Namespace"), groups }
+}
+
+/// The allocation's state without its logs.
+fn diagnosis(alloc: &Allocation) -> JobDiagnosis {
+    let mut d = JobDiagnosis::new();
+    d.allocation = Some(alloc.short_id().to_owned());
+    d.status = Some(alloc.client_status.clone());
+    if let Some(task) = pick_task(alloc) {
+        let state = alloc.task_states.as_ref().and_then(|s| s.get(&task)).cloned().unwrap_or_default();
+        d.task_state = Some(state.state.clone());
+        d.failed = state.failed;
+        d.restarts = state.restarts;
+        d.last_event = state.events.as_ref().and_then(|e| e.last()).map(|e| {
+            let kind = e.get("Type").and_then(Value::as_str).unwrap_or("event");
+            match e.get("DisplayMessage").and_then(Value::as_str).filter(|m| !m.is_empty()) {
+                Some(msg) => format!("{kind}: {msg}"),
+                None => kind.to_owned(),
+            }
+        });
+    }
+    d
+}
+
+/// The task that explains the allocation: a failed or dead one first, else the first.
+fn pick_task(alloc: &Allocation) -> Option<String> {
+    let states = alloc.task_states.as_ref()?;
+    states
+        .iter()
+        .find(|(_, s)| s.failed || s.state == "dead")
+        .or_else(|| states.iter().next())
+        .map(|(name, _)| name.clone())
+}
+
+fn newest(allocs: &[Allocation]) -> Option<&Allocation> {
+    allocs.iter().max_by_key(|a| (a.create_index, a.modify_index))
 }
 
 #[async_trait]
@@ -62,6 +158,11 @@ impl Scheduler for NomadScheduler {
         })
     }
 
+    async fn job_spec(&self, namespace: &str, job: &str) -> Result<Option<JobSpec>> {
+        crate::input::validate_job_name(job)?;
+        Ok(self.source.job_spec(namespace, job).await?.as_ref().map(parse_spec))
+    }
+
     async fn start_job(&self, namespace: &str, job: &str) -> Result<()> {
         if self.job_state(namespace, job).await? == JobState::Running {
             return Ok(());
@@ -69,6 +170,13 @@ impl Scheduler for NomadScheduler {
         let spec = self.source.job_spec(namespace, job).await?.ok_or_else(|| {
             Error::backend_msg("Nomad scheduler", format!("the job source has no spec for job {job} in {namespace}"))
         })?;
+        let problems = parse_spec(&spec).problems(namespace, job);
+        if !problems.is_empty() {
+            return Err(Error::backend_msg(
+                "Nomad scheduler",
+                format!("the spec of job {job} cannot start it in {namespace}: {}", problems.join("; ")),
+            ));
+        }
         let opts = RegisterOptions { write: Self::write(namespace), ..RegisterOptions::default() };
         self.nomad.jobs().register_json(&spec, &opts).await.map_err(err)?;
         Ok(())
@@ -98,10 +206,29 @@ impl Scheduler for NomadScheduler {
             if allocs.value.iter().any(|a| a.client_status == "running") {
                 return Ok(());
             }
-            if let Some(failed) = allocs.value.iter().find(|a| a.client_status == "failed") {
-                tracing::warn!(alloc = %failed.id, job, "an allocation failed; waiting for a replacement");
+            let alive = allocs.value.iter().any(|a| a.client_status == "pending");
+            if let Some(failed) = newest(&allocs.value).filter(|a| !alive && a.client_status == "failed") {
+                let d = self.diagnosis_of(namespace, failed).await;
+                return Err(Error::Conflict(format!(
+                    "job {job} in {namespace} failed to start: {}. Fix the cause, then stop and purge the job \
+                     and run again",
+                    d.summary()
+                )));
             }
             index = allocs.meta.last_index.max(index);
+        }
+    }
+
+    async fn diagnose(&self, namespace: &str, job: &str) -> Result<Option<JobDiagnosis>> {
+        crate::input::validate_job_name(job)?;
+        let allocs = match self.nomad.jobs().allocations(job, false, &Self::query(namespace)).await {
+            Ok(a) => a.value,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(err(e)),
+        };
+        match newest(&allocs) {
+            None => Ok(None),
+            Some(alloc) => Ok(Some(self.diagnosis_of(namespace, alloc).await)),
         }
     }
 }

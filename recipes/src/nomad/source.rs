@@ -36,6 +36,12 @@ impl DirJobSource {
 impl JobSource for DirJobSource {
     async fn job_spec(&self, namespace: &str, job: &str) -> Result<Option<Value>> {
         crate::input::validate_job_name(job)?;
+        if !tokio::fs::metadata(&self.dir).await.is_ok_and(|m| m.is_dir()) {
+            return Err(Error::backend_msg(
+                "job files",
+                format!("the job directory {} does not exist or is not a directory", self.dir.display()),
+            ));
+        }
         let path = self.dir.join(format!("{job}.json"));
         let bytes = match tokio::fs::read(&path).await {
             Ok(b) => b,
@@ -61,7 +67,9 @@ impl JobSource for DirJobSource {
 }
 
 /// The newest version Nomad still has of the job (a job stopped without purge): starting it
-/// again re-registers that version with `Stop` cleared. Purged jobs have no versions left.
+/// again re-registers that version with `Stop` cleared. Purged jobs have no versions left, so
+/// this source cannot start the jobs of a bootstrap (whose preflight demands purged jobs):
+/// use [`DirJobSource`] or the team's own source there.
 #[derive(Debug, Clone)]
 pub struct LastVersionSource {
     nomad: NomadClient,

@@ -4,7 +4,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use recipes::capability::{JobState, Scheduler, ScopeEntry, ScopeSnapshot, ScopeStore, VolumeProbe};
+use recipes::capability::{
+    JobDiagnosis, JobSpec, JobState, MemberApi, Scheduler, ScopeEntry, ScopeSnapshot, ScopeStore, TaskGroupSpec,
+    VolumeProbe, WalSender,
+};
 use recipes::{Result, async_trait};
 
 /// Patroni's DCS for one scope, in memory.
@@ -23,11 +26,25 @@ impl FakeScope {
         *self.index.lock().unwrap() += 1;
     }
 
+    /// A member as Patroni 4.x publishes it: a replica says `replication_state: streaming`.
     pub fn member(&self, scope: &str, name: &str, role: &str, xlog: u64) {
-        let timeline = (*self.timeline.lock().unwrap()).max(1);
-        let v = serde_json::json!({"role": role, "state": "running", "xlog_location": xlog, "timeline": timeline,
-            "api_url": format!("http://127.0.0.1:8008/{name}")});
+        let mut v = self.member_json(name, role, xlog);
+        if role == "replica" {
+            v["replication_state"] = "streaming".into();
+        }
         self.put(&format!("service/{scope}/members/{name}"), &v.to_string());
+    }
+
+    /// A member as Patroni 3.0.2 publishes it: no replication state, whatever it does.
+    pub fn member_3(&self, scope: &str, name: &str, role: &str, xlog: u64) {
+        let v = self.member_json(name, role, xlog);
+        self.put(&format!("service/{scope}/members/{name}"), &v.to_string());
+    }
+
+    fn member_json(&self, name: &str, role: &str, xlog: u64) -> serde_json::Value {
+        let timeline = (*self.timeline.lock().unwrap()).max(1);
+        serde_json::json!({"role": role, "state": "running", "xlog_location": xlog, "timeline": timeline,
+            "api_url": format!("http://127.0.0.1:8008/{name}")})
     }
 }
 
@@ -92,6 +109,27 @@ pub struct FakeScheduler {
     pub silent: Mutex<BTreeSet<String>>,
     /// Jobs whose next start fails like a refused scheduler API call (nothing started).
     pub fail_once: Mutex<BTreeSet<String>>,
+    /// Specs the job source holds; a job missing here has a default member spec unless it
+    /// is listed in `no_spec`.
+    pub specs: Mutex<BTreeMap<String, JobSpec>>,
+    /// Jobs the job source has no spec for.
+    pub no_spec: Mutex<BTreeSet<String>>,
+    /// What `diagnose` answers per job (none: no allocation).
+    pub diagnoses: Mutex<BTreeMap<String, JobDiagnosis>>,
+    /// Members publish themselves as Patroni 3.0.2 does (no `replication_state`).
+    pub patroni_3: std::sync::atomic::AtomicBool,
+}
+
+/// The `initialize` value (system ID) the fake first member writes.
+pub const SYSTEM_ID: &str = "7710851854280831279";
+
+/// The spec of a member job as the runbook names it: group = job, task `postgres-patroni`.
+pub fn member_spec(job: &str, namespace: Option<&str>) -> JobSpec {
+    JobSpec {
+        id: job.to_owned(),
+        namespace: namespace.map(str::to_owned),
+        groups: vec![TaskGroupSpec { name: job.to_owned(), tasks: vec!["postgres-patroni".to_owned()] }],
+    }
 }
 
 impl FakeScheduler {
@@ -104,6 +142,10 @@ impl FakeScheduler {
             dcs,
             silent: Mutex::default(),
             fail_once: Mutex::default(),
+            specs: Mutex::default(),
+            no_spec: Mutex::default(),
+            diagnoses: Mutex::default(),
+            patroni_3: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -133,10 +175,18 @@ impl Scheduler for FakeScheduler {
         self.set(job, JobState::Running);
         if job.starts_with("dbHA") && !self.silent.lock().unwrap().contains(job) {
             let has_leader = self.dcs.entries.lock().unwrap().contains_key(&format!("service/{}/leader", self.scope));
-            if has_leader {
-                self.dcs.member(&self.scope, job, "replica", 1000);
+            let patroni_3 = self.patroni_3.load(std::sync::atomic::Ordering::SeqCst);
+            let role = if has_leader { "replica" } else { "master" };
+            if patroni_3 {
+                self.dcs.member_3(&self.scope, job, role, 1000);
             } else {
-                self.dcs.member(&self.scope, job, "master", 1000);
+                self.dcs.member(&self.scope, job, role, 1000);
+            }
+            if !has_leader {
+                let init = format!("service/{}/initialize", self.scope);
+                if !self.dcs.entries.lock().unwrap().contains_key(&init) {
+                    self.dcs.put(&init, SYSTEM_ID);
+                }
                 self.dcs.put(&format!("service/{}/leader", self.scope), job);
             }
         }
@@ -150,6 +200,30 @@ impl Scheduler for FakeScheduler {
     async fn wait_running(&self, _namespace: &str, job: &str, _timeout: Duration) -> Result<()> {
         self.calls.lock().unwrap().push(format!("wait {job}"));
         Ok(())
+    }
+    async fn job_spec(&self, namespace: &str, job: &str) -> Result<Option<JobSpec>> {
+        if self.no_spec.lock().unwrap().contains(job) {
+            return Ok(None);
+        }
+        Ok(Some(self.specs.lock().unwrap().get(job).cloned().unwrap_or_else(|| member_spec(job, Some(namespace)))))
+    }
+    async fn diagnose(&self, _namespace: &str, job: &str) -> Result<Option<JobDiagnosis>> {
+        Ok(self.diagnoses.lock().unwrap().get(job).cloned())
+    }
+}
+
+/// A leader's REST API answering with fixed WAL senders, counting the calls.
+#[derive(Default)]
+pub struct FakeMemberApi {
+    pub senders: Mutex<Vec<WalSender>>,
+    pub calls: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl MemberApi for FakeMemberApi {
+    async fn wal_senders(&self, api_url: &str) -> Result<Vec<WalSender>> {
+        self.calls.lock().unwrap().push(api_url.to_owned());
+        Ok(self.senders.lock().unwrap().clone())
     }
 }
 

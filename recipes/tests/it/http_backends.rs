@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use recipes::bootstrap::{Bootstrap, BootstrapOptions, Capabilities};
-use recipes::capability::{JobState, VolumeCheck};
+use recipes::capability::{JobState, Scheduler, VolumeCheck};
 use recipes::nomad::{DirJobSource, NomadScheduler};
 use recipes::restore::{Restore, RestoreMode, RestoreOptions};
 use recipes::vault_settings::{KvVersion, VaultSettings};
@@ -63,6 +63,11 @@ impl Respond for NomadSim {
                 }
             }
             return ResponseTemplate::new(200).set_body_raw(fixture("nomad/job-register.json"), "application/json");
+        }
+        if path.starts_with("/v1/client/fs/logs/") {
+            // The recorded framed shape, as Nomad answers `origin=end` without follow.
+            return ResponseTemplate::new(200)
+                .set_body_raw(fixture("nomad/logs-framed-stderr-nofollow.raw"), "application/json");
         }
         let Some(rest) = path.strip_prefix("/v1/job/") else { return ResponseTemplate::new(500) };
         if let Some(job) = rest.strip_suffix("/allocations") {
@@ -148,8 +153,7 @@ async fn servers(jobs: &[(&str, &'static str)], settings: Option<Value>) -> Serv
 
     let dir = tempfile::tempdir().unwrap();
     for job in ["dbHA1", "dbHA2", "backup"] {
-        let spec = json!({"Job": {"ID": job, "Name": job, "Type": "service", "Datacenters": ["dc1"]}});
-        std::fs::write(dir.path().join(format!("{job}.json")), spec.to_string()).unwrap();
+        std::fs::write(dir.path().join(format!("{job}.json")), spec(job).to_string()).unwrap();
     }
     let nomad_client = nomad_client::NomadClient::with_address(&nomad.uri(), Some("nomad-token")).unwrap();
     let vault_client =
@@ -161,6 +165,13 @@ async fn servers(jobs: &[(&str, &'static str)], settings: Option<Value>) -> Serv
         volumes: VolumeCheck::skip("volumes checked by the platform team"),
     };
     Servers { nomad, vault, vault_sim, dcs, caps, dir }
+}
+
+/// A job file as `nomad job run -output` writes it (no namespace line in the HCL).
+fn spec(job: &str) -> Value {
+    let task = if job == "backup" { "walg-backup" } else { "postgres-patroni" };
+    json!({"Job": {"ID": job, "Name": job, "Type": "service", "Datacenters": ["dc1"],
+        "TaskGroups": [{"Name": job, "Tasks": [{"Name": task, "Driver": "raw_exec"}]}]}})
 }
 
 struct SharedVault(Arc<VaultSim>);
@@ -206,9 +217,18 @@ async fn bootstrap_calls_nomad_and_vault_in_runbook_order() {
         expected.push(format!("GET /v1/job/{job}{ns}")); // is it running already?
         expected.push(format!("GET /v1/job/{job}{ns}")); // start_job re-checks
         expected.push(format!("POST /v1/jobs{ns}"));
-        expected.push(format!("GET /v1/job/{job}/allocations{ns}"));
     }
-    assert_eq!(calls(&s.nomad).await, expected);
+    // Allocations are read by wait_running and by the waits' diagnostics (with the task's
+    // stderr); the rest of the calls keep the runbook's order.
+    let all = calls(&s.nomad).await;
+    let (reads, ordered): (Vec<String>, Vec<String>) =
+        all.into_iter().partition(|c| c.contains("/allocations") || c.starts_with("GET /v1/client/fs/logs/"));
+    assert_eq!(ordered, expected);
+    for job in ["dbHA1", "dbHA2", "backup"] {
+        assert!(reads.contains(&format!("GET /v1/job/{job}/allocations{ns}")), "{reads:#?}");
+    }
+    let alloc = "9df9c84d-e72a-b42f-b5da-5df98da53bda";
+    assert!(reads.contains(&format!("GET /v1/client/fs/logs/{alloc}{ns}")), "stderr read while waiting: {reads:#?}");
     let registered: Vec<Value> = s
         .nomad
         .received_requests()
@@ -218,10 +238,9 @@ async fn bootstrap_calls_nomad_and_vault_in_runbook_order() {
         .filter(|r| r.method.as_str() == "POST")
         .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap()["Job"].clone())
         .collect();
-    assert_eq!(
-        registered[0],
-        json!({"ID": "dbHA1", "Name": "dbHA1", "Type": "service", "Datacenters": ["dc1"], "Namespace": NS})
-    );
+    let mut expected = spec("dbHA1")["Job"].clone();
+    expected["Namespace"] = json!(NS);
+    assert_eq!(registered[0], expected);
     assert_eq!(calls(&s.vault).await, [format!("GET {SETTINGS_PATH}")]);
     let token = &s.nomad.received_requests().await.unwrap()[0].headers["X-Nomad-Token"];
     assert_eq!(token, "nomad-token");
@@ -340,4 +359,126 @@ async fn scheduler_states_map_from_nomad() {
     .kv_version(KvVersion::V2);
     assert_eq!(recipes::capability::SettingsStore::read(&settings, NS).await.unwrap(), None);
     assert_eq!(recipes::capability::SettingsStore::location(&settings, NS), "kv/nomad-cluster/atala-testnet/database");
+}
+
+/// A Nomad answering job `job`'s allocations with a recording, and its stderr with one frame.
+async fn nomad_with_allocations(job: &str, allocations: &str, stderr: &str) -> MockServer {
+    use wiremock::matchers::{method, path, path_regex};
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/job/{job}/allocations")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-Nomad-Index", "34")
+                .set_body_raw(fixture(&format!("nomad/{allocations}")), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    // The recorded frame shape, carrying the given text.
+    let mut frame = json_fixture_first_frame();
+    frame["Data"] = json!(base64_encode(stderr.as_bytes()));
+    Mock::given(method("GET"))
+        .and(path_regex("^/v1/client/fs/logs/"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(frame.to_string(), "application/json"))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn json_fixture_first_frame() -> Value {
+    let raw = fixture("nomad/logs-framed-stderr-nofollow.raw");
+    serde_json::Deserializer::from_str(&raw).into_iter::<Value>().next().unwrap().unwrap()
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn scheduler_on(server: &MockServer) -> NomadScheduler {
+    let dir = tempfile::tempdir().unwrap().keep();
+    let nomad = nomad_client::NomadClient::with_address(&server.uri(), None).unwrap();
+    NomadScheduler::new(nomad, Arc::new(DirJobSource::new(dir)))
+}
+
+#[tokio::test]
+async fn an_allocation_that_failed_at_once_fails_wait_running_with_the_last_event() {
+    // Recorded on Nomad 1.1.2: /bin/false, restart attempts 0, reschedule attempts 0.
+    let server =
+        nomad_with_allocations("fails-at-once", "job-allocations-failed-at-once.json", "boom: no such file\n").await;
+    let sched = scheduler_on(&server);
+    let started = std::time::Instant::now();
+    let err = sched.wait_running(NS, "fails-at-once", Duration::from_secs(60)).await.unwrap_err().to_string();
+    assert!(started.elapsed() < Duration::from_secs(5), "failed at once, not after 60 s: {err}");
+    assert!(err.contains("job fails-at-once in atala-testnet failed to start"), "{err}");
+    assert!(err.contains("allocation bf431f56 failed, task dead (failed), 0 restarts"), "{err}");
+    assert!(err.contains("last event \"Alloc Unhealthy: Unhealthy because of failed task\""), "{err}");
+    assert!(err.contains("stderr: boom: no such file"), "{err}");
+
+    let d = sched.diagnose(NS, "fails-at-once").await.unwrap().unwrap();
+    assert!(d.is_dead(), "{d:?}");
+    assert_eq!(d.task_state.as_deref(), Some("dead"));
+    let logs = server.received_requests().await.unwrap();
+    let log_req = logs.iter().find(|r| r.url.path().starts_with("/v1/client/fs/logs/")).unwrap();
+    let q: BTreeMap<String, String> = log_req.url.query_pairs().map(|(k, v)| (k.into(), v.into())).collect();
+    assert_eq!((q["task"].as_str(), q["type"].as_str(), q["origin"].as_str()), ("boom", "stderr", "end"));
+}
+
+#[tokio::test]
+async fn a_running_allocation_is_diagnosed_with_its_restarts_and_stderr() {
+    let server = nomad_with_allocations("dbHA1", "job-allocations.json", "warn\n").await;
+    let sched = scheduler_on(&server);
+    let d = sched.diagnose(NS, "dbHA1").await.unwrap().unwrap();
+    assert_eq!(d.allocation.as_deref(), Some("9df9c84d"), "the newest allocation");
+    assert_eq!(d.status.as_deref(), Some("running"));
+    assert!(!d.is_dead());
+    assert_eq!(d.stderr_tail, ["warn"]);
+    sched.wait_running(NS, "dbHA1", Duration::from_secs(5)).await.unwrap();
+}
+
+#[tokio::test]
+async fn preflight_reads_every_job_file() {
+    // An empty job directory: every spec is missing, and the plan says so before anything runs.
+    let s = servers(&[], Some(json!({"patroniBootstrapMethod": "initdb"}))).await;
+    for job in ["dbHA1", "dbHA2", "backup"] {
+        std::fs::remove_file(s.dir.path().join(format!("{job}.json"))).unwrap();
+    }
+    let err = Bootstrap::new(opts(), s.caps.clone()).unwrap().run(Progress::none()).await.unwrap_err();
+    let all = err.refusal_reasons().join("\n");
+    for job in ["dbHA1", "dbHA2", "backup"] {
+        assert!(all.contains(&format!("job spec {job}: the job source has no spec for it")), "{all}");
+    }
+    // A spec for namespace "default" and a malformed one are named with their file.
+    let mut wrong = spec("dbHA1");
+    wrong["Job"]["Namespace"] = json!("default");
+    std::fs::write(s.dir.path().join("dbHA1.json"), wrong.to_string()).unwrap();
+    std::fs::write(s.dir.path().join("dbHA2.json"), "{not json").unwrap();
+    std::fs::write(s.dir.path().join("backup.json"), spec("backup").to_string()).unwrap();
+    let err = Bootstrap::new(opts(), s.caps.clone()).unwrap().plan().await.unwrap_err();
+    let all = err.refusal_reasons().join("\n");
+    assert_eq!(err.refusal_reasons().len(), 2, "{all}");
+    assert!(all.contains("job spec dbHA1: cannot be read") && all.contains("namespace \"default\""), "{all}");
+    assert!(all.contains("job spec dbHA2: cannot be read") && all.contains("dbHA2.json: not JSON"), "{all}");
+    for call in calls(&s.nomad).await {
+        assert!(call.starts_with("GET "), "no destructive call may happen: {call}");
+    }
+    // A job directory that does not exist is named.
+    let missing = NomadScheduler::new(
+        nomad_client::NomadClient::with_address(&s.nomad.uri(), None).unwrap(),
+        Arc::new(DirJobSource::new(s.dir.path().join("nope"))),
+    );
+    let err = missing.job_spec(NS, "dbHA1").await.unwrap_err().to_string();
+    assert!(err.contains("nope does not exist"), "{err}");
 }

@@ -1,0 +1,106 @@
+//! Bootstrap faults on real Patroni 3.0.2 and 4.1.5 (issue 24): the replica wait sees real
+//! streaming, and resume never adopts an old, finished cluster.
+
+use std::path::PathBuf;
+
+use recipes::Progress;
+use recipes::bootstrap::Bootstrap;
+use serde_json::json;
+
+use crate::bootstrap::{Setup, options, setup};
+
+/// The Patroni 4.x executable (`SANDBOX_PATRONI4_BIN`, default the sandbox image's).
+fn patroni4_bin() -> Option<PathBuf> {
+    let bin = std::env::var_os("SANDBOX_PATRONI4_BIN")
+        .map_or_else(|| PathBuf::from("/opt/patroni4/bin/patroni"), PathBuf::from);
+    if bin.exists() {
+        Some(bin)
+    } else {
+        sandbox::unavailable("Patroni 4", &sandbox::Error::Missing(bin.display().to_string()));
+        None
+    }
+}
+
+/// A leader that creates its replicas' slots only every 10 s (`loop_wait`): a new replica
+/// runs (role replica, no lag on an idle leader) for seconds before it can stream, failing
+/// with `replication slot "dbha2" does not exist` meanwhile.
+fn slow_slots(s: &Setup, patroni: Option<PathBuf>) {
+    let cluster = s.scheduler.cluster();
+    let mut c = cluster.lock().unwrap();
+    if let Some(bin) = patroni {
+        c.set_patroni_bin(bin);
+    }
+    c.merge_config(json!({"bootstrap": {"dcs": {"loop_wait": 10, "ttl": 40, "retry_timeout": 10}}}));
+}
+
+/// The leader's WAL senders as its `/patroni` lists them right now.
+fn leader_senders(s: &Setup) -> Vec<(String, String)> {
+    let cluster = s.scheduler.cluster();
+    let c = cluster.lock().unwrap();
+    let (_, body) = c.get_json(0, "/patroni").expect("the leader answers");
+    body["replication"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .map(|c| {
+                    (
+                        c["application_name"].as_str().unwrap_or("").to_owned(),
+                        c["state"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn replica_wait_ends_only_once_the_leader_streams_to_it(tag: &str, patroni: Option<PathBuf>) {
+    let Some(s) = setup(tag).await else { return };
+    slow_slots(&s, patroni);
+    let state_dir = std::env::temp_dir().join(format!("bootstrap-state-{}", sandbox::unique_suffix()));
+    let opts = options(&s.namespace).state_dir(&state_dir);
+    let recipe = Bootstrap::new(opts, s.caps.clone()).unwrap();
+    let report = recipe.run(Progress::none()).await.unwrap();
+    // Judged the moment the recipe says "streams": the leader must list a streaming sender.
+    let senders = leader_senders(&s);
+    assert!(
+        senders.iter().any(|(name, state)| name == "dbHA2" && state == "streaming"),
+        "the recipe declared dbHA2 streaming while the leader lists {senders:?}"
+    );
+    assert!(report.done.contains(&"start backup".to_owned()), "{report:#?}");
+    assert!(!state_dir.join(format!("bootstrap-{}.state.json", recipes::input::default_scope(&s.namespace))).exists());
+    drop(std::fs::remove_dir_all(&state_dir));
+
+    // Item 1 on the same cluster: stopped and purged, keys expired, volumes wiped: an old,
+    // finished cluster. A resume is refused (no state file of a run in progress).
+    for job in ["dbHA1", "dbHA2", "backup"] {
+        s.caps.scheduler.stop_job(&s.namespace, job, true).await.unwrap();
+    }
+    let scope = recipes::input::default_scope(&s.namespace);
+    let kv = s.consul.kv();
+    for key in ["leader", "members/dbHA1", "members/dbHA2"] {
+        kv.delete(&format!("service/{scope}/{key}"), &consul_client::DeleteOptions::default()).await.unwrap();
+    }
+    {
+        let cluster = s.scheduler.cluster();
+        let mut c = cluster.lock().unwrap();
+        c.wipe_member_data(0).unwrap();
+        c.wipe_member_data(1).unwrap();
+    }
+    let resume = Bootstrap::new(options(&s.namespace).state_dir(&state_dir).resume(true), s.caps.clone()).unwrap();
+    let err = resume.plan().await.unwrap_err();
+    let reasons = err.refusal_reasons().join("\n");
+    assert!(reasons.contains("are not adopted"), "{reasons}");
+    let plain = Bootstrap::new(options(&s.namespace), s.caps.clone()).unwrap().plan().await.unwrap_err();
+    assert!(plain.refusal_reasons().iter().any(|r| r.contains("scope_remove --scope")), "{plain}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patroni_3_replica_wait_sees_streaming_and_resume_refuses_the_finished_cluster() {
+    replica_wait_ends_only_once_the_leader_streams_to_it("str3", None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patroni_4_replica_wait_sees_streaming_and_resume_refuses_the_finished_cluster() {
+    let Some(bin) = patroni4_bin() else { return };
+    replica_wait_ends_only_once_the_leader_streams_to_it("str4", Some(bin)).await;
+}
