@@ -34,9 +34,15 @@ pub struct ClusterArgs {
     #[arg(long)]
     pub no_backup_job: bool,
     /// Directory of Nomad JSON job files `<job>.json` to start the jobs from
-    /// (default: re-register the job's last version Nomad still has).
+    /// (`nomad job run -output <job>.hcl > <job>.json`). The bootstrap script
+    /// requires it; without it the jobs' last versions are re-registered,
+    /// which purged jobs no longer have.
     #[arg(long)]
     pub job_dir: Option<PathBuf>,
+    /// Patroni's `namespace` setting: the Consul KV folder holding the scopes
+    /// (default `/service/`).
+    #[arg(long, value_name = "FOLDER")]
+    pub patroni_namespace: Option<String>,
     /// Directory of settings files `<namespace>.json` to use instead of
     /// Vault KV (air-gapped drills).
     #[arg(long, conflicts_with_all = ["kv_mount", "kv_path_template"])]
@@ -107,8 +113,17 @@ impl ClusterArgs {
         Ok(Capabilities {
             scheduler,
             settings: self.settings_store()?,
-            scope_store: Arc::new(ConsulScopeStore::new(consul)),
+            scope_store: Arc::new(self.scope_store(consul)?),
             volumes: self.volume_check(&nomad_for_probe)?,
+        })
+    }
+
+    /// Patroni's state in Consul, under `--patroni-namespace` when given.
+    pub fn scope_store(&self, consul: consul_client::ConsulClient) -> anyhow::Result<ConsulScopeStore> {
+        let store = ConsulScopeStore::new(consul);
+        Ok(match &self.patroni_namespace {
+            Some(root) => store.with_root(root)?,
+            None => store,
         })
     }
 
