@@ -126,7 +126,9 @@ impl Progress {
             recipes::Event::StepSkipped { step, reason } => self.skipped(step, reason),
             recipes::Event::Waiting { what, elapsed, .. } => self.waiting(what, *elapsed),
             recipes::Event::Warning { message } => self.warning(message),
-            other => self.note(&format!("{other:?}")),
+            // The error itself is printed once, by the script's `error:` line.
+            recipes::Event::StepFailed { step, .. } => self.step_failed(step),
+            other => self.note(&serde_json::to_string(other).unwrap_or_else(|_| "(unprintable event)".to_owned())),
         }
     }
 
@@ -175,6 +177,14 @@ impl Progress {
             Some(step) => s.line(&format!("  ✗ {step}: {message}")),
             None => s.line(&format!("  ✗ {message}")),
         }
+    }
+
+    /// The recipe's step `step` failed; the error is left to the script's error line, so it
+    /// is not printed twice.
+    pub fn step_failed(&self, step: &str) {
+        let mut s = self.lock();
+        s.clear_current(step);
+        s.line(&format!("  ✗ {step}: failed"));
     }
 
     /// Ends the display: the step in progress (if any) stays printed as is.
@@ -340,6 +350,17 @@ mod tests {
         p.failed("no replica");
         let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
         assert!(text.ends_with("  ✗ switchover: no replica\n"), "{text}");
+    }
+
+    #[test]
+    fn a_failed_step_is_printed_once_without_debug_text() {
+        let buf = Buf::default();
+        let p = Progress::new(Box::new(buf.clone()), false);
+        p.event(&recipes::Event::StepStarted { step: "wait for dbHA2".into() });
+        p.event(&recipes::Event::StepFailed { step: "wait for dbHA2".into(), error: "gave up waiting".into() });
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(text, "  … wait for dbHA2\n  ✗ wait for dbHA2: failed\n");
+        assert!(!text.contains("StepFailed") && !text.contains("gave up"), "{text}");
     }
 
     #[test]
