@@ -505,7 +505,8 @@ fn transport_error(method: &Method, path: &str, url: &Url, e: &reqwest::Error, t
         return Error::Timeout { method: method.to_string(), path: path.to_owned(), timeout };
     }
     let cause = root_cause(e);
-    let reason = if let Some(hint) = tls_hint(url, &cause) {
+    let hint = if e.is_body() || e.is_decode() { None } else { tls_hint(url, &cause) };
+    let reason = if let Some(hint) = hint {
         format!("{hint} ({cause})")
     } else if e.is_connect() {
         format!("connection failed ({cause})")
@@ -526,39 +527,41 @@ fn tls_hint(url: &Url, cause: &str) -> Option<String> {
     }
     let host = host_port(url);
     // rustls reads the server's plain-HTTP answer as a TLS record of an unknown type.
-    let plain_http = ["InvalidContentType", "corrupt message", "wrong version number", "InvalidMessage"];
+    let plain_http = ["InvalidContentType", "corrupt message", "wrong version number"];
     if plain_http.iter().any(|m| cause.contains(m)) {
         return Some(format!("the server at {host} does not speak TLS; is the address http://{host}?"));
     }
-    let wants_cert = ["CertificateRequired", "certificate required", "BadCertificate", "HandshakeFailure"];
-    if wants_cert.iter().any(|m| cause.contains(m)) {
+    let check = "check the client certificate and key (VAULT_CLIENT_CERT/VAULT_CLIENT_KEY, \
+                 NOMAD_CLIENT_CERT/NOMAD_CLIENT_KEY or CONSUL_CLIENT_CERT/CONSUL_CLIENT_KEY)";
+    if cause.contains("alert: CertificateRequired") || cause.contains("certificate required") {
         return Some(format!(
-            "the server at {host} asked for a client certificate (mutual TLS) and refused the connection; \
-             check the client certificate and key (VAULT_CLIENT_CERT/VAULT_CLIENT_KEY, \
-             NOMAD_CLIENT_CERT/NOMAD_CLIENT_KEY or CONSUL_CLIENT_CERT/CONSUL_CLIENT_KEY)"
+            "the server at {host} asked for a client certificate (mutual TLS) and refused the connection; {check}"
+        ));
+    }
+    if cause.contains("alert: BadCertificate") || cause.contains("alert: HandshakeFailure") {
+        return Some(format!(
+            "the server at {host} refused the TLS handshake; if it requires a client certificate (mutual TLS), \
+             {check}"
+        ));
+    }
+    // A server that drops a TLS connection without an answer often wants a client
+    // certificate and closed without sending its alert.
+    if cause.contains("connection closed") || cause.contains("closed connection without sending TLS close_notify") {
+        return Some(format!(
+            "the server at {host} closed the TLS connection without answering; if it requires a client \
+             certificate (mutual TLS), {check}"
         ));
     }
     None
 }
 
-/// The innermost error message (reqwest's own Display repeats the URL),
-/// with the TLS alert or handshake message kept when an outer layer only
-/// says the connection closed.
+/// The innermost error message (reqwest's own Display repeats the URL).
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut current = e;
-    let mut tls: Option<String> = None;
     while let Some(next) = current.source() {
-        let text = current.to_string();
-        if tls.is_none() && (text.contains("alert") || text.contains("TLS") || text.contains("tls")) {
-            tls = Some(text);
-        }
         current = next;
     }
-    let innermost = current.to_string();
-    match tls {
-        Some(t) if !t.contains(&innermost) => format!("{innermost}: {t}"),
-        _ => innermost,
-    }
+    current.to_string()
 }
 
 fn origin_of(url: &Url) -> (String, String, Option<u16>) {
