@@ -101,7 +101,8 @@ pub enum Error {
         alloc_ids: Vec<String>,
     },
 
-    /// Nomad refused or aborted an exec session (close code 1011 with its reason).
+    /// Nomad refused or aborted an exec session (a close frame with its reason and code,
+    /// 1011 for an unknown task or a command that cannot start).
     #[error("exec of {command:?} in task {task:?} of allocation {alloc_id} failed: {reason}")]
     Exec {
         /// The allocation ID.

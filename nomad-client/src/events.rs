@@ -4,6 +4,12 @@
 //! `{}` heartbeats (at connect and every 30 s). Nomad first replays the buffered
 //! events from `index`, then goes live. Nomad 1.1.2 takes `namespace=*`
 //! literally on this endpoint (no events arrive): name the namespace.
+//!
+//! Nomad 1.1.2 sends **no** Job event for a purge (`DELETE /v1/job/:id?purge=true`,
+//! [`crate::StopOptions::purge`]): a job that disappears that way is only seen by
+//! reading it ([`crate::Jobs::read`] answers not-found) or by a blocking
+//! [`crate::Jobs::list`]. A plain stop sends `JobDeregistered`, twice at the same index
+//! (both are delivered).
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -150,6 +156,11 @@ struct State {
     opts: EventOptions,
     /// The next index wanted: events below it were delivered already.
     next_index: u64,
+    /// `next_index` when the current connection was opened: events below it are a
+    /// replay of what an earlier connection delivered. Within one connection a batch
+    /// at the same index as the one before is a new event (Nomad sends a stop's two
+    /// `JobDeregistered` as two batches at one index).
+    floor: u64,
     body: Option<Chunks>,
     buf: BytesMut,
     ready: VecDeque<Event>,
@@ -162,11 +173,15 @@ impl Events {
     /// (and [`EventOptions::reconnect`] is on) it reconnects with `index` = last
     /// index + 1, so no event is lost or repeated. Errors that a reconnection
     /// cannot cure (bad token, bad topic) end the stream.
+    ///
+    /// A job purge produces no event on Nomad 1.1.2 (see the module docs): do not
+    /// wait on this stream for one.
     pub fn stream(&self, opts: &EventOptions) -> impl Stream<Item = Result<Event>> + Send + 'static {
         let state = State {
             client: self.client.clone(),
             opts: opts.clone(),
             next_index: opts.index,
+            floor: opts.index,
             body: None,
             buf: BytesMut::new(),
             ready: VecDeque::new(),
@@ -191,7 +206,10 @@ impl State {
             }
             let Some(body) = self.body.as_mut() else {
                 match connect(&self.client, &self.opts, self.next_index).await {
-                    Ok(body) => self.body = Some(body),
+                    Ok(body) => {
+                        self.body = Some(body);
+                        self.floor = self.next_index;
+                    }
                     Err(e) if self.opts.reconnect && is_transient(&e) => self.pause(&e.to_string()).await,
                     Err(e) => {
                         self.done = true;
@@ -263,7 +281,7 @@ impl State {
         })?;
         self.failures = 0;
         for event in batch.events {
-            if event.index >= self.next_index {
+            if event.index >= self.floor {
                 self.ready.push_back(event);
             }
         }

@@ -5,7 +5,10 @@
 //! `{"stdin":{"data":b64}}`, `{"stdin":{"close":true}}`, `{"tty_size":{"height","width"}}`.
 //! Server to client: `{"stdout"|"stderr":{"data":b64}}`, `{"stdout"|"stderr":{"close":true}}`,
 //! `{"exited":true,"result":{"exit_code":N}}` (`result` is `{}` for 0), then close 1000.
-//! Errors (unknown task, command not found) arrive as close 1011 with the reason.
+//! Errors arrive after a successful 101 upgrade, as a close frame with the reason:
+//! 1011 for an unknown task or a command that cannot start, 1008 (policy violation)
+//! with `Unknown allocation "<id>"` for an allocation the client does not know,
+//! which becomes [`Error::NotFound`] for the allocation.
 //! Without a tty the `exited` frame only comes after the client closed stdin.
 
 use std::time::Duration;
@@ -127,6 +130,7 @@ struct ExitResult {
 #[derive(Debug, Clone)]
 struct Context {
     alloc_id: String,
+    namespace: String,
     task: String,
     command: String,
 }
@@ -191,7 +195,12 @@ impl Allocations {
         if command.is_empty() || command[0].is_empty() {
             return Err(client_core::Error::invalid("command", "[]", "must name a program to run").into());
         }
-        let context = Context { alloc_id: alloc_id.to_owned(), task: task.to_owned(), command: program(command) };
+        let context = Context {
+            alloc_id: alloc_id.to_owned(),
+            namespace: self.client.effective_namespace(opts.write.namespace.as_deref()),
+            task: task.to_owned(),
+            command: program(command),
+        };
         let command_json = serde_json::to_string(command).map_err(|e| context.error(e.to_string()))?;
         // The upgrade goes through the shared HTTP client, so the WebSocket gets the same
         // TLS (custom CA, client certificate), token handling and tracing as every call.
@@ -406,6 +415,15 @@ impl ExecReader {
             },
             Message::Close(frame) => {
                 self.done = true;
+                if let Some(f) = frame.as_ref().filter(|f| f.code == CloseCode::Policy) {
+                    if f.reason.starts_with("Unknown allocation") {
+                        return Some(Err(Error::NotFound {
+                            kind: "allocation",
+                            name: self.context.alloc_id.clone(),
+                            namespace: Some(self.context.namespace.clone()),
+                        }));
+                    }
+                }
                 let reason = match frame {
                     Some(f) if f.code != CloseCode::Normal => {
                         format!("{} (close code {})", f.reason, u16::from(f.code))

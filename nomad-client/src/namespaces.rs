@@ -50,7 +50,14 @@ impl Namespaces {
     }
 
     /// `DELETE /v1/namespace/:name` (Nomad refuses while it holds jobs).
+    ///
+    /// Nomad 1.1.2 answers 200 to deleting a namespace that does not exist, so a typo
+    /// would look like success: the namespace is read first, and a missing one is
+    /// [`crate::Error::NotFound`] naming it.
     pub async fn delete(&self, name: &str, opts: &WriteOptions) -> Result<()> {
+        let query = QueryOptions { region: opts.region.clone(), token: opts.token.clone(), ..QueryOptions::default() };
+        let read = self.client.query_global(Request::get(namespace_path(name)?), &query)?;
+        self.client.send_empty(read).await.map_err(not_found("namespace", name, None))?;
         let req = Request::delete(namespace_path(name)?);
         self.client.send_empty(self.client.write_global(req, opts)?).await.map_err(not_found("namespace", name, None))
     }

@@ -52,7 +52,7 @@ async fn namespaces_list_read_create_delete() {
         .and(query_is(&[]))
         .and(token())
         .respond_with(ok("namespace-read.json", 10))
-        .expect(1)
+        .expect(2) // read, and delete checks the namespace exists
         .mount(&server)
         .await;
     Mock::given(method("POST"))
@@ -80,6 +80,26 @@ async fn namespaces_list_read_create_delete() {
     namespaces.create(NS, "Atala PRISM testnet databases", &WriteOptions::new()).await.unwrap();
     let err = namespaces.delete(NS, &WriteOptions::new()).await.unwrap_err().to_string();
     assert!(err.contains("has non-terminal jobs"), "{err}");
+}
+
+#[tokio::test]
+async fn deleting_a_missing_namespace_is_not_found() {
+    // Row 187: Nomad answers 200 with no body to deleting a namespace that does not exist.
+    let (server, nomad) = server().await;
+    Mock::given(method("DELETE"))
+        .and(path("/v1/namespace/does-not-exist"))
+        .respond_with(ResponseTemplate::new(200).insert_header("X-Nomad-Index", "28"))
+        .expect(0)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/namespace/does-not-exist"))
+        .respond_with(text(404, "namespace-read-missing.txt"))
+        .mount(&server)
+        .await;
+    let err = nomad.namespaces().delete("does-not-exist", &WriteOptions::new()).await.unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+    assert_eq!(err.to_string(), "namespace \"does-not-exist\" was not found");
 }
 
 #[tokio::test]

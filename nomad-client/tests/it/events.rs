@@ -171,3 +171,28 @@ async fn a_silent_connection_is_replaced_and_resumes_after_the_last_index() {
     assert!(first.starts_with("GET /v1/event/stream?topic=Job&namespace=atala-testnet HTTP/1.1"), "{first}");
     assert!(second.starts_with("GET /v1/event/stream?topic=Job&index=12&namespace=atala-testnet HTTP/1.1"), "{second}");
 }
+
+#[tokio::test]
+async fn a_job_purge_emits_no_event_but_a_stop_does() {
+    // Row 195: web-no-ns was purged at t=1s (index 36, row 196) and fails-at-once stopped
+    // at t=2s (index 40, row 197); only the stop shows, as JobDeregistered twice.
+    let (server, nomad) = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/event/stream"))
+        .and(query_is(&[("topic", "Job"), ("namespace", "default")]))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(fixture("event-stream-purge.raw")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let opts = EventOptions {
+        query: QueryOptions::new().namespace("default"),
+        reconnect: false,
+        ..EventOptions::topics(["Job"])
+    };
+    let events: Vec<_> = nomad.events().stream(&opts).map(Result::unwrap).collect().await;
+    let purged: Vec<_> = events.iter().filter(|e| e.key == "web-no-ns" && e.index >= 36).collect();
+    assert!(purged.is_empty(), "{purged:?}");
+    let stopped: Vec<_> =
+        events.iter().filter(|e| e.event_type == "JobDeregistered").map(|e| (e.key.as_str(), e.index)).collect();
+    assert_eq!(stopped, [("fails-at-once", 40), ("fails-at-once", 40)]);
+}

@@ -317,3 +317,17 @@ async fn attached_session_stops_reading_a_terminal_once_the_command_exited() {
     assert_eq!((code, stdout.as_slice()), (0, &b"/dev/pts/0\r\n24 80\r\n"[..]));
     bounded(server).await.unwrap();
 }
+
+#[tokio::test]
+async fn exec_on_an_unknown_allocation_is_not_found() {
+    // Row 186: the upgrade succeeds, then Nomad closes with 1008 `Unknown allocation "<id>"`.
+    let (addr, _, server) = replay("exec-websocket-unknown-alloc.jsonl").await;
+    let unknown = "00000000-0000-0000-0000-000000000000";
+    let allocs = client(&addr).allocations();
+    let err = bounded(allocs.exec_output(unknown, "chatty", &command(&["/bin/true"]), &ExecOptions::default()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound { kind: "allocation", .. }) && err.is_not_found(), "{err:?}");
+    assert_eq!(err.to_string(), format!("allocation \"{unknown}\" was not found in namespace \"{NS}\""));
+    bounded(server).await.unwrap();
+}
