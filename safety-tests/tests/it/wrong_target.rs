@@ -37,7 +37,8 @@ async fn catalog_snapshot(consul: &ConsulClient) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::new();
     for node in nodes {
         let name = node["Node"].as_str().unwrap().to_owned();
-        let path = client_core::path::PathBuf::new("/v1/catalog/node-services").segment(&name).finish();
+        let path =
+            client_core::path::PathBuf::new("/v1/catalog/node-services").segment("node name", &name).unwrap().finish();
         let mut services: Value = consul.http().json(Request::get(path)).await.unwrap();
         strip_indexes(&mut services);
         out.insert(name, services);
