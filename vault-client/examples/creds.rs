@@ -99,13 +99,10 @@ fn lease_json(lease: &Lease) -> serde_json::Value {
 async fn run(args: Args) -> anyhow::Result<()> {
     let vault = args.connection.client()?;
     let secrets = vault.secrets();
-    let nomad = secrets.nomad_creds_at(&args.nomad_mount, &args.role).await?;
     // The tokens are meant to outlive this program (they are printed for export),
-    // but not when it fails: then nobody holds them, so their leases are revoked.
-    let consul = match secrets.consul_creds_at(&args.consul_mount, &args.role).await {
-        Ok(consul) => consul,
-        Err(e) => return Err(revoke_after_failure(&vault, &[&nomad.lease], e.into()).await),
-    };
+    // but not when it fails: then nobody holds them, so their leases are revoked
+    // (the Nomad one by nomad_and_consul_creds when the Consul read fails).
+    let (nomad, consul) = secrets.nomad_and_consul_creds(&args.nomad_mount, &args.consul_mount, &args.role).await?;
     let verified = if args.verify {
         match verify(&nomad, &consul).await {
             Ok(v) => Some(v),

@@ -66,6 +66,28 @@ impl Secrets {
         self.creds(mount, role).await
     }
 
+    /// Both tokens for `role`: Nomad's from the engine at `nomad_mount`, then
+    /// Consul's from `consul_mount`. When the second read fails, the first
+    /// lease is revoked before the error is returned: no token is left alive
+    /// that nobody holds.
+    pub async fn nomad_and_consul_creds(
+        &self,
+        nomad_mount: &str,
+        consul_mount: &str,
+        role: &str,
+    ) -> Result<(Leased<NomadCreds>, Leased<ConsulCreds>)> {
+        let nomad = self.nomad_creds_at(nomad_mount, role).await?;
+        match self.consul_creds_at(consul_mount, role).await {
+            Ok(consul) => Ok((nomad, consul)),
+            Err(e) => {
+                if let Err(revoke) = self.client.sys().leases().revoke(&nomad.lease.id).await {
+                    tracing::warn!(lease = %nomad.lease.id, error = %revoke, "could not revoke the Nomad lease");
+                }
+                Err(e)
+            }
+        }
+    }
+
     async fn creds<T: DeserializeOwned>(&self, mount: &str, role: &str) -> Result<Leased<T>> {
         let mount = mount_name(mount)?;
         validate_name("role", role, 256)?;

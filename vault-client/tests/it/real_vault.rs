@@ -89,6 +89,9 @@ async fn kv_on_a_path_inside_a_mount_uses_the_mount_vault_names() {
     let kv = vault.kv("secret/nomad-cluster/atala-testnet").await.unwrap();
     assert_eq!((kv.version(), kv.mount()), (2, "secret"));
     assert_eq!(kv.location("database"), "secret/nomad-cluster/atala-testnet/database");
+    // A trailing slash names the same folder, and no `//` shows up in messages.
+    let slashed = vault.kv("secret/nomad-cluster/atala-testnet/").await.unwrap();
+    assert_eq!(slashed.location("database"), "secret/nomad-cluster/atala-testnet/database");
     let data: serde_json::Value = kv.read("database").await.unwrap().unwrap();
     assert_eq!(data["superuser_password"], "s3cr3t-1");
     // A nested mount (ops/nested/) and its first segment alone, which is no mount.
@@ -257,4 +260,22 @@ async fn an_https_address_on_a_plain_http_server_says_so() {
         text.contains(&format!("the server at {host} does not speak TLS; is the address http://{host}?")),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn a_failed_consul_read_revokes_the_nomad_lease_already_minted() {
+    let (server, vault) = setup().await;
+    on_get(&server, "/v1/nomad/creds/admin", 200, "nomad-creds-admin").await;
+    on_get(&server, "/v1/consul/creds/admin", 403, "error-403-limited-token-write").await;
+    Mock::given(method("PUT"))
+        .and(path("/v1/sys/leases/revoke"))
+        .and(wiremock::matchers::body_json(
+            serde_json::json!({"lease_id": "nomad/creds/admin/kRkfb1wM9b7Esv24D8N8QCsJ"}),
+        ))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = vault.secrets().nomad_and_consul_creds("nomad", "consul", "admin").await.unwrap_err();
+    assert!(err.is_permission_denied() && err.to_string().contains("consul/creds/admin"), "{err}");
 }
