@@ -322,12 +322,14 @@ impl std::fmt::Display for IncompleteDelete {
         let saved = self.deleted.len() + self.changed.len() + self.untouched.len();
         write!(
             f,
-            "the conditional delete of {:?} stopped with {} of {saved} saved keys deleted (each one is in the backup \
-             with the value it was saved with): {}",
+            "the conditional delete of {:?} stopped with {} of {saved} saved keys deleted",
             self.folder,
-            self.deleted.len(),
-            self.reason
+            self.deleted.len()
         )?;
+        if !self.deleted.is_empty() {
+            write!(f, " (each one is in the backup with the value it was saved with)")?;
+        }
+        write!(f, ": {}", self.reason)?;
         for (what, keys) in [
             ("changed since saved, not deleted", &self.changed),
             ("left as saved", &self.untouched),
