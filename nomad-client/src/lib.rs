@@ -11,10 +11,13 @@
 //!   `X-Nomad-Index`, and [`QueryOptions::blocking`] makes them blocking queries.
 //! - Jobs round-trip: [`Job`] keeps every field it does not model, so a job
 //!   read, changed and registered again loses nothing.
-//! - Streams: logs ([`Allocations::logs`]), events ([`Events::stream`], which
-//!   reconnects from the last index), watches ([`Jobs::watch_allocations`]).
-//! - Exec over WebSocket: [`Allocations::exec`] for an interactive session,
+//! - Streams: logs ([`Allocations::logs`], and [`Allocations::follow_lines`] for
+//!   `tail -n N -f`), events ([`Events::stream`], which reconnects from the last
+//!   index), watches ([`Jobs::watch_allocations`], [`Allocations::wait_running`]).
+//! - Exec over WebSocket: [`Allocations::exec`] for an interactive session
+//!   ([`ExecSession::attach`] wires it to local stdin/stdout/stderr),
 //!   [`Allocations::exec_output`] to run a command to completion.
+//! - Register and plan follow `nomad job run` on namespaces: see [`Jobs::target_namespace`].
 //! - A 404 on a named object becomes [`Error::NotFound`] naming it; bad input is
 //!   refused before any request.
 //!

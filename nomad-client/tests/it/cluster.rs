@@ -165,7 +165,7 @@ async fn node_drain_cancel_eligibility_purge() {
         .and(path(format!("/v1/node/{NODE}/purge")))
         .and(query_is(&[]))
         .and(token())
-        .respond_with(ok("node-purge.docs.json", 95))
+        .respond_with(ok("node-purge-ready.json", 43))
         .expect(1)
         .mount(&server)
         .await;
@@ -182,7 +182,7 @@ async fn node_drain_cancel_eligibility_purge() {
     assert_eq!(nodes.set_eligibility(NODE, true, &w).await.unwrap().eval_create_index, 68);
     // NODE is ready in the recordings: purging it must be asked for explicitly.
     let purged = nodes.purge_with(NODE, &PurgeOptions::new().even_if_not_down()).await.unwrap();
-    assert_eq!(purged.eval_ids.unwrap(), ["0e2bbb5a-1b0c-3e54-c5d5-1a6e1bbd0d44"]);
+    assert_eq!(purged.eval_ids.unwrap()[0], "0b398d56-77e2-90c2-ff7b-c27b3cf11ab0");
 }
 
 /// The node of rows 174-206 (the fresh dev agent).
