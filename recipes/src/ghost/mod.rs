@@ -45,8 +45,8 @@ use serde::{Deserialize, Serialize};
 
 pub use consul_world::ConsulCatalog;
 pub use world::{
-    AllocState, CatalogEntry, CatalogTxnOp, CatalogWorld, MemberView, NodeView, NomadNodeView, NomadWorld, Removal,
-    SavedCheck, SavedService, ServiceView,
+    AllocState, CatalogEntry, CatalogTxnOp, CatalogWorld, MemberView, NodeView, NomadClusterNode, NomadClusterView,
+    NomadNodeView, NomadWorld, Removal, SavedCheck, SavedService, ServiceView,
 };
 
 use crate::input::glob_match;
@@ -334,6 +334,12 @@ impl GhostCleanup {
                     .filter_map(|svc| task_service_alloc(&svc.id).map(str::to_owned))
                     .collect();
                 let states = nomad.allocations(&alloc_ids.into_iter().collect::<Vec<_>>()).await?;
+                let carriers: Vec<NodeView> =
+                    live_nodes().filter(|n| n.services.iter().any(|s| self.is_selected_task(s))).cloned().collect();
+                if !carriers.is_empty() {
+                    let cluster = nomad.cluster(&carriers).await?;
+                    checks.push(self.cluster_check(&dc, &carriers, &states, cluster.as_ref()));
+                }
                 for node in live_nodes() {
                     for svc in &node.services {
                         if let Some(evidence) = self.task_ghost_evidence_from(&states, svc) {
@@ -383,6 +389,89 @@ impl GhostCleanup {
             .collect();
         let plan = Plan::from_checks("ghost_cleanup", checks, steps)?;
         Ok(GhostPlan { plan, findings })
+    }
+
+    fn is_selected_task(&self, svc: &ServiceView) -> bool {
+        task_service_alloc(&svc.id).is_some() && self.opts.service_selected(&svc.name)
+    }
+
+    /// Whether the Nomad side is the cluster whose task services are in Consul: it must
+    /// know some of their allocations, know each carrying Consul node (a Nomad node with
+    /// its name, its address or it as `unique.consul.name`) or one of its allocations, and
+    /// the Nomad nodes that match must use this Consul datacenter.
+    fn cluster_check(
+        &self,
+        dc: &str,
+        carriers: &[NodeView],
+        states: &HashMap<String, AllocState>,
+        cluster: Option<&NomadClusterView>,
+    ) -> Check {
+        const NAME: &str = "Nomad cluster";
+        let known = |alloc: &str| states.get(alloc).is_some_and(|s| *s != AllocState::Gone);
+        let allocs: BTreeSet<&str> = carriers
+            .iter()
+            .flat_map(|n| &n.services)
+            .filter(|s| self.is_selected_task(s))
+            .filter_map(|s| task_service_alloc(&s.id))
+            .collect();
+        let known_allocs = allocs.iter().filter(|a| known(a)).count();
+        let which = match cluster {
+            Some(c) => format!("the Nomad at {} (region {})", c.address, c.region),
+            None => "the Nomad side".to_owned(),
+        };
+        let mut reasons = Vec::new();
+        if known_allocs == 0 {
+            reasons.push(format!(
+                "knows none of the {} allocations of the task services in Consul datacenter {dc}",
+                allocs.len()
+            ));
+        }
+        let mut matched = 0;
+        if let Some(c) = cluster {
+            let matches = |n: &NomadClusterNode, carrier: &NodeView| {
+                n.consul_name.as_deref() == Some(carrier.name.as_str())
+                    || n.name == carrier.name
+                    || n.address == carrier.address
+            };
+            let mut unknown = Vec::new();
+            for carrier in carriers {
+                let nomad_nodes: Vec<&NomadClusterNode> = c.nodes.iter().filter(|n| matches(n, carrier)).collect();
+                matched += nomad_nodes.len();
+                let has_known_alloc =
+                    carrier.services.iter().filter_map(|s| task_service_alloc(&s.id)).any(&known);
+                if nomad_nodes.is_empty() && !has_known_alloc {
+                    unknown.push(carrier.name.as_str());
+                }
+                for n in nomad_nodes {
+                    if let Some(other) = n.consul_datacenter.as_deref().filter(|d| *d != dc) {
+                        reasons.push(format!("has node {} that uses Consul datacenter {other}, not {dc}", n.name));
+                    }
+                }
+            }
+            if !unknown.is_empty() {
+                reasons.push(format!(
+                    "knows neither the Consul nodes that carry task services ({}) nor any of their allocations",
+                    unknown.join(", ")
+                ));
+            }
+        }
+        if reasons.is_empty() {
+            let nodes = cluster.map_or_else(String::new, |c| {
+                format!(", {matched} of its {} nodes match the carrying Consul nodes", c.nodes.len())
+            });
+            return Check::passed(NAME, format!("{which} knows {known_allocs} of {} allocations{nodes}", allocs.len()));
+        }
+        let sentence = format!(
+            "{which} {}: Nomad and Consul are not looking at the same cluster (a wrong NOMAD_ADDR or NOMAD_REGION, or a \
+             rebuilt Nomad cluster), so no task service can be judged a ghost; point the Nomad client at the cluster \
+             that registered them",
+            reasons.join(", and ")
+        );
+        if self.opts.override_cluster_check {
+            Check::passed(NAME, format!("overridden: {sentence}"))
+        } else {
+            Check::failed(NAME, format!("{sentence}, or set the cluster-check override if you know why"))
+        }
     }
 
     fn dead_node_evidence(&self, node: &NodeView, members: &[MemberView]) -> Option<Vec<String>> {

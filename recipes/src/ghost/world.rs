@@ -166,9 +166,49 @@ pub struct NomadNodeView {
     pub status_updated_at: Option<i64>,
 }
 
+/// A Nomad client node with what ties it to a Consul node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NomadClusterNode {
+    /// Node ID.
+    pub id: String,
+    /// Node name.
+    pub name: String,
+    /// The node's address.
+    pub address: String,
+    /// Its Nomad datacenter.
+    pub datacenter: String,
+    /// The Consul agent it registers services with (attribute `unique.consul.name`), if read.
+    pub consul_name: Option<String>,
+    /// That agent's Consul datacenter (attribute `consul.datacenter`), if read.
+    pub consul_datacenter: Option<String>,
+}
+
+/// Which Nomad cluster the Nomad side looks at, for the plan's cluster check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NomadClusterView {
+    /// Where the client points (scheme, host and port only).
+    pub address: String,
+    /// The region that answers: the client's configured region, else the agent's.
+    pub region: String,
+    /// The agent's own region.
+    pub agent_region: String,
+    /// The agent's datacenter.
+    pub agent_datacenter: String,
+    /// Every client node the region knows.
+    pub nodes: Vec<NomadClusterNode>,
+}
+
 /// The Nomad side of ghost cleanup.
 #[async_trait]
 pub trait NomadWorld: Send + Sync {
+    /// The cluster this Nomad side talks to; `carriers` are the Consul nodes that carry
+    /// task services (an implementation reads the attributes of the Nomad nodes that look
+    /// like them). `None` (the default) when it cannot say; the plan then checks the
+    /// allocations only.
+    async fn cluster(&self, carriers: &[NodeView]) -> Result<Option<NomadClusterView>> {
+        let _ = carriers;
+        Ok(None)
+    }
     /// The allocation's state (never guessed: an unreachable Nomad is an error).
     async fn allocation(&self, alloc_id: &str) -> Result<AllocState>;
     /// The states of many allocations at once, keyed by ID (IDs Nomad does not

@@ -5,7 +5,7 @@ use nomad_client::{Allocation, NomadClient, QueryOptions, WriteOptions};
 
 use super::err;
 use crate::Result;
-use crate::ghost::{AllocState, NomadNodeView, NomadWorld};
+use crate::ghost::{AllocState, NodeView, NomadClusterNode, NomadClusterView, NomadNodeView, NomadWorld};
 
 /// The Nomad side of ghost cleanup over [`NomadClient`].
 #[derive(Debug, Clone)]
@@ -24,6 +24,36 @@ impl NomadGhosts {
 
 #[async_trait]
 impl NomadWorld for NomadGhosts {
+    async fn cluster(&self, carriers: &[NodeView]) -> Result<Option<NomadClusterView>> {
+        let me = self.nomad.agent().self_info().await.map_err(err)?;
+        let field = |name: &str| me.config.get(name).and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
+        let (agent_region, agent_datacenter) = (field("Region"), field("Datacenter"));
+        let region = self.nomad.region().map_or_else(|| agent_region.clone(), str::to_owned);
+        let stubs = self.nomad.nodes().list(&QueryOptions::default()).await.map_err(err)?.value;
+        let mut nodes = Vec::with_capacity(stubs.len());
+        for n in stubs {
+            let mut node = NomadClusterNode {
+                id: n.id,
+                name: n.name,
+                address: n.address,
+                datacenter: n.datacenter,
+                consul_name: None,
+                consul_datacenter: None,
+            };
+            // Only the nodes that look like a carrier are read (their attributes say which
+            // Consul agent and datacenter they use): requests stay bounded by the carriers.
+            if carriers.iter().any(|c| c.name == node.name || c.address == node.address) {
+                let full = self.nomad.nodes().read(&node.id, &QueryOptions::default()).await.map_err(err)?.value;
+                let attrs = full.attributes.unwrap_or_default();
+                node.consul_name = attrs.get("unique.consul.name").cloned();
+                node.consul_datacenter = attrs.get("consul.datacenter").cloned();
+            }
+            nodes.push(node);
+        }
+        let address = self.nomad.http().config().address.origin().ascii_serialization();
+        Ok(Some(NomadClusterView { address, region, agent_region, agent_datacenter, nodes }))
+    }
+
     async fn allocation(&self, alloc_id: &str) -> Result<AllocState> {
         // A namespaced read of an allocation in another namespace may answer 404, which would
         // make a live allocation look gone: list by exact ID across every namespace instead.

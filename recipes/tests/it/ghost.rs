@@ -444,3 +444,19 @@ async fn a_service_changed_after_the_backup_is_not_deleted() {
     assert_eq!(consul.health().node(&node, &Default::default()).await.unwrap().value.len(), 1, "check kept too");
     consul.catalog().deregister(&consul_client::CatalogDeregistration::node(&node)).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_nomad_side_that_knows_none_of_the_allocations_is_refused() {
+    let (consul, _) = scene();
+    let nomad = Arc::new(FakeNomad::default());
+    let dir = tempfile::tempdir().unwrap();
+    let cleanup =
+        GhostCleanup::new(GhostOptions::default(), consul.clone(), Some(nomad), BackupDir::new(dir.path())).unwrap();
+    let err = cleanup.plan().await.unwrap_err().to_string();
+    assert!(
+        err.contains("the Nomad side knows none of the 2 allocations of the task services in Consul datacenter dc1"),
+        "{err}"
+    );
+    assert!(err.contains("not looking at the same cluster"), "{err}");
+    assert!(consul.actions.lock().unwrap().is_empty());
+}

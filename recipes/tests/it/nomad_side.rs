@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
+use recipes::BackupDir;
 use recipes::capability::VolumeProbe;
-use recipes::ghost::{AllocState, NomadWorld};
+use recipes::ghost::{AllocState, ConsulCatalog, GhostCleanup, GhostOptions, NomadWorld};
 use recipes::nomad::{NomadGhosts, NomadVolumeProbe};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -92,11 +93,7 @@ async fn down_nodes_carry_their_status_time_and_ready_ones_are_not_read() {
     down["Name"] = "node-1".into();
     down["Status"] = "down".into();
     list.as_array_mut().unwrap().push(down);
-    Mock::given(method("GET"))
-        .and(path("/v1/nodes"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(list))
-        .mount(&server)
-        .await;
+    serve_json(&server, "/v1/nodes", list).await;
     let mut node: serde_json::Value = serde_json::from_str(&fixture("node-read.json")).unwrap();
     node["Status"] = "down".into();
     Mock::given(method("GET"))
@@ -116,4 +113,123 @@ async fn down_nodes_carry_their_status_time_and_ready_ones_are_not_read() {
         (nodes[1].name.as_str(), nodes[1].status.as_str(), nodes[1].status_updated_at),
         ("node-1", "down", Some(1_795_323_742))
     );
+}
+
+/// Answers every `GET at` with `body`.
+async fn serve_json(server: &MockServer, at: &str, body: serde_json::Value) {
+    Mock::given(method("GET"))
+        .and(path(at))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(server)
+        .await;
+}
+
+/// A Nomad wiremock on recorded 1.1.2 shapes: `/v1/agent/self` (region `global`), `/v1/nodes`
+/// (`ghost-2-nodes-list.json`, with `node_address` as the node's address), the node's read
+/// (`node-read.json`, with `consul_dc` as its `consul.datacenter`) and the all-namespace
+/// allocation listing (`allocations`).
+async fn recorded_nomad(node_address: &str, consul_dc: &str, allocations: &str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/agent/self"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(fixture("agent-self.json"), "application/json"))
+        .mount(&server)
+        .await;
+    let mut list: serde_json::Value = serde_json::from_str(&fixture("ghost-2-nodes-list.json")).unwrap();
+    list[0]["Address"] = node_address.into();
+    let id = list[0]["ID"].as_str().unwrap().to_owned();
+    serve_json(&server, "/v1/nodes", list).await;
+    let mut node: serde_json::Value = serde_json::from_str(&fixture("node-read.json")).unwrap();
+    node["ID"] = id.clone().into();
+    node["Attributes"]["consul.datacenter"] = consul_dc.into();
+    serve_json(&server, &format!("/v1/node/{id}"), node).await;
+    Mock::given(method("GET"))
+        .and(path("/v1/allocations"))
+        .and(query_param("namespace", "*"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(allocations.to_owned(), "application/json"))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Every service on the agent's node, as (ID, ModifyIndex).
+async fn agent_node_services(consul: &consul_client::ConsulClient, node: &str) -> Vec<(String, u64)> {
+    let q = consul_client::QueryOptions::default();
+    let found = consul.catalog().node_services(node, &q).await.unwrap().value.unwrap();
+    let mut ids: Vec<(String, u64)> = found.services.into_iter().map(|s| (s.id, s.modify_index)).collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn a_nomad_that_knows_none_of_the_nodes_or_allocations_is_refused_and_nothing_is_deleted() {
+    let Some(agent) = sandbox::shared_consul() else { return };
+    let consul = consul_client::ConsulClient::from_addr(&agent.http_addr()).unwrap();
+    let tag = sandbox::unique_suffix();
+    let name = format!("wrongnomad-{tag}-database");
+    let gone = "eae4d4fa-cbc7-d6c5-602a-f3bcd5ae21df";
+    let ids = [RUNNING, gone].map(|alloc| format!("_nomad-task-{alloc}-postgres-patroni-{name}-db"));
+    for id in &ids {
+        let svc = consul_client::AgentServiceRegistration {
+            id: Some(id.clone()),
+            name: name.clone(),
+            port: Some(5432),
+            ..consul_client::AgentServiceRegistration::default()
+        };
+        consul.agent().service_register(&svc).await.unwrap();
+    }
+    let before = agent_node_services(&consul, agent.node_name()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cleanup = |nomad: &MockServer, opts: GhostOptions| {
+        let client = nomad_client::NomadClient::with_address(&nomad.uri(), None).unwrap();
+        GhostCleanup::new(
+            opts.service_pattern(format!("wrongnomad-{tag}-*")),
+            Arc::new(ConsulCatalog::new(consul.clone())),
+            Some(Arc::new(NomadGhosts::new(client))),
+            BackupDir::new(dir.path()),
+        )
+        .unwrap()
+    };
+
+    // 1. Another cluster: its only node has another name and address, and it knows no allocation.
+    let other = recorded_nomad("10.77.0.2", "dc1", "[]").await;
+    let err = cleanup(&other, GhostOptions::default()).plan().await.unwrap_err().to_string();
+    println!("{err}");
+    assert!(
+        err.contains(&format!("the Nomad at {} (region global) knows none of the 2 allocations", other.uri())),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("knows neither the Consul nodes that carry task services ({})", agent.node_name())),
+        "{err}"
+    );
+    assert!(err.contains("Nomad and Consul are not looking at the same cluster"), "{err}");
+    let requests = other.received_requests().await.unwrap();
+    assert!(requests.iter().all(|r| r.method == wiremock::http::Method::GET), "the plan only reads");
+
+    // 2. A rebuilt cluster on the same host: the node matches by address, no allocation is known.
+    let rebuilt = recorded_nomad("127.0.0.1", "dc1", "[]").await;
+    let err = cleanup(&rebuilt, GhostOptions::default()).plan().await.unwrap_err().to_string();
+    assert!(err.contains("knows none of the 2 allocations") && !err.contains("knows neither"), "{err}");
+
+    // 3. Another region's Nomad: its matching node uses another Consul datacenter.
+    let known = fixture("allocations-list-prefix.json");
+    let region = recorded_nomad("127.0.0.1", "dc-eu", &known).await;
+    let err = cleanup(&region, GhostOptions::default()).plan().await.unwrap_err().to_string();
+    assert!(err.contains("(region global) has node node-2 that uses Consul datacenter dc-eu, not dc1"), "{err}");
+
+    // Nothing was deleted by any of them.
+    assert_eq!(agent_node_services(&consul, agent.node_name()).await, before, "the catalog is unchanged");
+
+    // 4. The right cluster (knows the running allocation): the plan goes through, with the check.
+    let right = recorded_nomad("127.0.0.1", "dc1", &known).await;
+    let plan = cleanup(&right, GhostOptions::default()).plan().await.unwrap();
+    assert_eq!(plan.findings.len(), 1, "{plan:#?}");
+    let check = plan.plan.checks.iter().find(|c| c.name == "Nomad cluster").unwrap();
+    assert!(format!("{check:?}").contains("knows 1 of 2 allocations, 1 of its 1 nodes match"), "{check:?}");
+    // ... and the override lets an operator who knows why plan against the wrong one.
+    assert!(cleanup(&other, GhostOptions::default().override_cluster_check(true)).plan().await.is_ok());
+    for id in &ids {
+        consul.agent().service_deregister(id).await.unwrap();
+    }
 }
