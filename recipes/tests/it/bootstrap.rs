@@ -459,3 +459,18 @@ async fn a_replica_refused_by_the_leaders_authentication_stops_at_once() {
     assert!(err.contains("post-bootstrap created the replication user"), "{err}");
     assert!(err.contains("stop and purge dbHA1, dbHA2"), "{err}");
 }
+
+#[tokio::test]
+async fn a_scope_that_changes_all_the_time_does_not_make_the_wait_spin() {
+    let w = world(Some(BootstrapMethod::Initdb)).await;
+    w.sched.silent.lock().unwrap().insert("dbHA1".into());
+    // Every blocking query answers at once with a new index, as a scope whose member keys
+    // Patroni keeps touching.
+    let opts =
+        BootstrapOptions::new(NS).timeouts(Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(1));
+    let err = Bootstrap::new(opts, caps(&w, VolumeCheck::skip("t"))).unwrap().run(Progress::none()).await;
+    assert!(matches!(err, Err(Error::Timeout { .. })), "{err:?}");
+    let waits = w.dcs.waits.load(std::sync::atomic::Ordering::SeqCst);
+    // Rounds start at least 250 ms apart: about 8 in 2 s, not hundreds.
+    assert!((4..=10).contains(&waits), "{waits} blocking queries in 2 s");
+}

@@ -16,6 +16,8 @@ pub struct FakeScope {
     pub entries: Mutex<BTreeMap<String, String>>,
     pub index: Mutex<u64>,
     pub deleted: Mutex<Vec<String>>,
+    /// Blocking queries made (`wait_change` calls).
+    pub waits: std::sync::atomic::AtomicUsize,
     /// Timeline members publish (1 when unset).
     pub timeline: Mutex<u32>,
 }
@@ -65,8 +67,12 @@ impl ScopeStore for FakeScope {
             .collect();
         Ok(ScopeSnapshot { prefix, index: *self.index.lock().unwrap(), entries })
     }
+    /// Answers after 5 ms as if a key had changed (Patroni touching its member key), and
+    /// counts the calls.
     async fn wait_change(&self, scope: &str, _index: u64, _max_wait: Duration) -> Result<ScopeSnapshot> {
+        self.waits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(5)).await;
+        *self.index.lock().unwrap() += 1;
         self.snapshot(scope).await
     }
     async fn delete_scope(&self, scope: &str, _saved: &ScopeSnapshot) -> Result<()> {
