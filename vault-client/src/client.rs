@@ -407,7 +407,7 @@ impl VaultClient {
             let delay = retry.initial_delay.saturating_mul(1 << attempt.min(16)).min(retry.max_delay);
             let resp = match self.http.send(r.accept_status(&ERROR_STATUSES).idempotent(false)).await {
                 Ok(resp) => resp,
-                Err(e) if idempotent && e.is_transient() && attempt < retry.max_retries => {
+                Err(e) if idempotent && sent_and_transient(&e) && attempt < retry.max_retries => {
                     attempt += 1;
                     tracing::debug!(error = %e, attempt, path, "retrying Vault request");
                     tokio::time::sleep(delay).await;
@@ -458,6 +458,20 @@ impl VaultClient {
 }
 
 const SEAL_STATUS: &str = "sys/seal-status";
+
+/// A transport failure after the request may have reached Vault (a reset, a
+/// cut-off body, no answer in time), which client-core leaves to the caller
+/// for a request it was told is not idempotent. Connection failures are not:
+/// client-core retries those itself, whatever the request.
+fn sent_and_transient(e: &client_core::Error) -> bool {
+    match e {
+        client_core::Error::Timeout { .. } => true,
+        client_core::Error::Transport { reason, .. } => {
+            !(reason.starts_with("connection failed") || reason.starts_with("the server at"))
+        }
+        _ => false,
+    }
+}
 
 /// Decodes a Vault answer. Unlike client-core's decoder, the error carries
 /// nothing from the body, no value of any type: Vault answers carry secrets.
