@@ -1,7 +1,7 @@
 //! The `credentials` script against a wiremock Vault, Nomad and Consul
 //! answering with recorded bodies: whatever goes wrong after the tokens
 //! were obtained (a command that cannot start, a wrong Consul address,
-//! SIGTERM while the command runs), both leases are revoked before the
+//! SIGTERM or SIGINT while the command runs), both leases are revoked before the
 //! script exits.
 
 use std::path::Path;
@@ -116,43 +116,53 @@ async fn a_command_that_cannot_start_still_revokes_both_leases() {
 
 #[tokio::test]
 async fn a_wrong_consul_address_still_revokes_both_leases() {
-    let servers = servers().await;
     let home = tempfile::tempdir().unwrap();
-    // CONSUL_HTTP_ADDR pointing at another server (here: Vault, which has no acl/token/self).
-    let out = run(script(&servers, &servers.vault.uri(), home.path(), &["true"])).await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("the Consul token does not work"), "{stderr}");
-    assert_eq!(revoked(&servers.vault).await, both());
+    // CONSUL_HTTP_ADDR pointing at another server (here: Vault, which has no
+    // acl/token/self), then at a port where nothing listens.
+    for wrong_server in [true, false] {
+        let servers = servers().await;
+        let (addr, says) = if wrong_server {
+            (servers.vault.uri(), "404")
+        } else {
+            ("http://127.0.0.1:1".to_owned(), "connection failed")
+        };
+        let out = run(script(&servers, &addr, home.path(), &["true"])).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("the Consul token does not work") && stderr.contains(says), "{stderr}");
+        assert_eq!(revoked(&servers.vault).await, both());
+    }
 }
 
 #[tokio::test]
-async fn sigterm_while_the_command_runs_kills_it_and_revokes_both_leases() {
-    let servers = servers().await;
-    let home = tempfile::tempdir().unwrap();
-    let pid_file = home.path().join("command.pid");
-    let shell = format!("echo $$ > {}; exec sleep 30", pid_file.display());
-    let child =
-        tokio::process::Command::from(script(&servers, &servers.consul.uri(), home.path(), &["sh", "-c", &shell]))
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-    let started = Instant::now();
-    while !pid_file.exists() || std::fs::read_to_string(&pid_file).unwrap_or_default().trim().is_empty() {
-        assert!(started.elapsed() < Duration::from_secs(30), "the command never started");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+async fn a_signal_while_the_command_runs_kills_it_and_revokes_both_leases() {
+    for (signal, name, code) in [("-TERM", "SIGTERM", 143), ("-INT", "SIGINT", 130)] {
+        let servers = servers().await;
+        let home = tempfile::tempdir().unwrap();
+        let pid_file = home.path().join("command.pid");
+        let shell = format!("echo $$ > {}; exec sleep 30", pid_file.display());
+        let child =
+            tokio::process::Command::from(script(&servers, &servers.consul.uri(), home.path(), &["sh", "-c", &shell]))
+                .kill_on_drop(true)
+                .spawn()
+                .unwrap();
+        let started = Instant::now();
+        while std::fs::read_to_string(&pid_file).unwrap_or_default().trim().is_empty() {
+            assert!(started.elapsed() < Duration::from_secs(30), "the command never started");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let command_pid = std::fs::read_to_string(&pid_file).unwrap().trim().to_owned();
+        assert!(revoked(&servers.vault).await.is_empty(), "nothing revoked while the command runs");
+        let script_pid = child.id().unwrap().to_string();
+        assert!(Command::new("kill").args([signal, &script_pid]).status().unwrap().success());
+        let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output()).await.unwrap().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{stderr}");
+        assert!(stderr.contains(&format!("interrupted by {name}; both leases were revoked")), "{stderr}");
+        assert_eq!(revoked(&servers.vault).await, both());
+        // The command was killed, not left running with dead tokens.
+        let stat = std::fs::read_to_string(format!("/proc/{command_pid}/stat")).unwrap_or_default();
+        let state = stat.rsplit_once(") ").map(|(_, rest)| rest.chars().next().unwrap_or('?'));
+        assert!(matches!(state, None | Some('Z' | 'X')), "command {command_pid} still runs: {state:?}");
     }
-    let command_pid = std::fs::read_to_string(&pid_file).unwrap().trim().to_owned();
-    assert!(revoked(&servers.vault).await.is_empty(), "nothing revoked while the command runs");
-    let script_pid = child.id().unwrap().to_string();
-    assert!(Command::new("kill").args(["-TERM", &script_pid]).status().unwrap().success());
-    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output()).await.unwrap().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(143), "{stderr}");
-    assert!(stderr.contains("interrupted by SIGTERM; both leases were revoked"), "{stderr}");
-    assert_eq!(revoked(&servers.vault).await, both());
-    // The command was killed, not left running with dead tokens.
-    let state = std::fs::read_to_string(format!("/proc/{command_pid}/stat")).unwrap_or_default();
-    let state = state.rsplit_once(") ").map(|(_, rest)| rest.chars().next().unwrap_or('?'));
-    assert!(matches!(state, None | Some('Z' | 'X')), "command {command_pid} still runs: {state:?}");
 }
