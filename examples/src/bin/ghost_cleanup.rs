@@ -53,6 +53,10 @@ struct Args {
     /// checked, and the plan says so).
     #[arg(long)]
     skip_nomad: bool,
+    /// Plan even when the Nomad given does not know the task services' nodes or
+    /// allocations (the plan otherwise refuses: a wrong NOMAD_ADDR or region).
+    #[arg(long)]
+    override_cluster_check: bool,
     #[command(flatten)]
     run: RunArgs,
     #[command(flatten)]
@@ -69,7 +73,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .max_actions(args.max_actions)
         .override_max_actions(args.override_max_actions)
         .nomad_node_down_for(args.nomad_node_down_for)
-        .parallelism(args.parallelism);
+        .parallelism(args.parallelism)
+        .override_cluster_check(args.override_cluster_check);
     if let Some(ns) = &args.namespace {
         opts = opts.namespace(ns);
     }
