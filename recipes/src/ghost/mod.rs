@@ -569,19 +569,18 @@ impl GhostCleanup {
         let mut saved = Vec::new();
         for f in &plan.findings {
             match self.recheck(f, &members).await? {
-                Some(entry) => {
-                    if let (Some((removes, entry)), Some(dc)) = (&entry, datacenter_of(&f.target)) {
-                        saved.push(serde_json::json!({
-                            "Target": f.target,
-                            "Datacenter": dc,
-                            "Removes": removes,
-                            "Indexes": { "Node": entry.node_index, "Services": entry.services, "Checks": entry.checks },
-                            "Catalog": entry.raw,
-                        }));
-                    }
-                    confirmed.push((f.clone(), entry.map(|(_, e)| (e, Instant::now()))));
+                Recheck::Confirmed => confirmed.push((f.clone(), None)),
+                Recheck::Saved { removes, entry } => {
+                    saved.push(serde_json::json!({
+                        "Target": f.target,
+                        "Datacenter": datacenter_of(&f.target),
+                        "Removes": removes,
+                        "Indexes": { "Node": entry.node_index, "Services": entry.services, "Checks": entry.checks },
+                        "Catalog": entry.raw,
+                    }));
+                    confirmed.push((f.clone(), Some((*entry, Instant::now()))));
                 }
-                None => {
+                Recheck::NoLonger => {
                     runner.skip(&action_name(&f.target), format!("{} is no longer a ghost", f.target));
                     out.no_longer_ghosts.push(f.target.clone());
                 }
@@ -651,37 +650,38 @@ impl GhostCleanup {
         }
     }
 
-    /// `Some(catalog entries to back up)` when the finding is still a ghost now: for catalog
-    /// targets, what will be removed and the node's whole [`CatalogEntry`] (the backup).
-    async fn recheck(&self, f: &Finding, members: &[MemberView]) -> Result<Option<Option<(NodeView, CatalogEntry)>>> {
+    /// Whether the finding is still a ghost now; for catalog targets, with what will be
+    /// removed and the node's whole [`CatalogEntry`] (the backup).
+    async fn recheck(&self, f: &Finding, members: &[MemberView]) -> Result<Recheck> {
         Ok(match &f.target {
             Target::CatalogNode { datacenter, node } => {
                 // One read: what proves it is still a ghost is what is saved and removed.
-                let Some(entry) = self.consul.entry(datacenter, node).await? else { return Ok(None) };
+                let Some(entry) = self.consul.entry(datacenter, node).await? else { return Ok(Recheck::NoLonger) };
                 if self.dead_node_evidence(&entry.view, members).is_none() {
-                    return Ok(None);
+                    return Ok(Recheck::NoLonger);
                 }
-                Some(Some((entry.view.clone(), entry)))
+                Recheck::Saved { removes: entry.view.clone(), entry: Box::new(entry) }
             }
             Target::ServiceInstance { datacenter, node, service_id } => {
-                let Some(nomad) = &self.nomad else { return Ok(None) };
-                let Some(entry) = self.consul.entry(datacenter, node).await? else { return Ok(None) };
+                let Some(nomad) = &self.nomad else { return Ok(Recheck::NoLonger) };
+                let Some(entry) = self.consul.entry(datacenter, node).await? else { return Ok(Recheck::NoLonger) };
                 let Some(svc) = entry.view.services.iter().find(|s| s.id == *service_id).cloned() else {
-                    return Ok(None);
+                    return Ok(Recheck::NoLonger);
                 };
                 if self.task_ghost_evidence(nomad.as_ref(), &svc).await?.is_none() {
-                    return Ok(None);
+                    return Ok(Recheck::NoLonger);
                 }
                 let removes = NodeView { services: vec![svc], ..entry.view.clone() };
-                Some(Some((removes, entry)))
+                Recheck::Saved { removes, entry: Box::new(entry) }
             }
             Target::FailedMember { name } => {
-                members.iter().any(|m| m.name == *name && m.status == "failed").then_some(None)
+                Recheck::confirmed_if(members.iter().any(|m| m.name == *name && m.status == "failed"))
             }
             Target::NomadNode { id, .. } => {
-                let Some(nomad) = &self.nomad else { return Ok(None) };
+                let Some(nomad) = &self.nomad else { return Ok(Recheck::NoLonger) };
                 let nodes = nomad.nodes().await?;
-                nodes.iter().find(|n| n.id == *id).and_then(|n| self.down_nomad_node_evidence(n)).map(|_| None)
+                let down = nodes.iter().find(|n| n.id == *id).and_then(|n| self.down_nomad_node_evidence(n));
+                Recheck::confirmed_if(down.is_some())
             }
         })
     }
@@ -788,6 +788,23 @@ impl GhostCleanup {
             }
         }
         Ok((applied, None))
+    }
+}
+
+/// What a re-check just before acting found.
+enum Recheck {
+    /// Not a ghost any more (or gone): left alone.
+    NoLonger,
+    /// Still a ghost; nothing in the catalog to save (a member, a Nomad node).
+    Confirmed,
+    /// Still a ghost; `entry` (the node's whole catalog state) is the backup, `removes`
+    /// what the action removes.
+    Saved { removes: NodeView, entry: Box<CatalogEntry> },
+}
+
+impl Recheck {
+    fn confirmed_if(yes: bool) -> Self {
+        if yes { Self::Confirmed } else { Self::NoLonger }
     }
 }
 

@@ -460,3 +460,35 @@ async fn a_nomad_side_that_knows_none_of_the_allocations_is_refused() {
     assert!(err.contains("not looking at the same cluster"), "{err}");
     assert!(consul.actions.lock().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_node_with_more_entries_than_one_transaction_goes_in_batches_then_the_node() {
+    let Some(agent) = sandbox::shared_consul() else { return };
+    let consul = consul_client::ConsulClient::from_addr(&agent.http_addr()).unwrap();
+    let tag = sandbox::unique_suffix();
+    let node = format!("gone-{tag}");
+    // 40 services with a check each: 80 conditional deletions, more than Consul 1.8's 64 per transaction.
+    let mut ids: Vec<String> = (0..40).map(|i| format!("pg-{tag}-{i:02}")).collect();
+    ids.sort();
+    for id in &ids {
+        register(&consul, &node, id, "ghostbatch").await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = recipes::ghost::ConsulCatalog::new(consul.clone());
+    let cleanup = GhostCleanup::new(
+        GhostOptions::default().node_pattern(node.clone()).node_quiet_period(std::time::Duration::ZERO),
+        Arc::new(catalog.clone()),
+        None,
+        BackupDir::new(dir.path()),
+    )
+    .unwrap();
+    let report = cleanup.run(&cleanup.plan().await.unwrap(), Progress::none()).await.unwrap();
+    assert_eq!(report.counts.get("catalog_node"), Some(&1), "{report:#?}");
+    assert_eq!(report.unguarded_windows_us.len(), 1, "the node went in its own last transaction");
+    assert_eq!(service_ids_on(&consul, &node).await, None);
+    let back = catalog.reregister_from_backup(&report.report.backups[0]).await.unwrap();
+    assert_eq!(back.len(), 40);
+    assert_eq!(service_ids_on(&consul, &node).await, Some(ids));
+    assert_eq!(consul.health().node(&node, &Default::default()).await.unwrap().value.len(), 40);
+    consul.catalog().deregister(&consul_client::CatalogDeregistration::node(&node)).await.unwrap();
+}
