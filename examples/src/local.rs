@@ -21,9 +21,17 @@ pub struct LocalScheduler {
     /// Jobs stopped without purge: they count as dead, as in Nomad.
     dead: Arc<Mutex<BTreeSet<String>>>,
     backup_running: Arc<Mutex<bool>>,
-    /// Member jobs started and not stopped since, with their restarts: a member whose
+    /// Member jobs started and not stopped since, with their restarts and where their log
+    /// stood at the start (a fresh "allocation" shows only its own lines): a member whose
     /// process exited meanwhile is a dead task.
-    started: Arc<Mutex<BTreeMap<String, u64>>>,
+    started: Arc<Mutex<BTreeMap<String, Started>>>,
+}
+
+/// A member job's "allocation": restarts of its task and the log offset it began at.
+#[derive(Debug, Clone, Copy, Default)]
+struct Started {
+    restarts: u64,
+    log_offset: u64,
 }
 
 /// The task name the local "jobs" run, as the runbook's member jobs name it.
@@ -47,11 +55,17 @@ impl LocalScheduler {
     /// (counted in the diagnosis' restarts), e.g. after a test killed it.
     pub async fn restart_member(&self, job: &str) -> Result<()> {
         let i = self.member_index(job).ok_or_else(|| self.unknown_job(job))?;
-        *self.started_map().entry(job.to_owned()).or_insert(0) += 1;
+        self.count_restart(job);
         self.with_cluster(move |c| c.start_member(i)).await?.map_err(|e| Error::backend("local scheduler", e))
     }
 
-    fn started_map(&self) -> MutexGuard<'_, BTreeMap<String, u64>> {
+    /// Counts one restart of `job`'s task, for a test that restarted the member itself (under
+    /// the cluster's lock, so that no diagnosis sees it dead in between).
+    pub fn count_restart(&self, job: &str) {
+        self.started_map().entry(job.to_owned()).or_default().restarts += 1;
+    }
+
+    fn started_map(&self) -> MutexGuard<'_, BTreeMap<String, Started>> {
         self.started.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
@@ -140,7 +154,8 @@ impl Scheduler for LocalScheduler {
             return Ok(());
         }
         let i = self.member_index(job).ok_or_else(|| self.unknown_job(job))?;
-        self.started_map().entry(job.to_owned()).or_insert(0);
+        let log_offset = std::fs::metadata(self.lock().log_file(i)).map_or(0, |m| m.len());
+        self.started_map().entry(job.to_owned()).or_insert(Started { restarts: 0, log_offset });
         self.with_cluster(move |c| c.start_member(i)).await?.map_err(|e| Error::backend("local scheduler", e))
     }
 
@@ -162,15 +177,18 @@ impl Scheduler for LocalScheduler {
 
     async fn diagnose(&self, namespace: &str, job: &str) -> Result<Option<JobDiagnosis>> {
         self.check_namespace(namespace)?;
-        let Some(restarts) = self.started_map().get(job).copied() else { return Ok(None) };
+        let Some(started) = self.started_map().get(job).copied() else { return Ok(None) };
         let i = self.member_index(job).ok_or_else(|| self.unknown_job(job))?;
-        let (running, log) = self.with_cluster(move |c| (c.is_running(i), c.log_tail(i))).await?;
+        let (running, file) = self.with_cluster(move |c| (c.is_running(i), c.log_file(i))).await?;
+        let bytes = std::fs::read(file).unwrap_or_default();
+        let own = bytes.get(usize::try_from(started.log_offset).unwrap_or(usize::MAX)..).unwrap_or_default();
+        let log = String::from_utf8_lossy(own);
         let mut d = JobDiagnosis::new();
         d.allocation = Some(format!("local process of {job}"));
         d.status = Some(if running { "running" } else { "failed" }.to_owned());
         d.task_state = Some(if running { "running" } else { "dead" }.to_owned());
         d.failed = !running;
-        d.restarts = restarts;
+        d.restarts = started.restarts;
         let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
         d.stderr_tail = lines[lines.len().saturating_sub(5)..].iter().map(|l| (*l).to_owned()).collect();
         Ok(Some(d))

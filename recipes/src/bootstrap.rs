@@ -331,7 +331,7 @@ impl Bootstrap {
         }
         let any_running = states.iter().any(|(_, s)| matches!(s, JobState::Running | JobState::Pending));
         for (job, state) in &states {
-            checks.push(self.job_check(job, *state));
+            checks.push(self.job_check(job, *state).await);
         }
         if o.resume && !self.vouched {
             checks.push(self.resume_check(&snapshot, &states).await?);
@@ -485,11 +485,22 @@ impl Bootstrap {
             && status.is_healthy(&self.opts.members, self.opts.max_lag_bytes)
     }
 
-    fn job_check(&self, job: &str, state: JobState) -> Check {
+    async fn job_check(&self, job: &str, state: JobState) -> Check {
         let name = format!("job {job}");
         match state {
             JobState::Absent => Check::passed(name, "absent"),
             JobState::Running | JobState::Pending if self.opts.resume => {
+                // A member whose Patroni found a half-built data directory cannot be resumed.
+                let d = self.caps.scheduler.diagnose(&self.opts.namespace, job).await.ok().flatten();
+                if let Some(line) = wait::interrupted_initdb_line(d.as_ref()) {
+                    return Check::failed(
+                        name,
+                        format!(
+                            "{state}, but its first bootstrap was interrupted during initdb ({line:?}); {}",
+                            self.recovery().steps(&[job.to_owned()])
+                        ),
+                    );
+                }
                 Check::passed(name, format!("{state}: resuming an interrupted bootstrap"))
             }
             JobState::Running | JobState::Pending => Check::failed(

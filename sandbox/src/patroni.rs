@@ -207,6 +207,13 @@ impl PatroniCluster {
         &self.superuser_password
     }
 
+    /// The PID of the member's Patroni process, while it runs (fault tests kill it, or its
+    /// children such as `initdb`, at a chosen moment).
+    #[must_use]
+    pub fn patroni_pid(&self, i: usize) -> Option<u32> {
+        self.members[i].process.as_ref().and_then(ManagedProcess::pid)
+    }
+
     /// True while the member's Patroni process runs.
     pub fn is_running(&mut self, i: usize) -> bool {
         self.members[i].process.as_mut().is_some_and(ManagedProcess::is_running)

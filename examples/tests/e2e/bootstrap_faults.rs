@@ -104,3 +104,83 @@ async fn patroni_4_replica_wait_sees_streaming_and_resume_refuses_the_finished_c
     let Some(bin) = patroni4_bin() else { return };
     replica_wait_ends_only_once_the_leader_streams_to_it("str4", Some(bin)).await;
 }
+
+/// Every descendant of `pid` (children first found through `/proc/<pid>/task/*/children`).
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return out };
+    for task in tasks.flatten() {
+        let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        for child in children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()) {
+            out.push(child);
+            out.extend(descendants(child));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn initdb_killed_midway_stops_at_once_and_the_named_recovery_works() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let Some(s) = setup("initdb").await else { return };
+    let scope = recipes::input::default_scope(&s.namespace);
+    let state_dir = s.settings_dir.0.join("state");
+    let opts = options(&s.namespace).state_dir(&state_dir);
+    let recipe = Bootstrap::new(opts.clone(), s.caps.clone()).unwrap();
+
+    // While dbHA1's Patroni runs initdb (the initialize key taken, empty; PG_VERSION written),
+    // kill Patroni and everything it started by PID, then start it again as Nomad restarts a
+    // task: all under the cluster's lock, so no diagnosis sees the member dead in between.
+    let killed = Arc::new(AtomicBool::new(false));
+    let (cluster, scheduler, consul, fired) =
+        (s.scheduler.cluster(), s.scheduler.clone(), s.consul.clone(), killed.clone());
+    let init_key = format!("service/{scope}/initialize");
+    let killer = tokio::spawn(async move {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::time::Instant::now() < deadline {
+            let init = consul.kv().get(&init_key, &consul_client::QueryOptions::default()).await.ok();
+            let empty = init.and_then(|r| r.value).is_some_and(|p| p.value.as_deref().unwrap_or_default().is_empty());
+            let data = cluster.lock().unwrap().data_dir(0).join("PG_VERSION");
+            if empty && data.exists() {
+                let mut c = cluster.lock().unwrap();
+                let pid = c.patroni_pid(0).expect("dbHA1 runs");
+                let mut pids = descendants(pid);
+                pids.push(pid);
+                for p in pids.iter().rev() {
+                    sandbox::process::signal(*p, "KILL");
+                }
+                c.kill_member(0);
+                c.start_member(0).unwrap();
+                scheduler.count_restart("dbHA1");
+                fired.store(true, Ordering::SeqCst);
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    });
+    let err = recipe.run(Progress::none()).await.unwrap_err().to_string();
+    killer.await.unwrap();
+    assert!(killed.load(Ordering::SeqCst), "initdb was never caught running: {err}");
+    assert!(err.contains("was interrupted during initdb"), "{err}");
+    // Seen on 3.0.2: the restarted Patroni logs "data dir for the cluster is not empty, but system
+    // ID is invalid; consider doing reinitialize" (the initialize key is then empty or gone).
+    assert!(err.contains("dbHA1 restarted 1 time(s)") && err.contains("system ID is invalid"), "{err}");
+    assert!(err.contains(&format!("scope_remove --scope {scope} --yes")), "{err}");
+
+    // Resume cannot finish it either: the plan names the state and the same recovery.
+    let refused = Bootstrap::new(opts.clone().resume(true), s.caps.clone()).unwrap().plan().await.unwrap_err();
+    assert!(refused.to_string().contains("interrupted during initdb"), "{refused}");
+    assert!(refused.to_string().contains("nomad job stop -purge"), "{refused}");
+
+    // The recovery as named: stop and purge dbHA1, clear its volume, remove the scope with a
+    // backup, bootstrap again without resume.
+    s.caps.scheduler.stop_job(&s.namespace, "dbHA1", true).await.unwrap();
+    s.scheduler.cluster().lock().unwrap().wipe_member_data(0).unwrap();
+    let snapshot = s.caps.scope_store.snapshot(&scope).await.unwrap();
+    recipes::BackupDir::new(&state_dir).save("scope", &snapshot).await.unwrap();
+    s.caps.scope_store.delete_scope(&scope, &snapshot).await.unwrap();
+    let report = Bootstrap::new(opts, s.caps.clone()).unwrap().run(Progress::none()).await.unwrap();
+    assert!(report.done.contains(&"wait for dbHA2".to_owned()), "{report:#?}");
+}

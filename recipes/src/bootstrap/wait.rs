@@ -47,6 +47,11 @@ impl Recovery {
     }
 }
 
+/// The log line of a Patroni that found a half-built data directory, if `d` shows one.
+pub(crate) fn interrupted_initdb_line(d: Option<&JobDiagnosis>) -> Option<String> {
+    stderr_mentions(d, &["system ID is invalid", "consider doing reinitialize"])
+}
+
 fn stderr_mentions(d: Option<&JobDiagnosis>, needles: &[&str]) -> Option<String> {
     let d = d?;
     d.stderr_tail.iter().chain(&d.last_event).find(|l| needles.iter().any(|n| l.contains(n))).cloned()
@@ -70,11 +75,14 @@ impl Readiness for LeaderReady {
         jobs: &[(String, Option<JobDiagnosis>)],
     ) -> Result<Option<String>> {
         let status = snapshot.cluster_status();
-        if snapshot.text("initialize") == Some("") && status.leader.is_none() {
+        if status.leader.is_none() {
+            // Patroni took the initialize key (empty) and died before initdb finished: once
+            // restarted it finds a half-built data directory ("system ID is invalid"), and the
+            // key may be left empty or be gone.
             let d = diag(jobs, &self.member);
             let restarted = d.is_some_and(|d| d.restarts > 0);
-            let said = stderr_mentions(d, &["system ID is invalid", "consider doing reinitialize"]);
-            if restarted || said.is_some() {
+            let said = interrupted_initdb_line(d);
+            if (restarted && snapshot.text("initialize") == Some("")) || said.is_some() {
                 let mut seen = format!(
                     "{}; {} restarted {} time(s)",
                     scope_facts(snapshot),

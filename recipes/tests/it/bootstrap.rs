@@ -474,3 +474,22 @@ async fn a_scope_that_changes_all_the_time_does_not_make_the_wait_spin() {
     // Rounds start at least 250 ms apart: about 8 in 2 s, not hundreds.
     assert!((4..=10).contains(&waits), "{waits} blocking queries in 2 s");
 }
+
+#[tokio::test]
+async fn resume_of_a_member_that_found_a_half_built_data_directory_is_refused_with_the_fix() {
+    let w = world(Some(BootstrapMethod::Initdb)).await;
+    w.sched.silent.lock().unwrap().insert("dbHA1".into());
+    let opts = long_waits(BootstrapOptions::new(NS).state_dir(&w.state_dir));
+    let line = "INFO: data dir for the cluster is not empty, but system ID is invalid; consider doing reinitialize";
+    let d = diagnosis("running", "running", false, 0, "Started", &[line]);
+    w.sched.diagnoses.lock().unwrap().insert("dbHA1".into(), d);
+    // The run stops at once (the initialize key is gone here, as seen on Patroni 3.0.2)...
+    let recipe = Bootstrap::new(opts.clone(), caps(&w, VolumeCheck::skip("t"))).unwrap();
+    let err = fails_early(&recipe, Progress::none()).await;
+    assert!(err.contains("was interrupted during initdb") && err.contains("initialize absent"), "{err}");
+    // ...and so does the plan of a resume, before anything runs.
+    let resume = Bootstrap::new(opts.resume(true), caps(&w, VolumeCheck::skip("t"))).unwrap();
+    let refused = resume.plan().await.unwrap_err().to_string();
+    assert!(refused.contains("job dbHA1: running, but its first bootstrap was interrupted during initdb"), "{refused}");
+    assert!(refused.contains("scope_remove --scope atala-testnet-database --yes"), "{refused}");
+}
