@@ -734,7 +734,7 @@ impl GhostCleanup {
         let unchanged = left_in_place.is_empty() && fresh.same_items(saved);
         if !unchanged {
             left_in_place.push(if fresh.node_index == saved.node_index {
-                format!("node {node} was left in place: entries on it are not in the backup")
+                format!("node {node} was left in place: it no longer holds exactly what the backup saved")
             } else {
                 format!(
                     "node {node} changed after the backup (index {} now, {} saved): left in place",
