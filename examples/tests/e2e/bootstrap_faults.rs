@@ -184,3 +184,34 @@ async fn initdb_killed_midway_stops_at_once_and_the_named_recovery_works() {
     let report = Bootstrap::new(opts, s.caps.clone()).unwrap().run(Progress::none()).await.unwrap();
     assert!(report.done.contains(&"wait for dbHA2".to_owned()), "{report:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leader_without_the_replication_user_stops_the_replica_wait_at_once() {
+    let Some(s) = setup("norepl").await else { return };
+    let opts = options(&s.namespace);
+    // The state a first bootstrap killed at postmaster start leaves: the leader runs, but
+    // Patroni's post-bootstrap never created the replication user. Dropped by hand here, as
+    // soon as dbHA1 leads (before dbHA2 starts).
+    let cluster = s.scheduler.cluster();
+    let progress = Progress::callback(move |e| {
+        if matches!(e, recipes::Event::StepStarted { step } if step == "start dbHA2") {
+            let c = cluster.lock().unwrap();
+            let out = std::process::Command::new(sandbox::postgres::bin("psql"))
+                .args(["-h", "127.0.0.1", "-p", &c.pg_port(0).to_string(), "-U", "postgres", "-d", "postgres"])
+                .args(["-v", "ON_ERROR_STOP=1", "-c", "DROP ROLE replicator"])
+                .env("PGPASSWORD", c.superuser_password())
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        }
+    });
+    let recipe = Bootstrap::new(opts, s.caps.clone()).unwrap();
+    let started = std::time::Instant::now();
+    let err = recipe.run(progress).await.unwrap_err().to_string();
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "stopped before the 90 s bound: {err}");
+    // PostgreSQL logs the refused replication connection on the leader (its stderr).
+    assert!(err.contains("replication is refused by the leader's authentication"), "{err}");
+    assert!(err.contains(r#"password authentication failed for user \"replicator\""#), "{err}");
+    assert!(err.contains("post-bootstrap created the replication user"), "{err}");
+    assert!(err.contains("stop and purge dbHA1, dbHA2"), "{err}");
+}

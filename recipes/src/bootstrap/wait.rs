@@ -23,8 +23,8 @@ impl Recovery {
         let stops: Vec<String> =
             members.iter().map(|m| format!("nomad job stop -purge -namespace {} {m}", self.namespace)).collect();
         format!(
-            "to recover: 1) stop and purge {}: `{}`; 2) clear only {} host volume{} (the half-built data \
-             directory; the bootstrap preflight's volume probe must then find nothing); 3) remove the scope \
+            "to recover: 1) stop and purge {}: `{}`; 2) clear only {} host volume{} (the interrupted \
+             bootstrap's data; the bootstrap preflight's volume probe must then find nothing); 3) remove the scope \
              with a backup once the sessions expired (about 30 s): `scope_remove --scope {} --yes`; 4) run \
              bootstrap again without --resume",
             members.join(", "),
@@ -130,8 +130,8 @@ impl Readiness for ReplicasReady {
         for (job, d) in jobs {
             if let Some(line) = stderr_mentions(d.as_ref(), &["password authentication failed for user"]) {
                 return Err(Error::Conflict(format!(
-                    "member {job} cannot connect to the leader for replication ({line:?}): the first bootstrap \
-                     was interrupted before Patroni's post-bootstrap created the replication user ({}); {}",
+                    "replication is refused by the leader's authentication ({job} logs {line:?}): the first \
+                     bootstrap was interrupted before Patroni's post-bootstrap created the replication user ({}); {}",
                     scope_facts(snapshot),
                     self.recovery.steps(&self.wanted)
                 )));
