@@ -751,7 +751,14 @@ async fn a_valid_token_never_reaches_an_error_debug_output_or_log_line() {
         Err(e) => return sandbox::unavailable("Consul with ACLs", &e),
     };
     let (capture, _guard) = Capture::trace();
-    let consul = consul_client::ConsulClient::from_addr(&agent.http_addr()).unwrap().with_token(MASTER_TOKEN);
+    // Configured as the CLI is: CONSUL_HTTP_ADDR and CONSUL_HTTP_TOKEN.
+    let addr = agent.host_port();
+    let consul = consul_client::ConsulClient::from_lookup(|name| match name {
+        "CONSUL_HTTP_ADDR" => Some(addr.clone()),
+        "CONSUL_HTTP_TOKEN" => Some(MASTER_TOKEN.to_owned()),
+        _ => None,
+    })
+    .unwrap();
     let mut texts = vec![format!("{consul:?}"), format!("{consul:#?}")];
 
     // The token is valid and privileged: the agent answers its own token with it.

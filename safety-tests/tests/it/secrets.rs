@@ -14,10 +14,21 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 #[derive(Clone, Default)]
 pub(crate) struct Capture(pub(crate) Arc<Mutex<Vec<u8>>>);
 
+/// Keeps a [`Capture::trace`] capture on.
+pub(crate) struct TraceGuard {
+    _default: tracing::subscriber::DefaultGuard,
+    _other: tracing::Dispatch,
+}
+
 impl Capture {
     /// Captures every span and event at TRACE level on this thread until the
     /// guard drops.
-    pub(crate) fn trace() -> (Self, tracing::subscriber::DefaultGuard) {
+    pub(crate) fn trace() -> (Self, TraceGuard) {
+        // With a single scoped dispatcher alive, tracing-core asks only the
+        // registering thread's default about a new callsite: a span first hit
+        // by a test on another thread (no subscriber) would stay disabled
+        // here. A second live dispatcher makes every callsite ask them all.
+        let other = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
         let capture = Self::default();
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
@@ -25,7 +36,8 @@ impl Capture {
             .with_ansi(false)
             .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
             .finish();
-        (capture, tracing::subscriber::set_default(subscriber))
+        let default = tracing::subscriber::set_default(subscriber);
+        (capture, TraceGuard { _default: default, _other: other })
     }
 
     /// Everything captured so far, as text.
