@@ -1,15 +1,17 @@
-//! Path conformance: every public method of the Consul, Nomad and Vault clients
-//! (and Patroni's, which has none today) that takes a name, ID, key or path
-//! meets adversarial values on a recording server. For each (method, value)
-//! either nothing was sent and the error is an input error naming the input,
-//! or exactly the intended resource was requested: the raw request path
-//! equals the one this test builds on its own (its own percent-encoding, not
-//! the SDK's). A `/` sent to a one-segment method, or a `.`, `..` or empty
-//! part sent anywhere, is a failure unless refused.
+//! Path conformance: every public method of the Consul, Nomad, Vault and
+//! Patroni clients that takes a name, ID, key or path meets adversarial
+//! values on a recording server. For each (method, value) either nothing was
+//! sent and the error is an input error naming the input, or exactly the
+//! intended resource was requested: the raw request path equals the one this
+//! test builds on its own (its own percent-encoding, not the SDK's). A `/`
+//! sent to a one-segment method, or a `.`, `..` or empty part sent anywhere,
+//! is a failure unless refused. A string that goes in the query or body is
+//! sent the same values and must leave the path as it is.
 //!
-//! The methods are enumerated from the clients' source: every `pub async fn`
-//! with `&self` and a `: &str` parameter must have a case here or an
-//! exemption with its reason, so a new endpoint without a case fails.
+//! The methods are enumerated from the clients' source: every `pub fn` and
+//! `pub async fn` taking `self` and a `: &str` parameter (signatures may span
+//! lines) must have a case here or an exemption with its reason, so a new
+//! endpoint without a case fails.
 //!
 //! The second half runs the token scenario against a real
 //! ACL-enabled Consul: the adversarial names are refused before sending,
@@ -69,7 +71,7 @@ impl Shape {
     /// clean them into another resource.
     fn must_refuse(self, v: &str) -> bool {
         let bad_part = |p: &str| p.is_empty() || p == "." || p == "..";
-        !matches!(self, Shape::Fixed(_)) && v.chars().any(char::is_control)
+        (!matches!(self, Shape::Fixed(_)) && v.chars().any(char::is_control))
             || match self {
                 Shape::Segment(..) => v.contains('/') || bad_part(v),
                 Shape::Slashes(..) | Shape::Key(..) | Shape::Folder(..) => v.split('/').any(bad_part),
