@@ -34,6 +34,8 @@ struct State {
     frame: usize,
     /// Columns the live line may use.
     width: usize,
+    /// The facts a wait showed last (see [`Progress::seen`]).
+    seen: Vec<String>,
 }
 
 struct Current {
@@ -61,7 +63,14 @@ impl Progress {
     /// A display writing to `out`; `live` redraws the current line in place.
     #[must_use]
     pub fn new(out: Box<dyn Write + Send>, live: bool) -> Self {
-        let inner = Arc::new(Mutex::new(State { out, live, current: None, frame: 0, width: terminal_width() }));
+        let inner = Arc::new(Mutex::new(State {
+            out,
+            live,
+            current: None,
+            frame: 0,
+            width: terminal_width(),
+            seen: Vec::new(),
+        }));
         if live {
             let weak = Arc::downgrade(&inner);
             std::thread::spawn(move || ticker(&weak));
@@ -118,13 +127,29 @@ impl Progress {
         }
     }
 
+    /// What a wait saw (the scope, the jobs' allocations), printed above the live line when it
+    /// changed since the last time, one fact a line.
+    pub fn seen(&self, facts: &[String]) {
+        let mut s = self.lock();
+        if s.seen == facts {
+            return;
+        }
+        s.seen = facts.to_vec();
+        for fact in facts {
+            s.above_current(&format!("      {fact}"));
+        }
+    }
+
     /// Shows one of a recipe's progress events.
     pub fn event(&self, event: &recipes::Event) {
         match event {
             recipes::Event::StepStarted { step } => self.started(step),
             recipes::Event::StepFinished { step, elapsed } => self.finished(step, Some(*elapsed), ""),
             recipes::Event::StepSkipped { step, reason } => self.skipped(step, reason),
-            recipes::Event::Waiting { what, elapsed, .. } => self.waiting(what, *elapsed),
+            recipes::Event::Waiting { what, elapsed, seen, .. } => {
+                self.waiting(what, *elapsed);
+                self.seen(seen);
+            }
             recipes::Event::Warning { message } => self.warning(message),
             // The error itself is printed once, by the script's `error:` line.
             recipes::Event::StepFailed { step, .. } => self.step_failed(step),
@@ -350,6 +375,28 @@ mod tests {
         p.failed("no replica");
         let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
         assert!(text.ends_with("  ✗ switchover: no replica\n"), "{text}");
+    }
+
+    #[test]
+    fn what_a_wait_saw_is_printed_when_it_changes() {
+        let buf = Buf::default();
+        let p = Progress::new(Box::new(buf.clone()), false);
+        p.started("wait for dbHA1");
+        let seen = vec!["scope service/x/: initialize empty".to_owned(), "dbHA1: allocation 1a2b running".to_owned()];
+        let waiting = |seen: &[String]| recipes::Event::Waiting {
+            what: "dbHA1 to lead (no member holds the leader key)".into(),
+            elapsed: Duration::from_secs(1),
+            timeout: Duration::from_secs(300),
+            seen: seen.to_vec(),
+        };
+        p.event(&waiting(&seen));
+        p.event(&waiting(&seen));
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(
+            text,
+            "  … wait for dbHA1\n  … wait for dbHA1: waiting for dbHA1 to lead (no member holds the leader key)\n      \
+             scope service/x/: initialize empty\n      dbHA1: allocation 1a2b running\n"
+        );
     }
 
     #[test]

@@ -44,6 +44,11 @@ pub enum Event {
         elapsed: Duration,
         /// The bound of the wait.
         timeout: Duration,
+        /// What the recipe saw while waiting, one fact per entry (e.g. the scope's `initialize`,
+        /// leader and member keys; each awaited job's allocation status, restarts, last task
+        /// event and last lines of stderr); empty when the wait has nothing to report.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        seen: Vec<String>,
     },
     /// Something the operator should look at, which does not stop the recipe.
     Warning {

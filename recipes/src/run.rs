@@ -102,7 +102,7 @@ impl ScopeWait<'_> {
             // from a fresh read rather than blocking on an index that will never come.
             index = if snapshot.index < index { 0 } else { snapshot.index.max(1) };
             let jobs = self.diagnose().await;
-            let last_seen = format!("; {}{}", scope_facts(&snapshot), jobs_facts(&jobs));
+            let seen: Vec<String> = std::iter::once(scope_facts(&snapshot)).chain(jobs_facts(&jobs)).collect();
             for (job, d) in &jobs {
                 let Some(d) = d else { continue };
                 if d.is_dead() {
@@ -128,14 +128,15 @@ impl ScopeWait<'_> {
             };
             if started.elapsed() >= timeout {
                 return Err(Error::Timeout {
-                    what: format!("{what} (last seen: {last_reason}{last_seen})"),
+                    what: format!("{what} (last seen: {last_reason}; {})", seen.join("; ")),
                     after: timeout,
                 });
             }
             self.progress.emit(Event::Waiting {
-                what: format!("{what} ({last_reason}{last_seen})"),
+                what: format!("{what} ({last_reason})"),
                 elapsed: started.elapsed(),
                 timeout,
+                seen,
             });
             // A store without indexes cannot block, and a busy scope must not make us spin.
             let pause = if snapshot.index == 0 { ROUND.min(Duration::from_millis(500)) } else { MIN_ROUND };
@@ -180,13 +181,11 @@ pub(crate) fn scope_facts(snapshot: &ScopeSnapshot) -> String {
     )
 }
 
-fn jobs_facts(jobs: &[(String, Option<JobDiagnosis>)]) -> String {
-    jobs.iter()
-        .map(|(job, d)| match d {
-            Some(d) => format!("; {job}: {}", d.summary()),
-            None => format!("; {job}: no allocation"),
-        })
-        .collect()
+fn jobs_facts(jobs: &[(String, Option<JobDiagnosis>)]) -> impl Iterator<Item = String> + '_ {
+    jobs.iter().map(|(job, d)| match d {
+        Some(d) => format!("{job}: {}", d.summary()),
+        None => format!("{job}: no allocation"),
+    })
 }
 
 /// Longest single blocking query: short enough to read the jobs and report progress regularly.

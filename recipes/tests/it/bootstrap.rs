@@ -400,11 +400,21 @@ async fn a_task_restarting_in_a_loop_ends_the_wait_and_waiting_reports_diagnosti
     assert!(err.contains("stderr: cannot reach Consul"), "{err}");
     let mut waiting = Vec::new();
     while let Ok(e) = rx.try_recv() {
-        if let Event::Waiting { what, .. } = e {
-            waiting.push(what);
+        if let Event::Waiting { what, seen, .. } = e {
+            waiting.push((what, seen));
         }
     }
-    assert!(waiting.iter().any(|w| w.contains("dbHA1: allocation bf431f56 running")), "{waiting:?}");
+    let (what, seen) = waiting.last().unwrap();
+    assert_eq!(what, "dbHA1 to lead scope atala-testnet-database (no member holds the leader key)");
+    assert_eq!(
+        seen,
+        &[
+            "scope service/atala-testnet-database/: initialize absent, leader none, member keys none".to_owned(),
+            "dbHA1: allocation bf431f56 running, task running, 1 restart, last event \"Restarting: Task restarting in \
+             15s\"; stderr: cannot reach Consul"
+                .to_owned(),
+        ]
+    );
 
     let looping = world(Some(BootstrapMethod::Initdb)).await;
     looping.sched.silent.lock().unwrap().insert("dbHA1".into());
