@@ -190,7 +190,7 @@ impl Scheduler for LocalScheduler {
         d.failed = !running;
         d.restarts = started.restarts;
         let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
-        d.stderr_tail = lines[lines.len().saturating_sub(5)..].iter().map(|l| (*l).to_owned()).collect();
+        d.set_stderr(&lines[lines.len().saturating_sub(5)..]);
         Ok(Some(d))
     }
 

@@ -128,7 +128,11 @@ impl Readiness for ReplicasReady {
         // A leader whose post-bootstrap never ran has no replication user: replicas fail
         // authentication forever.
         for (job, d) in jobs {
-            if let Some(line) = stderr_mentions(d.as_ref(), &["password authentication failed for user"]) {
+            // Only a refusal of the replication user: an application's bad password is not this state.
+            let replication = d.as_ref().is_some_and(|d| d.stderr_tail.iter().any(|l| l.contains("replicat")));
+            if let Some(line) =
+                stderr_mentions(d.as_ref(), &["password authentication failed for user"]).filter(|_| replication)
+            {
                 return Err(Error::Conflict(format!(
                     "replication is refused by the leader's authentication ({job} logs {line:?}): the first \
                      bootstrap was interrupted before Patroni's post-bootstrap created the replication user ({}); {}",

@@ -116,6 +116,13 @@ impl JobDiagnosis {
         Self::default()
     }
 
+    /// Keeps `lines` as the stderr tail, trimmed, with the value after any `password`,
+    /// `secret` or `token` (`=` or `:`) replaced by `<redacted>`: diagnostics end up in
+    /// progress events and errors, which must not carry secrets.
+    pub fn set_stderr<I: IntoIterator<Item = S>, S: AsRef<str>>(&mut self, lines: I) {
+        self.stderr_tail = lines.into_iter().map(|l| redact(l.as_ref().trim_end())).collect();
+    }
+
     /// True when the task is dead and will not be restarted in this allocation (it failed,
     /// or the allocation ended): waiting longer cannot help.
     #[must_use]
@@ -156,6 +163,37 @@ impl JobDiagnosis {
     }
 }
 
+/// `line` with the value following each `password`, `secret` or `token` (any case, then
+/// `=` or `:`, optional spaces) replaced by `<redacted>`.
+fn redact(line: &str) -> String {
+    const WORDS: [&str; 3] = ["password", "secret", "token"];
+    let lower = line.to_ascii_lowercase();
+    let mut out = String::with_capacity(line.len());
+    let mut at = 0;
+    while at < line.len() {
+        let next = WORDS.iter().filter_map(|w| lower[at..].find(w).map(|i| (at + i, w.len()))).min();
+        let Some((start, len)) = next else { break };
+        let mut value = start + len;
+        let rest = &line[value..];
+        let trimmed = rest.trim_start();
+        if let Some(after) = trimmed.strip_prefix(['=', ':']) {
+            let spaces = after.len() - after.trim_start().len();
+            value += rest.len() - trimmed.len() + 1 + spaces;
+            let end = line[value..].find(char::is_whitespace).map_or(line.len(), |i| value + i);
+            if end > value {
+                out.push_str(&line[at..value]);
+                out.push_str("<redacted>");
+                at = end;
+                continue;
+            }
+        }
+        out.push_str(&line[at..start + len]);
+        at = start + len;
+    }
+    out.push_str(&line[at..]);
+    out
+}
+
 /// Starts and stops the jobs of a database cluster (Nomad, or local processes).
 ///
 /// Jobs are always addressed by exact ID inside a namespace.
@@ -194,5 +232,30 @@ pub trait Scheduler: Send + Sync {
             out.push((job.clone(), self.job_state(namespace, job).await?));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stderr_lines_lose_their_secrets() {
+        let mut d = JobDiagnosis::new();
+        d.set_stderr([
+            "connecting with password=hunter2 host=db  ",
+            "PGPASSWORD: s3cr3t and Token = abc.def; rest",
+            r#"FATAL:  password authentication failed for user "replicator""#,
+            "secret",
+        ]);
+        assert_eq!(
+            d.stderr_tail,
+            [
+                "connecting with password=<redacted> host=db",
+                "PGPASSWORD: <redacted> and Token = <redacted> rest",
+                r#"FATAL:  password authentication failed for user "replicator""#,
+                "secret",
+            ]
+        );
     }
 }

@@ -66,7 +66,7 @@ impl NomadScheduler {
             let mut opts = LogsOptions::tail(LogType::Stderr, 0, false);
             opts.query = Self::query(namespace);
             match self.nomad.allocations().tail_lines(&alloc.id, &task, STDERR_LINES, &opts).await {
-                Ok(lines) => d.stderr_tail = lines.into_iter().map(|l| l.trim_end().to_owned()).collect(),
+                Ok(lines) => d.set_stderr(lines),
                 Err(e) => tracing::debug!(alloc = %alloc.id, %task, error = %e, "cannot read the task's stderr"),
             }
         }
