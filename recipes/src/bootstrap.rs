@@ -336,7 +336,8 @@ impl Bootstrap {
         if o.resume && !self.vouched {
             checks.push(self.resume_check(&snapshot, &states).await?);
         }
-        checks.push(self.scope_check(&snapshot, &status));
+        let stalled = self.initdb_stalled(&snapshot, &status, &states).await;
+        checks.push(self.scope_check(&snapshot, &status, stalled));
         let look_alikes = self.caps.scope_store.look_alikes(&o.scope).await?;
         if !look_alikes.is_empty() {
             checks.push(Check::passed(
@@ -535,12 +536,33 @@ impl Bootstrap {
         })
     }
 
-    fn scope_check(&self, snapshot: &ScopeSnapshot, status: &ClusterStatus) -> Check {
+    /// True when the scope shows a first bootstrap that took the initialize key (empty) and
+    /// never finished, and the first member is not (still) working on it: its job is not
+    /// running, or its task restarted since.
+    async fn initdb_stalled(
+        &self,
+        snapshot: &ScopeSnapshot,
+        status: &ClusterStatus,
+        states: &[(String, JobState)],
+    ) -> bool {
+        if snapshot.text("initialize") != Some("") || status.leader.is_some() {
+            return false;
+        }
+        let first = &self.opts.members[0];
+        let running = states.iter().any(|(j, s)| j == first && matches!(s, JobState::Running | JobState::Pending));
+        if !running {
+            return true;
+        }
+        let d = self.caps.scheduler.diagnose(&self.opts.namespace, first).await.ok().flatten();
+        d.is_some_and(|d| d.restarts > 0)
+    }
+
+    fn scope_check(&self, snapshot: &ScopeSnapshot, status: &ClusterStatus, initdb_stalled: bool) -> Check {
         let name = format!("Consul state {}", snapshot.prefix);
         if snapshot.is_empty() {
             return Check::passed(name, "empty");
         }
-        if snapshot.text("initialize") == Some("") && status.leader.is_none() {
+        if initdb_stalled {
             let first = &self.opts.members[0];
             return Check::failed(
                 name,

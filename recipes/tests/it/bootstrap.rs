@@ -440,6 +440,16 @@ async fn an_interrupted_initdb_stops_at_once_naming_the_state_and_the_fix() {
     assert!(refused.contains("scope_remove --scope atala-testnet-database --yes"), "{refused}");
     assert!(refused.contains("nomad job stop -purge -namespace atala-testnet dbHA1"), "{refused}");
 
+    // A first member still at work on it (running, no restart) is not stopped by the plan.
+    w.sched.set("dbHA1", JobState::Running);
+    let mut busy = diagnosis("running", "running", false, 0, "Started", &[]);
+    std::mem::swap(&mut busy, w.sched.diagnoses.lock().unwrap().get_mut("dbHA1").unwrap());
+    let resume = Bootstrap::new(opts.clone().resume(true), caps(&w, VolumeCheck::skip("t"))).unwrap();
+    let plan = resume.plan().await;
+    assert!(plan.as_ref().is_err_and(|e| !e.to_string().contains("holds an interrupted first bootstrap")), "{plan:?}");
+    std::mem::swap(&mut busy, w.sched.diagnoses.lock().unwrap().get_mut("dbHA1").unwrap());
+    w.sched.set("dbHA1", JobState::Absent);
+
     // During a run (initialize emptied after the start): the wait stops at once.
     w.dcs.entries.lock().unwrap().remove(&key("initialize"));
     let dcs = w.dcs.clone();
