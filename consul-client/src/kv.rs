@@ -1,6 +1,6 @@
 //! The key/value store: `/v1/kv` and transactions on it.
 
-use client_core::path::PathBuf;
+use client_core::path::{ApiPath, PathBuf};
 use client_core::{Request, Secret, WatchOptions, WithMeta};
 use futures::Stream;
 use serde::{Deserialize, Serialize};
@@ -80,8 +80,13 @@ impl ConsulClient {
     }
 }
 
-fn kv_path(key: &str) -> String {
-    PathBuf::new("/v1/kv").key(key).finish()
+fn kv_path(what: &str, key: &str) -> Result<ApiPath> {
+    Ok(PathBuf::new("/v1/kv").key(what, key)?.finish())
+}
+
+/// A listing prefix: `""` is the whole store.
+fn kv_prefix_path(prefix: &str) -> Result<ApiPath> {
+    if prefix.is_empty() { Ok(ApiPath::from("/v1/kv/")) } else { kv_path("KV prefix", prefix) }
 }
 
 impl Kv<'_> {
@@ -89,15 +94,14 @@ impl Kv<'_> {
     ///
     /// Supports datacenter, consistency, blocking and token from `opts`.
     pub async fn get(&self, key: &str, opts: &QueryOptions) -> Result<WithMeta<Option<KvPair>>> {
-        validate::key(key)?;
-        let found = self.client.read_optional::<Vec<KvPair>>(Request::get(kv_path(key)), opts).await?;
+        let found = self.client.read_optional::<Vec<KvPair>>(Request::get(kv_path("KV key", key)?), opts).await?;
         Ok(WithMeta { value: found.value.and_then(|v| v.into_iter().next()), meta: found.meta })
     }
 
     /// Reads one key's raw value bytes (`?raw`); `None` when it does not exist.
     pub async fn get_raw(&self, key: &str, opts: &QueryOptions) -> Result<WithMeta<Option<Vec<u8>>>> {
-        validate::key(key)?;
-        let request = opts.apply(Request::get(kv_path(key)).flag("raw", true), self.client.base_timeout())?;
+        let request =
+            opts.apply(Request::get(kv_path("KV key", key)?).flag("raw", true), self.client.base_timeout())?;
         let resp = self.client.send(request.accept_status(&[404])).await?;
         let value = if resp.status.as_u16() == 404 { None } else { Some(resp.body.to_vec()) };
         Ok(WithMeta { value, meta: meta(&resp) })
@@ -109,8 +113,10 @@ impl Kv<'_> {
     /// `service/db10/...`. End the prefix with `/` to read one folder.
     pub async fn list(&self, prefix: &str, opts: &QueryOptions) -> Result<WithMeta<Vec<KvPair>>> {
         validate::prefix(prefix)?;
-        let found =
-            self.client.read_optional::<Vec<KvPair>>(Request::get(kv_path(prefix)).flag("recurse", true), opts).await?;
+        let found = self
+            .client
+            .read_optional::<Vec<KvPair>>(Request::get(kv_prefix_path(prefix)?).flag("recurse", true), opts)
+            .await?;
         Ok(WithMeta { value: found.value.unwrap_or_default(), meta: found.meta })
     }
 
@@ -126,7 +132,7 @@ impl Kv<'_> {
         if separator.is_some_and(str::is_empty) {
             return Err(Error::invalid("key separator", "", "must not be empty; pass None for no separator"));
         }
-        let request = Request::get(kv_path(prefix)).flag("keys", true).query_opt("separator", separator);
+        let request = Request::get(kv_prefix_path(prefix)?).flag("keys", true).query_opt("separator", separator);
         let found = self.client.read_optional::<Vec<String>>(request, opts).await?;
         Ok(WithMeta { value: found.value.unwrap_or_default(), meta: found.meta })
     }
@@ -148,7 +154,7 @@ impl Kv<'_> {
         for session in [&opts.acquire, &opts.release].into_iter().flatten() {
             validate::uuid("session ID", session)?;
         }
-        let mut request = Request::put(kv_path(key))
+        let mut request = Request::put(kv_path("KV key", key)?)
             .body(value.to_vec())
             .query_opt("flags", (opts.flags != 0).then_some(opts.flags))
             .query_opt("cas", opts.cas)
@@ -166,8 +172,7 @@ impl Kv<'_> {
     /// Deletes one key (deleting a missing key succeeds). Returns `false`
     /// when a CAS index was given and no longer matches.
     pub async fn delete(&self, key: &str, opts: &DeleteOptions) -> Result<bool> {
-        validate::key(key)?;
-        let mut request = Request::delete(kv_path(key)).query_opt("cas", opts.cas);
+        let mut request = Request::delete(kv_path("KV key", key)?).query_opt("cas", opts.cas);
         if opts.cas.is_some() {
             request = request.idempotent(false);
         }
@@ -201,11 +206,11 @@ impl Kv<'_> {
         if prefix.is_empty() {
             return Err(Error::invalid("KV prefix", "", "must not be empty: that would delete the whole KV store"));
         }
-        validate::key(prefix)?;
+        validate::prefix(prefix)?;
         if opts.cas.is_some() {
             return Err(Error::invalid("KV delete options", prefix, "cas cannot be combined with a recursive delete"));
         }
-        let request = Request::delete(kv_path(prefix)).flag("recurse", true);
+        let request = Request::delete(kv_path("KV prefix", prefix)?).flag("recurse", true);
         let request = apply_dc_token(request, opts.datacenter.as_deref(), opts.token.as_ref())?;
         self.client.write_true(request, &format!("the recursive delete of {prefix:?}")).await
     }
@@ -292,7 +297,7 @@ pub(crate) fn check_tree_prefix(prefix: &str) -> Result<()> {
     if prefix.is_empty() {
         return Err(Error::invalid("KV prefix", "", "must not be empty: that would delete the whole KV store"));
     }
-    validate::key(prefix)?;
+    validate::prefix(prefix)?;
     if !prefix.ends_with('/') {
         return Err(Error::UnsafePrefix {
             prefix: prefix.to_owned(),

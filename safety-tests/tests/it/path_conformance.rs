@@ -297,10 +297,10 @@ fn cases() -> Vec<Case> {
         c!("kv.rs::Kv::keys", "KV prefix", Key("/v1/kv", ""), |c, v| c.consul.kv().keys(&v, Some("/"), &cq())),
         c!("kv.rs::Kv::put", "KV key", Key("/v1/kv", ""), |c, v| c.consul.kv().put(&v, b"x", &consul_client::PutOptions::default())),
         c!("kv.rs::Kv::delete", "KV key", Key("/v1/kv", ""), |c, v| c.consul.kv().delete(&v, &consul_client::DeleteOptions::default())),
-        c!("kv.rs::Kv::delete_tree", "KV key", Folder("/v1/kv"), |c, v| c.consul.kv().delete_tree(&format!("{v}/"))),
-        c!("kv.rs::Kv::delete_tree_with", "KV key", Folder("/v1/kv"), |c, v| c.consul.kv().delete_tree_with(&format!("{v}/"), &consul_client::DeleteOptions::default())),
-        c!("kv.rs::Kv::delete_raw_prefix", "KV key", Key("/v1/kv", ""), |c, v| c.consul.kv().delete_raw_prefix(&v)),
-        c!("kv.rs::Kv::delete_saved", "KV key", Folder("/v1/kv"), |c, v| c.consul.kv().delete_saved(&format!("{v}/"), &[])),
+        c!("kv.rs::Kv::delete_tree", "KV prefix", Folder("/v1/kv"), |c, v| c.consul.kv().delete_tree(&format!("{v}/"))),
+        c!("kv.rs::Kv::delete_tree_with", "KV prefix", Folder("/v1/kv"), |c, v| c.consul.kv().delete_tree_with(&format!("{v}/"), &consul_client::DeleteOptions::default())),
+        c!("kv.rs::Kv::delete_raw_prefix", "KV prefix", Key("/v1/kv", ""), |c, v| c.consul.kv().delete_raw_prefix(&v)),
+        c!("kv.rs::Kv::delete_saved", "KV prefix", Folder("/v1/kv"), |c, v| c.consul.kv().delete_saved(&format!("{v}/"), &[])),
         c!("lock.rs::Sessions::lock", "KV key", Key("/v1/kv", ""), aux ["/v1/session/create", "/v1/session/destroy/"], |c, v| async move {
             match c.consul.session().lock(&v, &consul_client::LockOptions::default()).await {
                 Ok(guard) => guard.release().await,
