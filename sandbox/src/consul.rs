@@ -9,7 +9,6 @@ use crate::ports::free_port;
 use crate::process::ManagedProcess;
 
 /// A running `consul agent -dev` bound to 127.0.0.1.
-#[derive(Debug)]
 pub struct Consul {
     process: ManagedProcess,
     http_port: u16,
@@ -17,6 +16,17 @@ pub struct Consul {
     dir: tempfile::TempDir,
     node_name: String,
     acl_master: Option<String>,
+}
+
+impl std::fmt::Debug for Consul {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The management token stays out of test output.
+        f.debug_struct("Consul")
+            .field("http_port", &self.http_port)
+            .field("node_name", &self.node_name)
+            .field("acl", &self.acl_master.as_ref().map(|_| "<redacted>"))
+            .finish_non_exhaustive()
+    }
 }
 
 impl Consul {
