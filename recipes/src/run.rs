@@ -103,6 +103,11 @@ impl ScopeWait<'_> {
             index = if snapshot.index < index { 0 } else { snapshot.index.max(1) };
             let jobs = self.diagnose().await;
             let seen: Vec<String> = std::iter::once(scope_facts(&snapshot)).chain(jobs_facts(&jobs)).collect();
+            // The readiness check first: it names the specific states (an interrupted bootstrap)
+            // that a dead or looping task would otherwise only be reported as.
+            let Some(last_reason) = ready.not_ready(&snapshot, &jobs).await? else {
+                return Ok(snapshot.cluster_status());
+            };
             for (job, d) in &jobs {
                 let Some(d) = d else { continue };
                 if d.is_dead() {
@@ -123,9 +128,6 @@ impl ScopeWait<'_> {
                     )));
                 }
             }
-            let Some(last_reason) = ready.not_ready(&snapshot, &jobs).await? else {
-                return Ok(snapshot.cluster_status());
-            };
             if started.elapsed() >= timeout {
                 return Err(Error::Timeout {
                     what: format!("{what} (last seen: {last_reason}; {})", seen.join("; ")),

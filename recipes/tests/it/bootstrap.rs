@@ -513,3 +513,15 @@ async fn resume_of_a_member_that_found_a_half_built_data_directory_is_refused_wi
     assert!(refused.contains("job dbHA1: running, but its first bootstrap was interrupted during initdb"), "{refused}");
     assert!(refused.contains("scope_remove --scope atala-testnet-database --yes"), "{refused}");
 }
+
+#[tokio::test]
+async fn an_interrupted_initdb_is_named_even_when_the_task_restarts_in_a_loop() {
+    let w = world(Some(BootstrapMethod::Initdb)).await;
+    w.sched.silent.lock().unwrap().insert("dbHA1".into());
+    let line = "INFO: data dir for the cluster is not empty, but system ID is invalid; consider doing reinitialize";
+    let d = diagnosis("running", "pending", false, 5, "Restarting: Task restarting in 15s", &[line]);
+    w.sched.diagnoses.lock().unwrap().insert("dbHA1".into(), d);
+    let recipe = Bootstrap::new(long_waits(BootstrapOptions::new(NS)), caps(&w, VolumeCheck::skip("t"))).unwrap();
+    let err = fails_early(&recipe, Progress::none()).await;
+    assert!(err.contains("was interrupted during initdb") && !err.contains("restarts in a loop"), "{err}");
+}
