@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real servers the sandbox and the test suite run on a fresh
 # Debian 12 machine (run as root): Consul 1.8.7 from Debian 11 (pinned so only
-# `consul` comes from there), PostgreSQL 15, Patroni 3.0.2 with python3-consul.
+# `consul` comes from there), PostgreSQL 15, Patroni 3.0.2 with python3-consul,
+# and valgrind (the benches count instructions per request with callgrind).
 # Idempotent and quick when everything is present.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ command -v consul >/dev/null 2>&1 || need+=(consul)
 command -v patroni >/dev/null 2>&1 || need+=(patroni)
 python3 -c 'import consul' >/dev/null 2>&1 || /usr/bin/python3 -c 'import consul' >/dev/null 2>&1 || need+=(python3-consul)
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
 
 # Patroni 4.1.5 from PyPI beside Debian's 3.0.2: the second column of the
 # version matrix. A venv made from Debian's python under /opt, readable by the
@@ -25,7 +27,7 @@ install_patroni4() {
 }
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "install-deps: consul, postgresql-15, patroni already present"
+  echo "install-deps: consul, postgresql-15, patroni, valgrind already present"
   install_patroni4
   exit 0
 fi

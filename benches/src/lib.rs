@@ -8,15 +8,17 @@
 //! smoke test share:
 //!
 //! ```no_run
-//! use ops_benches::{Bench, Sizes, run};
+//! use ops_benches::{Bench, Options, Sizes, run};
 //! # async fn demo() -> anyhow::Result<()> {
-//! let report = run(&[Bench::Decode], &Sizes::quick()).await;
+//! let report = run(&[Bench::Decode], &Sizes::quick(), &Options::default()).await;
 //! println!("{}", report.table());
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
 
+pub mod callgrind;
 pub mod decode;
+pub mod driver;
 pub mod ghost;
 pub mod logs;
 pub mod machine;
@@ -27,6 +29,7 @@ pub mod stats;
 pub mod wait;
 pub mod watch;
 
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use report::{Figure, Ratio, Report, Section};
@@ -34,8 +37,12 @@ pub use report::{Figure, Ratio, Report, Section};
 /// One benchmark (one subcommand of the binary).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Bench {
-    /// KV GET overhead: SDK vs raw reqwest vs peers, local server and real Consul.
+    /// KV GET overhead: SDK vs raw reqwest vs peers, local server and real Consul, then
+    /// instructions per request under callgrind.
     Overhead,
+    /// Only the callgrind half of `overhead`: instructions per request (not part of `all`,
+    /// which runs it within `overhead`).
+    Callgrind,
     /// Decoding a 10,000-instance catalog listing and a 5,000-job Nomad listing.
     Decode,
     /// Following 1 GiB of Nomad log frames: MB/s and peak memory.
@@ -64,7 +71,7 @@ impl Bench {
             return Ok(Self::ALL.to_vec());
         }
         <Self as clap::ValueEnum>::from_str(text, true).map(|b| vec![b]).map_err(|_| {
-            let names: Vec<String> = Self::ALL.iter().map(|b| b.name()).collect();
+            let names: Vec<String> = Self::ALL.iter().chain(&[Self::Callgrind]).map(|b| b.name()).collect();
             format!("unknown benchmark {text:?}: expected all, {}", names.join(", "))
         })
     }
@@ -79,10 +86,12 @@ impl Bench {
 pub struct Sizes {
     /// `full` or `quick`.
     pub mode: &'static str,
-    /// Interleaved rounds per load measurement.
-    pub rounds: usize,
-    /// Duration of one load measurement.
-    pub load_duration: Duration,
+    /// Interleaved rounds of the overhead benchmark (each runs every contender once).
+    pub overhead_rounds: usize,
+    /// Duration of one contender's run in a round.
+    pub round_duration: Duration,
+    /// Requests of the short and the long callgrind run of the driver.
+    pub callgrind_requests: [usize; 2],
     /// Instances in the decoded catalog listing.
     pub catalog_instances: usize,
     /// Jobs in the decoded Nomad listing.
@@ -111,8 +120,9 @@ impl Sizes {
     pub fn full() -> Self {
         Self {
             mode: "full",
-            rounds: 3,
-            load_duration: Duration::from_secs(1),
+            overhead_rounds: 40,
+            round_duration: Duration::from_millis(120),
+            callgrind_requests: [200, 2_000],
             catalog_instances: 10_000,
             nomad_jobs: 5_000,
             decode_iterations: 15,
@@ -131,8 +141,9 @@ impl Sizes {
     pub fn quick() -> Self {
         Self {
             mode: "quick",
-            rounds: 1,
-            load_duration: Duration::from_millis(150),
+            overhead_rounds: 3,
+            round_duration: Duration::from_millis(30),
+            callgrind_requests: [5, 25],
             catalog_instances: 1_000,
             nomad_jobs: 500,
             decode_iterations: 3,
@@ -145,6 +156,18 @@ impl Sizes {
             wait_trials: 2,
         }
     }
+}
+
+/// How a run is done, beside its sizes.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Pin every thread of the bench process to this CPU once the real Consul runs (the
+    /// agent is not pinned): the timed figures then measure CPU work per request on one
+    /// core, without the scheduler moving threads between cores.
+    pub pin: Option<usize>,
+    /// Where files worth keeping go (the callgrind outputs, under `callgrind/`); without
+    /// it they are removed after the run.
+    pub out: Option<PathBuf>,
 }
 
 /// What the benchmarks share: the real Consul, when this machine can run one.
@@ -175,7 +198,7 @@ pub fn uuid_like(n: u64) -> String {
     )
 }
 
-async fn run_one(bench: Bench, sizes: &Sizes, env: &Env) -> anyhow::Result<Section> {
+async fn run_one(bench: Bench, sizes: &Sizes, options: &Options, env: &Env) -> anyhow::Result<Section> {
     let consul = env.consul_url();
     if let (None, Bench::Watch | Bench::Ghost | Bench::Wait) = (consul, bench) {
         let mut section = Section::new(&bench.name());
@@ -184,7 +207,15 @@ async fn run_one(bench: Bench, sizes: &Sizes, env: &Env) -> anyhow::Result<Secti
     }
     let url = consul.unwrap_or_default();
     match bench {
-        Bench::Overhead => overhead::run(consul, sizes).await,
+        Bench::Overhead => overhead::run(consul, sizes, options).await,
+        Bench::Callgrind => {
+            let (sizes, options) = (sizes.clone(), options.clone());
+            tokio::task::spawn_blocking(move || {
+                let mut section = Section::new("callgrind");
+                callgrind::measure(&mut section, &sizes, &options).map(|()| section)
+            })
+            .await?
+        }
         Bench::Decode => decode::run(sizes),
         Bench::Logs => {
             let sizes = sizes.clone();
@@ -198,7 +229,7 @@ async fn run_one(bench: Bench, sizes: &Sizes, env: &Env) -> anyhow::Result<Secti
 
 /// Runs `benches` in order; a benchmark that fails becomes a section holding the error
 /// (see [`Report::errors`]) and the others still run.
-pub async fn run(benches: &[Bench], sizes: &Sizes) -> Report {
+pub async fn run(benches: &[Bench], sizes: &Sizes, options: &Options) -> Report {
     let started_unix = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let mut report =
         Report { machine: machine::Machine::detect(), mode: sizes.mode.to_owned(), started_unix, sections: Vec::new() };
@@ -216,10 +247,25 @@ pub async fn run(benches: &[Bench], sizes: &Sizes) -> Report {
             Err(e) => eprintln!("starting Consul panicked: {e}"),
         }
     }
+    // After Consul started, so the agent keeps every core.
+    let pinned = options.pin.map(|cpu| (cpu, machine::pin_process(cpu)));
+    let benches = match pinned {
+        Some((cpu, Err(e))) => {
+            let mut s = Section::new("pin");
+            s.errors.push(format!("pinning the bench to CPU {cpu}: {e:#}"));
+            report.sections.push(s);
+            &[][..]
+        }
+        Some((cpu, Ok(()))) => {
+            report.machine.pinned_cpu = Some(cpu);
+            benches
+        }
+        None => benches,
+    };
     for &bench in benches {
         let name = bench.name();
         eprintln!("running {name} ({})...", sizes.mode);
-        let section = run_one(bench, sizes, &env).await.unwrap_or_else(|e| {
+        let section = run_one(bench, sizes, options, &env).await.unwrap_or_else(|e| {
             let mut s = Section::new(&name);
             s.errors.push(format!("{e:#}"));
             s

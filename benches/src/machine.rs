@@ -17,6 +17,8 @@ pub struct Machine {
     pub rustc: String,
     /// Whether this binary was built with optimisations.
     pub release_build: bool,
+    /// The CPU every thread of the bench process was pinned to (`--pin`), if any.
+    pub pinned_cpu: Option<usize>,
     /// Version of the Consul server, when a benchmark started one.
     pub consul: Option<String>,
     /// Versions of the crates compared, from Cargo.lock.
@@ -42,6 +44,7 @@ impl Machine {
                 .map_or_else(|_| "unknown".to_owned(), |s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")),
             rustc: env!("OPS_BENCH_RUSTC").to_owned(),
             release_build: !cfg!(debug_assertions),
+            pinned_cpu: None,
             consul: None,
             crates: vec![
                 ("ops-sdk".to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
@@ -60,17 +63,46 @@ impl Machine {
     pub fn summary(&self) -> String {
         let crates: Vec<String> = self.crates.iter().map(|(n, v)| format!("{n} {v}")).collect();
         format!(
-            "machine: {} cores, {}, Linux {}, load average at start {}; {}; {} build; Consul {}\ncrates: {}",
+            "machine: {} cores, {}, Linux {}, load average at start {}; {}; {} build; {}; Consul {}\ncrates: {}",
             self.cores,
             self.cpu,
             self.kernel,
             self.load_average,
             self.rustc,
             if self.release_build { "release" } else { "DEBUG (figures not representative)" },
+            self.pinned_cpu.map_or_else(
+                || "not pinned".to_owned(),
+                |cpu| format!("bench threads pinned to CPU {cpu} (Consul agent not)")
+            ),
             self.consul.as_deref().unwrap_or("not started"),
             crates.join(", ")
         )
     }
+}
+
+/// Pins every thread of this process to `cpu` with `taskset -a -p` (util-linux); threads
+/// started later inherit it from the thread that starts them. A child process started
+/// before (the Consul agent) keeps its own affinity. Checked through
+/// `/proc/self/task/*/status`.
+///
+/// `taskset` rather than `sched_setaffinity` because the workspace forbids `unsafe` (a
+/// `libc` call needs it) and a pinning crate would be a dependency for one call; rather
+/// than re-executing under `taskset -c`, because the agent the bench starts would inherit
+/// the pin and share the one core with the client it serves.
+pub fn pin_process(cpu: usize) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let out = std::process::Command::new("taskset")
+        .args(["-a", "-p", "-c", &cpu.to_string(), &std::process::id().to_string()])
+        .output()
+        .context("running taskset (util-linux)")?;
+    anyhow::ensure!(out.status.success(), "taskset failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+    for task in std::fs::read_dir("/proc/self/task")? {
+        // A thread may end between the listing and the read.
+        let Ok(status) = std::fs::read_to_string(task?.path().join("status")) else { continue };
+        let allowed = status.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:")).map(str::trim);
+        anyhow::ensure!(allowed == Some(cpu.to_string().as_str()), "a thread still runs on CPUs {allowed:?}");
+    }
+    Ok(())
 }
 
 /// Peak resident memory of this process since the last [`reset_peak_rss`] (VmHWM), in bytes.

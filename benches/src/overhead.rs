@@ -1,6 +1,7 @@
 //! Bench 1: per-request overhead of a KV GET, this SDK against raw reqwest (the floor) and
 //! the peer crates, at concurrency 1 and 64, on a fixed-answer local server (pure client
-//! cost) and on a real Consul.
+//! cost) and on a real Consul, in many short interleaved rounds; then the instructions per
+//! request of the same GET under callgrind ([`crate::callgrind`]).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -8,10 +9,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use consul_client::{ConsulClient, KvPair, QueryOptions};
 
-use crate::Sizes;
 use crate::report::Section;
 use crate::server::{self, LocalServer};
-use crate::stats::LoadStats;
+use crate::stats::{Shuffler, Spread, percentile_ms};
+use crate::{Options, Sizes, callgrind};
 
 /// The key every contender reads.
 pub const KEY: &str = "bench/overhead/small";
@@ -19,20 +20,102 @@ pub const KEY: &str = "bench/overhead/small";
 /// What a real Consul 1.8 answers for [`KEY`] holding `{"replicas":2}`.
 const KV_BODY: &[u8] = br#"[{"LockIndex":0,"Key":"bench/overhead/small","Flags":0,"Value":"eyJyZXBsaWNhcyI6Mn0=","CreateIndex":101,"ModifyIndex":101}]"#;
 
+/// The SDK's default request timeout, which it now sets once on its reqwest client: the
+/// "raw reqwest 30s timeout" floor sets the same on its client, so both pay for the same
+/// per-request timer.
+pub const SDK_TIMEOUT: Duration = client_core::ClientConfig::DEFAULT_TIMEOUT;
+
+/// Starts the fixed-answer local server every local figure (and the callgrind driver)
+/// reads [`KEY`] from: what a real Consul answers, with its headers.
+pub fn local_server() -> anyhow::Result<LocalServer> {
+    LocalServer::start(server::fixed(
+        200,
+        &[
+            ("Content-Type", "application/json"),
+            ("X-Consul-Index", "101"),
+            ("X-Consul-Knownleader", "true"),
+            ("X-Consul-Lastcontact", "0"),
+        ],
+        KV_BODY,
+    ))
+}
+
+/// Which client does the KV GET.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// This SDK (`consul_client::ConsulClient`, default configuration).
+    Sdk,
+    /// reqwest with no timeout and the same decode: the floor.
+    Raw,
+    /// reqwest with the SDK's client-level timeout ([`SDK_TIMEOUT`]): the floor for a
+    /// client that keeps a timeout, as the SDK does.
+    RawTimeout,
+    /// `rs-consul` as shipped (its default `Config` turns connection pooling off).
+    RsConsul,
+    /// `rs-consul` with a default (pooling) hyper builder.
+    RsConsulPooled,
+    /// `consulrs` as shipped.
+    Consulrs,
+}
+
+impl Kind {
+    /// Every contender of the timed benchmark.
+    pub const ALL: [Self; 6] =
+        [Self::Sdk, Self::Raw, Self::RawTimeout, Self::RsConsul, Self::RsConsulPooled, Self::Consulrs];
+
+    /// The name in the report.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sdk => "ops-sdk",
+            Self::Raw => "raw reqwest",
+            Self::RawTimeout => "raw reqwest 30s timeout",
+            Self::RsConsul => "rs-consul",
+            Self::RsConsulPooled => "rs-consul pooled",
+            Self::Consulrs => "consulrs",
+        }
+    }
+
+    /// The name on a command line (`ops-bench-driver <slug> <n>`).
+    #[must_use]
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::Sdk => "ops-sdk",
+            Self::Raw => "raw",
+            Self::RawTimeout => "raw-timeout",
+            Self::RsConsul => "rs-consul",
+            Self::RsConsulPooled => "rs-consul-pooled",
+            Self::Consulrs => "consulrs",
+        }
+    }
+
+    /// The contender named `text` (its slug or its report name).
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.slug() == text || k.name() == text)
+    }
+}
+
 /// One client under test, doing the same KV GET and decode.
-enum Contender {
+pub enum Contender {
+    /// This SDK.
     Sdk(ConsulClient),
-    Raw { http: reqwest::Client, url: String },
+    /// reqwest plus `serde_json` into `KvPair`.
+    Raw {
+        /// The client (with or without a timeout).
+        http: reqwest::Client,
+        /// The KV URL of [`KEY`].
+        url: String,
+    },
+    /// `rs-consul`, pooled or not.
     RsConsul(Box<rs_consul::Consul>),
+    /// `consulrs`.
     Consulrs(consulrs::client::ConsulClient),
 }
 
-/// The contenders, in the order they first run.
-const NAMES: [&str; 5] = ["ops-sdk", "raw reqwest", "rs-consul", "rs-consul pooled", "consulrs"];
-
 impl Contender {
-    /// A fresh client (its own connection pool) for `name` against `base`.
-    fn build(name: &str, base: &str) -> anyhow::Result<Arc<Self>> {
+    /// A fresh client (its own connection pool) of `kind` against `base`.
+    pub fn build(kind: Kind, base: &str) -> anyhow::Result<Arc<Self>> {
         let rs_consul = |pooled: bool| {
             let mut config = rs_consul::Config { address: base.to_owned(), ..rs_consul::Config::default() };
             if pooled {
@@ -40,23 +123,23 @@ impl Contender {
             }
             Self::RsConsul(Box::new(rs_consul::Consul::new(config)))
         };
-        Ok(Arc::new(match name {
-            "ops-sdk" => Self::Sdk(ConsulClient::from_addr(base)?),
-            "raw reqwest" => Self::Raw {
-                http: reqwest::Client::builder().tcp_nodelay(true).build()?,
-                url: format!("{base}/v1/kv/{KEY}"),
-            },
-            "rs-consul" => rs_consul(false),
-            "rs-consul pooled" => rs_consul(true),
-            "consulrs" => Self::Consulrs(consulrs::client::ConsulClient::new(
+        let raw = |builder: reqwest::ClientBuilder| -> anyhow::Result<Self> {
+            Ok(Self::Raw { http: builder.tcp_nodelay(true).build()?, url: format!("{base}/v1/kv/{KEY}") })
+        };
+        Ok(Arc::new(match kind {
+            Kind::Sdk => Self::Sdk(ConsulClient::from_addr(base)?),
+            Kind::Raw => raw(reqwest::Client::builder())?,
+            Kind::RawTimeout => raw(reqwest::Client::builder().timeout(SDK_TIMEOUT))?,
+            Kind::RsConsul => rs_consul(false),
+            Kind::RsConsulPooled => rs_consul(true),
+            Kind::Consulrs => Self::Consulrs(consulrs::client::ConsulClient::new(
                 consulrs::client::ConsulClientSettingsBuilder::default().address(base).build()?,
             )?),
-            other => anyhow::bail!("unknown contender {other:?}"),
         }))
     }
 
     /// One GET; returns the value length so the work cannot be optimised away.
-    async fn get(&self) -> anyhow::Result<usize> {
+    pub async fn get(&self) -> anyhow::Result<usize> {
         match self {
             Self::Sdk(c) => {
                 let pair = c.kv().get(KEY, &QueryOptions::default()).await?.value.context("key missing")?;
@@ -86,20 +169,45 @@ impl Contender {
     }
 }
 
-/// Runs `concurrency` loops of GETs for `duration` after a short warm-up. Failed requests
-/// are counted (with the first error) rather than ending the run: a peer that fails under
-/// load is a result too.
-async fn load(c: &Arc<Contender>, concurrency: usize, duration: Duration) -> anyhow::Result<(LoadStats, Failures)> {
-    for _ in 0..concurrency.min(8) {
-        c.get().await?;
+/// Opens every connection a run at `concurrency` will use (each of `concurrency` tasks
+/// does two GETs at once) so no connect lands inside the measured window.
+async fn warm_up(c: &Arc<Contender>, concurrency: usize) -> anyhow::Result<()> {
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move {
+                for _ in 0..2 {
+                    c.get().await?;
+                }
+                anyhow::Ok(())
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await??;
     }
+    Ok(())
+}
+
+/// One measured run: latencies of the requests that completed, and the time they took.
+struct Run {
+    latencies: Vec<Duration>,
+    elapsed: Duration,
+    failures: Failures,
+}
+
+/// Runs `concurrency` loops of GETs for `duration` after a warm-up. Failed requests are
+/// counted (with the first error) rather than ending the run: a peer that fails under
+/// load is a result too.
+async fn load(c: &Arc<Contender>, concurrency: usize, duration: Duration) -> anyhow::Result<Run> {
+    warm_up(c, concurrency).await?;
     let start = Instant::now();
     let deadline = start + duration;
     let tasks: Vec<_> = (0..concurrency)
         .map(|_| {
             let c = c.clone();
             tokio::spawn(async move {
-                let mut lat = Vec::with_capacity(4096);
+                let mut lat = Vec::with_capacity(1024);
                 let mut failures = Failures::default();
                 while Instant::now() < deadline {
                     let t = Instant::now();
@@ -112,13 +220,13 @@ async fn load(c: &Arc<Contender>, concurrency: usize, duration: Duration) -> any
             })
         })
         .collect();
-    let (mut all, mut failures) = (Vec::new(), Failures::default());
+    let (mut latencies, mut failures) = (Vec::new(), Failures::default());
     for t in tasks {
         let (lat, f) = t.await?;
-        all.extend(lat);
+        latencies.extend(lat);
         failures.merge(f);
     }
-    Ok((LoadStats::from_latencies(all, start.elapsed()), failures))
+    Ok(Run { latencies, elapsed: start.elapsed(), failures })
 }
 
 /// Requests that failed during a load run.
@@ -142,101 +250,132 @@ impl Failures {
     }
 }
 
-/// Measures every contender against `base`, in interleaved rounds so drift hits all alike.
-async fn measure(section: &mut Section, target: &str, base: &str, sizes: &Sizes) -> anyhow::Result<()> {
+/// Everything one contender measured over the rounds at one concurrency.
+#[derive(Default)]
+struct Rounds {
+    /// Requests per second of each round, in round order.
+    rps: Vec<f64>,
+    /// Latencies of every round, pooled.
+    latencies: Vec<Duration>,
+    failures: Failures,
+}
+
+/// Median per-round ratio `sdk / other` of requests per second (paired by round).
+fn paired(sdk: &Rounds, other: &Rounds) -> Spread {
+    let ratios: Vec<f64> = sdk.rps.iter().zip(&other.rps).map(|(s, o)| s / o).collect();
+    Spread::of(&ratios)
+}
+
+/// Measures every contender against `base` in many short rounds: each round runs every
+/// contender once, in a new random order, so drift on a shared machine hits all alike
+/// and each round gives one SDK/contender ratio per contender.
+async fn measure(section: &mut Section, target: &str, base: &str, sizes: &Sizes, label: &str) -> anyhow::Result<()> {
+    // Consul closes a dropped client's connections asynchronously and limits connections
+    // per client address (http_max_conns_per_client, 200): let them go between runs.
+    let pause = if target == "local" { Duration::from_millis(5) } else { Duration::from_millis(50) };
     for concurrency in [1usize, 64] {
-        let mut merged: Vec<(&str, Vec<LoadStats>)> = NAMES.iter().map(|n| (*n, Vec::new())).collect();
-        let mut failed: Vec<Failures> = NAMES.iter().map(|_| Failures::default()).collect();
-        for round in 0..sizes.rounds {
-            for i in 0..NAMES.len() {
-                // Rotate the order each round so no contender always runs first.
-                let idx = (i + round) % NAMES.len();
-                let name = NAMES[idx];
+        let mut rounds: Vec<Rounds> = Kind::ALL.iter().map(|_| Rounds::default()).collect();
+        let mut order: Vec<usize> = (0..Kind::ALL.len()).collect();
+        let mut shuffler = Shuffler::new(concurrency as u64);
+        for _ in 0..sizes.overhead_rounds {
+            shuffler.shuffle(&mut order);
+            for &idx in &order {
+                let kind = Kind::ALL[idx];
                 // A fresh client per run, dropped after it: idle pooled connections of one
                 // contender must not count against the server's per-client connection limit
-                // (Consul's http_max_conns_per_client, 200) while the next one runs.
-                let c = Contender::build(name, base)?;
-                let (stats, failures) =
-                    load(&c, concurrency, sizes.load_duration).await.with_context(|| format!("{name} on {target}"))?;
+                // while the next one runs.
+                let c = Contender::build(kind, base)?;
+                let run = load(&c, concurrency, sizes.round_duration)
+                    .await
+                    .with_context(|| format!("{} on {target}", kind.name()))?;
                 drop(c);
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                merged[idx].1.push(stats);
-                failed[idx].merge(failures);
+                tokio::time::sleep(pause).await;
+                let r = &mut rounds[idx];
+                r.rps.push(run.latencies.len() as f64 / run.elapsed.as_secs_f64());
+                r.latencies.extend(run.latencies);
+                r.failures.merge(run.failures);
             }
         }
-        let mut rps = Vec::new();
-        for (name, runs) in &merged {
-            let n = runs.len() as f64;
-            let avg = |f: fn(&LoadStats) -> f64| runs.iter().map(f).sum::<f64>() / n;
-            let r = avg(|s| s.rps);
-            section.figure(format!("{target} c={concurrency} {name} req/s"), r, "req/s");
-            section.figure(format!("{target} c={concurrency} {name} p50"), avg(|s| s.p50_ms), "ms");
-            section.figure(format!("{target} c={concurrency} {name} p99"), avg(|s| s.p99_ms), "ms");
-            rps.push((*name, r));
-        }
-        for (name, f) in NAMES.iter().zip(&failed) {
-            if let Some(first) = &f.first {
-                section.figure(format!("{target} c={concurrency} {name} failed requests"), f.count as f64, "requests");
-                section.note(format!(
-                    "{name} on {target} at c={concurrency}: {} requests failed, first: {first}",
-                    f.count
-                ));
+        let at = format!("{target}{label}, c={concurrency}");
+        for (kind, r) in Kind::ALL.iter().zip(&mut rounds) {
+            let name = kind.name();
+            r.latencies.sort_unstable();
+            section.figure(format!("{at} {name} req/s (median of rounds)"), Spread::of(&r.rps).median, "req/s");
+            section.figure(format!("{at} {name} p50"), percentile_ms(&r.latencies, 0.50), "ms");
+            section.figure(format!("{at} {name} p99"), percentile_ms(&r.latencies, 0.99), "ms");
+            if let Some(first) = &r.failures.first {
+                section.figure(format!("{at} {name} failed requests"), r.failures.count as f64, "requests");
+                section.note(format!("{name} on {at}: {} requests failed, first: {first}", r.failures.count));
             }
         }
-        let get = |n: &str| rps.iter().find(|(name, _)| *name == n).map_or(f64::NAN, |(_, r)| *r);
-        let sdk = get("ops-sdk");
-        let raw = get("raw reqwest");
-        let ratio = sdk / raw;
-        section.ratio(
-            format!("ops-sdk / raw reqwest req/s, {target}, c={concurrency}"),
-            ratio,
+        let of = |kind: Kind| &rounds[Kind::ALL.iter().position(|k| *k == kind).unwrap_or_default()];
+        let sdk = of(Kind::Sdk);
+        for kind in Kind::ALL.into_iter().skip(1) {
+            let spread = paired(sdk, of(kind));
+            section.figure(format!("{at} ops-sdk / {} req/s, median paired ratio", kind.name()), spread.median, "x");
+        }
+        let vs_raw = paired(sdk, of(Kind::Raw));
+        section.ratio_spread(format!("ops-sdk / raw reqwest req/s, {at}"), vs_raw, ">= 0.95", vs_raw.median >= 0.95);
+        let vs_timeout = paired(sdk, of(Kind::RawTimeout));
+        section.ratio_spread(
+            format!("ops-sdk / raw reqwest 30s timeout req/s, {at}"),
+            vs_timeout,
             ">= 0.95",
-            ratio >= 0.95,
+            vs_timeout.median >= 0.95,
         );
         // Peers as shipped (their default configuration) make the headline; rs-consul with
         // pooling switched on is a configuration we chose, reported beside it.
-        let (best_name, best) = ["rs-consul", "consulrs"]
+        let best = [Kind::RsConsul, Kind::Consulrs]
             .into_iter()
-            .map(|n| (n, get(n)))
-            .fold(("none", 0.0), |acc, (n, r)| if r > acc.1 { (n, r) } else { acc });
-        let vs_peer = sdk / best;
-        section.ratio(
-            format!("ops-sdk / best default-config peer ({best_name}) req/s, {target}, c={concurrency}"),
+            .max_by(|a, b| Spread::of(&of(*a).rps).median.total_cmp(&Spread::of(&of(*b).rps).median))
+            .unwrap_or(Kind::Consulrs);
+        let vs_peer = paired(sdk, of(best));
+        section.ratio_spread(
+            format!("ops-sdk / best default-config peer ({}) req/s, {at}", best.name()),
             vs_peer,
             ">= 1.0",
-            vs_peer >= 1.0,
+            vs_peer.median >= 1.0,
         );
-        let vs_pooled = sdk / get("rs-consul pooled");
-        section.ratio(
-            format!("ops-sdk / rs-consul pooled req/s, {target}, c={concurrency}"),
+        let vs_pooled = paired(sdk, of(Kind::RsConsulPooled));
+        section.ratio_spread(
+            format!("ops-sdk / rs-consul pooled req/s, {at}"),
             vs_pooled,
             ">= 1.0",
-            vs_pooled >= 1.0,
+            vs_pooled.median >= 1.0,
         );
+        if target == "consul" && concurrency > 1 {
+            // At c=64 the agent itself is the limit: the fastest contender of each round
+            // stands for it.
+            let fastest: Vec<f64> = (0..sdk.rps.len())
+                .map(|i| {
+                    let best = rounds.iter().map(|r| r.rps[i]).fold(0.0, f64::max);
+                    sdk.rps[i] / best
+                })
+                .collect();
+            section.ratio_spread(
+                format!("ops-sdk / fastest contender of the round (the agent's limit) req/s, {at}"),
+                Spread::of(&fastest),
+                "(information)",
+                true,
+            );
+        }
     }
     Ok(())
 }
 
-/// Runs the overhead benchmark (the real-Consul half only with `consul_url`).
-pub async fn run(consul_url: Option<&str>, sizes: &Sizes) -> anyhow::Result<Section> {
+/// Runs the overhead benchmark (the real-Consul half only with `consul_url`), then the
+/// instruction counts ([`crate::callgrind`]).
+pub async fn run(consul_url: Option<&str>, sizes: &Sizes, options: &Options) -> anyhow::Result<Section> {
     let mut section = Section::new("overhead");
-    let local = LocalServer::start(server::fixed(
-        200,
-        &[
-            ("Content-Type", "application/json"),
-            ("X-Consul-Index", "101"),
-            ("X-Consul-Knownleader", "true"),
-            ("X-Consul-Lastcontact", "0"),
-        ],
-        KV_BODY,
-    ))?;
-    measure(&mut section, "local", &local.url(), sizes).await?;
+    let label = options.pin.map_or_else(String::new, |cpu| format!(" pinned to cpu {cpu}"));
+    let local = local_server()?;
+    measure(&mut section, "local", &local.url(), sizes, &label).await?;
     drop(local);
     match consul_url {
         Some(url) => {
             let sdk = ConsulClient::from_addr(url)?;
             sdk.kv().put(KEY, br#"{"replicas":2}"#, &consul_client::PutOptions::default()).await?;
-            measure(&mut section, "consul", url, sizes).await?;
+            measure(&mut section, "consul", url, sizes, &label).await?;
         }
         None => section.note("no real Consul on this machine: only the local-server figures were measured"),
     }
@@ -245,10 +384,24 @@ pub async fn run(consul_url: Option<&str>, sizes: &Sizes) -> anyhow::Result<Sect
          a new connection; 'rs-consul pooled' passes a default hyper Builder to show the crate with pooling on",
     );
     section.note(format!(
-        "each figure is the mean of {} interleaved rounds of {} ms; the local server runs on its own thread and \
-         runtime (1 worker) in the same process",
-        sizes.rounds,
-        sizes.load_duration.as_millis()
+        "'raw reqwest 30s timeout' is raw reqwest with a client-level {} s timeout, as the SDK sets on its client \
+         (reqwest then arms a timer per request, as for a per-request timeout)",
+        SDK_TIMEOUT.as_secs()
     ));
-    Ok(section)
+    section.note(format!(
+        "times: {} rounds of {} ms per contender; every round runs each contender once with a fresh client (its \
+         connections opened before the clock starts), in a new random order; a headline ratio is the median over the \
+         rounds of the per-round ratio (SDK / contender), with its interquartile range and the 95% confidence \
+         interval of the median; req/s figures are medians of rounds, p50/p99 over every request of every round; \
+         the local server runs on its own thread and runtime (1 worker) in the same process{}",
+        sizes.overhead_rounds,
+        sizes.round_duration.as_millis(),
+        match options.pin {
+            Some(cpu) => format!("; every thread of the bench process (not the Consul agent) is pinned to CPU {cpu}"),
+            None => String::new(),
+        }
+    ));
+    let sizes = sizes.clone();
+    let options = options.clone();
+    tokio::task::spawn_blocking(move || callgrind::measure(&mut section, &sizes, &options).map(|()| section)).await?
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::machine::Machine;
+use crate::stats::Spread;
 
 /// One measured number.
 #[derive(Debug, Clone, Serialize)]
@@ -29,6 +30,9 @@ pub struct Ratio {
     pub target: String,
     /// Whether the target was met in this run.
     pub met: bool,
+    /// For a median of per-round ratios: their quartiles and the median's 95% interval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spread: Option<Spread>,
 }
 
 /// The figures of one benchmark.
@@ -60,7 +64,14 @@ impl Section {
 
     /// Adds a headline ratio; `met` says whether the target holds.
     pub fn ratio(&mut self, name: impl Into<String>, value: f64, target: &str, met: bool) {
-        self.ratios.push(Ratio { name: name.into(), value, target: target.to_owned(), met });
+        self.ratios.push(Ratio { name: name.into(), value, target: target.to_owned(), met, spread: None });
+    }
+
+    /// Adds a headline ratio that is the median of per-round ratios (`spread.median`),
+    /// shown with its interquartile range and the 95% interval of the median.
+    pub fn ratio_spread(&mut self, name: impl Into<String>, spread: Spread, target: &str, met: bool) {
+        let (name, target) = (name.into(), target.to_owned());
+        self.ratios.push(Ratio { name, value: spread.median, target, met, spread: Some(spread) });
     }
 
     /// Adds a caveat.
@@ -72,7 +83,11 @@ impl Section {
     #[must_use]
     pub fn non_finite(&self) -> Vec<String> {
         let figures = self.figures.iter().filter(|f| !f.value.is_finite()).map(|f| f.name.clone());
-        let ratios = self.ratios.iter().filter(|r| !r.value.is_finite()).map(|r| r.name.clone());
+        let ratios = self
+            .ratios
+            .iter()
+            .filter(|r| !r.value.is_finite() || r.spread.is_some_and(|s| !s.is_finite()))
+            .map(|r| r.name.clone());
         figures.chain(ratios).collect()
     }
 }
@@ -102,7 +117,19 @@ impl Report {
         for s in &self.sections {
             for r in &s.ratios {
                 let met = if r.met { "yes" } else { "NO" };
-                let _ = writeln!(out, "| {} | {} | {} | {} | {met} |", s.name, r.name, fmt_value(r.value), r.target);
+                let value = match &r.spread {
+                    Some(sp) => format!(
+                        "{} (IQR {}–{}, 95% CI {}–{}, n={})",
+                        fmt_ratio(r.value),
+                        fmt_ratio(sp.q1),
+                        fmt_ratio(sp.q3),
+                        fmt_ratio(sp.ci_low),
+                        fmt_ratio(sp.ci_high),
+                        sp.n
+                    ),
+                    None => fmt_ratio(r.value),
+                };
+                let _ = writeln!(out, "| {} | {} | {value} | {} | {met} |", s.name, r.name, r.target);
             }
         }
         for s in &self.sections {
@@ -138,6 +165,11 @@ impl Report {
         std::fs::write(&path, serde_json::to_vec_pretty(self)?)?;
         Ok(path)
     }
+}
+
+/// A ratio: three decimals near 1 (where a target like 1.03 is judged), else as a value.
+fn fmt_ratio(v: f64) -> String {
+    if v.is_finite() && v.abs() < 10.0 && v != v.trunc() { format!("{v:.3}") } else { fmt_value(v) }
 }
 
 /// Three significant digits without scientific notation for the usual ranges.

@@ -1,7 +1,7 @@
 //! Runs every benchmark in quick mode end to end so the bench never rots. No timing
 //! assertion: only that each benchmark ran and produced finite figures.
 
-use ops_benches::{Bench, Sizes};
+use ops_benches::{Bench, Options, Sizes};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quick_mode_produces_every_figure() {
@@ -14,7 +14,7 @@ async fn quick_mode_produces_every_figure() {
     }
     let benches: Vec<Bench> =
         Bench::ALL.into_iter().filter(|b| can_run_consul || !consul_benches.contains(b)).collect();
-    let report = ops_benches::run(&benches, &Sizes::quick()).await;
+    let report = ops_benches::run(&benches, &Sizes::quick(), &Options::default()).await;
     println!("{}", report.table());
     assert_eq!(report.errors(), Vec::<String>::new(), "benchmarks failed");
     assert_eq!(report.sections.len(), benches.len());
@@ -24,6 +24,16 @@ async fn quick_mode_produces_every_figure() {
     }
     if can_run_consul {
         assert!(report.machine.consul.is_some(), "the Consul version is reported");
+    }
+    // Instructions per request need valgrind: scripts/install-deps.sh installs it, so CI
+    // has it; elsewhere the overhead section says it is missing instead.
+    if let Some(overhead) = report.sections.iter().find(|s| s.name == "overhead") {
+        let counted = overhead.figures.iter().filter(|f| f.name.starts_with("instructions per request")).count();
+        if sandbox::in_ci() || ops_benches::callgrind::valgrind_version().is_some() {
+            assert_eq!(counted, ops_benches::callgrind::KINDS.len(), "every contender's instructions per request");
+        } else {
+            assert!(overhead.notes.iter().any(|n| n.contains("valgrind is not installed")));
+        }
     }
     let json = serde_json::to_value(&report).expect("the report serialises");
     assert_eq!(json["sections"].as_array().map(Vec::len), Some(benches.len()));
