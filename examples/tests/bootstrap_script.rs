@@ -1,6 +1,7 @@
 //! The `bootstrap` script as a binary, against a wiremock Nomad answering with recorded
 //! Nomad 1.1.2 bodies and a real Consul: the job source must be explicit, and `--yes --json`
-//! prints one `{plan, report}` document on a no-op as when there is work.
+//! prints one `{plan, report}` document on a no-op as when there is work, and
+//! `--patroni-namespace` reads the scope under Patroni's other namespace root.
 
 use std::process::Command;
 
@@ -61,10 +62,12 @@ fn bootstrap(nomad: &str, consul: &str, args: &[&str]) -> (i32, String, String) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn yes_json_on_a_healthy_cluster_is_one_plan_and_report_document_and_the_job_source_is_explicit() {
+    // (the scope lives under another Patroni namespace root, read with --patroni-namespace)
     let Some(agent) = sandbox::shared_consul() else { return };
     let ns = format!("bs{}", sandbox::unique_suffix());
     let scope = format!("{ns}-database");
-    // A healthy cluster as Patroni 4.1.5 publishes it: dbHA1 leads, dbHA2 streams.
+    // A healthy cluster as Patroni 4.1.5 publishes it (namespace root `/other/`): dbHA1 leads,
+    // dbHA2 streams.
     let consul = ConsulClient::from_addr(&agent.http_addr()).unwrap();
     let kv = consul.kv();
     let member = |role: &str, extra: Value| {
@@ -82,7 +85,7 @@ async fn yes_json_on_a_healthy_cluster_is_one_plan_and_report_document_and_the_j
         ("members/dbHA2", member("replica", json!({"replication_state": "streaming"}))),
     ];
     for (key, value) in &keys {
-        kv.put(&format!("service/{scope}/{key}"), value.as_bytes(), &PutOptions::default()).await.unwrap();
+        kv.put(&format!("other/{scope}/{key}"), value.as_bytes(), &PutOptions::default()).await.unwrap();
     }
     let nomad = nomad_with_running_jobs(&ns).await;
     let dir = tempfile::tempdir().unwrap();
@@ -108,7 +111,15 @@ async fn yes_json_on_a_healthy_cluster_is_one_plan_and_report_document_and_the_j
     assert_eq!(code, 1, "{err}");
     assert!(err.starts_with("error: no job source: pass --job-dir"), "{err}");
 
-    let with_jobs = [&base[..], &["--job-dir", jobs.to_str().unwrap(), "--yes", "--json"]].concat();
+    // Under the default root the scope is empty: the running jobs are not a healthy cluster there.
+    let default_root = [&base[..], &["--job-dir", jobs.to_str().unwrap(), "--dry-run"]].concat();
+    let (code, _, err) = bootstrap(&nomad.uri(), &agent.http_addr(), &default_root);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("job dbHA1: is running: a cluster exists already"), "{err}");
+
+    let with_jobs =
+        [&base[..], &["--job-dir", jobs.to_str().unwrap(), "--patroni-namespace", "/other/", "--yes", "--json"]]
+            .concat();
     let (code, out, err) = bootstrap(&nomad.uri(), &agent.http_addr(), &with_jobs);
     assert_eq!(code, 0, "{err}");
     let doc: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("one JSON document ({e}): {out}"));
@@ -116,5 +127,7 @@ async fn yes_json_on_a_healthy_cluster_is_one_plan_and_report_document_and_the_j
     assert!(doc["plan"]["steps"].as_array().unwrap().is_empty(), "{doc:#}");
     assert_eq!(doc["report"]["skipped"][0]["reason"], "the cluster is already bootstrapped and healthy", "{doc:#}");
 
-    kv.delete_tree(&format!("service/{scope}/")).await.unwrap();
+    let checks = doc["plan"]["checks"].as_array().unwrap();
+    assert!(checks.iter().any(|c| c["name"] == format!("cluster {scope}")), "read under /other/: {doc:#}");
+    kv.delete_tree(&format!("other/{scope}/")).await.unwrap();
 }
