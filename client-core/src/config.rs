@@ -9,12 +9,22 @@ use url::Url;
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
+pub use crate::tls::SystemRoots;
 
 /// TLS settings. Verification is on unless [`TlsConfig::insecure_skip_verify`] is set.
+///
+/// Trusted: the system trust store ([`TlsConfig::system_roots`]) plus every
+/// configured CA ([`TlsConfig::ca_pem`]); see [`crate::tls`].
 #[derive(Clone, Default)]
 pub struct TlsConfig {
-    /// Extra CA certificates (PEM) trusted besides the built-in roots.
+    /// CA certificates (PEM, possibly several concatenated: CA file, CA
+    /// directory, `VAULT_CACERT_BYTES`) trusted besides the system store.
     pub ca_pem: Option<Vec<u8>>,
+    /// Where the system trust store comes from (`SSL_CERT_FILE` / `SSL_CERT_DIR`).
+    pub system_roots: SystemRoots,
+    /// Name the server certificate is verified against instead of the
+    /// address's host (`*_TLS_SERVER_NAME`).
+    pub server_name: Option<String>,
     /// Client certificate (PEM) for mutual TLS.
     pub client_cert_pem: Option<Vec<u8>>,
     /// Client private key (PEM) for mutual TLS.
@@ -27,6 +37,8 @@ impl std::fmt::Debug for TlsConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TlsConfig")
             .field("ca_pem", &self.ca_pem.as_ref().map(|_| "<pem>"))
+            .field("system_roots", &self.system_roots)
+            .field("server_name", &self.server_name)
             .field("client_cert_pem", &self.client_cert_pem.as_ref().map(|_| "<pem>"))
             .field("client_key_pem", &self.client_key_pem)
             .field("insecure_skip_verify", &self.insecure_skip_verify)
@@ -72,6 +84,43 @@ pub struct EnvSpec {
     pub use_tls: Option<&'static str>,
     /// Header that carries the token, e.g. `X-Nomad-Token`.
     pub token_header: &'static str,
+    /// CA directory variable (`NOMAD_CAPATH`).
+    pub capath: Option<&'static str>,
+    /// Variable holding CA certificates as PEM text (`VAULT_CACERT_BYTES`).
+    pub cacert_bytes: Option<&'static str>,
+    /// TLS server name variable (`NOMAD_TLS_SERVER_NAME`).
+    pub tls_server_name: Option<&'static str>,
+    /// HTTP basic auth variable, `user:password` (`NOMAD_HTTP_AUTH`).
+    pub http_auth: Option<&'static str>,
+}
+
+/// HTTP basic authentication (`NOMAD_HTTP_AUTH` / `CONSUL_HTTP_AUTH`), sent
+/// as an `Authorization: Basic` header on every request. `Debug` never shows
+/// the password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BasicAuth {
+    /// User name.
+    pub username: String,
+    /// Password (may be empty, as `user` alone means in the Go clients).
+    pub password: Secret,
+}
+
+impl BasicAuth {
+    /// Parses `user:password` (or `user`), as the Go clients split it: at the first `:`.
+    ///
+    /// ```
+    /// use client_core::config::BasicAuth;
+    /// let auth = BasicAuth::parse("NOMAD_HTTP_AUTH", "ops:pa:ss").unwrap();
+    /// assert_eq!((auth.username.as_str(), auth.password.expose()), ("ops", "pa:ss"));
+    /// assert!(!format!("{auth:?}").contains("pa:ss"));
+    /// ```
+    pub fn parse(source: &str, value: &str) -> Result<Self> {
+        let (user, pass) = value.split_once(':').unwrap_or((value, ""));
+        if user.is_empty() {
+            return Err(Error::config(source, "expected user:password, the user name is empty"));
+        }
+        Ok(Self { username: user.to_owned(), password: Secret::new(pass) })
+    }
 }
 
 /// Everything an HTTP client needs to reach its server.
@@ -99,6 +148,11 @@ pub struct ClientConfig {
     pub redirect: RedirectPolicy,
     /// Headers added to every request (e.g. `X-Vault-Namespace`).
     pub default_headers: Vec<(String, String)>,
+    /// HTTP basic authentication sent on every request.
+    pub basic_auth: Option<BasicAuth>,
+    /// The variable names of the system this configuration is for, so error
+    /// hints name the setting to change (set by `from_lookup` and the clients).
+    pub env: Option<EnvSpec>,
 }
 
 impl ClientConfig {
@@ -129,6 +183,8 @@ impl ClientConfig {
             user_agent: concat!("ops-sdk/", env!("CARGO_PKG_VERSION")).to_owned(),
             redirect: RedirectPolicy::default(),
             default_headers: Vec::new(),
+            basic_auth: None,
+            env: None,
         })
     }
 
@@ -150,6 +206,7 @@ impl ClientConfig {
             None => (spec.default_addr.to_owned(), "default address"),
         };
         let mut cfg = Self::new(spec.default_addr, spec.token_header)?;
+        cfg.env = Some(*spec);
         cfg.address = match spec.use_tls {
             // Consul's rule: `host:port` is fine, its scheme comes from the TLS switch.
             Some(_) => parse_address(addr_source, &addr, use_tls)?,
@@ -163,8 +220,44 @@ impl ClientConfig {
                 None => None,
             },
         };
+        let mut ca = Vec::new();
         if let Some(path) = get(spec.cacert) {
-            cfg.tls.ca_pem = Some(read_file(spec.cacert, &path)?);
+            let pem = read_file(spec.cacert, &path)?;
+            crate::tls::parse_pem_certs(spec.cacert, &pem)?;
+            ca.extend_from_slice(&pem);
+            ca.push(b'\n');
+        }
+        if let Some(var) = spec.capath {
+            if let Some(dir) = get(var) {
+                ca.extend(crate::tls::read_ca_dir(var, Path::new(&dir))?);
+            }
+        }
+        if let Some(var) = spec.cacert_bytes {
+            if let Some(pem) = get(var) {
+                crate::tls::parse_pem_certs(var, pem.as_bytes())?;
+                ca.extend_from_slice(pem.as_bytes());
+                ca.push(b'\n');
+            }
+        }
+        if !ca.is_empty() {
+            cfg.tls.ca_pem = Some(ca);
+        }
+        let (cert_file, cert_dirs) = (get("SSL_CERT_FILE"), get("SSL_CERT_DIR"));
+        if cert_file.is_some() || cert_dirs.is_some() {
+            cfg.tls.system_roots = SystemRoots::Paths {
+                file: cert_file.map(PathBuf::from),
+                dirs: cert_dirs
+                    .map(|d| std::env::split_paths(&d).filter(|p| !p.as_os_str().is_empty()).collect())
+                    .unwrap_or_default(),
+            };
+        }
+        if let Some(var) = spec.tls_server_name {
+            cfg.tls.server_name = get(var).map(|n| n.trim().to_owned());
+        }
+        if let Some(var) = spec.http_auth {
+            if let Some(v) = get(var) {
+                cfg.basic_auth = Some(BasicAuth::parse(var, &v)?);
+            }
         }
         if let Some(path) = get(spec.client_cert) {
             cfg.tls.client_cert_pem = Some(read_file(spec.client_cert, &path)?);
@@ -226,6 +319,35 @@ impl ClientConfig {
         let path = path.as_ref();
         self.tls.ca_pem = Some(read_file("CA file", &path.to_string_lossy())?);
         Ok(self)
+    }
+
+    /// Trusts every CA certificate of a directory of PEM files (replacing
+    /// the CA file or PEM set before).
+    pub fn with_ca_dir(mut self, dir: impl AsRef<Path>) -> Result<Self> {
+        self.tls.ca_pem = Some(crate::tls::read_ca_dir("CA directory", dir.as_ref())?);
+        Ok(self)
+    }
+
+    /// Verifies the server certificate against `name` instead of the
+    /// address's host (Go's `tls.Config.ServerName`, `*_TLS_SERVER_NAME`).
+    #[must_use]
+    pub fn with_tls_server_name(mut self, name: impl Into<String>) -> Self {
+        self.tls.server_name = Some(name.into());
+        self
+    }
+
+    /// Chooses where the system trust store is read from.
+    #[must_use]
+    pub fn with_system_roots(mut self, roots: SystemRoots) -> Self {
+        self.tls.system_roots = roots;
+        self
+    }
+
+    /// Sends HTTP basic authentication on every request.
+    #[must_use]
+    pub fn with_basic_auth(mut self, username: impl Into<String>, password: impl Into<Secret>) -> Self {
+        self.basic_auth = Some(BasicAuth { username: username.into(), password: password.into() });
+        self
     }
 
     /// Sets a client certificate and key (PEM) for mutual TLS.
@@ -364,6 +486,10 @@ mod tests {
         ssl_verify: Some("CONSUL_HTTP_SSL_VERIFY"),
         use_tls: Some("CONSUL_HTTP_SSL"),
         token_header: "X-Consul-Token",
+        capath: Some("CONSUL_CAPATH"),
+        cacert_bytes: None,
+        tls_server_name: Some("CONSUL_TLS_SERVER_NAME"),
+        http_auth: Some("CONSUL_HTTP_AUTH"),
     };
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {

@@ -116,34 +116,18 @@ impl HttpClient {
             .user_agent(config.user_agent.clone())
             .pool_idle_timeout(Duration::from_secs(60))
             .tcp_nodelay(true);
-        if let Some(pem) = &config.tls.ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| Error::config("CA certificate", format!("not a valid PEM certificate bundle: {e}")))?;
-            if certs.is_empty() {
-                return Err(Error::config("CA certificate", "the PEM data holds no certificate"));
-            }
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        match (&config.tls.client_cert_pem, &config.tls.client_key_pem) {
-            (Some(cert), Some(key)) => {
-                let mut pem = cert.clone();
-                pem.push(b'\n');
-                pem.extend_from_slice(key.expose().as_bytes());
-                let identity = reqwest::Identity::from_pem(&pem).map_err(|e| {
-                    Error::config("client certificate", format!("certificate and key are not a valid PEM pair: {e}"))
-                })?;
-                builder = builder.identity(identity);
-            }
-            (Some(_), None) => {
-                return Err(Error::config("client certificate", "a client certificate needs a client key"));
-            }
-            (None, Some(_)) => return Err(Error::config("client key", "a client key needs a client certificate")),
-            (None, None) => {}
-        }
-        if config.tls.insecure_skip_verify {
-            builder = builder.danger_accept_invalid_certs(true);
+        let tls = crate::tls::client_config(&config.tls, config.address.scheme() == "https")?;
+        builder = builder.use_preconfigured_tls(tls);
+        if let Some(auth) = &config.basic_auth {
+            use base64::Engine as _;
+            let raw = format!("{}:{}", auth.username, auth.password.expose());
+            let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
+            let mut value = http::HeaderValue::from_str(&format!("Basic {encoded}"))
+                .map_err(|_| Error::config("HTTP basic auth", "the user name holds characters not allowed"))?;
+            value.set_sensitive(true);
+            let mut headers = HeaderMap::new();
+            headers.insert(http::header::AUTHORIZATION, value);
+            builder = builder.default_headers(headers);
         }
         Ok(builder)
     }
@@ -403,8 +387,8 @@ impl HttpClient {
         }
         builder.send().await.map_err(|e| {
             let at = e.url().unwrap_or(&config.address);
-            let err =
-                transport_error(&request.method, &request.path, at, &e, request.timeout.unwrap_or(config.timeout));
+            let timeout = request.timeout.unwrap_or(config.timeout);
+            let err = transport_error(&request.method, &request.path, at, &e, timeout, config.env.as_ref());
             if e.is_connect() { SendError::NotSent(err) } else { SendError::Sent(err) }
         })
     }
@@ -447,7 +431,8 @@ impl HttpClient {
                 Ok(None) => return Ok(first.unwrap_or_else(|| buf.freeze())),
                 Err(e) => {
                     let timeout = timeout.unwrap_or(self.inner.config.timeout);
-                    return Err(transport_error(method, path, resp.url(), &e, timeout));
+                    let env = self.inner.config.env.as_ref();
+                    return Err(transport_error(method, path, resp.url(), &e, timeout, env));
                 }
             }
         }
@@ -500,12 +485,19 @@ impl std::fmt::Display for SendError {
     }
 }
 
-fn transport_error(method: &Method, path: &str, url: &Url, e: &reqwest::Error, timeout: Duration) -> Error {
+fn transport_error(
+    method: &Method,
+    path: &str,
+    url: &Url,
+    e: &reqwest::Error,
+    timeout: Duration,
+    env: Option<&crate::EnvSpec>,
+) -> Error {
     if e.is_timeout() {
         return Error::Timeout { method: method.to_string(), path: path.to_owned(), timeout };
     }
     let cause = root_cause(e);
-    let hint = if e.is_body() || e.is_decode() { None } else { tls_hint(url, &cause) };
+    let hint = if e.is_body() || e.is_decode() { None } else { tls_hint(url, &cause, env) };
     let reason = if let Some(hint) = hint {
         format!("{hint} ({cause})")
     } else if e.is_connect() {
@@ -521,11 +513,14 @@ fn transport_error(method: &Method, path: &str, url: &Url, e: &reqwest::Error, t
 /// What a TLS handshake failure means, when the cause says it: an https
 /// address meeting a plain-HTTP server, or a server that wants a client
 /// certificate (mutual TLS) and got none or a refused one.
-fn tls_hint(url: &Url, cause: &str) -> Option<String> {
+fn tls_hint(url: &Url, cause: &str, env: Option<&crate::EnvSpec>) -> Option<String> {
     if url.scheme() != "https" {
         return None;
     }
     let host = host_port(url);
+    if let Some(hint) = crate::tls::verification_hint(&host, cause, env) {
+        return Some(hint);
+    }
     // rustls reads the server's plain-HTTP answer as a TLS record of an unknown type.
     let plain_http = ["InvalidContentType", "corrupt message", "wrong version number"];
     if plain_http.iter().any(|m| cause.contains(m)) {

@@ -30,9 +30,10 @@ pub mod path;
 pub mod request;
 pub mod retry;
 pub mod secret;
+pub mod tls;
 
 pub use blocking::{BlockingOptions, QueryMeta, WatchOptions, WithMeta, watch};
-pub use config::{ClientConfig, EnvSpec, RedirectPolicy, TlsConfig};
+pub use config::{BasicAuth, ClientConfig, EnvSpec, RedirectPolicy, SystemRoots, TlsConfig};
 pub use error::{Error, Result};
 pub use http::{HttpClient, Response};
 pub use request::Request;

@@ -22,6 +22,10 @@ pub const ENV: EnvSpec = EnvSpec {
     ssl_verify: Some("CONSUL_HTTP_SSL_VERIFY"),
     use_tls: Some("CONSUL_HTTP_SSL"),
     token_header: "X-Consul-Token",
+    capath: Some("CONSUL_CAPATH"),
+    cacert_bytes: None,
+    tls_server_name: Some("CONSUL_TLS_SERVER_NAME"),
+    http_auth: Some("CONSUL_HTTP_AUTH"),
 };
 
 /// Variable naming the Consul Enterprise namespace (sent as `X-Consul-Namespace`).
@@ -61,7 +65,8 @@ impl ConsulClient {
     }
 
     /// Builds a client from a configuration (its `token_header` should be `X-Consul-Token`).
-    pub fn new(config: ClientConfig) -> Result<Self> {
+    pub fn new(mut config: ClientConfig) -> Result<Self> {
+        config.env.get_or_insert(ENV);
         Ok(Self { http: HttpClient::new(config)?, namespace: None })
     }
 

@@ -23,6 +23,10 @@ pub const NOMAD_ENV: EnvSpec = EnvSpec {
     ssl_verify: None,
     use_tls: None,
     token_header: TOKEN_HEADER,
+    capath: Some("NOMAD_CAPATH"),
+    cacert_bytes: None,
+    tls_server_name: Some("NOMAD_TLS_SERVER_NAME"),
+    http_auth: Some("NOMAD_HTTP_AUTH"),
 };
 
 /// Header carrying the ACL token.
@@ -56,6 +60,7 @@ impl NomadClient {
     /// always travels in [`TOKEN_HEADER`], whatever header `config` names.
     pub fn new(mut config: ClientConfig) -> Result<Self> {
         config.token_header = TOKEN_HEADER.to_owned();
+        config.env.get_or_insert(NOMAD_ENV);
         Ok(Self { http: HttpClient::new(config)?, defaults: Arc::new(Defaults { namespace: None, region: None }) })
     }
 

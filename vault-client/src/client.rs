@@ -27,6 +27,10 @@ pub const VAULT_ENV: EnvSpec = EnvSpec {
     ssl_verify: None,
     use_tls: None,
     token_header: TOKEN_HEADER,
+    capath: Some("VAULT_CAPATH"),
+    cacert_bytes: Some("VAULT_CACERT_BYTES"),
+    tls_server_name: Some("VAULT_TLS_SERVER_NAME"),
+    http_auth: None,
 };
 
 const TOKEN_HEADER: &str = "X-Vault-Token";
@@ -74,6 +78,7 @@ impl VaultClientBuilder {
     #[must_use]
     pub fn from_config(mut config: ClientConfig) -> Self {
         config.token_header = TOKEN_HEADER.to_owned();
+        config.env.get_or_insert(VAULT_ENV);
         Self { config, namespace: None, cluster_nodes: Vec::new(), read_your_writes: false }
     }
 

@@ -3,6 +3,7 @@
 
 mod faults;
 mod retries;
+mod tls;
 mod watch;
 
 use std::time::Duration;
