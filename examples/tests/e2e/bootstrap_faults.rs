@@ -59,7 +59,16 @@ async fn replica_wait_ends_only_once_the_leader_streams_to_it(tag: &str, patroni
     let state_dir = std::env::temp_dir().join(format!("bootstrap-state-{}", sandbox::unique_suffix()));
     let opts = options(&s.namespace).state_dir(&state_dir);
     let recipe = Bootstrap::new(opts, s.caps.clone()).unwrap();
-    let report = recipe.run(Progress::none()).await.unwrap();
+    let (progress, mut events) = Progress::channel();
+    let report = recipe.run(progress).await.unwrap();
+    // The wait saw dbHA2 run without streaming (its slot not created yet), and waited on.
+    let mut held = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        if let recipes::Event::Waiting { what, .. } = e {
+            held.push(what);
+        }
+    }
+    assert!(held.iter().any(|w| w.contains("replica dbHA2 runs but")), "{held:#?}");
     // Judged the moment the recipe says "streams": the leader must list a streaming sender.
     let senders = leader_senders(&s);
     assert!(
