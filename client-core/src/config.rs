@@ -7,6 +7,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::error::{Error, Result};
+pub use crate::proxy::ProxyConfig;
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 pub use crate::tls::SystemRoots;
@@ -92,6 +93,12 @@ pub struct EnvSpec {
     pub tls_server_name: Option<&'static str>,
     /// HTTP basic auth variable, `user:password` (`NOMAD_HTTP_AUTH`).
     pub http_auth: Option<&'static str>,
+    /// The system's own proxy variables, first set wins, used for every
+    /// request (`VAULT_PROXY_ADDR`, `VAULT_HTTP_PROXY`); `HTTP_PROXY` /
+    /// `HTTPS_PROXY` / `NO_PROXY` are read for every system.
+    pub proxy: &'static [&'static str],
+    /// Address variable that wins over [`EnvSpec::addr`] (`VAULT_AGENT_ADDR`).
+    pub agent_addr: Option<&'static str>,
 }
 
 /// HTTP basic authentication (`NOMAD_HTTP_AUTH` / `CONSUL_HTTP_AUTH`), sent
@@ -150,6 +157,10 @@ pub struct ClientConfig {
     pub default_headers: Vec<(String, String)>,
     /// HTTP basic authentication sent on every request.
     pub basic_auth: Option<BasicAuth>,
+    /// Proxies ([`crate::proxy`]). [`ClientConfig::new`] reads `HTTP_PROXY` /
+    /// `HTTPS_PROXY` / `NO_PROXY` from the process environment (as reqwest
+    /// did before); `from_lookup` reads them through its lookup.
+    pub proxy: ProxyConfig,
     /// The variable names of the system this configuration is for, so error
     /// hints name the setting to change (set by `from_lookup` and the clients).
     pub env: Option<EnvSpec>,
@@ -184,6 +195,7 @@ impl ClientConfig {
             redirect: RedirectPolicy::default(),
             default_headers: Vec::new(),
             basic_auth: None,
+            proxy: process_env_proxies(),
             env: None,
         })
     }
@@ -201,8 +213,9 @@ impl ClientConfig {
             Some(var) => get(var).map(|v| parse_bool(var, &v)).transpose()?.unwrap_or(false),
             None => false,
         };
-        let (addr, addr_source) = match get(spec.addr) {
-            Some(a) => (a, spec.addr),
+        let agent = spec.agent_addr.and_then(|var| get(var).map(|a| (a, var)));
+        let (addr, addr_source) = match agent.or_else(|| get(spec.addr).map(|a| (a, spec.addr))) {
+            Some(found) => found,
             None => (spec.default_addr.to_owned(), "default address"),
         };
         let mut cfg = Self::new(spec.default_addr, spec.token_header)?;
@@ -259,6 +272,7 @@ impl ClientConfig {
                 cfg.basic_auth = Some(BasicAuth::parse(var, &v)?);
             }
         }
+        cfg.proxy = ProxyConfig::from_lookup(spec.proxy, get)?;
         if let Some(path) = get(spec.client_cert) {
             cfg.tls.client_cert_pem = Some(read_file(spec.client_cert, &path)?);
         }
@@ -387,6 +401,16 @@ impl ClientConfig {
     }
 }
 
+/// The proxies of the process environment; an invalid one is ignored with
+/// a warning here (`from_lookup` reports it as an error naming the variable).
+fn process_env_proxies() -> ProxyConfig {
+    let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    ProxyConfig::from_lookup(&[], get).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "ignoring the proxy settings of the environment");
+        ProxyConfig::default()
+    })
+}
+
 /// Parses an address the way the CLIs accept it: a full URL, or `host:port`
 /// (then `http://`, or `https://` when `use_tls`).
 pub fn parse_address(source: &str, value: &str, use_tls: bool) -> Result<Url> {
@@ -490,6 +514,8 @@ mod tests {
         cacert_bytes: None,
         tls_server_name: Some("CONSUL_TLS_SERVER_NAME"),
         http_auth: Some("CONSUL_HTTP_AUTH"),
+        proxy: &[],
+        agent_addr: None,
     };
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {

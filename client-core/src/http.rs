@@ -116,6 +116,13 @@ impl HttpClient {
             .user_agent(config.user_agent.clone())
             .pool_idle_timeout(Duration::from_secs(60))
             .tcp_nodelay(true);
+        // Proxies come from the configuration only (read like the Go clients read
+        // them), never from reqwest's own reading of the process environment.
+        builder = builder.no_proxy();
+        if !config.proxy.is_empty() {
+            let proxy = config.proxy.clone();
+            builder = builder.proxy(reqwest::Proxy::custom(move |url| proxy.for_target(url)));
+        }
         let tls = crate::tls::client_config(&config.tls, config.address.scheme() == "https")?;
         builder = builder.use_preconfigured_tls(tls);
         if let Some(auth) = &config.basic_auth {

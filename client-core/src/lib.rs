@@ -27,6 +27,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod path;
+pub mod proxy;
 pub mod request;
 pub mod retry;
 pub mod secret;

@@ -316,6 +316,8 @@ mod tests {
             cacert_bytes: None,
             tls_server_name: Some("VAULT_TLS_SERVER_NAME"),
             http_auth: None,
+            proxy: &[],
+            agent_addr: None,
         };
         let hint = verification_hint("h:1", "invalid peer certificate: UnknownIssuer", Some(&spec)).unwrap();
         assert!(hint.contains("VAULT_CACERT") && hint.contains("VAULT_CAPATH"), "{hint}");

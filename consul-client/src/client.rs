@@ -26,6 +26,8 @@ pub const ENV: EnvSpec = EnvSpec {
     cacert_bytes: None,
     tls_server_name: Some("CONSUL_TLS_SERVER_NAME"),
     http_auth: Some("CONSUL_HTTP_AUTH"),
+    proxy: &[],
+    agent_addr: None,
 };
 
 /// Variable naming the Consul Enterprise namespace (sent as `X-Consul-Namespace`).

@@ -27,6 +27,8 @@ pub const NOMAD_ENV: EnvSpec = EnvSpec {
     cacert_bytes: None,
     tls_server_name: Some("NOMAD_TLS_SERVER_NAME"),
     http_auth: Some("NOMAD_HTTP_AUTH"),
+    proxy: &[],
+    agent_addr: None,
 };
 
 /// Header carrying the ACL token.

@@ -31,6 +31,8 @@ pub const VAULT_ENV: EnvSpec = EnvSpec {
     cacert_bytes: Some("VAULT_CACERT_BYTES"),
     tls_server_name: Some("VAULT_TLS_SERVER_NAME"),
     http_auth: None,
+    proxy: &["VAULT_PROXY_ADDR", "VAULT_HTTP_PROXY"],
+    agent_addr: Some("VAULT_AGENT_ADDR"),
 };
 
 const TOKEN_HEADER: &str = "X-Vault-Token";

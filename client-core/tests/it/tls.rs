@@ -18,7 +18,7 @@ use tokio_rustls::rustls::server::WebPkiClientVerifier;
 use tokio_rustls::rustls::{RootCertStore, ServerConfig};
 
 /// A Nomad-like spec (scheme required) with every TLS variable.
-const NOMAD: EnvSpec = EnvSpec {
+pub const NOMAD: EnvSpec = EnvSpec {
     addr: "NOMAD_ADDR",
     default_addr: "http://127.0.0.1:4646",
     token: "NOMAD_TOKEN",
@@ -34,16 +34,18 @@ const NOMAD: EnvSpec = EnvSpec {
     cacert_bytes: Some("VAULT_CACERT_BYTES"),
     tls_server_name: Some("NOMAD_TLS_SERVER_NAME"),
     http_auth: Some("NOMAD_HTTP_AUTH"),
+    proxy: &["VAULT_PROXY_ADDR"],
+    agent_addr: Some("VAULT_AGENT_ADDR"),
 };
 
 /// A CA and what it signs.
-struct Ca {
+pub struct Ca {
     cert: rcgen::Certificate,
     key: KeyPair,
 }
 
 impl Ca {
-    fn new(name: &str) -> Self {
+    pub fn new(name: &str) -> Self {
         let key = KeyPair::generate().unwrap();
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -62,17 +64,17 @@ impl Ca {
         (cert, key)
     }
 
-    fn pem(&self) -> String {
+    pub fn pem(&self) -> String {
         self.cert.pem()
     }
 }
 
 /// What the server saw of each request (its head, up to the blank line).
-type Seen = Arc<Mutex<Vec<String>>>;
+pub type Seen = Arc<Mutex<Vec<String>>>;
 
 /// An HTTPS server on 127.0.0.1 with a certificate for `names` signed by
 /// `ca`; with `client_ca`, it requires a client certificate signed by it.
-async fn server(ca: &Ca, names: &[&str], client_ca: Option<&Ca>) -> (u16, Seen) {
+pub async fn server(ca: &Ca, names: &[&str], client_ca: Option<&Ca>) -> (u16, Seen) {
     let (cert, key) = ca.issue(names, false);
     let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
     let builder = ServerConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions().unwrap();
@@ -121,13 +123,13 @@ async fn server(ca: &Ca, names: &[&str], client_ca: Option<&Ca>) -> (u16, Seen) 
     (port, seen)
 }
 
-fn lookup(pairs: &[(&str, String)]) -> impl Fn(&str) -> Option<String> + use<> {
+pub fn lookup(pairs: &[(&str, String)]) -> impl Fn(&str) -> Option<String> + use<> {
     let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
     move |k| map.get(k).cloned()
 }
 
 /// Builds the client from `vars` and asks for the leader once.
-async fn get(vars: &[(&str, String)]) -> client_core::Result<String> {
+pub async fn get(vars: &[(&str, String)]) -> client_core::Result<String> {
     let mut cfg = ClientConfig::from_lookup(&NOMAD, lookup(vars))?;
     cfg.retry = RetryPolicy::disabled();
     HttpClient::new(cfg)?.json::<String>(Request::get("/v1/status/leader")).await
