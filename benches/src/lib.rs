@@ -86,9 +86,9 @@ impl Bench {
 pub struct Sizes {
     /// `full` or `quick`.
     pub mode: &'static str,
-    /// Interleaved rounds of the overhead benchmark (each runs every contender once).
+    /// Rounds of the overhead benchmark (each pairs the SDK with every other contender).
     pub overhead_rounds: usize,
-    /// Duration of one contender's run in a round.
+    /// Duration of one contender's run in a pair.
     pub round_duration: Duration,
     /// Requests of the short and the long callgrind run of the driver.
     pub callgrind_requests: [usize; 2],
@@ -121,7 +121,7 @@ impl Sizes {
         Self {
             mode: "full",
             overhead_rounds: 40,
-            round_duration: Duration::from_millis(120),
+            round_duration: Duration::from_millis(60),
             callgrind_requests: [200, 2_000],
             catalog_instances: 10_000,
             nomad_jobs: 5_000,
@@ -142,7 +142,7 @@ impl Sizes {
         Self {
             mode: "quick",
             overhead_rounds: 3,
-            round_duration: Duration::from_millis(30),
+            round_duration: Duration::from_millis(20),
             callgrind_requests: [5, 25],
             catalog_instances: 1_000,
             nomad_jobs: 500,

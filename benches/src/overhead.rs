@@ -253,54 +253,65 @@ impl Failures {
 /// Everything one contender measured over the rounds at one concurrency.
 #[derive(Default)]
 struct Rounds {
-    /// Requests per second of each round, in round order.
+    /// Requests per second of each run.
     rps: Vec<f64>,
+    /// For a contender other than the SDK: `sdk / contender` req/s of each round, from
+    /// the two runs of the pair.
+    ratios: Vec<f64>,
     /// Latencies of every round, pooled.
     latencies: Vec<Duration>,
     failures: Failures,
 }
 
-/// Median per-round ratio `sdk / other` of requests per second (paired by round).
-fn paired(sdk: &Rounds, other: &Rounds) -> Spread {
-    let ratios: Vec<f64> = sdk.rps.iter().zip(&other.rps).map(|(s, o)| s / o).collect();
-    Spread::of(&ratios)
+/// One run of a fresh `kind` client (dropped after it: idle pooled connections of one
+/// contender must not count against the server's per-client connection limit while the
+/// next one runs), recorded into `r`; returns its req/s.
+async fn run_once(r: &mut Rounds, kind: Kind, base: &str, concurrency: usize, sizes: &Sizes) -> anyhow::Result<f64> {
+    let c = Contender::build(kind, base)?;
+    let run = load(&c, concurrency, sizes.round_duration).await?;
+    drop(c);
+    let rps = run.latencies.len() as f64 / run.elapsed.as_secs_f64();
+    r.rps.push(rps);
+    r.latencies.extend(run.latencies);
+    r.failures.merge(run.failures);
+    Ok(rps)
 }
 
-/// Measures every contender against `base` in many short rounds: each round runs every
-/// contender once, in a new random order, so drift on a shared machine hits all alike
-/// and each round gives one SDK/contender ratio per contender.
+/// Measures every contender against `base` in many short rounds. A round pairs the SDK
+/// with each other contender in turn (pairs in a new random order, the SDK first in every
+/// other pair): the two runs of a pair are back to back, so drift on a shared machine hits
+/// both alike, and each pair gives one SDK/contender ratio.
 async fn measure(section: &mut Section, target: &str, base: &str, sizes: &Sizes, label: &str) -> anyhow::Result<()> {
     // Consul closes a dropped client's connections asynchronously and limits connections
     // per client address (http_max_conns_per_client, 200): let them go between runs.
-    let pause = if target == "local" { Duration::from_millis(5) } else { Duration::from_millis(50) };
     for concurrency in [1usize, 64] {
+        let pause = Duration::from_millis(if target == "local" || concurrency == 1 { 5 } else { 50 });
         let mut rounds: Vec<Rounds> = Kind::ALL.iter().map(|_| Rounds::default()).collect();
-        let mut order: Vec<usize> = (0..Kind::ALL.len()).collect();
+        // Kind::ALL[0] is the SDK; every other contender is paired with it.
+        let mut order: Vec<usize> = (1..Kind::ALL.len()).collect();
         let mut shuffler = Shuffler::new(concurrency as u64);
-        for _ in 0..sizes.overhead_rounds {
+        for round in 0..sizes.overhead_rounds {
             shuffler.shuffle(&mut order);
-            for &idx in &order {
-                let kind = Kind::ALL[idx];
-                // A fresh client per run, dropped after it: idle pooled connections of one
-                // contender must not count against the server's per-client connection limit
-                // while the next one runs.
-                let c = Contender::build(kind, base)?;
-                let run = load(&c, concurrency, sizes.round_duration)
-                    .await
-                    .with_context(|| format!("{} on {target}", kind.name()))?;
-                drop(c);
-                tokio::time::sleep(pause).await;
-                let r = &mut rounds[idx];
-                r.rps.push(run.latencies.len() as f64 / run.elapsed.as_secs_f64());
-                r.latencies.extend(run.latencies);
-                r.failures.merge(run.failures);
+            for (j, &idx) in order.iter().enumerate() {
+                // The SDK and the contender run back to back, the SDK first in every other pair.
+                let pair = if (round + j) % 2 == 0 { [0, idx] } else { [idx, 0] };
+                let mut rps = [0.0; 2];
+                for (slot, &k) in pair.iter().enumerate() {
+                    let kind = Kind::ALL[k];
+                    rps[slot] = run_once(&mut rounds[k], kind, base, concurrency, sizes)
+                        .await
+                        .with_context(|| format!("{} on {target}", kind.name()))?;
+                    tokio::time::sleep(pause).await;
+                }
+                let (sdk, other) = if pair[0] == 0 { (rps[0], rps[1]) } else { (rps[1], rps[0]) };
+                rounds[idx].ratios.push(sdk / other);
             }
         }
         let at = format!("{target}{label}, c={concurrency}");
         for (kind, r) in Kind::ALL.iter().zip(&mut rounds) {
             let name = kind.name();
             r.latencies.sort_unstable();
-            section.figure(format!("{at} {name} req/s (median of rounds)"), Spread::of(&r.rps).median, "req/s");
+            section.figure(format!("{at} {name} req/s (median of runs)"), Spread::of(&r.rps).median, "req/s");
             section.figure(format!("{at} {name} p50"), percentile_ms(&r.latencies, 0.50), "ms");
             section.figure(format!("{at} {name} p99"), percentile_ms(&r.latencies, 0.99), "ms");
             if let Some(first) = &r.failures.first {
@@ -309,14 +320,13 @@ async fn measure(section: &mut Section, target: &str, base: &str, sizes: &Sizes,
             }
         }
         let of = |kind: Kind| &rounds[Kind::ALL.iter().position(|k| *k == kind).unwrap_or_default()];
-        let sdk = of(Kind::Sdk);
         for kind in Kind::ALL.into_iter().skip(1) {
-            let spread = paired(sdk, of(kind));
+            let spread = Spread::of(&of(kind).ratios);
             section.figure(format!("{at} ops-sdk / {} req/s, median paired ratio", kind.name()), spread.median, "x");
         }
-        let vs_raw = paired(sdk, of(Kind::Raw));
+        let vs_raw = Spread::of(&of(Kind::Raw).ratios);
         section.ratio_spread(format!("ops-sdk / raw reqwest req/s, {at}"), vs_raw, ">= 0.95", vs_raw.median >= 0.95);
-        let vs_timeout = paired(sdk, of(Kind::RawTimeout));
+        let vs_timeout = Spread::of(&of(Kind::RawTimeout).ratios);
         section.ratio_spread(
             format!("ops-sdk / raw reqwest 30s timeout req/s, {at}"),
             vs_timeout,
@@ -329,14 +339,14 @@ async fn measure(section: &mut Section, target: &str, base: &str, sizes: &Sizes,
             .into_iter()
             .max_by(|a, b| Spread::of(&of(*a).rps).median.total_cmp(&Spread::of(&of(*b).rps).median))
             .unwrap_or(Kind::Consulrs);
-        let vs_peer = paired(sdk, of(best));
+        let vs_peer = Spread::of(&of(best).ratios);
         section.ratio_spread(
             format!("ops-sdk / best default-config peer ({}) req/s, {at}", best.name()),
             vs_peer,
             ">= 1.0",
             vs_peer.median >= 1.0,
         );
-        let vs_pooled = paired(sdk, of(Kind::RsConsulPooled));
+        let vs_pooled = Spread::of(&of(Kind::RsConsulPooled).ratios);
         section.ratio_spread(
             format!("ops-sdk / rs-consul pooled req/s, {at}"),
             vs_pooled,
@@ -345,12 +355,9 @@ async fn measure(section: &mut Section, target: &str, base: &str, sizes: &Sizes,
         );
         if target == "consul" && concurrency > 1 {
             // At c=64 the agent itself is the limit: the fastest contender of each round
-            // stands for it.
-            let fastest: Vec<f64> = (0..sdk.rps.len())
-                .map(|i| {
-                    let best = rounds.iter().map(|r| r.rps[i]).fold(0.0, f64::max);
-                    sdk.rps[i] / best
-                })
+            // stands for it (the SDK itself when it beat every pair partner).
+            let fastest: Vec<f64> = (0..sizes.overhead_rounds)
+                .map(|i| rounds[1..].iter().map(|r| r.ratios[i]).fold(1.0, f64::min))
                 .collect();
             section.ratio_spread(
                 format!("ops-sdk / fastest contender of the round (the agent's limit) req/s, {at}"),
@@ -389,11 +396,12 @@ pub async fn run(consul_url: Option<&str>, sizes: &Sizes, options: &Options) -> 
         SDK_TIMEOUT.as_secs()
     ));
     section.note(format!(
-        "times: {} rounds of {} ms per contender; every round runs each contender once with a fresh client (its \
-         connections opened before the clock starts), in a new random order; a headline ratio is the median over the \
-         rounds of the per-round ratio (SDK / contender), with its interquartile range and the 95% confidence \
-         interval of the median; req/s figures are medians of rounds, p50/p99 over every request of every round; \
-         the local server runs on its own thread and runtime (1 worker) in the same process{}",
+        "times: {} rounds; a round runs the SDK and each other contender back to back ({} ms each, a fresh client \
+         whose connections are opened before the clock starts), the pairs in a new random order and the SDK first in \
+         every other pair; a headline ratio is the median over the rounds of the pair's ratio (SDK / contender req/s), \
+         with its interquartile range and the 95% confidence interval of the median; req/s figures are medians of \
+         runs, p50/p99 over every request of every run; the local server runs on its own thread and runtime (1 \
+         worker) in the same process{}",
         sizes.overhead_rounds,
         sizes.round_duration.as_millis(),
         match options.pin {
