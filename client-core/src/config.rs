@@ -157,6 +157,9 @@ pub struct ClientConfig {
     pub default_headers: Vec<(String, String)>,
     /// HTTP basic authentication sent on every request.
     pub basic_auth: Option<BasicAuth>,
+    /// Unix socket every connection goes to (`unix:///path` addresses); the
+    /// address is then `http://localhost` and no proxy applies.
+    pub unix_socket: Option<PathBuf>,
     /// Proxies ([`crate::proxy`]). [`ClientConfig::new`] reads `HTTP_PROXY` /
     /// `HTTPS_PROXY` / `NO_PROXY` from the process environment (as reqwest
     /// did before); `from_lookup` reads them through its lookup.
@@ -182,8 +185,13 @@ impl ClientConfig {
     /// assert!(ClientConfig::new("not a url", "X").is_err());
     /// ```
     pub fn new(address: &str, token_header: &str) -> Result<Self> {
+        let (address, unix_socket) = match unix_socket_path("address", address)? {
+            Some(path) => (Url::parse(UNIX_BASE).expect("a valid URL"), Some(path)),
+            None => (parse_address("address", address, false)?, None),
+        };
         Ok(Self {
-            address: parse_address("address", address, false)?,
+            address,
+            unix_socket,
             token: None,
             token_header: token_header.to_owned(),
             tls: TlsConfig::default(),
@@ -220,7 +228,10 @@ impl ClientConfig {
         };
         let mut cfg = Self::new(spec.default_addr, spec.token_header)?;
         cfg.env = Some(*spec);
+        cfg.unix_socket = unix_socket_path(addr_source, &addr)?;
         cfg.address = match spec.use_tls {
+            // `unix:///path`: every connection goes to the socket.
+            _ if cfg.unix_socket.is_some() => Url::parse(UNIX_BASE).expect("a valid URL"),
             // Consul's rule: `host:port` is fine, its scheme comes from the TLS switch.
             Some(_) => parse_address(addr_source, &addr, use_tls)?,
             // Vault's and Nomad's rule: Go's url.Parse, so the address must name its scheme.
@@ -401,6 +412,29 @@ impl ClientConfig {
     }
 }
 
+/// The base URL of a unix-socket address (the host only fills the Host header).
+const UNIX_BASE: &str = "http://localhost";
+
+/// The socket path of a `unix:///path` address, `None` for any other address.
+///
+/// ```
+/// use client_core::config::unix_socket_path;
+/// let path = unix_socket_path("CONSUL_HTTP_ADDR", "unix:///run/consul/http.sock").unwrap();
+/// assert_eq!(path.unwrap().to_str(), Some("/run/consul/http.sock"));
+/// assert!(unix_socket_path("CONSUL_HTTP_ADDR", "http://127.0.0.1:8500").unwrap().is_none());
+/// assert!(unix_socket_path("CONSUL_HTTP_ADDR", "unix://").is_err());
+/// ```
+pub fn unix_socket_path(source: &str, value: &str) -> Result<Option<PathBuf>> {
+    let Some(path) = value.trim().strip_prefix("unix://") else { return Ok(None) };
+    if path.is_empty() {
+        return Err(Error::config(source, "the unix socket address names no path; expected unix:///path/to/socket"));
+    }
+    if cfg!(not(unix)) {
+        return Err(Error::config(source, "unix socket addresses are only supported on unix"));
+    }
+    Ok(Some(PathBuf::from(path)))
+}
+
 /// The proxies of the process environment; an invalid one is ignored with
 /// a warning here (`from_lookup` reports it as an error naming the variable).
 fn process_env_proxies() -> ProxyConfig {
@@ -561,9 +595,11 @@ mod tests {
     fn bad_address_names_the_variable() {
         let err = ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_ADDR", "http://")])).unwrap_err();
         assert!(err.to_string().contains("CONSUL_HTTP_ADDR"), "{err}");
-        let err =
-            ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_ADDR", "unix:///tmp/consul.sock")])).unwrap_err();
-        assert!(err.to_string().contains("unix socket"), "{err}");
+        let cfg = ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_ADDR", "unix:///tmp/consul.sock")])).unwrap();
+        assert_eq!(cfg.unix_socket.as_deref(), Some(Path::new("/tmp/consul.sock")));
+        assert_eq!(cfg.address.as_str(), "http://localhost/");
+        let err = ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_ADDR", "unix://")])).unwrap_err();
+        assert!(err.to_string().contains("CONSUL_HTTP_ADDR") && err.to_string().contains("no path"), "{err}");
         let err = ClientConfig::from_lookup(&SPEC, env(&[("CONSUL_HTTP_ADDR", "ftp://x")])).unwrap_err();
         assert!(err.to_string().contains("scheme"), "{err}");
     }

@@ -123,6 +123,11 @@ impl HttpClient {
             let proxy = config.proxy.clone();
             builder = builder.proxy(reqwest::Proxy::custom(move |url| proxy.for_target(url)));
         }
+        #[cfg(unix)]
+        if let Some(path) = &config.unix_socket {
+            // reqwest (>= 0.12.23) connects every request to the socket; no proxy applies.
+            builder = builder.unix_socket(path.as_path());
+        }
         let tls = crate::tls::client_config(&config.tls, config.address.scheme() == "https")?;
         builder = builder.use_preconfigured_tls(tls);
         if let Some(auth) = &config.basic_auth {

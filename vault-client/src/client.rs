@@ -72,7 +72,10 @@ impl VaultClientBuilder {
     /// `vault` CLI, an address without a scheme (`127.0.0.1:8200`) is refused
     /// rather than silently sent over plain HTTP.
     pub fn new(address: &str) -> Result<Self> {
-        client_core::config::parse_address_with_scheme("Vault address", address)?;
+        // `unix:///path` (a Vault agent's socket) names its transport instead.
+        if client_core::config::unix_socket_path("Vault address", address)?.is_none() {
+            client_core::config::parse_address_with_scheme("Vault address", address)?;
+        }
         Ok(Self::from_config(ClientConfig::new(address, TOKEN_HEADER)?))
     }
 

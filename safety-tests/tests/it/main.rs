@@ -8,6 +8,7 @@ mod path_conformance;
 mod recipe_faults;
 mod secrets;
 mod tls;
+mod unix_socket;
 mod wrong_target;
 
 /// Registers, through the catalog API, a node that is no gossip member and
