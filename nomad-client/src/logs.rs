@@ -16,6 +16,7 @@
 //! - The `Offset` of the last catch-up frame can overshoot the file's size, so
 //!   positions here are counted from the bytes received, never from `Offset`.
 
+use std::borrow::Cow;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -153,22 +154,36 @@ pub enum LogFrame {
     },
 }
 
+/// One frame as it is on the wire, borrowing its strings from the buffer where they
+/// hold no escapes (base64 never does), so the data is not copied before decoding.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RawFrame {
-    data: Option<String>,
-    #[serde(default)]
-    file: String,
+struct RawFrame<'a> {
+    #[serde(borrow)]
+    data: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    file: Text<'a>,
     #[serde(default)]
     offset: i64,
-    file_event: Option<String>,
+    #[serde(borrow)]
+    file_event: Option<Text<'a>>,
 }
 
+/// A JSON string, borrowed when it holds no escapes (serde owns a `Cow` inside an `Option` otherwise).
+#[derive(Deserialize, Default)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
 /// Incremental decoder of Nomad's separator-less JSON frames.
+///
+/// A frame that is not complete yet is parsed again only once a closing brace
+/// arrived after it, so a 88 KiB frame that comes in many chunks is parsed once
+/// or twice, not once per chunk.
 #[derive(Debug, Default)]
 pub struct FrameDecoder {
     buf: BytesMut,
     high_water: usize,
+    /// The last parse ran out of bytes and no `}` arrived since: the frame cannot be complete.
+    incomplete: bool,
 }
 
 impl FrameDecoder {
@@ -180,6 +195,9 @@ impl FrameDecoder {
 
     /// Appends received bytes.
     pub fn push(&mut self, bytes: &[u8]) {
+        if self.incomplete && bytes.contains(&b'}') {
+            self.incomplete = false;
+        }
         self.buf.extend_from_slice(bytes);
         self.high_water = self.high_water.max(self.buf.len());
     }
@@ -198,43 +216,65 @@ impl FrameDecoder {
 
     /// The next complete frame, `None` when more bytes are needed.
     pub fn next_frame(&mut self) -> Result<Option<LogFrame>> {
+        if self.incomplete {
+            return self.too_large();
+        }
+        self.parse()
+    }
+
+    /// Parses what is buffered however it ends (the stream is over): a last frame,
+    /// the error of a malformed one, or `None` when the bytes end inside a frame.
+    fn finish(&mut self) -> Result<Option<LogFrame>> {
+        self.incomplete = false;
+        self.parse()
+    }
+
+    /// `None` for a frame still within [`MAX_FRAME`], an error beyond.
+    fn too_large(&self) -> Result<Option<LogFrame>> {
+        if self.buf.len() > MAX_FRAME {
+            return Err(Error::stream("log", format!("a frame is larger than {MAX_FRAME} bytes")));
+        }
+        Ok(None)
+    }
+
+    fn parse(&mut self) -> Result<Option<LogFrame>> {
         let start = self.buf.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(self.buf.len());
         self.buf.advance(start);
         if self.buf.is_empty() {
             return Ok(None);
         }
-        let mut frames = serde_json::Deserializer::from_slice(&self.buf).into_iter::<RawFrame>();
+        let mut frames = serde_json::Deserializer::from_slice(&self.buf).into_iter::<RawFrame<'_>>();
         let raw = match frames.next() {
             Some(Ok(raw)) => raw,
             Some(Err(e)) if e.is_eof() => {
-                if self.buf.len() > MAX_FRAME {
-                    return Err(Error::stream("log", format!("a frame is larger than {MAX_FRAME} bytes")));
-                }
-                return Ok(None);
+                self.incomplete = true;
+                return self.too_large();
             }
             Some(Err(e)) => return Err(Error::stream("log", format!("not a log frame: {e}"))),
             None => return Ok(None),
         };
         let used = frames.byte_offset();
+        let frame = decode(raw);
         self.buf.advance(used);
-        Ok(Some(decode(raw)?))
+        frame.map(Some)
     }
 }
 
-fn decode(raw: RawFrame) -> Result<LogFrame> {
-    if let Some(event) = raw.file_event.filter(|e| !e.is_empty()) {
-        return match event.as_str() {
-            "file truncated" => Ok(LogFrame::Truncated { file: raw.file }),
-            "file deleted" => Ok(LogFrame::Deleted { file: raw.file }),
+fn decode(raw: RawFrame<'_>) -> Result<LogFrame> {
+    let file = raw.file.0.into_owned();
+    if let Some(Text(event)) = raw.file_event.filter(|e| !e.0.is_empty()) {
+        return match &*event {
+            "file truncated" => Ok(LogFrame::Truncated { file }),
+            "file deleted" => Ok(LogFrame::Deleted { file }),
             other => Err(Error::stream("log", format!("unknown file event {other:?}"))),
         };
     }
     match raw.data {
-        Some(data) => {
+        Some(Text(data)) => {
             let data = base64::engine::general_purpose::STANDARD
                 .decode(data.as_bytes())
                 .map_err(|e| Error::stream("log", format!("frame data is not base64: {e}")))?;
-            Ok(LogFrame::Data { data: data.into(), file: raw.file, offset: raw.offset })
+            Ok(LogFrame::Data { data: data.into(), file, offset: raw.offset })
         }
         None => Ok(LogFrame::Heartbeat),
     }
@@ -251,8 +291,38 @@ pub struct LogFrames {
     file: Option<String>,
     /// A data frame held back while its [`LogFrame::Rotated`] goes out first.
     held: Option<LogFrame>,
-    /// While following: how long silence may last, and when it runs out.
-    idle: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
+    /// While following: how long silence may last.
+    idle: Option<Idle>,
+}
+
+/// The idle bound of a following stream. A chunk only notes when it arrived; the
+/// timer is moved to `last + limit` when it fires, not on every chunk.
+struct Idle {
+    limit: Duration,
+    /// When the last chunk arrived (or the stream started).
+    last: tokio::time::Instant,
+    sleep: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl Idle {
+    fn new(limit: Duration) -> Self {
+        let last = tokio::time::Instant::now();
+        Self { limit, last, sleep: Box::pin(tokio::time::sleep_until(last + limit)) }
+    }
+
+    /// Whether `limit` passed since the last chunk (registers `cx` for the deadline otherwise).
+    fn expired(&mut self, cx: &mut Context<'_>) -> bool {
+        loop {
+            if self.sleep.as_mut().poll(cx).is_pending() {
+                return false;
+            }
+            let deadline = self.last + self.limit;
+            if deadline <= self.sleep.deadline() {
+                return true;
+            }
+            self.sleep.as_mut().reset(deadline);
+        }
+    }
 }
 
 impl std::fmt::Debug for LogFrames {
@@ -284,13 +354,16 @@ impl LogFrames {
     /// Passes `frame` on, or a [`LogFrame::Rotated`] first when it is data of another file.
     fn note_file(&mut self, frame: LogFrame) -> LogFrame {
         let LogFrame::Data { file, .. } = &frame else { return frame };
+        if self.file.as_ref() == Some(file) {
+            return frame;
+        }
         match self.file.replace(file.clone()) {
-            Some(from) if from != *file => {
+            Some(from) => {
                 let to = file.clone();
                 self.held = Some(frame);
                 LogFrame::Rotated { from, to }
             }
-            _ => frame,
+            None => frame,
         }
     }
 }
@@ -316,9 +389,9 @@ impl Stream for LogFrames {
             }
             match self.chunks.as_mut().poll_next(cx) {
                 Poll::Pending => {
-                    if let Some((limit, sleep)) = self.idle.as_mut() {
-                        if sleep.as_mut().poll(cx).is_ready() {
-                            let secs = limit.as_secs_f64();
+                    if let Some(idle) = self.idle.as_mut() {
+                        if idle.expired(cx) {
+                            let secs = idle.limit.as_secs_f64();
                             self.ended = true;
                             return Poll::Ready(Some(Err(Error::stream(
                                 "log",
@@ -329,9 +402,8 @@ impl Stream for LogFrames {
                     return Poll::Pending;
                 }
                 Poll::Ready(Some(Ok(chunk))) => {
-                    if let Some((limit, sleep)) = self.idle.as_mut() {
-                        let deadline = tokio::time::Instant::now() + *limit;
-                        sleep.as_mut().reset(deadline);
+                    if let Some(idle) = self.idle.as_mut() {
+                        idle.last = tokio::time::Instant::now();
                     }
                     self.decoder.push(&chunk);
                 }
@@ -341,6 +413,11 @@ impl Stream for LogFrames {
                 }
                 Poll::Ready(None) => {
                     self.ended = true;
+                    match self.decoder.finish() {
+                        Ok(Some(frame)) => return Poll::Ready(Some(Ok(self.note_file(frame)))),
+                        Ok(None) => {}
+                        Err(e) => return Poll::Ready(Some(Err(e))),
+                    }
                     if self.decoder.pending() > 0 {
                         let left = self.decoder.pending();
                         return Poll::Ready(Some(Err(Error::stream(
@@ -376,7 +453,7 @@ impl Allocations {
         let req = self.client.query_one(req, &opts.query)?;
         let resp = self.client.http().stream(req).await?;
         let chunks: Chunks = Box::pin(resp.bytes_stream().map(|chunk| chunk.map_err(|e| e.to_string())));
-        let idle = opts.follow.then(|| (opts.idle_timeout, Box::pin(tokio::time::sleep(opts.idle_timeout))));
+        let idle = opts.follow.then(|| Idle::new(opts.idle_timeout));
         Ok(LogFrames { chunks, decoder: FrameDecoder::new(), ended: false, file: None, held: None, idle })
     }
 
@@ -533,6 +610,75 @@ mod tests {
         assert_eq!(last_lines(b"a\nb\nc\n", 2, false), ["b", "c"]);
         assert_eq!(last_lines(b"tial\nb\nc", 5, true), ["b", "c"]);
         assert_eq!(last_lines(b"", 3, false), Vec::<String>::new());
+    }
+
+    #[test]
+    fn escaped_strings_decode_as_before() {
+        let mut d = FrameDecoder::new();
+        d.push(br#"{"Data":"aG\u006bK","File":"alloc\/logs\/t.stdout.0","Offset":3}"#);
+        let data =
+            LogFrame::Data { data: Bytes::from_static(b"hi\n"), file: "alloc/logs/t.stdout.0".into(), offset: 3 };
+        assert_eq!(d.next_frame().unwrap(), Some(data));
+        d.push(br#"{"FileEvent":"file deleted","File":"f","Data":null}"#);
+        assert_eq!(d.next_frame().unwrap(), Some(LogFrame::Deleted { file: "f".into() }));
+    }
+
+    #[test]
+    fn an_unfinished_frame_is_parsed_again_once_a_brace_arrived() {
+        let mut d = FrameDecoder::new();
+        d.push(br#"{"Data":"aGkK","#);
+        assert_eq!(d.next_frame().unwrap(), None);
+        assert!(d.incomplete, "no brace since: the frame cannot be complete");
+        d.push(br#""File":"f""#);
+        assert_eq!(d.next_frame().unwrap(), None);
+        d.push(br#","Offset":3}{}"#);
+        assert!(!d.incomplete);
+        assert!(matches!(d.next_frame().unwrap(), Some(LogFrame::Data { offset: 3, .. })));
+        assert_eq!(d.next_frame().unwrap(), Some(LogFrame::Heartbeat));
+        assert_eq!(d.pending(), 0);
+    }
+
+    #[test]
+    fn a_malformed_unfinished_frame_is_still_its_error_at_the_end() {
+        let mut d = FrameDecoder::new();
+        d.push(br#"{"Data":"#);
+        assert_eq!(d.next_frame().unwrap(), None);
+        d.push(b" 12");
+        assert_eq!(d.next_frame().unwrap(), None, "waits for the brace");
+        assert!(d.finish().unwrap_err().to_string().contains("not a log frame"));
+        let mut cut = FrameDecoder::new();
+        cut.push(br#"{"Data":"aGk"#);
+        assert_eq!(cut.finish().unwrap(), None, "ended inside a frame");
+        let mut big = FrameDecoder::new();
+        big.push(b"{\"Data\":\"");
+        big.push(&vec![b'A'; MAX_FRAME]);
+        assert!(big.next_frame().unwrap_err().to_string().contains("larger than"));
+    }
+
+    /// Chunks that keep arriving keep the stream alive past the first deadline;
+    /// silence after them still ends it one limit after the last chunk.
+    #[tokio::test]
+    async fn the_idle_bound_counts_from_the_last_chunk() {
+        let beats = futures::stream::unfold(0, |n| async move {
+            tokio::time::sleep(Duration::from_millis(60)).await;
+            (n < 5).then(|| (Ok(Bytes::from_static(b"{}")), n + 1))
+        })
+        .chain(futures::stream::pending());
+        let limit = Duration::from_millis(150);
+        let frames = LogFrames {
+            chunks: Box::pin(beats),
+            decoder: FrameDecoder::new(),
+            ended: false,
+            file: None,
+            held: None,
+            idle: Some(Idle::new(limit)),
+        };
+        let start = std::time::Instant::now();
+        let items: Vec<_> = frames.collect().await;
+        let took = start.elapsed();
+        assert_eq!(items.iter().filter(|i| matches!(i, Ok(LogFrame::Heartbeat))).count(), 5);
+        assert!(items[5].as_ref().unwrap_err().to_string().contains("not even a heartbeat"));
+        assert!(took >= Duration::from_millis(5 * 60 + 150), "{took:?}");
     }
 
     #[test]
