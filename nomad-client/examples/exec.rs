@@ -8,9 +8,12 @@
 //! cargo run -p nomad-client --example exec -- --tty dbHA1 database postgres-patroni -- /bin/sh
 //! ```
 //!
-//! The local terminal is not switched to raw mode (the workspace forbids `unsafe`
-//! and has no terminal crate): with `--tty`, typed lines go out on Enter and are
-//! echoed twice, and Ctrl-C stops this program rather than the remote command.
+//! With `--tty` and a terminal on stdin, the local terminal is in raw mode while the
+//! session runs (restored however it ends): keys go out as typed, the remote
+//! terminal echoes them, Ctrl-C reaches the remote command (this program ends when
+//! it does, with its exit code), and the window size is sent at the start and on
+//! every change. SIGTERM or SIGHUP to this program restores the terminal and exits
+//! with 128 + the signal number.
 
 mod support;
 
@@ -34,7 +37,8 @@ struct Args {
     /// Use this allocation instead of looking up the running one.
     #[arg(long)]
     alloc: Option<String>,
-    /// Allocate a pseudo-terminal (sized from LINES and COLUMNS when they are set).
+    /// Allocate a pseudo-terminal, sized like the local terminal (else from LINES and
+    /// COLUMNS); with a terminal on stdin, that terminal is in raw mode meanwhile.
     #[arg(long, short = 't')]
     tty: bool,
 }
@@ -49,9 +53,10 @@ fn main() -> ExitCode {
                 Some(id) => id,
                 None => allocs.find_running(&args.job, &args.group, &QueryOptions::new()).await?.id,
             };
+            let raw = args.tty && std::io::stdin().is_terminal();
             let size = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u16>().ok());
-            let tty_size = size("LINES").zip(size("COLUMNS")).filter(|_| args.tty);
-            let opts = ExecOptions { tty: args.tty, tty_size, ..ExecOptions::default() };
+            let tty_size = support::tty::terminal_size().or_else(|| size("LINES").zip(size("COLUMNS")));
+            let opts = ExecOptions { tty: args.tty, tty_size: tty_size.filter(|_| args.tty), ..ExecOptions::default() };
             let code = if conn.json {
                 // One JSON document at the end: a piped stdin is read whole and sent first.
                 let mut stdin = Vec::new();
@@ -67,6 +72,16 @@ fn main() -> ExitCode {
                     "stderr": String::from_utf8_lossy(&out.stderr),
                 }))?;
                 out.exit_code
+            } else if raw {
+                let session = allocs.exec(&alloc_id, &args.task, &args.command, &opts).await?;
+                let resizes = support::tty::window_changes()?;
+                // Raw from here to the end of this block, on every way out of it.
+                let _raw = support::tty::RawMode::enable(support::tty::Crossterm)?;
+                let (stdin, stdout, stderr) = (tokio::io::stdin(), tokio::io::stdout(), tokio::io::stderr());
+                tokio::select! {
+                    code = support::tty::attach_raw(session, stdin, stdout, stderr, resizes) => code?,
+                    signal = support::tty::terminated() => 128 + signal,
+                }
             } else {
                 let session = allocs.exec(&alloc_id, &args.task, &args.command, &opts).await?;
                 session.attach(tokio::io::stdin(), tokio::io::stdout(), tokio::io::stderr()).await?

@@ -14,6 +14,8 @@ use std::process::ExitCode;
 
 use nomad_client::NomadClient;
 
+pub mod tty;
+
 /// Connection flags; the environment (`NOMAD_ADDR`, `NOMAD_TOKEN`, ...) fills the rest.
 #[derive(Debug, clap::Args)]
 pub struct Connection {

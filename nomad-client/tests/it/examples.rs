@@ -1,7 +1,11 @@
 //! The examples' shared support code (examples/support), compiled here as a module.
 
 #[path = "../../examples/support/mod.rs"]
-mod support;
+pub(crate) mod support;
+
+use std::sync::{Arc, Mutex};
+
+use support::tty::{RawMode, TerminalMode};
 
 #[test]
 fn the_remote_exit_code_becomes_the_process_exit_status() {
@@ -35,4 +39,81 @@ fn a_dry_run_follows_json() {
         support::dry_run_output(false, plan, "would purge node 076c2a89").unwrap(),
         "would purge node 076c2a89\n"
     );
+}
+
+/// A terminal that records its mode switches.
+#[derive(Clone, Default)]
+struct Recorder {
+    calls: Arc<Mutex<Vec<&'static str>>>,
+    refuse: bool,
+}
+
+impl Recorder {
+    fn calls(&self) -> Vec<&'static str> {
+        self.calls.lock().unwrap().clone()
+    }
+}
+
+impl TerminalMode for Recorder {
+    fn enable_raw(&mut self) -> std::io::Result<()> {
+        if self.refuse {
+            return Err(std::io::Error::other("not a terminal"));
+        }
+        self.calls.lock().unwrap().push("raw");
+        Ok(())
+    }
+
+    fn disable_raw(&mut self) -> std::io::Result<()> {
+        self.calls.lock().unwrap().push("restored");
+        Ok(())
+    }
+}
+
+#[test]
+fn the_raw_terminal_is_restored_on_every_way_out() {
+    // The remote exited: the block holding the guard ends.
+    let term = Recorder::default();
+    {
+        let _raw = RawMode::enable(term.clone()).unwrap();
+        assert_eq!(term.calls(), ["raw"]);
+    }
+    assert_eq!(term.calls(), ["raw", "restored"]);
+
+    // An error after raw mode was switched on (`?` out of the exec example's body).
+    let term = Recorder::default();
+    let failing = || -> std::io::Result<()> {
+        let _raw = RawMode::enable(term.clone())?;
+        Err(std::io::Error::other("the connection failed"))
+    };
+    assert!(failing().is_err());
+    assert_eq!(term.calls(), ["raw", "restored"]);
+
+    // A panic while raw.
+    let term = Recorder::default();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _raw = RawMode::enable(term.clone()).unwrap();
+        panic!("while raw");
+    }));
+    assert!(panicked.is_err());
+    assert_eq!(term.calls(), ["raw", "restored"]);
+
+    // A terminal that refused raw mode has nothing to restore.
+    let term = Recorder { refuse: true, ..Recorder::default() };
+    assert!(RawMode::enable(term.clone()).is_err());
+    assert!(term.calls().is_empty());
+}
+
+#[tokio::test]
+async fn a_raw_session_cut_short_by_a_signal_restores_the_terminal() {
+    // The exec example's shape: raw mode held around a select of the session and SIGTERM.
+    let term = Recorder::default();
+    let body = async {
+        let _raw = RawMode::enable(term.clone()).unwrap();
+        tokio::select! {
+            code = std::future::pending::<i32>() => code,
+            signal = async { 15 } => 128 + signal,
+        }
+    };
+    let code = body.await;
+    assert_eq!((code, term.calls()), (143, vec!["raw", "restored"]));
 }

@@ -319,6 +319,42 @@ async fn attached_session_stops_reading_a_terminal_once_the_command_exited() {
 }
 
 #[tokio::test]
+async fn a_raw_terminal_session_forwards_ctrl_c_and_window_changes() {
+    // The exec example with --tty on a terminal: the size at the start, a window change
+    // (SIGWINCH), then Ctrl-C as the byte 0x03, which the remote terminal turns into the
+    // command's SIGINT (exit 130) instead of stopping the local program.
+    let frame = |dir: &str, payload: serde_json::Value| serde_json::json!({"dir": dir, "type": "text", "payload": payload.to_string(), "seq": "raw"});
+    let lines = vec![
+        frame("sent", serde_json::json!({"tty_size": {"height": 24, "width": 80}})),
+        frame("sent", serde_json::json!({"tty_size": {"height": 50, "width": 132}})),
+        frame("sent", serde_json::json!({"stdin": {"data": "Aw=="}})),
+        frame("recv", serde_json::json!({"stdout": {"data": "XkMNCg=="}})),
+        frame("recv", serde_json::json!({"exited": true, "result": {"exit_code": 130}})),
+        serde_json::json!({"dir": "recv", "type": "close", "code": 1000, "reason": ""}),
+    ];
+    let (addr, _, server) = replay_lines("raw tty", lines).await;
+    let opts = ExecOptions { tty: true, tty_size: Some((24, 80)), ..ExecOptions::default() };
+    let session =
+        bounded(client(&addr).allocations().exec(EXEC_ALLOC, "postgres-patroni", &command(&["/bin/sh"]), &opts))
+            .await
+            .unwrap();
+    let (mut keyboard, terminal) = tokio::io::duplex(64);
+    let typing = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::io::AsyncWriteExt::write_all(&mut keyboard, b"\x03").await.unwrap();
+        keyboard // the terminal stays open after the key
+    });
+    let resizes = futures::stream::iter([(50, 132)]).chain(futures::stream::pending());
+    let mut stdout = Vec::new();
+    let attached =
+        crate::examples::support::tty::attach_raw(session, terminal, &mut stdout, tokio::io::sink(), resizes);
+    let code = bounded(attached).await.unwrap();
+    assert_eq!((code, stdout.as_slice()), (130, &b"^C\r\n"[..]));
+    bounded(server).await.unwrap();
+    drop(typing);
+}
+
+#[tokio::test]
 async fn exec_on_an_unknown_allocation_is_not_found() {
     // Row 186: the upgrade succeeds, then Nomad closes with 1008 `Unknown allocation "<id>"`.
     let (addr, _, server) = replay("exec-websocket-unknown-alloc.jsonl").await;
