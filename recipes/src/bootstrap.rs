@@ -593,8 +593,9 @@ impl Bootstrap {
         )
     }
 
-    /// The spec the scheduler would start for `job`: read, parsed and checked.
-    async fn spec_check(&self, job: &str) -> Check {
+    /// The spec the scheduler would start for `job`: read, parsed and checked
+    /// (also run by the restore plan, before it stops anything).
+    pub(crate) async fn spec_check(&self, job: &str) -> Check {
         let o = &self.opts;
         let name = format!("job spec {job}");
         match self.caps.scheduler.job_spec(&o.namespace, job).await {

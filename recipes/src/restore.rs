@@ -299,6 +299,15 @@ impl Restore {
             }
         }
         let done = state.map(|s| s.phase);
+        // The bootstrap step starts every job again from the job source after
+        // they were purged: a spec that cannot be read must refuse the plan
+        // now, not after the jobs and the scope are gone.
+        if done.is_none_or(|d| d < Phase::Bootstrapped) {
+            let bootstrap = Bootstrap::new(self.opts.bootstrap.clone().method(wanted), self.caps.clone())?;
+            for job in self.jobs() {
+                checks.push(bootstrap.spec_check(&job).await);
+            }
+        }
         let steps = self.steps(done);
         Plan::from_checks("restore", checks, steps)
     }

@@ -93,6 +93,22 @@ async fn unreachable_target_is_refused_without_touching_anything() {
 }
 
 #[tokio::test]
+async fn a_job_without_a_spec_refuses_the_restore_before_anything_is_stopped() {
+    // Restore purges the jobs and then starts them from the job source: a spec
+    // the source cannot give must refuse the plan, not the bootstrap step
+    // after the jobs and the scope are gone.
+    let w = running_cluster().await;
+    w.sched.no_spec.lock().unwrap().insert("backup".into());
+    let r = restore(&w, RestoreMode::timeline(1).unwrap(), true);
+    let err = r.run(Progress::none()).await.unwrap_err();
+    assert!(matches!(err, Error::Refused { .. }), "{err}");
+    assert!(err.to_string().contains("job spec backup"), "{err}");
+    assert!(w.sched.calls().is_empty(), "nothing stopped: {:?}", w.sched.calls());
+    assert!(w.dcs.deleted.lock().unwrap().is_empty());
+    assert_eq!(w.settings.read(NS).await.unwrap().unwrap().bootstrap_method, Some(BootstrapMethod::Initdb));
+}
+
+#[tokio::test]
 async fn timeline_restore_runs_the_runbook_in_order() {
     let w = running_cluster().await;
     *w.dcs.timeline.lock().unwrap() = 2; // the restored cluster promotes to a new timeline

@@ -12,7 +12,7 @@ use anyhow::Context as _;
 use recipes::bootstrap::{BootstrapOptions, Capabilities};
 use recipes::capability::{FileSettings, Scheduler, SettingsStore, VolumeCheck};
 use recipes::consul::ConsulScopeStore;
-use recipes::nomad::{DirJobSource, JobSource, LastVersionSource, NomadScheduler, NomadVolumeProbe};
+use recipes::nomad::{DirJobSource, JobSource, NomadScheduler, NomadVolumeProbe};
 use recipes::vault_settings::VaultSettings;
 
 /// The database cluster of a namespace, as the runbook names it.
@@ -34,9 +34,9 @@ pub struct ClusterArgs {
     #[arg(long)]
     pub no_backup_job: bool,
     /// Directory of Nomad JSON job files `<job>.json` to start the jobs from
-    /// (`nomad job run -output <job>.hcl > <job>.json`). The bootstrap script
-    /// requires it; without it the jobs' last versions are re-registered,
-    /// which purged jobs no longer have.
+    /// (`nomad job run -output <job>.hcl > <job>.json`). Bootstrap and restore
+    /// need it (they start purged jobs, which keep no version in Nomad);
+    /// without it their plans refuse.
     #[arg(long)]
     pub job_dir: Option<PathBuf>,
     /// Patroni's `namespace` setting: the Consul KV folder holding the scopes
@@ -104,9 +104,12 @@ impl ClusterArgs {
     pub fn capabilities(&self) -> anyhow::Result<Capabilities> {
         let nomad = nomad_client::NomadClient::from_env().context("cannot configure the Nomad client")?;
         let consul = consul_client::ConsulClient::from_env().context("cannot configure the Consul client")?;
+        // No default: the recipes that start jobs purge them first, and a
+        // purged job keeps no version to re-register. Without --job-dir every
+        // spec check of the plan fails, before anything is changed.
         let source: Arc<dyn JobSource> = match &self.job_dir {
             Some(dir) => Arc::new(DirJobSource::new(dir)),
-            None => Arc::new(LastVersionSource::new(nomad.clone())),
+            None => Arc::new(NoJobSource),
         };
         let nomad_for_probe = nomad.clone();
         let scheduler: Arc<dyn Scheduler> = Arc::new(NomadScheduler::new(nomad, source));
@@ -157,5 +160,20 @@ impl ClusterArgs {
                  to check them through Nomad exec, or --skip-volume-check '<what you checked by hand>'"
             ),
         }
+    }
+}
+
+/// The job source of a script run without `--job-dir`: it has no spec, and
+/// says how to give one.
+struct NoJobSource;
+
+#[async_trait::async_trait]
+impl JobSource for NoJobSource {
+    async fn job_spec(&self, _namespace: &str, _job: &str) -> recipes::Result<Option<serde_json::Value>> {
+        Err(recipes::Error::backend_msg(
+            "job source",
+            "none given: pass --job-dir <directory of Nomad JSON job files <job>.json> (purged jobs keep no version \
+             in Nomad to start again)",
+        ))
     }
 }
