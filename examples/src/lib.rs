@@ -11,3 +11,9 @@
 pub mod local;
 pub mod output;
 pub mod progress;
+
+/// The workspace README's Rust blocks, compiled as doc tests so the tour
+/// cannot drift from the API (`cargo test -p ops-examples --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeCodeCompiles;
