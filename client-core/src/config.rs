@@ -501,6 +501,25 @@ pub fn parse_address_with_scheme(source: &str, value: &str) -> Result<Url> {
     parse_address(source, trimmed, false)
 }
 
+/// Parses a duration the way Vault's `parseutil.ParseDurationSecond` does:
+/// a bare number is seconds (`"90"`), otherwise a duration such as `"1m30s"`.
+///
+/// ```
+/// use client_core::config::parse_duration_seconds;
+/// use std::time::Duration;
+/// assert_eq!(parse_duration_seconds("VAULT_CLIENT_TIMEOUT", "90").unwrap(), Duration::from_secs(90));
+/// assert_eq!(parse_duration_seconds("VAULT_CLIENT_TIMEOUT", "1m30s").unwrap(), Duration::from_secs(90));
+/// assert!(parse_duration_seconds("VAULT_CLIENT_TIMEOUT", "soon").is_err());
+/// ```
+pub fn parse_duration_seconds(source: &str, value: &str) -> Result<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    humantime::parse_duration(value)
+        .map_err(|e| Error::config(source, format!("{value:?} is not a duration ({e}); expected e.g. 30 or 1m30s")))
+}
+
 /// Parses a boolean the way Go's `strconv.ParseBool` does.
 pub fn parse_bool(source: &str, value: &str) -> Result<bool> {
     match value.trim() {

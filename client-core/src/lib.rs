@@ -28,6 +28,7 @@ pub mod error;
 pub mod http;
 pub mod path;
 pub mod proxy;
+pub mod ratelimit;
 pub mod request;
 pub mod retry;
 pub mod secret;

@@ -33,6 +33,9 @@ pub const ENV: EnvSpec = EnvSpec {
 /// Variable naming the Consul Enterprise namespace (sent as `X-Consul-Namespace`).
 pub const NAMESPACE_ENV: &str = "CONSUL_NAMESPACE";
 
+/// Variable naming the Consul Enterprise admin partition (sent as `X-Consul-Partition`).
+pub const PARTITION_ENV: &str = "CONSUL_PARTITION";
+
 /// A Consul HTTP API client. Cheap to clone: clones share one connection pool.
 ///
 /// Handlers group the API like the docs do: [`ConsulClient::kv`],
@@ -60,6 +63,10 @@ impl ConsulClient {
         if let Some(ns) = &namespace {
             crate::validate::name(NAMESPACE_ENV, ns)?;
             config = config.with_header("X-Consul-Namespace", ns.clone());
+        }
+        if let Some(partition) = lookup(PARTITION_ENV).map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()) {
+            crate::validate::name(PARTITION_ENV, &partition)?;
+            config = config.with_header("X-Consul-Partition", partition);
         }
         let mut client = Self::new(config)?;
         client.namespace = namespace.map(Arc::from);

@@ -6,6 +6,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use client_core::path::{PathBuf, validate_path};
+use client_core::ratelimit::RateLimit;
 use client_core::{ClientConfig, EnvSpec, HttpClient, Method, RedirectPolicy, Request, Response, RetryPolicy, Secret};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -65,6 +66,9 @@ pub struct VaultClientBuilder {
     namespace: Option<String>,
     cluster_nodes: Vec<String>,
     read_your_writes: bool,
+    wrap_ttl: Option<Duration>,
+    rate_limit: Option<Arc<RateLimit>>,
+    disable_redirects: bool,
 }
 
 impl VaultClientBuilder {
@@ -84,11 +88,21 @@ impl VaultClientBuilder {
     pub fn from_config(mut config: ClientConfig) -> Self {
         config.token_header = TOKEN_HEADER.to_owned();
         config.env.get_or_insert(VAULT_ENV);
-        Self { config, namespace: None, cluster_nodes: Vec::new(), read_your_writes: false }
+        Self {
+            config,
+            namespace: None,
+            cluster_nodes: Vec::new(),
+            read_your_writes: false,
+            wrap_ttl: None,
+            rate_limit: None,
+            disable_redirects: false,
+        }
     }
 
-    /// Reads `VAULT_ADDR`, `VAULT_TOKEN` (else `~/.vault-token`), `VAULT_NAMESPACE`,
-    /// `VAULT_CACERT`, `VAULT_CLIENT_CERT`, `VAULT_CLIENT_KEY` and `VAULT_SKIP_VERIFY`.
+    /// Reads the environment like the `vault` CLI: see the crate docs'
+    /// "Connecting" table for every variable. An OpenBao
+    /// `BAO_*` variable is read when its `VAULT_*` twin is unset (`VAULT_*`
+    /// wins); the token falls back to `~/.vault-token`.
     pub fn from_env() -> Result<Self> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -96,20 +110,78 @@ impl VaultClientBuilder {
     /// Like [`VaultClientBuilder::from_env`], reading variables through `lookup`
     /// (`HOME` included), so it can be tested without touching the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let mut config = ClientConfig::from_lookup(&VAULT_ENV, &lookup)?;
+        // OpenBao's CLI reads BAO_*; the VAULT_* name wins when both are set.
+        let lookup = |name: &str| {
+            lookup(name).filter(|v| !v.trim().is_empty()).or_else(|| {
+                let rest = name.strip_prefix("VAULT_")?;
+                lookup(&format!("BAO_{rest}")).filter(|v| !v.trim().is_empty())
+            })
+        };
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned());
+        let mut config = ClientConfig::from_lookup(&VAULT_ENV, lookup)?;
         if config.token.is_none() {
-            if let Some(home) = lookup("HOME").filter(|h| !h.is_empty()) {
+            if let Some(home) = get("HOME") {
                 let file = std::path::Path::new(&home).join(".vault-token");
                 if file.is_file() {
                     config.token = Some(client_core::config::read_token_file("~/.vault-token", &file)?);
                 }
             }
         }
+        if let Some(v) = get("VAULT_SRV_LOOKUP") {
+            if client_core::config::parse_bool("VAULT_SRV_LOOKUP", &v)? {
+                return Err(client_core::Error::config(
+                    "VAULT_SRV_LOOKUP",
+                    "is not supported: the SDK does not look the Vault address up in DNS SRV records; \
+                     set VAULT_ADDR to a Vault node's (or its load balancer's) address instead",
+                )
+                .into());
+            }
+        }
+        if let Some(v) = get("VAULT_CLIENT_TIMEOUT") {
+            config.timeout = client_core::config::parse_duration_seconds("VAULT_CLIENT_TIMEOUT", &v)?;
+        }
+        if let Some(v) = get("VAULT_MAX_RETRIES") {
+            let n = v.parse::<u32>().map_err(|_| {
+                client_core::Error::config("VAULT_MAX_RETRIES", format!("{v:?} is not a whole number of retries"))
+            })?;
+            config.retry = config.retry.with_max_retries(n);
+        }
         let mut builder = Self::from_config(config);
-        if let Some(ns) = lookup("VAULT_NAMESPACE").filter(|v| !v.trim().is_empty()) {
+        if let Some(ns) = get("VAULT_NAMESPACE") {
             builder = builder.namespace(&ns)?;
         }
+        if let Some(v) = get("VAULT_RATE_LIMIT") {
+            builder.rate_limit = Some(Arc::new(RateLimit::parse("VAULT_RATE_LIMIT", &v)?));
+        }
+        if let Some(v) = get("VAULT_WRAP_TTL") {
+            let ttl = client_core::config::parse_duration_seconds("VAULT_WRAP_TTL", &v)?;
+            builder = builder.wrap_ttl(ttl)?;
+        }
+        if let Some(v) = get("VAULT_DISABLE_REDIRECTS") {
+            builder.disable_redirects = client_core::config::parse_bool("VAULT_DISABLE_REDIRECTS", &v)?;
+        }
         Ok(builder)
+    }
+
+    /// Response-wraps every answer (`VAULT_WRAP_TTL`); see [`VaultClient::with_wrap_ttl`].
+    pub fn wrap_ttl(mut self, ttl: Duration) -> Result<Self> {
+        self.wrap_ttl = Some(check_wrap_ttl(ttl)?);
+        Ok(self)
+    }
+
+    /// At most `rate` requests a second, bursts of `burst` (`VAULT_RATE_LIMIT`):
+    /// requests wait for their turn.
+    pub fn rate_limit(mut self, rate: f64, burst: u32) -> Result<Self> {
+        self.rate_limit = Some(Arc::new(RateLimit::new(rate, burst)?));
+        Ok(self)
+    }
+
+    /// Never follows a redirect, not even a standby's to the active node
+    /// (`VAULT_DISABLE_REDIRECTS`): the 307 is returned as an error.
+    #[must_use]
+    pub fn disable_redirects(mut self, disable: bool) -> Self {
+        self.disable_redirects = disable;
+        self
     }
 
     /// Sets the token.
@@ -174,17 +246,27 @@ impl VaultClientBuilder {
 
     /// Builds the client.
     pub fn build(mut self) -> Result<VaultClient> {
-        if !self.cluster_nodes.is_empty() {
+        if self.disable_redirects {
+            self.config.redirect = RedirectPolicy::Never;
+        } else if !self.cluster_nodes.is_empty() {
             self.config.redirect = RedirectPolicy::AllowHosts(self.cluster_nodes);
         }
         let http = HttpClient::new(self.config)?;
         Ok(VaultClient {
             http,
             namespace: self.namespace,
-            wrap_ttl: None,
+            wrap_ttl: self.wrap_ttl,
+            rate_limit: self.rate_limit,
             consistency: Arc::new(Consistency { enabled: self.read_your_writes, last_index: Mutex::new(None) }),
         })
     }
+}
+
+fn check_wrap_ttl(ttl: Duration) -> Result<Duration> {
+    if ttl.as_secs() == 0 {
+        return Err(VaultError::invalid("wrap TTL", &format!("{ttl:?}"), "must be at least one second"));
+    }
+    Ok(ttl)
 }
 
 fn check_namespace(namespace: &str) -> Result<String> {
@@ -207,6 +289,7 @@ pub struct VaultClient {
     http: HttpClient,
     namespace: Option<String>,
     wrap_ttl: Option<Duration>,
+    rate_limit: Option<Arc<RateLimit>>,
     consistency: Arc<Consistency>,
 }
 
@@ -255,10 +338,7 @@ impl VaultClient {
     /// (`X-Vault-Wrap-TTL`): the data stays in Vault and the answer's
     /// `wrap_info` holds a single-use token to unwrap it within `ttl`.
     pub fn with_wrap_ttl(&self, ttl: Duration) -> Result<Self> {
-        if ttl.as_secs() == 0 {
-            return Err(VaultError::invalid("wrap TTL", &format!("{ttl:?}"), "must be at least one second"));
-        }
-        Ok(Self { wrap_ttl: Some(ttl), ..self.clone() })
+        Ok(Self { wrap_ttl: Some(check_wrap_ttl(ttl)?), ..self.clone() })
     }
 
     /// A copy of this client with its own connection pool, for use on
@@ -278,6 +358,12 @@ impl VaultClient {
     #[must_use]
     pub fn address(&self) -> &client_core::Url {
         &self.http.config().address
+    }
+
+    /// The whole connection configuration (timeouts, retries, TLS, proxies).
+    #[must_use]
+    pub fn config(&self) -> &ClientConfig {
+        self.http.config()
     }
 
     /// The namespace sent with every request, if any.
@@ -399,6 +485,9 @@ impl VaultClient {
         let idempotent = req.is_idempotent();
         let retry = &self.http.config().retry;
         let mut attempt: u32 = 0;
+        if let Some(limit) = &self.rate_limit {
+            limit.wait().await;
+        }
         loop {
             let mut r = req.clone().header("X-Vault-Request", "true");
             if let Some(ns) = &self.namespace {

@@ -2,6 +2,7 @@
 
 mod concurrent_ghost;
 mod concurrent_scope;
+mod connect_env;
 mod fault_matrix;
 mod model_fuzz;
 mod path_conformance;
