@@ -101,6 +101,50 @@ pub struct EnvSpec {
     pub agent_addr: Option<&'static str>,
 }
 
+/// One environment variable of an official CLI's documented list, and what
+/// the SDK does with it. Each client lists all of them (`ENV_VARS`); a test
+/// compares that list with the CLI's and checks every read one is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnvVar {
+    /// The variable, e.g. `NOMAD_ADDR`.
+    pub name: &'static str,
+    /// Read or not, and what for or why not.
+    pub support: Support,
+}
+
+/// Whether the SDK reads a variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Support {
+    /// Read by `from_env`; the text says what it sets.
+    Read(&'static str),
+    /// Not read; the text says why.
+    NotSupported(&'static str),
+}
+
+impl EnvVar {
+    /// A variable `from_env` reads.
+    #[must_use]
+    pub const fn read(name: &'static str, what: &'static str) -> Self {
+        Self { name, support: Support::Read(what) }
+    }
+
+    /// A variable the SDK does not read, with the reason.
+    #[must_use]
+    pub const fn not_supported(name: &'static str, why: &'static str) -> Self {
+        Self { name, support: Support::NotSupported(why) }
+    }
+}
+
+/// The variables every client reads the way Go's `net/http` and
+/// `crypto/x509` read them (proxies, the system trust store).
+pub const COMMON_ENV_VARS: &[EnvVar] = &[
+    EnvVar::read("HTTP_PROXY", "proxy for http addresses (also http_proxy)"),
+    EnvVar::read("HTTPS_PROXY", "proxy for https addresses, through a CONNECT tunnel (also https_proxy)"),
+    EnvVar::read("NO_PROXY", "hosts reached without a proxy (also no_proxy); loopback always is"),
+    EnvVar::read("SSL_CERT_FILE", "CA bundle replacing the system trust store's file"),
+    EnvVar::read("SSL_CERT_DIR", "CA directories replacing the system trust store's (':'-separated)"),
+];
+
 /// HTTP basic authentication (`NOMAD_HTTP_AUTH` / `CONSUL_HTTP_AUTH`), sent
 /// as an `Authorization: Basic` header on every request. `Debug` never shows
 /// the password.

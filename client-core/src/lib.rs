@@ -11,6 +11,25 @@
 //! - [`Error`]: API, transport, timeout, decode, config and input errors that
 //!   never carry a token; [`Secret`] prints `<redacted>`.
 //!
+//! # Connecting
+//!
+//! Each client reads the variables of its official CLI, with one precedence
+//! for every setting: **explicit builder call > environment variable > a file
+//! the variable or CLI names > default**.
+//!
+//! | setting | builder | variables (`*` = `NOMAD`, `CONSUL`, `VAULT`) | default |
+//! | --- | --- | --- | --- |
+//! | address | [`ClientConfig::new`] | `NOMAD_ADDR`, `CONSUL_HTTP_ADDR`, `VAULT_AGENT_ADDR` > `VAULT_ADDR`; `unix:///path` too | the CLI's |
+//! | trust | [`ClientConfig::with_ca_file`], [`ClientConfig::with_ca_dir`], [`ClientConfig::with_system_roots`] | `*_CACERT`, `*_CAPATH`, `VAULT_CACERT_BYTES`, `SSL_CERT_FILE`, `SSL_CERT_DIR` | system store ([`tls`]) |
+//! | server name | [`ClientConfig::with_tls_server_name`] | `*_TLS_SERVER_NAME` | the address's host |
+//! | client certificate | [`ClientConfig::with_client_identity`] | `*_CLIENT_CERT`, `*_CLIENT_KEY` | none |
+//! | basic auth | [`ClientConfig::with_basic_auth`] | `NOMAD_HTTP_AUTH`, `CONSUL_HTTP_AUTH` | none |
+//! | proxies | [`ClientConfig::proxy`] | `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`, `VAULT_PROXY_ADDR` ([`proxy`]) | none |
+//!
+//! Every variable of each CLI's documented list, read or not supported and
+//! why, is in the clients' `client::ENV_VARS` and the README's "Connecting"
+//! section (a test keeps the three in step).
+//!
 //! ```no_run
 //! use client_core::{ClientConfig, HttpClient, Request};
 //! # async fn demo() -> client_core::Result<()> {
@@ -35,7 +54,7 @@ pub mod secret;
 pub mod tls;
 
 pub use blocking::{BlockingOptions, QueryMeta, WatchOptions, WithMeta, watch};
-pub use config::{BasicAuth, ClientConfig, EnvSpec, RedirectPolicy, SystemRoots, TlsConfig};
+pub use config::{BasicAuth, ClientConfig, EnvSpec, EnvVar, RedirectPolicy, Support, SystemRoots, TlsConfig};
 pub use error::{Error, Result};
 pub use http::{HttpClient, Response};
 pub use request::Request;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use client_core::{ClientConfig, EnvSpec, HttpClient, QueryMeta, Request, Response, WithMeta};
+use client_core::{ClientConfig, EnvSpec, EnvVar, HttpClient, QueryMeta, Request, Response, WithMeta};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
@@ -30,6 +30,32 @@ pub const ENV: EnvSpec = EnvSpec {
     agent_addr: None,
 };
 
+/// Every variable of the `consul` CLI's documented list, and what the SDK
+/// does with it (plus [`client_core::config::COMMON_ENV_VARS`]). Precedence,
+/// for each setting: the builder (`ClientConfig` / `with_*`) > the variable >
+/// a file it names > the default.
+pub const ENV_VARS: &[EnvVar] = &[
+    EnvVar::read("CONSUL_HTTP_ADDR", "address: host:port, a URL or unix:///path; default http://127.0.0.1:8500"),
+    EnvVar::read("CONSUL_HTTP_TOKEN", "ACL token (X-Consul-Token); wins over CONSUL_HTTP_TOKEN_FILE"),
+    EnvVar::read("CONSUL_HTTP_TOKEN_FILE", "file holding the ACL token"),
+    EnvVar::read("CONSUL_HTTP_AUTH", "HTTP basic auth user:password (password redacted)"),
+    EnvVar::read("CONSUL_HTTP_SSL", "true makes a scheme-less CONSUL_HTTP_ADDR https"),
+    EnvVar::read("CONSUL_HTTP_SSL_VERIFY", "false disables certificate verification"),
+    EnvVar::read("CONSUL_CACERT", "CA file trusted besides the system store"),
+    EnvVar::read("CONSUL_CAPATH", "directory of CA files trusted besides the system store"),
+    EnvVar::read("CONSUL_CLIENT_CERT", "client certificate for mutual TLS"),
+    EnvVar::read("CONSUL_CLIENT_KEY", "client key for mutual TLS"),
+    EnvVar::read("CONSUL_TLS_SERVER_NAME", "name the server certificate is verified against"),
+    EnvVar::read("CONSUL_NAMESPACE", "Enterprise namespace (X-Consul-Namespace)"),
+    EnvVar::read("CONSUL_PARTITION", "Enterprise admin partition (X-Consul-Partition)"),
+    EnvVar::not_supported(
+        "CONSUL_GRPC_ADDR",
+        "the SDK speaks only the HTTP API, never gRPC (used by Connect/Envoy commands)",
+    ),
+    EnvVar::not_supported("CONSUL_LICENSE", "an Enterprise server setting; the API client sends no license"),
+    EnvVar::not_supported("CONSUL_LICENSE_PATH", "an Enterprise server setting; the API client sends no license"),
+];
+
 /// Variable naming the Consul Enterprise namespace (sent as `X-Consul-Namespace`).
 pub const NAMESPACE_ENV: &str = "CONSUL_NAMESPACE";
 
@@ -51,7 +77,11 @@ impl ConsulClient {
     /// `CONSUL_HTTP_ADDR` (`host:port` or URL, default `http://127.0.0.1:8500`),
     /// `CONSUL_HTTP_TOKEN` / `CONSUL_HTTP_TOKEN_FILE`, `CONSUL_CACERT`,
     /// `CONSUL_CLIENT_CERT`, `CONSUL_CLIENT_KEY`, `CONSUL_HTTP_SSL`,
-    /// `CONSUL_HTTP_SSL_VERIFY` and `CONSUL_NAMESPACE`.
+    /// `CONSUL_HTTP_SSL_VERIFY`, `CONSUL_NAMESPACE`, `CONSUL_PARTITION`,
+    /// `CONSUL_CAPATH`, `CONSUL_TLS_SERVER_NAME`, `CONSUL_HTTP_AUTH` and the
+    /// proxy and trust-store variables; every variable in [`ENV_VARS`].
+    /// An explicit builder call wins over a variable, a variable over the
+    /// token file, the file over the default.
     pub fn from_env() -> Result<Self> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use client_core::{ClientConfig, EnvSpec, HttpClient, QueryMeta, Request, Secret, WatchOptions, WithMeta};
+use client_core::{ClientConfig, EnvSpec, EnvVar, HttpClient, QueryMeta, Request, Secret, WatchOptions, WithMeta};
 use futures::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 
@@ -30,6 +30,31 @@ pub const NOMAD_ENV: EnvSpec = EnvSpec {
     proxy: &[],
     agent_addr: None,
 };
+
+/// Every variable of the `nomad` CLI's documented list, and what the SDK
+/// does with it (plus [`client_core::config::COMMON_ENV_VARS`]). Precedence,
+/// for each setting: the builder (`ClientConfig` / `with_*`) > the variable >
+/// a file it names > the default.
+pub const ENV_VARS: &[EnvVar] = &[
+    EnvVar::read(
+        "NOMAD_ADDR",
+        "address: http(s)://host:port (scheme required) or unix:///path; default http://127.0.0.1:4646",
+    ),
+    EnvVar::read("NOMAD_TOKEN", "ACL token (X-Nomad-Token)"),
+    EnvVar::read("NOMAD_REGION", "default region of calls that name none"),
+    EnvVar::read("NOMAD_NAMESPACE", "default namespace of calls that name none"),
+    EnvVar::read("NOMAD_HTTP_AUTH", "HTTP basic auth user:password (password redacted)"),
+    EnvVar::read("NOMAD_CACERT", "CA file trusted besides the system store"),
+    EnvVar::read("NOMAD_CAPATH", "directory of CA files trusted besides the system store"),
+    EnvVar::read("NOMAD_CLIENT_CERT", "client certificate for mutual TLS"),
+    EnvVar::read("NOMAD_CLIENT_KEY", "client key for mutual TLS"),
+    EnvVar::read("NOMAD_TLS_SERVER_NAME", "name the server certificate is verified against (server.<region>.nomad)"),
+    EnvVar::read("NOMAD_SKIP_VERIFY", "true disables certificate verification"),
+    EnvVar::not_supported("NOMAD_LICENSE", "an Enterprise server setting; the API client sends no license"),
+    EnvVar::not_supported("NOMAD_LICENSE_PATH", "an Enterprise server setting; the API client sends no license"),
+    EnvVar::not_supported("NOMAD_CLI_NO_COLOR", "CLI output only; the SDK prints nothing"),
+    EnvVar::not_supported("NOMAD_CLI_SHOW_HINTS", "CLI output only; the SDK prints nothing"),
+];
 
 /// Header carrying the ACL token.
 pub const TOKEN_HEADER: &str = "X-Nomad-Token";
@@ -73,8 +98,12 @@ impl NomadClient {
         Self::new(cfg)
     }
 
-    /// Reads `NOMAD_ADDR`, `NOMAD_TOKEN`, `NOMAD_NAMESPACE`, `NOMAD_REGION`, `NOMAD_CACERT`,
-    /// `NOMAD_CLIENT_CERT`, `NOMAD_CLIENT_KEY` and `NOMAD_SKIP_VERIFY` like the `nomad` CLI.
+    /// Reads the environment like the `nomad` CLI: `NOMAD_ADDR`, `NOMAD_TOKEN`,
+    /// `NOMAD_NAMESPACE`, `NOMAD_REGION`, TLS (`NOMAD_CACERT`, `NOMAD_CAPATH`,
+    /// `NOMAD_CLIENT_CERT`, `NOMAD_CLIENT_KEY`, `NOMAD_TLS_SERVER_NAME`,
+    /// `NOMAD_SKIP_VERIFY`), `NOMAD_HTTP_AUTH` and the proxy and trust-store
+    /// variables; every variable in [`ENV_VARS`]. An explicit builder call
+    /// wins over a variable, a variable over the default.
     pub fn from_env() -> Result<Self> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }

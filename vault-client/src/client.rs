@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use client_core::path::{PathBuf, validate_path};
 use client_core::ratelimit::RateLimit;
-use client_core::{ClientConfig, EnvSpec, HttpClient, Method, RedirectPolicy, Request, Response, RetryPolicy, Secret};
+use client_core::{
+    ClientConfig, EnvSpec, EnvVar, HttpClient, Method, RedirectPolicy, Request, Response, RetryPolicy, Secret,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -35,6 +37,50 @@ pub const VAULT_ENV: EnvSpec = EnvSpec {
     proxy: &["VAULT_PROXY_ADDR", "VAULT_HTTP_PROXY"],
     agent_addr: Some("VAULT_AGENT_ADDR"),
 };
+
+/// Every variable of the `vault` CLI's documented list, and what the SDK
+/// does with it (plus [`client_core::config::COMMON_ENV_VARS`]). Each
+/// `VAULT_*` one falls back to OpenBao's `BAO_*` twin when unset (`VAULT_*`
+/// wins). Precedence, for each setting: the builder > the variable > a file
+/// (`~/.vault-token`) > the default.
+pub const ENV_VARS: &[EnvVar] = &[
+    EnvVar::read(
+        "VAULT_ADDR",
+        "address: http(s)://host:port (scheme required) or unix:///path; default https://127.0.0.1:8200",
+    ),
+    EnvVar::read("VAULT_AGENT_ADDR", "a Vault agent's address, winning over VAULT_ADDR"),
+    EnvVar::read("VAULT_TOKEN", "token (X-Vault-Token); else ~/.vault-token"),
+    EnvVar::read("VAULT_NAMESPACE", "Enterprise namespace (X-Vault-Namespace)"),
+    EnvVar::read("VAULT_CACERT", "CA file trusted besides the system store"),
+    EnvVar::read("VAULT_CACERT_BYTES", "CA certificates as PEM text, trusted besides the system store"),
+    EnvVar::read("VAULT_CAPATH", "directory of CA files trusted besides the system store"),
+    EnvVar::read("VAULT_CLIENT_CERT", "client certificate for mutual TLS"),
+    EnvVar::read("VAULT_CLIENT_KEY", "client key for mutual TLS"),
+    EnvVar::read("VAULT_TLS_SERVER_NAME", "name the server certificate is verified against"),
+    EnvVar::read("VAULT_SKIP_VERIFY", "true disables certificate verification"),
+    EnvVar::read("VAULT_CLIENT_TIMEOUT", "per-request timeout: seconds or a duration (1m30s)"),
+    EnvVar::read(
+        "VAULT_MAX_RETRIES",
+        "retries of 412, 429, 5xx (never a sealed 503) and transient failures; 0 for none",
+    ),
+    EnvVar::read("VAULT_RATE_LIMIT", "rate[:burst] requests a second; requests wait for their turn"),
+    EnvVar::read("VAULT_WRAP_TTL", "response-wraps every answer with this TTL"),
+    EnvVar::read("VAULT_DISABLE_REDIRECTS", "true: a redirect (a standby's 307) is an error, never followed"),
+    EnvVar::read("VAULT_PROXY_ADDR", "proxy for every request, NO_PROXY aside (wins over VAULT_HTTP_PROXY)"),
+    EnvVar::read("VAULT_HTTP_PROXY", "older name of VAULT_PROXY_ADDR"),
+    EnvVar::not_supported(
+        "VAULT_SRV_LOOKUP",
+        "DNS SRV discovery is not implemented: true is refused with an error saying to set VAULT_ADDR",
+    ),
+    EnvVar::not_supported("VAULT_MFA", "CLI login prompts only; pass MFA credentials to the auth call"),
+    EnvVar::not_supported("VAULT_FORMAT", "CLI output only; the SDK returns typed values"),
+    EnvVar::not_supported("VAULT_CLI_NO_COLOR", "CLI output only; the SDK prints nothing"),
+    EnvVar::not_supported("VAULT_LOG_LEVEL", "server and agent logging; the SDK logs through tracing"),
+    EnvVar::not_supported("VAULT_LICENSE", "an Enterprise server setting; the API client sends no license"),
+    EnvVar::not_supported("VAULT_LICENSE_PATH", "an Enterprise server setting; the API client sends no license"),
+    EnvVar::not_supported("VAULT_CLUSTER_ADDR", "a server setting (its cluster address), not read by API clients"),
+    EnvVar::not_supported("VAULT_REDIRECT_ADDR", "a server setting (its advertised address), not read by API clients"),
+];
 
 const TOKEN_HEADER: &str = "X-Vault-Token";
 const NAMESPACE_HEADER: &str = "X-Vault-Namespace";
@@ -99,8 +145,8 @@ impl VaultClientBuilder {
         }
     }
 
-    /// Reads the environment like the `vault` CLI: see the crate docs'
-    /// "Connecting" table for every variable. An OpenBao
+    /// Reads the environment like the `vault` CLI: every variable in
+    /// [`ENV_VARS`] (builder calls made afterwards win). An OpenBao
     /// `BAO_*` variable is read when its `VAULT_*` twin is unset (`VAULT_*`
     /// wins); the token falls back to `~/.vault-token`.
     pub fn from_env() -> Result<Self> {

@@ -3,6 +3,7 @@
 mod concurrent_ghost;
 mod concurrent_scope;
 mod connect_env;
+mod env_table;
 mod fault_matrix;
 mod model_fuzz;
 mod path_conformance;
