@@ -245,16 +245,15 @@ impl HttpClient {
             loop {
                 attempt += 1;
                 let outcome = self.attempt(request, streaming).await;
-                let (retry, hint) = match &outcome {
-                    Ok(exchange) => {
-                        (request.idempotent && retryable_status(exchange.status().as_u16()), retry_after(exchange.headers()))
-                    }
-                    Err(SendError::NotSent(_)) => (true, None),
-                    Err(SendError::Sent(e)) => (request.idempotent && e.is_transient(), None),
+                let retry = match &outcome {
+                    Ok(exchange) => request.idempotent && retryable_status(exchange.status().as_u16()),
+                    Err(SendError::NotSent(_)) => true,
+                    Err(SendError::Sent(e)) => request.idempotent && e.is_transient(),
                 };
                 if !retry {
                     return outcome.map_err(SendError::into_error);
                 }
+                let hint = outcome.as_ref().ok().and_then(|exchange| retry_after(exchange.headers()));
                 let Some(backoff) = delays.get_or_insert_with(|| policy.delays()).next() else {
                     return outcome.map_err(SendError::into_error);
                 };
@@ -274,14 +273,17 @@ impl HttpClient {
         }
         .instrument(span.clone())
         .await;
-        span.record("attempts", attempt);
-        span.record("elapsed_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
-        match &result {
-            Ok(exchange) => {
-                span.record("status", exchange.status().as_u16());
-                tracing::debug!(parent: &span, status = exchange.status().as_u16(), "response");
+        // Recording costs even on a span nobody listens to.
+        if !span.is_disabled() {
+            span.record("attempts", attempt);
+            span.record("elapsed_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+            match &result {
+                Ok(exchange) => {
+                    span.record("status", exchange.status().as_u16());
+                    tracing::debug!(parent: &span, status = exchange.status().as_u16(), "response");
+                }
+                Err(e) => tracing::debug!(parent: &span, error = %e, "request failed"),
             }
-            Err(e) => tracing::debug!(parent: &span, error = %e, "request failed"),
         }
         result
     }
