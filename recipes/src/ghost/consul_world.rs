@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use consul_client::{AgentService, ConsulClient, QueryOptions};
+use futures::{StreamExt, TryStreamExt};
 
 use super::world::{
     CatalogEntry, CatalogTxnOp, CatalogWorld, MemberView, NodeView, Removal, SavedCheck, SavedService, ServiceView,
@@ -165,14 +166,19 @@ impl CatalogWorld for ConsulCatalog {
     }
 
     async fn nodes(&self, dc: &str) -> Result<Vec<NodeView>> {
+        self.nodes_concurrently(dc, super::DEFAULT_READ_CONCURRENCY).await
+    }
+
+    async fn nodes_concurrently(&self, dc: &str, concurrency: usize) -> Result<Vec<NodeView>> {
         let nodes = self.consul.catalog().nodes(&QueryOptions::datacenter(dc)).await.map_err(err)?.value;
-        let mut out = Vec::with_capacity(nodes.len());
-        for n in nodes {
-            if let Some(view) = self.node(dc, &n.node).await? {
-                out.push(view);
-            }
-        }
-        Ok(out)
+        // One read per node, `concurrency` at once; `buffered` answers in the listing's order
+        // and the first error stops the rest.
+        let views: Vec<Option<NodeView>> = futures::stream::iter(nodes)
+            .map(|n| async move { self.node(dc, &n.node).await })
+            .buffered(concurrency.max(1))
+            .try_collect()
+            .await?;
+        Ok(views.into_iter().flatten().collect())
     }
 
     async fn node(&self, dc: &str, node: &str) -> Result<Option<NodeView>> {

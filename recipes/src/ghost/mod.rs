@@ -10,6 +10,11 @@
 //! 3. gossip members in `failed` state;
 //! 4. Nomad client nodes down for longer than a threshold.
 //!
+//! **Reading.** The plan reads the catalog once per node (plus the agent, its members and
+//! the node list: requests grow with nodes, not services), with at most
+//! [`GhostOptions::read_concurrency`] reads in flight ([`DEFAULT_READ_CONCURRENCY`] by
+//! default); nodes keep the catalog's order, so the plan is the same at any concurrency.
+//!
 //! **Which cluster.** With a Nomad side, the plan first checks that Nomad and Consul look at
 //! the same cluster, and refuses (one sentence, nothing touched) when the Nomad it was given
 //! knows none of the task services' allocations, knows neither a Consul node that carries
@@ -89,6 +94,28 @@ use crate::report::{Check, Plan, Report, Step};
 use crate::run::Runner;
 use crate::{BackupDir, Error, Result};
 
+/// How many catalog reads a plan has in flight at once unless told otherwise
+/// ([`GhostOptions::read_concurrency`]).
+pub const DEFAULT_READ_CONCURRENCY: usize = 16;
+
+/// The gossip members by name (the first one listed when a name repeats), so that a
+/// node's status is one lookup, not a scan of every member.
+struct Members<'a>(HashMap<&'a str, &'a MemberView>);
+
+impl<'a> Members<'a> {
+    fn new(members: &'a [MemberView]) -> Self {
+        let mut by_name = HashMap::with_capacity(members.len());
+        for m in members {
+            by_name.entry(m.name.as_str()).or_insert(m);
+        }
+        Self(by_name)
+    }
+
+    fn get(&self, name: &str) -> Option<&'a MemberView> {
+        self.0.get(name).copied()
+    }
+}
+
 /// Filters and limits of a cleanup.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -108,6 +135,9 @@ pub struct GhostOptions {
     pub nomad_node_down_for: Duration,
     /// How many actions run at once.
     pub parallelism: usize,
+    /// How many catalog reads the plan has in flight at once (one per node; the number of
+    /// requests and the plan do not depend on it, only its time does).
+    pub read_concurrency: usize,
     /// A catalog node is deleted only when it showed no change for at least this long
     /// (from its backup to the read just before the deletion); see the [module docs](self).
     pub node_quiet_period: Duration,
@@ -118,7 +148,8 @@ pub struct GhostOptions {
 
 impl Default for GhostOptions {
     /// No filter, at most 20 actions, Nomad nodes down for 24 h, 4 actions at once,
-    /// nodes quiet for 250 ms before deletion, the cluster check on.
+    /// [`DEFAULT_READ_CONCURRENCY`] plan reads at once, nodes quiet for 250 ms before
+    /// deletion, the cluster check on.
     fn default() -> Self {
         Self {
             namespace: None,
@@ -128,6 +159,7 @@ impl Default for GhostOptions {
             override_max_actions: false,
             nomad_node_down_for: Duration::from_secs(24 * 3600),
             parallelism: 4,
+            read_concurrency: DEFAULT_READ_CONCURRENCY,
             node_quiet_period: Duration::from_millis(250),
             override_cluster_check: false,
         }
@@ -178,6 +210,14 @@ impl GhostOptions {
         self
     }
 
+    /// Sets how many catalog reads the plan has in flight at once (at least 1; 1 reads
+    /// node after node).
+    #[must_use]
+    pub fn read_concurrency(mut self, n: usize) -> Self {
+        self.read_concurrency = n;
+        self
+    }
+
     /// Sets how long a catalog node must show no change before it is deleted.
     #[must_use]
     pub fn node_quiet_period(mut self, d: Duration) -> Self {
@@ -202,6 +242,9 @@ impl GhostOptions {
         }
         if self.parallelism == 0 {
             return Err(Error::invalid("parallelism", "0", "must be at least 1"));
+        }
+        if self.read_concurrency == 0 {
+            return Err(Error::invalid("read concurrency", "0", "must be at least 1"));
         }
         Ok(())
     }
@@ -342,15 +385,16 @@ impl GhostCleanup {
     pub async fn plan(&self) -> Result<GhostPlan> {
         let dc = self.consul.datacenter().await?;
         let members = self.consul.members().await?;
-        let nodes = self.consul.nodes(&dc).await?;
+        let nodes = self.consul.nodes_concurrently(&dc, self.opts.read_concurrency).await?;
         let mut checks =
             vec![Check::passed("Consul", format!("datacenter {dc}: {} nodes, {} members", nodes.len(), members.len()))];
         let mut findings = Vec::new();
         let mut dead_nodes = BTreeSet::new();
         let cluster_wide = self.opts.namespace.is_none();
 
+        let by_name = Members::new(&members);
         for node in &nodes {
-            if let Some(evidence) = self.dead_node_evidence(node, &members) {
+            if let Some(evidence) = self.dead_node_evidence(node, &by_name) {
                 dead_nodes.insert(node.name.clone());
                 findings.push(Finding {
                     target: Target::CatalogNode { datacenter: dc.clone(), node: node.name.clone() },
@@ -462,14 +506,27 @@ impl GhostCleanup {
         }
         let mut matched = 0;
         if let Some(c) = cluster {
-            let matches = |n: &NomadClusterNode, carrier: &NodeView| {
-                n.consul_name.as_deref() == Some(carrier.name.as_str())
-                    || n.name == carrier.name
-                    || n.address == carrier.address
+            // The Nomad nodes that match a carrier (it as `unique.consul.name`, its name or
+            // its address), in the cluster's order, from three indexes instead of a scan.
+            let mut by_key: [HashMap<&str, Vec<usize>>; 3] = Default::default();
+            for (i, n) in c.nodes.iter().enumerate() {
+                if let Some(name) = n.consul_name.as_deref() {
+                    by_key[0].entry(name).or_default().push(i);
+                }
+                by_key[1].entry(n.name.as_str()).or_default().push(i);
+                by_key[2].entry(n.address.as_str()).or_default().push(i);
+            }
+            let matching = |carrier: &NodeView| {
+                let keys = [carrier.name.as_str(), carrier.name.as_str(), carrier.address.as_str()];
+                let mut found: Vec<usize> =
+                    by_key.iter().zip(keys).filter_map(|(index, key)| index.get(key)).flatten().copied().collect();
+                found.sort_unstable();
+                found.dedup();
+                found.into_iter().map(|i| &c.nodes[i]).collect::<Vec<&NomadClusterNode>>()
             };
             let mut unknown = Vec::new();
             for carrier in carriers {
-                let nomad_nodes: Vec<&NomadClusterNode> = c.nodes.iter().filter(|n| matches(n, carrier)).collect();
+                let nomad_nodes = matching(carrier);
                 matched += nomad_nodes.len();
                 let has_known_alloc = carrier.services.iter().filter_map(|s| task_service_alloc(&s.id)).any(&known);
                 if nomad_nodes.is_empty() && !has_known_alloc {
@@ -507,14 +564,14 @@ impl GhostCleanup {
         }
     }
 
-    fn dead_node_evidence(&self, node: &NodeView, members: &[MemberView]) -> Option<Vec<String>> {
+    fn dead_node_evidence(&self, node: &NodeView, members: &Members<'_>) -> Option<Vec<String>> {
         if !self.opts.node_selected(&node.name) || node.services.is_empty() {
             return None;
         }
         if node.meta.get("external-node").is_some_and(|v| v == "true") {
             return None;
         }
-        let status = match members.iter().find(|m| m.name == node.name) {
+        let status = match members.get(&node.name) {
             Some(m) if m.status == "alive" || m.status == "leaving" => return None,
             Some(m) => format!("gossip status is {}", m.status),
             None => "not a gossip member of the cluster".to_owned(),
@@ -565,6 +622,7 @@ impl GhostCleanup {
         }
         // Re-check everything first, then back up what will be removed, then act.
         let members = self.consul.members().await?;
+        let members = Members::new(&members);
         let mut confirmed = Vec::new();
         let mut saved = Vec::new();
         for f in &plan.findings {
@@ -588,7 +646,7 @@ impl GhostCleanup {
         }
         for (f, _) in &confirmed {
             if let Target::ServiceInstance { node, service_id, .. } = &f.target
-                && members.iter().any(|m| m.name == *node && m.status == "alive")
+                && members.get(node).is_some_and(|m| m.status == "alive")
             {
                 runner.warn(format!(
                     "{service_id} is on {node}, a live node: if that node's agent still holds it (and it is not \
@@ -652,7 +710,7 @@ impl GhostCleanup {
 
     /// Whether the finding is still a ghost now; for catalog targets, with what will be
     /// removed and the node's whole [`CatalogEntry`] (the backup).
-    async fn recheck(&self, f: &Finding, members: &[MemberView]) -> Result<Recheck> {
+    async fn recheck(&self, f: &Finding, members: &Members<'_>) -> Result<Recheck> {
         Ok(match &f.target {
             Target::CatalogNode { datacenter, node } => {
                 // One read: what proves it is still a ghost is what is saved and removed.
@@ -675,7 +733,7 @@ impl GhostCleanup {
                 Recheck::Saved { removes, entry: Box::new(entry) }
             }
             Target::FailedMember { name } => {
-                Recheck::confirmed_if(members.iter().any(|m| m.name == *name && m.status == "failed"))
+                Recheck::confirmed_if(members.get(name).is_some_and(|m| m.status == "failed"))
             }
             Target::NomadNode { id, .. } => {
                 let Some(nomad) = &self.nomad else { return Ok(Recheck::NoLonger) };

@@ -116,6 +116,13 @@ pub trait CatalogWorld: Send + Sync {
     async fn datacenter(&self) -> Result<String>;
     /// Every catalog node of `dc` with its services.
     async fn nodes(&self, dc: &str) -> Result<Vec<NodeView>>;
+    /// [`CatalogWorld::nodes`] with at most `concurrency` (at least 1) reads in flight at
+    /// once: the same nodes in the same order from the same requests. The plan calls this
+    /// one; the default ignores `concurrency` and calls [`CatalogWorld::nodes`].
+    async fn nodes_concurrently(&self, dc: &str, concurrency: usize) -> Result<Vec<NodeView>> {
+        let _ = concurrency;
+        self.nodes(dc).await
+    }
     /// One catalog node with its services, `None` when it is gone.
     async fn node(&self, dc: &str, node: &str) -> Result<Option<NodeView>>;
     /// Everything the catalog holds about a node now (node, services, checks, with their

@@ -1,24 +1,37 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
+use futures::{StreamExt, TryStreamExt};
 use nomad_client::{Allocation, NomadClient, QueryOptions, WriteOptions};
 
 use super::err;
 use crate::Result;
-use crate::ghost::{AllocState, NodeView, NomadClusterNode, NomadClusterView, NomadNodeView, NomadWorld};
+use crate::ghost::{
+    AllocState, DEFAULT_READ_CONCURRENCY, NodeView, NomadClusterNode, NomadClusterView, NomadNodeView, NomadWorld,
+};
 
 /// The Nomad side of ghost cleanup over [`NomadClient`].
 #[derive(Debug, Clone)]
 pub struct NomadGhosts {
     nomad: NomadClient,
+    read_concurrency: usize,
 }
 
 impl NomadGhosts {
     /// Wraps a client (reading allocations in every namespace needs a management or
-    /// wide `read-job` token; purging nodes needs `node:write`).
+    /// wide `read-job` token; purging nodes needs `node:write`). Node reads run
+    /// [`DEFAULT_READ_CONCURRENCY`] at once.
     #[must_use]
     pub fn new(nomad: NomadClient) -> Self {
-        Self { nomad }
+        Self { nomad, read_concurrency: DEFAULT_READ_CONCURRENCY }
+    }
+
+    /// Sets how many node reads are in flight at once (0 counts as 1); the requests and
+    /// their answers' order do not depend on it.
+    #[must_use]
+    pub fn read_concurrency(mut self, n: usize) -> Self {
+        self.read_concurrency = n.max(1);
+        self
     }
 }
 
@@ -30,26 +43,31 @@ impl NomadWorld for NomadGhosts {
         let (agent_region, agent_datacenter) = (field("Region"), field("Datacenter"));
         let region = self.nomad.region().map_or_else(|| agent_region.clone(), str::to_owned);
         let stubs = self.nomad.nodes().list(&QueryOptions::default()).await.map_err(err)?.value;
-        let mut nodes = Vec::with_capacity(stubs.len());
-        for n in stubs {
-            let mut node = NomadClusterNode {
-                id: n.id,
-                name: n.name,
-                address: n.address,
-                datacenter: n.datacenter,
-                consul_name: None,
-                consul_datacenter: None,
-            };
-            // Only the nodes that look like a carrier are read (their attributes say which
-            // Consul agent and datacenter they use): requests stay bounded by the carriers.
-            if carriers.iter().any(|c| c.name == node.name || c.address == node.address) {
-                let full = self.nomad.nodes().read(&node.id, &QueryOptions::default()).await.map_err(err)?.value;
-                let attrs = full.attributes.unwrap_or_default();
-                node.consul_name = attrs.get("unique.consul.name").cloned();
-                node.consul_datacenter = attrs.get("consul.datacenter").cloned();
-            }
-            nodes.push(node);
-        }
+        let names: &HashSet<&str> = &carriers.iter().map(|c| c.name.as_str()).collect();
+        let addresses: &HashSet<&str> = &carriers.iter().map(|c| c.address.as_str()).collect();
+        let nodes: Vec<NomadClusterNode> = futures::stream::iter(stubs)
+            .map(|n| async move {
+                let mut node = NomadClusterNode {
+                    id: n.id,
+                    name: n.name,
+                    address: n.address,
+                    datacenter: n.datacenter,
+                    consul_name: None,
+                    consul_datacenter: None,
+                };
+                // Only the nodes that look like a carrier are read (their attributes say which
+                // Consul agent and datacenter they use): requests stay bounded by the carriers.
+                if names.contains(node.name.as_str()) || addresses.contains(node.address.as_str()) {
+                    let full = self.nomad.nodes().read(&node.id, &QueryOptions::default()).await.map_err(err)?.value;
+                    let attrs = full.attributes.unwrap_or_default();
+                    node.consul_name = attrs.get("unique.consul.name").cloned();
+                    node.consul_datacenter = attrs.get("consul.datacenter").cloned();
+                }
+                Ok::<_, crate::Error>(node)
+            })
+            .buffered(self.read_concurrency)
+            .try_collect()
+            .await?;
         let address = self.nomad.http().config().address.origin().ascii_serialization();
         Ok(Some(NomadClusterView { address, region, agent_region, agent_datacenter, nodes }))
     }
@@ -78,18 +96,20 @@ impl NomadWorld for NomadGhosts {
 
     async fn nodes(&self) -> Result<Vec<NomadNodeView>> {
         let stubs = self.nomad.nodes().list(&QueryOptions::default()).await.map_err(err)?.value;
-        let mut out = Vec::with_capacity(stubs.len());
-        for n in stubs {
-            // Only down nodes need their status time, which the list does not carry.
-            let status_updated_at = if n.status == "down" {
-                let node = self.nomad.nodes().read(&n.id, &QueryOptions::default()).await.map_err(err)?.value;
-                node.extra.get("StatusUpdatedAt").and_then(serde_json::Value::as_i64)
-            } else {
-                None
-            };
-            out.push(NomadNodeView { id: n.id, name: n.name, status: n.status, status_updated_at });
-        }
-        Ok(out)
+        futures::stream::iter(stubs)
+            .map(|n| async move {
+                // Only down nodes need their status time, which the list does not carry.
+                let status_updated_at = if n.status == "down" {
+                    let node = self.nomad.nodes().read(&n.id, &QueryOptions::default()).await.map_err(err)?.value;
+                    node.extra.get("StatusUpdatedAt").and_then(serde_json::Value::as_i64)
+                } else {
+                    None
+                };
+                Ok::<_, crate::Error>(NomadNodeView { id: n.id, name: n.name, status: n.status, status_updated_at })
+            })
+            .buffered(self.read_concurrency)
+            .try_collect()
+            .await
     }
 
     async fn purge_node(&self, node_id: &str) -> Result<()> {

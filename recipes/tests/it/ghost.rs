@@ -268,9 +268,12 @@ fn bad_filters_are_rejected() {
         GhostCleanup::new(GhostOptions::default().service_pattern(""), consul.clone(), None, BackupDir::new("/tmp"))
             .unwrap_err();
     assert!(err.to_string().starts_with("invalid service pattern"), "{err}");
-    let err =
-        GhostCleanup::new(GhostOptions::default().parallelism(0), consul, None, BackupDir::new("/tmp")).unwrap_err();
+    let err = GhostCleanup::new(GhostOptions::default().parallelism(0), consul.clone(), None, BackupDir::new("/tmp"))
+        .unwrap_err();
     assert!(err.to_string().starts_with("invalid parallelism"), "{err}");
+    let err = GhostCleanup::new(GhostOptions::default().read_concurrency(0), consul, None, BackupDir::new("/tmp"))
+        .unwrap_err();
+    assert!(err.to_string().starts_with("invalid read concurrency"), "{err}");
 }
 
 /// Real Consul: the catalog as ghost cleanup sees it, with a registrar that adds a service

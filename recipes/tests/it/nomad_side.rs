@@ -233,3 +233,111 @@ async fn a_nomad_that_knows_none_of_the_nodes_or_allocations_is_refused_and_noth
         consul.agent().service_deregister(id).await.unwrap();
     }
 }
+
+/// A Consul (wiremock, Consul 1.8 shapes) with `nodes` catalog nodes of 3 services each:
+/// every third one a dead node (no gossip member), every fifth one marked `external-node`,
+/// one task service per node. Each node's read answers after its own delay, so reads in
+/// flight together finish out of order.
+async fn catalog_of(nodes: usize) -> (MockServer, Vec<String>) {
+    let server = MockServer::start().await;
+    let json = |body: serde_json::Value| ResponseTemplate::new(200).set_body_json(body);
+    let self_info = serde_json::json!({
+        "Config": { "Datacenter": "dc1", "NodeName": "agent-0", "Version": "1.8.7" },
+        "Member": { "Name": "agent-0", "Addr": "127.0.0.1", "Port": 8301, "Status": 1 }
+    });
+    Mock::given(method("GET")).and(path("/v1/agent/self")).respond_with(json(self_info)).mount(&server).await;
+    let name = |i: usize| format!("node-{i:03}");
+    let members: Vec<serde_json::Value> = (0..nodes)
+        .filter(|i| i % 3 != 0)
+        .map(|i| serde_json::json!({ "Name": name(i), "Addr": format!("10.1.0.{i}"), "Port": 8301, "Status": 1 }))
+        .collect();
+    Mock::given(method("GET")).and(path("/v1/agent/members")).respond_with(json(members.into())).mount(&server).await;
+    let node = |i: usize| {
+        let meta = if i % 5 == 0 { serde_json::json!({ "external-node": "true" }) } else { serde_json::json!({}) };
+        serde_json::json!({ "Node": name(i), "Address": format!("10.1.0.{i}"), "Datacenter": "dc1", "Meta": meta })
+    };
+    let listing: Vec<serde_json::Value> = (0..nodes).map(node).collect();
+    Mock::given(method("GET")).and(path("/v1/catalog/nodes")).respond_with(json(listing.into())).mount(&server).await;
+    let mut allocs = Vec::new();
+    for i in 0..nodes {
+        let alloc = format!("{:08x}-0000-4000-8000-{i:012x}", 0xa110_c000_u32 + u32::try_from(i).unwrap());
+        let services = serde_json::json!([
+            { "ID": format!("_nomad-task-{alloc}-db-patroni-5432"), "Service": "atala-db", "Port": 5432, "ModifyIndex": 7 },
+            { "ID": format!("web-{i}"), "Service": "web", "Port": 80, "ModifyIndex": 8 },
+            { "ID": format!("metrics-{i}"), "Service": "metrics", "Port": 9100, "ModifyIndex": 9 },
+        ]);
+        let delay = std::time::Duration::from_millis(u64::try_from((i * 7) % 11).unwrap());
+        Mock::given(method("GET"))
+            .and(path(format!("/v1/catalog/node-services/{}", name(i))))
+            .respond_with(json(serde_json::json!({ "Node": node(i), "Services": services })).set_delay(delay))
+            .mount(&server)
+            .await;
+        allocs.push(alloc);
+    }
+    (server, allocs)
+}
+
+/// Allocations: every other one gone, the rest running (in memory; the count is of Consul requests).
+struct HalfGone(Vec<String>);
+
+#[recipes::async_trait]
+impl NomadWorld for HalfGone {
+    async fn allocation(&self, alloc_id: &str) -> recipes::Result<AllocState> {
+        let i = self.0.iter().position(|a| a == alloc_id);
+        Ok(match i {
+            Some(i) if i % 2 == 1 => AllocState::Alive { status: "running".into(), namespace: "default".into() },
+            _ => AllocState::Gone,
+        })
+    }
+    async fn nodes(&self) -> recipes::Result<Vec<recipes::ghost::NomadNodeView>> {
+        Ok(Vec::new())
+    }
+    async fn purge_node(&self, _node_id: &str) -> recipes::Result<()> {
+        Ok(())
+    }
+}
+
+/// A plan at `concurrency` against a fresh [`catalog_of`]: the plan, the Consul requests
+/// it sent and its time.
+async fn counted_plan(nodes: usize, concurrency: usize) -> (recipes::ghost::GhostPlan, usize, std::time::Duration) {
+    let (server, allocs) = catalog_of(nodes).await;
+    let consul = consul_client::ConsulClient::from_addr(&server.uri()).unwrap();
+    let opts = GhostOptions::default().max_actions(usize::MAX).read_concurrency(concurrency);
+    let nomad: Arc<dyn NomadWorld> = Arc::new(HalfGone(allocs));
+    let backups = BackupDir::new(std::env::temp_dir());
+    let cleanup = GhostCleanup::new(opts, Arc::new(ConsulCatalog::new(consul)), Some(nomad), backups).unwrap();
+    let t = std::time::Instant::now();
+    let plan = cleanup.plan().await.unwrap();
+    let elapsed = t.elapsed();
+    (plan, server.received_requests().await.unwrap().len(), elapsed)
+}
+
+#[tokio::test]
+async fn the_plan_reads_nodes_concurrently_with_the_same_requests_and_the_same_plan() {
+    const NODES: usize = 60;
+    let (sequential, sequential_requests, sequential_time) = counted_plan(NODES, 1).await;
+    let (concurrent, concurrent_requests, concurrent_time) = counted_plan(NODES, 16).await;
+
+    // Agent self, members, the node list, then one read per node: the same at any concurrency.
+    assert_eq!(sequential_requests, NODES + 3);
+    assert_eq!(concurrent_requests, sequential_requests);
+    assert_eq!(concurrent, sequential, "the plan does not depend on the concurrency");
+    // Dead nodes (every third one that is not external) and task ghosts on the live ones.
+    let dead: Vec<String> = (0..NODES).filter(|i| i % 3 == 0 && i % 5 != 0).map(|i| format!("node-{i:03}")).collect();
+    let planned_dead: Vec<String> = sequential
+        .findings
+        .iter()
+        .filter_map(|f| match &f.target {
+            recipes::ghost::Target::CatalogNode { node, .. } => Some(node.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(planned_dead, dead, "in catalog order");
+    let tasks =
+        sequential.findings.iter().filter(|f| matches!(f.target, recipes::ghost::Target::ServiceInstance { .. }));
+    assert!(tasks.count() > 0, "{sequential:#?}");
+    assert!(
+        concurrent_time < sequential_time,
+        "16 reads at once ({concurrent_time:?}) are faster than one at a time ({sequential_time:?})"
+    );
+}
