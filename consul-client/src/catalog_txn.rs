@@ -16,13 +16,11 @@
 //! services and checks one by one first and delete the node only when a read
 //! just before shows nothing else on it.
 
-use client_core::Request;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::client::ConsulClient;
 use crate::error::{Error, Result};
-use crate::options::apply_dc_token;
-use crate::txn::{MAX_TXN_OPS, TxnError};
+use crate::txn::send_ops;
 use crate::validate;
 
 /// One conditional catalog deletion of a transaction.
@@ -135,46 +133,10 @@ impl Serialize for CatalogTxnOp {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Failure {
-    #[serde(default, deserialize_with = "crate::de::null_default")]
-    errors: Vec<TxnError>,
-}
-
 /// Sends `ops` as one transaction; every input is checked before anything is sent.
 pub(crate) async fn run(client: &ConsulClient, ops: &[CatalogTxnOp], datacenter: Option<&str>) -> Result<()> {
     for op in ops {
         op.check()?;
     }
     send_ops(client, "catalog transaction", ops, datacenter).await.map(drop)
-}
-
-/// Sends checked operations of any kind as one `PUT /v1/txn` (not retried: a
-/// resent conditional operation whose first copy landed would fail as stale)
-/// and maps a rollback (409) to [`Error::TxnRolledBack`]. Generic over the
-/// operation type so that KV and catalog transactions can share it.
-pub(crate) async fn send_ops<T: Serialize>(
-    client: &ConsulClient,
-    what: &str,
-    ops: &[T],
-    datacenter: Option<&str>,
-) -> Result<client_core::Response> {
-    if ops.is_empty() {
-        return Err(Error::invalid(what, "[]", "needs at least one operation"));
-    }
-    if ops.len() > MAX_TXN_OPS {
-        return Err(Error::invalid(
-            what,
-            format!("{} operations", ops.len()),
-            format!("Consul 1.8 accepts at most {MAX_TXN_OPS} operations per transaction; split it"),
-        ));
-    }
-    let request = Request::put("/v1/txn").json(ops)?.idempotent(false).accept_status(&[409]);
-    let resp = client.send(apply_dc_token(request, datacenter, None)?).await?;
-    if resp.status.as_u16() == 409 {
-        let failure: Failure = resp.json()?;
-        return Err(Error::TxnRolledBack { errors: failure.errors });
-    }
-    Ok(resp)
 }

@@ -231,27 +231,46 @@ struct TxnFailure {
 }
 
 pub(crate) async fn run(client: &ConsulClient, ops: &[TxnOp], datacenter: Option<&str>) -> Result<TxnResult> {
-    if ops.is_empty() {
-        return Err(Error::invalid("transaction", "[]", "needs at least one operation"));
-    }
-    if ops.len() > MAX_TXN_OPS {
-        return Err(Error::invalid(
-            "transaction",
-            format!("{} operations", ops.len()),
-            format!("Consul accepts at most {MAX_TXN_OPS} operations per transaction; split it"),
-        ));
-    }
+    // The count is checked before the operations, as it always was for KV transactions.
+    check_count("transaction", ops.len())?;
     for op in ops {
         op.check()?;
     }
+    Ok(send_ops(client, "transaction", ops, datacenter).await?.json()?)
+}
+
+fn check_count(what: &str, ops: usize) -> Result<()> {
+    if ops == 0 {
+        return Err(Error::invalid(what, "[]", "needs at least one operation"));
+    }
+    if ops > MAX_TXN_OPS {
+        return Err(Error::invalid(
+            what,
+            format!("{ops} operations"),
+            format!("Consul accepts at most {MAX_TXN_OPS} operations per transaction; split it"),
+        ));
+    }
+    Ok(())
+}
+
+/// Sends checked operations of any kind as one `PUT /v1/txn` (not retried: a
+/// resent conditional operation whose first copy landed would fail as stale)
+/// and maps a rollback (409) to [`Error::TxnRolledBack`]. Generic over the
+/// operation type: KV and catalog transactions share it.
+pub(crate) async fn send_ops<T: Serialize>(
+    client: &ConsulClient,
+    what: &str,
+    ops: &[T],
+    datacenter: Option<&str>,
+) -> Result<client_core::Response> {
+    check_count(what, ops.len())?;
     let request = Request::put("/v1/txn").json(ops)?.idempotent(false).accept_status(&[409]);
-    let request = apply_dc_token(request, datacenter, None)?;
-    let resp = client.send(request).await?;
+    let resp = client.send(apply_dc_token(request, datacenter, None)?).await?;
     if resp.status.as_u16() == 409 {
         let failure: TxnFailure = resp.json()?;
         return Err(Error::TxnRolledBack { errors: failure.errors });
     }
-    Ok(resp.json()?)
+    Ok(resp)
 }
 
 // ----- Deleting exactly what was saved, and writing it back -----
