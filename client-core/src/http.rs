@@ -402,7 +402,7 @@ impl HttpClient {
         builder.send().await.map_err(|e| {
             let at = e.url().unwrap_or(&config.address);
             let timeout = request.timeout.unwrap_or(config.timeout);
-            let err = transport_error(&request.method, &request.path, at, &e, timeout, config.env.as_ref());
+            let err = transport_error(&request.method, &request.path, at, &e, timeout, config);
             if e.is_connect() { SendError::NotSent(err) } else { SendError::Sent(err) }
         })
     }
@@ -445,8 +445,7 @@ impl HttpClient {
                 Ok(None) => return Ok(first.unwrap_or_else(|| buf.freeze())),
                 Err(e) => {
                     let timeout = timeout.unwrap_or(self.inner.config.timeout);
-                    let env = self.inner.config.env.as_ref();
-                    return Err(transport_error(method, path, resp.url(), &e, timeout, env));
+                    return Err(transport_error(method, path, resp.url(), &e, timeout, &self.inner.config));
                 }
             }
         }
@@ -505,23 +504,32 @@ fn transport_error(
     url: &Url,
     e: &reqwest::Error,
     timeout: Duration,
-    env: Option<&crate::EnvSpec>,
+    config: &ClientConfig,
 ) -> Error {
     if e.is_timeout() {
         return Error::Timeout { method: method.to_string(), path: path.to_owned(), timeout };
     }
     let cause = root_cause(e);
-    let hint = if e.is_body() || e.is_decode() { None } else { tls_hint(url, &cause, env) };
+    let hint = if e.is_body() || e.is_decode() { None } else { tls_hint(url, &cause, config.env.as_ref()) };
+    // Where the connection went: the socket, or the proxy in between.
+    let via = match (&config.unix_socket, config.proxy.for_target(url)) {
+        (Some(_), _) | (None, None) => String::new(),
+        (None, Some(proxy)) => format!(" through the proxy {}", crate::proxy::redacted(&proxy)),
+    };
+    let host = match &config.unix_socket {
+        Some(socket) => format!("unix://{}", socket.display()),
+        None => host_port(url),
+    };
     let reason = if let Some(hint) = hint {
         format!("{hint} ({cause})")
     } else if e.is_connect() {
-        format!("connection failed ({cause})")
+        format!("connection failed{via} ({cause})")
     } else if e.is_body() || e.is_decode() {
         format!("the response body was cut off ({cause})")
     } else {
         cause
     };
-    Error::Transport { method: method.to_string(), path: path.to_owned(), host: host_port(url), reason }
+    Error::Transport { method: method.to_string(), path: path.to_owned(), host, reason }
 }
 
 /// What a TLS handshake failure means, when the cause says it: an https

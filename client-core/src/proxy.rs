@@ -49,7 +49,7 @@ impl std::fmt::Debug for ProxyConfig {
 }
 
 /// A proxy URL without its password.
-fn redacted(url: &Url) -> String {
+pub(crate) fn redacted(url: &Url) -> String {
     let mut u = url.clone();
     if u.password().is_some() {
         let _ = u.set_password(Some("redacted"));

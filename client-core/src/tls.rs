@@ -270,7 +270,12 @@ pub(crate) fn verification_hint(host: &str, cause: &str, env: Option<&crate::Env
     if cause.contains("not valid for name") || cause.contains("NotValidForName") {
         return Some(format!(
             "the certificate of {host} is not issued for the host in the address; set {server_name} to a name \
-             the certificate carries (Nomad's own certificates carry server.<region>.nomad)"
+             the certificate carries{}",
+            if server_name.starts_with("NOMAD") {
+                " (Nomad's own certificates carry server.<region>.nomad)"
+            } else {
+                ""
+            }
         ));
     }
     None

@@ -158,3 +158,17 @@ async fn the_systems_own_proxy_takes_every_request_and_the_agent_address_wins() 
     let head = String::from_utf8_lossy(&recorded.lock().unwrap()[0]).into_owned();
     assert!(head.starts_with(&format!("CONNECT vault.test:{port}")), "{head}");
 }
+
+#[tokio::test]
+async fn a_proxy_that_does_not_answer_is_named() {
+    let dead = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let vars = [
+        ("NOMAD_ADDR", "https://vault.test:8200".to_owned()),
+        ("HTTPS_PROXY", format!("http://ops:proxy-pw@127.0.0.1:{port}")),
+    ];
+    let err = get(&vars).await.unwrap_err().to_string();
+    assert!(err.contains(&format!("through the proxy http://ops:redacted@127.0.0.1:{port}")), "{err}");
+    assert!(!err.contains("proxy-pw"), "{err}");
+}
