@@ -563,7 +563,10 @@ fn tls_hint(url: &Url, cause: &str, env: Option<&crate::EnvSpec>) -> Option<Stri
     }
     // A server that drops a TLS connection without an answer often wants a client
     // certificate and closed without sending its alert.
-    if cause.contains("connection closed") || cause.contains("closed connection without sending TLS close_notify") {
+    // hyper says "channel closed" when a Go server (Consul, Vault) sends its
+    // certificate_required alert after a TLS 1.3 handshake the client thought done.
+    let closed = ["connection closed", "closed connection without sending TLS close_notify", "channel closed"];
+    if closed.iter().any(|m| cause.contains(m)) {
         return Some(format!(
             "the server at {host} closed the TLS connection without answering; if it requires a client \
              certificate (mutual TLS), {check}"
