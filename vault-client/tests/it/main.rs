@@ -12,5 +12,5 @@ mod real_vault;
 mod redaction;
 mod secrets;
 mod standby;
-mod tls;
 mod sys;
+mod tls;
