@@ -17,7 +17,7 @@ pub const SUBCOMMAND: &str = "driver";
 /// (and cancel in their difference) rather than depending on `n`.
 const WARM_UP: usize = 10;
 
-/// Runs `n` GETs by `kind` after [`WARM_UP`] and returns the value bytes read.
+/// Runs `n` GETs by `kind` after `WARM_UP` warm-up calls and returns the value bytes read.
 pub fn run(kind: Kind, n: usize) -> anyhow::Result<usize> {
     let server = overhead::local_server()?;
     let base = server.url();
