@@ -69,6 +69,7 @@ pub use catalog::{
     AgentService, Catalog, CatalogDeregistration, CatalogNode, CatalogRegistration, CatalogService, Node, NodeServices,
     ServiceRegistration,
 };
+pub use catalog_txn::CatalogTxnOp;
 pub use client::ConsulClient;
 pub use config_entry::{
     ConfigEntries, ConfigEntry, ConfigWriteOptions, ProxyDefaults, ServiceDefaults, ServiceIntentions, ServiceResolver,
@@ -84,6 +85,8 @@ pub use lock::{LockGuard, LockOptions};
 pub use options::{CasOptions, Consistency, QueryOptions, WriteOptions};
 pub use session::{SessionBehavior, SessionEntry, SessionRequest, Sessions};
 pub use status::{AutopilotHealth, AutopilotServer, Operator, RaftConfiguration, RaftServer, Status};
-pub use txn::{KvVerb, TxnError, TxnKvOp, TxnOp, TxnOpResult, TxnResult};
+pub use txn::{
+    DeletedSaved, IncompleteDelete, KvVerb, RestoredSaved, TxnError, TxnKvOp, TxnOp, TxnOpResult, TxnResult,
+};
 
 pub use client_core::{BlockingOptions, ClientConfig, QueryMeta, Secret, WatchOptions, WithMeta};
