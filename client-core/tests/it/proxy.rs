@@ -172,3 +172,31 @@ async fn a_proxy_that_does_not_answer_is_named() {
     assert!(err.contains(&format!("through the proxy http://ops:redacted@127.0.0.1:{port}")), "{err}");
     assert!(!err.contains("proxy-pw"), "{err}");
 }
+
+#[tokio::test]
+async fn credentials_in_the_proxy_address_reach_the_proxy_as_proxy_authorization() {
+    // `user:pw` in base64, as Go's http.ProxyFromEnvironment sends it.
+    const BASIC: &str = "proxy-authorization: basic dxnlcjpwdw==";
+    let (proxy, recorded) = recording_proxy().await;
+    let with_creds = proxy.replacen("http://", "http://user:pw@", 1);
+    let vars = [("NOMAD_ADDR", "http://consul.test:8500".to_owned()), ("HTTP_PROXY", with_creds.clone())];
+    assert_eq!(get(&vars).await.unwrap(), "via-proxy");
+    let head = String::from_utf8_lossy(&recorded.lock().unwrap()[0]).to_ascii_lowercase();
+    assert!(head.contains(BASIC), "plain-HTTP request without proxy credentials: {head}");
+
+    // The CONNECT of an https target carries them too (and only the CONNECT: the
+    // request inside the tunnel is TLS).
+    let ca = Ca::new("proxy auth CA");
+    let (port, _seen) = server(&ca, &["vault.test"], None).await;
+    let vars = [
+        ("NOMAD_ADDR", format!("https://vault.test:{port}")),
+        ("VAULT_CACERT_BYTES", ca.pem()),
+        ("HTTPS_PROXY", with_creds),
+    ];
+    assert_eq!(get(&vars).await.unwrap(), "tls-ok");
+    let all = recorded.lock().unwrap().clone();
+    let connect = String::from_utf8_lossy(&all[1]).to_ascii_lowercase();
+    assert!(connect.starts_with("connect vault.test:"), "{connect}");
+    let head_end = connect.find("\r\n\r\n").unwrap();
+    assert!(connect[..head_end].contains(BASIC), "CONNECT without proxy credentials: {connect}");
+}
