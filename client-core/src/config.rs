@@ -546,13 +546,17 @@ pub fn parse_address_with_scheme(source: &str, value: &str) -> Result<Url> {
 }
 
 /// Parses a duration the way Vault's `parseutil.ParseDurationSecond` does:
-/// a bare number is seconds (`"90"`), otherwise a duration such as `"1m30s"`.
+/// a bare number is seconds (`"90"`), otherwise Go's `time.ParseDuration`
+/// syntax (decimal numbers with the units `ns`, `us`/`µs`, `ms`, `s`, `m`,
+/// `h`, as in `"1.5s"` or `"1h2m3.5s"`) plus parseutil's `d` for days.
+/// Negative durations are refused.
 ///
 /// ```
 /// use client_core::config::parse_duration_seconds;
 /// use std::time::Duration;
 /// assert_eq!(parse_duration_seconds("VAULT_CLIENT_TIMEOUT", "90").unwrap(), Duration::from_secs(90));
 /// assert_eq!(parse_duration_seconds("VAULT_CLIENT_TIMEOUT", "1m30s").unwrap(), Duration::from_secs(90));
+/// assert_eq!(parse_duration_seconds("VAULT_CLIENT_TIMEOUT", "1.5s").unwrap(), Duration::from_millis(1500));
 /// assert!(parse_duration_seconds("VAULT_CLIENT_TIMEOUT", "soon").is_err());
 /// ```
 pub fn parse_duration_seconds(source: &str, value: &str) -> Result<Duration> {
@@ -560,8 +564,46 @@ pub fn parse_duration_seconds(source: &str, value: &str) -> Result<Duration> {
     if let Ok(secs) = value.parse::<u64>() {
         return Ok(Duration::from_secs(secs));
     }
-    humantime::parse_duration(value)
-        .map_err(|e| Error::config(source, format!("{value:?} is not a duration ({e}); expected e.g. 30 or 1m30s")))
+    go_duration(value).ok_or_else(|| {
+        Error::config(source, format!("{value:?} is not a duration; expected e.g. 30, 1.5s, 500ms or 1h2m3s"))
+    })
+}
+
+/// Go's `time.ParseDuration` grammar (and `d`), non-negative values only.
+fn go_duration(value: &str) -> Option<Duration> {
+    const UNITS: [(&str, f64); 9] = [
+        ("ns", 1e-9),
+        ("us", 1e-6),
+        ("\u{b5}s", 1e-6),
+        ("\u{3bc}s", 1e-6),
+        ("ms", 1e-3),
+        ("s", 1.0),
+        ("m", 60.0),
+        ("h", 3600.0),
+        ("d", 86400.0),
+    ];
+    let mut rest = value.strip_prefix('+').unwrap_or(value);
+    if rest == "0" {
+        return Some(Duration::ZERO);
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let number = &rest[..digits];
+        if number.is_empty() || number == "." {
+            return None;
+        }
+        let amount: f64 = number.parse().ok()?;
+        rest = &rest[digits..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let factor = UNITS.iter().find(|(u, _)| *u == &rest[..unit_len])?.1;
+        total += amount * factor;
+        rest = &rest[unit_len..];
+    }
+    Duration::try_from_secs_f64(total).ok()
 }
 
 /// Parses a boolean the way Go's `strconv.ParseBool` does.
@@ -594,6 +636,23 @@ pub fn home_dir() -> Option<PathBuf> {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn durations_parse_as_vault_and_go_do() {
+        let d = |v: &str| parse_duration_seconds("VAULT_CLIENT_TIMEOUT", v);
+        assert_eq!(d("0").unwrap(), Duration::ZERO);
+        assert_eq!(d("45").unwrap(), Duration::from_secs(45));
+        assert_eq!(d("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(d("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(d("1h2m3.5s").unwrap(), Duration::from_millis(3_723_500));
+        assert_eq!(d("2d").unwrap(), Duration::from_secs(172_800));
+        assert_eq!(d("10\u{b5}s").unwrap(), Duration::from_micros(10));
+        assert_eq!(d(".5m").unwrap(), Duration::from_secs(30));
+        for bad in ["", "soon", "1.5", "-1s", "1x", "s", "1s2", "..5s", "1 s"] {
+            let err = d(bad).unwrap_err().to_string();
+            assert!(err.contains("VAULT_CLIENT_TIMEOUT"), "{bad:?}: {err}");
+        }
+    }
 
     const SPEC: EnvSpec = EnvSpec {
         addr: "CONSUL_HTTP_ADDR",
