@@ -145,7 +145,7 @@ impl PathBuf {
     /// segment. Every `/`-separated part is checked as by
     /// [`segment`](Self::segment), because the server decodes `%2F`.
     pub fn segment_with_slashes(mut self, what: &str, value: &str) -> Result<Self> {
-        check_parts(what, value, false)?;
+        validate_path(what, value, false)?;
         self.push_encoded(value);
         Ok(self)
     }
@@ -154,7 +154,7 @@ impl PathBuf {
     /// its `/` separators. Every part is checked as by
     /// [`segment`](Self::segment); one trailing `/` (a folder) is allowed.
     pub fn key(mut self, what: &str, value: &str) -> Result<Self> {
-        check_parts(what, value, true)?;
+        validate_path(what, value, true)?;
         for part in value.split('/') {
             self.push_encoded(part);
         }
@@ -180,7 +180,7 @@ impl PathBuf {
 /// [`MAX_PATH_NAME`] bytes. [`PathBuf::segment`] runs it; validators call it
 /// to refuse early.
 pub fn check_segment(what: &str, value: &str) -> Result<()> {
-    check_text(what, value, MAX_PATH_NAME)?;
+    validate_name(what, value, MAX_PATH_NAME)?;
     if value.contains('/') {
         return Err(Error::invalid(
             what,
@@ -189,24 +189,6 @@ pub fn check_segment(what: &str, value: &str) -> Result<()> {
         ));
     }
     check_dots(what, value, value)
-}
-
-/// Checks every `/`-separated part of `value` like [`check_segment`]; with
-/// `trailing_slash`, one final `/` (a folder key) is allowed.
-pub fn check_parts(what: &str, value: &str, trailing_slash: bool) -> Result<()> {
-    check_text(what, value, MAX_PATH_NAME)?;
-    let body = if trailing_slash { value.strip_suffix('/').unwrap_or(value) } else { value };
-    for part in body.split('/') {
-        if part.is_empty() {
-            return Err(Error::invalid(
-                what,
-                value,
-                "must not start with '/' or contain an empty part ('//'); the server would merge it into another path",
-            ));
-        }
-        check_dots(what, value, part)?;
-    }
-    Ok(())
 }
 
 fn check_dots(what: &str, value: &str, part: &str) -> Result<()> {
@@ -220,7 +202,10 @@ fn check_dots(what: &str, value: &str, part: &str) -> Result<()> {
     Ok(())
 }
 
-fn check_text(what: &str, value: &str, max_len: usize) -> Result<()> {
+/// Checks a single name (job ID, namespace, node name, role...): not empty,
+/// no control characters or NUL, at most `max_len` bytes. It does not make
+/// a name safe for a path: [`PathBuf`] does that.
+pub fn validate_name(what: &str, value: &str, max_len: usize) -> Result<()> {
     if value.is_empty() {
         return Err(Error::invalid(what, value, "must not be empty"));
     }
@@ -237,18 +222,25 @@ fn check_text(what: &str, value: &str, max_len: usize) -> Result<()> {
     Ok(())
 }
 
-/// Checks a single name (job ID, namespace, node name, role...): not empty,
-/// no control characters or NUL, at most `max_len` bytes. It does not make
-/// a name safe for a path: [`PathBuf`] does that.
-pub fn validate_name(what: &str, value: &str, max_len: usize) -> Result<()> {
-    check_text(what, value, max_len)
-}
-
-/// Checks a slash-separated path (KV key, Vault path): not empty, no leading
-/// `/`, no empty, `.` or `..` parts, no control characters. A trailing
-/// `/` is allowed only when `allow_trailing_slash`.
+/// Checks a slash-separated path (KV key, Vault path) the way
+/// [`PathBuf::key`] does: every `/`-separated part like [`check_segment`]
+/// (not empty, not `.` or `..`, no control characters), at most
+/// [`MAX_PATH_NAME`] bytes. With `allow_trailing_slash`, one final `/` (a
+/// folder key) is allowed.
 pub fn validate_path(what: &str, value: &str, allow_trailing_slash: bool) -> Result<()> {
-    check_parts(what, value, allow_trailing_slash)
+    validate_name(what, value, MAX_PATH_NAME)?;
+    let body = if allow_trailing_slash { value.strip_suffix('/').unwrap_or(value) } else { value };
+    for part in body.split('/') {
+        if part.is_empty() {
+            return Err(Error::invalid(
+                what,
+                value,
+                "must not start with '/' or contain an empty part ('//'); the server would merge it into another path",
+            ));
+        }
+        check_dots(what, value, part)?;
+    }
+    Ok(())
 }
 
 fn truncate(value: &str) -> String {
