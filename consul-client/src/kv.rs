@@ -141,7 +141,7 @@ impl Kv<'_> {
     /// index that no longer matches (or `cas: Some(0)` on an existing key), or
     /// a lock held by another session. Other failures are errors.
     pub async fn put(&self, key: &str, value: &[u8], opts: &PutOptions) -> Result<bool> {
-        validate::key(key)?;
+        let path = kv_path("KV key", key)?;
         let conditions =
             usize::from(opts.cas.is_some()) + usize::from(opts.acquire.is_some()) + usize::from(opts.release.is_some());
         if conditions > 1 {
@@ -154,7 +154,7 @@ impl Kv<'_> {
         for session in [&opts.acquire, &opts.release].into_iter().flatten() {
             validate::uuid("session ID", session)?;
         }
-        let mut request = Request::put(kv_path("KV key", key)?)
+        let mut request = Request::put(path)
             .body(value.to_vec())
             .query_opt("flags", (opts.flags != 0).then_some(opts.flags))
             .query_opt("cas", opts.cas)
