@@ -94,6 +94,27 @@ async fn read_missing_job_is_not_found_naming_job_and_namespace() {
 }
 
 #[tokio::test]
+async fn a_job_id_ending_in_a_job_endpoint_is_refused_before_any_request() {
+    // Nomad finds /v1/job/<id>/summary by suffix on the decoded path, so the
+    // ID "web/summary" would read the summary of job "web".
+    let (server, nomad) = server().await;
+    for id in ["web/summary", "web/allocations", "backup/periodic-1/versions"] {
+        let err = nomad.jobs().read(id, &QueryOptions::new()).await.unwrap_err().to_string();
+        assert!(err.contains("job ID") && err.contains("endpoint of job"), "{id}: {err}");
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+    // A dispatched or periodic child's ID still reaches its own resource.
+    Mock::given(method("GET"))
+        .and(path("/v1/job/backup%2Fperiodic-1700000000"))
+        .respond_with(text(404, "error-job-not-found.txt"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = nomad.jobs().read("backup/periodic-1700000000", &QueryOptions::new()).await.unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+}
+
+#[tokio::test]
 async fn read_modify_register_keeps_every_unknown_field() {
     let (server, nomad) = server().await;
     Mock::given(method("GET")).and(path("/v1/job/dbHA1")).respond_with(ok("job-read.json", 27)).mount(&server).await;
