@@ -339,7 +339,7 @@ impl HttpClient {
             // answers with the active node's address), never to another
             // resource: a server that cleaned `a/../b` into `b` would
             // otherwise answer for a name the caller never asked for.
-            let reason = if target.path() != url.path() || target.query() != url.query() {
+            let reason = if !same_resource(&target, &url) {
                 Some("it points to another path, so the answer would be about a different resource")
             } else if !allowed {
                 Some("not an allowed host; the token is never sent there")
@@ -582,6 +582,15 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
         current = next;
     }
     current.to_string()
+}
+
+/// True when `a` and `b` name the same resource: equal paths and queries
+/// once percent-decoded. The servers route on the decoded path, and a Go
+/// server re-encodes it its own way in `Location` (`a%3Db` comes back as
+/// `a=b`), so only a difference in what is decoded is another resource.
+fn same_resource(a: &Url, b: &Url) -> bool {
+    let decoded = |s: &str| percent_encoding::percent_decode_str(s).collect::<Vec<u8>>();
+    decoded(a.path()) == decoded(b.path()) && a.query_pairs().eq(b.query_pairs())
 }
 
 fn origin_of(url: &Url) -> (String, String, Option<u16>) {

@@ -128,6 +128,26 @@ async fn a_redirect_to_another_path_is_refused_and_its_body_never_read() {
 }
 
 #[tokio::test]
+async fn a_redirect_to_the_same_path_encoded_otherwise_is_followed() {
+    // A Go server (Vault's standby) writes the decoded path back with its own
+    // escaping: the SDK's `a%3Db` comes back as `a=b`, the same resource.
+    let server = FaultServer::start(vec![
+        Fault::with_headers(307, &[("Location", "/v1/kv/a=b?x=1%202")], ""),
+        Fault::json(200, "\"here\""),
+    ])
+    .await;
+    let path = client_core::path::PathBuf::new("/v1/kv").key("KV key", "a=b").unwrap().finish();
+    let v: String = client(&server.url()).json(Request::get(path).query("x", "1 2")).await.unwrap();
+    assert_eq!(v, "here");
+    assert_eq!(server.seen().len(), 2);
+    // A difference in what is decoded is another resource, still refused.
+    let server = FaultServer::start(vec![Fault::with_headers(307, &[("Location", "/v1/kv/a=c")], "")]).await;
+    let path = client_core::path::PathBuf::new("/v1/kv").key("KV key", "a=b").unwrap().finish();
+    let err = client(&server.url()).json::<String>(Request::get(path)).await.unwrap_err();
+    assert!(matches!(err, Error::Redirect { .. }), "{err:?}");
+}
+
+#[tokio::test]
 async fn a_redirect_that_keeps_the_path_is_followed_with_the_token() {
     // Vault's standby answers with the same path on the active node.
     let server = FaultServer::start(vec![
