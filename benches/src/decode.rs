@@ -90,7 +90,9 @@ fn compare<T: DeserializeOwned>(
     let (mut sdk, mut typed, mut value) = (Vec::new(), Vec::new(), Vec::new());
     // One warm-up round, then the measured ones.
     for round in 0..=iterations.max(1) {
-        let s = once(|| Ok(client_core::http::decode_json::<Vec<T>>(&get, path, body)?))?;
+        let s = once(|| {
+            Ok(client_core::decode::decode_json::<Vec<T>>(&get, path, body, client_core::BodyInErrors::Excerpt)?)
+        })?;
         let t = once(|| Ok(serde_json::from_slice::<Vec<T>>(body)?))?;
         let v = once(|| Ok(serde_json::from_slice::<serde_json::Value>(body)?))?;
         if round > 0 {

@@ -8,7 +8,6 @@ use futures::Stream;
 use http::{HeaderMap, HeaderName};
 
 use crate::error::Result;
-use crate::request::Request;
 
 /// Index metadata of a read, from the `X-Consul-*` / `X-Nomad-*` headers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -78,22 +77,10 @@ impl BlockingOptions {
     pub fn new(index: u64, wait: Duration) -> Self {
         Self { index: Some(index), wait: Some(wait) }
     }
-
-    /// Adds `index` and `wait` to a request and stretches its timeout to
-    /// cover the wait plus the server's jitter (wait/16) and a margin.
-    #[must_use]
-    pub fn apply(&self, mut request: Request, base_timeout: Duration) -> Request {
-        if let Some(index) = self.index.filter(|i| *i > 0) {
-            request = request.query("index", index);
-            let wait = self.wait.unwrap_or(Duration::from_secs(300));
-            if self.wait.is_some() {
-                request = request.query("wait", format!("{}ms", wait.as_millis()));
-            }
-            request = request.timeout(wait + wait / 16 + base_timeout);
-        }
-        request
-    }
 }
+
+/// How long Consul and Nomad hold a blocking query without a `wait`.
+pub(crate) const SERVER_DEFAULT_WAIT: Duration = Duration::from_secs(300);
 
 /// Settings of a [`watch`].
 #[derive(Debug, Clone, Copy)]

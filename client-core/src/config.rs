@@ -211,6 +211,11 @@ pub struct ClientConfig {
     /// The variable names of the system this configuration is for, so error
     /// hints name the setting to change (set by `from_lookup` and the clients).
     pub env: Option<EnvSpec>,
+    /// Requests wait for their turn under this limit (`VAULT_RATE_LIMIT`);
+    /// shared by every copy of the client.
+    pub rate_limit: Option<std::sync::Arc<crate::ratelimit::RateLimit>>,
+    /// What a decode error may quote from the body.
+    pub body_in_errors: crate::decode::BodyInErrors,
 }
 
 impl ClientConfig {
@@ -249,6 +254,8 @@ impl ClientConfig {
             basic_auth: None,
             proxy: process_env_proxies(),
             env: None,
+            rate_limit: None,
+            body_in_errors: crate::decode::BodyInErrors::default(),
         })
     }
 
@@ -366,6 +373,21 @@ impl ClientConfig {
     #[must_use]
     pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// Makes every request wait for its turn under `limit`.
+    #[must_use]
+    pub fn with_rate_limit(mut self, limit: crate::ratelimit::RateLimit) -> Self {
+        self.rate_limit = Some(std::sync::Arc::new(limit));
+        self
+    }
+
+    /// Sets what decode errors may quote from a body ([`crate::BodyInErrors::Hidden`]
+    /// for servers whose answers hold secrets).
+    #[must_use]
+    pub fn with_body_in_errors(mut self, policy: crate::decode::BodyInErrors) -> Self {
+        self.body_in_errors = policy;
         self
     }
 

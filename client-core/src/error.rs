@@ -114,11 +114,20 @@ impl Error {
         self.status() == Some(404)
     }
 
-    /// True for errors that a retry of an idempotent request may cure.
+    /// True for an API error with HTTP 403.
+    #[must_use]
+    pub fn is_permission_denied(&self) -> bool {
+        self.status() == Some(403)
+    }
+
+    /// True for errors that a retry of an idempotent request may cure: the
+    /// ones the default [`crate::RetryPolicy`] retries (a transport failure,
+    /// a timeout, HTTP 429, 502, 503, 504). By the time a caller sees one,
+    /// the client has already retried it within its budget.
     #[must_use]
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Api { status, .. } => matches!(status, 429 | 500 | 502 | 503 | 504),
+            Self::Api { status, .. } => crate::retry::TRANSIENT_STATUSES.contains(status),
             Self::Transport { .. } | Self::Timeout { .. } => true,
             _ => false,
         }
@@ -132,6 +141,67 @@ impl Error {
     /// Builds an [`Error::Config`].
     pub fn config(source_name: impl Into<String>, reason: impl Into<String>) -> Self {
         Self::Config { source_name: source_name.into(), reason: reason.into() }
+    }
+}
+
+/// The checks every client's error answers the same way, so that code
+/// handling a Nomad, Consul, Vault or Patroni error asks the same questions.
+///
+/// Each client's `Error` implements it (and re-exports the trait at its
+/// crate root); [`ClientError::core`] reaches the transport-level error
+/// underneath when there is one.
+///
+/// ```
+/// use client_core::{ClientError, Error};
+/// let e = Error::Api { status: 404, method: "GET".into(), path: "/v1/job/web".into(), message: "job not found".into() };
+/// assert!(e.is_not_found() && !e.is_transient());
+/// assert_eq!(ClientError::status(&e), Some(404));
+/// ```
+pub trait ClientError: std::error::Error + Send + Sync + 'static {
+    /// The client-core error underneath, if this error came from the pipeline
+    /// (an API status, a transport failure, a timeout, a decode failure...).
+    fn core(&self) -> Option<&Error>;
+
+    /// The HTTP status of an error answer.
+    fn status(&self) -> Option<u16> {
+        self.core().and_then(Error::status)
+    }
+
+    /// True when the server said the thing asked for does not exist (404).
+    fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+
+    /// True when the server refused the token (403).
+    fn is_permission_denied(&self) -> bool {
+        self.status() == Some(403)
+    }
+
+    /// True when a later retry may succeed; see [`Error::is_transient`].
+    fn is_transient(&self) -> bool {
+        self.core().is_some_and(Error::is_transient)
+    }
+}
+
+impl ClientError for Error {
+    fn core(&self) -> Option<&Error> {
+        Some(self)
+    }
+
+    fn status(&self) -> Option<u16> {
+        Error::status(self)
+    }
+
+    fn is_not_found(&self) -> bool {
+        Error::is_not_found(self)
+    }
+
+    fn is_permission_denied(&self) -> bool {
+        Error::is_permission_denied(self)
+    }
+
+    fn is_transient(&self) -> bool {
+        Error::is_transient(self)
     }
 }
 

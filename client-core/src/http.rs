@@ -12,9 +12,12 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::config::{ClientConfig, RedirectPolicy};
+use crate::decode::{BodyInErrors, decode_json};
 use crate::error::{Error, Result, excerpt, server_message};
+use crate::hook::{Answer, Hook, Verdict};
 use crate::request::Request;
-use crate::retry::{retry_after, retryable_status};
+use crate::retry::retry_after;
+use crate::stream::Streaming;
 
 /// A response whose body was read completely (within the size limit).
 #[derive(Debug, Clone)]
@@ -27,13 +30,32 @@ pub struct Response {
     pub body: Bytes,
     pub(crate) method: Method,
     pub(crate) path: String,
+    pub(crate) body_in_errors: BodyInErrors,
 }
 
 impl Response {
     /// Decodes the body as JSON; a failure names the request and shows the
     /// start of the body.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
-        decode_json(&self.method, &self.path, &self.body)
+        decode_json(&self.method, &self.path, &self.body, self.body_in_errors)
+    }
+
+    /// The index metadata of the answer (`X-Consul-*` / `X-Nomad-*` headers).
+    #[must_use]
+    pub fn query_meta(&self, prefix: &str) -> crate::QueryMeta {
+        crate::QueryMeta::from_headers(&self.headers, prefix)
+    }
+
+    /// The request's method.
+    #[must_use]
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The request's encoded path.
+    #[must_use]
+    pub fn path(&self) -> &str {
+        &self.path
     }
 
     /// The body as UTF-8 text.
@@ -42,7 +64,10 @@ impl Response {
             method: self.method.to_string(),
             path: self.path.clone(),
             reason: e.to_string(),
-            excerpt: excerpt(&self.body),
+            excerpt: match self.body_in_errors {
+                BodyInErrors::Excerpt => excerpt(&self.body),
+                _ => "(not shown: the answer may hold secrets)".to_owned(),
+            },
         })
     }
 
@@ -65,16 +90,6 @@ impl Response {
     }
 }
 
-/// Decodes JSON with an error that names the request.
-pub fn decode_json<T: DeserializeOwned>(method: &Method, path: &str, body: &[u8]) -> Result<T> {
-    serde_json::from_slice(body).map_err(|e| Error::Decode {
-        method: method.to_string(),
-        path: path.to_owned(),
-        reason: e.to_string(),
-        excerpt: excerpt(body),
-    })
-}
-
 struct Inner {
     /// Requests with a bounded answer: the config's timeout is set on the
     /// client once, not on every request.
@@ -82,6 +97,7 @@ struct Inner {
     /// Streams (logs, events, exec upgrades): no overall timeout.
     streams: reqwest::Client,
     config: ClientConfig,
+    hook: Option<Arc<dyn Hook>>,
     next_id: AtomicU64,
 }
 
@@ -105,7 +121,7 @@ impl HttpClient {
             .build()
             .map_err(|e| Error::config("HTTP client", e.to_string()))?;
         let streams = Self::builder(&config)?.build().map_err(|e| Error::config("HTTP client", e.to_string()))?;
-        Ok(Self { inner: Arc::new(Inner { http, streams, config, next_id: AtomicU64::new(1) }) })
+        Ok(Self { inner: Arc::new(Inner { http, streams, config, hook: None, next_id: AtomicU64::new(1) }) })
     }
 
     fn builder(config: &ClientConfig) -> Result<reqwest::ClientBuilder> {
@@ -153,15 +169,44 @@ impl HttpClient {
     /// A copy of this client that sends `token` instead (shares the pool).
     #[must_use]
     pub fn with_token(&self, token: crate::Secret) -> Self {
+        self.with_config(|config| config.token = Some(token))
+    }
+
+    /// A copy of this client whose configuration `edit` changed in what
+    /// applies per request (token, headers, retry policy, timeout of
+    /// ordinary requests is the pool's and stays); shares the pool.
+    #[must_use]
+    pub fn with_config(&self, edit: impl FnOnce(&mut ClientConfig)) -> Self {
         let mut config = self.inner.config.clone();
-        config.token = Some(token);
+        edit(&mut config);
         let inner = Inner {
             http: self.inner.http.clone(),
             streams: self.inner.streams.clone(),
             config,
+            hook: self.inner.hook.clone(),
             next_id: AtomicU64::new(1),
         };
         Self { inner: Arc::new(inner) }
+    }
+
+    /// A copy of this client that runs `hook` on every attempt (replacing
+    /// any hook it had); shares the pool.
+    #[must_use]
+    pub fn with_hook(&self, hook: Arc<dyn Hook>) -> Self {
+        let inner = Inner {
+            http: self.inner.http.clone(),
+            streams: self.inner.streams.clone(),
+            config: self.inner.config.clone(),
+            hook: Some(hook),
+            next_id: AtomicU64::new(1),
+        };
+        Self { inner: Arc::new(inner) }
+    }
+
+    /// The hook this client runs, if any.
+    #[must_use]
+    pub fn hook(&self) -> Option<&Arc<dyn Hook>> {
+        self.inner.hook.as_ref()
     }
 
     /// Sends a request and decodes a JSON answer.
@@ -184,12 +229,19 @@ impl HttpClient {
         if accepted { Ok(response) } else { Err(response.to_error()) }
     }
 
-    /// Sends a request and returns the live response for streaming: no
-    /// overall timeout applies to the body. A non-success status becomes an
-    /// error (its body read within the size limit).
-    pub async fn stream(&self, request: Request) -> Result<reqwest::Response> {
+    /// Sends a request and returns the live answer for streaming: no
+    /// overall timeout applies to the body. A non-success status (other than
+    /// one the request accepts, or `101` for an upgrade) becomes an error
+    /// (its body read within the size limit).
+    pub async fn stream(&self, request: Request) -> Result<Streaming> {
         match self.execute(&request, true).await? {
-            Exchange::Live(resp) => Ok(resp),
+            Exchange::Live(resp) => {
+                let host = match &self.inner.config.unix_socket {
+                    Some(socket) => format!("unix://{}", socket.display()),
+                    None => host_port(resp.url()),
+                };
+                Ok(Streaming::new(resp, request.method, request.path, host))
+            }
             Exchange::Read(mut response) => {
                 response.path = request.path;
                 Err(response.to_error())
@@ -202,8 +254,10 @@ impl HttpClient {
     async fn buffer(&self, mut resp: reqwest::Response, request: &Request) -> Result<Response> {
         let status = resp.status();
         let headers = std::mem::take(resp.headers_mut());
-        let body = self.read_body(resp, &request.method, &request.path, request.timeout).await?;
-        Ok(Response { status, headers, body, method: request.method.clone(), path: String::new() })
+        let timeout = request.own_timeout(self.inner.config.timeout);
+        let body = self.read_body(resp, &request.method, &request.path, timeout).await?;
+        let body_in_errors = self.inner.config.body_in_errors;
+        Ok(Response { status, headers, body, method: request.method.clone(), path: String::new(), body_in_errors })
     }
 
     /// Builds the URL for an encoded path under the configured address.
@@ -226,7 +280,8 @@ impl HttpClient {
     async fn attempt(&self, request: &Request, streaming: bool) -> Result<Exchange, SendError> {
         let resp = self.send_following_redirects(request, streaming).await?;
         let status = resp.status();
-        if streaming && (status.is_success() || request.accept.contains(&status.as_u16())) {
+        let live = status.is_success() || status == StatusCode::SWITCHING_PROTOCOLS;
+        if streaming && (live || request.accept.contains(&status.as_u16())) {
             return Ok(Exchange::Live(resp));
         }
         self.buffer(resp, request).await.map(Exchange::Read).map_err(SendError::Sent)
@@ -244,9 +299,18 @@ impl HttpClient {
         let result = async {
             loop {
                 attempt += 1;
+                if let Some(limit) = &self.inner.config.rate_limit {
+                    limit.wait().await;
+                }
                 let outcome = self.attempt(request, streaming).await;
                 let retry = match &outcome {
-                    Ok(exchange) => request.idempotent && retryable_status(exchange.status().as_u16()),
+                    Ok(exchange) => {
+                        let verdict = self.inner.hook.as_ref().map_or(Verdict::Policy, |hook| {
+                            hook.after_receive(request, &exchange.answer())
+                        });
+                        verdict == Verdict::Policy
+                            && policy.retries_status(exchange.status().as_u16(), request.idempotent)
+                    }
                     Err(SendError::NotSent(_)) => true,
                     Err(SendError::Sent(e)) => request.idempotent && e.is_transient(),
                 };
@@ -295,6 +359,13 @@ impl HttpClient {
     ) -> Result<reqwest::Response, SendError> {
         let config = &self.inner.config;
         let mut url = self.url(&request.path);
+        if let Some(blocking) = request.blocking {
+            let mut pairs = url.query_pairs_mut();
+            pairs.append_pair("index", &blocking.index.unwrap_or_default().to_string());
+            if let Some(wait) = blocking.wait {
+                pairs.append_pair("wait", &format!("{}ms", wait.as_millis()));
+            }
+        }
         for (k, v) in &request.query {
             if v.is_empty() {
                 let existing = url.query().map(str::to_owned);
@@ -372,7 +443,8 @@ impl HttpClient {
         let config = &self.inner.config;
         let client = if streaming { &self.inner.streams } else { &self.inner.http };
         let mut builder = client.request(request.method.clone(), url);
-        if let (false, Some(timeout)) = (streaming, request.timeout) {
+        let own_timeout = request.own_timeout(config.timeout);
+        if let (false, Some(timeout)) = (streaming, own_timeout) {
             builder = builder.timeout(timeout);
         }
         for (k, v) in &config.default_headers {
@@ -390,6 +462,11 @@ impl HttpClient {
         for (k, v) in &request.headers {
             builder = builder.header(k, v);
         }
+        if let Some(hook) = &self.inner.hook {
+            let mut headers = HeaderMap::new();
+            hook.before_send(request, &mut headers);
+            builder = builder.headers(headers);
+        }
         if let Some(ct) = request.content_type {
             builder = builder.header(http::header::CONTENT_TYPE, ct);
         }
@@ -401,7 +478,7 @@ impl HttpClient {
         }
         builder.send().await.map_err(|e| {
             let at = e.url().unwrap_or(&config.address);
-            let timeout = request.timeout.unwrap_or(config.timeout);
+            let timeout = own_timeout.unwrap_or(config.timeout);
             let err = transport_error(&request.method, &request.path, at, &e, timeout, config);
             if e.is_connect() { SendError::NotSent(err) } else { SendError::Sent(err) }
         })
@@ -471,6 +548,13 @@ impl Exchange {
         match self {
             Self::Live(r) => r.headers(),
             Self::Read(r) => &r.headers,
+        }
+    }
+
+    fn answer(&self) -> Answer<'_> {
+        match self {
+            Self::Live(r) => Answer { status: r.status(), headers: r.headers(), body: None },
+            Self::Read(r) => Answer { status: r.status, headers: &r.headers, body: Some(&r.body) },
         }
     }
 }
@@ -576,7 +660,7 @@ fn tls_hint(url: &Url, cause: &str, env: Option<&crate::EnvSpec>) -> Option<Stri
 }
 
 /// The innermost error message (reqwest's own Display repeats the URL).
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut current = e;
     while let Some(next) = current.source() {
         current = next;

@@ -1,15 +1,41 @@
 //! Shared plumbing of the ops SDK's HTTP clients (Nomad, Consul, Vault, Patroni).
 //!
 //! Written once, used by every client:
-//! - [`ClientConfig`]: address, token, TLS and timeouts from a builder or from
-//!   the environment with the official CLIs' variable names ([`EnvSpec`]).
-//! - [`HttpClient`]: one pooled rustls client per client value, retries with
-//!   jittered exponential backoff for idempotent requests only (honouring
-//!   `Retry-After`), bounded response bodies, redirects followed only to
-//!   allowed hosts, a `tracing` span per request.
-//! - [`blocking`]: the `index`/`wait` blocking-query protocol and [`watch`].
+//! - [`ClientConfig`]: address, token, TLS, timeouts, retry policy, rate
+//!   limit, from a builder or from the environment with the official CLIs'
+//!   variable names ([`EnvSpec`]).
+//! - [`HttpClient`]: the one request pipeline. One pooled rustls client per
+//!   client value; one retry loop ([`RetryPolicy`]: jittered exponential
+//!   backoff within a time budget, `Retry-After` honoured, the statuses it
+//!   retries are configuration); bounded bodies; redirects followed only to
+//!   the same resource on allowed hosts; blocking queries
+//!   ([`Request::blocking`], their timeout computed here); a [`Hook`] for
+//!   what is one server's own (headers per attempt, a final verdict on an
+//!   answer); one decode path ([`decode`]) whose errors quote the body only
+//!   where the client allows ([`BodyInErrors`]); live answers as the SDK's
+//!   own [`Streaming`] / [`ByteStream`] / [`Upgraded`]; a `tracing` span per request.
+//! - [`blocking`]: the `index`/`wait` metadata ([`QueryMeta`]) and [`watch`].
 //! - [`Error`]: API, transport, timeout, decode, config and input errors that
-//!   never carry a token; [`Secret`] prints `<redacted>`.
+//!   never carry a token, and [`ClientError`], the checks every client's
+//!   error answers; [`Secret`] prints `<redacted>`.
+//!
+//! # The client contract
+//!
+//! `nomad_client::NomadClient`, `consul_client::ConsulClient`,
+//! `vault_client::VaultClient` and `patroni_client::PatroniClient` are built,
+//! copied and used the same way (`safety-tests` checks it for all four):
+//!
+//! | | every client |
+//! | --- | --- |
+//! | build | `Client::new(ClientConfig)`, `Client::from_env()`, `Client::from_lookup(lookup)`, `Client::builder()` → `ClientBuilder` (`address`, `token`, `timeout`, `retry`, `config`, `build`; `ClientBuilder::from_env()` / `from_lookup()` start from the environment, and a builder call wins over it) |
+//! | environment | `ENV_SPEC` ([`EnvSpec`]) and `ENV_VARS` (every variable of the official CLI, read or not supported and why) at the crate root; Patroni has no CLI environment |
+//! | copies | `with_token(&self, token)`, `with_namespace(&self, ns)` where the system has namespaces: cheap copies sharing one connection pool |
+//! | handlers | `client.jobs()`, `client.kv()`…: each owns a copy of its client, so a handler and the streams it returns are `'static` |
+//! | options | `QueryOptions` for reads (`namespace`/`datacenter`/`region`, `stale()`, `consistent()`, `filter`, `blocking(index, wait)`, `token`), `WriteOptions` for writes |
+//! | verbs | `get` reads one named thing (an `Option` where absence is a normal answer, else a 404 is an error with `is_not_found()`), `list` lists, and writes use the API's own verb (`register`, `put`, `create`, `delete`, `deregister`) |
+//! | metadata | reads that Consul and Nomad index return [`WithMeta`] (`value` + [`QueryMeta`]) |
+//! | errors | one `Error` per crate, `Result<T, Error>`, implementing [`ClientError`] (`status`, `is_not_found`, `is_permission_denied`, `is_transient`, `core`) and re-exporting the trait |
+//! | files | one module per API area, named for it (`jobs.rs`, `evaluations.rs`, `acl.rs`…), as the Go `api/` packages are |
 //!
 //! # Connecting
 //!
@@ -43,7 +69,9 @@
 
 pub mod blocking;
 pub mod config;
+pub mod decode;
 pub mod error;
+pub mod hook;
 pub mod http;
 pub mod path;
 pub mod proxy;
@@ -51,15 +79,19 @@ pub mod ratelimit;
 pub mod request;
 pub mod retry;
 pub mod secret;
+pub mod stream;
 pub mod tls;
 
 pub use blocking::{BlockingOptions, QueryMeta, WatchOptions, WithMeta, watch};
 pub use config::{BasicAuth, ClientConfig, EnvSpec, EnvVar, RedirectPolicy, Support, SystemRoots, TlsConfig};
-pub use error::{Error, Result};
+pub use decode::BodyInErrors;
+pub use error::{ClientError, Error, Result};
+pub use hook::{Answer, Hook, Verdict};
 pub use http::{HttpClient, Response};
 pub use request::Request;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use stream::{ByteStream, Streaming, Upgraded};
 
 /// Re-exported so clients and callers name the same versions.
 pub use ::http::{HeaderMap, Method, StatusCode};

@@ -24,6 +24,7 @@ pub struct Request {
     pub(crate) timeout: Option<Duration>,
     pub(crate) token: Option<Secret>,
     pub(crate) accept: &'static [u16],
+    pub(crate) blocking: Option<crate::blocking::BlockingOptions>,
 }
 
 impl Request {
@@ -44,6 +45,7 @@ impl Request {
             timeout: None,
             token: None,
             accept: &[],
+            blocking: None,
         }
     }
 
@@ -149,6 +151,42 @@ impl Request {
     #[must_use]
     pub fn is_idempotent(&self) -> bool {
         self.idempotent
+    }
+
+    /// Makes this a blocking query: the server holds the answer until the
+    /// resource's index passes `options.index`, for at most `options.wait`.
+    /// The client adds `index`/`wait` to the query and stretches this
+    /// request's timeout to cover the wait, the server's jitter (wait/16) and
+    /// the client's own timeout. Options without an index (the first read of
+    /// a watch) leave the request an ordinary one.
+    ///
+    /// ```
+    /// use client_core::{BlockingOptions, Request};
+    /// use std::time::Duration;
+    /// let req = Request::get("/v1/catalog/services").blocking(BlockingOptions::new(42, Duration::from_secs(60)));
+    /// assert_eq!(req.blocking_options().and_then(|b| b.index), Some(42));
+    /// ```
+    #[must_use]
+    pub fn blocking(mut self, options: crate::blocking::BlockingOptions) -> Self {
+        self.blocking = Some(options).filter(|b| b.index.is_some_and(|i| i > 0));
+        self
+    }
+
+    /// The blocking part of this request, if it is a blocking query.
+    #[must_use]
+    pub fn blocking_options(&self) -> Option<crate::blocking::BlockingOptions> {
+        self.blocking
+    }
+
+    /// The timeout this request runs under when it is not the client's own:
+    /// an explicit [`Request::timeout`], or the one a blocking query needs.
+    pub(crate) fn own_timeout(&self, base: Duration) -> Option<Duration> {
+        self.timeout.or_else(|| {
+            self.blocking.map(|b| {
+                let wait = b.wait.unwrap_or(crate::blocking::SERVER_DEFAULT_WAIT);
+                wait + wait / 16 + base
+            })
+        })
     }
 
     /// Overrides the client's timeout for this request.

@@ -5,9 +5,17 @@ use std::time::Duration;
 use backon::BackoffBuilder;
 use http::HeaderMap;
 
-/// How idempotent requests are retried on connection errors, 429, 502, 503
-/// and 504. Non-idempotent requests are retried only when the connection
-/// could not be established (the request was never sent).
+/// How requests are retried: the one retry loop of every client.
+///
+/// - A request the server never saw (the connection could not be made) is
+///   retried whatever its method.
+/// - An idempotent request is retried on a transport failure, a timeout and
+///   the statuses in [`RetryPolicy::statuses`] (default 429, 502, 503, 504:
+///   the same set [`crate::Error::is_transient`] reports).
+/// - Any request, idempotent or not, is retried on the statuses in
+///   [`RetryPolicy::unapplied_statuses`]: answers that say the server did not
+///   apply the request (Vault's 412, "index not yet replicated"). Empty by default.
+/// - A [`crate::Hook`] may make one answer final (a sealed Vault's 503).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 disables retries).
@@ -19,7 +27,14 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// Total time budget for all attempts and waits.
     pub max_elapsed: Duration,
+    /// Statuses retried for an idempotent request.
+    pub statuses: &'static [u16],
+    /// Statuses retried for every request: the server says it did not apply it.
+    pub unapplied_statuses: &'static [u16],
 }
+
+/// The statuses retried by default for idempotent requests.
+pub const TRANSIENT_STATUSES: &[u16] = &[429, 502, 503, 504];
 
 impl Default for RetryPolicy {
     fn default() -> Self {
@@ -28,6 +43,8 @@ impl Default for RetryPolicy {
             initial_delay: Duration::from_millis(100),
             max_delay: Duration::from_secs(5),
             max_elapsed: Duration::from_secs(60),
+            statuses: TRANSIENT_STATUSES,
+            unapplied_statuses: &[],
         }
     }
 }
@@ -61,6 +78,29 @@ impl RetryPolicy {
         self
     }
 
+    /// Sets the statuses retried for idempotent requests (a constant list,
+    /// e.g. Vault's, which adds 500 for reads).
+    #[must_use]
+    pub fn with_statuses(mut self, statuses: &'static [u16]) -> Self {
+        self.statuses = statuses;
+        self
+    }
+
+    /// Sets the statuses retried for every request because they mean the
+    /// server did not apply it.
+    #[must_use]
+    pub fn with_unapplied_statuses(mut self, statuses: &'static [u16]) -> Self {
+        self.unapplied_statuses = statuses;
+        self
+    }
+
+    /// Whether an answer with `status` is retried for a request that is
+    /// (or is not) idempotent.
+    #[must_use]
+    pub fn retries_status(&self, status: u16, idempotent: bool) -> bool {
+        self.unapplied_statuses.contains(&status) || (idempotent && self.statuses.contains(&status))
+    }
+
     /// The backoff delays for this policy, jittered, `max_retries` long.
     pub(crate) fn delays(&self) -> impl Iterator<Item = Duration> + use<> {
         backon::ExponentialBuilder::default()
@@ -70,11 +110,6 @@ impl RetryPolicy {
             .with_jitter()
             .build()
     }
-}
-
-/// Statuses worth retrying for an idempotent request.
-pub(crate) fn retryable_status(status: u16) -> bool {
-    matches!(status, 429 | 502 | 503 | 504)
 }
 
 /// Reads `Retry-After` as delta-seconds or an HTTP date.

@@ -251,7 +251,7 @@ impl Agent<'_> {
 
     /// Services registered on this agent, by ID. Honours `filter` and `token` in `opts`.
     pub async fn services(&self, opts: &QueryOptions) -> Result<BTreeMap<String, AgentService>> {
-        let request = opts.apply(Request::get("/v1/agent/services"), self.client.base_timeout())?;
+        let request = opts.apply(Request::get("/v1/agent/services"))?;
         Ok(self.client.json::<Option<_>>(request).await?.unwrap_or_default())
     }
 
@@ -265,7 +265,7 @@ impl Agent<'_> {
 
     /// Checks registered on this agent, by ID. Honours `filter` and `token` in `opts`.
     pub async fn checks(&self, opts: &QueryOptions) -> Result<CheckMap> {
-        let request = opts.apply(Request::get("/v1/agent/checks"), self.client.base_timeout())?;
+        let request = opts.apply(Request::get("/v1/agent/checks"))?;
         Ok(self.client.json::<Option<_>>(request).await?.unwrap_or_default())
     }
 

@@ -1,7 +1,6 @@
 //! The client value and the request helpers every handler uses.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use client_core::{ClientConfig, EnvSpec, EnvVar, HttpClient, QueryMeta, Request, Response, WithMeta};
 use serde::de::DeserializeOwned;
@@ -133,13 +132,9 @@ impl ConsulClient {
         &self.http
     }
 
-    pub(crate) fn base_timeout(&self) -> Duration {
-        self.http.config().timeout
-    }
-
     /// Sends a read with the common query options and decodes JSON plus index metadata.
     pub(crate) async fn read<T: DeserializeOwned>(&self, request: Request, opts: &QueryOptions) -> Result<WithMeta<T>> {
-        let request = opts.apply(request, self.base_timeout())?;
+        let request = opts.apply(request)?;
         let resp = self.http.send(request).await?;
         Ok(WithMeta { value: resp.json()?, meta: meta(&resp) })
     }
@@ -150,7 +145,7 @@ impl ConsulClient {
         request: Request,
         opts: &QueryOptions,
     ) -> Result<WithMeta<Option<T>>> {
-        let request = opts.apply(request, self.base_timeout())?.accept_status(&[404]);
+        let request = opts.apply(request)?.accept_status(&[404]);
         let resp = self.http.send(request).await?;
         let value = if resp.status.as_u16() == 404 { None } else { Some(resp.json()?) };
         Ok(WithMeta { value, meta: meta(&resp) })

@@ -100,8 +100,7 @@ impl Kv<'_> {
 
     /// Reads one key's raw value bytes (`?raw`); `None` when it does not exist.
     pub async fn get_raw(&self, key: &str, opts: &QueryOptions) -> Result<WithMeta<Option<Vec<u8>>>> {
-        let request =
-            opts.apply(Request::get(kv_path("KV key", key)?).flag("raw", true), self.client.base_timeout())?;
+        let request = opts.apply(Request::get(kv_path("KV key", key)?).flag("raw", true))?;
         let resp = self.client.send(request.accept_status(&[404])).await?;
         let value = if resp.status.as_u16() == 404 { None } else { Some(resp.body.to_vec()) };
         Ok(WithMeta { value, meta: meta(&resp) })

@@ -81,7 +81,7 @@ impl QueryOptions {
 
     /// Adds the common query parameters (dc, consistency, filter, token,
     /// blocking) after validating them.
-    pub(crate) fn apply(&self, mut request: Request, base_timeout: std::time::Duration) -> Result<Request> {
+    pub(crate) fn apply(&self, mut request: Request) -> Result<Request> {
         request = apply_dc_token(request, self.datacenter.as_deref(), self.token.as_ref())?;
         request = match self.consistency {
             Consistency::Default => request,
@@ -94,7 +94,7 @@ impl QueryOptions {
             }
             request = request.query("filter", filter);
         }
-        Ok(self.blocking.apply(request, base_timeout))
+        Ok(request.blocking(self.blocking))
     }
 
     /// Adds `node-meta` and `near` (for the endpoints that support them).

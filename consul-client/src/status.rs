@@ -136,7 +136,7 @@ impl Operator<'_> {
     /// Autopilot's view of server health. Consul answers 429 when unhealthy,
     /// with the same body: both decode.
     pub async fn autopilot_health(&self, opts: &QueryOptions) -> Result<AutopilotHealth> {
-        let request = opts.apply(Request::get("/v1/operator/autopilot/health"), self.client.base_timeout())?;
+        let request = opts.apply(Request::get("/v1/operator/autopilot/health"))?;
         // 429 is an answer here, not back-pressure: do not retry it.
         Ok(self.client.send(request.accept_status(&[429]).idempotent(false)).await?.json()?)
     }

@@ -194,7 +194,7 @@ impl NomadClient {
         if let Some(filter) = &opts.filter {
             req = req.query("filter", filter);
         }
-        Ok(opts.blocking.apply(req, self.http.config().timeout))
+        Ok(req.blocking(opts.blocking))
     }
 
     /// A list request on namespaced objects with every query option applied.
@@ -240,10 +240,9 @@ impl NomadClient {
         options: WatchOptions,
     ) -> impl Stream<Item = Result<WithMeta<T>>> + Send + 'static {
         let http = self.http.clone();
-        let timeout = http.config().timeout;
         client_core::watch(options, move |blocking| {
             let http = http.clone();
-            let req = blocking.apply(req.clone(), timeout);
+            let req = req.clone().blocking(blocking);
             async move { fetch_meta(&http, req).await }
         })
         .map(|item| item.map_err(Error::from))

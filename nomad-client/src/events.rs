@@ -302,7 +302,7 @@ async fn connect(client: &NomadClient, opts: &EventOptions, next_index: u64) -> 
     }
     let query = QueryOptions { prefix: None, filter: None, blocking: Default::default(), ..opts.query.clone() };
     let resp = client.http().stream(client.query(req, &query)?).await?;
-    Ok(Box::pin(resp.bytes_stream().map(|chunk| chunk.map_err(|e| e.to_string()))))
+    Ok(Box::pin(resp.bytes().map(|chunk| chunk.map_err(|e| e.to_string()))))
 }
 
 /// Errors a reconnection may cure: transport failures and server-side 5xx.

@@ -464,7 +464,7 @@ impl Allocations {
             .query("follow", opts.follow);
         let req = self.client.query_one(req, &opts.query)?;
         let resp = self.client.http().stream(req).await?;
-        let chunks: Chunks = Box::pin(resp.bytes_stream().map(|chunk| chunk.map_err(|e| e.to_string())));
+        let chunks: Chunks = Box::pin(resp.bytes().map(|chunk| chunk.map_err(|e| e.to_string())));
         let idle = opts.follow.then(|| Idle::new(opts.idle_timeout));
         Ok(LogFrames { chunks, decoder: FrameDecoder::new(), ended: false, file: None, held: None, idle })
     }

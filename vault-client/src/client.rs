@@ -618,64 +618,18 @@ fn sent_and_transient(e: &client_core::Error) -> bool {
     }
 }
 
-/// Decodes a Vault answer. Unlike client-core's decoder, the error carries
-/// nothing from the body, no value of any type: Vault answers carry secrets.
+/// Decodes a Vault answer. The error carries nothing from the body, no
+/// value of any type: Vault answers carry secrets.
 pub(crate) fn decode<T: DeserializeOwned>(resp: &Response, method: &Method, path: &str) -> Result<T> {
     serde_json::from_slice(&resp.body).map_err(|e| {
-        VaultError::Core(client_core::Error::Decode {
-            method: method.to_string(),
-            path: format!("/v1/{path}"),
-            reason: describe_decode_error(&e),
-            excerpt: "(not shown: Vault answers may hold secrets)".into(),
-        })
+        VaultError::Core(client_core::decode::decode_error(
+            method,
+            &format!("/v1/{path}"),
+            &resp.body,
+            &e,
+            client_core::BodyInErrors::Hidden,
+        ))
     })
-}
-
-/// What went wrong in a decode, from serde_json's category, line and column
-/// and the parts of its message that come from our types (the expected type,
-/// a missing field's name), never from the body: `invalid type: integer
-/// `12345`, expected a string` becomes `invalid type: found an integer,
-/// expected a string`.
-pub(crate) fn describe_decode_error(e: &serde_json::Error) -> String {
-    use serde_json::error::Category;
-    let at = format!("at line {} column {}", e.line(), e.column());
-    match e.classify() {
-        Category::Io => format!("the answer could not be read ({at})"),
-        Category::Syntax => format!("the answer is not valid JSON ({at})"),
-        Category::Eof => format!("the answer ends too early ({at})"),
-        Category::Data => {
-            let message = e.to_string();
-            let message = message.split(" at line ").next().unwrap_or_default();
-            format!("the answer does not have the expected shape: {} ({at})", describe_data_error(message))
-        }
-    }
-}
-
-fn describe_data_error(message: &str) -> String {
-    // serde's messages name the value first and what was expected last.
-    for prefix in ["invalid type: ", "invalid value: "] {
-        if let Some(rest) = message.strip_prefix(prefix) {
-            let kind = ["integer", "floating point", "string", "boolean", "null", "map", "sequence", "unit", "char"]
-                .into_iter()
-                .find(|k| rest.starts_with(k))
-                .unwrap_or("another value");
-            let expected = rest.rsplit_once(", expected ").map_or("another type", |(_, exp)| exp);
-            return format!("{prefix}found {kind}, expected {expected}");
-        }
-    }
-    for prefix in ["missing field `", "duplicate field `"] {
-        if message.starts_with(prefix)
-            && message.ends_with('`')
-            && !message[prefix.len()..message.len() - 1].contains('`')
-        {
-            // Field names come from our types, not from the body.
-            return message.to_owned();
-        }
-    }
-    if message.starts_with("invalid length ") {
-        return "a list or map has the wrong length".to_owned();
-    }
-    "a value does not match the expected type".to_owned()
 }
 
 #[derive(serde::Deserialize)]

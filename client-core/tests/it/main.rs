@@ -2,6 +2,7 @@
 //! Retry-After, timeouts, bounded bodies, redirects, blocking queries, redaction.
 
 mod faults;
+mod pipeline;
 mod proxy;
 mod retries;
 mod tls;

@@ -32,7 +32,7 @@ fn kv_watch(
     watch(options, move |blocking: BlockingOptions| {
         let http = http.clone();
         async move {
-            let resp = http.send(blocking.apply(Request::get("/v1/kv/p"), Duration::from_secs(1))).await?;
+            let resp = http.send(Request::get("/v1/kv/p").blocking(blocking)).await?;
             let meta = QueryMeta::from_headers(&resp.headers, "X-Consul");
             Ok(WithMeta { value: meta.last_index, meta })
         }
