@@ -202,6 +202,26 @@ fn check_dots(what: &str, value: &str, part: &str) -> Result<()> {
     Ok(())
 }
 
+/// True for a UUID in the canonical 8-4-4-4-12 form (36 characters, hex
+/// digits and dashes, either case): the IDs of Nomad allocations, nodes,
+/// evaluations and deployments and of Consul sessions, ACL tokens and
+/// intentions. The one check every client uses.
+///
+/// ```
+/// use client_core::path::is_uuid;
+/// assert!(is_uuid("9df9c84d-e72a-b42f-b5da-5df98da53bda"));
+/// assert!(!is_uuid("9df9c84d"));
+/// assert!(!is_uuid("9df9c84d-e72a-b42f-b5da-5df98da53bdz"));
+/// ```
+#[must_use]
+pub fn is_uuid(value: &str) -> bool {
+    value.len() == 36
+        && value.bytes().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
 /// Checks a single name (job ID, namespace, node name, role...): not empty,
 /// no control characters or NUL, at most `max_len` bytes. It does not make
 /// a name safe for a path: [`PathBuf`] does that.
