@@ -7,10 +7,11 @@
 
 use std::sync::{Arc, Mutex};
 
+use test_support::tls::Ca;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::tls::{Ca, get, server};
+use crate::tls::{get, server};
 
 const TOKEN: &str = "proxy-test-secret-token";
 
@@ -85,7 +86,8 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 #[tokio::test]
 async fn an_https_target_goes_through_a_connect_tunnel_and_the_token_stays_inside_tls() {
     let ca = Ca::new("proxy test CA");
-    let (port, seen) = server(&ca, &["vault.test"], None).await;
+    let tls = server(&ca, &["vault.test"], None).await;
+    let port = tls.port();
     let (proxy, recorded) = recording_proxy().await;
     let vars = [
         ("NOMAD_ADDR", format!("https://vault.test:{port}")),
@@ -100,7 +102,7 @@ async fn an_https_target_goes_through_a_connect_tunnel_and_the_token_stays_insid
     assert!(head.starts_with(&format!("CONNECT vault.test:{port} HTTP/1.1")), "{head}");
     assert!(!contains(&all[0], TOKEN), "the proxy saw the token in clear text");
     // The server, at the other end of the tunnel, did get it.
-    assert!(seen.lock().unwrap()[0].contains(TOKEN));
+    assert!(tls.heads()[0].contains(TOKEN));
 }
 
 #[tokio::test]
@@ -132,7 +134,7 @@ async fn no_proxy_and_loopback_addresses_go_direct() {
     }
     // A loopback address is never proxied (Go's rule), NO_PROXY or not.
     let ca = Ca::new("loopback CA");
-    let (port, _) = server(&ca, &["127.0.0.1"], None).await;
+    let port = server(&ca, &["127.0.0.1"], None).await.port();
     let vars = [
         ("NOMAD_ADDR", format!("https://127.0.0.1:{port}")),
         ("VAULT_CACERT_BYTES", ca.pem()),
@@ -145,7 +147,7 @@ async fn no_proxy_and_loopback_addresses_go_direct() {
 #[tokio::test]
 async fn the_systems_own_proxy_takes_every_request_and_the_agent_address_wins() {
     let ca = Ca::new("agent CA");
-    let (port, _) = server(&ca, &["vault.test"], None).await;
+    let port = server(&ca, &["vault.test"], None).await.port();
     let (proxy, recorded) = recording_proxy().await;
     let vars = [
         ("NOMAD_ADDR", "https://not-this-one.invalid:8200".to_owned()),
@@ -187,7 +189,7 @@ async fn credentials_in_the_proxy_address_reach_the_proxy_as_proxy_authorization
     // The CONNECT of an https target carries them too (and only the CONNECT: the
     // request inside the tunnel is TLS).
     let ca = Ca::new("proxy auth CA");
-    let (port, _seen) = server(&ca, &["vault.test"], None).await;
+    let port = server(&ca, &["vault.test"], None).await.port();
     let vars = [
         ("NOMAD_ADDR", format!("https://vault.test:{port}")),
         ("VAULT_CACERT_BYTES", ca.pem()),

@@ -7,15 +7,9 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 use client_core::{ClientConfig, EnvSpec, HttpClient, Request, RetryPolicy};
-use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio_rustls::TlsAcceptor;
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use tokio_rustls::rustls::server::WebPkiClientVerifier;
-use tokio_rustls::rustls::{RootCertStore, ServerConfig};
+use test_support::tls::{Ca, RunningTlsServer, TlsServer, Usage};
 
 /// A Nomad-like spec (scheme required) with every TLS variable.
 pub const NOMAD: EnvSpec = EnvSpec {
@@ -38,89 +32,16 @@ pub const NOMAD: EnvSpec = EnvSpec {
     agent_addr: Some("VAULT_AGENT_ADDR"),
 };
 
-/// A CA and what it signs.
-pub struct Ca {
-    cert: rcgen::Certificate,
-    key: KeyPair,
-}
-
-impl Ca {
-    pub fn new(name: &str) -> Self {
-        let key = KeyPair::generate().unwrap();
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.distinguished_name.push(DnType::CommonName, name);
-        let cert = params.self_signed(&key).unwrap();
-        Self { cert, key }
-    }
-
-    /// A leaf certificate for `names` (IP strings become IP SANs), and its key.
-    fn issue(&self, names: &[&str], client: bool) -> (rcgen::Certificate, KeyPair) {
-        let key = KeyPair::generate().unwrap();
-        let mut params = CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>()).unwrap();
-        params.extended_key_usages =
-            vec![if client { ExtendedKeyUsagePurpose::ClientAuth } else { ExtendedKeyUsagePurpose::ServerAuth }];
-        let cert = params.signed_by(&key, &self.cert, &self.key).unwrap();
-        (cert, key)
-    }
-
-    pub fn pem(&self) -> String {
-        self.cert.pem()
-    }
-}
-
-/// What the server saw of each request (its head, up to the blank line).
-pub type Seen = Arc<Mutex<Vec<String>>>;
-
 /// An HTTPS server on 127.0.0.1 with a certificate for `names` signed by
 /// `ca`; with `client_ca`, it requires a client certificate signed by it.
-pub async fn server(ca: &Ca, names: &[&str], client_ca: Option<&Ca>) -> (u16, Seen) {
-    let (cert, key) = ca.issue(names, false);
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let builder = ServerConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions().unwrap();
-    let builder = match client_ca {
-        Some(client_ca) => {
-            let mut roots = RootCertStore::empty();
-            roots.add(CertificateDer::from(client_ca.cert.der().to_vec())).unwrap();
-            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).build().unwrap();
-            builder.with_client_cert_verifier(verifier)
-        }
-        None => builder.with_no_client_auth(),
-    };
-    let config = builder
-        .with_single_cert(
-            vec![CertificateDer::from(cert.der().to_vec())],
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-        )
-        .unwrap();
-    let acceptor = TlsAcceptor::from(Arc::new(config));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let seen: Seen = Arc::default();
-    let record = seen.clone();
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let (acceptor, record) = (acceptor.clone(), record.clone());
-            tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(tcp).await else { return };
-                let mut head = Vec::new();
-                let mut buf = [0u8; 4096];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match tls.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                record.lock().unwrap().push(String::from_utf8_lossy(&head).into_owned());
-                let body = "\"tls-ok\"";
-                let resp =
-                    format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
-                let _ = tls.write_all(resp.as_bytes()).await;
-                let _ = tls.shutdown().await;
-            });
-        }
-    });
-    (port, seen)
+pub async fn server(ca: &Ca, names: &[&str], client_ca: Option<&Ca>) -> RunningTlsServer {
+    let server = TlsServer::new(&ca.issue(names, Usage::Server));
+    match client_ca {
+        Some(client_ca) => server.require_client_cert(client_ca),
+        None => server,
+    }
+    .start()
+    .await
 }
 
 pub fn lookup(pairs: &[(&str, String)]) -> impl Fn(&str) -> Option<String> + use<> {
@@ -144,7 +65,7 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 #[tokio::test]
 async fn a_ca_trusted_only_through_ssl_cert_file_or_dir() {
     let ca = Ca::new("ops-sdk test CA");
-    let (port, _) = server(&ca, &["127.0.0.1"], None).await;
+    let port = server(&ca, &["127.0.0.1"], None).await.port();
     let addr = ("NOMAD_ADDR", format!("https://127.0.0.1:{port}"));
     let dir = tempfile::tempdir().unwrap();
     let bundle = write(dir.path(), "bundle.pem", &ca.pem());
@@ -178,8 +99,8 @@ async fn the_system_store_stays_trusted_next_to_a_configured_ca() {
     // machine" and a CA from NOMAD_CACERT are both trusted at once.
     let system_ca = Ca::new("company CA in the system store");
     let own_ca = Ca::new("cluster CA");
-    let (system_port, _) = server(&system_ca, &["127.0.0.1"], None).await;
-    let (own_port, _) = server(&own_ca, &["127.0.0.1"], None).await;
+    let system_port = server(&system_ca, &["127.0.0.1"], None).await.port();
+    let own_port = server(&own_ca, &["127.0.0.1"], None).await.port();
     let dir = tempfile::tempdir().unwrap();
     let system = ("SSL_CERT_FILE", write(dir.path(), "system.pem", &system_ca.pem()));
     let cacert = ("NOMAD_CACERT", write(dir.path(), "cluster.pem", &own_ca.pem()));
@@ -192,7 +113,7 @@ async fn the_system_store_stays_trusted_next_to_a_configured_ca() {
 #[tokio::test]
 async fn a_ca_directory_and_ca_bytes() {
     let ca = Ca::new("ops-sdk test CA");
-    let (port, _) = server(&ca, &["127.0.0.1"], None).await;
+    let port = server(&ca, &["127.0.0.1"], None).await.port();
     let addr = ("NOMAD_ADDR", format!("https://127.0.0.1:{port}"));
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a-other.pem", &Ca::new("another CA").pem());
@@ -214,7 +135,7 @@ async fn a_ca_directory_and_ca_bytes() {
 async fn a_certificate_for_another_name_needs_the_tls_server_name() {
     // Nomad's own certificates name server.<region>.nomad, not the address.
     let ca = Ca::new("nomad CA");
-    let (port, _) = server(&ca, &["server.global.nomad"], None).await;
+    let port = server(&ca, &["server.global.nomad"], None).await.port();
     let dir = tempfile::tempdir().unwrap();
     let base =
         [("NOMAD_ADDR", format!("https://127.0.0.1:{port}")), ("NOMAD_CACERT", write(dir.path(), "ca.pem", &ca.pem()))];
@@ -232,7 +153,7 @@ async fn a_certificate_for_another_name_needs_the_tls_server_name() {
     let err = get(&with("server.other.nomad")).await.unwrap_err().to_string();
     assert!(err.contains("NOMAD_TLS_SERVER_NAME"), "{err}");
     let stranger = Ca::new("a CA nobody trusts");
-    let (other_port, _) = server(&stranger, &["server.global.nomad"], None).await;
+    let other_port = server(&stranger, &["server.global.nomad"], None).await.port();
     let mut vars = with("server.global.nomad");
     vars[0].1 = format!("https://127.0.0.1:{other_port}");
     let err = get(&vars).await.unwrap_err().to_string();
@@ -243,8 +164,8 @@ async fn a_certificate_for_another_name_needs_the_tls_server_name() {
 async fn mutual_tls_with_the_client_certificate_files() {
     let ca = Ca::new("server CA");
     let client_ca = Ca::new("client CA");
-    let (port, _) = server(&ca, &["127.0.0.1"], Some(&client_ca)).await;
-    let (cert, key) = client_ca.issue(&["client.ops-sdk"], true);
+    let port = server(&ca, &["127.0.0.1"], Some(&client_ca)).await.port();
+    let client = client_ca.issue(&["client.ops-sdk"], Usage::Client);
     let dir = tempfile::tempdir().unwrap();
     let base = [
         ("NOMAD_ADDR", format!("https://127.0.0.1:{port}")),
@@ -255,15 +176,15 @@ async fn mutual_tls_with_the_client_certificate_files() {
     assert!(err.contains("client certificate") && err.contains("NOMAD_CLIENT_CERT"), "{err}");
     assert!(!err.contains("mtls-secret-token"), "{err}");
     let mut vars = base.to_vec();
-    vars.push(("NOMAD_CLIENT_CERT", write(dir.path(), "client.pem", &cert.pem())));
-    vars.push(("NOMAD_CLIENT_KEY", write(dir.path(), "client-key.pem", &key.serialize_pem())));
+    vars.push(("NOMAD_CLIENT_CERT", write(dir.path(), "client.pem", &client.pem())));
+    vars.push(("NOMAD_CLIENT_KEY", write(dir.path(), "client-key.pem", &client.key_pem())));
     assert_eq!(get(&vars).await.unwrap(), "tls-ok");
 }
 
 #[tokio::test]
 async fn skip_verify_accepts_any_certificate() {
     let ca = Ca::new("untrusted");
-    let (port, _) = server(&ca, &["elsewhere.example"], None).await;
+    let port = server(&ca, &["elsewhere.example"], None).await.port();
     let vars = [("NOMAD_ADDR", format!("https://127.0.0.1:{port}")), ("NOMAD_SKIP_VERIFY", "true".to_owned())];
     assert_eq!(get(&vars).await.unwrap(), "tls-ok");
 }
@@ -271,7 +192,8 @@ async fn skip_verify_accepts_any_certificate() {
 #[tokio::test]
 async fn http_basic_auth_is_sent_and_never_shown() {
     let ca = Ca::new("ops-sdk test CA");
-    let (port, seen) = server(&ca, &["127.0.0.1"], None).await;
+    let tls = server(&ca, &["127.0.0.1"], None).await;
+    let port = tls.port();
     let vars = [
         ("NOMAD_ADDR", format!("https://127.0.0.1:{port}")),
         ("VAULT_CACERT_BYTES", ca.pem()),
@@ -283,7 +205,7 @@ async fn http_basic_auth_is_sent_and_never_shown() {
     let http = HttpClient::new(cfg).unwrap();
     assert!(!format!("{http:?}").contains("s3cret"));
     assert_eq!(http.json::<String>(Request::get("/v1/status/leader")).await.unwrap(), "tls-ok");
-    let head = seen.lock().unwrap().pop().unwrap().to_lowercase();
+    let head = tls.heads().pop().unwrap().to_lowercase();
     // base64("ops:s3cret:pass")
     assert!(head.contains("authorization: basic b3bzonmzy3jlddpwyxnz"), "{head}");
     let err = ClientConfig::from_lookup(&NOMAD, lookup(&[("NOMAD_HTTP_AUTH", ":pw".into())])).unwrap_err();

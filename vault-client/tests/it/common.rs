@@ -2,29 +2,28 @@
 
 use std::time::Duration;
 
+use test_support::Fixtures;
 use vault_client::{RetryPolicy, VaultClient};
 use wiremock::{Match, MockServer, Request, ResponseTemplate};
 
 pub const ROOT: &str = "root";
 
-fn read(dir: &str, name: &str) -> String {
-    let path = format!("{}/tests/fixtures/{dir}/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read fixture {path}: {e}"))
-}
+/// This crate's `tests/fixtures`.
+pub const FIXTURES: Fixtures = Fixtures::new(env!("CARGO_MANIFEST_DIR"));
 
 /// A recorded Vault 1.8 body (`tests/fixtures/vault/<name>.json`).
 pub fn fixture(name: &str) -> serde_json::Value {
-    serde_json::from_str(&read("vault", &format!("{name}.json"))).unwrap()
+    FIXTURES.under("vault").json(&format!("{name}.json"))
 }
 
 /// A body from the API docs (`tests/fixtures/vault-docs/<name>.json`).
 pub fn doc_fixture(name: &str) -> serde_json::Value {
-    serde_json::from_str(&read("vault-docs", &format!("{name}.json"))).unwrap()
+    FIXTURES.under("vault-docs").json(&format!("{name}.json"))
 }
 
 /// A raw fixture file (e.g. SigV4 test vectors).
 pub fn raw(dir: &str, name: &str) -> String {
-    read(dir, name)
+    FIXTURES.text(&format!("{dir}/{name}"))
 }
 
 /// An answer with `status` and a recorded body.
