@@ -112,7 +112,7 @@ enum Follower {
 
 /// Follows the stream through the SDK, counting data bytes.
 async fn follow_sdk(url: &str) -> anyhow::Result<Followed> {
-    let nomad = nomad_client::NomadClient::with_address(url, None)?;
+    let nomad = nomad_client::NomadClient::builder().address(url).build()?;
     let opts = nomad_client::LogsOptions { follow: true, ..nomad_client::LogsOptions::default() };
     let mut frames = nomad.allocations().log_frames(ALLOC, "web", &opts).await?;
     let mut out = Followed::default();

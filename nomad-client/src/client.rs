@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use client_core::{ClientConfig, EnvSpec, EnvVar, HttpClient, QueryMeta, Request, Secret, WatchOptions, WithMeta};
+use client_core::{
+    ClientConfig, EnvSpec, EnvVar, HttpClient, QueryMeta, Request, RetryPolicy, Secret, WatchOptions, WithMeta,
+};
 use futures::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 
@@ -11,7 +13,7 @@ use crate::options::{QueryOptions, WriteOptions};
 use crate::validate;
 
 /// How the `nomad` CLI reads its environment.
-pub const NOMAD_ENV: EnvSpec = EnvSpec {
+pub const ENV_SPEC: EnvSpec = EnvSpec {
     addr: "NOMAD_ADDR",
     default_addr: "http://127.0.0.1:4646",
     token: "NOMAD_TOKEN",
@@ -33,7 +35,7 @@ pub const NOMAD_ENV: EnvSpec = EnvSpec {
 
 /// Every variable of the `nomad` CLI's documented list, and what the SDK
 /// does with it (plus [`client_core::config::COMMON_ENV_VARS`]). Precedence,
-/// for each setting: the builder (`ClientConfig` / `with_*`) > the variable >
+/// for each setting: the builder ([`NomadClientBuilder`]) > the variable >
 /// a file it names > the default.
 pub const ENV_VARS: &[EnvVar] = &[
     EnvVar::read(
@@ -65,6 +67,159 @@ struct Defaults {
     region: Option<String>,
 }
 
+/// Builds a [`NomadClient`]: start from [`NomadClient::builder`] (the
+/// default address `http://127.0.0.1:4646`, no token), from the environment
+/// ([`NomadClientBuilder::from_env`]) or from a prepared [`ClientConfig`]
+/// ([`NomadClientBuilder::config`]). Each call replaces what an earlier one
+/// (or the environment) set; bad input is reported by [`NomadClientBuilder::build`].
+///
+/// ```
+/// use std::time::Duration;
+/// use nomad_client::NomadClient;
+/// let nomad = NomadClient::builder()
+///     .address("http://nomad.service.consul:4646")
+///     .namespace("atala-testnet")
+///     .timeout(Duration::from_secs(10))
+///     .build()
+///     .unwrap();
+/// assert_eq!(nomad.namespace(), Some("atala-testnet"));
+/// assert!(NomadClient::builder().address("nomad:4646").build().is_err()); // no scheme
+/// ```
+#[derive(Debug)]
+pub struct NomadClientBuilder {
+    config: ClientConfig,
+    namespace: Option<String>,
+    region: Option<String>,
+    /// The first bad argument, reported by `build`.
+    error: Option<client_core::Error>,
+}
+
+impl Default for NomadClientBuilder {
+    fn default() -> Self {
+        let config = ClientConfig::new(ENV_SPEC.default_addr, TOKEN_HEADER).expect("the default address is valid");
+        Self { config, namespace: None, region: None, error: None }
+    }
+}
+
+impl NomadClientBuilder {
+    /// A builder for the default address `http://127.0.0.1:4646`, without token,
+    /// namespace or region.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts from the environment, read like the `nomad` CLI reads it: every
+    /// variable in [`ENV_VARS`] (`NOMAD_ADDR`, `NOMAD_TOKEN`, `NOMAD_NAMESPACE`,
+    /// `NOMAD_REGION`, TLS, `NOMAD_HTTP_AUTH`, proxies). Builder calls made
+    /// afterwards win over a variable, a variable over the default.
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`NomadClientBuilder::from_env`], reading variables through `lookup`
+    /// (testable without touching the process environment).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let config = ClientConfig::from_lookup(&ENV_SPEC, &lookup)?;
+        let mut builder = Self { config, ..Self::default() };
+        for (var, slot) in [("NOMAD_NAMESPACE", &mut builder.namespace), ("NOMAD_REGION", &mut builder.region)] {
+            if let Some(value) = get(var) {
+                validate::name(var, &value)?;
+                *slot = Some(value);
+            }
+        }
+        Ok(builder)
+    }
+
+    /// Talks to `address`: `http(s)://host:port` (the scheme is required, as
+    /// for `NOMAD_ADDR`) or `unix:///path/to/socket`.
+    #[must_use]
+    pub fn address(mut self, address: &str) -> Self {
+        match parse_address(address) {
+            Ok((url, socket)) => (self.config.address, self.config.unix_socket) = (url, socket),
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// Sends `token` as [`TOKEN_HEADER`]; an empty (or blank) token sends none,
+    /// as an empty `NOMAD_TOKEN` does.
+    #[must_use]
+    pub fn token(mut self, token: impl Into<Secret>) -> Self {
+        let token = token.into();
+        self.config.token = Some(token).filter(|t| !t.expose().trim().is_empty());
+        self
+    }
+
+    /// The default namespace of calls that name none (`NOMAD_NAMESPACE`).
+    #[must_use]
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = Some(namespace.into());
+        self
+    }
+
+    /// The default region of calls that name none (`NOMAD_REGION`).
+    #[must_use]
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// The timeout of an ordinary request (a blocking query gets its wait on top).
+    #[must_use]
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.config.timeout = timeout;
+        self
+    }
+
+    /// How failed requests are retried.
+    #[must_use]
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.config.retry = retry;
+        self
+    }
+
+    /// Replaces the whole connection configuration (address, token, TLS,
+    /// timeouts, retries...) with `config`; namespace and region stay. The token
+    /// always travels in [`TOKEN_HEADER`], whatever header `config` names.
+    #[must_use]
+    pub fn config(mut self, config: ClientConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The client, or the first bad setting: an address without scheme, a
+    /// namespace or region that is empty or holds control characters.
+    pub fn build(self) -> Result<NomadClient> {
+        if let Some(e) = self.error {
+            return Err(e.into());
+        }
+        for (what, value) in [("namespace", &self.namespace), ("region", &self.region)] {
+            value.as_deref().map_or(Ok(()), |v| validate::name(what, v))?;
+        }
+        let mut config = self.config;
+        config.token_header = TOKEN_HEADER.to_owned();
+        config.env.get_or_insert(ENV_SPEC);
+        let defaults = Defaults { namespace: self.namespace, region: self.region };
+        Ok(NomadClient { http: HttpClient::new(config)?, defaults: Arc::new(defaults) })
+    }
+
+    fn fail(&mut self, e: client_core::Error) {
+        self.error.get_or_insert(e);
+    }
+}
+
+/// `address` as the URL and socket of a [`ClientConfig`], with `NOMAD_ADDR`'s rule (scheme required).
+fn parse_address(address: &str) -> client_core::Result<(client_core::Url, Option<std::path::PathBuf>)> {
+    let unix = client_core::config::unix_socket_path("address", address)?;
+    if unix.is_none() {
+        client_core::config::parse_address_with_scheme("address", address)?;
+    }
+    let parsed = ClientConfig::new(address, TOKEN_HEADER)?;
+    Ok((parsed.address, parsed.unix_socket))
+}
+
 /// A Nomad API client. Cheap to clone: clones share the connection pool.
 ///
 /// ```no_run
@@ -85,57 +240,62 @@ pub struct NomadClient {
 impl NomadClient {
     /// A client for `config`, without default namespace or region. The token
     /// always travels in [`TOKEN_HEADER`], whatever header `config` names.
-    pub fn new(mut config: ClientConfig) -> Result<Self> {
-        config.token_header = TOKEN_HEADER.to_owned();
-        config.env.get_or_insert(NOMAD_ENV);
-        Ok(Self { http: HttpClient::new(config)?, defaults: Arc::new(Defaults { namespace: None, region: None }) })
+    pub fn new(config: ClientConfig) -> Result<Self> {
+        NomadClientBuilder::new().config(config).build()
     }
 
-    /// A client for `address` with `token` (empty means none), for quick scripts and tests.
-    pub fn with_address(address: &str, token: Option<&str>) -> Result<Self> {
-        let mut cfg = ClientConfig::new(address, TOKEN_HEADER)?;
-        cfg.token = token.filter(|t| !t.is_empty()).map(Secret::new);
-        Self::new(cfg)
+    /// A builder starting from the default address `http://127.0.0.1:4646`;
+    /// see [`NomadClientBuilder`].
+    #[must_use]
+    pub fn builder() -> NomadClientBuilder {
+        NomadClientBuilder::new()
     }
 
     /// Reads the environment like the `nomad` CLI: `NOMAD_ADDR`, `NOMAD_TOKEN`,
     /// `NOMAD_NAMESPACE`, `NOMAD_REGION`, TLS (`NOMAD_CACERT`, `NOMAD_CAPATH`,
     /// `NOMAD_CLIENT_CERT`, `NOMAD_CLIENT_KEY`, `NOMAD_TLS_SERVER_NAME`,
     /// `NOMAD_SKIP_VERIFY`), `NOMAD_HTTP_AUTH` and the proxy and trust-store
-    /// variables; every variable in [`ENV_VARS`]. An explicit builder call
-    /// wins over a variable, a variable over the default.
+    /// variables; every variable in [`ENV_VARS`]. To change a setting of the
+    /// environment, start from [`NomadClientBuilder::from_env`] instead.
     pub fn from_env() -> Result<Self> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        NomadClientBuilder::from_env()?.build()
     }
 
     /// Like [`NomadClient::from_env`], reading variables through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let config = ClientConfig::from_lookup(&NOMAD_ENV, &lookup)?;
-        let mut client = Self::new(config)?;
-        if let Some(ns) = get("NOMAD_NAMESPACE") {
-            validate::name("NOMAD_NAMESPACE", &ns)?;
-            client = client.with_namespace(ns);
-        }
-        if let Some(region) = get("NOMAD_REGION") {
-            validate::name("NOMAD_REGION", &region)?;
-            client = client.with_region(region);
-        }
-        Ok(client)
+        NomadClientBuilder::from_lookup(lookup)?.build()
     }
 
-    /// This client with a default namespace for calls that do not name one.
-    #[must_use]
-    pub fn with_namespace(self, namespace: impl Into<String>) -> Self {
-        let region = self.defaults.region.clone();
-        Self { http: self.http, defaults: Arc::new(Defaults { namespace: Some(namespace.into()), region }) }
+    /// A client for `address` with `token` (empty means none). Kept only until
+    /// the recipes crate, being moved by another change, calls
+    /// [`NomadClient::builder`]; use that instead.
+    #[doc(hidden)]
+    pub fn with_address(address: &str, token: Option<&str>) -> Result<Self> {
+        let builder = Self::builder().address(address);
+        match token {
+            Some(token) => builder.token(token).build(),
+            None => builder.build(),
+        }
     }
 
-    /// This client with a default region for calls that do not name one.
+    /// A copy of this client that sends `token` (same pool, address and defaults).
     #[must_use]
-    pub fn with_region(self, region: impl Into<String>) -> Self {
-        let namespace = self.defaults.namespace.clone();
-        Self { http: self.http, defaults: Arc::new(Defaults { namespace, region: Some(region.into()) }) }
+    pub fn with_token(&self, token: impl Into<Secret>) -> Self {
+        Self { http: self.http.with_token(token.into()), defaults: self.defaults.clone() }
+    }
+
+    /// A copy of this client with a default namespace for calls that do not name one.
+    #[must_use]
+    pub fn with_namespace(&self, namespace: impl Into<String>) -> Self {
+        let defaults = Defaults { namespace: Some(namespace.into()), region: self.defaults.region.clone() };
+        Self { http: self.http.clone(), defaults: Arc::new(defaults) }
+    }
+
+    /// A copy of this client with a default region for calls that do not name one.
+    #[must_use]
+    pub fn with_region(&self, region: impl Into<String>) -> Self {
+        let defaults = Defaults { namespace: self.defaults.namespace.clone(), region: Some(region.into()) };
+        Self { http: self.http.clone(), defaults: Arc::new(defaults) }
     }
 
     /// The default namespace, if one is set.

@@ -53,7 +53,7 @@ pub mod options;
 mod validate;
 
 pub use allocations::Allocations;
-pub use client::{NomadClient, TOKEN_HEADER};
+pub use client::{ENV_SPEC, ENV_VARS, NomadClient, NomadClientBuilder, TOKEN_HEADER};
 pub use deployments::{Deployments, Evaluations};
 pub use error::{Error, Result};
 pub use events::{Event, EventOptions, Events};

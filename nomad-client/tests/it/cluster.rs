@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use nomad_client::{DrainOptions, Error, NomadClient, PurgeOptions, QueryOptions, WriteOptions};
+use client_core::RetryPolicy;
+use nomad_client::{DrainOptions, Error, NomadClient, NomadClientBuilder, PurgeOptions, QueryOptions, WriteOptions};
 use serde_json::json;
 use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -33,6 +34,68 @@ async fn from_lookup_reads_the_cli_variables() {
     let defaults = NomadClient::from_lookup(|_| None).unwrap();
     assert_eq!(defaults.http().config().address.as_str(), "http://127.0.0.1:4646/");
     assert_eq!(defaults.namespace(), None);
+}
+
+#[tokio::test]
+async fn builder_starts_from_the_environment_and_a_later_call_wins() {
+    let env = |name: &str| match name {
+        "NOMAD_ADDR" => Some("https://nomad.example:4646".to_owned()),
+        "NOMAD_TOKEN" => Some("env-token".to_owned()),
+        "NOMAD_NAMESPACE" => Some("atala-prod".to_owned()),
+        "NOMAD_REGION" => Some("eu".to_owned()),
+        _ => None,
+    };
+    let nomad = NomadClientBuilder::from_lookup(env)
+        .unwrap()
+        .address("http://10.0.0.7:4646")
+        .token("builder-token")
+        .namespace("atala-testnet")
+        .timeout(Duration::from_secs(7))
+        .retry(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let cfg = nomad.http().config();
+    assert_eq!(cfg.address.as_str(), "http://10.0.0.7:4646/");
+    assert_eq!(cfg.token.as_ref().unwrap().expose(), "builder-token");
+    assert_eq!(cfg.token_header, "X-Nomad-Token");
+    assert_eq!(cfg.timeout, Duration::from_secs(7));
+    assert_eq!(cfg.retry, RetryPolicy::disabled());
+    assert_eq!(nomad.namespace(), Some("atala-testnet"));
+    assert_eq!(nomad.region(), Some("eu"), "a setting the builder leaves alone keeps the environment's value");
+
+    // A blank token sends none, as a blank NOMAD_TOKEN does; config() keeps namespace and region.
+    let config = client_core::ClientConfig::new("http://127.0.0.1:1", "X-Other").unwrap();
+    let nomad = NomadClient::builder().region("us").token("  ").config(config).build().unwrap();
+    assert_eq!(nomad.http().config().token_header, "X-Nomad-Token");
+    assert_eq!(nomad.http().config().address.as_str(), "http://127.0.0.1:1/");
+    assert_eq!(nomad.region(), Some("us"));
+    let nomad = NomadClient::builder().token("  ").build().unwrap();
+    assert!(nomad.http().config().token.is_none());
+    assert_eq!(nomad.http().config().address.as_str(), "http://127.0.0.1:4646/");
+}
+
+#[test]
+fn builder_refuses_bad_settings_by_name() {
+    let err = NomadClient::builder().address("nomad.example:4646").build().unwrap_err();
+    assert!(err.to_string().contains("address"), "{err}");
+    let err = NomadClient::builder().namespace("").build().unwrap_err();
+    assert!(err.to_string().contains("namespace"), "{err}");
+    let err = NomadClient::builder().region("eu\n1").build().unwrap_err();
+    assert!(err.to_string().contains("region"), "{err}");
+    let err = NomadClientBuilder::from_lookup(|n| (n == "NOMAD_NAMESPACE").then(|| "a\u{0}b".to_owned())).unwrap_err();
+    assert!(err.to_string().contains("NOMAD_NAMESPACE"), "{err}");
+    let socket = NomadClient::builder().address("unix:///run/nomad.sock").build().unwrap();
+    assert!(socket.http().config().unix_socket.is_some());
+}
+
+#[tokio::test]
+async fn copies_share_the_pool_and_change_one_default() {
+    let base = NomadClient::builder().token("base-token").namespace("a").region("eu").build().unwrap();
+    let other = base.with_token("other-token").with_namespace("b").with_region("us");
+    assert_eq!(base.http().config().token.as_ref().unwrap().expose(), "base-token");
+    assert_eq!(other.http().config().token.as_ref().unwrap().expose(), "other-token");
+    assert_eq!((base.namespace(), base.region()), (Some("a"), Some("eu")));
+    assert_eq!((other.namespace(), other.region()), (Some("b"), Some("us")));
 }
 
 #[tokio::test]
@@ -394,7 +457,7 @@ async fn token_problems_are_token_errors_never_not_found() {
     self_path().and(token()).respond_with(text(403, "acl-403-jobs-no-token.txt")).mount(&server).await;
     self_path().respond_with(text(500, "acl-token-self-empty-token-header.txt")).mount(&server).await;
     let acl = nomad.acl();
-    let no_token = NomadClient::with_address(&server.uri(), None).unwrap();
+    let no_token = NomadClient::builder().address(&server.uri()).build().unwrap();
     let cases = [
         (acl.token_self(&QueryOptions::new().token(unknown)).await, "does not know it"),
         (acl.token_self(&QueryOptions::new()).await, "refused it (HTTP 403: Permission denied)"),

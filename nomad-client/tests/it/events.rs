@@ -156,7 +156,7 @@ async fn a_silent_connection_is_replaced_and_resumes_after_the_last_index() {
     // First connection: a heartbeat and one batch, then silence. Second: the next batch.
     let (addr, server) =
         chunked_server(vec![(vec![b"{}\n".to_vec(), line(11)], End::Hold), (vec![line(12)], End::Hold)]).await;
-    let nomad = nomad_client::NomadClient::with_address(&addr, Some(TOKEN)).unwrap().with_namespace(NS);
+    let nomad = nomad_client::NomadClient::builder().address(&addr).token(TOKEN).namespace(NS).build().unwrap();
     let opts = EventOptions {
         idle_timeout: Duration::from_millis(300),
         reconnect_delay: Duration::from_millis(5),

@@ -631,7 +631,7 @@ async fn parsed_job_naming_its_namespace_keeps_it() {
 #[tokio::test]
 async fn parsed_job_without_namespace_and_no_client_namespace_goes_to_default() {
     let (server, _) = server().await;
-    let nomad = nomad_client::NomadClient::with_address(&server.uri(), Some(TOKEN)).unwrap();
+    let nomad = nomad_client::NomadClient::builder().address(&server.uri()).token(TOKEN).build().unwrap();
     expect_register(&server, "default", 1).await;
     let job = parse_recorded(&server, &nomad, "jobs-parse-no-namespace.json").await;
     nomad.jobs().register(&job, &RegisterOptions::new()).await.unwrap();

@@ -13,7 +13,7 @@ use wiremock::{Mock, ResponseTemplate};
 use crate::common::*;
 
 fn client(addr: &str) -> nomad_client::NomadClient {
-    nomad_client::NomadClient::with_address(addr, Some(TOKEN)).unwrap().with_namespace(NS)
+    nomad_client::NomadClient::builder().address(addr).token(TOKEN).namespace(NS).build().unwrap()
 }
 
 fn frame(data: &[u8], offset: usize) -> Vec<u8> {

@@ -61,7 +61,7 @@ fn nomad_reads_every_variable_of_the_cli_or_says_why_not() {
     let asked = asked(|lookup| {
         nomad_client::NomadClient::from_lookup(lookup).unwrap();
     });
-    check("nomad", include_str!("cli_env/nomad.txt"), nomad_client::client::ENV_VARS, &asked);
+    check("nomad", include_str!("cli_env/nomad.txt"), nomad_client::ENV_VARS, &asked);
 }
 
 #[test]

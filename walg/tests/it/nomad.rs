@@ -97,7 +97,7 @@ async fn session(tcp: tokio::net::TcpStream, seen: Seen, extra_path: String) {
 }
 
 fn runner(addr: &str, standin: &StandIn, task: &str) -> NomadRunner {
-    let nomad = nomad_client::NomadClient::with_address(addr, None).unwrap();
+    let nomad = nomad_client::NomadClient::builder().address(addr).build().unwrap();
     NomadRunner::new(nomad, ALLOC, task).program(standin.program().display().to_string())
 }
 
