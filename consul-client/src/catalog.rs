@@ -286,7 +286,7 @@ impl Catalog<'_> {
     /// All nodes. Honours `node_meta`, `near` and `filter` in `opts`.
     pub async fn nodes(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<Node>>> {
         let request = opts.apply_node_meta_near(Request::get("/v1/catalog/nodes"))?;
-        null_list(self.client.read::<Option<Vec<Node>>>(request, opts).await?)
+        Ok(crate::client::null_list(self.client.read::<Option<Vec<Node>>>(request, opts).await?))
     }
 
     /// One node with its services keyed by ID; `None` for an unknown node.
@@ -336,7 +336,7 @@ impl Catalog<'_> {
         }
         let path = PathBuf::new("/v1/catalog/service").segment("service name", name)?.finish();
         let request = opts.apply_node_meta_near(Request::get(path).query_opt("tag", tag))?;
-        null_list(self.client.read::<Option<Vec<CatalogService>>>(request, opts).await?)
+        Ok(crate::client::null_list(self.client.read::<Option<Vec<CatalogService>>>(request, opts).await?))
     }
 
     /// Registers a node (and optionally a service and checks) in the catalog.
@@ -410,9 +410,4 @@ impl Catalog<'_> {
         })
         .map_core()
     }
-}
-
-/// Consul sends `null` instead of `[]` in a few places (e.g. filtered reads).
-pub(crate) fn null_list<T>(read: WithMeta<Option<Vec<T>>>) -> Result<WithMeta<Vec<T>>> {
-    Ok(WithMeta { value: read.value.unwrap_or_default(), meta: read.meta })
 }

@@ -1,15 +1,28 @@
-//! The client value and the request helpers every handler uses.
+//! The client value, its builder, and the request helpers every handler uses.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use client_core::{ClientConfig, EnvSpec, EnvVar, HttpClient, QueryMeta, Request, Response, WithMeta};
+use client_core::{
+    ClientConfig, EnvSpec, EnvVar, HttpClient, QueryMeta, Request, Response, RetryPolicy, Secret, WithMeta,
+};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
 use crate::options::QueryOptions;
+use crate::validate;
+
+/// The header the Consul API reads the ACL token from.
+pub const TOKEN_HEADER: &str = "X-Consul-Token";
+
+/// The header naming the Consul Enterprise namespace of every request.
+const NAMESPACE_HEADER: &str = "X-Consul-Namespace";
+
+/// The header naming the Consul Enterprise admin partition of every request.
+const PARTITION_HEADER: &str = "X-Consul-Partition";
 
 /// The environment variables the `consul` CLI reads.
-pub const ENV: EnvSpec = EnvSpec {
+pub const ENV_SPEC: EnvSpec = EnvSpec {
     addr: "CONSUL_HTTP_ADDR",
     default_addr: "http://127.0.0.1:8500",
     token: "CONSUL_HTTP_TOKEN",
@@ -20,7 +33,7 @@ pub const ENV: EnvSpec = EnvSpec {
     skip_verify: None,
     ssl_verify: Some("CONSUL_HTTP_SSL_VERIFY"),
     use_tls: Some("CONSUL_HTTP_SSL"),
-    token_header: "X-Consul-Token",
+    token_header: TOKEN_HEADER,
     capath: Some("CONSUL_CAPATH"),
     cacert_bytes: None,
     tls_server_name: Some("CONSUL_TLS_SERVER_NAME"),
@@ -31,7 +44,7 @@ pub const ENV: EnvSpec = EnvSpec {
 
 /// Every variable of the `consul` CLI's documented list, and what the SDK
 /// does with it (plus [`client_core::config::COMMON_ENV_VARS`]). Precedence,
-/// for each setting: the builder (`ClientConfig` / `with_*`) > the variable >
+/// for each setting: the builder ([`ConsulClientBuilder`]) > the variable >
 /// a file it names > the default.
 pub const ENV_VARS: &[EnvVar] = &[
     EnvVar::read("CONSUL_HTTP_ADDR", "address: host:port, a URL or unix:///path; default http://127.0.0.1:8500"),
@@ -63,15 +76,34 @@ pub const PARTITION_ENV: &str = "CONSUL_PARTITION";
 
 /// A Consul HTTP API client. Cheap to clone: clones share one connection pool.
 ///
-/// Handlers group the API like the docs do: [`ConsulClient::kv`],
-/// [`ConsulClient::catalog`], [`ConsulClient::health`], [`ConsulClient::agent`], ...
+/// Build it with [`ConsulClient::new`], [`ConsulClient::from_env`],
+/// [`ConsulClient::from_lookup`] or [`ConsulClient::builder`]; copy it with
+/// another token or namespace with [`ConsulClient::with_token`] and
+/// [`ConsulClient::with_namespace`]. Handlers group the API like the docs
+/// do ([`ConsulClient::kv`], [`ConsulClient::catalog`],
+/// [`ConsulClient::health`], [`ConsulClient::agent`], ...); each owns a copy
+/// of the client, so handlers and the watches they return are `'static`.
 #[derive(Clone, Debug)]
 pub struct ConsulClient {
     pub(crate) http: HttpClient,
     namespace: Option<Arc<str>>,
+    partition: Option<Arc<str>>,
+    datacenter: Option<Arc<str>>,
 }
 
 impl ConsulClient {
+    /// A client for a prepared configuration. Its token header is set to
+    /// `X-Consul-Token` whatever it was, as Nomad's and Vault's clients set
+    /// theirs; an `X-Consul-Namespace` or `X-Consul-Partition` header among
+    /// its default headers becomes the client's namespace or partition.
+    pub fn new(mut config: ClientConfig) -> Result<Self> {
+        config.token_header = TOKEN_HEADER.to_owned();
+        config.env.get_or_insert(ENV_SPEC);
+        let namespace = header_value(&config, NAMESPACE_HEADER);
+        let partition = header_value(&config, PARTITION_HEADER);
+        Ok(Self { http: HttpClient::new(config)?, namespace, partition, datacenter: None })
+    }
+
     /// Builds a client from the environment, like the `consul` CLI:
     /// `CONSUL_HTTP_ADDR` (`host:port` or URL, default `http://127.0.0.1:8500`),
     /// `CONSUL_HTTP_TOKEN` / `CONSUL_HTTP_TOKEN_FILE`, `CONSUL_CACERT`,
@@ -79,51 +111,57 @@ impl ConsulClient {
     /// `CONSUL_HTTP_SSL_VERIFY`, `CONSUL_NAMESPACE`, `CONSUL_PARTITION`,
     /// `CONSUL_CAPATH`, `CONSUL_TLS_SERVER_NAME`, `CONSUL_HTTP_AUTH` and the
     /// proxy and trust-store variables; every variable in [`ENV_VARS`].
-    /// An explicit builder call wins over a variable, a variable over the
-    /// token file, the file over the default.
+    /// To change some of it, start from [`ConsulClientBuilder::from_env`].
     pub fn from_env() -> Result<Self> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        ConsulClientBuilder::from_env()?.build()
     }
 
     /// Like [`ConsulClient::from_env`], reading variables through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let namespace = lookup(NAMESPACE_ENV).map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-        let mut config = ClientConfig::from_lookup(&ENV, &lookup)?;
-        if let Some(ns) = &namespace {
-            crate::validate::name(NAMESPACE_ENV, ns)?;
-            config = config.with_header("X-Consul-Namespace", ns.clone());
-        }
-        if let Some(partition) = lookup(PARTITION_ENV).map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()) {
-            crate::validate::name(PARTITION_ENV, &partition)?;
-            config = config.with_header("X-Consul-Partition", partition);
-        }
-        let mut client = Self::new(config)?;
-        client.namespace = namespace.map(Arc::from);
-        Ok(client)
+        ConsulClientBuilder::from_lookup(lookup)?.build()
     }
 
-    /// Builds a client from a configuration (its `token_header` should be `X-Consul-Token`).
-    pub fn new(mut config: ClientConfig) -> Result<Self> {
-        config.env.get_or_insert(ENV);
-        Ok(Self { http: HttpClient::new(config)?, namespace: None })
-    }
-
-    /// A client for `addr` (`host:port` or URL) with default settings and no token.
-    pub fn from_addr(addr: &str) -> Result<Self> {
-        let url = client_core::config::parse_address("Consul address", addr, false)?;
-        Self::new(ClientConfig::new(url.as_str(), ENV.token_header)?)
+    /// A builder starting from the defaults (`http://127.0.0.1:8500`, no
+    /// token), not from the environment: see [`ConsulClientBuilder`].
+    #[must_use]
+    pub fn builder() -> ConsulClientBuilder {
+        ConsulClientBuilder::new()
     }
 
     /// A copy of this client that sends `token` (shares the connection pool).
     #[must_use]
-    pub fn with_token(&self, token: impl Into<client_core::Secret>) -> Self {
-        Self { http: self.http.with_token(token.into()), namespace: self.namespace.clone() }
+    pub fn with_token(&self, token: impl Into<Secret>) -> Self {
+        Self { http: self.http.with_token(token.into()), ..self.clone() }
     }
 
-    /// The namespace from `CONSUL_NAMESPACE`, if any.
+    /// A copy of this client working in the Consul Enterprise namespace
+    /// `namespace` (sent as `X-Consul-Namespace`; a request's own
+    /// [`QueryOptions::namespace`] wins). Shares the connection pool.
+    pub fn with_namespace(&self, namespace: &str) -> Result<Self> {
+        validate::name("namespace", namespace)?;
+        let http = self.http.with_config(|config| set_header(config, NAMESPACE_HEADER, namespace));
+        Ok(Self { http, namespace: Some(Arc::from(namespace)), ..self.clone() })
+    }
+
+    /// The namespace every request is sent in (`CONSUL_NAMESPACE`, the
+    /// builder or [`ConsulClient::with_namespace`]), if any.
     #[must_use]
     pub fn namespace(&self) -> Option<&str> {
         self.namespace.as_deref()
+    }
+
+    /// The admin partition every request is sent in (`CONSUL_PARTITION` or
+    /// the builder), if any.
+    #[must_use]
+    pub fn partition(&self) -> Option<&str> {
+        self.partition.as_deref()
+    }
+
+    /// The datacenter every request names when its options name none
+    /// ([`ConsulClientBuilder::datacenter`]); `None`: the agent's own.
+    #[must_use]
+    pub fn datacenter(&self) -> Option<&str> {
+        self.datacenter.as_deref()
     }
 
     /// The underlying HTTP client (for endpoints this crate does not cover).
@@ -134,8 +172,7 @@ impl ConsulClient {
 
     /// Sends a read with the common query options and decodes JSON plus index metadata.
     pub(crate) async fn read<T: DeserializeOwned>(&self, request: Request, opts: &QueryOptions) -> Result<WithMeta<T>> {
-        let request = opts.apply(request)?;
-        let resp = self.http.send(request).await?;
+        let resp = self.send(opts.apply(request)?).await?;
         Ok(WithMeta { value: resp.json()?, meta: meta(&resp) })
     }
 
@@ -145,26 +182,30 @@ impl ConsulClient {
         request: Request,
         opts: &QueryOptions,
     ) -> Result<WithMeta<Option<T>>> {
-        let request = opts.apply(request)?.accept_status(&[404]);
-        let resp = self.http.send(request).await?;
+        let resp = self.send(opts.apply(request)?.accept_status(&[404])).await?;
         let value = if resp.status.as_u16() == 404 { None } else { Some(resp.json()?) };
         Ok(WithMeta { value, meta: meta(&resp) })
     }
 
     /// Sends a request and decodes JSON.
     pub(crate) async fn json<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
-        Ok(self.http.json(request).await?)
+        Ok(self.send(request).await?.json()?)
     }
 
-    /// Sends a request and ignores the body.
-    pub(crate) async fn send(&self, request: Request) -> Result<Response> {
+    /// Sends a request (every request of this crate passes here): the
+    /// client's datacenter is added when the request names none.
+    pub(crate) async fn send(&self, mut request: Request) -> Result<Response> {
+        if let Some(dc) = &self.datacenter {
+            if !request.query_pairs().iter().any(|(k, _)| k == "dc") {
+                request = request.query("dc", dc);
+            }
+        }
         Ok(self.http.send(request).await?)
     }
 
     /// Sends a write whose answer is `true` or `false`.
     pub(crate) async fn write_bool(&self, request: Request) -> Result<bool> {
-        let resp = self.http.send(request).await?;
-        Ok(resp.json::<bool>()?)
+        self.json::<bool>(request).await
     }
 
     /// Sends a write whose answer must be `true` (Consul answers `false` only for CAS/lock writes).
@@ -173,7 +214,186 @@ impl ConsulClient {
     }
 }
 
+/// Builds a [`ConsulClient`]. [`ConsulClient::builder`] starts from the
+/// defaults, [`ConsulClientBuilder::from_env`] from the environment; a
+/// builder call made afterwards wins over what the environment said.
+/// Invalid input is reported by [`ConsulClientBuilder::build`].
+///
+/// ```
+/// use std::time::Duration;
+/// use consul_client::ConsulClient;
+/// let consul = ConsulClient::builder()
+///     .address("consul.example:8500")
+///     .token("a-token")
+///     .namespace("team-a")
+///     .datacenter("dc2")
+///     .timeout(Duration::from_secs(10))
+///     .build()
+///     .unwrap();
+/// assert_eq!(consul.namespace(), Some("team-a"));
+/// assert_eq!(consul.datacenter(), Some("dc2"));
+/// assert!(ConsulClient::builder().address("ftp://consul.example").build().is_err());
+/// ```
+#[derive(Debug)]
+pub struct ConsulClientBuilder {
+    config: ClientConfig,
+    namespace: Option<String>,
+    partition: Option<String>,
+    datacenter: Option<String>,
+    /// The first invalid input, reported by `build`.
+    error: Option<Error>,
+}
+
+impl ConsulClientBuilder {
+    fn new() -> Self {
+        let mut config = ClientConfig::new(ENV_SPEC.default_addr, TOKEN_HEADER).expect("the default address is valid");
+        config.env = Some(ENV_SPEC);
+        Self::starting_from(config)
+    }
+
+    fn starting_from(config: ClientConfig) -> Self {
+        Self { config, namespace: None, partition: None, datacenter: None, error: None }
+    }
+
+    /// Starts from the environment, read like the `consul` CLI reads it
+    /// (every variable in [`ENV_VARS`]); see [`ConsulClient::from_env`].
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`ConsulClientBuilder::from_env`], reading variables through
+    /// `lookup` (testable without touching the process environment).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let mut builder = Self::starting_from(ClientConfig::from_lookup(&ENV_SPEC, &lookup)?);
+        if let Some(namespace) = get(NAMESPACE_ENV) {
+            validate::name(NAMESPACE_ENV, &namespace)?;
+            builder.namespace = Some(namespace);
+        }
+        if let Some(partition) = get(PARTITION_ENV) {
+            validate::name(PARTITION_ENV, &partition)?;
+            builder.partition = Some(partition);
+        }
+        Ok(builder)
+    }
+
+    /// The agent's address: `host:port` (plain HTTP), an `http://` or
+    /// `https://` URL, or `unix:///path/to/socket`.
+    #[must_use]
+    pub fn address(mut self, address: &str) -> Self {
+        let parsed = client_core::config::unix_socket_path("Consul address", address).and_then(|socket| {
+            if socket.is_none() {
+                client_core::config::parse_address("Consul address", address, false)?;
+            }
+            ClientConfig::new(address, TOKEN_HEADER)
+        });
+        match parsed {
+            Ok(parsed) => {
+                self.config.address = parsed.address;
+                self.config.unix_socket = parsed.unix_socket;
+            }
+            Err(e) => self.fail(e.into()),
+        }
+        self
+    }
+
+    /// The ACL token sent as `X-Consul-Token`.
+    #[must_use]
+    pub fn token(mut self, token: impl Into<Secret>) -> Self {
+        self.config.token = Some(token.into());
+        self
+    }
+
+    /// The Consul Enterprise namespace of every request (`X-Consul-Namespace`).
+    #[must_use]
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = Some(namespace.into());
+        self
+    }
+
+    /// The Consul Enterprise admin partition of every request (`X-Consul-Partition`).
+    #[must_use]
+    pub fn partition(mut self, partition: impl Into<String>) -> Self {
+        self.partition = Some(partition.into());
+        self
+    }
+
+    /// The datacenter every request names (`?dc=`) unless its options name
+    /// another; unset, the agent's own datacenter answers.
+    #[must_use]
+    pub fn datacenter(mut self, datacenter: impl Into<String>) -> Self {
+        self.datacenter = Some(datacenter.into());
+        self
+    }
+
+    /// The timeout of an ordinary request (a blocking query gets its wait on top).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.config.timeout = timeout;
+        self
+    }
+
+    /// The retry policy.
+    #[must_use]
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.config.retry = retry;
+        self
+    }
+
+    /// Replaces the connection settings (address, token, TLS, timeouts,
+    /// retries, headers) with `config`; the namespace, partition and
+    /// datacenter set on this builder stay, and so do later builder calls.
+    #[must_use]
+    pub fn config(mut self, config: ClientConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Builds the client: the first invalid input given to the builder, or
+    /// bad TLS material, is reported here.
+    pub fn build(self) -> Result<ConsulClient> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let mut config = self.config;
+        if let Some(namespace) = &self.namespace {
+            validate::name("namespace", namespace)?;
+            set_header(&mut config, NAMESPACE_HEADER, namespace);
+        }
+        if let Some(partition) = &self.partition {
+            validate::name("admin partition", partition)?;
+            set_header(&mut config, PARTITION_HEADER, partition);
+        }
+        if let Some(dc) = &self.datacenter {
+            validate::datacenter(dc)?;
+        }
+        let mut client = ConsulClient::new(config)?;
+        client.datacenter = self.datacenter.map(Arc::from);
+        Ok(client)
+    }
+
+    fn fail(&mut self, error: Error) {
+        self.error.get_or_insert(error);
+    }
+}
+
+/// Sets the default header `name`, replacing any value it had.
+fn set_header(config: &mut ClientConfig, name: &str, value: &str) {
+    config.default_headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+    config.default_headers.push((name.to_owned(), value.to_owned()));
+}
+
+/// The value of the default header `name`, if the configuration sends one.
+fn header_value(config: &ClientConfig, name: &str) -> Option<Arc<str>> {
+    config.default_headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| Arc::from(v.as_str()))
+}
+
 /// Index metadata from `X-Consul-*` headers.
 pub(crate) fn meta(resp: &Response) -> QueryMeta {
     QueryMeta::from_headers(&resp.headers, "X-Consul")
+}
+
+/// Consul sends `null` instead of `[]` in a few places (e.g. filtered reads).
+pub(crate) fn null_list<T>(read: WithMeta<Option<Vec<T>>>) -> WithMeta<Vec<T>> {
+    WithMeta { value: read.value.unwrap_or_default(), meta: read.meta }
 }

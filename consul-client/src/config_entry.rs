@@ -367,7 +367,7 @@ impl ConfigEntries<'_> {
     pub async fn list_raw(&self, kind: &str, opts: &QueryOptions) -> Result<WithMeta<Vec<Value>>> {
         validate_kind(kind)?;
         let path = PathBuf::new("/v1/config").segment("config entry kind", kind)?.finish();
-        crate::catalog::null_list(self.client.read(Request::get(path), opts).await?)
+        Ok(crate::client::null_list(self.client.read(Request::get(path), opts).await?))
     }
 
     /// Writes an entry given as JSON (it must hold `Kind` and `Name`).

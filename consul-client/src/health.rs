@@ -7,7 +7,7 @@ use client_core::{Request, WatchOptions, WithMeta};
 use futures::Stream;
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{AgentService, Node, null_list};
+use crate::catalog::{AgentService, Node};
 use crate::client::ConsulClient;
 use crate::error::Result;
 use crate::kv::{MapCore, into_core};
@@ -206,14 +206,14 @@ impl Health<'_> {
             request = request.query("tag", tag);
         }
         let request = opts.apply_node_meta_near(request.flag("passing", which.passing))?;
-        null_list(self.client.read::<Option<Vec<ServiceEntry>>>(request, opts).await?)
+        Ok(crate::client::null_list(self.client.read::<Option<Vec<ServiceEntry>>>(request, opts).await?))
     }
 
     /// Checks of node `node` (an unknown node has none).
     pub async fn node(&self, node: &str, opts: &QueryOptions) -> Result<WithMeta<Vec<HealthCheck>>> {
         validate::name("node name", node)?;
         let request = Request::get(PathBuf::new("/v1/health/node").segment("node name", node)?.finish());
-        null_list(self.client.read::<Option<Vec<HealthCheck>>>(request, opts).await?)
+        Ok(crate::client::null_list(self.client.read::<Option<Vec<HealthCheck>>>(request, opts).await?))
     }
 
     /// Checks of service `service`.
@@ -222,14 +222,14 @@ impl Health<'_> {
         let request = opts.apply_node_meta_near(Request::get(
             PathBuf::new("/v1/health/checks").segment("service name", service)?.finish(),
         ))?;
-        null_list(self.client.read::<Option<Vec<HealthCheck>>>(request, opts).await?)
+        Ok(crate::client::null_list(self.client.read::<Option<Vec<HealthCheck>>>(request, opts).await?))
     }
 
     /// Every check in `state` across the datacenter.
     pub async fn state(&self, state: CheckState, opts: &QueryOptions) -> Result<WithMeta<Vec<HealthCheck>>> {
         let request =
             opts.apply_node_meta_near(Request::get(PathBuf::new("/v1/health/state").literal(state.as_str()).finish()))?;
-        null_list(self.client.read::<Option<Vec<HealthCheck>>>(request, opts).await?)
+        Ok(crate::client::null_list(self.client.read::<Option<Vec<HealthCheck>>>(request, opts).await?))
     }
 
     /// Watches the health of service `name`: yields at once, then on every change.

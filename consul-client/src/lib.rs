@@ -70,7 +70,7 @@ pub use catalog::{
     ServiceRegistration,
 };
 pub use catalog_txn::CatalogTxnOp;
-pub use client::ConsulClient;
+pub use client::{ConsulClient, ConsulClientBuilder, ENV_SPEC, ENV_VARS};
 pub use config_entry::{
     ConfigEntries, ConfigEntry, ConfigWriteOptions, ProxyDefaults, ServiceDefaults, ServiceIntentions, ServiceResolver,
     ServiceRouter, ServiceSplitter,

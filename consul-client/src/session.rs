@@ -208,14 +208,14 @@ impl Sessions<'_> {
     /// Every session in the datacenter.
     pub async fn list(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<SessionEntry>>> {
         let read = self.client.read::<Option<Vec<SessionEntry>>>(Request::get("/v1/session/list"), opts).await?;
-        crate::catalog::null_list(read)
+        Ok(crate::client::null_list(read))
     }
 
     /// Sessions of one node.
     pub async fn node(&self, node: &str, opts: &QueryOptions) -> Result<WithMeta<Vec<SessionEntry>>> {
         validate::name("node name", node)?;
         let request = Request::get(PathBuf::new("/v1/session/node").segment("node name", node)?.finish());
-        crate::catalog::null_list(self.client.read::<Option<Vec<SessionEntry>>>(request, opts).await?)
+        Ok(crate::client::null_list(self.client.read::<Option<Vec<SessionEntry>>>(request, opts).await?))
     }
 }
 

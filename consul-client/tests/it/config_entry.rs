@@ -153,7 +153,7 @@ async fn service_intentions_entry_is_sent_with_its_kind() {
         .expect(1)
         .mount(&server)
         .await;
-    let consul = consul_client::ConsulClient::from_addr(&server.uri()).unwrap();
+    let consul = consul_client::ConsulClient::builder().address(&server.uri()).build().unwrap();
     let source = |name: &str, action: &str| consul_client::config_entry::SourceIntention {
         name: name.into(),
         action: action.into(),

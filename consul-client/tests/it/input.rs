@@ -15,7 +15,7 @@ fn is_invalid(err: &Error) -> bool {
 #[tokio::test]
 async fn bad_input_never_reaches_the_server() {
     let server = MockServer::start().await;
-    let consul = ConsulClient::from_addr(&server.uri()).unwrap();
+    let consul = ConsulClient::builder().address(&server.uri()).build().unwrap();
     let kv = consul.kv();
     let q = QueryOptions::default();
     let put = PutOptions::default();
@@ -84,5 +84,62 @@ fn env_config_like_the_cli() {
     assert!(!format!("{c:?}").contains("s3cr3t-token"), "the token never shows in Debug");
     let err = ConsulClient::from_lookup(env(&[("CONSUL_HTTP_ADDR", "ftp://x")])).unwrap_err();
     assert!(err.to_string().contains("CONSUL_HTTP_ADDR"), "{err}");
-    assert!(ConsulClient::from_addr("not a url at all").is_err());
+    assert!(ConsulClient::builder().address("not a url at all").build().is_err());
+}
+
+#[test]
+fn builder_starts_from_defaults_or_the_environment_and_its_calls_win() {
+    let defaults = ConsulClient::builder().build().unwrap();
+    assert_eq!(defaults.http().config().address.as_str(), "http://127.0.0.1:8500/");
+    assert!(defaults.http().config().token.is_none());
+    assert_eq!((defaults.namespace(), defaults.partition(), defaults.datacenter()), (None, None, None));
+
+    let env = |k: &str| {
+        [("CONSUL_HTTP_ADDR", "10.0.0.5:8501"), ("CONSUL_HTTP_TOKEN", "env-token"), ("CONSUL_NAMESPACE", "team-a")]
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| (*v).to_owned())
+    };
+    let from_env = consul_client::ConsulClientBuilder::from_lookup(env).unwrap().build().unwrap();
+    assert_eq!(from_env.http().config().address.as_str(), "http://10.0.0.5:8501/");
+    assert_eq!(from_env.namespace(), Some("team-a"));
+    let overridden = consul_client::ConsulClientBuilder::from_lookup(env)
+        .unwrap()
+        .address("10.0.0.9:8500")
+        .namespace("team-b")
+        .partition("part-1")
+        .datacenter("dc2")
+        .timeout(Duration::from_secs(7))
+        .build()
+        .unwrap();
+    let config = overridden.http().config();
+    assert_eq!(config.address.as_str(), "http://10.0.0.9:8500/");
+    assert_eq!(config.token.as_ref().map(|t| t.expose().to_owned()).as_deref(), Some("env-token"));
+    assert_eq!(config.timeout, Duration::from_secs(7));
+    assert_eq!(
+        (overridden.namespace(), overridden.partition(), overridden.datacenter()),
+        (Some("team-b"), Some("part-1"), Some("dc2"))
+    );
+    let namespaces: Vec<_> = config.default_headers.iter().filter(|(k, _)| k == "X-Consul-Namespace").collect();
+    assert_eq!(namespaces, [&("X-Consul-Namespace".to_owned(), "team-b".to_owned())], "one namespace header");
+
+    let err = ConsulClient::builder().address("ftp://consul.example").build().unwrap_err();
+    assert!(err.to_string().contains("Consul address"), "{err}");
+    let err = ConsulClient::builder().datacenter("DC 1").build().unwrap_err();
+    assert!(err.to_string().contains("datacenter"), "{err}");
+    let err = ConsulClient::builder().namespace("a/b").build().unwrap_err();
+    assert!(err.to_string().contains("namespace"), "{err}");
+}
+
+#[test]
+fn new_sets_the_consul_token_header_and_copies_are_cheap_and_independent() {
+    let config = client_core::ClientConfig::new("http://127.0.0.1:8500", "X-Some-Other-Token").unwrap();
+    let consul = ConsulClient::new(config).unwrap();
+    assert_eq!(consul.http().config().token_header, "X-Consul-Token");
+
+    let team = consul.with_namespace("team-a").unwrap().with_token("team-token");
+    assert_eq!(team.namespace(), Some("team-a"));
+    assert_eq!(consul.namespace(), None, "the original keeps its namespace");
+    assert!(consul.http().config().token.is_none(), "the original keeps its token");
+    assert!(consul.with_namespace("").unwrap_err().to_string().contains("namespace"));
 }

@@ -74,7 +74,7 @@ async fn exact_name_api_on_newer_servers() {
         .expect(1)
         .mount(&server)
         .await;
-    let consul = ConsulClient::from_addr(&server.uri()).unwrap();
+    let consul = ConsulClient::builder().address(&server.uri()).build().unwrap();
     let intentions = consul.intentions();
     assert_eq!(intentions.api().await.unwrap(), IntentionApi::ExactName { version: "1.12.3".into() });
     let upserted = intentions.upsert(&IntentionRequest::new("web", "db", IntentionAction::Deny)).await.unwrap();
@@ -85,7 +85,7 @@ async fn exact_name_api_on_newer_servers() {
 #[tokio::test]
 async fn ancient_servers_are_named_as_unsupported() {
     let server = newer_server("1.1.0").await;
-    let consul = ConsulClient::from_addr(&server.uri()).unwrap();
+    let consul = ConsulClient::builder().address(&server.uri()).build().unwrap();
     let err = consul.intentions().upsert(&IntentionRequest::new("a", "b", IntentionAction::Allow)).await.unwrap_err();
     assert!(err.to_string().contains("intentions need Consul 1.2 or newer"), "{err}");
     assert!(matches!(err, consul_client::Error::Unsupported { .. }));

@@ -206,7 +206,7 @@ async fn keys_only_a_transaction_can_write_are_deleted_and_restored_exactly() {
 #[tokio::test]
 async fn bad_saved_lists_are_refused_before_any_request() {
     let server = MockServer::start().await;
-    let consul = ConsulClient::from_addr(&server.uri()).unwrap();
+    let consul = ConsulClient::builder().address(&server.uri()).build().unwrap();
     let kv = consul.kv();
     let pair = |key: &str, index: u64| KvPair {
         key: key.to_owned(),
