@@ -1,5 +1,7 @@
 //! The crate's error type.
 
+use client_core::ClientError;
+
 /// Result alias used across this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -147,15 +149,39 @@ pub enum Error {
     },
 }
 
+/// The contract's checks ([`ClientError`]): a status, not-found and transient
+/// come from the core error underneath; [`Error::NotFound`] is also not-found
+/// and [`Error::Token`] is also permission-denied.
+///
+/// ```
+/// use nomad_client::{ClientError, Error};
+/// let e = Error::NotFound { kind: "job", name: "web".into(), namespace: Some("default".into()) };
+/// assert!(e.is_not_found() && !e.is_transient() && e.core().is_none());
+/// ```
+impl ClientError for Error {
+    fn core(&self) -> Option<&client_core::Error> {
+        match self {
+            Self::Core(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    fn is_not_found(&self) -> bool {
+        matches!(self, Self::NotFound { .. }) || self.core().is_some_and(client_core::Error::is_not_found)
+    }
+
+    fn is_permission_denied(&self) -> bool {
+        matches!(self, Self::Token { .. }) || self.core().is_some_and(client_core::Error::is_permission_denied)
+    }
+}
+
 impl Error {
-    /// True when the object asked for does not exist (a [`Error::NotFound`] or an API 404).
+    /// [`ClientError::is_not_found`], kept only until the recipes crate, being
+    /// moved by another change, imports [`ClientError`].
+    #[doc(hidden)]
     #[must_use]
     pub fn is_not_found(&self) -> bool {
-        match self {
-            Self::NotFound { .. } => true,
-            Self::Core(e) => e.is_not_found(),
-            _ => false,
-        }
+        ClientError::is_not_found(self)
     }
 
     pub(crate) fn stream(stream: &'static str, reason: impl Into<String>) -> Self {
@@ -182,5 +208,32 @@ pub(crate) fn not_found(kind: &'static str, name: &str, namespace: Option<&str>)
     move |e| match e {
         Error::Core(core) if core.is_not_found() => Error::NotFound { kind, name, namespace },
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16) -> Error {
+        Error::Core(client_core::Error::Api {
+            status,
+            method: "GET".into(),
+            path: "/v1/job/web".into(),
+            message: "no".into(),
+        })
+    }
+
+    #[test]
+    fn checks_answer_as_the_contract_says() {
+        assert_eq!(ClientError::status(&api(404)), Some(404));
+        assert!(ClientError::is_not_found(&api(404)) && !api(404).is_transient());
+        assert!(api(403).is_permission_denied() && !ClientError::is_not_found(&api(403)));
+        assert!(api(503).is_transient() && api(503).core().is_some());
+        let token = Error::Token { reason: "Nomad refused it (HTTP 403: Permission denied)".into() };
+        assert!(token.is_permission_denied() && token.status().is_none() && token.core().is_none());
+        let missing = Error::NotFound { kind: "job", name: "web".into(), namespace: None };
+        assert!(ClientError::is_not_found(&missing) && !missing.is_permission_denied());
+        assert!(!Error::stream("log", "not a log frame").is_transient());
     }
 }

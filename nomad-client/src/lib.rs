@@ -66,4 +66,4 @@ pub use nodes::{DrainOptions, Nodes, PurgeOptions};
 pub use operator::{Acl, Agent, Status, System};
 pub use options::{ALL_NAMESPACES, QueryOptions, WriteOptions};
 
-pub use client_core::{BlockingOptions, QueryMeta, Secret, WatchOptions, WithMeta};
+pub use client_core::{BlockingOptions, ClientError, QueryMeta, Secret, WatchOptions, WithMeta};

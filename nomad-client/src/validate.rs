@@ -32,12 +32,7 @@ pub(crate) fn single_namespace(value: &str) -> Result<()> {
 /// The HTTP API does not resolve short prefixes on these paths.
 pub(crate) fn uuid(what: &str, value: &str) -> Result<()> {
     name(what, value)?;
-    let ok = value.len() == 36
-        && value.char_indices().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => c == '-',
-            _ => c.is_ascii_hexdigit(),
-        });
-    if ok {
+    if client_core::path::is_uuid(value) {
         Ok(())
     } else {
         Err(client_core::Error::invalid(
