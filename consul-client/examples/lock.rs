@@ -40,7 +40,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         wait: Duration::from_secs(args.wait),
         ..LockOptions::default()
     };
-    let mut guard = consul.session().lock(&args.key, &opts).await?;
+    let mut guard = consul.sessions().lock(&args.key, &opts).await?;
     let session = guard.session_id().to_owned();
     if !args.json {
         println!("holding {} with session {session} for {}s", args.key, args.hold);

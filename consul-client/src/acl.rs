@@ -81,20 +81,20 @@ pub struct AclPolicyListEntry {
 }
 
 /// The ACL handler: `consul.acl()`.
-#[derive(Debug, Clone, Copy)]
-pub struct Acl<'a> {
-    client: &'a ConsulClient,
+#[derive(Debug, Clone)]
+pub struct Acl {
+    client: ConsulClient,
 }
 
 impl ConsulClient {
     /// ACL tokens and policies (read-only).
     #[must_use]
-    pub fn acl(&self) -> Acl<'_> {
-        Acl { client: self }
+    pub fn acl(&self) -> Acl {
+        Acl { client: self.clone() }
     }
 }
 
-impl Acl<'_> {
+impl Acl {
     /// The token the request is sent with (the client's, or `opts.token`).
     /// A missing, unknown or revoked token is a 403 `ACL not found` error.
     pub async fn token_self(&self, opts: &QueryOptions) -> Result<AclToken> {

@@ -216,20 +216,20 @@ pub struct AgentServiceRegistration {
 
 /// The agent handler: `consul.agent()`. Talks to the agent the client is
 /// connected to, not to the cluster.
-#[derive(Debug, Clone, Copy)]
-pub struct Agent<'a> {
-    client: &'a ConsulClient,
+#[derive(Debug, Clone)]
+pub struct Agent {
+    client: ConsulClient,
 }
 
 impl ConsulClient {
     /// The local agent.
     #[must_use]
-    pub fn agent(&self) -> Agent<'_> {
-        Agent { client: self }
+    pub fn agent(&self) -> Agent {
+        Agent { client: self.clone() }
     }
 }
 
-impl Agent<'_> {
+impl Agent {
     /// The agent's configuration, member entry and metadata.
     pub async fn self_info(&self) -> Result<AgentSelf> {
         self.client.json(Request::get("/v1/agent/self")).await

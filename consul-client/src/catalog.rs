@@ -264,20 +264,20 @@ impl CatalogDeregistration {
 }
 
 /// The catalog handler: `consul.catalog()`.
-#[derive(Debug, Clone, Copy)]
-pub struct Catalog<'a> {
-    client: &'a ConsulClient,
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    client: ConsulClient,
 }
 
 impl ConsulClient {
     /// The catalog.
     #[must_use]
-    pub fn catalog(&self) -> Catalog<'_> {
-        Catalog { client: self }
+    pub fn catalog(&self) -> Catalog {
+        Catalog { client: self.clone() }
     }
 }
 
-impl Catalog<'_> {
+impl Catalog {
     /// Known datacenters, nearest first.
     pub async fn datacenters(&self) -> Result<Vec<String>> {
         self.client.json(Request::get("/v1/catalog/datacenters")).await
@@ -392,7 +392,7 @@ impl Catalog<'_> {
     /// anything is sent. See [`crate::catalog_txn`] for what a node deletion
     /// cannot guard.
     pub async fn deregister_cas(&self, ops: &[CatalogTxnOp], datacenter: Option<&str>) -> Result<()> {
-        crate::catalog_txn::run(self.client, ops, datacenter).await
+        crate::catalog_txn::run(&self.client, ops, datacenter).await
     }
 
     /// Watches the service list: yields it at once, then on every change.

@@ -295,16 +295,16 @@ fn is_zero(v: &u64) -> bool {
 pub type ConfigWriteOptions = CasOptions;
 
 /// The config entries handler: `consul.config_entries()`.
-#[derive(Debug, Clone, Copy)]
-pub struct ConfigEntries<'a> {
-    client: &'a ConsulClient,
+#[derive(Debug, Clone)]
+pub struct ConfigEntries {
+    client: ConsulClient,
 }
 
 impl ConsulClient {
     /// Config entries.
     #[must_use]
-    pub fn config_entries(&self) -> ConfigEntries<'_> {
-        ConfigEntries { client: self }
+    pub fn config_entries(&self) -> ConfigEntries {
+        ConfigEntries { client: self.clone() }
     }
 }
 
@@ -325,7 +325,7 @@ fn entry_path(kind: &str, name: &str) -> Result<ApiPath> {
     Ok(PathBuf::new("/v1/config").segment("config entry kind", kind)?.segment("config entry name", name)?.finish())
 }
 
-impl ConfigEntries<'_> {
+impl ConfigEntries {
     /// Reads one typed entry; `None` when it does not exist.
     pub async fn get<T: ConfigEntry>(&self, name: &str, opts: &QueryOptions) -> Result<WithMeta<Option<T>>> {
         let read = self.get_raw(T::KIND, name, opts).await?;

@@ -177,20 +177,20 @@ impl CheckState {
 }
 
 /// The health handler: `consul.health()`.
-#[derive(Debug, Clone, Copy)]
-pub struct Health<'a> {
-    client: &'a ConsulClient,
+#[derive(Debug, Clone)]
+pub struct Health {
+    client: ConsulClient,
 }
 
 impl ConsulClient {
     /// Health information.
     #[must_use]
-    pub fn health(&self) -> Health<'_> {
-        Health { client: self }
+    pub fn health(&self) -> Health {
+        Health { client: self.clone() }
     }
 }
 
-impl Health<'_> {
+impl Health {
     /// Instances of service `name` with their checks. Honours `near`,
     /// `node_meta` and `filter` in `opts`.
     pub async fn service(

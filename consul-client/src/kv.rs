@@ -67,16 +67,16 @@ pub struct PutOptions {
 pub type DeleteOptions = CasOptions;
 
 /// The KV handler: `consul.kv()`.
-#[derive(Debug, Clone, Copy)]
-pub struct Kv<'a> {
-    client: &'a ConsulClient,
+#[derive(Debug, Clone)]
+pub struct Kv {
+    client: ConsulClient,
 }
 
 impl ConsulClient {
     /// The key/value store.
     #[must_use]
-    pub fn kv(&self) -> Kv<'_> {
-        Kv { client: self }
+    pub fn kv(&self) -> Kv {
+        Kv { client: self.clone() }
     }
 }
 
@@ -89,7 +89,7 @@ fn kv_prefix_path(prefix: &str) -> Result<ApiPath> {
     if prefix.is_empty() { Ok(ApiPath::from("/v1/kv/")) } else { kv_path("KV prefix", prefix) }
 }
 
-impl Kv<'_> {
+impl Kv {
     /// Reads one key; `None` when it does not exist.
     ///
     /// Supports datacenter, consistency, blocking and token from `opts`.
@@ -218,7 +218,7 @@ impl Kv<'_> {
     /// operation applies or none does. A rollback is [`Error::TxnRolledBack`]
     /// listing each failed operation.
     pub async fn txn(&self, ops: &[TxnOp], datacenter: Option<&str>) -> Result<TxnResult> {
-        crate::txn::run(self.client, ops, datacenter).await
+        crate::txn::run(&self.client, ops, datacenter).await
     }
 
     /// Deletes exactly the `saved` keys of the folder `prefix` (ending in
@@ -236,7 +236,7 @@ impl Kv<'_> {
     /// With more than 64 keys a concurrent change can stop the run after
     /// earlier transactions committed: a partial state, fully backed up.
     pub async fn delete_saved(&self, prefix: &str, saved: &[KvPair]) -> Result<crate::txn::DeletedSaved> {
-        crate::txn::delete_saved(self.client, prefix, saved).await
+        crate::txn::delete_saved(&self.client, prefix, saved).await
     }
 
     /// Writes saved pairs back through transaction `cas` operations on index
@@ -247,7 +247,7 @@ impl Kv<'_> {
     /// content is reported conflicting and left as it is. Sessions are not
     /// restored (restored keys are unlocked).
     pub async fn restore_saved(&self, saved: &[KvPair]) -> Result<crate::txn::RestoredSaved> {
-        crate::txn::restore_saved(self.client, saved).await
+        crate::txn::restore_saved(&self.client, saved).await
     }
 
     /// Watches every key under `prefix`: yields the current list at once,

@@ -22,12 +22,13 @@
 //! | handler | API | highlights |
 //! |---|---|---|
 //! | [`ConsulClient::kv`] | `/v1/kv`, `/v1/txn` | CAS, locks, raw reads, safe tree delete, transactions, [`Kv::watch_prefix`] |
-//! | [`ConsulClient::session`] | `/v1/session` | sessions and [`Sessions::lock`], a renewed [`LockGuard`] |
+//! | [`ConsulClient::sessions`] | `/v1/session` | sessions and [`Sessions::lock`], a renewed [`LockGuard`] |
 //! | [`ConsulClient::catalog`] | `/v1/catalog` | nodes, services, register/deregister, [`Catalog::watch_services`] |
 //! | [`ConsulClient::health`] | `/v1/health` | service health (passing, tags, near), checks by state, [`Health::watch_service`] |
 //! | [`ConsulClient::agent`] | `/v1/agent` | self, members, force-leave, local services and TTL checks, maintenance |
 //! | [`ConsulClient::acl`] | `/v1/acl` | token self/read, policies (read-only) |
-//! | [`ConsulClient::status`], [`ConsulClient::operator`] | `/v1/status`, `/v1/operator` | leader, peers, Raft configuration, autopilot |
+//! | [`ConsulClient::status`] | `/v1/status` | leader, peers |
+//! | [`ConsulClient::operator`] | `/v1/operator` | Raft configuration, autopilot |
 //! | [`ConsulClient::config_entries`] | `/v1/config` | typed kinds ([`ConfigEntry`]) and raw JSON, CAS writes |
 //! | [`ConsulClient::intentions`] | `/v1/connect/intentions` | ID-based (1.8) and exact-name (1.9+) APIs, [`Intentions::api`] |
 //!
@@ -53,9 +54,10 @@ pub mod client;
 pub mod config_entry;
 pub mod error;
 pub mod health;
-pub mod intention;
+pub mod intentions;
 pub mod kv;
 pub mod lock;
+pub mod operator;
 pub mod options;
 pub mod session;
 pub mod status;
@@ -79,12 +81,13 @@ pub use error::{Error, Result};
 pub use health::{
     CheckState, Health, HealthCheck, HealthCheckRegistration, HealthStatus, ServiceEntry, ServiceHealthOptions,
 };
-pub use intention::{Intention, IntentionAction, IntentionApi, IntentionRequest, Intentions};
+pub use intentions::{Intention, IntentionAction, IntentionApi, IntentionRequest, Intentions};
 pub use kv::{DeleteOptions, Kv, KvPair, PutOptions};
 pub use lock::{LockGuard, LockOptions};
+pub use operator::{AutopilotHealth, AutopilotServer, Operator, RaftConfiguration, RaftServer};
 pub use options::{CasOptions, Consistency, QueryOptions, WriteOptions};
 pub use session::{SessionBehavior, SessionEntry, SessionRequest, Sessions};
-pub use status::{AutopilotHealth, AutopilotServer, Operator, RaftConfiguration, RaftServer, Status};
+pub use status::Status;
 pub use txn::{
     DeletedSaved, IncompleteDelete, KvVerb, RestoredSaved, TxnError, TxnKvOp, TxnOp, TxnOpResult, TxnResult,
 };

@@ -56,7 +56,7 @@ pub struct LockGuard {
     renewer: Option<JoinHandle<()>>,
 }
 
-impl Sessions<'_> {
+impl Sessions {
     /// Takes the lock on `key`: creates a session, acquires the key with it
     /// and renews the session in the background. Waits up to `opts.wait` for
     /// a holder to let go (blocking queries, no busy polling); then fails
@@ -71,12 +71,12 @@ impl Sessions<'_> {
             ttl: Some(opts.session_ttl),
             ..SessionRequest::default()
         };
-        let session = client.session().create(&request, &WriteOptions::default()).await?;
+        let session = client.sessions().create(&request, &WriteOptions::default()).await?;
         match acquire_loop(&client, key, &session, opts).await {
             Ok(()) => Ok(LockGuard::start(client, key, session, opts.session_ttl)),
             Err(e) => {
                 // Best effort: the session would expire on its own after its TTL.
-                let _ = client.session().destroy(&session, &WriteOptions::default()).await;
+                let _ = client.sessions().destroy(&session, &WriteOptions::default()).await;
                 Err(e)
             }
         }
@@ -165,7 +165,7 @@ impl LockGuard {
         self.held.store(false, Ordering::SeqCst);
         let put = PutOptions { release: Some(self.session.clone()), ..PutOptions::default() };
         let released = self.client.kv().put(&self.key, &[], &put).await;
-        let destroyed = self.client.session().destroy(&self.session, &WriteOptions::default()).await;
+        let destroyed = self.client.sessions().destroy(&self.session, &WriteOptions::default()).await;
         released?;
         destroyed
     }
@@ -181,7 +181,7 @@ impl Drop for LockGuard {
             let client = self.client.clone();
             let session = self.session.clone();
             handle.spawn(async move {
-                let _ = client.session().destroy(&session, &WriteOptions::default()).await;
+                let _ = client.sessions().destroy(&session, &WriteOptions::default()).await;
             });
         }
     }
@@ -231,7 +231,7 @@ impl Renewal {
 
     /// `Ok(Some(reason))` when the lock is gone.
     async fn check(&self) -> Result<Option<String>> {
-        if self.client.session().renew(&self.session, &WriteOptions::default()).await?.is_none() {
+        if self.client.sessions().renew(&self.session, &WriteOptions::default()).await?.is_none() {
             return Ok(Some("the session no longer exists".to_owned()));
         }
         let pair = self.client.kv().get(&self.key, &QueryOptions::default()).await?.value;

@@ -121,17 +121,17 @@ struct Created {
     id: String,
 }
 
-/// The session handler: `consul.session()`.
-#[derive(Debug, Clone, Copy)]
-pub struct Sessions<'a> {
-    pub(crate) client: &'a ConsulClient,
+/// The sessions handler: `consul.sessions()`.
+#[derive(Debug, Clone)]
+pub struct Sessions {
+    pub(crate) client: ConsulClient,
 }
 
 impl ConsulClient {
     /// Sessions.
     #[must_use]
-    pub fn session(&self) -> Sessions<'_> {
-        Sessions { client: self }
+    pub fn sessions(&self) -> Sessions {
+        Sessions { client: self.clone() }
     }
 }
 
@@ -140,7 +140,7 @@ pub(crate) fn go_duration(d: Duration) -> String {
     if d.subsec_millis() == 0 { format!("{}s", d.as_secs()) } else { format!("{}ms", d.as_millis()) }
 }
 
-impl Sessions<'_> {
+impl Sessions {
     /// Creates a session and returns its ID.
     pub async fn create(&self, session: &SessionRequest, opts: &WriteOptions) -> Result<String> {
         if let Some(ttl) = session.ttl {

@@ -48,9 +48,9 @@ async fn bad_input_never_reaches_the_server() {
     assert!(matches!(kv.txn(&[TxnOp::delete_tree("svc/db1")], None).await.unwrap_err(), Error::UnsafePrefix { .. }));
 
     let short = SessionRequest { ttl: Some(Duration::from_secs(5)), ..SessionRequest::default() };
-    let err = consul.session().create(&short, &WriteOptions::default()).await.unwrap_err();
+    let err = consul.sessions().create(&short, &WriteOptions::default()).await.unwrap_err();
     assert!(err.to_string().contains("between 10s and 24h"), "{err}");
-    assert!(is_invalid(&consul.session().info("../x", &q).await.unwrap_err()));
+    assert!(is_invalid(&consul.sessions().info("../x", &q).await.unwrap_err()));
 
     let catalog = consul.catalog();
     assert!(is_invalid(&catalog.service("", None, &q).await.unwrap_err()));

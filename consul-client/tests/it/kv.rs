@@ -188,3 +188,47 @@ async fn watch_fires_on_write_and_stays_quiet_otherwise() {
     assert!(next.meta.last_index > first.meta.last_index);
     kv.delete_tree(&root).await.unwrap();
 }
+
+/// Handlers own their client: a handler and the watch it returns are
+/// `'static + Send`, so both move into tasks after the client value is gone.
+fn owned<T: Send + 'static>(value: T) -> T {
+    value
+}
+
+#[tokio::test]
+async fn an_owning_handler_and_its_watch_move_into_tasks() {
+    let consul = consul_or_skip!();
+    let root = prefix("owned");
+    let key = format!("{root}k");
+    let kv = owned(consul.kv());
+    let watch =
+        owned(consul.kv().watch_key(&key, WatchOptions { wait: Duration::from_secs(2), ..WatchOptions::default() }));
+    drop(consul);
+
+    let watcher = tokio::spawn(async move {
+        let mut watch = Box::pin(watch);
+        let absent = watch.next().await.unwrap().unwrap();
+        // A missing key's index is the store's: writes elsewhere yield `None` again.
+        let written = tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                if let Some(pair) = watch.next().await.unwrap().unwrap().value {
+                    return pair;
+                }
+            }
+        })
+        .await
+        .unwrap();
+        (absent.value, written.value)
+    });
+    let writer = tokio::spawn(async move {
+        // Written after the watch has had time to read the key's absence.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(kv.put(&key, b"v1", &PutOptions::default()).await.unwrap());
+        kv
+    });
+    let kv = writer.await.unwrap();
+    let (absent, written) = watcher.await.unwrap();
+    assert_eq!(absent, None, "the first answer is the key's absence");
+    assert_eq!(written.as_deref(), Some(&b"v1"[..]));
+    kv.delete_tree(&root).await.unwrap();
+}

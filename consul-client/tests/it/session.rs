@@ -9,7 +9,7 @@ use crate::common::{consul_or_skip, name};
 #[tokio::test]
 async fn create_info_list_renew_destroy() {
     let consul = consul_or_skip!();
-    let sessions = consul.session();
+    let sessions = consul.sessions();
     let session_name = name("session");
     let request = SessionRequest {
         name: Some(session_name.clone()),

@@ -104,16 +104,16 @@ pub enum IntentionApi {
 }
 
 /// The intentions handler: `consul.intentions()`.
-#[derive(Debug, Clone, Copy)]
-pub struct Intentions<'a> {
-    client: &'a ConsulClient,
+#[derive(Debug, Clone)]
+pub struct Intentions {
+    client: ConsulClient,
 }
 
 impl ConsulClient {
     /// Connect intentions.
     #[must_use]
-    pub fn intentions(&self) -> Intentions<'_> {
-        Intentions { client: self }
+    pub fn intentions(&self) -> Intentions {
+        Intentions { client: self.clone() }
     }
 }
 
@@ -132,7 +132,7 @@ fn id_path(id: &str) -> Result<ApiPath> {
     Ok(PathBuf::new("/v1/connect/intentions").segment("intention ID", id)?.finish())
 }
 
-impl Intentions<'_> {
+impl Intentions {
     /// Asks the agent for its version and says which API fits. A version
     /// without intentions (before 1.2) is [`Error::Unsupported`].
     pub async fn api(&self) -> Result<IntentionApi> {
