@@ -1,19 +1,21 @@
-//! [`VaultClient`]: configuration, the request pipeline (namespace, wrapping,
-//! consistency headers, 412/5xx retries, error mapping) and the generic
+//! [`VaultClient`]: configuration, Vault's part of the request pipeline (its
+//! retry statuses, the hook in `hook.rs`, error mapping) and the generic
 //! logical `read`/`write`/`list`/`delete`.
 
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use client_core::path::{PathBuf, validate_path};
 use client_core::ratelimit::RateLimit;
 use client_core::{
-    ClientConfig, EnvSpec, EnvVar, HttpClient, Method, RedirectPolicy, Request, Response, RetryPolicy, Secret,
+    BodyInErrors, ClientConfig, EnvSpec, EnvVar, HttpClient, Method, RedirectPolicy, Request, Response, RetryPolicy,
+    Secret,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Result, VaultError};
+use crate::hook::{VaultHook, is_sealed};
 use crate::response::VaultResponse;
 
 /// The environment variables the `vault` CLI reads (the token file
@@ -83,12 +85,27 @@ pub const ENV_VARS: &[EnvVar] = &[
 ];
 
 const TOKEN_HEADER: &str = "X-Vault-Token";
-const NAMESPACE_HEADER: &str = "X-Vault-Namespace";
-const WRAP_TTL_HEADER: &str = "X-Vault-Wrap-TTL";
-const INDEX_HEADER: &str = "X-Vault-Index";
 const KV2_PATH_WARNING: &str = "Invalid path for a versioned K/V secrets engine";
 
-/// Every error status: the pipeline reads error bodies itself to keep all of Vault's messages.
+/// The statuses Vault's pipeline retries for an idempotent request (a read,
+/// a PUT or DELETE): 429 and 500 besides the default 502, 503 and 504, as the
+/// Go client does. A sealed Vault's 503 is never retried (the hook makes it final).
+pub const RETRY_STATUSES: &[u16] = &[429, 500, 502, 503, 504];
+
+/// The statuses retried for every request, a write too: 412, the index the
+/// request carries (`X-Vault-Index`) is not replicated to this node yet, so
+/// the request was not applied.
+pub const UNAPPLIED_STATUSES: &[u16] = &[412];
+
+/// `retry` with Vault's statuses: its count, delays and time budget are
+/// kept, the statuses are always [`RETRY_STATUSES`] and [`UNAPPLIED_STATUSES`].
+fn vault_retry(retry: RetryPolicy) -> RetryPolicy {
+    retry.with_statuses(RETRY_STATUSES).with_unapplied_statuses(UNAPPLIED_STATUSES)
+}
+
+/// Every error status: accepted so that Vault maps its own error bodies
+/// (all of its messages, secrets redacted). Accepting a status does not stop
+/// client-core retrying it first.
 static ERROR_STATUSES: LazyLock<Vec<u16>> = LazyLock::new(|| (400..600).collect());
 
 /// Builds a [`VaultClient`].
@@ -109,11 +126,9 @@ static ERROR_STATUSES: LazyLock<Vec<u16>> = LazyLock::new(|| (400..600).collect(
 #[derive(Debug, Clone)]
 pub struct VaultClientBuilder {
     config: ClientConfig,
-    namespace: Option<String>,
+    hook: VaultHook,
     cluster_nodes: Vec<String>,
     read_your_writes: bool,
-    wrap_ttl: Option<Duration>,
-    rate_limit: Option<Arc<RateLimit>>,
     disable_redirects: bool,
 }
 
@@ -136,11 +151,9 @@ impl VaultClientBuilder {
         config.env.get_or_insert(VAULT_ENV);
         Self {
             config,
-            namespace: None,
+            hook: VaultHook::default(),
             cluster_nodes: Vec::new(),
             read_your_writes: false,
-            wrap_ttl: None,
-            rate_limit: None,
             disable_redirects: false,
         }
     }
@@ -197,7 +210,7 @@ impl VaultClientBuilder {
             builder = builder.namespace(&ns)?;
         }
         if let Some(v) = get("VAULT_RATE_LIMIT") {
-            builder.rate_limit = Some(Arc::new(RateLimit::parse("VAULT_RATE_LIMIT", &v)?));
+            builder.config.rate_limit = Some(Arc::new(RateLimit::parse("VAULT_RATE_LIMIT", &v)?));
         }
         if let Some(v) = get("VAULT_WRAP_TTL") {
             let ttl = client_core::config::parse_duration_seconds("VAULT_WRAP_TTL", &v)?;
@@ -211,14 +224,15 @@ impl VaultClientBuilder {
 
     /// Response-wraps every answer (`VAULT_WRAP_TTL`); see [`VaultClient::with_wrap_ttl`].
     pub fn wrap_ttl(mut self, ttl: Duration) -> Result<Self> {
-        self.wrap_ttl = Some(check_wrap_ttl(ttl)?);
+        self.hook = self.hook.with_wrap_ttl(ttl)?;
         Ok(self)
     }
 
     /// At most `rate` requests a second, bursts of `burst` (`VAULT_RATE_LIMIT`):
-    /// requests wait for their turn.
+    /// every attempt, a retry too, waits for its turn. Shared by every copy
+    /// of the client.
     pub fn rate_limit(mut self, rate: f64, burst: u32) -> Result<Self> {
-        self.rate_limit = Some(Arc::new(RateLimit::new(rate, burst)?));
+        self.config = self.config.with_rate_limit(RateLimit::new(rate, burst)?);
         Ok(self)
     }
 
@@ -239,7 +253,7 @@ impl VaultClientBuilder {
 
     /// Sends every request in this Vault Enterprise namespace (`X-Vault-Namespace`).
     pub fn namespace(mut self, namespace: &str) -> Result<Self> {
-        self.namespace = Some(check_namespace(namespace)?);
+        self.hook = self.hook.with_namespace(namespace)?;
         Ok(self)
     }
 
@@ -266,8 +280,9 @@ impl VaultClientBuilder {
         Ok(self)
     }
 
-    /// Sets the retry policy (also used for 412 "index not yet replicated"
-    /// and for 500 on reads).
+    /// Sets the retry policy's count, delays and time budget. The statuses
+    /// retried are Vault's, whatever the policy says: [`RETRY_STATUSES`] for
+    /// idempotent requests, [`UNAPPLIED_STATUSES`] (412) for every request.
     #[must_use]
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.config.retry = retry;
@@ -282,8 +297,8 @@ impl VaultClientBuilder {
     }
 
     /// Read-your-writes across performance standbys (Vault Enterprise): the
-    /// last `X-Vault-Index` seen is sent with every request, and a 412 answer
-    /// ("not caught up yet") is retried.
+    /// last `X-Vault-Index` seen is sent with every attempt (a retry carries
+    /// the newest one), and a 412 answer ("not caught up yet") is retried.
     #[must_use]
     pub fn read_your_writes(mut self, on: bool) -> Self {
         self.read_your_writes = on;
@@ -297,34 +312,11 @@ impl VaultClientBuilder {
         } else if !self.cluster_nodes.is_empty() {
             self.config.redirect = RedirectPolicy::AllowHosts(self.cluster_nodes);
         }
-        let http = HttpClient::new(self.config)?;
-        Ok(VaultClient {
-            http,
-            namespace: self.namespace,
-            wrap_ttl: self.wrap_ttl,
-            rate_limit: self.rate_limit,
-            consistency: Arc::new(Consistency { enabled: self.read_your_writes, last_index: Mutex::new(None) }),
-        })
+        self.config.retry = vault_retry(self.config.retry);
+        self.config.body_in_errors = BodyInErrors::Hidden;
+        let hook = Arc::new(self.hook.with_read_your_writes(self.read_your_writes));
+        Ok(VaultClient::with_http(&HttpClient::new(self.config)?, hook))
     }
-}
-
-fn check_wrap_ttl(ttl: Duration) -> Result<Duration> {
-    if ttl.as_secs() == 0 {
-        return Err(VaultError::invalid("wrap TTL", &format!("{ttl:?}"), "must be at least one second"));
-    }
-    Ok(ttl)
-}
-
-fn check_namespace(namespace: &str) -> Result<String> {
-    let trimmed = namespace.trim().trim_matches('/');
-    validate_path("Vault namespace", trimmed, false)?;
-    Ok(trimmed.to_owned())
-}
-
-#[derive(Debug)]
-struct Consistency {
-    enabled: bool,
-    last_index: Mutex<Option<String>>,
 }
 
 /// A Vault client. Cheap to clone: clones share one connection pool.
@@ -332,11 +324,9 @@ struct Consistency {
 /// `Debug` never shows the token.
 #[derive(Clone)]
 pub struct VaultClient {
+    /// Runs `hook` on every attempt.
     http: HttpClient,
-    namespace: Option<String>,
-    wrap_ttl: Option<Duration>,
-    rate_limit: Option<Arc<RateLimit>>,
-    consistency: Arc<Consistency>,
+    hook: Arc<VaultHook>,
 }
 
 impl std::fmt::Debug for VaultClient {
@@ -345,8 +335,8 @@ impl std::fmt::Debug for VaultClient {
         f.debug_struct("VaultClient")
             .field("address", &config.address.as_str())
             .field("token", &config.token)
-            .field("namespace", &self.namespace)
-            .field("wrap_ttl", &self.wrap_ttl)
+            .field("namespace", &self.hook.namespace())
+            .field("wrap_ttl", &self.hook.wrap_ttl())
             .field("redirect", &config.redirect)
             .finish_non_exhaustive()
     }
@@ -369,35 +359,49 @@ impl VaultClient {
         VaultClientBuilder::from_config(config).build()
     }
 
+    /// A client on a copy of `http` running `hook` (same pool), keeping the hook
+    /// at hand for the namespace and wrap TTL it sends.
+    fn with_http(http: &HttpClient, hook: Arc<VaultHook>) -> Self {
+        Self { http: http.with_hook(hook.clone()), hook }
+    }
+
+    /// A copy of this client running `hook` instead (same pool).
+    fn with_vault_hook(&self, hook: VaultHook) -> Self {
+        Self::with_http(&self.http, Arc::new(hook))
+    }
+
     /// A copy of this client that sends `token` (same pool, address and options).
     #[must_use]
     pub fn with_token(&self, token: impl Into<Secret>) -> Self {
-        Self { http: self.http.with_token(token.into()), ..self.clone() }
+        Self { http: self.http.with_token(token.into()), hook: self.hook.clone() }
     }
 
-    /// A copy of this client working in another namespace.
+    /// A copy of this client working in another namespace (same pool).
     pub fn with_namespace(&self, namespace: &str) -> Result<Self> {
-        Ok(Self { namespace: Some(check_namespace(namespace)?), ..self.clone() })
+        Ok(self.with_vault_hook(self.hook.with_namespace(namespace)?))
     }
 
     /// A copy of this client whose answers are response-wrapped
     /// (`X-Vault-Wrap-TTL`): the data stays in Vault and the answer's
     /// `wrap_info` holds a single-use token to unwrap it within `ttl`.
     pub fn with_wrap_ttl(&self, ttl: Duration) -> Result<Self> {
-        Ok(Self { wrap_ttl: Some(check_wrap_ttl(ttl)?), ..self.clone() })
+        Ok(self.with_vault_hook(self.hook.with_wrap_ttl(ttl)?))
     }
 
     /// A copy of this client with its own connection pool, for use on
     /// another async runtime (e.g. revoking leases from a `Drop`, where the
     /// original runtime may be busy or shutting down).
     pub fn detached(&self) -> Result<Self> {
-        Ok(Self { http: HttpClient::new(self.http.config().clone())?, ..self.clone() })
+        Ok(Self::with_http(&HttpClient::new(self.http.config().clone())?, self.hook.clone()))
     }
 
-    /// A copy of this client without response wrapping.
+    /// A copy of this client without response wrapping (same pool).
     #[must_use]
     pub fn without_wrapping(&self) -> Self {
-        Self { wrap_ttl: None, ..self.clone() }
+        match self.hook.wrap_ttl() {
+            None => self.clone(),
+            Some(_) => self.with_vault_hook(self.hook.without_wrap_ttl()),
+        }
     }
 
     /// The configured address.
@@ -415,7 +419,7 @@ impl VaultClient {
     /// The namespace sent with every request, if any.
     #[must_use]
     pub fn namespace(&self) -> Option<&str> {
-        self.namespace.as_deref()
+        self.hook.namespace()
     }
 
     /// The token this client sends (redacted in `Debug`/`Display`).
@@ -473,12 +477,11 @@ impl VaultClient {
         path: &str,
         secrets: &[&Secret],
     ) -> Result<Option<VaultResponse<T>>> {
-        let method = req.method().clone();
         let resp = self.send(req, path, secrets).await?;
         if resp.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }
-        Ok(Some(decode(&resp, &method, path)?))
+        Ok(Some(decode(&resp)?))
     }
 
     /// [`VaultClient::send_envelope`] for calls that need the answer's
@@ -512,81 +515,38 @@ impl VaultClient {
         })
     }
 
-    /// The pipeline: adds namespace, wrapping and consistency headers, retries
-    /// 412 (and, for idempotent requests, transport errors, 429, 500, 502,
-    /// 503 and 504, but never a sealed Vault's 503), and turns error answers
-    /// into [`VaultError`]s with every message, redacting `secrets` and the token.
+    /// The pipeline: client-core's one loop with Vault's hook (namespace,
+    /// wrapping and consistency headers on every attempt, a sealed 503
+    /// final) and Vault's retry statuses (412 for every request; 429, 500,
+    /// 502, 503, 504 and transport failures for idempotent ones). Error
+    /// answers become [`VaultError`]s with every message, `secrets` and the
+    /// token redacted.
     pub(crate) async fn send(&self, req: Request, path: &str, secrets: &[&Secret]) -> Result<Response> {
         self.send_accepting(req, path, secrets, &[]).await
     }
 
     /// [`VaultClient::send`] for endpoints whose non-2xx statuses carry an
-    /// answer (`sys/health`): those in `accept` are returned, not turned into errors.
+    /// answer (`sys/health`): those in `accept` are returned, not turned
+    /// into errors, and never retried (the request is not idempotent for the
+    /// pipeline).
     pub(crate) async fn send_raw_accepting(&self, req: Request, path: &str, accept: &[u16]) -> Result<Response> {
         self.send_accepting(req.idempotent(false), path, &[], accept).await
     }
 
     async fn send_accepting(&self, req: Request, path: &str, secrets: &[&Secret], accept: &[u16]) -> Result<Response> {
         let method = req.method().to_string();
-        let idempotent = req.is_idempotent();
-        let retry = &self.http.config().retry;
-        let mut attempt: u32 = 0;
-        if let Some(limit) = &self.rate_limit {
-            limit.wait().await;
+        let resp = self.http.send(req.accept_status(&ERROR_STATUSES)).await?;
+        let status = resp.status.as_u16();
+        if resp.is_success() || accept.contains(&status) {
+            return Ok(resp);
         }
-        loop {
-            let mut r = req.clone().header("X-Vault-Request", "true");
-            if let Some(ns) = &self.namespace {
-                r = r.header(NAMESPACE_HEADER, ns.as_str());
-            }
-            if let Some(ttl) = self.wrap_ttl {
-                r = r.header(WRAP_TTL_HEADER, format!("{}s", ttl.as_secs()));
-            }
-            if self.consistency.enabled {
-                let index = self.consistency.last_index.lock().map(|i| i.clone()).unwrap_or_default();
-                if let Some(index) = index {
-                    r = r.header(INDEX_HEADER, index);
-                }
-            }
-            // Retries are decided here, not in client-core: a sealed Vault's 503 is final.
-            let delay = retry.initial_delay.saturating_mul(1 << attempt.min(16)).min(retry.max_delay);
-            let resp = match self.http.send(r.accept_status(&ERROR_STATUSES).idempotent(false)).await {
-                Ok(resp) => resp,
-                Err(e) if idempotent && sent_and_transient(&e) && attempt < retry.max_retries => {
-                    attempt += 1;
-                    tracing::debug!(error = %e, attempt, path, "retrying Vault request");
-                    tokio::time::sleep(delay).await;
-                    continue;
-                }
-                Err(e) => return Err(e.into()),
-            };
-            if self.consistency.enabled {
-                if let Some(index) = resp.headers.get(INDEX_HEADER).and_then(|v| v.to_str().ok()) {
-                    if let Ok(mut last) = self.consistency.last_index.lock() {
-                        *last = Some(index.to_owned());
-                    }
-                }
-            }
-            let status = resp.status.as_u16();
-            if resp.is_success() || accept.contains(&status) {
-                return Ok(resp);
-            }
-            let sealed = status == 503 && String::from_utf8_lossy(&resp.body).contains("Vault is sealed");
-            let retryable = status == 412 || (idempotent && !sealed && matches!(status, 429 | 500 | 502 | 503 | 504));
-            if retryable && attempt < retry.max_retries {
-                attempt += 1;
-                tracing::debug!(status, attempt, path, "retrying Vault request");
-                tokio::time::sleep(delay).await;
-                continue;
-            }
-            let mut all: Vec<&Secret> = secrets.to_vec();
-            all.extend(self.token());
-            let err = map_error(&resp, &method, path, &all);
-            if sealed && path != SEAL_STATUS && !self.is_initialized().await.unwrap_or(true) {
-                return Err(VaultError::Uninitialized { method, path: path.to_owned() });
-            }
-            return Err(err);
+        let mut all: Vec<&Secret> = secrets.to_vec();
+        all.extend(self.token());
+        let err = map_error(&resp, &method, path, &all);
+        if is_sealed(status, &resp.body) && path != SEAL_STATUS && !self.is_initialized().await.unwrap_or(true) {
+            return Err(VaultError::Uninitialized { method, path: path.to_owned() });
         }
+        Err(err)
     }
 
     /// Whether Vault is initialised (`sys/seal-status`, which answers even
@@ -598,38 +558,17 @@ impl VaultClient {
         }
         let req = self.request(Method::GET, "Vault path", SEAL_STATUS)?.idempotent(false);
         let resp = self.http.send(req).await?;
-        Ok(decode::<Init>(&resp, &Method::GET, SEAL_STATUS)?.initialized)
+        Ok(decode::<Init>(&resp)?.initialized)
     }
 }
 
 const SEAL_STATUS: &str = "sys/seal-status";
 
-/// A transport failure after the request may have reached Vault (a reset, a
-/// cut-off body, no answer in time), which client-core leaves to the caller
-/// for a request it was told is not idempotent. Connection failures are not:
-/// client-core retries those itself, whatever the request.
-fn sent_and_transient(e: &client_core::Error) -> bool {
-    match e {
-        client_core::Error::Timeout { .. } => true,
-        client_core::Error::Transport { reason, .. } => {
-            !(reason.starts_with("connection failed") || reason.starts_with("the server at"))
-        }
-        _ => false,
-    }
-}
-
-/// Decodes a Vault answer. The error carries nothing from the body, no
-/// value of any type: Vault answers carry secrets.
-pub(crate) fn decode<T: DeserializeOwned>(resp: &Response, method: &Method, path: &str) -> Result<T> {
-    serde_json::from_slice(&resp.body).map_err(|e| {
-        VaultError::Core(client_core::decode::decode_error(
-            method,
-            &format!("/v1/{path}"),
-            &resp.body,
-            &e,
-            client_core::BodyInErrors::Hidden,
-        ))
-    })
+/// Decodes a Vault answer with client-core's decode path; the client's
+/// [`BodyInErrors::Hidden`] keeps every value of the body out of the error:
+/// Vault answers carry secrets.
+pub(crate) fn decode<T: DeserializeOwned>(resp: &Response) -> Result<T> {
+    Ok(resp.json()?)
 }
 
 #[derive(serde::Deserialize)]

@@ -48,6 +48,7 @@ pub mod auth;
 pub mod aws;
 pub mod client;
 pub mod error;
+mod hook;
 pub mod kv;
 pub mod response;
 pub mod secrets;

@@ -303,7 +303,7 @@ impl Sys {
         let path = "sys/health";
         let req = self.client.request(Method::GET, "Vault path", path)?;
         let resp = self.client.send_raw_accepting(req, path, &[429, 472, 473, 501, 503]).await?;
-        let mut health: Health = decode(&resp, &Method::GET, path)?;
+        let mut health: Health = decode(&resp)?;
         health.state = match resp.status.as_u16() {
             200 => HealthState::Active,
             429 => HealthState::Standby,
@@ -328,7 +328,7 @@ impl Sys {
 
     async fn get_plain<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
         let req = self.client.request(Method::GET, "Vault path", path)?;
-        decode(&self.client.send(req, path, &[]).await?, &Method::GET, path)
+        decode(&self.client.send(req, path, &[]).await?)
     }
 
     /// `sys/mounts`: secrets engines keyed by path (`secret/`, `nomad/`, ...).

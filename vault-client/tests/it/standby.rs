@@ -183,3 +183,101 @@ fn cluster_nodes_are_normalised_to_host_and_port() {
     );
     assert!(VaultClient::builder("https://vault-1.example:8200").unwrap().cluster_nodes(["ftp://x"]).is_err());
 }
+
+#[tokio::test]
+async fn every_attempt_goes_through_the_hook_and_a_retry_carries_the_newest_index() {
+    let server = MockServer::start().await;
+    // The first attempt carries no index yet; its 503 (a node that is not
+    // sealed, only busy) brings one, and the retry sends it.
+    Mock::given(method("GET"))
+        .and(path(SECRET))
+        .and(NoHeader("X-Vault-Index"))
+        .and(header("X-Vault-Request", "true"))
+        .and(header("X-Vault-Namespace", "ops"))
+        .respond_with(ResponseTemplate::new(503).insert_header("X-Vault-Index", "v1:first"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SECRET))
+        .and(header("X-Vault-Index", "v1:first"))
+        .and(header("X-Vault-Request", "true"))
+        .and(header("X-Vault-Namespace", "ops"))
+        .respond_with(answer(200, "kv2-read"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let vault = VaultClient::builder(&server.uri())
+        .unwrap()
+        .token(ROOT)
+        .namespace("ops")
+        .unwrap()
+        .retry(fast_retry())
+        .read_your_writes(true)
+        .build()
+        .unwrap();
+    let data: serde_json::Value = vault.kv2("secret").unwrap().read("atala-testnet/dbHA1").await.unwrap().unwrap();
+    assert_eq!(data["patroni_scope"], "dbHA1");
+}
+
+/// Answers the first `verb` on the secret with `first`, the next one with `then`.
+async fn first_then(server: &MockServer, verb: &str, first: ResponseTemplate, then: ResponseTemplate) {
+    Mock::given(method(verb)).and(path(SECRET)).respond_with(first).up_to_n_times(1).expect(1).mount(server).await;
+    Mock::given(method(verb)).and(path(SECRET)).respond_with(then).expect(1).mount(server).await;
+}
+
+#[tokio::test]
+async fn a_412_is_retried_for_a_write_too_and_retries_stop_after_max_retries() {
+    let (server, vault) = setup().await;
+    // 412 says the write was not applied: it is retried although a POST is not idempotent.
+    first_then(&server, "POST", ResponseTemplate::new(412), answer(200, "kv2-write")).await;
+    let kv = vault.kv2("secret").unwrap();
+    kv.write("atala-testnet/dbHA1", &fixture("kv2-write.request")["data"]).await.unwrap();
+    // A node that never catches up: 1 attempt + max_retries (2), then the 412 is reported.
+    let (server, vault) = setup().await;
+    Mock::given(method("GET"))
+        .and(path(SECRET))
+        .respond_with(ResponseTemplate::new(412))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let err = vault.kv2("secret").unwrap().read::<serde_json::Value>("atala-testnet/dbHA1").await.unwrap_err();
+    assert_eq!(err.status(), Some(412), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_sealed_read_and_a_sealed_write_are_tried_once_whatever_the_retries() {
+    let server = MockServer::start().await;
+    Mock::given(any()).respond_with(doc_answer(503, "error-503-sealed")).mount(&server).await;
+    let many = vault_client::RetryPolicy::default()
+        .with_max_retries(5)
+        .with_delays(std::time::Duration::from_millis(1), std::time::Duration::from_millis(2));
+    let vault = VaultClient::builder(&server.uri()).unwrap().token(ROOT).retry(many).build().unwrap();
+    let kv = vault.kv2("secret").unwrap();
+    let err = kv.read::<serde_json::Value>("atala-testnet/dbHA1").await.unwrap_err();
+    assert!(matches!(err, VaultError::Sealed { .. }), "{err:?}");
+    let err = kv.write("atala-testnet/dbHA1", &fixture("kv2-write.request")["data"]).await.unwrap_err();
+    assert!(matches!(err, VaultError::Sealed { .. }), "{err:?}");
+    // Besides, each sealed answer asks sys/seal-status once (initialised or not).
+    let requests = server.received_requests().await.unwrap();
+    let count = |verb: &str| requests.iter().filter(|r| r.method.as_str() == verb && r.url.path() == SECRET).count();
+    assert_eq!((count("GET"), count("POST")), (1, 1), "{requests:?}");
+}
+
+#[tokio::test]
+async fn the_rate_limit_applies_to_every_attempt() {
+    let (server, _) = setup().await;
+    first_then(&server, "GET", ResponseTemplate::new(502), answer(200, "kv2-read")).await;
+    // 10 requests a second, no burst: the retry waits ~100 ms for its turn.
+    let vault = VaultClient::builder(&server.uri())
+        .unwrap()
+        .token(ROOT)
+        .retry(fast_retry())
+        .rate_limit(10.0, 1)
+        .unwrap()
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    assert!(vault.kv2("secret").unwrap().read::<serde_json::Value>("atala-testnet/dbHA1").await.unwrap().is_some());
+    assert!(started.elapsed() >= std::time::Duration::from_millis(90), "{:?}", started.elapsed());
+}
