@@ -1,6 +1,7 @@
 //! Shared helpers.
 
 use consul_client::ConsulClient;
+use test_support::Fixtures;
 
 static NODE_REGISTERED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
 
@@ -19,7 +20,7 @@ pub fn consul() -> Option<ConsulClient> {
         }
         panic!("the sandbox Consul never registered its own node {}", agent.node_name());
     });
-    Some(ConsulClient::from_addr(&agent.http_addr()).expect("sandbox address is valid"))
+    Some(ConsulClient::builder().address(&agent.http_addr()).build().expect("sandbox address is valid"))
 }
 
 /// Returns a client for the real Consul or skips the test.
@@ -43,8 +44,10 @@ pub fn name(what: &str) -> String {
     format!("it-{what}-{}", sandbox::unique_suffix())
 }
 
-/// A recorded response body copied into tests/fixtures.
+/// This crate's `tests/fixtures` (recorded response bodies).
+pub const FIXTURES: Fixtures = Fixtures::new(env!("CARGO_MANIFEST_DIR"));
+
+/// The text of a recorded response body.
 pub fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read fixture {path}: {e}"))
+    FIXTURES.text(name)
 }

@@ -11,19 +11,11 @@ use futures::StreamExt;
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::fixture;
+use crate::common::FIXTURES;
 
 fn client(server: &MockServer) -> ConsulClient {
     let config = ClientConfig::new(&server.uri(), "X-Consul-Token").unwrap().with_retry(RetryPolicy::disabled());
     ConsulClient::new(config).unwrap()
-}
-
-fn json(name: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(fixture(name), "application/json")
-}
-
-fn text(status: u16, name: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(fixture(name), "text/plain; charset=utf-8")
 }
 
 #[tokio::test]
@@ -31,7 +23,7 @@ async fn permission_denied_carries_the_server_message() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v1/kv/service/dbHA1/config"))
-        .respond_with(text(403, "acl-403-kv-get-no-token.txt"))
+        .respond_with(FIXTURES.text_response(403, "acl-403-kv-get-no-token.txt"))
         .expect(1)
         .mount(&server)
         .await;
@@ -45,13 +37,13 @@ async fn server_error_body_is_in_the_error() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/v1/kv/service/dbHA1/x"))
-        .respond_with(text(500, "kv-put-bad-flags.txt"))
+        .respond_with(FIXTURES.text_response(500, "kv-put-bad-flags.txt"))
         .expect(1)
         .mount(&server)
         .await;
     let err = client(&server).kv().put("service/dbHA1/x", b"v", &PutOptions::default()).await.unwrap_err();
     assert_eq!(err.status(), Some(500));
-    assert!(err.to_string().contains(fixture("kv-put-bad-flags.txt").trim()), "{err}");
+    assert!(err.to_string().contains(FIXTURES.text("kv-put-bad-flags.txt").trim()), "{err}");
 }
 
 #[tokio::test]
@@ -82,7 +74,9 @@ async fn unknown_fields_are_ignored_and_values_decoded() {
         .and(query_param("index", "74"))
         .and(query_param("wait", "2000ms"))
         .and(header("X-Consul-Token", "per-request"))
-        .respond_with(json("derived-kv-get-unknown-fields.json").insert_header("X-Consul-Index", "75"))
+        .respond_with(
+            FIXTURES.json_response(200, "derived-kv-get-unknown-fields.json").insert_header("X-Consul-Index", "75"),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -105,12 +99,12 @@ async fn newer_agent_service_shape_decodes_and_ghosts_are_recognisable() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v1/agent/services"))
-        .respond_with(json("derived-newer-agent-services.json"))
+        .respond_with(FIXTURES.json_response(200, "derived-newer-agent-services.json"))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/catalog/service/atala-testnet-database"))
-        .respond_with(json("ghost-4-nomad-gone-65s-catalog-service.json"))
+        .respond_with(FIXTURES.json_response(200, "ghost-4-nomad-gone-65s-catalog-service.json"))
         .mount(&server)
         .await;
     let consul = client(&server);
@@ -130,25 +124,25 @@ async fn acl_token_self_read_and_policies() {
     Mock::given(method("GET"))
         .and(path("/v1/acl/token/self"))
         .and(header("X-Consul-Token", "b1gs3cr3t-0000-4000-8000-000000000001"))
-        .respond_with(json("acl-token-self.json"))
+        .respond_with(FIXTURES.json_response(200, "acl-token-self.json"))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/acl/token/self"))
         .and(header("X-Consul-Token", "bogus"))
-        .respond_with(text(403, "acl-token-self-no-token.txt"))
+        .respond_with(FIXTURES.text_response(403, "acl-token-self-no-token.txt"))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/acl/token/5cacf7ac-4e73-14c9-ece3-45cb7aeafeab"))
-        .respond_with(json("acl-token-read.json"))
+        .respond_with(FIXTURES.json_response(200, "acl-token-read.json"))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/acl/policies"))
-        .respond_with(json("acl-policies-list.json"))
+        .respond_with(FIXTURES.json_response(200, "acl-policies-list.json"))
         .mount(&server)
         .await;
 
@@ -172,19 +166,19 @@ async fn acl_token_self_read_and_policies() {
 #[tokio::test]
 async fn txn_request_body_and_rollback_decoding() {
     let server = MockServer::start().await;
-    let expected: serde_json::Value = serde_json::from_str(&fixture("txn-success.request.json")).unwrap();
+    let expected: serde_json::Value = FIXTURES.json("txn-success.request.json");
     Mock::given(method("PUT"))
         .and(path("/v1/txn"))
         .and(body_json(&expected))
         .and(query_param_is_missing("dc"))
-        .respond_with(json("txn-success.json"))
+        .respond_with(FIXTURES.json_response(200, "txn-success.json"))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("PUT"))
         .and(path("/v1/txn"))
         .and(query_param("dc", "dc9"))
-        .respond_with(ResponseTemplate::new(409).set_body_raw(fixture("txn-failure.json"), "application/json"))
+        .respond_with(FIXTURES.json_response(409, "txn-failure.json"))
         .expect(1)
         .mount(&server)
         .await;
@@ -213,14 +207,12 @@ async fn members_self_raft_autopilot_and_health_decode() {
         ("/v1/status/leader", "status-leader.json"),
         ("/v1/status/peers", "status-peers.json"),
     ] {
-        Mock::given(method("GET")).and(path(p)).respond_with(json(f)).mount(&server).await;
+        Mock::given(method("GET")).and(path(p)).respond_with(FIXTURES.json_response(200, f)).mount(&server).await;
     }
     // An unhealthy cluster answers 429 with the same body shape.
     Mock::given(method("GET"))
         .and(path("/v1/operator/autopilot/health"))
-        .respond_with(
-            ResponseTemplate::new(429).set_body_raw(fixture("operator-autopilot-health.json"), "application/json"),
-        )
+        .respond_with(FIXTURES.json_response(429, "operator-autopilot-health.json"))
         .expect(1)
         .mount(&server)
         .await;
@@ -256,7 +248,7 @@ async fn catalog_query_parameters_are_sent() {
         .and(query_param("near", "_agent"))
         .and(query_param("filter", r#"ServiceMeta.cluster == "dbHA9""#))
         .and(query_param("consistent", ""))
-        .respond_with(json("catalog-service.json"))
+        .respond_with(FIXTURES.json_response(200, "catalog-service.json"))
         .expect(1)
         .mount(&server)
         .await;
@@ -303,7 +295,7 @@ async fn watch_blocks_on_the_index_instead_of_polling() {
     Mock::given(method("GET"))
         .and(path("/v1/kv/service/dbHA1/"))
         .and(query_param("recurse", ""))
-        .respond_with(json("kv-get-recurse.json").insert_header("X-Consul-Index", "78"))
+        .respond_with(FIXTURES.json_response(200, "kv-get-recurse.json").insert_header("X-Consul-Index", "78"))
         .mount(&server)
         .await;
     let consul = client(&server);
@@ -329,38 +321,38 @@ async fn recorded_quirks_decode() {
     Mock::given(method("GET"))
         .and(path("/v1/kv/service/dbHA1/config"))
         .and(query_param("raw", ""))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(fixture("kv-get-raw.txt"), "text/plain"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(FIXTURES.text("kv-get-raw.txt"), "text/plain"))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/kv/service/dbHA1/config"))
         .and(query_param_is_missing("raw"))
-        .respond_with(json("kv-get.json"))
+        .respond_with(FIXTURES.json_response(200, "kv-get.json"))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("PUT"))
         .and(path("/v1/kv/service/dbHA1/config"))
         .and(query_param("cas", "74"))
-        .respond_with(json("kv-cas-conflict.json"))
+        .respond_with(FIXTURES.json_response(200, "kv-cas-conflict.json"))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("PUT"))
         .and(path("/v1/session/renew/00000000-0000-0000-0000-000000000000"))
-        .respond_with(text(404, "session-renew-missing.txt"))
+        .respond_with(FIXTURES.text_response(404, "session-renew-missing.txt"))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/catalog/node-services/fake-node-1"))
-        .respond_with(json("catalog-node-services.json"))
+        .respond_with(FIXTURES.json_response(200, "catalog-node-services.json"))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/agent/services"))
-        .respond_with(json("ghost-4-nomad-gone-65s-agent-services.json"))
+        .respond_with(FIXTURES.json_response(200, "ghost-4-nomad-gone-65s-agent-services.json"))
         .mount(&server)
         .await;
     let consul = client(&server);
@@ -370,7 +362,7 @@ async fn recorded_quirks_decode() {
     assert_eq!(decoded.value.as_deref(), Some(raw.as_slice()), "?raw and base64 JSON carry the same bytes");
     let stale = PutOptions { cas: Some(74), ..PutOptions::default() };
     assert!(!consul.kv().put("service/dbHA1/config", b"{}", &stale).await.unwrap(), "a CAS conflict is 200 false");
-    let renewed = consul.session().renew("00000000-0000-0000-0000-000000000000", &Default::default()).await;
+    let renewed = consul.sessions().renew("00000000-0000-0000-0000-000000000000", &Default::default()).await;
     assert!(renewed.unwrap().is_none(), "renewing an unknown session is 404: None");
     let node = consul.catalog().node_services("fake-node-1", &q).await.unwrap().value.unwrap();
     assert_eq!(node.services.iter().map(|s| s.port).collect::<Vec<_>>(), [5432, 5433]);

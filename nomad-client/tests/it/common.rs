@@ -1,9 +1,8 @@
 //! Shared helpers: fixtures, a mock Nomad, request matchers.
 
-use std::path::PathBuf;
-
 use client_core::{ClientConfig, RetryPolicy};
 use nomad_client::{NomadClient, TOKEN_HEADER};
+use test_support::Fixtures;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use wiremock::matchers::header;
@@ -18,16 +17,17 @@ pub const ALLOC: &str = "9df9c84d-e72a-b42f-b5da-5df98da53bda";
 /// The node of the fixtures.
 pub const NODE: &str = "ea4c7b83-cf7b-0c33-baf0-487bed6b3ae4";
 
-pub fn fixture_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
-}
+/// This crate's `tests/fixtures`.
+pub const FIXTURES: Fixtures = Fixtures::new(env!("CARGO_MANIFEST_DIR"));
 
+/// The bytes of a recorded body.
 pub fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(fixture_path(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+    FIXTURES.bytes(name)
 }
 
+/// A recorded body, decoded.
 pub fn json_fixture(name: &str) -> serde_json::Value {
-    serde_json::from_slice(&fixture(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+    FIXTURES.json(name)
 }
 
 /// A mock server and a client for it with the token, the fixtures' namespace
@@ -42,19 +42,16 @@ pub async fn server() -> (MockServer, NomadClient) {
 
 /// A 200 answer with a recorded JSON body and an `X-Nomad-Index`.
 pub fn ok(name: &str, index: u64) -> ResponseTemplate {
-    ResponseTemplate::new(200)
-        .insert_header("Content-Type", "application/json")
+    FIXTURES
+        .json_response(200, name)
         .insert_header("X-Nomad-Index", index.to_string().as_str())
         .insert_header("X-Nomad-Knownleader", "true")
         .insert_header("X-Nomad-Lastcontact", "0")
-        .set_body_bytes(fixture(name))
 }
 
 /// An error answer with a recorded text body.
 pub fn text(status: u16, name: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status)
-        .insert_header("Content-Type", "text/plain; charset=utf-8")
-        .set_body_bytes(fixture(name))
+    FIXTURES.text_response(status, name)
 }
 
 /// Matches the client's token header.

@@ -8,8 +8,10 @@ mod props;
 mod real_pg;
 mod standin;
 
-/// Reads a file from `tests/fixtures/`.
+/// This crate's `tests/fixtures`.
+pub const FIXTURES: test_support::Fixtures = test_support::Fixtures::new(env!("CARGO_MANIFEST_DIR"));
+
+/// The text of a file from `tests/fixtures/`.
 pub fn fixture(name: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+    FIXTURES.text(name)
 }
