@@ -1,7 +1,7 @@
 //! `/v1/allocations`, `/v1/allocation/:id` and the client-side allocation
 //! actions (restart, signal); exec, logs and fs live in their own modules.
 
-use client_core::path::{ApiPath, PathBuf};
+use client_core::path::ApiPath;
 use client_core::{Request, WithMeta};
 use std::time::{Duration, Instant};
 
@@ -29,12 +29,7 @@ impl NomadClient {
 
 /// `/v1/<base>/<alloc id>[/<sub>]` after checking the ID is a full UUID.
 pub(crate) fn alloc_path(base: &'static str, id: &str, sub: Option<&'static str>) -> Result<ApiPath> {
-    validate::uuid("allocation ID", id)?;
-    let mut path = PathBuf::new(base).segment("allocation ID", id)?;
-    if let Some(sub) = sub {
-        path = path.literal(sub);
-    }
-    Ok(path.finish())
+    validate::uuid_path(base, "allocation ID", id, sub)
 }
 
 impl Allocations {

@@ -1,12 +1,12 @@
-//! `/v1/deployments`, `/v1/deployment/:id` and `/v1/evaluations`, `/v1/evaluation/:id`.
+//! `/v1/deployments` and `/v1/deployment/:id`: list, read, allocations, promote, fail.
 
-use client_core::path::{ApiPath, PathBuf};
+use client_core::path::PathBuf;
 use client_core::{Request, WithMeta};
 use serde_json::json;
 
 use crate::client::NomadClient;
 use crate::error::{Result, not_found};
-use crate::models::{Allocation, Deployment, DeploymentUpdateResponse, Evaluation};
+use crate::models::{Allocation, Deployment, DeploymentUpdateResponse};
 use crate::options::{QueryOptions, WriteOptions};
 use crate::validate;
 
@@ -16,33 +16,12 @@ pub struct Deployments {
     client: NomadClient,
 }
 
-/// Handler for evaluations; get it with [`NomadClient::evaluations`].
-#[derive(Debug, Clone)]
-pub struct Evaluations {
-    client: NomadClient,
-}
-
 impl NomadClient {
     /// Deployments: list, read, allocations, promote, fail.
     #[must_use]
     pub fn deployments(&self) -> Deployments {
         Deployments { client: self.clone() }
     }
-
-    /// Evaluations: list, read, allocations.
-    #[must_use]
-    pub fn evaluations(&self) -> Evaluations {
-        Evaluations { client: self.clone() }
-    }
-}
-
-fn id_path(base: &'static str, what: &str, id: &str, sub: Option<&'static str>) -> Result<ApiPath> {
-    validate::uuid(what, id)?;
-    let mut path = PathBuf::new(base).segment(what, id)?;
-    if let Some(sub) = sub {
-        path = path.literal(sub);
-    }
-    Ok(path.finish())
 }
 
 impl Deployments {
@@ -54,14 +33,16 @@ impl Deployments {
 
     /// `GET /v1/deployment/:id`.
     pub async fn read(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Deployment>> {
-        let req = self.client.query_one(Request::get(id_path("/v1/deployment", "deployment ID", id, None)?), opts)?;
+        let req = self
+            .client
+            .query_one(Request::get(validate::uuid_path("/v1/deployment", "deployment ID", id, None)?), opts)?;
         let ns = self.client.effective_namespace(opts.namespace.as_deref());
         self.client.get_meta(req).await.map_err(not_found("deployment", id, Some(&ns)))
     }
 
     /// `GET /v1/deployment/allocations/:id`.
     pub async fn allocations(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Vec<Allocation>>> {
-        let path = id_path("/v1/deployment/allocations", "deployment ID", id, None)?;
+        let path = validate::uuid_path("/v1/deployment/allocations", "deployment ID", id, None)?;
         self.client.get_meta(self.client.query_one(Request::get(path), opts)?).await
     }
 
@@ -95,26 +76,5 @@ impl Deployments {
         let req = self.client.write(Request::post(path).json(body)?, opts)?;
         let ns = self.client.effective_namespace(opts.namespace.as_deref());
         self.client.json(req).await.map_err(not_found("deployment", id, Some(&ns)))
-    }
-}
-
-impl Evaluations {
-    /// `GET /v1/evaluations`.
-    pub async fn list(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<Evaluation>>> {
-        validate::id_prefix_option("evaluation ID prefix", opts)?;
-        self.client.get_meta(self.client.query(Request::get("/v1/evaluations"), opts)?).await
-    }
-
-    /// `GET /v1/evaluation/:id`.
-    pub async fn read(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Evaluation>> {
-        let req = self.client.query_one(Request::get(id_path("/v1/evaluation", "evaluation ID", id, None)?), opts)?;
-        let ns = self.client.effective_namespace(opts.namespace.as_deref());
-        self.client.get_meta(req).await.map_err(not_found("evaluation", id, Some(&ns)))
-    }
-
-    /// `GET /v1/evaluation/:id/allocations`.
-    pub async fn allocations(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Vec<Allocation>>> {
-        let path = id_path("/v1/evaluation", "evaluation ID", id, Some("allocations"))?;
-        self.client.get_meta(self.client.query_one(Request::get(path), opts)?).await
     }
 }

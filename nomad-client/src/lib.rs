@@ -36,10 +36,13 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod acl;
+pub mod agent;
 pub mod allocations;
 pub mod client;
 pub mod deployments;
 pub mod error;
+pub mod evaluations;
 pub mod events;
 pub mod exec;
 pub mod fs;
@@ -48,14 +51,18 @@ pub mod logs;
 pub mod models;
 pub mod namespaces;
 pub mod nodes;
-pub mod operator;
 pub mod options;
+pub mod status;
+pub mod system;
 mod validate;
 
+pub use acl::Acl;
+pub use agent::Agent;
 pub use allocations::Allocations;
 pub use client::{ENV_SPEC, ENV_VARS, NomadClient, NomadClientBuilder, TOKEN_HEADER};
-pub use deployments::{Deployments, Evaluations};
+pub use deployments::Deployments;
 pub use error::{Error, Result};
+pub use evaluations::Evaluations;
 pub use events::{Event, EventOptions, Events};
 pub use exec::{ExecEvent, ExecOptions, ExecOutput, ExecReader, ExecSession, ExecWriter};
 pub use jobs::{DispatchOptions, Jobs, PlanOptions, RegisterOptions, ScaleOptions, StopOptions};
@@ -63,7 +70,8 @@ pub use logs::{FrameDecoder, LogFrame, LogFrames, LogType, LogsOptions, Origin};
 pub use models::*;
 pub use namespaces::Namespaces;
 pub use nodes::{DrainOptions, Nodes, PurgeOptions};
-pub use operator::{Acl, Agent, Status, System};
 pub use options::{ALL_NAMESPACES, QueryOptions, WriteOptions};
+pub use status::Status;
+pub use system::System;
 
 pub use client_core::{BlockingOptions, ClientError, QueryMeta, Secret, WatchOptions, WithMeta};

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use client_core::path::{ApiPath, PathBuf};
+use client_core::path::ApiPath;
 use client_core::{Request, WithMeta};
 use serde_json::json;
 
@@ -66,12 +66,7 @@ impl NomadClient {
 }
 
 fn node_path(id: &str, sub: Option<&'static str>) -> Result<ApiPath> {
-    validate::uuid("node ID", id)?;
-    let mut path = PathBuf::new("/v1/node").segment("node ID", id)?;
-    if let Some(sub) = sub {
-        path = path.literal(sub);
-    }
-    Ok(path.finish())
+    validate::uuid_path("/v1/node", "node ID", id, sub)
 }
 
 impl Nodes {

@@ -1,6 +1,6 @@
 //! Checks on caller input, run before any request is sent.
 
-use client_core::path::validate_name;
+use client_core::path::{ApiPath, PathBuf, validate_name};
 
 use crate::error::Result;
 use crate::options::{ALL_NAMESPACES, QueryOptions};
@@ -43,6 +43,16 @@ pub(crate) fn uuid(what: &str, value: &str) -> Result<()> {
         )
         .into())
     }
+}
+
+/// `<base>/<id>[/<sub>]` after checking `id` is a full UUID (`what` names it in errors).
+pub(crate) fn uuid_path(base: &'static str, what: &str, id: &str, sub: Option<&'static str>) -> Result<ApiPath> {
+    uuid(what, id)?;
+    let mut path = PathBuf::new(base).segment(what, id)?;
+    if let Some(sub) = sub {
+        path = path.literal(sub);
+    }
+    Ok(path.finish())
 }
 
 /// An ID prefix for the `prefix=` of a list of UUID-keyed objects (allocations,

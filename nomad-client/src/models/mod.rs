@@ -1,18 +1,25 @@
 //! Serde models, cased like the API's JSON and tolerant of unknown fields.
 
+pub mod acl;
+pub mod agent;
 pub mod alloc;
+pub mod deployment;
+pub mod evaluation;
+pub mod fs;
 pub mod job;
-pub mod misc;
+pub mod namespace;
 pub mod node;
 
+pub use acl::AclToken;
+pub use agent::{AgentMember, AgentMembers, AgentSelf};
 pub use alloc::{AllocStopResponse, Allocation, TaskState};
+pub use deployment::{Deployment, DeploymentUpdateResponse};
+pub use evaluation::Evaluation;
+pub use fs::FileInfo;
 pub use job::{
     Constraint, FieldDiff, Job, JobChildrenSummary, JobDiff, JobDispatchResponse, JobListStub, JobPlanResponse,
     JobRegisterResponse, JobScaleStatus, JobSummary, JobVersions, NetworkResource, ObjectDiff, Port, Resources,
     Service, Task, TaskDiff, TaskGroup, TaskGroupDiff, TaskGroupSummary, VolumeMount, VolumeRequest,
 };
-pub use misc::{
-    AclToken, AgentMember, AgentMembers, AgentSelf, Deployment, DeploymentUpdateResponse, Evaluation, FileInfo,
-    Namespace,
-};
+pub use namespace::Namespace;
 pub use node::{Node, NodeListStub, NodeUpdateResponse};

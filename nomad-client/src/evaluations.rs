@@ -1,0 +1,46 @@
+//! `/v1/evaluations` and `/v1/evaluation/:id`: list, read, allocations.
+
+use client_core::{Request, WithMeta};
+
+use crate::client::NomadClient;
+use crate::error::{Result, not_found};
+use crate::models::{Allocation, Evaluation};
+use crate::options::QueryOptions;
+use crate::validate;
+
+/// Handler for evaluations; get it with [`NomadClient::evaluations`].
+#[derive(Debug, Clone)]
+pub struct Evaluations {
+    client: NomadClient,
+}
+
+impl NomadClient {
+    /// Evaluations: list, read, allocations.
+    #[must_use]
+    pub fn evaluations(&self) -> Evaluations {
+        Evaluations { client: self.clone() }
+    }
+}
+
+impl Evaluations {
+    /// `GET /v1/evaluations`.
+    pub async fn list(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<Evaluation>>> {
+        validate::id_prefix_option("evaluation ID prefix", opts)?;
+        self.client.get_meta(self.client.query(Request::get("/v1/evaluations"), opts)?).await
+    }
+
+    /// `GET /v1/evaluation/:id`.
+    pub async fn read(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Evaluation>> {
+        let req = self
+            .client
+            .query_one(Request::get(validate::uuid_path("/v1/evaluation", "evaluation ID", id, None)?), opts)?;
+        let ns = self.client.effective_namespace(opts.namespace.as_deref());
+        self.client.get_meta(req).await.map_err(not_found("evaluation", id, Some(&ns)))
+    }
+
+    /// `GET /v1/evaluation/:id/allocations`.
+    pub async fn allocations(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Vec<Allocation>>> {
+        let path = validate::uuid_path("/v1/evaluation", "evaluation ID", id, Some("allocations"))?;
+        self.client.get_meta(self.client.query_one(Request::get(path), opts)?).await
+    }
+}
