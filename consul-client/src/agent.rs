@@ -6,10 +6,9 @@ use client_core::Request;
 use client_core::path::PathBuf;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::catalog::AgentService;
 use crate::client::ConsulClient;
 use crate::error::{Error, Result};
-use crate::health::CheckMap;
+use crate::models::{AgentService, CheckMap};
 use crate::options::QueryOptions;
 use crate::validate;
 

@@ -10,88 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::catalog_txn::CatalogTxnOp;
 use crate::client::ConsulClient;
 use crate::error::{Error, Result};
-use crate::health::HealthCheckRegistration;
-use crate::kv::{MapCore, into_core};
+use crate::models::{AgentService, Node};
 use crate::options::QueryOptions;
 use crate::validate;
-
-/// A node in the catalog.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Node {
-    /// Node ID (empty for external nodes registered through the catalog).
-    #[serde(rename = "ID", default)]
-    pub id: String,
-    /// Node name.
-    pub node: String,
-    /// Node address.
-    #[serde(default)]
-    pub address: String,
-    /// Datacenter.
-    #[serde(default)]
-    pub datacenter: String,
-    /// Tagged addresses (`lan`, `wan`, ...).
-    #[serde(default, deserialize_with = "crate::de::null_default")]
-    pub tagged_addresses: BTreeMap<String, String>,
-    /// Node metadata.
-    #[serde(default, deserialize_with = "crate::de::null_default")]
-    pub meta: BTreeMap<String, String>,
-    /// Raft index of creation.
-    #[serde(default)]
-    pub create_index: u64,
-    /// Raft index of the last change.
-    #[serde(default)]
-    pub modify_index: u64,
-}
-
-/// A service instance as the agent and the health endpoints describe it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct AgentService {
-    /// Service ID (unique per node), e.g. `_nomad-task-<alloc>-...`.
-    #[serde(rename = "ID")]
-    pub id: String,
-    /// Service name.
-    pub service: String,
-    /// Tags.
-    #[serde(default, deserialize_with = "crate::de::null_default")]
-    pub tags: Vec<String>,
-    /// Service address (empty: the node's address).
-    #[serde(default)]
-    pub address: String,
-    /// Port.
-    #[serde(default)]
-    pub port: u16,
-    /// Service metadata.
-    #[serde(default, deserialize_with = "crate::de::null_default")]
-    pub meta: BTreeMap<String, String>,
-    /// Service kind (`""` for a typical service, `connect-proxy`, ...).
-    #[serde(default)]
-    pub kind: String,
-    /// Whether tags may be changed by anti-entropy from the catalog.
-    #[serde(default)]
-    pub enable_tag_override: bool,
-    /// Namespace (Consul Enterprise and newer versions).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
-    /// Datacenter (agent endpoints of newer versions).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub datacenter: Option<String>,
-    /// Raft index of creation (0 on agent endpoints).
-    #[serde(default)]
-    pub create_index: u64,
-    /// Raft index of the last change.
-    #[serde(default)]
-    pub modify_index: u64,
-}
-
-impl AgentService {
-    /// The address to connect to: the service address, else `node_address`.
-    #[must_use]
-    pub fn effective_address<'a>(&'a self, node_address: &'a str) -> &'a str {
-        if self.address.is_empty() { node_address } else { &self.address }
-    }
-}
 
 /// One instance of a service in the catalog (`/v1/catalog/service/<name>`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -186,6 +107,30 @@ pub struct ServiceRegistration {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub meta: BTreeMap<String, String>,
     /// Fields this crate does not model (`Connect`, `Proxy`, `Weights`...), sent as given.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A check in a catalog registration.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HealthCheckRegistration {
+    /// Node the check belongs to.
+    pub node: String,
+    /// Check ID.
+    #[serde(rename = "CheckID")]
+    pub check_id: String,
+    /// Check name.
+    pub name: String,
+    /// Initial status (`passing`, `warning`, `critical`).
+    pub status: String,
+    /// Service ID the check belongs to (empty for a node check).
+    #[serde(rename = "ServiceID", default, skip_serializing_if = "String::is_empty")]
+    pub service_id: String,
+    /// Notes.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notes: String,
+    /// Fields this crate does not model (`Definition`...), sent as given.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -401,13 +346,10 @@ impl Catalog {
         opts: &QueryOptions,
         options: WatchOptions,
     ) -> impl Stream<Item = Result<WithMeta<BTreeMap<String, Vec<String>>>>> + Send + 'static + use<> {
-        let client = self.client.clone();
-        let opts = opts.clone();
-        client_core::watch(options, move |blocking| {
-            let client = client.clone();
-            let opts = QueryOptions { blocking, ..opts.clone() };
-            async move { client.catalog().services(&opts).await.map_err(into_core) }
+        let (catalog, opts) = (self.clone(), opts.clone());
+        crate::watch::watch(options, move |blocking| {
+            let (catalog, opts) = (catalog.clone(), QueryOptions { blocking, ..opts.clone() });
+            async move { catalog.services(&opts).await }
         })
-        .map_core()
     }
 }

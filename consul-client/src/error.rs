@@ -1,4 +1,6 @@
-//! The crate's error type.
+//! The crate's error type, and the reports it carries (a transaction's failed operations, an incomplete delete).
+
+use serde::Deserialize;
 
 /// Result alias used across this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -15,13 +17,13 @@ pub enum Error {
     #[error("the transaction was rolled back, nothing was changed: {}", describe_txn_errors(.errors))]
     TxnRolledBack {
         /// One entry per failed operation, as Consul reported it.
-        errors: Vec<crate::txn::TxnError>,
+        errors: Vec<TxnError>,
     },
 
     /// `Kv::delete_saved` did not leave the folder empty: what it deleted and
     /// what is left (every deleted key is one of the saved ones).
     #[error(transparent)]
-    IncompleteDelete(Box<crate::txn::IncompleteDelete>),
+    IncompleteDelete(Box<IncompleteDelete>),
 
     /// A recursive delete was asked for a prefix that would also match look-alike neighbours.
     #[error(
@@ -93,7 +95,7 @@ impl Error {
     }
 }
 
-fn describe_txn_errors(errors: &[crate::txn::TxnError]) -> String {
+fn describe_txn_errors(errors: &[TxnError]) -> String {
     if errors.is_empty() {
         return "Consul gave no reason".to_owned();
     }
@@ -102,4 +104,99 @@ fn describe_txn_errors(errors: &[crate::txn::TxnError]) -> String {
 
 fn humantime_like(d: std::time::Duration) -> String {
     if d.subsec_millis() == 0 { format!("{}s", d.as_secs()) } else { format!("{:.1}s", d.as_secs_f64()) }
+}
+
+/// Why one operation of a rolled-back transaction failed.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TxnError {
+    /// Position of the failed operation (0-based).
+    pub op_index: usize,
+    /// Consul's explanation.
+    pub what: String,
+}
+
+/// [`crate::Kv::delete_saved`] did not leave the folder empty: the state it
+/// left, from a fresh listing of the folder taken after the last transaction.
+///
+/// Every saved key is deleted only on the `ModifyIndex` it was saved with, in
+/// transactions of at most [`crate::txn::MAX_TXN_OPS`] keys that apply entirely or not at
+/// all. A key changed after it was saved rolls its whole transaction back and
+/// stops the run, so with more than one transaction a concurrent change can
+/// leave the earlier transactions' keys deleted and the others in place: a
+/// partial state in which every deleted key is one of the saved ones, with the
+/// value it was saved with. A key created in the folder after the listing is
+/// never deleted; it is reported in [`IncompleteDelete::added`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncompleteDelete {
+    /// The folder.
+    pub folder: String,
+    /// Saved keys that are gone now (all of them were saved before).
+    pub deleted: Vec<String>,
+    /// Saved keys still there with another `ModifyIndex` (changed or
+    /// re-created after they were saved): not deleted.
+    pub changed: Vec<String>,
+    /// Saved keys still there exactly as saved: not deleted, because their
+    /// transaction was rolled back or never sent.
+    pub untouched: Vec<String>,
+    /// Keys in the folder that were not saved (created after the listing):
+    /// not deleted.
+    pub added: Vec<String>,
+    /// Transactions committed.
+    pub transactions: usize,
+    /// Why the run stopped or the folder is not empty, in a sentence.
+    pub reason: String,
+    /// False when the folder could not be listed again: then `deleted` and
+    /// `untouched` come from the transactions' answers, and a transaction
+    /// whose answer was lost may have been applied.
+    pub verified: bool,
+}
+
+impl IncompleteDelete {
+    /// True when a fresh listing showed that no saved key was deleted (a
+    /// backup taken for this delete is then stale and can go).
+    #[must_use]
+    pub fn nothing_deleted(&self) -> bool {
+        self.verified && self.deleted.is_empty()
+    }
+}
+
+impl std::fmt::Display for IncompleteDelete {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let saved = self.deleted.len() + self.changed.len() + self.untouched.len();
+        write!(
+            f,
+            "the conditional delete of {:?} stopped with {} of {saved} saved keys deleted",
+            self.folder,
+            self.deleted.len()
+        )?;
+        if !self.deleted.is_empty() {
+            write!(f, " (each one is in the backup with the value it was saved with)")?;
+        }
+        write!(f, ": {}", self.reason)?;
+        for (what, keys) in [
+            ("changed since saved, not deleted", &self.changed),
+            ("left as saved", &self.untouched),
+            ("created after the backup, not deleted", &self.added),
+        ] {
+            if !keys.is_empty() {
+                write!(f, "; {what}: {}", list_keys(keys))?;
+            }
+        }
+        if !self.verified {
+            write!(f, "; the folder could not be listed again, so this is what the transactions answered")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for IncompleteDelete {}
+
+pub(crate) fn list_keys(keys: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut text = keys.iter().take(SHOWN).map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", ");
+    if keys.len() > SHOWN {
+        text.push_str(&format!(" and {} more", keys.len() - SHOWN));
+    }
+    text
 }

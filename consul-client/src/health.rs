@@ -1,95 +1,15 @@
 //! Health: `/v1/health` (service instances with their checks, node checks, checks by state).
 
-use std::collections::BTreeMap;
-
 use client_core::path::PathBuf;
 use client_core::{Request, WatchOptions, WithMeta};
 use futures::Stream;
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{AgentService, Node};
 use crate::client::ConsulClient;
 use crate::error::Result;
-use crate::kv::{MapCore, into_core};
+use crate::models::{AgentService, HealthCheck, HealthStatus, Node};
 use crate::options::QueryOptions;
 use crate::validate;
-
-/// A check status.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum HealthStatus {
-    /// The check passes.
-    Passing,
-    /// The check warns.
-    Warning,
-    /// The check fails.
-    Critical,
-    /// The node or service is in maintenance mode.
-    Maintenance,
-    /// A status this crate does not know (kept as sent).
-    #[serde(untagged)]
-    Other(String),
-}
-
-impl HealthStatus {
-    /// The status as Consul spells it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Passing => "passing",
-            Self::Warning => "warning",
-            Self::Critical => "critical",
-            Self::Maintenance => "maintenance",
-            Self::Other(s) => s,
-        }
-    }
-}
-
-impl std::fmt::Display for HealthStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A health check's state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct HealthCheck {
-    /// Node the check runs on.
-    pub node: String,
-    /// Check ID, e.g. `service:web-1` or `_nomad-check-<hash>`.
-    #[serde(rename = "CheckID")]
-    pub check_id: String,
-    /// Check name.
-    #[serde(default)]
-    pub name: String,
-    /// Current status.
-    pub status: HealthStatus,
-    /// Human notes.
-    #[serde(default)]
-    pub notes: String,
-    /// Output of the last run.
-    #[serde(default)]
-    pub output: String,
-    /// Service ID the check belongs to (empty for a node check).
-    #[serde(rename = "ServiceID", default)]
-    pub service_id: String,
-    /// Service name the check belongs to.
-    #[serde(default)]
-    pub service_name: String,
-    /// Tags of that service.
-    #[serde(default, deserialize_with = "crate::de::null_default")]
-    pub service_tags: Vec<String>,
-    /// Check type (`ttl`, `http`, `tcp`, ... or empty).
-    #[serde(rename = "Type", default)]
-    pub check_type: String,
-    /// Raft index of creation.
-    #[serde(default)]
-    pub create_index: u64,
-    /// Raft index of the last change.
-    #[serde(default)]
-    pub modify_index: u64,
-}
 
 /// A service instance with its node and checks (`/v1/health/service/<name>`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,30 +37,6 @@ impl ServiceEntry {
         };
         self.checks.iter().map(|c| &c.status).max_by_key(|s| rank(s)).cloned().unwrap_or(HealthStatus::Passing)
     }
-}
-
-/// A check in a catalog registration.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct HealthCheckRegistration {
-    /// Node the check belongs to.
-    pub node: String,
-    /// Check ID.
-    #[serde(rename = "CheckID")]
-    pub check_id: String,
-    /// Check name.
-    pub name: String,
-    /// Initial status (`passing`, `warning`, `critical`).
-    pub status: String,
-    /// Service ID the check belongs to (empty for a node check).
-    #[serde(rename = "ServiceID", default, skip_serializing_if = "String::is_empty")]
-    pub service_id: String,
-    /// Notes.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub notes: String,
-    /// Fields this crate does not model (`Definition`...), sent as given.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Which instances [`Health::service`] returns.
@@ -240,32 +136,11 @@ impl Health {
         opts: &QueryOptions,
         options: WatchOptions,
     ) -> impl Stream<Item = Result<WithMeta<Vec<ServiceEntry>>>> + Send + 'static + use<> {
-        let client = self.client.clone();
-        let (name, which, opts) = (name.to_owned(), which.clone(), opts.clone());
-        client_core::watch(options, move |blocking| {
-            let client = client.clone();
-            let (name, which) = (name.clone(), which.clone());
+        let (health, name, which, opts) = (self.clone(), name.to_owned(), which.clone(), opts.clone());
+        crate::watch::watch(options, move |blocking| {
+            let (health, name, which) = (health.clone(), name.clone(), which.clone());
             let opts = QueryOptions { blocking, ..opts.clone() };
-            async move { client.health().service(&name, &which, &opts).await.map_err(into_core) }
+            async move { health.service(&name, &which, &opts).await }
         })
-        .map_core()
-    }
-}
-
-/// Check definitions keyed by ID, as `/v1/agent/checks` returns them.
-pub type CheckMap = BTreeMap<String, HealthCheck>;
-
-#[cfg(test)]
-mod tests {
-    use super::HealthStatus;
-
-    #[test]
-    fn statuses_decode_including_unknown_ones() {
-        let parsed: Vec<HealthStatus> =
-            serde_json::from_str(r#"["passing","warning","critical","maintenance","degraded"]"#).unwrap();
-        assert_eq!(parsed[2], HealthStatus::Critical);
-        assert_eq!(parsed[4], HealthStatus::Other("degraded".into()));
-        assert_eq!(parsed[4].to_string(), "degraded");
-        assert_eq!(serde_json::to_string(&HealthStatus::Warning).unwrap(), r#""warning""#);
     }
 }

@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 use crate::client::{ConsulClient, meta};
 use crate::error::{Error, Result};
 use crate::options::{CasOptions, QueryOptions, apply_dc_token};
-use crate::txn::{TxnOp, TxnResult};
 use crate::validate;
 
 /// One key as Consul stores it. `value` is already base64-decoded.
@@ -69,7 +68,7 @@ pub type DeleteOptions = CasOptions;
 /// The KV handler: `consul.kv()`.
 #[derive(Debug, Clone)]
 pub struct Kv {
-    client: ConsulClient,
+    pub(crate) client: ConsulClient,
 }
 
 impl ConsulClient {
@@ -214,42 +213,6 @@ impl Kv {
         self.client.write_true(request, &format!("the recursive delete of {prefix:?}")).await
     }
 
-    /// Runs a transaction (`PUT /v1/txn`, at most 64 operations): every
-    /// operation applies or none does. A rollback is [`Error::TxnRolledBack`]
-    /// listing each failed operation.
-    pub async fn txn(&self, ops: &[TxnOp], datacenter: Option<&str>) -> Result<TxnResult> {
-        crate::txn::run(&self.client, ops, datacenter).await
-    }
-
-    /// Deletes exactly the `saved` keys of the folder `prefix` (ending in
-    /// `/`), each on the `ModifyIndex` it was saved with: pass every pair
-    /// [`Kv::list`] returned for the folder, after writing them to a backup.
-    ///
-    /// The keys go in `delete-cas` transactions of at most 64 keys that apply
-    /// entirely or not at all; the keys travel in the request body, so any
-    /// key Consul stores can be deleted exactly. A key changed after it was
-    /// saved rolls its transaction back and stops the run; a key created
-    /// after the listing is never deleted. Afterwards the folder is listed
-    /// again: unless every saved key is gone and nothing else is left, the
-    /// answer is [`Error::IncompleteDelete`], naming what was deleted (all of
-    /// it saved), what changed, what was left as saved and what was added.
-    /// With more than 64 keys a concurrent change can stop the run after
-    /// earlier transactions committed: a partial state, fully backed up.
-    pub async fn delete_saved(&self, prefix: &str, saved: &[KvPair]) -> Result<crate::txn::DeletedSaved> {
-        crate::txn::delete_saved(&self.client, prefix, saved).await
-    }
-
-    /// Writes saved pairs back through transaction `cas` operations on index
-    /// 0 (create only), with their values (binary or none) and flags; the key
-    /// travels in the body, so every key Consul stores (`a//b`, `a/../b`,
-    /// control characters) can be put back. Never overwrites: a key that
-    /// exists with the saved content is reported unchanged, one with other
-    /// content is reported conflicting and left as it is. Sessions are not
-    /// restored (restored keys are unlocked).
-    pub async fn restore_saved(&self, saved: &[KvPair]) -> Result<crate::txn::RestoredSaved> {
-        crate::txn::restore_saved(&self.client, saved).await
-    }
-
     /// Watches every key under `prefix`: yields the current list at once,
     /// then again each time something under the prefix changes (blocking
     /// queries, no polling storm). Errors are yielded and the watch continues.
@@ -258,17 +221,12 @@ impl Kv {
         prefix: &str,
         options: WatchOptions,
     ) -> impl Stream<Item = Result<WithMeta<Vec<KvPair>>>> + Send + 'static + use<> {
-        let client = self.client.clone();
+        let kv = self.clone();
         let prefix = prefix.to_owned();
-        client_core::watch(options, move |blocking| {
-            let client = client.clone();
-            let prefix = prefix.clone();
-            async move {
-                let opts = QueryOptions { blocking, ..QueryOptions::default() };
-                client.kv().list(&prefix, &opts).await.map_err(into_core)
-            }
+        crate::watch::watch(options, move |blocking| {
+            let (kv, prefix) = (kv.clone(), prefix.clone());
+            async move { kv.list(&prefix, &QueryOptions { blocking, ..QueryOptions::default() }).await }
         })
-        .map_core()
     }
 
     /// Watches one key: yields its current state, then each change (`None` once deleted).
@@ -277,17 +235,12 @@ impl Kv {
         key: &str,
         options: WatchOptions,
     ) -> impl Stream<Item = Result<WithMeta<Option<KvPair>>>> + Send + 'static + use<> {
-        let client = self.client.clone();
+        let kv = self.clone();
         let key = key.to_owned();
-        client_core::watch(options, move |blocking| {
-            let client = client.clone();
-            let key = key.clone();
-            async move {
-                let opts = QueryOptions { blocking, ..QueryOptions::default() };
-                client.kv().get(&key, &opts).await.map_err(into_core)
-            }
+        crate::watch::watch(options, move |blocking| {
+            let (kv, key) = (kv.clone(), key.clone());
+            async move { kv.get(&key, &QueryOptions { blocking, ..QueryOptions::default() }).await }
         })
-        .map_core()
     }
 }
 
@@ -309,23 +262,3 @@ pub(crate) fn check_tree_prefix(prefix: &str) -> Result<()> {
     }
     Ok(())
 }
-
-/// `client_core::watch` wants its own error type; ours wraps it.
-pub(crate) fn into_core(e: Error) -> client_core::Error {
-    match e {
-        Error::Core(c) => c,
-        other => client_core::Error::invalid("watch", "", other.to_string()),
-    }
-}
-
-/// A stream of core results mapped into this crate's results.
-pub(crate) type CoreMapped<S, T> = futures::stream::Map<S, fn(client_core::Result<T>) -> Result<T>>;
-
-/// Maps a stream of core results into this crate's results.
-pub(crate) trait MapCore<T>: Stream<Item = client_core::Result<T>> + Sized {
-    fn map_core(self) -> CoreMapped<Self, T> {
-        futures::StreamExt::map(self, |r| r.map_err(Error::from))
-    }
-}
-
-impl<T, S: Stream<Item = client_core::Result<T>>> MapCore<T> for S {}

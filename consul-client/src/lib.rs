@@ -45,6 +45,7 @@
 mod b64;
 mod de;
 mod validate;
+mod watch;
 
 pub mod acl;
 pub mod agent;
@@ -57,6 +58,7 @@ pub mod health;
 pub mod intentions;
 pub mod kv;
 pub mod lock;
+pub mod models;
 pub mod operator;
 pub mod options;
 pub mod session;
@@ -68,8 +70,8 @@ pub use agent::{
     Agent, AgentCheckRegistration, AgentConfig, AgentSelf, AgentServiceRegistration, Member, MemberStatus,
 };
 pub use catalog::{
-    AgentService, Catalog, CatalogDeregistration, CatalogNode, CatalogRegistration, CatalogService, Node, NodeServices,
-    ServiceRegistration,
+    Catalog, CatalogDeregistration, CatalogNode, CatalogRegistration, CatalogService, HealthCheckRegistration,
+    NodeServices, ServiceRegistration,
 };
 pub use catalog_txn::CatalogTxnOp;
 pub use client::{ConsulClient, ConsulClientBuilder, ENV_SPEC, ENV_VARS};
@@ -77,19 +79,16 @@ pub use config_entry::{
     ConfigEntries, ConfigEntry, ConfigWriteOptions, ProxyDefaults, ServiceDefaults, ServiceIntentions, ServiceResolver,
     ServiceRouter, ServiceSplitter,
 };
-pub use error::{Error, Result};
-pub use health::{
-    CheckState, Health, HealthCheck, HealthCheckRegistration, HealthStatus, ServiceEntry, ServiceHealthOptions,
-};
+pub use error::{Error, IncompleteDelete, Result, TxnError};
+pub use health::{CheckState, Health, ServiceEntry, ServiceHealthOptions};
 pub use intentions::{Intention, IntentionAction, IntentionApi, IntentionRequest, Intentions};
 pub use kv::{DeleteOptions, Kv, KvPair, PutOptions};
 pub use lock::{LockGuard, LockOptions};
+pub use models::{AgentService, CheckMap, HealthCheck, HealthStatus, Node};
 pub use operator::{AutopilotHealth, AutopilotServer, Operator, RaftConfiguration, RaftServer};
 pub use options::{CasOptions, Consistency, QueryOptions, WriteOptions};
 pub use session::{SessionBehavior, SessionEntry, SessionRequest, Sessions};
 pub use status::Status;
-pub use txn::{
-    DeletedSaved, IncompleteDelete, KvVerb, RestoredSaved, TxnError, TxnKvOp, TxnOp, TxnOpResult, TxnResult,
-};
+pub use txn::{DeletedSaved, KvVerb, RestoredSaved, TxnKvOp, TxnOp, TxnOpResult, TxnResult};
 
 pub use client_core::{BlockingOptions, ClientConfig, QueryMeta, Secret, WatchOptions, WithMeta};

@@ -1,13 +1,54 @@
-//! KV transactions (`PUT /v1/txn`): several operations applied atomically.
+//! KV transactions (`PUT /v1/txn`): several operations applied atomically,
+//! and the [`Kv`] methods built on them ([`Kv::txn`], [`Kv::delete_saved`],
+//! [`Kv::restore_saved`]), defined here so that `kv.rs` does not depend on
+//! this module.
 
 use client_core::Request;
 use serde::{Deserialize, Serialize};
 
 use crate::client::ConsulClient;
-use crate::error::{Error, Result};
-use crate::kv::KvPair;
+use crate::error::{Error, IncompleteDelete, Result, TxnError, list_keys};
+use crate::kv::{Kv, KvPair};
 use crate::options::apply_dc_token;
 use crate::validate;
+
+impl Kv {
+    /// Runs a transaction (`PUT /v1/txn`, at most 64 operations): every
+    /// operation applies or none does. A rollback is [`Error::TxnRolledBack`]
+    /// listing each failed operation.
+    pub async fn txn(&self, ops: &[TxnOp], datacenter: Option<&str>) -> Result<TxnResult> {
+        run(&self.client, ops, datacenter).await
+    }
+
+    /// Deletes exactly the `saved` keys of the folder `prefix` (ending in
+    /// `/`), each on the `ModifyIndex` it was saved with: pass every pair
+    /// [`Kv::list`] returned for the folder, after writing them to a backup.
+    ///
+    /// The keys go in `delete-cas` transactions of at most 64 keys that apply
+    /// entirely or not at all; the keys travel in the request body, so any
+    /// key Consul stores can be deleted exactly. A key changed after it was
+    /// saved rolls its transaction back and stops the run; a key created
+    /// after the listing is never deleted. Afterwards the folder is listed
+    /// again: unless every saved key is gone and nothing else is left, the
+    /// answer is [`Error::IncompleteDelete`], naming what was deleted (all of
+    /// it saved), what changed, what was left as saved and what was added.
+    /// With more than 64 keys a concurrent change can stop the run after
+    /// earlier transactions committed: a partial state, fully backed up.
+    pub async fn delete_saved(&self, prefix: &str, saved: &[KvPair]) -> Result<DeletedSaved> {
+        delete_saved(&self.client, prefix, saved).await
+    }
+
+    /// Writes saved pairs back through transaction `cas` operations on index
+    /// 0 (create only), with their values (binary or none) and flags; the key
+    /// travels in the body, so every key Consul stores (`a//b`, `a/../b`,
+    /// control characters) can be put back. Never overwrites: a key that
+    /// exists with the saved content is reported unchanged, one with other
+    /// content is reported conflicting and left as it is. Sessions are not
+    /// restored (restored keys are unlocked).
+    pub async fn restore_saved(&self, saved: &[KvPair]) -> Result<RestoredSaved> {
+        restore_saved(&self.client, saved).await
+    }
+}
 
 /// Most operations Consul accepts in one transaction.
 pub const MAX_TXN_OPS: usize = 64;
@@ -213,16 +254,6 @@ impl TxnResult {
     }
 }
 
-/// Why one operation of a rolled-back transaction failed.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct TxnError {
-    /// Position of the failed operation (0-based).
-    pub op_index: usize,
-    /// Consul's explanation.
-    pub what: String,
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct TxnFailure {
@@ -291,82 +322,6 @@ pub struct DeletedSaved {
     pub transactions: usize,
 }
 
-/// [`crate::Kv::delete_saved`] did not leave the folder empty: the state it
-/// left, from a fresh listing of the folder taken after the last transaction.
-///
-/// Every saved key is deleted only on the `ModifyIndex` it was saved with, in
-/// transactions of at most [`MAX_TXN_OPS`] keys that apply entirely or not at
-/// all. A key changed after it was saved rolls its whole transaction back and
-/// stops the run, so with more than one transaction a concurrent change can
-/// leave the earlier transactions' keys deleted and the others in place: a
-/// partial state in which every deleted key is one of the saved ones, with the
-/// value it was saved with. A key created in the folder after the listing is
-/// never deleted; it is reported in [`IncompleteDelete::added`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IncompleteDelete {
-    /// The folder.
-    pub folder: String,
-    /// Saved keys that are gone now (all of them were saved before).
-    pub deleted: Vec<String>,
-    /// Saved keys still there with another `ModifyIndex` (changed or
-    /// re-created after they were saved): not deleted.
-    pub changed: Vec<String>,
-    /// Saved keys still there exactly as saved: not deleted, because their
-    /// transaction was rolled back or never sent.
-    pub untouched: Vec<String>,
-    /// Keys in the folder that were not saved (created after the listing):
-    /// not deleted.
-    pub added: Vec<String>,
-    /// Transactions committed.
-    pub transactions: usize,
-    /// Why the run stopped or the folder is not empty, in a sentence.
-    pub reason: String,
-    /// False when the folder could not be listed again: then `deleted` and
-    /// `untouched` come from the transactions' answers, and a transaction
-    /// whose answer was lost may have been applied.
-    pub verified: bool,
-}
-
-impl IncompleteDelete {
-    /// True when a fresh listing showed that no saved key was deleted (a
-    /// backup taken for this delete is then stale and can go).
-    #[must_use]
-    pub fn nothing_deleted(&self) -> bool {
-        self.verified && self.deleted.is_empty()
-    }
-}
-
-impl std::fmt::Display for IncompleteDelete {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let saved = self.deleted.len() + self.changed.len() + self.untouched.len();
-        write!(
-            f,
-            "the conditional delete of {:?} stopped with {} of {saved} saved keys deleted",
-            self.folder,
-            self.deleted.len()
-        )?;
-        if !self.deleted.is_empty() {
-            write!(f, " (each one is in the backup with the value it was saved with)")?;
-        }
-        write!(f, ": {}", self.reason)?;
-        for (what, keys) in [
-            ("changed since saved, not deleted", &self.changed),
-            ("left as saved", &self.untouched),
-            ("created after the backup, not deleted", &self.added),
-        ] {
-            if !keys.is_empty() {
-                write!(f, "; {what}: {}", list_keys(keys))?;
-            }
-        }
-        if !self.verified {
-            write!(f, "; the folder could not be listed again, so this is what the transactions answered")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for IncompleteDelete {}
-
 /// What [`crate::Kv::restore_saved`] wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RestoredSaved {
@@ -384,15 +339,6 @@ impl RestoredSaved {
     pub fn is_complete(&self) -> bool {
         self.conflicting.is_empty()
     }
-}
-
-fn list_keys(keys: &[String]) -> String {
-    const SHOWN: usize = 10;
-    let mut text = keys.iter().take(SHOWN).map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", ");
-    if keys.len() > SHOWN {
-        text.push_str(&format!(" and {} more", keys.len() - SHOWN));
-    }
-    text
 }
 
 /// Splits operations into transactions of at most [`MAX_TXN_OPS`]

@@ -55,7 +55,7 @@ async fn local_service_with_ttl_check_and_maintenance() {
     let filtered = agent.services(&QueryOptions::default().with_filter(format!("Service == \"{service}\""))).await;
     assert_eq!(filtered.unwrap().len(), 1);
 
-    let status = |checks: &consul_client::health::CheckMap| checks.get(&check_id).map(|c| c.status.clone());
+    let status = |checks: &consul_client::CheckMap| checks.get(&check_id).map(|c| c.status.clone());
     agent.check_pass(&check_id, Some("all good")).await.unwrap();
     let checks = agent.checks(&QueryOptions::default()).await.unwrap();
     assert_eq!(status(&checks), Some(HealthStatus::Passing));

@@ -3,7 +3,8 @@
 //! backup and the delete, folders larger than one transaction, and keys that
 //! only transactions can write.
 
-use consul_client::txn::{IncompleteDelete, TxnKvOp};
+use consul_client::IncompleteDelete;
+use consul_client::txn::TxnKvOp;
 use consul_client::{Consistency, ConsulClient, Error, KvPair, KvVerb, PutOptions, QueryOptions, TxnOp};
 use wiremock::MockServer;
 
