@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use client_core::Request;
 use client_core::path::PathBuf;
+use client_core::{ClientError as _, Request};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::client::ConsulClient;

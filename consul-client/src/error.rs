@@ -68,30 +68,30 @@ pub enum Error {
 }
 
 impl Error {
-    /// The HTTP status of an API error, if this is one.
-    #[must_use]
-    pub fn status(&self) -> Option<u16> {
+    pub(crate) fn invalid(what: &str, value: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Core(client_core::Error::invalid(what, value, reason))
+    }
+}
+
+/// The checks every client's error answers. A 403 is
+/// [`ClientError::is_permission_denied`] whatever Consul's message (a
+/// missing token's `Permission denied` as well as an unknown token's
+/// `ACL not found`, which is not [`ClientError::is_not_found`]); a rolled
+/// back transaction has the status of its answer, 409.
+impl client_core::ClientError for Error {
+    fn core(&self) -> Option<&client_core::Error> {
+        match self {
+            Self::Core(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    fn status(&self) -> Option<u16> {
         match self {
             Self::Core(e) => e.status(),
             Self::TxnRolledBack { .. } => Some(409),
             _ => None,
         }
-    }
-
-    /// True for an API error with HTTP 404.
-    #[must_use]
-    pub fn is_not_found(&self) -> bool {
-        self.status() == Some(404)
-    }
-
-    /// True for a 403 answer (missing or insufficient ACL token).
-    #[must_use]
-    pub fn is_permission_denied(&self) -> bool {
-        self.status() == Some(403)
-    }
-
-    pub(crate) fn invalid(what: &str, value: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self::Core(client_core::Error::invalid(what, value, reason))
     }
 }
 
@@ -199,4 +199,36 @@ pub(crate) fn list_keys(keys: &[String]) -> String {
         text.push_str(&format!(" and {} more", keys.len() - SHOWN));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use client_core::ClientError;
+
+    use super::Error;
+
+    fn api(status: u16, message: &str) -> Error {
+        Error::Core(client_core::Error::Api {
+            status,
+            method: "GET".into(),
+            path: "/v1/acl/token/self".into(),
+            message: message.into(),
+        })
+    }
+
+    #[test]
+    fn consul_answers_map_to_the_shared_checks() {
+        let unknown_token = api(403, "ACL not found");
+        assert!(unknown_token.is_permission_denied());
+        assert!(!unknown_token.is_not_found(), "an unknown token is refused, not a missing resource");
+        assert!(api(403, "Permission denied").is_permission_denied());
+        assert!(api(404, "").is_not_found());
+        assert!(api(503, "No cluster leader").is_transient());
+        let rolled_back = Error::TxnRolledBack { errors: Vec::new() };
+        assert_eq!(rolled_back.status(), Some(409));
+        assert!(rolled_back.core().is_none() && !rolled_back.is_transient());
+        let invalid = Error::invalid("KV key", "", "must not be empty");
+        assert_eq!(invalid.status(), None);
+        assert!(invalid.core().is_some());
+    }
 }

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use client_core::Request;
 use client_core::path::{ApiPath, PathBuf};
+use client_core::{ClientError as _, Request};
 use serde::{Deserialize, Serialize};
 
 use crate::client::ConsulClient;

@@ -91,4 +91,4 @@ pub use session::{SessionBehavior, SessionEntry, SessionRequest, Sessions};
 pub use status::Status;
 pub use txn::{DeletedSaved, KvVerb, RestoredSaved, TxnKvOp, TxnOp, TxnOpResult, TxnResult};
 
-pub use client_core::{BlockingOptions, ClientConfig, QueryMeta, Secret, WatchOptions, WithMeta};
+pub use client_core::{BlockingOptions, ClientConfig, ClientError, QueryMeta, Secret, WatchOptions, WithMeta};

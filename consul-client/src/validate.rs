@@ -41,13 +41,9 @@ pub(crate) fn prefix(prefix: &str) -> Result<()> {
     if prefix.is_empty() { Ok(()) } else { Ok(client_core::path::validate_path("KV prefix", prefix, true)?) }
 }
 
-/// A UUID-shaped ID (session, ACL accessor, intention): 36 hex digits and dashes.
+/// A UUID-shaped ID (session, ACL accessor, intention): hex digits in groups of 8-4-4-4-12 joined by dashes.
 pub(crate) fn uuid(what: &str, value: &str) -> Result<()> {
-    let ok = value.len() == 36
-        && value
-            .char_indices()
-            .all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { c == '-' } else { c.is_ascii_hexdigit() });
-    if ok {
+    if client_core::path::is_uuid(value) {
         Ok(())
     } else {
         Err(Error::invalid(what, value, "must be a UUID like 4b2a9c1e-0000-4000-8000-000000000000"))

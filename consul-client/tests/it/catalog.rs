@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use consul_client::ClientError as _;
 use consul_client::{
     CatalogDeregistration, CatalogRegistration, CheckState, HealthCheckRegistration, HealthStatus, QueryOptions,
     ServiceHealthOptions, ServiceRegistration,
