@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::aws::AwsLogin;
 use crate::client::VaultClient;
-use crate::error::{Result, VaultError};
+use crate::error::{Error, Result};
 use crate::kv::mount_name;
 use crate::response::{AuthInfo, LoggedIn};
 
@@ -41,10 +41,10 @@ impl VaultClient {
             // Vault's answer to a login on a path where nothing is mounted: without a
             // token "missing client token" (the path is not an unauthenticated one),
             // with one "no handler for route".
-            Err(VaultError::Api { status: status @ (400 | 404), errors, .. })
+            Err(Error::Api { status: status @ (400 | 404), errors, .. })
                 if errors.iter().any(|e| e == "missing client token" || e.starts_with("no handler for route")) =>
             {
-                Err(VaultError::NoAuthMount { mount: auth_mount(path), path: path.to_owned(), status, errors })
+                Err(Error::NoAuthMount { mount: auth_mount(path), path: path.to_owned(), status, errors })
             }
             other => other,
         }
@@ -54,7 +54,7 @@ impl VaultClient {
         let method = req.method().to_string();
         let auth =
             self.send_json::<serde_json::Value>(req, path, secrets).await?.and_then(|r| r.auth).ok_or_else(|| {
-                VaultError::UnexpectedResponse {
+                Error::UnexpectedResponse {
                     method,
                     path: path.to_owned(),
                     reason: "the answer has no auth block (was it response-wrapped?)".into(),
@@ -360,7 +360,7 @@ impl TokenAuth {
         let req = self.client.request(Method::POST, "Vault path", path)?.json(&body)?;
         let method = req.method().to_string();
         self.client.send_json::<serde_json::Value>(req, path, &[]).await?.and_then(|r| r.auth).ok_or_else(|| {
-            VaultError::UnexpectedResponse { method, path: path.into(), reason: "the answer has no auth block".into() }
+            Error::UnexpectedResponse { method, path: path.into(), reason: "the answer has no auth block".into() }
         })
     }
 

@@ -11,7 +11,7 @@ use base64::engine::general_purpose::STANDARD;
 use client_core::Secret;
 use serde::Serialize;
 
-use crate::error::{Result, VaultError};
+use crate::error::{Error, Result};
 
 /// The body of every `GetCallerIdentity` request.
 pub const GET_CALLER_IDENTITY_BODY: &str = "Action=GetCallerIdentity&Version=2011-06-15";
@@ -38,10 +38,10 @@ impl AwsCredentials {
     /// Like [`AwsCredentials::from_env`], through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let access_key_id = get("AWS_ACCESS_KEY_ID").ok_or_else(|| VaultError::Aws {
+        let access_key_id = get("AWS_ACCESS_KEY_ID").ok_or_else(|| Error::Aws {
             reason: "AWS_ACCESS_KEY_ID is not set; export the IAM credentials first".into(),
         })?;
-        let secret_access_key = get("AWS_SECRET_ACCESS_KEY").map(Secret::new).ok_or_else(|| VaultError::Aws {
+        let secret_access_key = get("AWS_SECRET_ACCESS_KEY").map(Secret::new).ok_or_else(|| Error::Aws {
             reason: "AWS_SECRET_ACCESS_KEY is not set; export the IAM credentials first".into(),
         })?;
         Ok(Self { access_key_id, secret_access_key, session_token: get("AWS_SESSION_TOKEN").map(Secret::new) })
@@ -97,7 +97,7 @@ impl SigV4Request<'_> {
             .time(scope.time)
             .settings(settings)
             .build()
-            .map_err(|e| VaultError::Aws { reason: format!("cannot build the signing parameters: {e}") })?
+            .map_err(|e| Error::Aws { reason: format!("cannot build the signing parameters: {e}") })?
             .into();
         let signable = SignableRequest::new(
             self.method,
@@ -105,9 +105,9 @@ impl SigV4Request<'_> {
             self.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
             SignableBody::Bytes(self.body),
         )
-        .map_err(|e| VaultError::Aws { reason: format!("cannot sign a request to {}: {e}", self.url) })?;
+        .map_err(|e| Error::Aws { reason: format!("cannot sign a request to {}: {e}", self.url) })?;
         let (instructions, _signature) = sign(signable, &params)
-            .map_err(|e| VaultError::Aws { reason: format!("cannot sign a request to {}: {e}", self.url) })?
+            .map_err(|e| Error::Aws { reason: format!("cannot sign a request to {}: {e}", self.url) })?
             .into_parts();
         Ok(instructions.headers().map(|(k, v)| (k.to_owned(), v.to_owned())).collect())
     }
@@ -207,7 +207,7 @@ impl AwsLogin {
         for (k, v) in request.headers.iter().chain(signed.iter()) {
             map.entry(k.clone()).or_default().push(v.clone());
         }
-        let headers_json = serde_json::to_vec(&map).map_err(|e| VaultError::Aws { reason: e.to_string() })?;
+        let headers_json = serde_json::to_vec(&map).map_err(|e| Error::Aws { reason: e.to_string() })?;
         Ok(AwsLoginData {
             role: self.role.clone(),
             iam_http_request_method: "POST".into(),

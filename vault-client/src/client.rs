@@ -14,13 +14,13 @@ use client_core::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{Result, VaultError};
+use crate::error::{Error, Result};
 use crate::hook::{VaultHook, is_sealed};
 use crate::response::VaultResponse;
 
 /// The environment variables the `vault` CLI reads (the token file
 /// `~/.vault-token` is handled by [`VaultClientBuilder::from_env`]).
-pub const VAULT_ENV: EnvSpec = EnvSpec {
+pub const ENV_SPEC: EnvSpec = EnvSpec {
     addr: "VAULT_ADDR",
     default_addr: "https://127.0.0.1:8200",
     token: "VAULT_TOKEN",
@@ -148,7 +148,7 @@ impl VaultClientBuilder {
     #[must_use]
     pub fn from_config(mut config: ClientConfig) -> Self {
         config.token_header = TOKEN_HEADER.to_owned();
-        config.env.get_or_insert(VAULT_ENV);
+        config.env.get_or_insert(ENV_SPEC);
         Self {
             config,
             hook: VaultHook::default(),
@@ -177,7 +177,7 @@ impl VaultClientBuilder {
             })
         };
         let get = |name: &str| lookup(name).map(|v| v.trim().to_owned());
-        let mut config = ClientConfig::from_lookup(&VAULT_ENV, lookup)?;
+        let mut config = ClientConfig::from_lookup(&ENV_SPEC, lookup)?;
         if config.token.is_none() {
             if let Some(home) = get("HOME") {
                 let file = std::path::Path::new(&home).join(".vault-token");
@@ -485,7 +485,7 @@ impl VaultClient {
     }
 
     /// [`VaultClient::send_envelope`] for calls that need the answer's
-    /// content: a response-wrapped answer is [`VaultError::Wrapped`], which
+    /// content: a response-wrapped answer is [`Error::Wrapped`], which
     /// hands the wrapping token to the caller instead of dropping it.
     pub(crate) async fn send_json<T: DeserializeOwned>(
         &self,
@@ -496,7 +496,7 @@ impl VaultClient {
         let method = req.method().to_string();
         match self.send_envelope::<T>(req, path, secrets).await? {
             Some(VaultResponse { wrap_info: Some(wrap_info), .. }) => {
-                Err(VaultError::Wrapped { method, path: path.to_owned(), wrap_info: Box::new(wrap_info) })
+                Err(Error::Wrapped { method, path: path.to_owned(), wrap_info: Box::new(wrap_info) })
             }
             other => Ok(other),
         }
@@ -510,8 +510,10 @@ impl VaultClient {
         secrets: &[&Secret],
     ) -> Result<T> {
         let method = req.method().to_string();
-        self.send_json::<T>(req, path, secrets).await?.and_then(|r| r.data).ok_or_else(|| {
-            VaultError::UnexpectedResponse { method, path: path.to_owned(), reason: "the answer has no data".into() }
+        self.send_json::<T>(req, path, secrets).await?.and_then(|r| r.data).ok_or_else(|| Error::UnexpectedResponse {
+            method,
+            path: path.to_owned(),
+            reason: "the answer has no data".into(),
         })
     }
 
@@ -519,7 +521,7 @@ impl VaultClient {
     /// wrapping and consistency headers on every attempt, a sealed 503
     /// final) and Vault's retry statuses (412 for every request; 429, 500,
     /// 502, 503, 504 and transport failures for idempotent ones). Error
-    /// answers become [`VaultError`]s with every message, `secrets` and the
+    /// answers become [`Error`]s with every message, `secrets` and the
     /// token redacted.
     pub(crate) async fn send(&self, req: Request, path: &str, secrets: &[&Secret]) -> Result<Response> {
         self.send_accepting(req, path, secrets, &[]).await
@@ -544,7 +546,7 @@ impl VaultClient {
         all.extend(self.token());
         let err = map_error(&resp, &method, path, &all);
         if is_sealed(status, &resp.body) && path != SEAL_STATUS && !self.is_initialized().await.unwrap_or(true) {
-            return Err(VaultError::Uninitialized { method, path: path.to_owned() });
+            return Err(Error::Uninitialized { method, path: path.to_owned() });
         }
         Err(err)
     }
@@ -585,7 +587,7 @@ pub(crate) fn list_path(path: &str) -> Result<&str> {
 /// Turns "nothing here" (404 without message) into `None`.
 pub(crate) fn missing_as_none<T>(result: Result<Option<T>>) -> Result<Option<T>> {
     match result {
-        Err(VaultError::Api { status: 404, errors, .. }) if errors.is_empty() => Ok(None),
+        Err(Error::Api { status: 404, errors, .. }) if errors.is_empty() => Ok(None),
         other => other,
     }
 }
@@ -598,7 +600,7 @@ struct ErrorBody {
     warnings: Option<Vec<String>>,
 }
 
-fn map_error(resp: &Response, method: &str, path: &str, secrets: &[&Secret]) -> VaultError {
+fn map_error(resp: &Response, method: &str, path: &str, secrets: &[&Secret]) -> Error {
     let status = resp.status.as_u16();
     let body: ErrorBody = match serde_json::from_slice(&resp.body) {
         Ok(b) => b,
@@ -610,7 +612,7 @@ fn map_error(resp: &Response, method: &str, path: &str, secrets: &[&Secret]) -> 
     let method = method.to_owned();
     let path = path.to_owned();
     if body.warnings.iter().flatten().any(|w| w.contains(KV2_PATH_WARNING)) {
-        return VaultError::WrongKvVersion {
+        return Error::WrongKvVersion {
             path,
             detail: "this mount is a KV version 2 engine and cannot be used with the KV version 1 API; \
                      use vault.kv2(mount) or vault.kv(mount)"
@@ -619,9 +621,9 @@ fn map_error(resp: &Response, method: &str, path: &str, secrets: &[&Secret]) -> 
     }
     let errors: Vec<String> = body.errors.iter().map(|e| client_core::secret::redact(e, secrets)).collect();
     match status {
-        403 => VaultError::PermissionDenied { method, path, errors },
-        503 if errors.iter().any(|e| e.contains("Vault is sealed")) => VaultError::Sealed { method, path, errors },
-        429 => VaultError::RateLimited { method, path, errors },
-        _ => VaultError::Api { status, method, path, errors },
+        403 => Error::PermissionDenied { method, path, errors },
+        503 if errors.iter().any(|e| e.contains("Vault is sealed")) => Error::Sealed { method, path, errors },
+        429 => Error::RateLimited { method, path, errors },
+        _ => Error::Api { status, method, path, errors },
     }
 }

@@ -1,5 +1,7 @@
 //! The crate's error type: client-core's errors plus what only Vault says.
 
+use client_core::ClientError;
+
 /// Everything a Vault call can fail with.
 ///
 /// Every variant names the request (method and path, never a token) and reads
@@ -7,7 +9,7 @@
 /// all of them, in `errors`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum VaultError {
+pub enum Error {
     /// A transport, timeout, decode, redirect, configuration or input error.
     #[error(transparent)]
     Core(#[from] client_core::Error),
@@ -174,48 +176,58 @@ pub enum VaultError {
     },
 }
 
-impl VaultError {
-    /// The HTTP status Vault answered with, when the error came from an answer.
-    #[must_use]
-    pub fn status(&self) -> Option<u16> {
+/// The contract's checks ([`ClientError`]), from Vault's own variants: the
+/// status each one answered with, [`Error::PermissionDenied`] as
+/// permission-denied (not [`Error::NoMount`], whose 403 means no mount), and
+/// as transient what a later call may cure: what the pipeline retries (a
+/// transport failure or timeout, 412, 429, 500, 502, 503, 504) and a sealed
+/// Vault, which the pipeline does not retry (unsealing takes an operator)
+/// but a caller that keeps trying, such as a lease renewer, may outwait.
+///
+/// ```
+/// use vault_client::{ClientError, Error};
+/// let sealed = Error::Sealed { method: "GET".into(), path: "kv/x".into(), errors: vec!["Vault is sealed".into()] };
+/// assert!(sealed.is_transient() && sealed.status() == Some(503) && sealed.core().is_none());
+/// let missing = Error::Api { status: 404, method: "GET".into(), path: "kv/x".into(), errors: vec![] };
+/// assert!(missing.is_not_found() && !missing.is_transient());
+/// ```
+impl ClientError for Error {
+    fn core(&self) -> Option<&client_core::Error> {
         match self {
-            Self::Core(e) => e.status(),
-            Self::PermissionDenied { .. } => Some(403),
-            Self::Sealed { .. } | Self::Uninitialized { .. } => Some(503),
-            Self::NoMount { .. } => Some(403),
-            Self::NoAuthMount { status, .. } => Some(*status),
-            Self::RateLimited { .. } => Some(429),
-            Self::CasMismatch { .. } => Some(400),
-            Self::Api { status, .. } => Some(*status),
+            Self::Core(e) => Some(e),
             _ => None,
         }
     }
 
-    /// True for HTTP 404 (nothing at this path, or no handler for it).
-    #[must_use]
-    pub fn is_not_found(&self) -> bool {
-        self.status() == Some(404)
-    }
-
-    /// True for HTTP 403: the token is invalid, expired or lacks a policy.
-    #[must_use]
-    pub fn is_permission_denied(&self) -> bool {
-        matches!(self, Self::PermissionDenied { .. })
-    }
-
-    /// True when trying again later may succeed: transport errors and
-    /// timeouts, 429, 5xx, a sealed Vault. A 4xx answer (a lease that is
-    /// gone, a denied token, bad input) is permanent.
-    #[must_use]
-    pub fn is_transient(&self) -> bool {
+    fn status(&self) -> Option<u16> {
         match self {
-            Self::Core(e) => e.is_transient(),
-            Self::RateLimited { .. } | Self::Sealed { .. } => true,
-            Self::Api { status, .. } => matches!(status, 500 | 502 | 503 | 504),
-            _ => false,
+            Self::Core(e) => e.status(),
+            Self::PermissionDenied { .. } | Self::NoMount { .. } => Some(403),
+            Self::Sealed { .. } | Self::Uninitialized { .. } => Some(503),
+            Self::NoAuthMount { status, .. } | Self::Api { status, .. } => Some(*status),
+            Self::RateLimited { .. } => Some(429),
+            Self::CasMismatch { .. } => Some(400),
+            _ => None,
         }
     }
 
+    fn is_permission_denied(&self) -> bool {
+        matches!(self, Self::PermissionDenied { .. })
+    }
+
+    fn is_transient(&self) -> bool {
+        match self {
+            Self::Core(e) => e.is_transient(),
+            Self::RateLimited { .. } | Self::Sealed { .. } => true,
+            Self::Api { status, .. } => {
+                crate::client::RETRY_STATUSES.contains(status) || crate::client::UNAPPLIED_STATUSES.contains(status)
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Error {
     /// True when Vault says a lease does not exist (any more): renew answers
     /// 400 `lease not found` once a lease has expired or was revoked, lookup
     /// answers 400 `invalid lease`. Permanent: renewing again cannot help.
@@ -271,7 +283,7 @@ fn flatten(message: &str) -> String {
 }
 
 /// Result alias of this crate.
-pub type Result<T, E = VaultError> = std::result::Result<T, E>;
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]
 mod tests {
@@ -279,7 +291,7 @@ mod tests {
 
     #[test]
     fn multi_error_text_is_flattened() {
-        let e = VaultError::PermissionDenied {
+        let e = Error::PermissionDenied {
             method: "POST".into(),
             path: "secret/data/x".into(),
             errors: vec!["1 error occurred:\n\t* permission denied\n\n".into()],
@@ -292,7 +304,7 @@ mod tests {
             "{text}"
         );
         assert_eq!(e.status(), Some(403));
-        let nf = VaultError::Api { status: 404, method: "GET".into(), path: "kv/x".into(), errors: vec![] };
+        let nf = Error::Api { status: 404, method: "GET".into(), path: "kv/x".into(), errors: vec![] };
         assert!(nf.is_not_found());
         assert!(nf.to_string().contains("nothing at this path"), "{nf}");
     }

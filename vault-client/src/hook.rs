@@ -10,7 +10,7 @@ use client_core::{Answer, HeaderMap, Hook, Request, Verdict};
 use http::HeaderValue;
 use http::header::HeaderName;
 
-use crate::error::{Result, VaultError as Error};
+use crate::error::{Error, Result};
 
 const REQUEST_HEADER: HeaderName = HeaderName::from_static("x-vault-request");
 const NAMESPACE_HEADER: HeaderName = HeaderName::from_static("x-vault-namespace");

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::client::{VaultClient, list_path, missing_as_none};
-use crate::error::{Result, VaultError};
+use crate::error::{Error, Result};
 use crate::response::VaultResponse;
 
 /// Checks a mount name and strips a trailing `/`.
@@ -29,7 +29,7 @@ impl VaultClient {
     /// The KV version 2 engine mounted at `mount` (e.g. `secret`). The
     /// mount's version is checked with `sys/internal/ui/mounts/<mount>` before
     /// the first write and when a read finds nothing: a KV v1 mount is
-    /// [`VaultError::WrongKvVersion`], not an empty secret.
+    /// [`Error::WrongKvVersion`], not an empty secret.
     pub fn kv2(&self, mount: &str) -> Result<Kv2> {
         Ok(Kv2::new(self.clone(), mount_name(mount)?, String::new(), false))
     }
@@ -38,15 +38,15 @@ impl VaultClient {
     /// `sys/internal/ui/mounts/<path>`. `path` may be the mount (`secret`) or
     /// a folder inside it (`secret/nomad-cluster`): the returned [`Kv`] then
     /// works on the mount Vault names (`secret/`), under that folder. A path
-    /// where nothing is mounted is [`VaultError::NoMount`].
+    /// where nothing is mounted is [`Error::NoMount`].
     pub async fn kv(&self, path: &str) -> Result<Kv> {
         let given = mount_name(path)?;
         let info = match self.sys().mount_info(&given).await {
             // Vault answers an unknown mount with 403, even to root.
-            Err(VaultError::PermissionDenied { errors, .. })
+            Err(Error::PermissionDenied { errors, .. })
                 if errors.iter().any(|e| e.contains("preflight capability check")) =>
             {
-                return Err(VaultError::NoMount { mount: given, errors });
+                return Err(Error::NoMount { mount: given, errors });
             }
             other => other?,
         };
@@ -54,7 +54,7 @@ impl VaultClient {
         match (info.engine_type.as_str(), info.kv_version()) {
             ("kv" | "generic", Some(2)) => Ok(Kv::V2(Kv2::new(self.clone(), mount, prefix, true))),
             ("kv" | "generic", _) => Ok(Kv::V1(Kv1 { client: self.clone(), mount, prefix })),
-            (other, _) => Err(VaultError::NotKv { mount, engine_type: other.to_owned() }),
+            (other, _) => Err(Error::NotKv { mount, engine_type: other.to_owned() }),
         }
     }
 }
@@ -103,7 +103,7 @@ impl Kv1 {
     }
 
     /// Reads the secret at `path`; `None` when there is none. A KV v2 mount
-    /// gives [`VaultError::WrongKvVersion`].
+    /// gives [`Error::WrongKvVersion`].
     pub async fn read<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>> {
         Ok(self.client.read::<T>(&self.full(path)?).await?.and_then(|r| r.data))
     }
@@ -263,7 +263,7 @@ impl Kv2 {
         let Ok(info) = self.client.sys().mount_info(&self.mount).await else { return Ok(()) };
         let reported = info.path.as_deref().map(|p| p.trim_matches('/')).unwrap_or(&self.mount);
         if reported != self.mount {
-            return Err(VaultError::invalid(
+            return Err(Error::invalid(
                 "KV mount",
                 &self.mount,
                 &format!(
@@ -278,7 +278,7 @@ impl Kv2 {
                 self.verified.store(true, Ordering::Relaxed);
                 Ok(())
             }
-            Some(_) => Err(VaultError::WrongKvVersion {
+            Some(_) => Err(Error::WrongKvVersion {
                 path: self.mount.clone(),
                 detail: format!(
                     "the mount {}/ is a KV version 1 engine: the KV v2 API would read and write literal keys \
@@ -286,7 +286,7 @@ impl Kv2 {
                     self.mount, self.mount
                 ),
             }),
-            None => Err(VaultError::NotKv { mount: self.mount.clone(), engine_type: info.engine_type }),
+            None => Err(Error::NotKv { mount: self.mount.clone(), engine_type: info.engine_type }),
         }
     }
 
@@ -331,7 +331,7 @@ impl Kv2 {
 
     /// Writes a new version only if the current version is `expected_version`
     /// (0: only if the secret does not exist). A mismatch is
-    /// [`VaultError::CasMismatch`].
+    /// [`Error::CasMismatch`].
     pub async fn write_cas<T: Serialize + ?Sized>(
         &self,
         path: &str,
@@ -349,28 +349,28 @@ impl Kv2 {
         match self.client.send_json::<VersionMetadata>(req, &full, &[]).await {
             Ok(Some(VaultResponse { data: Some(meta), .. })) => Ok(meta),
             // KV v2 always answers a write with the new version; a KV v1 mount answers 204.
-            Ok(_) => Err(VaultError::WrongKvVersion {
+            Ok(_) => Err(Error::WrongKvVersion {
                 detail: format!(
                     "the mount answered like a KV version 1 engine, so the data was stored as a plain secret at \
                      {full}; delete it and use vault.kv1(mount) or vault.kv(mount)"
                 ),
                 path: full,
             }),
-            Err(VaultError::Api { status: 400, errors, .. })
+            Err(Error::Api { status: 400, errors, .. })
                 if errors.iter().any(|e| e.contains("check-and-set parameter did not match")) =>
             {
-                Err(VaultError::CasMismatch { path: full, expected_version: cas.unwrap_or_default() })
+                Err(Error::CasMismatch { path: full, expected_version: cas.unwrap_or_default() })
             }
             Err(e) => Err(e),
         }
     }
 
     /// Merges `patch` into the latest version (JSON merge patch; Vault 1.9+,
-    /// older servers give [`VaultError::Unsupported`]).
+    /// older servers give [`Error::Unsupported`]).
     pub async fn patch<T: Serialize + ?Sized>(&self, path: &str, patch: &T) -> Result<VersionMetadata> {
         let full = self.full("data", path)?;
         let body = serde_json::to_vec(&serde_json::json!({ "data": patch }))
-            .map_err(|e| VaultError::invalid("patch body", path, &e.to_string()))?;
+            .map_err(|e| Error::invalid("patch body", path, &e.to_string()))?;
         self.check_version().await?;
         let req = self
             .client
@@ -378,7 +378,7 @@ impl Kv2 {
             .body(body)
             .header("Content-Type", "application/merge-patch+json");
         match self.client.send_data(req, &full, &[]).await {
-            Err(VaultError::Api { status: 405, method, path, .. }) => Err(VaultError::Unsupported {
+            Err(Error::Api { status: 405, method, path, .. }) => Err(Error::Unsupported {
                 method,
                 path,
                 reason: "KV v2 patch needs Vault 1.9 or newer; read, change and write the secret instead".into(),
@@ -417,7 +417,7 @@ impl Kv2 {
 
     async fn versions_call(&self, kind: &str, path: &str, versions: &[u64]) -> Result<()> {
         if versions.is_empty() {
-            return Err(VaultError::invalid("version list", path, "name at least one version"));
+            return Err(Error::invalid("version list", path, "name at least one version"));
         }
         let full = self.full(kind, path)?;
         self.check_version().await?;

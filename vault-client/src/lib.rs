@@ -55,9 +55,9 @@ pub mod secrets;
 pub mod sys;
 
 pub use auth::{Auth, TokenAuth, TokenCreateRequest, TokenInfo};
-pub use client::{VAULT_ENV, VaultClient, VaultClientBuilder};
-pub use client_core::{ClientConfig, RetryPolicy, Secret};
-pub use error::{Result, VaultError};
+pub use client::{ENV_SPEC, ENV_VARS, VaultClient, VaultClientBuilder};
+pub use client_core::{ClientConfig, ClientError, RetryPolicy, Secret};
+pub use error::{Error, Result};
 pub use kv::{Kv, Kv1, Kv2, KvMetadata, KvSecret, MetadataOptions, VersionMetadata};
 pub use response::{AuthInfo, Lease, Leased, LoggedIn, VaultResponse, WrapInfo};
 pub use secrets::{ConsulCreds, NomadCreds, Secrets};

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::client::VaultClient;
-use crate::error::{Result, VaultError};
+use crate::error::{Error, Result};
 use crate::kv::mount_name;
 use crate::response::Leased;
 
@@ -97,13 +97,13 @@ impl Secrets {
         // Each read mints new credentials: never sent twice by a retry.
         let req = self.client.request(Method::GET, "Vault path", &path)?.idempotent(false);
         let resp = self.client.send_json::<T>(req, &path, &[]).await?;
-        let resp = resp.ok_or_else(|| VaultError::UnexpectedResponse {
+        let resp = resp.ok_or_else(|| Error::UnexpectedResponse {
             method: "GET".into(),
             path: path.clone(),
             reason: "the answer is empty".into(),
         })?;
         let lease = resp.lease();
-        let data = resp.data.ok_or_else(|| VaultError::UnexpectedResponse {
+        let data = resp.data.ok_or_else(|| Error::UnexpectedResponse {
             method: "GET".into(),
             path,
             reason: "the answer has no data (was it response-wrapped?)".into(),

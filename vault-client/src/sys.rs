@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::client::{VaultClient, decode, missing_as_none};
-use crate::error::{Result, VaultError};
+use crate::error::{Error, Result};
 use crate::response::{Lease, VaultResponse, WrapInfo};
 
 /// The `sys/` API.
@@ -404,7 +404,7 @@ impl Leases {
         let body = LeaseBody { lease_id, increment: increment.map(|d| d.as_secs()) };
         let req = self.client.request(Method::PUT, "Vault path", path)?.json(&body)?;
         let resp = self.client.send_json::<serde_json::Value>(req, path, &[]).await?;
-        resp.map(|r| r.lease()).ok_or_else(|| VaultError::UnexpectedResponse {
+        resp.map(|r| r.lease()).ok_or_else(|| Error::UnexpectedResponse {
             method: "PUT".into(),
             path: path.into(),
             reason: "the renewal answer is empty".into(),
@@ -442,7 +442,7 @@ impl Wrapping {
     pub async fn unwrap<T: DeserializeOwned>(&self, wrapping_token: &Secret) -> Result<VaultResponse<T>> {
         let path = "sys/wrapping/unwrap";
         let req = self.client.request(Method::POST, "Vault path", path)?.token(wrapping_token.clone());
-        self.client.send_json(req, path, &[wrapping_token]).await?.ok_or_else(|| VaultError::UnexpectedResponse {
+        self.client.send_json(req, path, &[wrapping_token]).await?.ok_or_else(|| Error::UnexpectedResponse {
             method: "POST".into(),
             path: path.into(),
             reason: "the unwrapped answer is empty".into(),
@@ -462,7 +462,7 @@ impl Wrapping {
         let client = self.client.with_wrap_ttl(ttl)?;
         let req = client.request(Method::POST, "Vault path", path)?.json(data)?;
         client.send_envelope::<serde_json::Value>(req, path, &[]).await?.and_then(|r| r.wrap_info).ok_or_else(|| {
-            VaultError::UnexpectedResponse {
+            Error::UnexpectedResponse {
                 method: "POST".into(),
                 path: path.into(),
                 reason: "the answer has no wrap_info".into(),

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 use vault_client::aws::{AwsCredentials, AwsLogin};
-use vault_client::{Secret, TokenCreateRequest};
+use vault_client::{ClientError, Secret, TokenCreateRequest};
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Match, Mock, Request};
 

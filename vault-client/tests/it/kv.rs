@@ -1,7 +1,7 @@
 //! KV v1, KV v2 and version detection.
 
 use serde::{Deserialize, Serialize};
-use vault_client::{Kv, MetadataOptions, VaultError};
+use vault_client::{Error, Kv, MetadataOptions};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -112,7 +112,7 @@ async fn kv2_check_and_set_success_and_conflict() {
     let conflict = fixture("kv2-cas-conflict.request");
     let cas = conflict["options"]["cas"].as_u64().unwrap();
     let err = kv.write_cas("atala-testnet/dbHA1", &conflict["data"], cas).await.unwrap_err();
-    assert!(matches!(err, VaultError::CasMismatch { expected_version, .. } if expected_version == cas), "{err:?}");
+    assert!(matches!(err, Error::CasMismatch { expected_version, .. } if expected_version == cas), "{err:?}");
     assert!(err.to_string().contains("check-and-set failed on secret/data/atala-testnet/dbHA1"), "{err}");
 }
 
@@ -137,7 +137,7 @@ async fn kv2_patch_uses_merge_patch_and_old_servers_say_unsupported() {
     let patch = fixture("kv2-patch.request")["data"].clone();
     assert_eq!(kv.patch("atala-testnet/dbHA1", &patch).await.unwrap().version, 3);
     let err = kv.patch("atala-testnet/dbHA1", &patch).await.unwrap_err();
-    assert!(matches!(err, VaultError::Unsupported { .. }), "{err:?}");
+    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
     assert!(err.to_string().contains("Vault 1.9"), "{err}");
 }
 
@@ -243,7 +243,7 @@ async fn kv1_call_on_a_kv2_mount_says_so() {
         .mount(&server)
         .await;
     let err = vault.kv1("secret").unwrap().read::<DbSecret>("atala-testnet/dbHA1").await.unwrap_err();
-    assert!(matches!(err, VaultError::WrongKvVersion { .. }), "{err:?}");
+    assert!(matches!(err, Error::WrongKvVersion { .. }), "{err:?}");
     let text = err.to_string();
     assert!(text.contains("KV version 2") && text.contains("kv2(mount)"), "{text}");
 }
@@ -258,7 +258,7 @@ async fn kv2_write_on_a_kv1_mount_says_what_happened() {
         .mount(&server)
         .await;
     let err = vault.kv2("kv").unwrap().write("atala-testnet/dbHA1", &fixture("kv1-write.request")).await.unwrap_err();
-    assert!(matches!(err, VaultError::WrongKvVersion { .. }), "{err:?}");
+    assert!(matches!(err, Error::WrongKvVersion { .. }), "{err:?}");
     let text = err.to_string();
     assert!(text.contains("KV version 1") && text.contains("kv/data/atala-testnet/dbHA1"), "{text}");
 }
@@ -336,7 +336,7 @@ async fn kv_detects_the_version_of_the_mount() {
     let data: DbSecret = v1.read("atala-testnet/dbHA1").await.unwrap().unwrap();
     assert_eq!(data.superuser_password, "s3cr3t");
     let err = vault.kv("nomount").await.unwrap_err();
-    assert!(matches!(err, VaultError::NoMount { .. }), "{err:?}");
+    assert!(matches!(err, Error::NoMount { .. }), "{err:?}");
     assert!(err.to_string().starts_with("no secrets engine is mounted at nomount/"), "{err}");
 }
 
@@ -353,6 +353,6 @@ async fn kv_on_a_non_kv_mount_is_refused() {
         .mount(&server)
         .await;
     let err = vault.kv("nomad").await.unwrap_err();
-    assert!(matches!(err, VaultError::NotKv { .. }), "{err:?}");
+    assert!(matches!(err, Error::NotKv { .. }), "{err:?}");
     assert_eq!(err.to_string(), "mount \"nomad\" is a \"nomad\" engine, not a KV secrets engine");
 }

@@ -2,7 +2,7 @@
 //! environment, error mapping and path validation.
 
 use serde_json::json;
-use vault_client::{VaultClient, VaultClientBuilder, VaultError};
+use vault_client::{ClientError, Error, VaultClient, VaultClientBuilder};
 use wiremock::matchers::{any, body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer};
 
@@ -148,7 +148,7 @@ async fn bad_paths_are_rejected_before_any_request() {
     let vault = VaultClient::builder(&server.uri()).unwrap().token(ROOT).build().unwrap();
     for bad in ["/kv/x", "kv/../sys/mounts", "kv//x", "", "kv/x\0y", "kv/./x", "kv/x/"] {
         let err = vault.read::<serde_json::Value>(bad).await.unwrap_err();
-        assert!(matches!(err, VaultError::Core(client_core::Error::InvalidInput { .. })), "{bad:?}: {err:?}");
+        assert!(matches!(err, Error::Core(client_core::Error::InvalidInput { .. })), "{bad:?}: {err:?}");
         assert!(vault.write(bad, &json!({})).await.is_err(), "{bad:?}");
         assert!(vault.delete(bad).await.is_err(), "{bad:?}");
     }

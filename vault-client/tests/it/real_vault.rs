@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use vault_client::{Secret, VaultClient, VaultClientBuilder, VaultError};
+use vault_client::{ClientError, Error, Secret, VaultClient, VaultClientBuilder};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -106,7 +106,7 @@ async fn kv_on_a_path_inside_a_mount_uses_the_mount_vault_names() {
     let kv = vault.kv("ops/nested/atala-testnet/db").await.unwrap();
     assert_eq!(kv.mount(), "ops/nested");
     let err = vault.kv("ops").await.unwrap_err();
-    assert!(matches!(err, VaultError::NoMount { .. }), "{err:?}");
+    assert!(matches!(err, Error::NoMount { .. }), "{err:?}");
     let text = err.to_string();
     assert!(text.starts_with("no secrets engine is mounted at ops/") && !text.contains("expired"), "{text}");
 }
@@ -119,10 +119,10 @@ async fn kv2_calls_on_a_kv1_mount_are_refused_on_reads_and_before_writes() {
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(204)).expect(0).mount(&server).await;
     let kv = vault.kv2("kv").unwrap();
     let err = kv.read::<serde_json::Value>("atala-testnet/db").await.unwrap_err();
-    assert!(matches!(err, VaultError::WrongKvVersion { .. }), "{err:?}");
+    assert!(matches!(err, Error::WrongKvVersion { .. }), "{err:?}");
     assert!(err.to_string().contains("KV version 1"), "{err}");
     let err = kv.write("atala-testnet/db", &serde_json::json!({"a": "b"})).await.unwrap_err();
-    assert!(matches!(err, VaultError::WrongKvVersion { .. }), "{err:?}");
+    assert!(matches!(err, Error::WrongKvVersion { .. }), "{err:?}");
     // A kv2 handle on a folder inside a mount is told the mount.
     on_get(&server, "/v1/sys/internal/ui/mounts/secret/nomad-cluster", 200, "sys-internal-ui-mounts-secret-deep-path")
         .await;
@@ -176,7 +176,7 @@ async fn login_on_an_unmounted_auth_path_says_the_mount_is_missing() {
         .await;
     let secret = Secret::new("9b1ca3d0-secret");
     let err = vault.auth().approle("approle-missing").unwrap().login("role", &secret).await.unwrap_err();
-    assert!(matches!(err, VaultError::NoAuthMount { .. }), "{err:?}");
+    assert!(matches!(err, Error::NoAuthMount { .. }), "{err:?}");
     let text = err.to_string();
     assert!(text.starts_with("no auth method is mounted at auth/approle-missing/"), "{text}");
     let err = vault.auth().jwt("nosuch").unwrap().login("r", &Secret::new("jwt")).await.unwrap_err();
@@ -210,10 +210,10 @@ async fn sealed_and_uninitialised_vaults_fail_at_once_with_what_to_do() {
         let err = vault.sys().leader().await.unwrap_err();
         let text = err.to_string();
         if initialized {
-            assert!(matches!(err, VaultError::Sealed { .. }), "{err:?}");
+            assert!(matches!(err, Error::Sealed { .. }), "{err:?}");
             assert!(text.starts_with("Vault is sealed") && text.contains("unseal it"), "{text}");
         } else {
-            assert!(matches!(err, VaultError::Uninitialized { .. }), "{err:?}");
+            assert!(matches!(err, Error::Uninitialized { .. }), "{err:?}");
             assert!(text.starts_with("Vault is not initialised") && text.contains("vault operator init"), "{text}");
         }
         assert!(started.elapsed() < Duration::from_secs(1), "not retried");

@@ -3,7 +3,7 @@
 use std::time::SystemTime;
 
 use vault_client::aws::{AwsCredentials, AwsLogin};
-use vault_client::{Secret, VaultClient, VaultClientBuilder, VaultError};
+use vault_client::{Error, Secret, VaultClient, VaultClientBuilder};
 use wiremock::Mock;
 use wiremock::matchers::{method, path};
 
@@ -33,7 +33,7 @@ fn check<T: std::fmt::Debug>(what: &str, value: &T) {
     assert_clean(what, &format!("{value:#?}"));
 }
 
-fn check_error(what: &str, err: &VaultError) {
+fn check_error(what: &str, err: &Error) {
     check(what, err);
     assert_clean(what, &err.to_string());
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use vault_client::VaultError;
+use vault_client::Error;
 use wiremock::Mock;
 use wiremock::matchers::{body_json, header, method, path};
 
@@ -47,7 +47,7 @@ async fn creds_for_an_unknown_role_is_an_error_and_not_retried() {
         .mount(&server)
         .await;
     let err = vault.secrets().consul_creds_at("consul/", "nope").await.unwrap_err();
-    assert!(matches!(err, VaultError::Api { status: 400, .. }), "{err:?}");
+    assert!(matches!(err, Error::Api { status: 400, .. }), "{err:?}");
     assert_eq!(err.to_string(), "GET /v1/consul/creds/nope failed with HTTP 400: role \"nope\" not found");
 }
 

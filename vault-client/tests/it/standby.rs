@@ -1,7 +1,7 @@
 //! Standbys and consistency: 307 redirects, 412 with X-Vault-Index, 429,
 //! sealed 503 and 500 on reads.
 
-use vault_client::{VaultClient, VaultError};
+use vault_client::{ClientError, Error, VaultClient};
 use wiremock::matchers::{any, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -58,7 +58,7 @@ async fn standby_redirect_to_a_foreign_host_is_refused_and_the_token_never_leave
         .build()
         .unwrap();
     let err = vault.kv2("secret").unwrap().read::<serde_json::Value>("atala-testnet/dbHA1").await.unwrap_err();
-    assert!(matches!(err, VaultError::Core(client_core::Error::Redirect { .. })), "{err:?}");
+    assert!(matches!(err, Error::Core(client_core::Error::Redirect { .. })), "{err:?}");
     let text = err.to_string();
     assert!(text.contains("refusing to follow a redirect") && text.contains(&host_port(&foreign)), "{text}");
 }
@@ -126,7 +126,7 @@ async fn rate_limited_429_is_retried_then_reported() {
         .mount(&server)
         .await;
     let err = kv.read::<serde_json::Value>("atala-testnet/dbHA1").await.unwrap_err();
-    assert!(matches!(err, VaultError::RateLimited { .. }), "{err:?}");
+    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
     assert!(err.to_string().contains("rate limit quota exceeded"), "{err}");
 }
 
@@ -141,7 +141,7 @@ async fn sealed_vault_is_a_typed_error() {
         .mount(&server)
         .await;
     let err = vault.kv2("secret").unwrap().read::<serde_json::Value>("atala-testnet/dbHA1").await.unwrap_err();
-    assert!(matches!(err, VaultError::Sealed { .. }), "{err:?}");
+    assert!(matches!(err, Error::Sealed { .. }), "{err:?}");
     assert!(err.to_string().starts_with("Vault is sealed"), "{err}");
 }
 
@@ -255,9 +255,9 @@ async fn a_sealed_read_and_a_sealed_write_are_tried_once_whatever_the_retries() 
     let vault = VaultClient::builder(&server.uri()).unwrap().token(ROOT).retry(many).build().unwrap();
     let kv = vault.kv2("secret").unwrap();
     let err = kv.read::<serde_json::Value>("atala-testnet/dbHA1").await.unwrap_err();
-    assert!(matches!(err, VaultError::Sealed { .. }), "{err:?}");
+    assert!(matches!(err, Error::Sealed { .. }), "{err:?}");
     let err = kv.write("atala-testnet/dbHA1", &fixture("kv2-write.request")["data"]).await.unwrap_err();
-    assert!(matches!(err, VaultError::Sealed { .. }), "{err:?}");
+    assert!(matches!(err, Error::Sealed { .. }), "{err:?}");
     // Besides, each sealed answer asks sys/seal-status once (initialised or not).
     let requests = server.received_requests().await.unwrap();
     let count = |verb: &str| requests.iter().filter(|r| r.method.as_str() == verb && r.url.path() == SECRET).count();

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use vault_client::HealthState;
 use vault_client::Secret;
+use vault_client::{ClientError, HealthState};
 use wiremock::Mock;
 use wiremock::matchers::{body_json, header, method, path, query_param};
 
