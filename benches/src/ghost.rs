@@ -11,9 +11,9 @@ use std::time::Instant;
 
 use consul_client::{CatalogRegistration, ConsulClient, ServiceRegistration};
 use futures::StreamExt;
-use recipes::ghost::{
-    AllocState, ConsulCatalog, DEFAULT_READ_CONCURRENCY, GhostCleanup, GhostOptions, NomadNodeView, NomadWorld,
-};
+use recipes::adapters::consul::ConsulCatalog;
+use recipes::ghost::{DEFAULT_READ_CONCURRENCY, GhostCleanup, GhostOptions};
+use recipes::ports::{AllocState, NomadNodeView, NomadWorld};
 use recipes::{BackupDir, Progress};
 
 use crate::report::Section;

@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant};
 
 use consul_client::{ConsulClient, PutOptions};
-use recipes::capability::{ScopeSnapshot, ScopeStore};
-use recipes::consul::ConsulScopeStore;
+use recipes::adapters::consul::ConsulScopeStore;
+use recipes::ports::{ScopeSnapshot, ScopeStore};
 
 use crate::Sizes;
 use crate::report::Section;
@@ -74,7 +74,7 @@ pub async fn run(url: &str, sizes: &Sizes) -> anyhow::Result<Section> {
     section.ratio("polling median / blocking median", p_med / b_med, "(information)", true);
     section.note(format!(
         "{} trials each; latency is from just before the leader key's PUT is sent to the waiter seeing it, \
-         through recipes::consul::ConsulScopeStore (the store the bootstrap recipe waits on)",
+         through recipes::adapters::consul::ConsulScopeStore (the store the bootstrap recipe waits on)",
         sizes.wait_trials
     ));
     Ok(section)

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use recipes::capability::{JobDiagnosis, JobSpec, JobState, Scheduler, TaskGroupSpec, VolumeProbe};
+use recipes::ports::{JobDiagnosis, JobSpec, JobState, Scheduler, TaskGroupSpec, VolumeProbe};
 use recipes::{Error, Result, async_trait};
 use sandbox::PatroniCluster;
 

@@ -34,8 +34,9 @@
 //! ```no_run
 //! use std::sync::Arc;
 //! use recipes::bootstrap::{Bootstrap, BootstrapOptions, Capabilities};
-//! use recipes::capability::{FileSettings, Scheduler, VolumeCheck};
-//! use recipes::consul::ConsulScopeStore;
+//! use recipes::adapters::consul::ConsulScopeStore;
+//! use recipes::adapters::local::FileSettings;
+//! use recipes::ports::{Scheduler, VolumeCheck};
 //! use recipes::Progress;
 //! # async fn demo(scheduler: Arc<dyn Scheduler>) -> Result<(), Box<dyn std::error::Error>> {
 //! let consul = consul_client::ConsulClient::from_env()?;
@@ -60,11 +61,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::capability::{
-    BootstrapMethod, ClusterStatus, JobState, MemberApi, PatroniMemberApi, Scheduler, ScopeSnapshot, ScopeStore,
-    SettingsStore, VolumeCheck,
-};
+use crate::adapters::patroni::PatroniMemberApi;
 use crate::input;
+use crate::ports::{
+    BootstrapMethod, ClusterStatus, JobState, MemberApi, Scheduler, ScopeSnapshot, ScopeStore, SettingsStore,
+    VolumeCheck,
+};
 use crate::progress::Progress;
 use crate::report::{Check, Plan, Report, Step};
 use crate::run::{Readiness, Runner, ScopeWait, scope_facts};

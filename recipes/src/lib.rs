@@ -2,11 +2,13 @@
 //! clean up Consul ghosts, get short-lived credentials.
 //!
 //! Every recipe is a value built from its inputs and the capabilities it needs, passed as
-//! trait objects ([`capability`]): a [`Scheduler`](capability::Scheduler) (Nomad through
-//! [`nomad::NomadScheduler`], or the sandbox's local processes), a
-//! [`SettingsStore`](capability::SettingsStore) ([`vault_settings::VaultSettings`] or
-//! [`FileSettings`](capability::FileSettings)), a [`VolumeProbe`](capability::VolumeProbe) (or an
-//! explicit, reasoned skip) and Patroni's state in Consul ([`consul::ConsulScopeStore`]).
+//! trait objects: the [`ports`]. Their implementations are the [`adapters`], one folder per
+//! system: a [`Scheduler`](ports::Scheduler) (Nomad through
+//! [`NomadScheduler`](adapters::nomad::NomadScheduler), or the sandbox's local processes), a
+//! [`SettingsStore`](ports::SettingsStore) ([`VaultSettings`](adapters::vault::VaultSettings) or
+//! [`FileSettings`](adapters::local::FileSettings)), a [`VolumeProbe`](ports::VolumeProbe) (or an
+//! explicit, reasoned skip) and Patroni's state in Consul
+//! ([`ConsulScopeStore`](adapters::consul::ConsulScopeStore)).
 //!
 //! Each recipe offers `plan()`, a dry run that checks every precondition against the live
 //! systems and returns the steps or [`Error::Refused`] with *every* reason, and `run()`, which
@@ -25,10 +27,11 @@
 //! ```no_run
 //! use std::sync::Arc;
 //! use recipes::bootstrap::{Bootstrap, BootstrapOptions, Capabilities};
-//! use recipes::capability::VolumeCheck;
-//! use recipes::consul::ConsulScopeStore;
-//! use recipes::nomad::{DirJobSource, NomadScheduler};
-//! use recipes::vault_settings::VaultSettings;
+//! use recipes::adapters::consul::ConsulScopeStore;
+//! use recipes::adapters::local::DirJobSource;
+//! use recipes::adapters::nomad::NomadScheduler;
+//! use recipes::adapters::vault::VaultSettings;
+//! use recipes::ports::VolumeCheck;
 //! use recipes::Progress;
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let nomad = nomad_client::NomadClient::from_env()?;
@@ -54,20 +57,18 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod adapters;
 pub mod backup;
 pub mod bootstrap;
-pub mod capability;
-pub mod consul;
 pub mod credentials;
 pub mod error;
 pub mod ghost;
 pub mod input;
-pub mod nomad;
+pub mod ports;
 pub mod progress;
 pub mod report;
 pub mod restore;
 mod run;
-pub mod vault_settings;
 
 pub use async_trait::async_trait;
 pub use backup::BackupDir;

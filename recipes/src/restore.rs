@@ -21,7 +21,8 @@
 //! ```no_run
 //! use std::sync::Arc;
 //! use recipes::bootstrap::{BootstrapOptions, Capabilities};
-//! use recipes::restore::{LocalArchiveSource, Restore, RestoreMode, RestoreOptions};
+//! use recipes::adapters::local::LocalArchiveSource;
+//! use recipes::restore::{Restore, RestoreMode, RestoreOptions};
 //! use recipes::{BackupDir, Progress};
 //! # async fn demo(caps: Capabilities) -> Result<(), Box<dyn std::error::Error>> {
 //! let mode = RestoreMode::point_in_time(2, "2026-11-22T05:12:00Z")?;
@@ -35,14 +36,12 @@
 //! # Ok(()) }
 //! ```
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::bootstrap::{Bootstrap, BootstrapOptions, Capabilities};
-use crate::capability::{BootstrapMethod, DatabaseSettings, JobState};
+use crate::ports::{ArchiveSource, BootstrapMethod, DatabaseSettings, JobState};
 use crate::progress::Progress;
 use crate::report::{Check, Plan, Report, Step};
 use crate::run::Runner;
@@ -128,39 +127,6 @@ impl RestoreMode {
             }
         }
         s
-    }
-}
-
-/// Where the restore preflight reads the backup archive's state from.
-#[async_trait]
-pub trait ArchiveSource: Send + Sync {
-    /// The archive of `namespace` as the walg planner needs it.
-    async fn archive_state(&self, namespace: &str) -> Result<walg::ArchiveState>;
-}
-
-/// An archive in a local directory (`WALG_FILE_PREFIX`-style, or PostgreSQL's own
-/// `archive_command` target as in the sandbox).
-#[derive(Debug, Clone)]
-pub struct LocalArchiveSource {
-    dir: PathBuf,
-}
-
-impl LocalArchiveSource {
-    /// Reads the archive in `dir`.
-    pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
-    }
-}
-
-#[async_trait]
-impl ArchiveSource for LocalArchiveSource {
-    async fn archive_state(&self, _namespace: &str) -> Result<walg::ArchiveState> {
-        let dir = self.dir.clone();
-        let archive = tokio::task::spawn_blocking(move || walg::LocalArchive::read(&dir))
-            .await
-            .map_err(|e| Error::backend("archive", e))?
-            .map_err(|e| Error::backend("archive", e))?;
-        Ok(walg::ArchiveState::from_local(archive, walg::WalSegmentSize::default()))
     }
 }
 

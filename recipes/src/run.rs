@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
-use crate::capability::{ClusterStatus, JobDiagnosis, Scheduler, ScopeSnapshot, ScopeStore};
+use crate::ports::{ClusterStatus, JobDiagnosis, Scheduler, ScopeSnapshot, ScopeStore};
 use crate::progress::{Event, Progress};
 use crate::report::{Plan, Report, Skipped};
 use crate::{Error, Result};

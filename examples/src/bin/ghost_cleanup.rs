@@ -16,8 +16,10 @@ use clap::Parser;
 use ops_examples::output::{self, OutputArgs, RunArgs};
 use ops_examples::progress;
 use recipes::BackupDir;
-use recipes::ghost::{ConsulCatalog, GhostCleanup, GhostOptions, NomadWorld};
-use recipes::nomad::NomadGhosts;
+use recipes::adapters::consul::ConsulCatalog;
+use recipes::adapters::nomad::NomadGhosts;
+use recipes::ghost::{GhostCleanup, GhostOptions};
+use recipes::ports::NomadWorld;
 
 /// Find ghost nodes, services and members in Consul (and down Nomad nodes),
 /// print the plan with the evidence, and remove exactly what it lists.

@@ -20,7 +20,8 @@ use clap::Parser;
 use ops_examples::output::{self, OutputArgs, RunArgs};
 use ops_examples::progress;
 use recipes::BackupDir;
-use recipes::restore::{LocalArchiveSource, Restore, RestoreMode, RestoreOptions};
+use recipes::adapters::local::LocalArchiveSource;
+use recipes::restore::{Restore, RestoreMode, RestoreOptions};
 
 /// Restore a namespace's PostgreSQL HA cluster from wal-g backups into a
 /// fresh cluster: record the settings, set the restore method, stop and

@@ -19,8 +19,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser;
 use ops_examples::output::{self, OutputArgs, RunArgs};
-use recipes::capability::ScopeStore;
-use recipes::consul::ConsulScopeStore;
+use recipes::adapters::consul::ConsulScopeStore;
+use recipes::ports::ScopeStore;
 use recipes::{BackupDir, Check, Plan, Report, Step};
 
 /// Save a Patroni scope's Consul state to a backup file, then remove exactly

@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use consul_client::{ConsulClient, PutOptions, QueryOptions};
 use ops_examples::local::{LocalScheduler, LocalVolumeProbe};
+use recipes::adapters::consul::ConsulScopeStore;
+use recipes::adapters::local::FileSettings;
 use recipes::bootstrap::{Bootstrap, BootstrapOptions, Capabilities};
-use recipes::capability::{BootstrapMethod, DatabaseSettings, FileSettings, SettingsStore, VolumeCheck};
-use recipes::consul::ConsulScopeStore;
+use recipes::ports::{BootstrapMethod, DatabaseSettings, SettingsStore, VolumeCheck};
 use recipes::{Error, Event, Progress};
 use sandbox::PatroniCluster;
 

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use consul_client::{AgentServiceRegistration, CatalogRegistration, ConsulClient, QueryOptions, ServiceRegistration};
-use recipes::ghost::{AllocState, ConsulCatalog, GhostCleanup, GhostOptions, NomadNodeView, NomadWorld, Target};
+use recipes::adapters::consul::ConsulCatalog;
+use recipes::ghost::{GhostCleanup, GhostOptions, Target};
+use recipes::ports::{AllocState, NomadNodeView, NomadWorld};
 use recipes::{BackupDir, Progress, Result, async_trait};
 
 /// Nomad as the ghosts' allocations see it: one running allocation, every other one gone.

@@ -6,9 +6,10 @@
 
 use std::sync::Arc;
 
+use recipes::adapters::local::LocalArchiveSource;
 use recipes::bootstrap::Bootstrap;
-use recipes::capability::{BootstrapMethod, JobState, ScopeSnapshot};
-use recipes::restore::{LocalArchiveSource, Phase, Restore, RestoreMode, RestoreOptions};
+use recipes::ports::{BootstrapMethod, JobState, ScopeSnapshot};
+use recipes::restore::{Phase, Restore, RestoreMode, RestoreOptions};
 use recipes::{BackupDir, Error, Progress};
 
 use crate::bootstrap::{options, setup};

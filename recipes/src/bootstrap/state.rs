@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::capability::{JobState, ScopeSnapshot};
+use crate::ports::{JobState, ScopeSnapshot};
 use crate::report::Check;
 use crate::{BackupDir, Result};
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::Value;
 
-use crate::capability::{JobDiagnosis, MemberApi, ScopeSnapshot};
+use crate::ports::{JobDiagnosis, MemberApi, ScopeSnapshot};
 use crate::run::{Readiness, scope_facts};
 use crate::{Error, Result};
 

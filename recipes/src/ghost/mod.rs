@@ -50,12 +50,13 @@
 //! (30 node deletions over three runs of `safety-tests` `concurrent_ghost`; the test prints
 //! it). Only a registration that follows at least
 //! a quiet period of silence on that node can fall into it: a registrar that keeps
-//! registering is seen and keeps the node. [`ConsulCatalog::reregister_from_backup`] puts
+//! registering is seen and keeps the node. [`ConsulCatalog::reregister_from_backup`](crate::adapters::consul::ConsulCatalog::reregister_from_backup) puts
 //! back what a backup saved.
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use recipes::ghost::{ConsulCatalog, GhostCleanup, GhostOptions};
+//! use recipes::adapters::consul::ConsulCatalog;
+//! use recipes::ghost::{GhostCleanup, GhostOptions};
 //! use recipes::{BackupDir, Progress};
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let consul = consul_client::ConsulClient::from_env()?;
@@ -70,9 +71,6 @@
 //! # Ok(()) }
 //! ```
 
-mod consul_world;
-mod world;
-
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -82,13 +80,11 @@ use consul_client::txn::MAX_TXN_OPS;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
-pub use consul_world::ConsulCatalog;
-pub use world::{
-    AllocState, CatalogEntry, CatalogTxnOp, CatalogWorld, MemberView, NodeView, NomadClusterNode, NomadClusterView,
-    NomadNodeView, NomadWorld, Removal, SavedCheck, SavedService, ServiceView,
-};
-
 use crate::input::glob_match;
+use crate::ports::{
+    AllocState, CatalogEntry, CatalogTxnOp, CatalogWorld, MemberView, NodeView, NomadClusterNode, NomadClusterView,
+    NomadNodeView, NomadWorld, Removal, SavedCheck, ServiceView,
+};
 use crate::progress::Progress;
 use crate::report::{Check, Plan, Report, Step};
 use crate::run::Runner;

@@ -3,9 +3,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use recipes::adapters::local::FileSettings;
 use recipes::bootstrap::{Bootstrap, BootstrapOptions, Capabilities};
-use recipes::capability::{
-    BootstrapMethod, DatabaseSettings, FileSettings, JobDiagnosis, JobState, SettingsStore, VolumeCheck, WalSender,
+use recipes::ports::{
+    BootstrapMethod, DatabaseSettings, JobDiagnosis, JobState, SettingsStore, VolumeCheck, WalSender,
 };
 use recipes::{Error, Event, Outcome, Progress};
 

@@ -5,8 +5,8 @@
 use consul_client::txn::{IncompleteDelete, TxnKvOp};
 use consul_client::{ConsulClient, KvPair, KvVerb, PutOptions, QueryOptions, TxnOp};
 use recipes::Error;
-use recipes::capability::{ScopeSnapshot, ScopeStore};
-use recipes::consul::ConsulScopeStore;
+use recipes::adapters::consul::ConsulScopeStore;
+use recipes::ports::{ScopeSnapshot, ScopeStore};
 
 fn consul() -> Option<ConsulClient> {
     let server = sandbox::shared_consul()?;
@@ -162,11 +162,11 @@ async fn bad_snapshots_and_entries_are_refused_before_anything_changes() {
     let no_index = ScopeSnapshot {
         prefix: "service/db/".into(),
         index: 1,
-        entries: vec![recipes::capability::ScopeEntry::new("service/db/leader".into(), 0, None)],
+        entries: vec![recipes::ports::ScopeEntry::new("service/db/leader".into(), 0, None)],
     };
     let err = store.delete_scope("db", &no_index).await.unwrap_err();
     assert!(err.to_string().contains("no ModifyIndex"), "{err}");
-    let outside = [recipes::capability::ScopeEntry::new("vault/secret".into(), 0, None)];
+    let outside = [recipes::ports::ScopeEntry::new("vault/secret".into(), 0, None)];
     let err = store.restore(&outside).await.unwrap_err();
     assert!(matches!(err, Error::InvalidInput { .. }) && err.to_string().contains("outside"), "{err}");
 }

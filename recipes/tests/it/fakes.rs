@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use recipes::capability::{
+use recipes::ports::{
     JobDiagnosis, JobSpec, JobState, MemberApi, Scheduler, ScopeEntry, ScopeSnapshot, ScopeStore, TaskGroupSpec,
     VolumeProbe, WalSender,
 };

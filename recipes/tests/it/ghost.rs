@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use recipes::ghost::{
-    AllocState, CatalogEntry, CatalogTxnOp, CatalogWorld, GhostCleanup, GhostOptions, MemberView, NodeView,
-    NomadNodeView, NomadWorld, Removal, SavedService, ServiceView, Target, task_service_alloc,
+use recipes::ghost::{GhostCleanup, GhostOptions, Target, task_service_alloc};
+use recipes::ports::{
+    AllocState, CatalogEntry, CatalogTxnOp, CatalogWorld, MemberView, NodeView, NomadNodeView, NomadWorld, Removal,
+    SavedService, ServiceView,
 };
 use recipes::{BackupDir, Progress, Result, async_trait};
 
@@ -279,7 +280,7 @@ fn bad_filters_are_rejected() {
 /// Real Consul: the catalog as ghost cleanup sees it, with a registrar that adds a service
 /// to the ghost node right after the backup was read (between backup and removal).
 struct RegistersAfterBackup {
-    inner: recipes::ghost::ConsulCatalog,
+    inner: recipes::adapters::consul::ConsulCatalog,
     consul: consul_client::ConsulClient,
     node: String,
     late: String,
@@ -355,7 +356,7 @@ async fn a_service_registered_on_the_ghost_node_after_the_backup_survives_and_is
     let (old, late) = (format!("pg-{tag}-old"), format!("pg-{tag}-late"));
     register(&consul, &node, &old, &format!("ghostrace-{tag}")).await;
     let world = Arc::new(RegistersAfterBackup {
-        inner: recipes::ghost::ConsulCatalog::new(consul.clone()),
+        inner: recipes::adapters::consul::ConsulCatalog::new(consul.clone()),
         consul: consul.clone(),
         node: node.clone(),
         late: late.clone(),
@@ -387,7 +388,7 @@ async fn a_service_registered_on_the_ghost_node_after_the_backup_survives_and_is
     // A later run, with nobody registering, removes the rest and then the node.
     let second = GhostCleanup::new(
         GhostOptions::default().node_pattern(node.clone()).node_quiet_period(std::time::Duration::from_millis(20)),
-        Arc::new(recipes::ghost::ConsulCatalog::new(consul.clone())),
+        Arc::new(recipes::adapters::consul::ConsulCatalog::new(consul.clone())),
         None,
         BackupDir::new(dir.path().join("second")),
     )
@@ -399,7 +400,7 @@ async fn a_service_registered_on_the_ghost_node_after_the_backup_survives_and_is
     println!("unguarded window (fresh read to node delete-cas answer): {window} us");
 
     // Both backups together put everything back.
-    let catalog = recipes::ghost::ConsulCatalog::new(consul.clone());
+    let catalog = recipes::adapters::consul::ConsulCatalog::new(consul.clone());
     let mut back = Vec::new();
     for backup in std::fs::read_dir(dir.path()).unwrap().chain(std::fs::read_dir(dir.path().join("second")).unwrap()) {
         let path = backup.unwrap().path();
@@ -422,7 +423,7 @@ async fn a_service_changed_after_the_backup_is_not_deleted() {
     let node = format!("gone-{tag}");
     let svc = format!("pg-{tag}");
     register(&consul, &node, &svc, "ghostchange").await;
-    let world = Arc::new(recipes::ghost::ConsulCatalog::new(consul.clone()));
+    let world = Arc::new(recipes::adapters::consul::ConsulCatalog::new(consul.clone()));
     let saved = world.entry("dc1", &node).await.unwrap().unwrap();
     // Re-registered with another port: a new index.
     let reg_port = consul_client::CatalogRegistration {
@@ -477,7 +478,7 @@ async fn a_node_with_more_entries_than_one_transaction_goes_in_batches_then_the_
         register(&consul, &node, id, "ghostbatch").await;
     }
     let dir = tempfile::tempdir().unwrap();
-    let catalog = recipes::ghost::ConsulCatalog::new(consul.clone());
+    let catalog = recipes::adapters::consul::ConsulCatalog::new(consul.clone());
     let cleanup = GhostCleanup::new(
         GhostOptions::default().node_pattern(node.clone()).node_quiet_period(std::time::Duration::ZERO),
         Arc::new(catalog.clone()),

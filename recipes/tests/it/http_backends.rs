@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use recipes::adapters::local::DirJobSource;
+use recipes::adapters::nomad::NomadScheduler;
+use recipes::adapters::vault::{KvVersion, VaultSettings};
 use recipes::bootstrap::{Bootstrap, BootstrapOptions, Capabilities};
-use recipes::capability::{JobState, Scheduler, VolumeCheck};
-use recipes::nomad::{DirJobSource, NomadScheduler};
+use recipes::ports::{JobState, Scheduler, VolumeCheck};
 use recipes::restore::{Restore, RestoreMode, RestoreOptions};
-use recipes::vault_settings::{KvVersion, VaultSettings};
 use recipes::{BackupDir, Progress};
 use serde_json::{Value, json};
 use wiremock::matchers::any;
@@ -338,9 +339,9 @@ fn archive_files() -> Vec<(&'static str, String)> {
 struct LocalArchive(std::path::PathBuf);
 
 #[recipes::async_trait]
-impl recipes::restore::ArchiveSource for LocalArchive {
+impl recipes::ports::ArchiveSource for LocalArchive {
     async fn archive_state(&self, ns: &str) -> recipes::Result<walg::ArchiveState> {
-        recipes::restore::LocalArchiveSource::new(&self.0).archive_state(ns).await
+        recipes::adapters::local::LocalArchiveSource::new(&self.0).archive_state(ns).await
     }
 }
 
@@ -357,8 +358,8 @@ async fn scheduler_states_map_from_nomad() {
         vault_client::VaultClient::builder(&s.vault.uri()).unwrap().token("test-root-token").build().unwrap(),
     )
     .kv_version(KvVersion::V2);
-    assert_eq!(recipes::capability::SettingsStore::read(&settings, NS).await.unwrap(), None);
-    assert_eq!(recipes::capability::SettingsStore::location(&settings, NS), "kv/nomad-cluster/atala-testnet/database");
+    assert_eq!(recipes::ports::SettingsStore::read(&settings, NS).await.unwrap(), None);
+    assert_eq!(recipes::ports::SettingsStore::location(&settings, NS), "kv/nomad-cluster/atala-testnet/database");
 }
 
 /// A Nomad answering job `job`'s allocations with a recording, and its stderr with one frame.

@@ -3,9 +3,10 @@
 use std::sync::Arc;
 
 use recipes::Error;
+use recipes::adapters::local::FileSettings;
 use recipes::bootstrap::{Bootstrap, BootstrapOptions, Capabilities};
-use recipes::capability::{DatabaseSettings, FileSettings, VolumeCheck};
 use recipes::input::{parse_timestamp, validate_timeline};
+use recipes::ports::{DatabaseSettings, VolumeCheck};
 
 use crate::fakes::{FakeScheduler, FakeScope};
 

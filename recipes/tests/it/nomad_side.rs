@@ -3,9 +3,11 @@
 use std::sync::Arc;
 
 use recipes::BackupDir;
-use recipes::capability::VolumeProbe;
-use recipes::ghost::{AllocState, ConsulCatalog, GhostCleanup, GhostOptions, NomadWorld};
-use recipes::nomad::{NomadGhosts, NomadVolumeProbe};
+use recipes::adapters::consul::ConsulCatalog;
+use recipes::adapters::nomad::{NomadGhosts, NomadVolumeProbe};
+use recipes::ghost::{GhostCleanup, GhostOptions};
+use recipes::ports::VolumeProbe;
+use recipes::ports::{AllocState, NomadWorld};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -289,7 +291,7 @@ impl NomadWorld for HalfGone {
             _ => AllocState::Gone,
         })
     }
-    async fn nodes(&self) -> recipes::Result<Vec<recipes::ghost::NomadNodeView>> {
+    async fn nodes(&self) -> recipes::Result<Vec<recipes::ports::NomadNodeView>> {
         Ok(Vec::new())
     }
     async fn purge_node(&self, _node_id: &str) -> recipes::Result<()> {

@@ -3,9 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use recipes::adapters::local::FileSettings;
 use recipes::bootstrap::{BootstrapOptions, Capabilities};
-use recipes::capability::{BootstrapMethod, DatabaseSettings, FileSettings, JobState, SettingsStore, VolumeCheck};
-use recipes::restore::{ArchiveSource, Phase, Restore, RestoreMode, RestoreOptions};
+use recipes::ports::ArchiveSource;
+use recipes::ports::{BootstrapMethod, DatabaseSettings, JobState, SettingsStore, VolumeCheck};
+use recipes::restore::{Phase, Restore, RestoreMode, RestoreOptions};
 use recipes::{BackupDir, Error, Progress, Result, async_trait};
 use walg::{ArchiveState, BackupInfo, TimelineTree, WalInventory, WalSegmentSize};
 

@@ -1,7 +1,7 @@
 //! The cluster status read from Patroni's real DCS state (recorded from Patroni 3.0.2 and 4.1.5).
 
 use consul_client::KvPair;
-use recipes::capability::{ScopeEntry, ScopeSnapshot};
+use recipes::ports::{ScopeEntry, ScopeSnapshot};
 
 fn snapshot(version: &str, prefix: &str) -> ScopeSnapshot {
     let path = format!("{}/tests/fixtures/patroni/consul-kv-scope-{version}.json", env!("CARGO_MANIFEST_DIR"));

@@ -14,7 +14,8 @@ use consul_client::{
     CatalogDeregistration, CatalogRegistration, ConsulClient, HealthCheckRegistration, QueryOptions,
     ServiceRegistration,
 };
-use recipes::ghost::{ConsulCatalog, GhostCleanup, GhostOptions};
+use recipes::adapters::consul::ConsulCatalog;
+use recipes::ghost::{GhostCleanup, GhostOptions};
 use recipes::{BackupDir, Progress};
 
 const TRIALS: usize = 50;

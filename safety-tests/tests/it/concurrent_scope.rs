@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use base64::Engine as _;
 use consul_client::{ConsulClient, KvPair, PutOptions, QueryOptions};
 use patroni_client::{DcsView, RemoveOptions};
-use recipes::capability::ScopeStore;
-use recipes::consul::ConsulScopeStore;
+use recipes::adapters::consul::ConsulScopeStore;
+use recipes::ports::ScopeStore;
 use tokio::sync::Mutex;
 
 const TRIALS: usize = 50;

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use consul_client::ConsulClient;
-use recipes::ghost::{ConsulCatalog, GhostCleanup, GhostOptions};
+use recipes::adapters::consul::ConsulCatalog;
+use recipes::ghost::{GhostCleanup, GhostOptions};
 use recipes::{BackupDir, Progress};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

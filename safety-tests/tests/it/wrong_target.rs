@@ -9,7 +9,8 @@ use std::sync::Arc;
 use client_core::Request;
 use consul_client::{AgentServiceRegistration, ConsulClient, PutOptions};
 use patroni_client::{DcsView, RemoveOptions};
-use recipes::ghost::{ConsulCatalog, GhostCleanup, GhostOptions, Target};
+use recipes::adapters::consul::ConsulCatalog;
+use recipes::ghost::{GhostCleanup, GhostOptions, Target};
 use recipes::{BackupDir, Progress};
 use serde_json::Value;
 

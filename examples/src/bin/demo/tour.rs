@@ -10,10 +10,12 @@ use ops_examples::output::{self, Table};
 use ops_examples::progress::Progress;
 use patroni_client::{ClusterView, DcsView, Healthy, LeaderIs, PatroniClient, Switchover, render_table};
 use recipes::BackupDir;
+use recipes::adapters::consul::ConsulCatalog;
+use recipes::adapters::consul::ConsulScopeStore;
+use recipes::adapters::local::FileSettings;
 use recipes::bootstrap::{Bootstrap, BootstrapOptions, Capabilities};
-use recipes::capability::{BootstrapMethod, DatabaseSettings, FileSettings, SettingsStore as _, VolumeCheck};
-use recipes::consul::ConsulScopeStore;
-use recipes::ghost::{ConsulCatalog, GhostCleanup, GhostOptions, Target};
+use recipes::ghost::{GhostCleanup, GhostOptions, Target};
+use recipes::ports::{BootstrapMethod, DatabaseSettings, SettingsStore as _, VolumeCheck};
 use serde::Serialize;
 
 use crate::ghost::Ghost;

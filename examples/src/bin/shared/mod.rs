@@ -9,11 +9,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use recipes::adapters::consul::ConsulScopeStore;
+use recipes::adapters::local::DirJobSource;
+use recipes::adapters::local::FileSettings;
+use recipes::adapters::nomad::{NomadScheduler, NomadVolumeProbe};
+use recipes::adapters::vault::VaultSettings;
 use recipes::bootstrap::{BootstrapOptions, Capabilities};
-use recipes::capability::{FileSettings, Scheduler, SettingsStore, VolumeCheck};
-use recipes::consul::ConsulScopeStore;
-use recipes::nomad::{DirJobSource, JobSource, NomadScheduler, NomadVolumeProbe};
-use recipes::vault_settings::VaultSettings;
+use recipes::ports::JobSource;
+use recipes::ports::{Scheduler, SettingsStore, VolumeCheck};
 
 /// The database cluster of a namespace, as the runbook names it.
 #[derive(Debug, clap::Args)]

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use vault_client::{Kv, VaultClient};
 
-use crate::capability::{DatabaseSettings, SettingsStore};
+use crate::ports::{DatabaseSettings, SettingsStore};
 use crate::{Error, Result};
 
 /// Which KV engine version the mount runs.

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use nomad_client::{ExecOptions, NomadClient, QueryOptions, WriteOptions};
 
 use super::err;
-use crate::capability::VolumeProbe;
+use crate::ports::VolumeProbe;
 use crate::{Error, Result};
 
 /// [`VolumeProbe`] that runs a check through Nomad exec in every running allocation of a

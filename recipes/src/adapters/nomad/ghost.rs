@@ -6,9 +6,8 @@ use nomad_client::{Allocation, NomadClient, QueryOptions, WriteOptions};
 
 use super::err;
 use crate::Result;
-use crate::ghost::{
-    AllocState, DEFAULT_READ_CONCURRENCY, NodeView, NomadClusterNode, NomadClusterView, NomadNodeView, NomadWorld,
-};
+use crate::ghost::DEFAULT_READ_CONCURRENCY;
+use crate::ports::{AllocState, NodeView, NomadClusterNode, NomadClusterView, NomadNodeView, NomadWorld};
 
 /// The Nomad side of ghost cleanup over [`NomadClient`].
 #[derive(Debug, Clone)]

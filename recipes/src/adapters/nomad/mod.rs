@@ -1,5 +1,6 @@
-//! Capabilities implemented over the Nomad client: the [`NomadScheduler`] with its
-//! [`JobSource`]s, the [`NomadVolumeProbe`], and the Nomad side of ghost cleanup.
+//! Ports implemented over the Nomad client: the [`NomadScheduler`] with the
+//! [`LastVersionSource`] of job specs, the [`NomadVolumeProbe`], and the Nomad side of
+//! ghost cleanup ([`NomadGhosts`]).
 
 mod ghost;
 mod scheduler;
@@ -8,7 +9,7 @@ mod volume;
 
 pub use ghost::NomadGhosts;
 pub use scheduler::NomadScheduler;
-pub use source::{DirJobSource, JobSource, LastVersionSource};
+pub use source::LastVersionSource;
 pub use volume::NomadVolumeProbe;
 
 use crate::Error;

@@ -3,7 +3,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use consul_client::{BlockingOptions, ConsulClient, KvPair, QueryOptions};
 
-use crate::capability::{ScopeEntry, ScopeSnapshot, ScopeStore};
+use crate::ports::{ScopeEntry, ScopeSnapshot, ScopeStore};
 use crate::{Error, Result};
 
 /// [`ScopeStore`] over Consul KV, where Patroni keeps `<namespace>/<scope>/...`

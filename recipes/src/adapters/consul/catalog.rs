@@ -4,7 +4,8 @@ use async_trait::async_trait;
 use consul_client::{AgentService, ConsulClient, QueryOptions};
 use futures::{StreamExt, TryStreamExt};
 
-use super::world::{
+use crate::ghost::{DEFAULT_READ_CONCURRENCY, Target};
+use crate::ports::{
     CatalogEntry, CatalogTxnOp, CatalogWorld, MemberView, NodeView, Removal, SavedCheck, SavedService, ServiceView,
 };
 use crate::{Error, Result};
@@ -25,7 +26,7 @@ impl ConsulCatalog {
 }
 
 impl ConsulCatalog {
-    /// Puts back, from a backup file written by [`super::GhostCleanup::run`], every service
+    /// Puts back, from a backup file written by [`GhostCleanup::run`](crate::ghost::GhostCleanup::run), every service
     /// and check it saved for removal that is no longer in the catalog (through catalog registrations:
     /// the node with its saved address and metadata, then the service with its checks).
     /// Entries that are in the catalog now are left as they are. Returns one line per
@@ -83,7 +84,7 @@ impl ConsulCatalog {
                 };
                 registrations.push((format!("service {} on node {}", svc.id, node.node), Some(service), checks));
             }
-            let whole_node = matches!(r.target, super::Target::CatalogNode { .. });
+            let whole_node = matches!(r.target, Target::CatalogNode { .. });
             for c in
                 catalog.checks.iter().filter(|c| whole_node && c.service_id.is_empty() && !present(&c.check_id, true))
             {
@@ -135,7 +136,7 @@ impl ConsulCatalog {
 #[derive(serde::Deserialize)]
 struct BackupRecord {
     #[serde(rename = "Target")]
-    target: super::Target,
+    target: Target,
     #[serde(rename = "Removes")]
     removes: NodeView,
     #[serde(rename = "Catalog")]
@@ -166,7 +167,7 @@ impl CatalogWorld for ConsulCatalog {
     }
 
     async fn nodes(&self, dc: &str) -> Result<Vec<NodeView>> {
-        self.nodes_concurrently(dc, super::DEFAULT_READ_CONCURRENCY).await
+        self.nodes_concurrently(dc, DEFAULT_READ_CONCURRENCY).await
     }
 
     async fn nodes_concurrently(&self, dc: &str, concurrency: usize) -> Result<Vec<NodeView>> {

@@ -7,8 +7,9 @@ use nomad_client::{
 };
 use serde_json::Value;
 
-use super::{JobSource, err};
-use crate::capability::{JobDiagnosis, JobSpec, JobState, Scheduler, TaskGroupSpec};
+use super::err;
+use crate::ports::JobSource;
+use crate::ports::{JobDiagnosis, JobSpec, JobState, Scheduler, TaskGroupSpec};
 use crate::{Error, Result};
 
 /// Lines of a task's stderr a diagnosis carries.

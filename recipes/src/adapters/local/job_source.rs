@@ -1,21 +1,12 @@
+//! [`JobSource`] as a directory of Nomad JSON job files.
+
 use std::path::PathBuf;
 
 use async_trait::async_trait;
-use nomad_client::{NomadClient, QueryOptions};
 use serde_json::Value;
 
-use super::err;
+use crate::ports::JobSource;
 use crate::{Error, Result};
-
-/// Where the [`super::NomadScheduler`] gets the spec of a job it must start.
-///
-/// Implement it to render specs with the team's deploy tool; the SDK ships a directory of
-/// Nomad JSON job files ([`DirJobSource`]) and "the job's last version" ([`LastVersionSource`]).
-#[async_trait]
-pub trait JobSource: Send + Sync {
-    /// The job as Nomad JSON (the value of `"Job"`), or `None` when this source has no spec.
-    async fn job_spec(&self, namespace: &str, job: &str) -> Result<Option<Value>>;
-}
 
 /// Job specs as JSON files `<dir>/<job>.json` (either `{"Job": {...}}`, as `nomad job run
 /// -output` writes, or the bare job object). The job's `ID` must equal the file name, and its
@@ -62,39 +53,6 @@ impl JobSource for DirJobSource {
             Some(ns) if ns == namespace => {}
             Some(ns) => return Err(bad(format!("it is for namespace {ns:?}, not {namespace:?}"))),
         }
-        Ok(Some(value))
-    }
-}
-
-/// The newest version Nomad still has of the job (a job stopped without purge): starting it
-/// again re-registers that version with `Stop` cleared. Purged jobs have no versions left, so
-/// this source cannot start the jobs of a bootstrap (whose preflight demands purged jobs):
-/// use [`DirJobSource`] or the team's own source there.
-#[derive(Debug, Clone)]
-pub struct LastVersionSource {
-    nomad: NomadClient,
-}
-
-impl LastVersionSource {
-    /// Reads versions through `nomad`.
-    #[must_use]
-    pub fn new(nomad: NomadClient) -> Self {
-        Self { nomad }
-    }
-}
-
-#[async_trait]
-impl JobSource for LastVersionSource {
-    async fn job_spec(&self, namespace: &str, job: &str) -> Result<Option<Value>> {
-        let opts = QueryOptions { namespace: Some(namespace.to_owned()), ..QueryOptions::default() };
-        let versions = match self.nomad.jobs().versions(job, false, &opts).await {
-            Ok(v) => v.value.versions,
-            Err(e) if e.is_not_found() => return Ok(None),
-            Err(e) => return Err(err(e)),
-        };
-        let Some(newest) = versions.into_iter().next() else { return Ok(None) };
-        let mut value = serde_json::to_value(&newest).map_err(|e| Error::backend("Nomad job", e))?;
-        value["Stop"] = Value::Bool(false);
         Ok(Some(value))
     }
 }

@@ -1,28 +1,11 @@
-//! "Does this replica stream from the leader?", asked of the leader's Patroni REST API.
+//! [`MemberApi`] over the Patroni REST API client.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 
+use crate::ports::{MemberApi, WalSender};
 use crate::{Error, Result};
-
-/// One WAL sender of a leader, as its `/patroni` lists it under `replication[]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WalSender {
-    /// The replica's `application_name`: Patroni sets it to the member name.
-    pub application_name: String,
-    /// The sender's state, `streaming` once the replica receives WAL.
-    pub state: String,
-}
-
-/// Reads a member's `/patroni` status (only the parts the recipes need).
-#[async_trait]
-pub trait MemberApi: Send + Sync {
-    /// The WAL senders of the member whose REST API is at `api_url` (as the DCS publishes
-    /// it, e.g. `http://10.0.0.4:8008/patroni`).
-    async fn wal_senders(&self, api_url: &str) -> Result<Vec<WalSender>>;
-}
 
 /// [`MemberApi`] over `patroni-client`: one short `GET /patroni` per call (3 s, no retry:
 /// the caller polls), no credentials (`GET /patroni` needs none).

@@ -1,5 +1,0 @@
-//! Capabilities implemented over the Consul client.
-
-mod scope;
-
-pub use scope::ConsulScopeStore;

@@ -1,0 +1,27 @@
+//! The ports recipes are built from: every capability a recipe needs, as an object-safe
+//! async trait, with the types it speaks in.
+//!
+//! Each has implementations in [`adapters`](crate::adapters) (over the SDK's clients, or
+//! in-process over local files) and can be replaced by the caller's own (the sandbox's
+//! local processes, an in-memory fake in tests).
+
+pub mod archive;
+pub mod ghost;
+pub mod job_source;
+pub mod replication;
+pub mod scheduler;
+pub mod scope;
+pub mod settings;
+pub mod volume;
+
+pub use archive::ArchiveSource;
+pub use ghost::{
+    AllocState, CatalogEntry, CatalogTxnOp, CatalogWorld, MemberView, NodeView, NomadClusterNode, NomadClusterView,
+    NomadNodeView, NomadWorld, Removal, SavedCheck, SavedService, ServiceView,
+};
+pub use job_source::JobSource;
+pub use replication::{MemberApi, WalSender};
+pub use scheduler::{JobDiagnosis, JobSpec, JobState, Scheduler, TaskGroupSpec};
+pub use scope::{ClusterStatus, MemberStatus, ScopeEntry, ScopeSnapshot, ScopeStore};
+pub use settings::{BootstrapMethod, DatabaseSettings, SettingsStore};
+pub use volume::{VolumeCheck, VolumeProbe};
