@@ -123,16 +123,33 @@ impl TxnOp {
         TxnKvOp { verb, key: key.to_owned(), value: None, flags: 0, index: None, session: None }
     }
 
+    /// Writes `key` with `flags` and `value` (`None`: a key without a
+    /// value, as Consul can store one): unconditionally (`set`) when `cas` is
+    /// `None`, else only if the key's `ModifyIndex` is `cas` (`cas`; 0: only
+    /// if absent). Writes back a saved [`KvPair`] exactly, its flags and a
+    /// missing value included.
+    ///
+    /// ```
+    /// use consul_client::{KvVerb, TxnOp};
+    /// let TxnOp::Kv(op) = TxnOp::write("service/db/leader", Some(b"dbHA1".to_vec()), 7, Some(0));
+    /// assert_eq!((op.verb, op.flags, op.index), (KvVerb::Cas, 7, Some(0)));
+    /// ```
+    #[must_use]
+    pub fn write(key: &str, value: Option<Vec<u8>>, flags: u64, cas: Option<u64>) -> Self {
+        let verb = if cas.is_some() { KvVerb::Cas } else { KvVerb::Set };
+        Self::Kv(TxnKvOp { value, flags, index: cas, ..Self::kv(verb, key) })
+    }
+
     /// Writes `value` to `key`.
     #[must_use]
     pub fn set(key: &str, value: impl Into<Vec<u8>>) -> Self {
-        Self::Kv(TxnKvOp { value: Some(value.into()), ..Self::kv(KvVerb::Set, key) })
+        Self::write(key, Some(value.into()), 0, None)
     }
 
     /// Writes `value` if the key's `ModifyIndex` is `index` (0: only if absent).
     #[must_use]
     pub fn cas(key: &str, value: impl Into<Vec<u8>>, index: u64) -> Self {
-        Self::Kv(TxnKvOp { value: Some(value.into()), index: Some(index), ..Self::kv(KvVerb::Cas, key) })
+        Self::write(key, Some(value.into()), 0, Some(index))
     }
 
     /// Writes `value` and takes the key's lock for `session`.
@@ -501,17 +518,6 @@ async fn commit_dropping_failures(client: &ConsulClient, ops: &[TxnOp]) -> Resul
     Ok((Vec::new(), dropped))
 }
 
-fn create_op(pair: &KvPair) -> TxnOp {
-    TxnOp::Kv(TxnKvOp {
-        verb: KvVerb::Cas,
-        key: pair.key.clone(),
-        value: pair.value.clone(),
-        flags: pair.flags,
-        index: Some(0),
-        session: None,
-    })
-}
-
 fn same_content(a: &KvPair, b: &KvPair) -> bool {
     a.flags == b.flags && a.value.as_deref().unwrap_or_default() == b.value.as_deref().unwrap_or_default()
 }
@@ -525,7 +531,8 @@ pub(crate) async fn restore_saved(client: &ConsulClient, saved: &[KvPair]) -> Re
     for _round in 0..3 {
         let mut existing = Vec::new();
         for batch in batches(&pending, op_size) {
-            let ops: Vec<TxnOp> = batch.iter().map(create_op).collect();
+            let ops: Vec<TxnOp> =
+                batch.iter().map(|p| TxnOp::write(&p.key, p.value.clone(), p.flags, Some(0))).collect();
             let (_, dropped) = commit_dropping_failures(client, &ops).await?;
             let dropped: std::collections::BTreeSet<usize> = dropped.into_iter().collect();
             for (i, pair) in batch.iter().enumerate() {

@@ -3,9 +3,7 @@
 //! backup and the delete, folders larger than one transaction, and keys that
 //! only transactions can write.
 
-use consul_client::IncompleteDelete;
-use consul_client::txn::TxnKvOp;
-use consul_client::{Consistency, ConsulClient, Error, KvPair, KvVerb, PutOptions, QueryOptions, TxnOp};
+use consul_client::{Consistency, ConsulClient, Error, IncompleteDelete, KvPair, PutOptions, QueryOptions, TxnOp};
 use wiremock::MockServer;
 
 use crate::common::{consul_or_skip, prefix};
@@ -32,19 +30,8 @@ fn keys(pairs: &[KvPair]) -> Vec<String> {
 /// Writes keys through a transaction `set` (the key travels in the body), as
 /// other Consul clients can, including keys `kv().put` refuses.
 async fn txn_set(consul: &ConsulClient, pairs: &[(String, Option<Vec<u8>>, u64)]) {
-    let ops: Vec<TxnOp> = pairs
-        .iter()
-        .map(|(key, value, flags)| {
-            TxnOp::Kv(TxnKvOp {
-                verb: KvVerb::Set,
-                key: key.clone(),
-                value: value.clone(),
-                flags: *flags,
-                index: None,
-                session: None,
-            })
-        })
-        .collect();
+    let ops: Vec<TxnOp> =
+        pairs.iter().map(|(key, value, flags)| TxnOp::write(key, value.clone(), *flags, None)).collect();
     for chunk in ops.chunks(64) {
         consul.kv().txn(chunk, None).await.unwrap();
     }
