@@ -39,7 +39,7 @@ async fn main() -> anyhow::Result<()> {
         .members
         .iter()
         .map(|url| {
-            let mut builder = PatroniClient::builder(url)?;
+            let mut builder = PatroniClient::builder().address(url);
             if let (Some(user), Some(pw)) = (&args.username, &password) {
                 builder = builder.basic_auth(user, pw.as_str());
             }

@@ -3,7 +3,16 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::client::PatroniClient;
+use crate::error::Result;
 use crate::vocab::{Role, State};
+
+impl PatroniClient {
+    /// `GET /cluster`: every member as the DCS sees it.
+    pub async fn cluster(&self) -> Result<ClusterInfo> {
+        self.get("/cluster").await
+    }
+}
 
 /// The cluster as `GET /cluster` reports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

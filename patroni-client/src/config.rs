@@ -1,7 +1,52 @@
 //! The dynamic configuration (`GET/PATCH/PUT /config`, DCS key `config`).
 
+use client_core::Request;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+use crate::client::PatroniClient;
+use crate::error::{Error, Result};
+
+impl PatroniClient {
+    /// `GET /config`: the dynamic configuration.
+    pub async fn config(&self) -> Result<DynamicConfig> {
+        self.get("/config").await
+    }
+
+    /// `GET /config` as raw JSON.
+    pub async fn config_raw(&self) -> Result<Value> {
+        self.get("/config").await
+    }
+
+    /// `PATCH /config`: merges `patch` into the configuration; returns the
+    /// new configuration.
+    pub async fn patch_config(&self, patch: &ConfigPatch) -> Result<DynamicConfig> {
+        self.patch_config_as(&patch.as_json()).await
+    }
+
+    /// `PATCH /config` with a raw JSON object (`null` deletes a key);
+    /// returns the new configuration as raw JSON.
+    pub async fn patch_config_raw(&self, patch: &Value) -> Result<Value> {
+        self.patch_config_as(patch).await
+    }
+
+    async fn patch_config_as<T: DeserializeOwned>(&self, patch: &Value) -> Result<T> {
+        if !patch.is_object() {
+            return Err(Error::invalid("config patch", &patch.to_string(), "must be a JSON object"));
+        }
+        let request = Request::patch("/config").json(patch)?;
+        Ok(self.operation(request, "patch the configuration").await?.json()?)
+    }
+
+    /// `PUT /config`: replaces the whole configuration unconditionally;
+    /// returns what Patroni stored.
+    pub async fn replace_config(&self, config: &DynamicConfig) -> Result<DynamicConfig> {
+        let request = Request::put("/config").json(config)?;
+        let resp = self.operation(request, "replace the configuration").await?;
+        Ok(resp.json()?)
+    }
+}
 
 /// The cluster-wide dynamic configuration. Keys this crate does not model
 /// are kept in `extra`, so a read-modify-write through [`PUT /config`]

@@ -107,7 +107,7 @@ pub enum Error {
         /// False when nothing was deleted and the (stale) backup file was removed.
         backup_kept: bool,
         /// What was deleted, changed, left as saved and added.
-        incomplete: Box<consul_client::txn::IncompleteDelete>,
+        incomplete: Box<consul_client::IncompleteDelete>,
     },
 
     /// A backup file could not be written, read or understood.
@@ -124,17 +124,47 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// The HTTP status of an API error or refusal, if this is one.
-    #[must_use]
-    pub fn status(&self) -> Option<u16> {
+    pub(crate) fn invalid(what: &str, value: &str, reason: &str) -> Self {
+        Self::Core(client_core::Error::invalid(what, value, reason))
+    }
+}
+
+/// The SDK's common checks. Patroni answers a missing endpoint or an
+/// unscheduled operation to cancel with 404 ([`ClientError::is_not_found`]),
+/// wrong or missing credentials with 401 and a client refused by
+/// `restapi.allowlist` with 403 ([`ClientError::is_permission_denied`]).
+///
+/// ```
+/// use patroni_client::{ClientError, Error};
+/// let refused = Error::Refused {
+///     member: "http://10.0.0.4:8008".into(),
+///     action: "switch over".into(),
+///     status: 401,
+///     message: "not authenticated".into(),
+/// };
+/// assert!(refused.is_permission_denied() && !refused.is_transient());
+/// assert_eq!(refused.status(), Some(401));
+/// ```
+impl client_core::ClientError for Error {
+    fn core(&self) -> Option<&client_core::Error> {
         match self {
-            Self::Core(e) => e.status(),
-            Self::Refused { status, .. } => Some(*status),
+            Self::Core(e) => Some(e),
+            Self::Consul(e) => e.core(),
+            Self::NoMemberReachable { last_error, .. } => last_error.core(),
             _ => None,
         }
     }
 
-    pub(crate) fn invalid(what: &str, value: &str, reason: &str) -> Self {
-        Self::Core(client_core::Error::invalid(what, value, reason))
+    /// The HTTP status of an API error or refusal, if this is one.
+    fn status(&self) -> Option<u16> {
+        match self {
+            Self::Refused { status, .. } => Some(*status),
+            _ => self.core().and_then(client_core::Error::status),
+        }
+    }
+
+    /// True for 401 (no or wrong credentials) and 403 (refused by the allowlist).
+    fn is_permission_denied(&self) -> bool {
+        matches!(self.status(), Some(401 | 403))
     }
 }

@@ -4,6 +4,15 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
+use crate::client::PatroniClient;
+
+impl PatroniClient {
+    /// `GET /history`: the timeline history.
+    pub async fn history(&self) -> crate::Result<Vec<HistoryEntry>> {
+        self.get("/history").await
+    }
+}
+
 /// One timeline switch: `[timeline, switch_lsn, reason, timestamp?, new_leader?]`.
 /// Older entries carry only the first three or four items.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,16 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::client::PatroniClient;
+use crate::error::Result;
 use crate::vocab::{Role, State};
+
+impl PatroniClient {
+    /// `GET /patroni`: this member's status.
+    pub async fn status(&self) -> Result<MemberStatus> {
+        self.get("/patroni").await
+    }
+}
 
 /// One member's status, as `GET /patroni` returns it. Optional keys are
 /// absent in the JSON when they do not apply (and `false` flags are only

@@ -115,7 +115,8 @@ pub struct ClusterView {
 impl ClusterView {
     /// A view over member REST API URLs (at least one).
     pub fn new<S: AsRef<str>>(urls: &[S]) -> Result<Self> {
-        let clients = urls.iter().map(|u| PatroniClient::new(u.as_ref())).collect::<Result<Vec<_>>>()?;
+        let clients =
+            urls.iter().map(|u| PatroniClient::builder().address(u.as_ref()).build()).collect::<Result<Vec<_>>>()?;
         Self::from_clients(clients)
     }
 

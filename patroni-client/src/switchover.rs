@@ -1,5 +1,4 @@
-//! Operations on a member: switchover, failover, restart, reload,
-//! reinitialize, and cancelling scheduled ones.
+//! `POST/DELETE /switchover` and `POST /failover`: changing the leader.
 
 use chrono::{DateTime, FixedOffset};
 use client_core::Request;
@@ -7,23 +6,7 @@ use serde::Serialize;
 
 use crate::client::PatroniClient;
 use crate::error::{Error, Result};
-
-/// What Patroni answered to an accepted operation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    /// 200 done, 202 scheduled/accepted.
-    pub status: u16,
-    /// Patroni's text, e.g. `Successfully switched over to "dbHA2"`.
-    pub message: String,
-}
-
-impl Outcome {
-    /// True when Patroni scheduled the operation for later (HTTP 202).
-    #[must_use]
-    pub fn is_scheduled(&self) -> bool {
-        self.status == 202
-    }
-}
+use crate::outcome::Outcome;
 
 /// `POST /switchover`: hand the leader role from `leader` to a replica.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -95,48 +78,6 @@ impl Failover {
     }
 }
 
-/// The role filter of a restart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RestartRole {
-    /// Only if the member is the primary (sent as `primary`; 3.x also accepts it).
-    Primary,
-    /// Only if the member is a standby leader (4.x).
-    StandbyLeader,
-    /// Only if the member is a replica.
-    Replica,
-}
-
-/// `POST /restart` conditions; all optional (empty restarts now).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct RestartOptions {
-    /// Restart only if a restart is pending.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub restart_pending: Option<bool>,
-    /// Restart only if the member has this role.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub role: Option<RestartRole>,
-    /// Restart only if PostgreSQL runs a version lower than this (`X.Y` or `X.Y.Z`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub postgres_version: Option<String>,
-    /// Seconds to wait for PostgreSQL to start (overrides `primary_start_timeout`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<u64>,
-    /// Schedule the restart (time zone mandatory).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub schedule: Option<DateTime<FixedOffset>>,
-}
-
-/// `POST /reinitialize` options.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct ReinitializeOptions {
-    /// Cancel a running operation first.
-    pub force: bool,
-    /// Take the base backup from the leader (4.1+).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub from_leader: bool,
-}
-
 impl PatroniClient {
     /// `POST /switchover`. An immediate switchover blocks until done.
     pub async fn switchover(&self, request: &Switchover) -> Result<Outcome> {
@@ -172,28 +113,6 @@ impl PatroniClient {
         self.outcome(Request::delete("/switchover").idempotent(false), "cancel the scheduled switchover").await
     }
 
-    /// `POST /restart` with its conditions. An immediate restart blocks until done.
-    pub async fn restart(&self, options: &RestartOptions) -> Result<Outcome> {
-        let req = Request::post("/restart").json(options)?.timeout(Self::OPERATION_TIMEOUT);
-        self.outcome(req, "restart").await
-    }
-
-    /// `DELETE /restart`: cancels a scheduled restart.
-    pub async fn cancel_restart(&self) -> Result<Outcome> {
-        self.outcome(Request::delete("/restart").idempotent(false), "cancel the scheduled restart").await
-    }
-
-    /// `POST /reload`: re-reads the configuration (like SIGHUP).
-    pub async fn reload(&self) -> Result<Outcome> {
-        self.outcome(Request::post("/reload"), "reload").await
-    }
-
-    /// `POST /reinitialize`: wipes this replica and re-creates it from the leader.
-    pub async fn reinitialize(&self, options: &ReinitializeOptions) -> Result<Outcome> {
-        let req = Request::post("/reinitialize").json(options)?;
-        self.outcome(req, "reinitialize").await
-    }
-
     async fn refuse_failover_over_healthy_leader(&self, request: &Failover) -> Result<()> {
         let refuse =
             |reason: String| Error::Guarded { member: self.url().to_owned(), action: "fail over".to_owned(), reason };
@@ -213,12 +132,6 @@ impl PatroniClient {
             ))),
             None => Ok(()),
         }
-    }
-
-    async fn outcome(&self, request: Request, action: &str) -> Result<Outcome> {
-        let resp = self.operation(request, action).await?;
-        let message = String::from_utf8_lossy(&resp.body).trim().to_owned();
-        Ok(Outcome { status: resp.status.as_u16(), message })
     }
 }
 
