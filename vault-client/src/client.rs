@@ -108,60 +108,63 @@ fn vault_retry(retry: RetryPolicy) -> RetryPolicy {
 /// client-core retrying it first.
 static ERROR_STATUSES: LazyLock<Vec<u16>> = LazyLock::new(|| (400..600).collect());
 
-/// Builds a [`VaultClient`].
+/// Builds a [`VaultClient`]: start from [`VaultClient::builder`] (the default
+/// address `https://127.0.0.1:8200`, no token), from the environment
+/// ([`VaultClientBuilder::from_env`]) or from a prepared [`ClientConfig`]
+/// ([`VaultClientBuilder::config`]). Each call replaces what an earlier one
+/// (or the environment) set; the first bad argument is reported by
+/// [`VaultClientBuilder::build`].
 ///
 /// ```
 /// use vault_client::VaultClient;
-/// let vault = VaultClient::builder("https://vault-1.example:8200")
-///     .unwrap()
+/// let vault = VaultClient::builder()
+///     .address("https://vault-1.example:8200")
 ///     .token("s.example")
 ///     .namespace("ops")
-///     .unwrap()
 ///     .cluster_nodes(["vault-2.example:8200", "vault-3.example:8200"])
-///     .unwrap()
 ///     .build()
 ///     .unwrap();
 /// assert_eq!(vault.namespace(), Some("ops"));
+/// assert!(VaultClient::builder().address("vault-1.example:8200").build().is_err()); // no scheme
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct VaultClientBuilder {
     config: ClientConfig,
     hook: VaultHook,
     cluster_nodes: Vec<String>,
     read_your_writes: bool,
     disable_redirects: bool,
+    /// The first bad argument, reported by `build`.
+    error: Option<client_core::Error>,
 }
 
-impl VaultClientBuilder {
-    /// Starts from an address such as `https://vault.example:8200`. Like the
-    /// `vault` CLI, an address without a scheme (`127.0.0.1:8200`) is refused
-    /// rather than silently sent over plain HTTP.
-    pub fn new(address: &str) -> Result<Self> {
-        // `unix:///path` (a Vault agent's socket) names its transport instead.
-        if client_core::config::unix_socket_path("Vault address", address)?.is_none() {
-            client_core::config::parse_address_with_scheme("Vault address", address)?;
-        }
-        Ok(Self::from_config(ClientConfig::new(address, TOKEN_HEADER)?))
-    }
-
-    /// Starts from a prepared [`ClientConfig`] (its token header is set to `X-Vault-Token`).
-    #[must_use]
-    pub fn from_config(mut config: ClientConfig) -> Self {
-        config.token_header = TOKEN_HEADER.to_owned();
-        config.env.get_or_insert(ENV_SPEC);
+impl Default for VaultClientBuilder {
+    fn default() -> Self {
+        let mut config = ClientConfig::new(ENV_SPEC.default_addr, TOKEN_HEADER).expect("the default address is valid");
+        config.env = Some(ENV_SPEC);
         Self {
             config,
             hook: VaultHook::default(),
             cluster_nodes: Vec::new(),
             read_your_writes: false,
             disable_redirects: false,
+            error: None,
         }
     }
+}
 
-    /// Reads the environment like the `vault` CLI: every variable in
-    /// [`ENV_VARS`] (builder calls made afterwards win). An OpenBao
-    /// `BAO_*` variable is read when its `VAULT_*` twin is unset (`VAULT_*`
-    /// wins); the token falls back to `~/.vault-token`.
+impl VaultClientBuilder {
+    /// A builder for the default address `https://127.0.0.1:8200`, without
+    /// token or namespace.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts from the environment, read like the `vault` CLI reads it: every
+    /// variable in [`ENV_VARS`]. An OpenBao `BAO_*` variable is read when its
+    /// `VAULT_*` twin is unset (`VAULT_*` wins); the token falls back to
+    /// `~/.vault-token`. Builder calls made afterwards win over a variable.
     pub fn from_env() -> Result<Self> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -205,16 +208,16 @@ impl VaultClientBuilder {
             })?;
             config.retry = config.retry.with_max_retries(n);
         }
-        let mut builder = Self::from_config(config);
-        if let Some(ns) = get("VAULT_NAMESPACE") {
-            builder = builder.namespace(&ns)?;
-        }
         if let Some(v) = get("VAULT_RATE_LIMIT") {
-            builder.config.rate_limit = Some(Arc::new(RateLimit::parse("VAULT_RATE_LIMIT", &v)?));
+            config = config.with_rate_limit(RateLimit::parse("VAULT_RATE_LIMIT", &v)?);
+        }
+        let mut builder = Self::new().config(config);
+        if let Some(ns) = get("VAULT_NAMESPACE") {
+            builder.hook = builder.hook.with_namespace(&ns)?;
         }
         if let Some(v) = get("VAULT_WRAP_TTL") {
             let ttl = client_core::config::parse_duration_seconds("VAULT_WRAP_TTL", &v)?;
-            builder = builder.wrap_ttl(ttl)?;
+            builder.hook = builder.hook.with_wrap_ttl(ttl)?;
         }
         if let Some(v) = get("VAULT_DISABLE_REDIRECTS") {
             builder.disable_redirects = client_core::config::parse_bool("VAULT_DISABLE_REDIRECTS", &v)?;
@@ -222,25 +225,16 @@ impl VaultClientBuilder {
         Ok(builder)
     }
 
-    /// Response-wraps every answer (`VAULT_WRAP_TTL`); see [`VaultClient::with_wrap_ttl`].
-    pub fn wrap_ttl(mut self, ttl: Duration) -> Result<Self> {
-        self.hook = self.hook.with_wrap_ttl(ttl)?;
-        Ok(self)
-    }
-
-    /// At most `rate` requests a second, bursts of `burst` (`VAULT_RATE_LIMIT`):
-    /// every attempt, a retry too, waits for its turn. Shared by every copy
-    /// of the client.
-    pub fn rate_limit(mut self, rate: f64, burst: u32) -> Result<Self> {
-        self.config = self.config.with_rate_limit(RateLimit::new(rate, burst)?);
-        Ok(self)
-    }
-
-    /// Never follows a redirect, not even a standby's to the active node
-    /// (`VAULT_DISABLE_REDIRECTS`): the 307 is returned as an error.
+    /// Talks to `address`: `http(s)://host:port` or `unix:///path/to/socket`
+    /// (a Vault agent's socket). Like the `vault` CLI, an address without a
+    /// scheme (`127.0.0.1:8200`) is refused rather than silently sent over
+    /// plain HTTP.
     #[must_use]
-    pub fn disable_redirects(mut self, disable: bool) -> Self {
-        self.disable_redirects = disable;
+    pub fn address(mut self, address: &str) -> Self {
+        match parse_address(address) {
+            Ok((url, socket)) => (self.config.address, self.config.unix_socket) = (url, socket),
+            Err(e) => self.fail(e),
+        }
         self
     }
 
@@ -251,33 +245,22 @@ impl VaultClientBuilder {
         self
     }
 
-    /// Sends every request in this Vault Enterprise namespace (`X-Vault-Namespace`).
-    pub fn namespace(mut self, namespace: &str) -> Result<Self> {
-        self.hook = self.hook.with_namespace(namespace)?;
-        Ok(self)
+    /// Sends every request in this Vault Enterprise namespace
+    /// (`X-Vault-Namespace`), checked like a path; outer `/` are trimmed.
+    #[must_use]
+    pub fn namespace(mut self, namespace: &str) -> Self {
+        match self.hook.with_namespace(namespace) {
+            Ok(hook) => self.hook = hook,
+            Err(e) => self.fail(e),
+        }
+        self
     }
 
-    /// Lists the other nodes of this Vault cluster (`host:port` or URLs). A
-    /// standby's 307 redirect to the active node is followed only to these
-    /// hosts (and the configured one); the token is never sent anywhere else.
-    pub fn cluster_nodes<I, S>(mut self, nodes: I) -> Result<Self>
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
-        for node in nodes {
-            let node = node.as_ref();
-            let url = client_core::config::parse_address("cluster node", node, true)?;
-            let host = url.host_str().unwrap_or_default();
-            // A bare host means Vault's default port, not 443.
-            let port = match url.port() {
-                Some(p) => p,
-                None if !node.contains("://") => 8200,
-                None => url.port_or_known_default().unwrap_or(8200),
-            };
-            self.cluster_nodes.push(format!("{host}:{port}"));
-        }
-        Ok(self)
+    /// Sets the per-request timeout.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.config.timeout = timeout;
+        self
     }
 
     /// Sets the retry policy's count, delays and time budget. The statuses
@@ -289,10 +272,68 @@ impl VaultClientBuilder {
         self
     }
 
-    /// Sets the per-request timeout.
+    /// Replaces the whole connection configuration (address, token, TLS,
+    /// timeouts, retries, rate limit) with `config`; namespace, wrap TTL,
+    /// cluster nodes, read-your-writes and redirects stay. The token always
+    /// travels in `X-Vault-Token`, whatever header `config` names.
     #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.config.timeout = timeout;
+    pub fn config(mut self, mut config: ClientConfig) -> Self {
+        config.token_header = TOKEN_HEADER.to_owned();
+        config.env.get_or_insert(ENV_SPEC);
+        self.config = config;
+        self
+    }
+
+    /// Response-wraps every answer for `ttl`, at least one second
+    /// (`VAULT_WRAP_TTL`); see [`VaultClient::with_wrap_ttl`].
+    #[must_use]
+    pub fn wrap_ttl(mut self, ttl: Duration) -> Self {
+        match self.hook.with_wrap_ttl(ttl) {
+            Ok(hook) => self.hook = hook,
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// At most `rate` requests a second, bursts of `burst` (`VAULT_RATE_LIMIT`):
+    /// every attempt, a retry too, waits for its turn. Shared by every copy
+    /// of the client.
+    #[must_use]
+    pub fn rate_limit(mut self, rate: f64, burst: u32) -> Self {
+        match RateLimit::new(rate, burst) {
+            Ok(limit) => self.config = self.config.with_rate_limit(limit),
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// Lists the other nodes of this Vault cluster (`host:port` or URLs). A
+    /// standby's 307 redirect to the active node is followed only to these
+    /// hosts (and the configured one); the token is never sent anywhere else.
+    #[must_use]
+    pub fn cluster_nodes<I, S>(mut self, nodes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        for node in nodes {
+            let node = node.as_ref();
+            let url = match client_core::config::parse_address("cluster node", node, true) {
+                Ok(url) => url,
+                Err(e) => {
+                    self.fail(e);
+                    continue;
+                }
+            };
+            let host = url.host_str().unwrap_or_default();
+            // A bare host means Vault's default port, not 443.
+            let port = match url.port() {
+                Some(p) => p,
+                None if !node.contains("://") => 8200,
+                None => url.port_or_known_default().unwrap_or(8200),
+            };
+            self.cluster_nodes.push(format!("{host}:{port}"));
+        }
         self
     }
 
@@ -305,8 +346,21 @@ impl VaultClientBuilder {
         self
     }
 
-    /// Builds the client.
+    /// Never follows a redirect, not even a standby's to the active node
+    /// (`VAULT_DISABLE_REDIRECTS`): the 307 is returned as an error.
+    #[must_use]
+    pub fn disable_redirects(mut self, disable: bool) -> Self {
+        self.disable_redirects = disable;
+        self
+    }
+
+    /// The client, or the first bad setting: an address without a scheme,
+    /// a namespace that is not a path, a wrap TTL under a second, a rate
+    /// that is not positive, a cluster node that is not an address.
     pub fn build(mut self) -> Result<VaultClient> {
+        if let Some(e) = self.error {
+            return Err(e.into());
+        }
         if self.disable_redirects {
             self.config.redirect = RedirectPolicy::Never;
         } else if !self.cluster_nodes.is_empty() {
@@ -317,6 +371,20 @@ impl VaultClientBuilder {
         let hook = Arc::new(self.hook.with_read_your_writes(self.read_your_writes));
         Ok(VaultClient::with_http(&HttpClient::new(self.config)?, hook))
     }
+
+    fn fail(&mut self, e: client_core::Error) {
+        self.error.get_or_insert(e);
+    }
+}
+
+/// `address` as the URL and socket of a [`ClientConfig`], with `VAULT_ADDR`'s
+/// rule: the scheme is required, `unix:///path` names its transport instead.
+fn parse_address(address: &str) -> client_core::Result<(client_core::Url, Option<std::path::PathBuf>)> {
+    if client_core::config::unix_socket_path("Vault address", address)?.is_none() {
+        client_core::config::parse_address_with_scheme("Vault address", address)?;
+    }
+    let parsed = ClientConfig::new(address, TOKEN_HEADER)?;
+    Ok((parsed.address, parsed.unix_socket))
 }
 
 /// A Vault client. Cheap to clone: clones share one connection pool.
@@ -343,9 +411,11 @@ impl std::fmt::Debug for VaultClient {
 }
 
 impl VaultClient {
-    /// A builder for `address`.
-    pub fn builder(address: &str) -> Result<VaultClientBuilder> {
-        VaultClientBuilder::new(address)
+    /// A client for `config`, without namespace or wrapping. The token always
+    /// travels in `X-Vault-Token`, whatever header `config` names; the
+    /// statuses retried are Vault's ([`VaultClientBuilder::retry`]).
+    pub fn new(config: ClientConfig) -> Result<Self> {
+        VaultClientBuilder::new().config(config).build()
     }
 
     /// A client configured from the environment like the `vault` CLI
@@ -354,9 +424,17 @@ impl VaultClient {
         VaultClientBuilder::from_env()?.build()
     }
 
-    /// A client for a prepared [`ClientConfig`].
-    pub fn new(config: ClientConfig) -> Result<Self> {
-        VaultClientBuilder::from_config(config).build()
+    /// Like [`VaultClient::from_env`], reading variables through `lookup`
+    /// (see [`VaultClientBuilder::from_lookup`]).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        VaultClientBuilder::from_lookup(lookup)?.build()
+    }
+
+    /// A builder starting from the default address `https://127.0.0.1:8200`;
+    /// see [`VaultClientBuilder`].
+    #[must_use]
+    pub fn builder() -> VaultClientBuilder {
+        VaultClientBuilder::new()
     }
 
     /// A client on a copy of `http` running `hook` (same pool), keeping the hook

@@ -10,7 +10,7 @@ use client_core::{Answer, HeaderMap, Hook, Request, Verdict};
 use http::HeaderValue;
 use http::header::HeaderName;
 
-use crate::error::{Error, Result};
+use client_core::{Error, Result};
 
 const REQUEST_HEADER: HeaderName = HeaderName::from_static("x-vault-request");
 const NAMESPACE_HEADER: HeaderName = HeaderName::from_static("x-vault-namespace");
@@ -58,7 +58,7 @@ impl VaultHook {
     /// The same hook response-wrapping every answer for `ttl` (at least one second).
     pub(crate) fn with_wrap_ttl(&self, ttl: Duration) -> Result<Self> {
         if ttl.as_secs() == 0 {
-            return Err(Error::invalid("wrap TTL", &format!("{ttl:?}"), "must be at least one second"));
+            return Err(Error::invalid("wrap TTL", format!("{ttl:?}"), "must be at least one second"));
         }
         let value = HeaderValue::from_str(&format!("{}s", ttl.as_secs())).expect("digits and an s are a header value");
         Ok(Self { wrap_ttl: Some((ttl, value)), ..self.clone() })

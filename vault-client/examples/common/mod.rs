@@ -17,17 +17,14 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// A client from the environment and these flags.
+    /// A client from the environment and these flags (a flag wins over a variable).
     pub fn client(&self) -> anyhow::Result<VaultClient> {
-        let mut builder = match &self.address {
-            // The token, namespace and TLS variables still come from the environment.
-            Some(address) => VaultClientBuilder::from_lookup(|name| {
-                if name == "VAULT_ADDR" { Some(address.clone()) } else { std::env::var(name).ok() }
-            })?,
-            None => VaultClientBuilder::from_env()?,
-        };
-        builder = builder.cluster_nodes(&self.cluster_nodes)?;
-        Ok(builder.build()?)
+        // The token, namespace and TLS variables still come from the environment.
+        let mut builder = VaultClientBuilder::from_env()?;
+        if let Some(address) = &self.address {
+            builder = builder.address(address);
+        }
+        Ok(builder.cluster_nodes(&self.cluster_nodes).build()?)
     }
 }
 

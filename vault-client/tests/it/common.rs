@@ -49,7 +49,7 @@ pub fn fast_retry() -> RetryPolicy {
 /// A mock server and a client for it with the root token.
 pub async fn setup() -> (MockServer, VaultClient) {
     let server = MockServer::start().await;
-    let vault = VaultClient::builder(&server.uri()).unwrap().token(ROOT).retry(fast_retry()).build().unwrap();
+    let vault = VaultClient::builder().address(&server.uri()).token(ROOT).retry(fast_retry()).build().unwrap();
     (server, vault)
 }
 

@@ -2,7 +2,7 @@
 //! environment, error mapping and path validation.
 
 use serde_json::json;
-use vault_client::{ClientError, Error, VaultClient, VaultClientBuilder};
+use vault_client::{ClientError, Error, Secret, VaultClient, VaultClientBuilder};
 use wiremock::matchers::{any, body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer};
 
@@ -114,7 +114,7 @@ async fn permission_denied_names_the_path_and_keeps_the_message() {
         .expect(1)
         .mount(&server)
         .await;
-    let vault = VaultClient::builder(&server.uri()).unwrap().token("s.GPWYCdtyOHXbnqpBhqe5yH0C").build().unwrap();
+    let vault = VaultClient::builder().address(&server.uri()).token("s.GPWYCdtyOHXbnqpBhqe5yH0C").build().unwrap();
     let err = vault
         .write("secret/data/atala-testnet/dbHA1", &fixture("error-403-limited-token-write.request"))
         .await
@@ -135,7 +135,7 @@ async fn missing_token_is_a_400_with_vaults_message() {
         .respond_with(answer(400, "error-400-no-token"))
         .mount(&server)
         .await;
-    let vault = VaultClient::builder(&server.uri()).unwrap().build().unwrap();
+    let vault = VaultClient::builder().address(&server.uri()).build().unwrap();
     let err = vault.read::<serde_json::Value>("secret/data/atala-testnet/dbHA1").await.unwrap_err();
     assert_eq!(err.status(), Some(400));
     assert!(err.to_string().ends_with("HTTP 400: missing client token"), "{err}");
@@ -145,7 +145,7 @@ async fn missing_token_is_a_400_with_vaults_message() {
 async fn bad_paths_are_rejected_before_any_request() {
     let server = MockServer::start().await;
     Mock::given(any()).respond_with(no_content()).expect(0).mount(&server).await;
-    let vault = VaultClient::builder(&server.uri()).unwrap().token(ROOT).build().unwrap();
+    let vault = VaultClient::builder().address(&server.uri()).token(ROOT).build().unwrap();
     for bad in ["/kv/x", "kv/../sys/mounts", "kv//x", "", "kv/x\0y", "kv/./x", "kv/x/"] {
         let err = vault.read::<serde_json::Value>(bad).await.unwrap_err();
         assert!(matches!(err, Error::Core(client_core::Error::InvalidInput { .. })), "{bad:?}: {err:?}");
@@ -237,4 +237,54 @@ async fn environment_errors_name_the_variable() {
     let ok = VaultClientBuilder::from_lookup(|_| None).unwrap().build().unwrap();
     assert_eq!(ok.address().as_str(), "https://127.0.0.1:8200/");
     assert!(ok.token().is_none());
+}
+
+#[tokio::test]
+async fn every_constructor_builds_the_same_client_and_a_builder_call_wins_over_the_environment() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/auth/token/lookup-self"))
+        .and(header("X-Vault-Token", "s.from-builder"))
+        .and(header("X-Vault-Namespace", "team"))
+        .respond_with(answer(200, "token-lookup-self"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let uri = server.uri();
+    let env = move |name: &str| match name {
+        "VAULT_ADDR" => Some("https://vault.invalid:8200".to_owned()),
+        "VAULT_TOKEN" => Some("s.from-env".to_owned()),
+        "VAULT_NAMESPACE" => Some("ops".to_owned()),
+        _ => None,
+    };
+    // The environment gives every setting; the builder calls made afterwards win.
+    let vault = VaultClientBuilder::from_lookup(env)
+        .unwrap()
+        .address(&uri)
+        .token("s.from-builder")
+        .namespace("team")
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    vault.auth().token().lookup_self().await.unwrap();
+    let from_lookup = VaultClient::from_lookup(env).unwrap();
+    assert_eq!((from_lookup.address().as_str(), from_lookup.namespace()), ("https://vault.invalid:8200/", Some("ops")));
+    assert_eq!(from_lookup.token().map(Secret::expose), Some("s.from-env"));
+    let config = vault_client::ClientConfig::new(&uri, "X-Anything").unwrap();
+    let from_config = VaultClient::new(config).unwrap();
+    assert_eq!(from_config.config().token_header, "X-Vault-Token");
+    assert_eq!(VaultClient::builder().build().unwrap().address().as_str(), "https://127.0.0.1:8200/");
+    // A Vault agent's socket names its transport instead of a scheme.
+    let agent = VaultClient::builder().address("unix:///run/vault/agent.sock").build().unwrap();
+    assert_eq!(agent.config().unix_socket.as_deref(), Some(std::path::Path::new("/run/vault/agent.sock")));
+    // A bad argument is reported by build, the first one, naming what was wrong.
+    for (builder, expected) in [
+        (VaultClient::builder().namespace("a/../b"), "Vault namespace"),
+        (VaultClient::builder().wrap_ttl(std::time::Duration::ZERO), "wrap TTL"),
+        (VaultClient::builder().rate_limit(0.0, 1), "rate limit"),
+        (VaultClient::builder().address("vault:8200").namespace("a/../b"), "no scheme"),
+    ] {
+        let err = builder.build().unwrap_err().to_string();
+        assert!(err.contains(expected), "{expected}: {err}");
+    }
 }

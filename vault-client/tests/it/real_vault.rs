@@ -205,7 +205,7 @@ async fn sealed_and_uninitialised_vaults_fail_at_once_with_what_to_do() {
         let slow = vault_client::RetryPolicy::default()
             .with_max_retries(5)
             .with_delays(Duration::from_secs(2), Duration::from_secs(2));
-        let vault = VaultClient::builder(&server.uri()).unwrap().token(ROOT).retry(slow).build().unwrap();
+        let vault = VaultClient::builder().address(&server.uri()).token(ROOT).retry(slow).build().unwrap();
         let started = std::time::Instant::now();
         let err = vault.sys().leader().await.unwrap_err();
         let text = err.to_string();
@@ -240,7 +240,7 @@ fn a_vault_address_without_a_scheme_is_refused() {
         let err = VaultClientBuilder::from_lookup(lookup(addr)).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("VAULT_ADDR") && text.contains(&format!("https://{addr}")), "{text}");
-        let err = VaultClient::builder(addr).unwrap_err();
+        let err = VaultClient::builder().address(addr).build().unwrap_err();
         assert!(err.to_string().contains("no scheme"), "{err}");
     }
     let vault = VaultClientBuilder::from_lookup(lookup("http://127.0.0.1:8200")).unwrap().build().unwrap();
@@ -251,8 +251,12 @@ fn a_vault_address_without_a_scheme_is_refused() {
 async fn an_https_address_on_a_plain_http_server_says_so() {
     let (server, _) = setup().await;
     let https = server.uri().replace("http://", "https://");
-    let vault =
-        VaultClient::builder(&https).unwrap().token(ROOT).retry(vault_client::RetryPolicy::disabled()).build().unwrap();
+    let vault = VaultClient::builder()
+        .address(&https)
+        .token(ROOT)
+        .retry(vault_client::RetryPolicy::disabled())
+        .build()
+        .unwrap();
     let err = vault.sys().leader().await.unwrap_err();
     let text = err.to_string();
     let host = https.trim_start_matches("https://");

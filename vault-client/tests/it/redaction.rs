@@ -114,9 +114,9 @@ async fn responses_clients_and_errors_never_show_secrets() {
     check_error("decode", &err);
     assert!(err.to_string().starts_with("GET /v1/nomad/creds/admin: cannot decode the response"), "{err}");
 
-    let builder = VaultClientBuilder::new(&server.uri()).unwrap().token("super-secret-root");
+    let builder = VaultClientBuilder::new().address(&server.uri()).token("super-secret-root");
     check("VaultClientBuilder", &builder);
-    let unreachable = VaultClient::builder("http://127.0.0.1:9").unwrap().token("super-secret-root");
+    let unreachable = VaultClient::builder().address("http://127.0.0.1:9").token("super-secret-root");
     let unreachable = unreachable.retry(vault_client::RetryPolicy::disabled()).build().unwrap();
     check_error("transport", &unreachable.read::<serde_json::Value>("secret/data/x").await.unwrap_err());
 

@@ -30,13 +30,11 @@ async fn standby_redirect_is_followed_to_a_node_of_the_cluster() {
         .expect(1)
         .mount(&active)
         .await;
-    let vault = VaultClient::builder(&standby.uri())
-        .unwrap()
+    let vault = VaultClient::builder()
+        .address(&standby.uri())
         .token(ROOT)
         .namespace("ops")
-        .unwrap()
         .cluster_nodes([host_port(&active)])
-        .unwrap()
         .build()
         .unwrap();
     let data: serde_json::Value = vault.kv2("secret").unwrap().read("atala-testnet/dbHA1").await.unwrap().unwrap();
@@ -50,11 +48,10 @@ async fn standby_redirect_to_a_foreign_host_is_refused_and_the_token_never_leave
     let other_node = MockServer::start().await;
     Mock::given(method("GET")).and(path(SECRET)).respond_with(redirect_to(&foreign)).expect(1).mount(&standby).await;
     Mock::given(any()).respond_with(answer(200, "kv2-read")).expect(0).mount(&foreign).await;
-    let vault = VaultClient::builder(&standby.uri())
-        .unwrap()
+    let vault = VaultClient::builder()
+        .address(&standby.uri())
         .token(ROOT)
         .cluster_nodes([format!("http://{}", host_port(&other_node))])
-        .unwrap()
         .build()
         .unwrap();
     let err = vault.kv2("secret").unwrap().read::<serde_json::Value>("atala-testnet/dbHA1").await.unwrap_err();
@@ -88,8 +85,8 @@ async fn a_412_is_retried_with_the_last_index_seen() {
         .expect(1)
         .mount(&server)
         .await;
-    let vault = VaultClient::builder(&server.uri())
-        .unwrap()
+    let vault = VaultClient::builder()
+        .address(&server.uri())
         .token(ROOT)
         .retry(fast_retry())
         .read_your_writes(true)
@@ -170,10 +167,9 @@ async fn a_500_is_retried_for_reads_only() {
 
 #[test]
 fn cluster_nodes_are_normalised_to_host_and_port() {
-    let vault = VaultClient::builder("https://vault-1.example:8200")
-        .unwrap()
+    let vault = VaultClient::builder()
+        .address("https://vault-1.example:8200")
         .cluster_nodes(["vault-2.example", "https://vault-3.example:8300", "vault-4.example:8200"])
-        .unwrap()
         .build()
         .unwrap();
     let debug = format!("{vault:?}");
@@ -181,7 +177,7 @@ fn cluster_nodes_are_normalised_to_host_and_port() {
         debug.contains(r#"AllowHosts(["vault-2.example:8200", "vault-3.example:8300", "vault-4.example:8200"])"#),
         "{debug}"
     );
-    assert!(VaultClient::builder("https://vault-1.example:8200").unwrap().cluster_nodes(["ftp://x"]).is_err());
+    assert!(VaultClient::builder().address("https://vault-1.example:8200").cluster_nodes(["ftp://x"]).build().is_err());
 }
 
 #[tokio::test]
@@ -207,11 +203,10 @@ async fn every_attempt_goes_through_the_hook_and_a_retry_carries_the_newest_inde
         .expect(1)
         .mount(&server)
         .await;
-    let vault = VaultClient::builder(&server.uri())
-        .unwrap()
+    let vault = VaultClient::builder()
+        .address(&server.uri())
         .token(ROOT)
         .namespace("ops")
-        .unwrap()
         .retry(fast_retry())
         .read_your_writes(true)
         .build()
@@ -252,7 +247,7 @@ async fn a_sealed_read_and_a_sealed_write_are_tried_once_whatever_the_retries() 
     let many = vault_client::RetryPolicy::default()
         .with_max_retries(5)
         .with_delays(std::time::Duration::from_millis(1), std::time::Duration::from_millis(2));
-    let vault = VaultClient::builder(&server.uri()).unwrap().token(ROOT).retry(many).build().unwrap();
+    let vault = VaultClient::builder().address(&server.uri()).token(ROOT).retry(many).build().unwrap();
     let kv = vault.kv2("secret").unwrap();
     let err = kv.read::<serde_json::Value>("atala-testnet/dbHA1").await.unwrap_err();
     assert!(matches!(err, Error::Sealed { .. }), "{err:?}");
@@ -269,12 +264,11 @@ async fn the_rate_limit_applies_to_every_attempt() {
     let (server, _) = setup().await;
     first_then(&server, "GET", ResponseTemplate::new(502), answer(200, "kv2-read")).await;
     // 10 requests a second, no burst: the retry waits ~100 ms for its turn.
-    let vault = VaultClient::builder(&server.uri())
-        .unwrap()
+    let vault = VaultClient::builder()
+        .address(&server.uri())
         .token(ROOT)
         .retry(fast_retry())
         .rate_limit(10.0, 1)
-        .unwrap()
         .build()
         .unwrap();
     let started = std::time::Instant::now();
