@@ -81,6 +81,7 @@ pub mod retry;
 pub mod secret;
 pub mod stream;
 pub mod tls;
+pub mod vocab;
 
 pub use blocking::{BlockingOptions, QueryMeta, WatchOptions, WithMeta, watch};
 pub use config::{BasicAuth, ClientConfig, EnvSpec, EnvVar, RedirectPolicy, Support, SystemRoots, TlsConfig};
@@ -96,3 +97,9 @@ pub use stream::{ByteStream, Streaming, Upgraded};
 /// Re-exported so clients and callers name the same versions.
 pub use ::http::{HeaderMap, Method, StatusCode};
 pub use ::url::Url;
+
+/// What [`string_enum!`] expands to names; not an API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+}

@@ -12,6 +12,7 @@ use crate::error::{Error, Result, not_found};
 use crate::models::{AllocStopResponse, Allocation};
 use crate::options::{QueryOptions, WriteOptions};
 use crate::validate;
+use crate::vocab::{AllocClientStatus, AllocDesiredStatus};
 
 /// Handler for allocations; get it with [`NomadClient::allocations`].
 #[derive(Debug, Clone)]
@@ -189,13 +190,13 @@ fn describe(alloc: &Allocation) -> String {
 /// A failed allocation that nothing replaces: none of `allocs` is pending or running,
 /// and this failed one has no follow-up evaluation (Nomad's delayed reschedule).
 fn failed_for_good(allocs: &[Allocation]) -> Option<&Allocation> {
-    let alive =
-        allocs.iter().any(|a| a.desired_status == "run" && matches!(a.client_status.as_str(), "pending" | "running"));
+    let alive = allocs.iter().any(|a| a.desired_status == AllocDesiredStatus::Run && a.client_status.is_alive());
     if alive {
         return None;
     }
     allocs.iter().find(|a| {
-        a.client_status == "failed" && a.extra.get("FollowupEvalID").and_then(Value::as_str).is_none_or(str::is_empty)
+        a.client_status == AllocClientStatus::Failed
+            && a.extra.get("FollowupEvalID").and_then(Value::as_str).is_none_or(str::is_empty)
     })
 }
 

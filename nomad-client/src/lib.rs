@@ -55,6 +55,7 @@ pub mod options;
 pub mod status;
 pub mod system;
 mod validate;
+pub mod vocab;
 
 pub use acl::Acl;
 pub use agent::Agent;
@@ -73,5 +74,9 @@ pub use nodes::{DrainOptions, Nodes, PurgeOptions};
 pub use options::{ALL_NAMESPACES, QueryOptions, WriteOptions};
 pub use status::Status;
 pub use system::System;
+pub use vocab::{
+    AllocClientStatus, AllocDesiredStatus, DeploymentStatus, EvaluationStatus, JobStatus, JobType, NodeStatus,
+    SchedulingEligibility, TaskStatus,
+};
 
 pub use client_core::{BlockingOptions, ClientError, QueryMeta, Secret, WatchOptions, WithMeta};

@@ -12,6 +12,7 @@ use crate::error::{Error, Result, not_found};
 use crate::models::{Allocation, Node, NodeListStub, NodeUpdateResponse};
 use crate::options::{QueryOptions, WriteOptions};
 use crate::validate;
+use crate::vocab::{NodeStatus, SchedulingEligibility};
 
 /// How to drain a node; see [`Nodes::drain`].
 #[derive(Debug, Clone, Default)]
@@ -124,7 +125,7 @@ impl Nodes {
 
     /// `POST /v1/node/:id/eligibility`: whether new allocations may be placed on the node.
     pub async fn set_eligibility(&self, id: &str, eligible: bool, opts: &WriteOptions) -> Result<NodeUpdateResponse> {
-        let value = if eligible { "eligible" } else { "ineligible" };
+        let value = if eligible { SchedulingEligibility::Eligible } else { SchedulingEligibility::Ineligible };
         self.post(id, "eligibility", &json!({ "NodeID": id, "Eligibility": value }), opts).await
     }
 
@@ -151,7 +152,7 @@ impl Nodes {
                 ..QueryOptions::default()
             };
             let node = self.read(id, &query).await?.value;
-            if node.status != "down" {
+            if node.status != NodeStatus::Down {
                 return Err(Error::Refused {
                     action: format!("purge node {} ({})", node.id, node.name),
                     reason: format!(

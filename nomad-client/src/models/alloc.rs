@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::job::Job;
+use crate::vocab::{AllocClientStatus, AllocDesiredStatus, TaskStatus};
 
 /// An allocation as `GET /v1/allocation/:id` and the list endpoints return it
 /// (the list rows leave `job` empty).
@@ -37,9 +38,9 @@ pub struct Allocation {
     /// Task group name.
     pub task_group: String,
     /// What the scheduler wants: `run`, `stop`, `evict`.
-    pub desired_status: String,
-    /// What the client reports: `pending`, `running`, `complete`, `failed`, `lost`.
-    pub client_status: String,
+    pub desired_status: AllocDesiredStatus,
+    /// What the client reports: `pending`, `running`, `complete`, `failed`, `lost`, `unknown`.
+    pub client_status: AllocClientStatus,
     /// Why the client status is what it is.
     pub client_description: String,
     /// State of each task.
@@ -64,7 +65,7 @@ impl Allocation {
     /// True when the client runs it and the scheduler wants it to run.
     #[must_use]
     pub fn is_running(&self) -> bool {
-        self.client_status == "running" && self.desired_status == "run"
+        self.client_status == AllocClientStatus::Running && self.desired_status == AllocDesiredStatus::Run
     }
 
     /// First 8 characters of the ID, as the CLI shows it.
@@ -79,7 +80,7 @@ impl Allocation {
 #[serde(rename_all = "PascalCase", default)]
 pub struct TaskState {
     /// `pending`, `running` or `dead`.
-    pub state: String,
+    pub state: TaskStatus,
     /// True when the task failed.
     pub failed: bool,
     /// Number of restarts.

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::vocab::DeploymentStatus;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -21,8 +22,8 @@ pub struct Deployment {
     pub job_version: u64,
     /// State per task group (canaries, healthy counts...), kept as sent.
     pub task_groups: BTreeMap<String, Value>,
-    /// `running`, `paused`, `failed`, `successful`, `cancelled`.
-    pub status: String,
+    /// `running`, `paused`, `failed`, `successful`, `cancelled`...
+    pub status: DeploymentStatus,
     /// Why the status is what it is.
     pub status_description: String,
     /// Creation index.

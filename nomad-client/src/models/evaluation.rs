@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::vocab::{EvaluationStatus, JobType};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -16,16 +17,16 @@ pub struct Evaluation {
     pub namespace: String,
     /// Priority.
     pub priority: i64,
-    /// Scheduler type.
+    /// Scheduler type (`_core` for the server's garbage collection, kept as unknown).
     #[serde(rename = "Type")]
-    pub eval_type: String,
+    pub eval_type: JobType,
     /// What triggered it, e.g. `job-register`.
     pub triggered_by: String,
     /// Job ID.
     #[serde(rename = "JobID")]
     pub job_id: String,
     /// `pending`, `complete`, `failed`, `blocked`, `canceled`.
-    pub status: String,
+    pub status: EvaluationStatus,
     /// Why the status is what it is.
     pub status_description: String,
     /// Allocations still queued per group.

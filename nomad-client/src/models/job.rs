@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::vocab::{JobStatus, JobType};
 use client_core::Secret;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -25,7 +26,7 @@ pub struct Job {
     pub region: Option<String>,
     /// `service`, `batch`, `system` or `sysbatch`.
     #[serde(rename = "Type")]
-    pub job_type: Option<String>,
+    pub job_type: Option<JobType>,
     /// Scheduling priority (1-100).
     pub priority: Option<i64>,
     /// Datacenters the job may run in.
@@ -44,7 +45,7 @@ pub struct Job {
     /// True when the job was stopped.
     pub stop: Option<bool>,
     /// `pending`, `running` or `dead`.
-    pub status: Option<String>,
+    pub status: Option<JobStatus>,
     /// Version, incremented by every register.
     pub version: Option<u64>,
     /// Raft index of the job's creation.
@@ -65,9 +66,9 @@ pub struct Job {
 impl Job {
     /// A minimal job with an ID, a name and a type, for building specifications in code.
     #[must_use]
-    pub fn new(id: impl Into<String>, job_type: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<String>, job_type: JobType) -> Self {
         let id = id.into();
-        Self { name: Some(id.clone()), id: Some(id), job_type: Some(job_type.into()), ..Self::default() }
+        Self { name: Some(id.clone()), id: Some(id), job_type: Some(job_type), ..Self::default() }
     }
 
     /// The task group named `name`.
@@ -274,7 +275,7 @@ pub struct JobListStub {
     pub namespace: String,
     /// Job type.
     #[serde(rename = "Type")]
-    pub job_type: String,
+    pub job_type: JobType,
     /// Priority.
     pub priority: i64,
     /// True for a parameterized (dispatchable) job.
@@ -284,7 +285,7 @@ pub struct JobListStub {
     /// True when stopped.
     pub stop: bool,
     /// `pending`, `running` or `dead`.
-    pub status: String,
+    pub status: JobStatus,
     /// Why the status is what it is.
     pub status_description: String,
     /// Allocation counts per group.

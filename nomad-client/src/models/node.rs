@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::vocab::{NodeStatus, SchedulingEligibility};
 use client_core::Secret;
 
 /// One row of `GET /v1/nodes` (with `resources=true`, `NodeResources` is filled).
@@ -25,9 +26,9 @@ pub struct NodeListStub {
     /// True while draining.
     pub drain: bool,
     /// `eligible` or `ineligible`.
-    pub scheduling_eligibility: String,
-    /// `initializing`, `ready` or `down`.
-    pub status: String,
+    pub scheduling_eligibility: SchedulingEligibility,
+    /// `initializing`, `ready`, `down` or `disconnected`.
+    pub status: NodeStatus,
     /// Why the status is what it is.
     pub status_description: String,
     /// Creation index.
@@ -43,7 +44,7 @@ impl NodeListStub {
     /// True when the node is down (a candidate for purge).
     #[must_use]
     pub fn is_down(&self) -> bool {
-        self.status == "down"
+        self.status == NodeStatus::Down
     }
 }
 
@@ -75,9 +76,9 @@ pub struct Node {
     /// Drain settings while draining.
     pub drain_strategy: Option<Value>,
     /// `eligible` or `ineligible`.
-    pub scheduling_eligibility: String,
-    /// `initializing`, `ready` or `down`.
-    pub status: String,
+    pub scheduling_eligibility: SchedulingEligibility,
+    /// `initializing`, `ready`, `down` or `disconnected`.
+    pub status: NodeStatus,
     /// Why the status is what it is.
     pub status_description: String,
     /// Creation index.

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use nomad_client::{Error, QueryOptions, WriteOptions};
+use nomad_client::{Error, QueryOptions, TaskStatus, WriteOptions};
 use serde_json::json;
 use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -51,7 +51,7 @@ async fn read_decodes_job_and_task_states() {
     assert!(alloc.is_running());
     assert_eq!(alloc.node_name, "node-1");
     assert_eq!(alloc.job.as_ref().unwrap().id.as_deref(), Some("dbHA1"));
-    assert_eq!(alloc.task_states.as_ref().unwrap()["postgres-patroni"].state, "running");
+    assert_eq!(alloc.task_states.as_ref().unwrap()["postgres-patroni"].state, TaskStatus::Running);
     assert!(alloc.extra.contains_key("AllocatedResources"));
 }
 

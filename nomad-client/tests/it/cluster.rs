@@ -3,7 +3,10 @@
 use std::time::Duration;
 
 use client_core::RetryPolicy;
-use nomad_client::{DrainOptions, Error, NomadClient, NomadClientBuilder, PurgeOptions, QueryOptions, WriteOptions};
+use nomad_client::{
+    DeploymentStatus, DrainOptions, Error, EvaluationStatus, NodeStatus, NomadClient, NomadClientBuilder, PurgeOptions,
+    QueryOptions, SchedulingEligibility, WriteOptions,
+};
 use serde_json::json;
 use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -193,10 +196,10 @@ async fn nodes_list_read_allocations() {
         .await;
     let nodes = nomad.nodes().list_with_resources(&QueryOptions::new()).await.unwrap().value;
     assert_eq!(nodes.len(), 1);
-    assert_eq!((nodes[0].name.as_str(), nodes[0].status.as_str(), nodes[0].is_down()), ("node-1", "ready", false));
+    assert_eq!((nodes[0].name.as_str(), &nodes[0].status, nodes[0].is_down()), ("node-1", &NodeStatus::Ready, false));
     assert!(nodes[0].extra.contains_key("NodeResources"));
     let node = nomad.nodes().read(NODE, &QueryOptions::new()).await.unwrap().value;
-    assert_eq!(node.scheduling_eligibility, "eligible");
+    assert_eq!(node.scheduling_eligibility, SchedulingEligibility::Eligible);
     assert_eq!(node.attributes.as_ref().unwrap()["nomad.version"], "1.1.2");
     // The recorded node has an empty SecretID; a real one must never show in Debug output.
     let mut with_secret = json_fixture("node-read.json");
@@ -368,13 +371,13 @@ async fn deployments_and_evaluations() {
     let w = WriteOptions::new();
     assert_eq!(nomad.deployments().list(&q).await.unwrap().value[0].id, deployment);
     let d = nomad.deployments().read(deployment, &q).await.unwrap().value;
-    assert_eq!((d.job_id.as_str(), d.job_version, d.status.as_str()), ("dbHA1", 1, "successful"));
+    assert_eq!((d.job_id.as_str(), d.job_version, &d.status), ("dbHA1", 1, &DeploymentStatus::Successful));
     assert_eq!(nomad.deployments().allocations(deployment, &q).await.unwrap().value.len(), 2);
     assert_eq!(nomad.deployments().promote(deployment, &[], &w).await.unwrap().index, 90);
     assert_eq!(nomad.deployments().fail(deployment, &w).await.unwrap().eval_create_index, 90);
     assert_eq!(nomad.evaluations().list(&q).await.unwrap().value.len(), 4);
     let e = nomad.evaluations().read(eval, &q).await.unwrap().value;
-    assert_eq!((e.triggered_by.as_str(), e.status.as_str()), ("deployment-watcher", "complete"));
+    assert_eq!((e.triggered_by.as_str(), &e.status), ("deployment-watcher", &EvaluationStatus::Complete));
     assert!(nomad.evaluations().allocations(eval, &q).await.unwrap().value.is_empty());
 }
 

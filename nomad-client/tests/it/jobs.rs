@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use nomad_client::{
-    DispatchOptions, Error, Job, PlanOptions, QueryOptions, RegisterOptions, ScaleOptions, StopOptions, WatchOptions,
-    WriteOptions,
+    DeploymentStatus, DispatchOptions, Error, Job, JobStatus, JobType, PlanOptions, QueryOptions, RegisterOptions,
+    ScaleOptions, StopOptions, WatchOptions, WriteOptions,
 };
 use serde_json::json;
 use wiremock::matchers::{body_json, method, path};
@@ -28,7 +28,7 @@ async fn list_with_prefix_decodes_stubs_and_index() {
     assert_eq!(jobs.meta.last_index, 27);
     assert_eq!(jobs.meta.known_leader, Some(true));
     let job = &jobs.value[0];
-    assert_eq!((job.id.as_str(), job.status.as_str(), job.job_type.as_str()), ("dbHA1", "running", "service"));
+    assert_eq!((job.id.as_str(), &job.status, &job.job_type), ("dbHA1", &JobStatus::Running, &JobType::Service));
     assert_eq!(job.job_summary.as_ref().unwrap().summary["database"].running, 1);
 }
 
@@ -175,7 +175,7 @@ async fn register_in_missing_namespace_shows_nomads_reason() {
         .respond_with(text(500, "error-job-register-nonexistent-namespace.txt"))
         .mount(&server)
         .await;
-    let mut job = Job::new("dbHA1", "service");
+    let mut job = Job::new("dbHA1", JobType::Service);
     job.namespace = Some("does-not-exist".into());
     let err = nomad.jobs().register(&job, &RegisterOptions::new()).await.unwrap_err().to_string();
     assert!(err.contains("nonexistent namespace \"does-not-exist\""), "{err}");
@@ -461,7 +461,7 @@ async fn summary_allocations_evaluations_deployments() {
     let evals = jobs.evaluations("dbHA1", &q).await.unwrap().value;
     assert!(evals.iter().all(|e| e.job_id == "dbHA1") && !evals.is_empty());
     let deployments = jobs.deployments("dbHA1", &q).await.unwrap().value;
-    assert_eq!(deployments[0].status, "successful");
+    assert_eq!(deployments[0].status, DeploymentStatus::Successful);
     let latest = jobs.latest_deployment("dbHA1", &q).await.unwrap().value.unwrap();
     assert_eq!(latest.id, "9dd9b9f2-398e-c158-eabc-af9aa840009d");
     let allocs = jobs.allocations("dbHA1", true, &q).await.unwrap().value;

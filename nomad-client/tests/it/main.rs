@@ -9,5 +9,6 @@ mod common;
 mod events;
 mod examples;
 mod exec;
+mod fixtures;
 mod jobs;
 mod logs;
