@@ -3,7 +3,7 @@
 mod common;
 
 use clap::Parser;
-use consul_client::{Consistency, ConsulClient, QueryOptions};
+use consul_client::{ConsulClient, QueryOptions};
 
 /// List Consul Raft peers.
 #[derive(Parser)]
@@ -23,8 +23,7 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(args: Args) -> anyhow::Result<()> {
     let consul = ConsulClient::from_env()?;
-    let consistency = if args.stale { Consistency::Stale } else { Consistency::Default };
-    let opts = QueryOptions::default().with_consistency(consistency);
+    let opts = if args.stale { QueryOptions::new().stale() } else { QueryOptions::new() };
     let raft = consul.operator().raft_configuration(&opts).await?;
     if args.json {
         return common::print_json(&raft);

@@ -21,7 +21,7 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(args: Args) -> anyhow::Result<()> {
     let consul = ConsulClient::from_env()?;
-    let mut token = consul.acl().token_self(&QueryOptions::default()).await?;
+    let mut token = consul.acl().token_self(&QueryOptions::default()).await?.value;
     token.secret_id = None;
     if args.json {
         return common::print_json(&token);

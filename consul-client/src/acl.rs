@@ -1,7 +1,7 @@
 //! ACL (read-only): `/v1/acl` tokens and policies.
 
 use client_core::path::PathBuf;
-use client_core::{Request, Secret};
+use client_core::{Request, Secret, WithMeta};
 use serde::{Deserialize, Serialize};
 
 use crate::client::ConsulClient;
@@ -97,23 +97,22 @@ impl ConsulClient {
 impl Acl {
     /// The token the request is sent with (the client's, or `opts.token`).
     /// A missing, unknown or revoked token is a 403 `ACL not found` error.
-    pub async fn token_self(&self, opts: &QueryOptions) -> Result<AclToken> {
-        let read = self.client.read(Request::get("/v1/acl/token/self"), opts).await.map_err(acl_hint)?;
-        Ok(read.value)
+    pub async fn token_self(&self, opts: &QueryOptions) -> Result<WithMeta<AclToken>> {
+        self.client.read(Request::get("/v1/acl/token/self"), opts).await.map_err(acl_hint)
     }
 
     /// A token by accessor ID (needs `acl:read`).
-    pub async fn token_read(&self, accessor_id: &str, opts: &QueryOptions) -> Result<AclToken> {
+    pub async fn token_read(&self, accessor_id: &str, opts: &QueryOptions) -> Result<WithMeta<AclToken>> {
         validate::uuid("ACL accessor ID", accessor_id)?;
         let path = PathBuf::new("/v1/acl/token").segment("ACL accessor ID", accessor_id)?.finish();
-        Ok(self.client.read(Request::get(path), opts).await.map_err(acl_hint)?.value)
+        self.client.read(Request::get(path), opts).await.map_err(acl_hint)
     }
 
     /// Every policy (needs `acl:read`).
-    pub async fn policies(&self, opts: &QueryOptions) -> Result<Vec<AclPolicyListEntry>> {
+    pub async fn policies(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<AclPolicyListEntry>>> {
         let read =
             self.client.read::<Option<Vec<_>>>(Request::get("/v1/acl/policies"), opts).await.map_err(acl_hint)?;
-        Ok(read.value.unwrap_or_default())
+        Ok(crate::client::null_list(read))
     }
 }
 

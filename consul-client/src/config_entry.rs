@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::client::ConsulClient;
 use crate::error::{Error, Result};
-use crate::options::{CasOptions, QueryOptions, WriteOptions, apply_dc_token};
+use crate::options::{CasOptions, QueryOptions, WriteOptions};
 use crate::validate;
 
 /// Fields Consul does not model here, kept so a read-modify-write loses nothing.
@@ -381,7 +381,7 @@ impl ConfigEntries {
         if opts.cas.is_some() {
             request = request.idempotent(false);
         }
-        let request = apply_dc_token(request, opts.datacenter.as_deref(), opts.token.as_ref())?;
+        let request = opts.apply_scope(request)?;
         self.client.write_bool(request).await
     }
 

@@ -74,9 +74,9 @@ impl Error {
 }
 
 /// The checks every client's error answers. A 403 is
-/// [`ClientError::is_permission_denied`] whatever Consul's message (a
+/// [`client_core::ClientError::is_permission_denied`] whatever Consul's message (a
 /// missing token's `Permission denied` as well as an unknown token's
-/// `ACL not found`, which is not [`ClientError::is_not_found`]); a rolled
+/// `ACL not found`, which is not [`client_core::ClientError::is_not_found`]); a rolled
 /// back transaction has the status of its answer, 409.
 impl client_core::ClientError for Error {
     fn core(&self) -> Option<&client_core::Error> {

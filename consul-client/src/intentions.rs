@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use client_core::path::{ApiPath, PathBuf};
-use client_core::{ClientError as _, Request};
+use client_core::{ClientError as _, Request, WithMeta};
 use serde::{Deserialize, Serialize};
 
 use crate::client::ConsulClient;
@@ -152,9 +152,9 @@ impl Intentions {
     }
 
     /// Every intention.
-    pub async fn list(&self, opts: &QueryOptions) -> Result<Vec<Intention>> {
+    pub async fn list(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<Intention>>> {
         let read = self.client.read::<Option<Vec<Intention>>>(Request::get("/v1/connect/intentions"), opts).await?;
-        Ok(read.value.unwrap_or_default())
+        Ok(crate::client::null_list(read))
     }
 
     /// Whether `source` may connect to `destination` under the current intentions
@@ -261,7 +261,7 @@ impl Intentions {
     }
 
     async fn find(&self, source: &str, destination: &str) -> Result<Option<Intention>> {
-        let all = self.list(&QueryOptions::default()).await?;
+        let all = self.list(&QueryOptions::default()).await?.value;
         Ok(all.into_iter().find(|i| i.source_name == source && i.destination_name == destination))
     }
 }

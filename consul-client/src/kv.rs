@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::{ConsulClient, meta};
 use crate::error::{Error, Result};
-use crate::options::{CasOptions, QueryOptions, apply_dc_token};
+use crate::options::{CasOptions, QueryOptions};
 use crate::validate;
 
 /// One key as Consul stores it. `value` is already base64-decoded.
@@ -56,13 +56,17 @@ pub struct PutOptions {
     pub acquire: Option<String>,
     /// Release the key's lock held by this session ID.
     pub release: Option<String>,
-    /// Datacenter to write to.
+    /// Datacenter to write to instead of the client's (or the agent's own).
     pub datacenter: Option<String>,
+    /// Consul Enterprise namespace instead of the client's.
+    pub namespace: Option<String>,
     /// Token for this request instead of the client's.
     pub token: Option<Secret>,
 }
 
-/// Options of [`Kv::delete`]: a CAS index, datacenter and token.
+crate::options::scope_builders!(PutOptions);
+
+/// Options of [`Kv::delete`]: a CAS index, datacenter, namespace and token.
 pub type DeleteOptions = CasOptions;
 
 /// The KV handler: `consul.kv()`.
@@ -163,7 +167,7 @@ impl Kv {
         if conditions > 0 {
             request = request.idempotent(false);
         }
-        let request = apply_dc_token(request, opts.datacenter.as_deref(), opts.token.as_ref())?;
+        let request = opts.apply_scope(request)?;
         self.client.write_bool(request).await
     }
 
@@ -174,7 +178,7 @@ impl Kv {
         if opts.cas.is_some() {
             request = request.idempotent(false);
         }
-        let request = apply_dc_token(request, opts.datacenter.as_deref(), opts.token.as_ref())?;
+        let request = opts.apply_scope(request)?;
         self.client.write_bool(request).await
     }
 
@@ -209,7 +213,7 @@ impl Kv {
             return Err(Error::invalid("KV delete options", prefix, "cas cannot be combined with a recursive delete"));
         }
         let request = Request::delete(kv_path("KV prefix", prefix)?).flag("recurse", true);
-        let request = apply_dc_token(request, opts.datacenter.as_deref(), opts.token.as_ref())?;
+        let request = opts.apply_scope(request)?;
         self.client.write_true(request, &format!("the recursive delete of {prefix:?}")).await
     }
 

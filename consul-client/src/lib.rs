@@ -32,8 +32,12 @@
 //! | [`ConsulClient::config_entries`] | `/v1/config` | typed kinds ([`ConfigEntry`]) and raw JSON, CAS writes |
 //! | [`ConsulClient::intentions`] | `/v1/connect/intentions` | ID-based (1.8) and exact-name (1.9+) APIs, [`Intentions::api`] |
 //!
-//! Reads take [`QueryOptions`] (datacenter, consistency, filter, blocking
-//! index, per-request token) and return [`WithMeta`] with the index metadata.
+//! Reads take [`QueryOptions`] (`datacenter`, `namespace`, `stale()` /
+//! `consistent()`, `filter`, `blocking(index, wait)`, `token`, and where an
+//! endpoint has them `node_meta` and `near`); writes take [`WriteOptions`]
+//! (conditional ones [`CasOptions`] or [`PutOptions`]). Reads that Consul
+//! indexes return [`WithMeta`] with the index metadata. Errors are one
+//! [`Error`] answering the SDK's shared checks ([`ClientError`]).
 //!
 //! Consul quirks this crate absorbs: a KV CAS conflict is `200 false`
 //! ([`Kv::put`] returns `false`), a missing key is `404` with an empty body

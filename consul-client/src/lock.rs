@@ -4,7 +4,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use client_core::BlockingOptions;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -107,8 +106,7 @@ async fn acquire_loop(client: &ConsulClient, key: &str, session: &str, opts: &Lo
         let remaining = deadline - now;
         if holder.is_some() {
             // Wait for the key to change (release, session invalidation).
-            let blocking = BlockingOptions::new(current.meta.last_index.max(1), remaining);
-            client.kv().get(key, &QueryOptions { blocking, ..QueryOptions::default() }).await?;
+            client.kv().get(key, &QueryOptions::new().blocking(current.meta.last_index.max(1), remaining)).await?;
         } else {
             // Free but refused: the lock delay of a lost holder is running.
             tokio::time::sleep(remaining.min(Duration::from_secs(1))).await;

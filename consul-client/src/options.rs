@@ -1,9 +1,64 @@
-//! Options shared by reads and writes: datacenter, consistency, filter, blocking, token.
+//! Options of reads and writes, one vocabulary with the other clients of the
+//! SDK: [`QueryOptions`] for reads (`datacenter`, `namespace`, `stale()`,
+//! `consistent()`, `filter`, `blocking(index, wait)`, `token`, plus Consul's
+//! `node_meta` and `near`), [`WriteOptions`] for writes, [`CasOptions`] for
+//! conditional writes and deletes.
+
+use std::time::Duration;
 
 use client_core::{BlockingOptions, Request, Secret};
 
 use crate::error::Result;
 use crate::validate;
+
+/// Adds `new`, `datacenter`, `namespace` and `token` builders to an options
+/// struct with those fields, and `apply_scope`, which sends them.
+macro_rules! scope_builders {
+    ($($ty:ty),+) => {$(
+        impl $ty {
+            /// Options with every field unset.
+            #[must_use]
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            /// Sends the request to `datacenter` (`?dc=`) instead of the client's.
+            #[must_use]
+            pub fn datacenter(mut self, datacenter: impl Into<String>) -> Self {
+                self.datacenter = Some(datacenter.into());
+                self
+            }
+
+            /// Works in the Consul Enterprise namespace `namespace` (`?ns=`)
+            /// instead of the client's.
+            #[must_use]
+            pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+                self.namespace = Some(namespace.into());
+                self
+            }
+
+            /// Sends `token` instead of the client's token.
+            #[must_use]
+            pub fn token(mut self, token: impl Into<Secret>) -> Self {
+                self.token = Some(token.into());
+                self
+            }
+
+            /// Adds the datacenter, namespace and token after validating them.
+            pub(crate) fn apply_scope(&self, request: Request) -> Result<Request> {
+                $crate::options::apply_scope(
+                    request,
+                    self.datacenter.as_deref(),
+                    self.namespace.as_deref(),
+                    self.token.as_ref(),
+                )
+            }
+        }
+    )+};
+}
+pub(crate) use scope_builders;
+
+scope_builders!(QueryOptions, WriteOptions, CasOptions);
 
 /// Consistency mode of a read (Consul's `?consistent` / `?stale`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -19,10 +74,20 @@ pub enum Consistency {
 
 /// Options of a read. Fields an endpoint does not support are ignored by it
 /// (documented on each method).
+///
+/// ```
+/// use std::time::Duration;
+/// use consul_client::{Consistency, QueryOptions};
+/// let opts = QueryOptions::new().datacenter("dc2").stale().filter("Service == \"db\"").blocking(42, Duration::from_secs(30));
+/// assert_eq!(opts.consistency, Consistency::Stale);
+/// assert_eq!(opts.blocking.index, Some(42));
+/// ```
 #[derive(Default, Clone, Debug)]
 pub struct QueryOptions {
-    /// Datacenter to query instead of the agent's own.
+    /// Datacenter to query instead of the client's (or the agent's own).
     pub datacenter: Option<String>,
+    /// Consul Enterprise namespace instead of the client's.
+    pub namespace: Option<String>,
     /// Consistency mode.
     pub consistency: Consistency,
     /// A filter expression (`?filter=`), e.g. `ServiceMeta.cluster == "dbHA1"`.
@@ -38,55 +103,58 @@ pub struct QueryOptions {
 }
 
 impl QueryOptions {
-    /// Options reading from `datacenter`.
+    /// Lets any server answer, possibly stale (`?stale`): use when the leader is gone.
     #[must_use]
-    pub fn datacenter(dc: impl Into<String>) -> Self {
-        Self { datacenter: Some(dc.into()), ..Self::default() }
+    pub fn stale(mut self) -> Self {
+        self.consistency = Consistency::Stale;
+        self
     }
 
-    /// Sets the consistency mode.
+    /// Has the leader confirm its leadership first (`?consistent`): never stale, slower.
     #[must_use]
-    pub fn with_consistency(mut self, consistency: Consistency) -> Self {
-        self.consistency = consistency;
+    pub fn consistent(mut self) -> Self {
+        self.consistency = Consistency::Consistent;
         self
     }
 
     /// Sets a filter expression.
     #[must_use]
-    pub fn with_filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
     }
 
-    /// Makes the read block until the index moves past `blocking.index`.
+    /// Makes the read a blocking query: it returns once the index moved past
+    /// `index`, or after `wait` (the client allows the request that long plus
+    /// its own timeout).
     #[must_use]
-    pub fn with_blocking(mut self, blocking: BlockingOptions) -> Self {
-        self.blocking = blocking;
-        self
-    }
-
-    /// Sends `token` instead of the client's token.
-    #[must_use]
-    pub fn with_token(mut self, token: impl Into<Secret>) -> Self {
-        self.token = Some(token.into());
+    pub fn blocking(mut self, index: u64, wait: Duration) -> Self {
+        self.blocking = BlockingOptions::new(index, wait);
         self
     }
 
     /// Adds a node-meta filter pair.
     #[must_use]
-    pub fn with_node_meta(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn node_meta(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.node_meta.push((key.into(), value.into()));
         self
     }
 
-    /// Adds the common query parameters (dc, consistency, filter, token,
-    /// blocking) after validating them.
-    pub(crate) fn apply(&self, mut request: Request) -> Result<Request> {
-        request = apply_dc_token(request, self.datacenter.as_deref(), self.token.as_ref())?;
-        request = match self.consistency {
-            Consistency::Default => request,
-            Consistency::Consistent => request.flag("consistent", true),
-            Consistency::Stale => request.flag("stale", true),
+    /// Sorts by round-trip time from `node` (`_agent`: the local agent).
+    #[must_use]
+    pub fn near(mut self, node: impl Into<String>) -> Self {
+        self.near = Some(node.into());
+        self
+    }
+
+    /// Adds the common query parameters (dc, namespace, token, consistency,
+    /// filter) after validating them, and the blocking part
+    /// ([`Request::blocking`]: client-core computes its timeout).
+    pub(crate) fn apply(&self, request: Request) -> Result<Request> {
+        let mut request = match self.consistency {
+            Consistency::Default => self.apply_scope(request)?,
+            Consistency::Consistent => self.apply_scope(request)?.flag("consistent", true),
+            Consistency::Stale => self.apply_scope(request)?.flag("stale", true),
         };
         if let Some(filter) = &self.filter {
             if filter.trim().is_empty() {
@@ -117,18 +185,26 @@ impl QueryOptions {
     }
 }
 
-/// Options of a write that only needs a datacenter and a token.
+/// Options of a write: datacenter, namespace and token.
 #[derive(Default, Clone, Debug)]
 pub struct WriteOptions {
-    /// Datacenter to write to instead of the agent's own.
+    /// Datacenter to write to instead of the client's (or the agent's own).
     pub datacenter: Option<String>,
+    /// Consul Enterprise namespace instead of the client's.
+    pub namespace: Option<String>,
     /// Token for this request instead of the client's.
     pub token: Option<Secret>,
 }
 
 impl WriteOptions {
     pub(crate) fn apply(&self, request: Request) -> Result<Request> {
-        apply_dc_token(request, self.datacenter.as_deref(), self.token.as_ref())
+        self.apply_scope(request)
+    }
+}
+
+impl From<&QueryOptions> for WriteOptions {
+    fn from(q: &QueryOptions) -> Self {
+        Self { datacenter: q.datacenter.clone(), namespace: q.namespace.clone(), token: q.token.clone() }
     }
 }
 
@@ -137,16 +213,38 @@ impl WriteOptions {
 pub struct CasOptions {
     /// Apply only if the target's `ModifyIndex` equals this (0: only if absent).
     pub cas: Option<u64>,
-    /// Datacenter.
+    /// Datacenter instead of the client's (or the agent's own).
     pub datacenter: Option<String>,
+    /// Consul Enterprise namespace instead of the client's.
+    pub namespace: Option<String>,
     /// Token for this request instead of the client's.
     pub token: Option<Secret>,
 }
 
-pub(crate) fn apply_dc_token(mut request: Request, dc: Option<&str>, token: Option<&Secret>) -> Result<Request> {
-    if let Some(dc) = dc {
+impl CasOptions {
+    /// Applies only if the target's `ModifyIndex` is `index` (0: only if absent).
+    #[must_use]
+    pub fn cas(mut self, index: u64) -> Self {
+        self.cas = Some(index);
+        self
+    }
+}
+
+/// Adds a datacenter (`?dc=`), a namespace (`?ns=`, which Consul prefers
+/// to the client's `X-Consul-Namespace`) and a token, after validating them.
+pub(crate) fn apply_scope(
+    mut request: Request,
+    datacenter: Option<&str>,
+    namespace: Option<&str>,
+    token: Option<&Secret>,
+) -> Result<Request> {
+    if let Some(dc) = datacenter {
         validate::datacenter(dc)?;
         request = request.query("dc", dc);
+    }
+    if let Some(ns) = namespace {
+        validate::name("namespace", ns)?;
+        request = request.query("ns", ns);
     }
     if let Some(token) = token {
         request = request.token(token.clone());

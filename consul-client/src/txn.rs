@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::client::ConsulClient;
 use crate::error::{Error, IncompleteDelete, Result, TxnError, list_keys};
 use crate::kv::{Kv, KvPair};
-use crate::options::apply_dc_token;
+use crate::options::apply_scope;
 use crate::validate;
 
 impl Kv {
@@ -313,7 +313,7 @@ pub(crate) async fn send_ops<T: Serialize>(
 ) -> Result<client_core::Response> {
     check_count(what, ops.len())?;
     let request = Request::put("/v1/txn").json(ops)?.idempotent(false).accept_status(&[409]);
-    let resp = client.send(apply_dc_token(request, datacenter, None)?).await?;
+    let resp = client.send(apply_scope(request, datacenter, None, None)?).await?;
     if resp.status.as_u16() == 409 {
         let failure: TxnFailure = resp.json()?;
         return Err(Error::TxnRolledBack { errors: failure.errors });
@@ -442,7 +442,7 @@ pub(crate) async fn delete_saved(client: &ConsulClient, folder: &str, saved: &[K
             }
         }
     }
-    let opts = crate::options::QueryOptions::default().with_consistency(crate::options::Consistency::Consistent);
+    let opts = crate::options::QueryOptions::new().consistent();
     let after = match client.kv().list(folder, &opts).await {
         Ok(found) => found.value,
         Err(e) => {

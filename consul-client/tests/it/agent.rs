@@ -52,7 +52,7 @@ async fn local_service_with_ttl_check_and_maintenance() {
     let read = agent.service(&id).await.unwrap().expect("registered");
     assert_eq!((read.service.as_str(), read.port), (service.as_str(), 18008));
     assert!(agent.services(&QueryOptions::default()).await.unwrap().contains_key(&id));
-    let filtered = agent.services(&QueryOptions::default().with_filter(format!("Service == \"{service}\""))).await;
+    let filtered = agent.services(&QueryOptions::new().filter(format!("Service == \"{service}\""))).await;
     assert_eq!(filtered.unwrap().len(), 1);
 
     let status = |checks: &consul_client::CheckMap| checks.get(&check_id).map(|c| c.status.clone());

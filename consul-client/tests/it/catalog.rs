@@ -46,7 +46,7 @@ async fn register_read_and_deregister_a_fake_node() {
     catalog.register(&registration(&node, &service, &id1, "primary", 5432, "passing")).await.unwrap();
     catalog.register(&registration(&node, &service, &id2, "replica", 5433, "critical")).await.unwrap();
 
-    let nodes = catalog.nodes(&q.clone().with_node_meta("external-node", "true")).await.unwrap().value;
+    let nodes = catalog.nodes(&q.clone().node_meta("external-node", "true")).await.unwrap().value;
     assert!(nodes.iter().any(|n| n.node == node && n.address == "192.0.2.10"), "{nodes:?}");
     assert!(nodes.iter().all(|n| n.meta.get("external-node").is_some_and(|v| v == "true")));
 
@@ -58,7 +58,7 @@ async fn register_read_and_deregister_a_fake_node() {
     assert_eq!(all.len(), 2);
     let primary = catalog.service(&service, Some("primary"), &q).await.unwrap().value;
     assert_eq!(primary.iter().map(|s| s.service_id.as_str()).collect::<Vec<_>>(), vec![id1.as_str()]);
-    let filtered = catalog.service(&service, None, &q.clone().with_filter("ServicePort == 5433")).await;
+    let filtered = catalog.service(&service, None, &q.clone().filter("ServicePort == 5433")).await;
     assert_eq!(filtered.unwrap().value.iter().map(|s| s.service_id.clone()).collect::<Vec<_>>(), vec![id2.clone()]);
     assert!(catalog.service(&name("none"), None, &q).await.unwrap().value.is_empty());
 

@@ -28,7 +28,7 @@ async fn bad_input_never_reaches_the_server() {
         assert!(is_invalid(&kv.delete(key, &DeleteOptions::default()).await.unwrap_err()), "{key:?}");
     }
     for dc in ["DC1", "dc 1", "dc/1", ""] {
-        let err = kv.get("ok", &QueryOptions::datacenter(dc)).await.unwrap_err();
+        let err = kv.get("ok", &QueryOptions::new().datacenter(dc)).await.unwrap_err();
         assert!(is_invalid(&err) && err.to_string().contains("datacenter"), "{dc:?}: {err}");
     }
     let both = PutOptions { cas: Some(1), acquire: Some("c1a55f34-d714-85e6-5813-e973dd41b4e6".into()), ..put.clone() };
@@ -64,7 +64,7 @@ async fn bad_input_never_reaches_the_server() {
     assert!(is_invalid(&catalog.deregister(&CatalogDeregistration::node("")).await.unwrap_err()));
     assert!(is_invalid(&consul.agent().force_leave("", false).await.unwrap_err()));
     assert!(is_invalid(&consul.acl().token_read("nope", &q).await.unwrap_err()));
-    assert!(is_invalid(&kv.get("k", &q.clone().with_filter("  ")).await.unwrap_err()));
+    assert!(is_invalid(&kv.get("k", &q.clone().filter("  ")).await.unwrap_err()));
 
     let received = server.received_requests().await.unwrap();
     assert!(received.is_empty(), "requests were sent: {received:?}");

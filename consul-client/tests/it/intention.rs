@@ -25,7 +25,7 @@ async fn id_based_api_on_consul_1_8() {
     let deny = IntentionRequest::new(&src, &dst, IntentionAction::Deny);
     assert_eq!(intentions.upsert(&deny).await.unwrap().as_deref(), Some(id.as_str()));
     assert!(!intentions.check(&src, &dst).await.unwrap());
-    assert!(intentions.list(&QueryOptions::default()).await.unwrap().iter().any(|i| i.id == id));
+    assert!(intentions.list(&QueryOptions::default()).await.unwrap().value.iter().any(|i| i.id == id));
 
     let err = intentions.get_exact(&src, &dst).await.unwrap_err();
     assert!(err.to_string().contains("1.9 or newer"), "{err}");

@@ -39,8 +39,8 @@ async fn put_get_raw_list_and_missing_keys() {
     let empty = kv.get(&format!("{p}empty"), &q()).await.unwrap().value.unwrap();
     assert!(empty.value.as_deref().unwrap_or_default().is_empty());
 
-    for consistency in [consul_client::Consistency::Consistent, consul_client::Consistency::Stale] {
-        let read = kv.get(&key, &q().with_consistency(consistency)).await.unwrap();
+    for opts in [q().consistent(), q().stale()] {
+        let read = kv.get(&key, &opts).await.unwrap();
         assert_eq!(read.value.unwrap().value_str(), Some(r#"{"ttl":30}"#));
     }
     kv.delete_tree(&p).await.unwrap();

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use client_core::{ClientConfig, RetryPolicy};
+use consul_client::ClientError as _;
 use consul_client::{
     ConsulClient, Error, MemberStatus, PutOptions, QueryOptions, ServiceHealthOptions, TxnOp, WatchOptions,
 };
@@ -80,13 +81,7 @@ async fn unknown_fields_are_ignored_and_values_decoded() {
         .expect(1)
         .mount(&server)
         .await;
-    let opts = QueryOptions {
-        datacenter: Some("dc2".into()),
-        consistency: consul_client::Consistency::Stale,
-        blocking: client_core::BlockingOptions::new(74, Duration::from_secs(2)),
-        token: Some("per-request".into()),
-        ..QueryOptions::default()
-    };
+    let opts = QueryOptions::new().datacenter("dc2").stale().blocking(74, Duration::from_secs(2)).token("per-request");
     let read = client(&server).kv().get("service/dbHA1/config", &opts).await.unwrap();
     assert_eq!(read.meta.last_index, 75);
     let pair = read.value.unwrap();
@@ -148,18 +143,18 @@ async fn acl_token_self_read_and_policies() {
 
     let consul = client(&server).with_token("b1gs3cr3t-0000-4000-8000-000000000001");
     let acl = consul.acl();
-    let me = acl.token_self(&QueryOptions::default()).await.unwrap();
+    let me = acl.token_self(&QueryOptions::default()).await.unwrap().value;
     assert_eq!(me.description, "Master Token");
     assert_eq!(me.policies[0].name, "global-management");
     assert_eq!(me.secret_id.as_ref().unwrap().expose(), "b1gs3cr3t-0000-4000-8000-000000000001");
     assert!(!format!("{me:?}").contains("b1gs3cr3t"), "the secret never shows in Debug");
 
-    let err = acl.token_self(&QueryOptions::default().with_token("bogus")).await.unwrap_err();
+    let err = acl.token_self(&QueryOptions::new().token("bogus")).await.unwrap_err();
     assert!(err.is_permission_denied() && err.to_string().contains("ACL not found"), "{err}");
 
-    let token = acl.token_read("5cacf7ac-4e73-14c9-ece3-45cb7aeafeab", &QueryOptions::default()).await.unwrap();
+    let token = acl.token_read("5cacf7ac-4e73-14c9-ece3-45cb7aeafeab", &QueryOptions::default()).await.unwrap().value;
     assert_eq!(token.policies[0].name, "patroni-dbHA1");
-    let policies = acl.policies(&QueryOptions::default()).await.unwrap();
+    let policies = acl.policies(&QueryOptions::default()).await.unwrap().value;
     assert_eq!(policies.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["global-management", "patroni-dbHA1"]);
 }
 
@@ -275,13 +270,11 @@ async fn catalog_query_parameters_are_sent() {
         .mount(&server)
         .await;
     let consul = client(&server);
-    let opts = QueryOptions {
-        consistency: consul_client::Consistency::Consistent,
-        near: Some("_agent".into()),
-        ..QueryOptions::default()
-    }
-    .with_filter(r#"ServiceMeta.cluster == "dbHA9""#)
-    .with_node_meta("rack", "r1");
+    let opts = QueryOptions::new()
+        .consistent()
+        .near("_agent")
+        .filter(r#"ServiceMeta.cluster == "dbHA9""#)
+        .node_meta("rack", "r1");
     let services = consul.catalog().service("fake-db", Some("primary"), &opts).await.unwrap().value;
     assert_eq!(services[0].service_meta["cluster"], "dbHA9");
     consul.agent().force_leave("node-2", true).await.unwrap();
@@ -370,4 +363,33 @@ async fn recorded_quirks_decode() {
     let services = consul.agent().services(&q).await.unwrap();
     let own: Vec<&str> = services.keys().filter(|id| id.starts_with("_nomad-server-")).map(String::as_str).collect();
     assert_eq!(own.len(), 3, "Nomad's own registrations are there too: {services:?}");
+}
+
+#[tokio::test]
+async fn the_clients_datacenter_and_namespace_apply_unless_a_request_names_its_own() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/catalog/services"))
+        .and(query_param("dc", "dc2"))
+        .and(query_param_is_missing("ns"))
+        .and(header("X-Consul-Namespace", "team-a"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"web": []})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/catalog/services"))
+        .and(query_param("dc", "dc3"))
+        .and(query_param("ns", "team-b"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"db": []})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let consul = ConsulClient::builder().address(&server.uri()).datacenter("dc2").namespace("team-a").build().unwrap();
+    let catalog = consul.catalog();
+    assert!(catalog.services(&QueryOptions::new()).await.unwrap().value.contains_key("web"));
+    let own = QueryOptions::new().datacenter("dc3").namespace("team-b");
+    assert!(catalog.services(&own).await.unwrap().value.contains_key("db"));
+    let err = catalog.services(&QueryOptions::new().namespace("a/b")).await.unwrap_err();
+    assert!(err.to_string().contains("namespace"), "{err}");
 }

@@ -3,13 +3,13 @@
 //! backup and the delete, folders larger than one transaction, and keys that
 //! only transactions can write.
 
-use consul_client::{Consistency, ConsulClient, Error, IncompleteDelete, KvPair, PutOptions, QueryOptions, TxnOp};
+use consul_client::{ConsulClient, Error, IncompleteDelete, KvPair, PutOptions, QueryOptions, TxnOp};
 use wiremock::MockServer;
 
 use crate::common::{consul_or_skip, prefix};
 
 fn q() -> QueryOptions {
-    QueryOptions::default().with_consistency(Consistency::Consistent)
+    QueryOptions::new().consistent()
 }
 
 async fn list(consul: &ConsulClient, folder: &str) -> Vec<KvPair> {

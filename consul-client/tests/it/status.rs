@@ -1,6 +1,6 @@
 //! Status and operator endpoints against the real Consul.
 
-use consul_client::{Consistency, QueryOptions};
+use consul_client::QueryOptions;
 
 use crate::common::consul_or_skip;
 
@@ -13,7 +13,7 @@ async fn leader_peers_raft_and_autopilot() {
     let raft_leader = raft.leader().expect("a leader");
     assert_eq!(raft_leader.address, leader);
     assert!(raft_leader.voter);
-    let stale = QueryOptions::default().with_consistency(Consistency::Stale);
+    let stale = QueryOptions::new().stale();
     assert_eq!(consul.operator().raft_configuration(&stale).await.unwrap().servers.len(), 1);
     // A fresh server has no autopilot report yet (no servers, answered with
     // 429) until autopilot's first health pass: both shapes decode; wait for
