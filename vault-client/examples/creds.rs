@@ -59,7 +59,7 @@ async fn verify(nomad: &Leased<NomadCreds>, consul: &Leased<ConsulCreds>) -> any
     let me = nomad_client.acl().token_self(&nomad_client::QueryOptions::new()).await?;
     let nomad_policies = me.policies.unwrap_or_default().join(", ");
     let consul_client = ConsulClient::from_env()?.with_token(consul.data.token.clone());
-    let token = consul_client.acl().token_self(&consul_client::QueryOptions::default()).await?;
+    let token = consul_client.acl().token_self(&consul_client::QueryOptions::default()).await?.value;
     let consul_policies: Vec<&str> = token.policies.iter().map(|p| p.name.as_str()).collect();
     Ok(Verified {
         nomad: format!("{} token {:?} (policies: {nomad_policies})", me.token_type, me.name),

@@ -526,7 +526,7 @@ impl VaultClient {
     /// An empty list when nothing is there.
     pub async fn list(&self, path: &str) -> Result<Vec<String>> {
         let path = list_path(path)?;
-        let req = self.request(Method::GET, "Vault path", path)?.query("list", "true");
+        let req = self.request(Method::GET, LIST_PREFIX, path)?.query("list", "true");
         Ok(missing_as_none(self.send_json::<Keys>(req, path, &[]).await)?
             .and_then(|r| r.data)
             .map(|k| k.keys)
@@ -656,9 +656,12 @@ struct Keys {
     keys: Vec<String>,
 }
 
-/// Checks a list path (a trailing `/` is allowed) and strips the trailing `/`.
+/// What a list's path is called in its errors: a prefix, not a secret's path.
+const LIST_PREFIX: &str = "Vault list prefix";
+
+/// Checks a list prefix (a trailing `/` is allowed) and strips the trailing `/`.
 pub(crate) fn list_path(path: &str) -> Result<&str> {
-    validate_path("Vault path", path, true)?;
+    validate_path(LIST_PREFIX, path, true)?;
     Ok(path.strip_suffix('/').unwrap_or(path))
 }
 

@@ -84,7 +84,7 @@ pub enum Error {
     },
     /// The answer was response-wrapped (the client has a wrap TTL): the data
     /// stays in Vault, and `wrap_info` holds the single-use token to unwrap
-    /// it with [`crate::sys::Wrapping::unwrap`]. For dynamic credentials the
+    /// it with [`crate::wrapping::Wrapping::unwrap`]. For dynamic credentials the
     /// lease was minted: this token is the only handle on it.
     #[error(
         "{method} /v1/{path}: the answer was response-wrapped (wrapping token accessor {}, valid {}s); unwrap it \

@@ -11,11 +11,16 @@
 //! - Auth: [`VaultClient::auth`] (token, GitHub, AppRole, userpass, JWT/Kubernetes,
 //!   AWS IAM). A login returns [`LoggedIn`], whose client sends the new token.
 //! - Dynamic credentials: [`VaultClient::secrets`] (`nomad/creds`, `consul/creds`)
-//!   with their [`Lease`]; leases, health, seal status, mounts, raft peers,
-//!   policies and response wrapping under [`VaultClient::sys`].
-//! - Standbys: a 307 to the active node is followed only to the hosts listed
-//!   with [`VaultClientBuilder::cluster_nodes`]; 412 (`X-Vault-Index` not yet
-//!   replicated) and 500 on reads are retried.
+//!   with their [`Lease`]; health, seal status, mounts, raft peers and
+//!   policies under [`VaultClient::sys`], with its [`Leases`]
+//!   (`sys().leases()`) and response [`Wrapping`] (`sys().wrapping()`).
+//! - Requests go through client-core's one pipeline: its retry loop with
+//!   Vault's statuses (412, `X-Vault-Index` not yet replicated, for every
+//!   request; 429 and 5xx for reads, never a sealed 503) and Vault's hook
+//!   (namespace, wrap TTL and read-your-writes headers on every attempt).
+//!   A standby's 307 to the active node is followed only to the hosts listed
+//!   with [`VaultClientBuilder::cluster_nodes`].
+//! - Errors: one [`Error`], answering the SDK's [`ClientError`] checks.
 //!
 //! Tokens, passwords and secret IDs are [`Secret`]s: `Debug` and `Display`
 //! print `<redacted>`, and Vault's error messages are scrubbed of them.
@@ -50,15 +55,19 @@ pub mod client;
 pub mod error;
 mod hook;
 pub mod kv;
+pub mod leases;
 pub mod response;
 pub mod secrets;
 pub mod sys;
+pub mod wrapping;
 
 pub use auth::{Auth, TokenAuth, TokenCreateRequest, TokenInfo};
 pub use client::{ENV_SPEC, ENV_VARS, VaultClient, VaultClientBuilder};
 pub use client_core::{ClientConfig, ClientError, RetryPolicy, Secret};
 pub use error::{Error, Result};
 pub use kv::{Kv, Kv1, Kv2, KvMetadata, KvSecret, MetadataOptions, VersionMetadata};
+pub use leases::{LeaseInfo, Leases};
 pub use response::{AuthInfo, Lease, Leased, LoggedIn, VaultResponse, WrapInfo};
 pub use secrets::{ConsulCreds, NomadCreds, Secrets};
 pub use sys::{Health, HealthState, Sys};
+pub use wrapping::{WrapLookup, Wrapping};

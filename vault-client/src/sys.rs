@@ -1,22 +1,21 @@
 //! `sys/` endpoints: health, seal status, leader, mounts, auth methods, raft
-//! peers, policies, leases and response wrapping.
+//! peers and policies (leases in [`crate::leases`], response wrapping in
+//! [`crate::wrapping`]).
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
+use client_core::Method;
 use client_core::path::validate_name;
-use client_core::{Method, Secret};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::client::{VaultClient, decode, missing_as_none};
-use crate::error::{Error, Result};
-use crate::response::{Lease, VaultResponse, WrapInfo};
+use crate::error::Result;
 
 /// The `sys/` API.
 #[derive(Debug, Clone)]
 pub struct Sys {
-    client: VaultClient,
+    pub(crate) client: VaultClient,
 }
 
 impl VaultClient {
@@ -251,51 +250,6 @@ pub struct Policy {
     pub policy: String,
 }
 
-/// `sys/leases/lookup`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct LeaseInfo {
-    /// Lease ID.
-    pub id: String,
-    /// When the lease was issued.
-    #[serde(default)]
-    pub issue_time: String,
-    /// When it expires.
-    #[serde(default)]
-    pub expire_time: Option<String>,
-    /// When it was last renewed.
-    #[serde(default)]
-    pub last_renewal: Option<String>,
-    /// Whether it can be renewed.
-    #[serde(default)]
-    pub renewable: bool,
-    /// Seconds left.
-    #[serde(default)]
-    pub ttl: u64,
-}
-
-/// `sys/wrapping/lookup`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct WrapLookup {
-    /// The path whose answer was wrapped.
-    pub creation_path: String,
-    /// When the wrapping token was created.
-    pub creation_time: String,
-    /// Its TTL in seconds.
-    pub creation_ttl: u64,
-}
-
-#[derive(Serialize)]
-struct LeaseBody<'a> {
-    lease_id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    increment: Option<u64>,
-}
-
-#[derive(Serialize)]
-struct TokenBody<'a> {
-    token: &'a Secret,
-}
-
 impl Sys {
     /// `sys/health`: every documented status (standby, performance standby,
     /// DR secondary, sealed, uninitialized) is a [`HealthState`], not an error.
@@ -371,102 +325,5 @@ impl Sys {
     /// `sys/policies/acl`: policy names.
     pub async fn policies(&self) -> Result<Vec<String>> {
         self.client.list("sys/policies/acl").await
-    }
-
-    /// Lease operations.
-    #[must_use]
-    pub fn leases(&self) -> Leases {
-        Leases { client: self.client.clone() }
-    }
-
-    /// Response wrapping operations (their own answers are never wrapped).
-    #[must_use]
-    pub fn wrapping(&self) -> Wrapping {
-        Wrapping { client: self.client.without_wrapping() }
-    }
-}
-
-/// `sys/leases/*`.
-#[derive(Debug, Clone)]
-pub struct Leases {
-    client: VaultClient,
-}
-
-impl Leases {
-    fn check(lease_id: &str) -> Result<()> {
-        client_core::path::validate_path("lease ID", lease_id, false).map_err(Into::into)
-    }
-
-    /// Renews a lease, asking for `increment` more time (the server may grant less).
-    pub async fn renew(&self, lease_id: &str, increment: Option<Duration>) -> Result<Lease> {
-        Self::check(lease_id)?;
-        let path = "sys/leases/renew";
-        let body = LeaseBody { lease_id, increment: increment.map(|d| d.as_secs()) };
-        let req = self.client.request(Method::PUT, "Vault path", path)?.json(&body)?;
-        let resp = self.client.send_json::<serde_json::Value>(req, path, &[]).await?;
-        resp.map(|r| r.lease()).ok_or_else(|| Error::UnexpectedResponse {
-            method: "PUT".into(),
-            path: path.into(),
-            reason: "the renewal answer is empty".into(),
-        })
-    }
-
-    /// Revokes a lease now (the credentials stop working).
-    pub async fn revoke(&self, lease_id: &str) -> Result<()> {
-        Self::check(lease_id)?;
-        let path = "sys/leases/revoke";
-        let req =
-            self.client.request(Method::PUT, "Vault path", path)?.json(&LeaseBody { lease_id, increment: None })?;
-        self.client.send(req, path, &[]).await.map(drop)
-    }
-
-    /// Looks a lease up.
-    pub async fn lookup(&self, lease_id: &str) -> Result<LeaseInfo> {
-        Self::check(lease_id)?;
-        let path = "sys/leases/lookup";
-        let req =
-            self.client.request(Method::PUT, "Vault path", path)?.json(&LeaseBody { lease_id, increment: None })?;
-        self.client.send_data(req, path, &[]).await
-    }
-}
-
-/// `sys/wrapping/*`.
-#[derive(Debug, Clone)]
-pub struct Wrapping {
-    client: VaultClient,
-}
-
-impl Wrapping {
-    /// Unwraps a wrapping token (single use), returning the wrapped answer.
-    /// The wrapping token is sent as the request's token.
-    pub async fn unwrap<T: DeserializeOwned>(&self, wrapping_token: &Secret) -> Result<VaultResponse<T>> {
-        let path = "sys/wrapping/unwrap";
-        let req = self.client.request(Method::POST, "Vault path", path)?.token(wrapping_token.clone());
-        self.client.send_json(req, path, &[wrapping_token]).await?.ok_or_else(|| Error::UnexpectedResponse {
-            method: "POST".into(),
-            path: path.into(),
-            reason: "the unwrapped answer is empty".into(),
-        })
-    }
-
-    /// Looks a wrapping token up without consuming it.
-    pub async fn lookup(&self, wrapping_token: &Secret) -> Result<WrapLookup> {
-        let path = "sys/wrapping/lookup";
-        let req = self.client.request(Method::POST, "Vault path", path)?.json(&TokenBody { token: wrapping_token })?;
-        self.client.send_data(req, path, &[wrapping_token]).await
-    }
-
-    /// Wraps arbitrary data for `ttl`, returning the wrapping token.
-    pub async fn wrap<T: Serialize + ?Sized>(&self, data: &T, ttl: Duration) -> Result<WrapInfo> {
-        let path = "sys/wrapping/wrap";
-        let client = self.client.with_wrap_ttl(ttl)?;
-        let req = client.request(Method::POST, "Vault path", path)?.json(data)?;
-        client.send_envelope::<serde_json::Value>(req, path, &[]).await?.and_then(|r| r.wrap_info).ok_or_else(|| {
-            Error::UnexpectedResponse {
-                method: "POST".into(),
-                path: path.into(),
-                reason: "the answer has no wrap_info".into(),
-            }
-        })
     }
 }
