@@ -19,8 +19,9 @@
 //!   conditional on what was saved ([`Error::IncompleteRemoval`]).
 //! - [`validate_scope`]: the one scope check of the SDK (the recipes use it).
 //! - [`render_table`]: a `patronictl list`-like table.
-//! - Roles and states map to [`Role`] and [`State`], with an `Unknown`
-//!   fallback, so a new Patroni word never breaks decoding.
+//! - Roles and states map to [`Role`], [`State`], [`WalSenderState`] and
+//!   [`SenderSyncState`], with an `Unknown` fallback, so a new Patroni word
+//!   never breaks decoding.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -71,4 +72,4 @@ pub use status::{MemberStatus, PatroniInfo, ReplicationConnection, Xlog};
 pub use switchover::{Failover, Switchover};
 pub use table::render_table;
 pub use view::{ClusterCondition, ClusterView, Healthy, LeaderIs};
-pub use vocab::{Role, State};
+pub use vocab::{Role, SenderSyncState, State, WalSenderState};

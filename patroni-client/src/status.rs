@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::client::PatroniClient;
 use crate::error::Result;
-use crate::vocab::{Role, State};
+use crate::vocab::{Role, SenderSyncState, State, WalSenderState};
 
 impl PatroniClient {
     /// `GET /patroni`: this member's status.
@@ -124,10 +124,10 @@ pub struct ReplicationConnection {
     /// The replica's address.
     #[serde(default)]
     pub client_addr: Option<String>,
-    /// WAL sender state, e.g. `streaming`.
-    pub state: String,
+    /// WAL sender state, e.g. [`WalSenderState::Streaming`].
+    pub state: WalSenderState,
     /// `async`, `sync`, `quorum` or `potential`.
-    pub sync_state: String,
+    pub sync_state: SenderSyncState,
     /// Synchronous priority.
     #[serde(default)]
     pub sync_priority: i64,

@@ -1,72 +1,10 @@
 //! Patroni's role and state words, across versions: 3.x says `master` where
 //! 4.x says `primary`, `/cluster` says `leader`, and new states appear in
 //! new releases. Every word maps to one enum variant; a word this crate does
-//! not know becomes `Unknown(word)` so decoding never fails on it.
+//! not know becomes `Unknown(word)` so decoding never fails on it
+//! ([`client_core::string_enum!`], the SDK's one vocabulary macro).
 
-use std::fmt;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-/// Defines a string enum with known spellings, a canonical spelling per
-/// variant, an `Unknown(String)` catch-all and serde as plain strings.
-macro_rules! string_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident => $canonical:literal $(| $alias:literal)* ),+ $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum $name {
-            $( $(#[$vmeta])* $variant, )+
-            /// A word this crate does not know (kept verbatim).
-            Unknown(String),
-        }
-
-        impl $name {
-            /// The canonical spelling (the newest Patroni's word).
-            #[must_use]
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( Self::$variant => $canonical, )+
-                    Self::Unknown(other) => other,
-                }
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(word: &str) -> Self {
-                match word {
-                    $( $canonical $(| $alias)* => Self::$variant, )+
-                    other => Self::Unknown(other.to_owned()),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let word = String::deserialize(deserializer)?;
-                Ok(Self::from(word.as_str()))
-            }
-        }
-    };
-}
-
-string_enum! {
+client_core::string_enum! {
     /// A member's role, as `/patroni`, `/cluster` and the DCS report it.
     Role {
         /// The read-write primary (`primary` in 4.x, `master` in 3.x).
@@ -106,7 +44,7 @@ impl Role {
     }
 }
 
-string_enum! {
+client_core::string_enum! {
     /// PostgreSQL's state as Patroni reports it; `/cluster` also reports a
     /// replica's replication state (`streaming`, `in archive recovery`) here.
     State {
@@ -155,6 +93,38 @@ impl State {
     }
 }
 
+client_core::string_enum! {
+    /// A WAL sender's state on a primary (`pg_stat_replication.state`, in
+    /// `/patroni`'s `replication[]`).
+    WalSenderState {
+        /// The sender is starting.
+        Startup => "startup",
+        /// The replica catches up with the primary.
+        Catchup => "catchup",
+        /// The replica receives WAL as it is written.
+        Streaming => "streaming",
+        /// A base backup is being sent.
+        Backup => "backup",
+        /// The sender is stopping.
+        Stopping => "stopping",
+    }
+}
+
+client_core::string_enum! {
+    /// How a WAL sender's replica counts for synchronous commit
+    /// (`pg_stat_replication.sync_state`).
+    SenderSyncState {
+        /// Not synchronous.
+        Async => "async",
+        /// Becomes synchronous if a synchronous one fails.
+        Potential => "potential",
+        /// Synchronous.
+        Sync => "sync",
+        /// A candidate of quorum-based synchronous commit.
+        Quorum => "quorum",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,5 +150,13 @@ mod tests {
         assert_eq!(new, State::Unknown("sleeping".into()));
         assert_eq!(serde_json::to_string(&new).unwrap(), "\"sleeping\"");
         assert_eq!(serde_json::to_string(&State::CreatingReplica).unwrap(), "\"creating replica\"");
+    }
+
+    #[test]
+    fn wal_sender_words_map_to_variants() {
+        assert_eq!(WalSenderState::from("streaming"), WalSenderState::Streaming);
+        assert_eq!(WalSenderState::from("catchup").to_string(), "catchup");
+        assert_eq!(SenderSyncState::from("quorum"), SenderSyncState::Quorum);
+        assert_eq!(SenderSyncState::from("later"), SenderSyncState::Unknown("later".into()));
     }
 }

@@ -75,7 +75,7 @@ fn legacy_values_and_foreign_keys() {
 #[tokio::test]
 async fn unreadable_or_foreign_backup_files_are_refused_before_any_request() {
     // Nothing listens here: the file is checked before Consul is asked.
-    let view = DcsView::new(ConsulClient::from_addr("http://127.0.0.1:1").unwrap(), "db").unwrap();
+    let view = DcsView::new(ConsulClient::builder().address("http://127.0.0.1:1").build().unwrap(), "db").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing.json");
     let err = view.restore_scope_state(&missing).await.unwrap_err();

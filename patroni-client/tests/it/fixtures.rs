@@ -1,7 +1,9 @@
 //! Every recorded 3.0.2 and 4.1.5 response decodes, with the values the
 //! real servers sent.
 
-use patroni_client::{ClusterInfo, DynamicConfig, HistoryEntry, Lag, MemberStatus, Role, State};
+use patroni_client::{
+    ClusterInfo, DynamicConfig, HistoryEntry, Lag, MemberStatus, Role, SenderSyncState, State, WalSenderState,
+};
 
 use crate::common::{fixture, fixtures_of};
 
@@ -28,7 +30,8 @@ fn status_reads_master_and_primary_as_the_same_role() {
         assert_eq!(s.xlog.as_ref().unwrap().location, Some(67_109_304));
         assert_eq!(s.replication.len(), 1);
         assert_eq!(s.replication[0].application_name, replica);
-        assert_eq!(s.replication[0].state, "streaming");
+        assert_eq!(s.replication[0].state, WalSenderState::Streaming);
+        assert_eq!(s.replication[0].sync_state, SenderSyncState::Async);
     }
     assert_eq!(v3.patroni.name, None);
     assert_eq!(v4.patroni.name.as_deref(), Some("p4n4"));

@@ -34,7 +34,7 @@ async fn switchover_failover_then_remove_and_restore_scope_state() {
 
     // Switchover to the replica; the view reports the new leader.
     let second = 1 - first;
-    let client = PatroniClient::new(&cluster.api_url(first)).unwrap();
+    let client = PatroniClient::builder().address(&cluster.api_url(first)).build().unwrap();
     let out = client.switchover(&Switchover::from_leader(&names[first]).to(&names[second])).await.unwrap();
     assert_eq!(out.status, 200, "{out:?}");
     assert!(out.message.contains(&names[second]), "{out:?}");
@@ -48,7 +48,7 @@ async fn switchover_failover_then_remove_and_restore_scope_state() {
 
     // A failover while that leader is healthy is refused before anything is
     // sent; said explicitly, it goes through.
-    let on_second = PatroniClient::new(&cluster.api_url(second)).unwrap();
+    let on_second = PatroniClient::builder().address(&cluster.api_url(second)).build().unwrap();
     let err = on_second.failover(&Failover::to(&names[first])).await.unwrap_err();
     assert!(matches!(err, Error::Guarded { .. }) && err.to_string().contains("switchover"), "{err:?}");
     assert_eq!(on_second.cluster().await.unwrap().leader().unwrap().name, names[second]);
@@ -62,12 +62,12 @@ async fn switchover_failover_then_remove_and_restore_scope_state() {
     cluster.kill_member(first);
     view.wait_until(&LeaderIs(names[second].clone()), Duration::from_secs(75)).await.unwrap();
     view.wait_until(&on_timeline(4, names[second].clone()), Duration::from_secs(30)).await.unwrap();
-    let history = PatroniClient::new(&cluster.api_url(second)).unwrap().history().await.unwrap();
+    let history = PatroniClient::builder().address(&cluster.api_url(second)).build().unwrap().history().await.unwrap();
     assert_eq!(history.iter().map(|h| h.timeline).collect::<Vec<_>>(), [1, 2, 3], "{history:?}");
 
     // Stop the cluster; its keys are still held by sessions for up to a TTL.
     cluster.stop_member(second);
-    let consul = ConsulClient::from_addr(&consul_server.http_addr()).unwrap();
+    let consul = ConsulClient::builder().address(&consul_server.http_addr()).build().unwrap();
     let dcs = DcsView::new(consul.clone(), &scope).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let backup = dir.path().join("scope.json");
@@ -79,9 +79,9 @@ async fn switchover_failover_then_remove_and_restore_scope_state() {
     }
     // End the stopped members' sessions now instead of waiting up to 2 x TTL
     // for Consul to expire them; Behavior=delete removes the keys they held.
-    let sessions = consul.session().list(&QueryOptions::default()).await.unwrap().value;
+    let sessions = consul.sessions().list(&QueryOptions::default()).await.unwrap().value;
     for s in sessions.iter().filter(|s| s.name.starts_with(&format!("{scope}-"))) {
-        consul.session().destroy(&s.id, &consul_client::WriteOptions::default()).await.unwrap();
+        consul.sessions().destroy(&s.id, &consul_client::WriteOptions::default()).await.unwrap();
     }
     assert!(dcs.raw_keys().await.unwrap().iter().all(|p| p.session.is_none()));
 

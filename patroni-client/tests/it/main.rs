@@ -2,6 +2,7 @@
 //! request shapes against wiremock, and real Patroni clusters from the sandbox.
 
 mod common;
+mod connect;
 mod dcs;
 mod fixtures;
 mod lifecycle;

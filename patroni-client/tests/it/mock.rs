@@ -2,17 +2,13 @@
 //! real recorded bodies.
 
 use patroni_client::{
-    ClusterView, ConfigPatch, Error, Failover, HealthCheck, HealthOptions, PatroniClient, ReinitializeOptions,
-    RestartOptions, RestartRole, Role, Switchover,
+    ClientError, ClusterView, ConfigPatch, Error, Failover, HealthCheck, HealthOptions, PatroniClient,
+    ReinitializeOptions, RestartOptions, RestartRole, Role, Switchover,
 };
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::fixture;
-
-fn json(rel: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(fixture(rel), "application/json")
-}
+use crate::common::FIXTURES;
 
 #[tokio::test]
 async fn health_no_is_a_503_with_the_status_not_an_error() {
@@ -21,11 +17,11 @@ async fn health_no_is_a_503_with_the_status_not_an_error() {
         .and(path("/replica"))
         .and(query_param("lag", "1048576"))
         .and(query_param("tag_zone", "a"))
-        .respond_with(ResponseTemplate::new(503).set_body_raw(fixture("3.0.2/patroni.node2.json"), "application/json"))
+        .respond_with(FIXTURES.json_response(503, "3.0.2/patroni.node2.json"))
         .expect(1) // a "no" is an answer: never retried
         .mount(&server)
         .await;
-    let client = PatroniClient::new(&server.uri()).unwrap();
+    let client = PatroniClient::builder().address(&server.uri()).build().unwrap();
     let opts = HealthOptions::default().max_lag_bytes(1_048_576).tag("zone", "a");
     let health = client.check_with(HealthCheck::Replica, &opts).await.unwrap();
     assert!(!health.ok);
@@ -36,7 +32,8 @@ async fn health_no_is_a_503_with_the_status_not_an_error() {
 async fn liveness_without_body_is_a_yes_without_status() {
     let server = MockServer::start().await;
     Mock::given(method("GET")).and(path("/liveness")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
-    let health = PatroniClient::new(&server.uri()).unwrap().check(HealthCheck::Liveness).await.unwrap();
+    let health =
+        PatroniClient::builder().address(&server.uri()).build().unwrap().check(HealthCheck::Liveness).await.unwrap();
     assert!(health.ok);
     assert!(health.status.is_none());
 }
@@ -53,7 +50,7 @@ async fn basic_auth_is_sent_and_401_names_the_refusal() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = PatroniClient::builder(&server.uri()).unwrap().basic_auth("patroni", "wrong").build().unwrap();
+    let client = PatroniClient::builder().address(&server.uri()).basic_auth("patroni", "wrong").build().unwrap();
     let err = client.switchover(&Switchover::from_leader("dbHA1").to("dbHA2")).await.unwrap_err();
     assert!(matches!(err, Error::Refused { status: 401, .. }), "{err:?}");
     let text = err.to_string();
@@ -99,7 +96,7 @@ async fn operations_send_documented_bodies() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = PatroniClient::new(&server.uri()).unwrap();
+    let client = PatroniClient::builder().address(&server.uri()).build().unwrap();
     let out = client.failover(&Failover::to("dbHA2").despite_healthy_leader()).await.unwrap();
     assert_eq!(out.message, "Successfully failed over to \"dbHA2\"");
     let restart = RestartOptions {
@@ -124,11 +121,11 @@ async fn config_patch_sends_the_merge_and_decodes_the_result() {
     Mock::given(method("PATCH"))
         .and(path("/config"))
         .and(body_json(serde_json::json!({"postgresql": {"parameters": {"work_mem": "8MB"}}, "pause": true})))
-        .respond_with(json("4.1.5/config.node3.json"))
+        .respond_with(FIXTURES.json_response(200, "4.1.5/config.node3.json"))
         .expect(1)
         .mount(&server)
         .await;
-    let client = PatroniClient::new(&server.uri()).unwrap();
+    let client = PatroniClient::builder().address(&server.uri()).build().unwrap();
     let patch = ConfigPatch::new().parameter("work_mem", "8MB").pause(true);
     let config = client.patch_config(&patch).await.unwrap();
     assert_eq!(config.ttl, Some(30));
@@ -139,13 +136,13 @@ async fn config_patch_sends_the_merge_and_decodes_the_result() {
 #[tokio::test]
 async fn bad_names_are_rejected_before_any_request() {
     let server = MockServer::start().await;
-    let client = PatroniClient::new(&server.uri()).unwrap();
+    let client = PatroniClient::builder().address(&server.uri()).build().unwrap();
     for bad in ["", "a\0b", " dbHA1"] {
         let err = client.switchover(&Switchover::from_leader(bad)).await.unwrap_err();
         assert!(matches!(err, Error::Core(client_core::Error::InvalidInput { .. })), "{bad:?}: {err}");
     }
     assert!(server.received_requests().await.unwrap().is_empty());
-    assert!(PatroniClient::new("not a url").is_err());
+    assert!(PatroniClient::builder().address("not a url").build().is_err());
     assert!(ClusterView::new::<&str>(&[]).is_err());
 }
 
@@ -154,7 +151,7 @@ async fn view_skips_an_unreachable_member_and_finds_the_leader() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/cluster"))
-        .respond_with(json("3.0.2/cluster.node2.json"))
+        .respond_with(FIXTURES.json_response(200, "3.0.2/cluster.node2.json"))
         .mount(&server)
         .await;
     let dead = format!("http://127.0.0.1:{}", sandbox::ports::free_port());
@@ -174,7 +171,7 @@ async fn view_skips_an_unreachable_member_and_finds_the_leader() {
 async fn the_leader_client_keeps_the_credentials() {
     let server = MockServer::start().await;
     // A recorded /cluster, with the leader's api_url pointing at this server.
-    let mut cluster: serde_json::Value = serde_json::from_str(&fixture("3.0.2/cluster.node2.json")).unwrap();
+    let mut cluster: serde_json::Value = FIXTURES.json("3.0.2/cluster.node2.json");
     cluster["members"][1]["api_url"] = format!("{}/patroni", server.uri()).into();
     Mock::given(method("GET"))
         .and(path("/cluster"))
@@ -188,7 +185,7 @@ async fn the_leader_client_keeps_the_credentials() {
         .expect(1)
         .mount(&server)
         .await;
-    let seed = PatroniClient::builder(&server.uri()).unwrap().basic_auth("patroni", "s3cret").build().unwrap();
+    let seed = PatroniClient::builder().address(&server.uri()).basic_auth("patroni", "s3cret").build().unwrap();
     let view = ClusterView::from_clients(vec![seed]).unwrap();
     let leader = view.leader_client().await.unwrap();
     assert_eq!(leader.url(), server.uri());
@@ -200,10 +197,10 @@ async fn failover_is_refused_while_a_healthy_leader_runs_and_nothing_is_posted()
     let healthy = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/cluster"))
-        .respond_with(json("3.0.2/cluster.leader-or-replica.json"))
+        .respond_with(FIXTURES.json_response(200, "3.0.2/cluster.leader-or-replica.json"))
         .mount(&healthy)
         .await;
-    let client = PatroniClient::new(&healthy.uri()).unwrap();
+    let client = PatroniClient::builder().address(&healthy.uri()).build().unwrap();
     let err = client.failover(&Failover::to("dbHA1")).await.unwrap_err();
     assert!(matches!(err, Error::Guarded { .. }), "{err:?}");
     let text = err.to_string();
@@ -239,13 +236,13 @@ async fn failover_is_refused_while_a_healthy_leader_runs_and_nothing_is_posted()
         .expect(1)
         .mount(&leaderless)
         .await;
-    let client = PatroniClient::new(&leaderless.uri()).unwrap();
+    let client = PatroniClient::builder().address(&leaderless.uri()).build().unwrap();
     assert_eq!(client.failover(&Failover::to("dbHA1")).await.unwrap().status, 200);
 
     // A cluster state that cannot be read refuses: the guard never guesses.
     let unknown = MockServer::start().await;
     Mock::given(method("GET")).and(path("/cluster")).respond_with(ResponseTemplate::new(404)).mount(&unknown).await;
-    let client = PatroniClient::new(&unknown.uri()).unwrap();
+    let client = PatroniClient::builder().address(&unknown.uri()).build().unwrap();
     let err = client.failover(&Failover::to("dbHA1")).await.unwrap_err();
     assert!(matches!(err, Error::Guarded { .. }) && err.to_string().contains("could not be read"), "{err}");
     let posts = unknown.received_requests().await.unwrap().into_iter().filter(|r| r.method.as_str() == "POST").count();

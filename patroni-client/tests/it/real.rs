@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use patroni_client::{
-    ClusterView, ConfigPatch, DcsView, Error, Failover, HealthCheck, HealthOptions, Healthy, PatroniClient,
-    RestartOptions, Role, State, Switchover, render_table,
+    ClientError, ClusterView, ConfigPatch, DcsView, Error, Failover, HealthCheck, HealthOptions, Healthy,
+    PatroniClient, RestartOptions, Role, State, Switchover, render_table,
 };
 
 use crate::common::shared_cluster;
@@ -82,11 +82,14 @@ async fn config_patch_round_trips_through_rest_and_dcs() {
     let patched = client.patch_config(&ConfigPatch::new().parameter("work_mem", "7MB")).await.unwrap();
     assert_eq!(patched.postgresql.as_ref().unwrap().parameters["work_mem"], "7MB");
     assert_eq!(patched.ttl, Some(30));
-    let dcs = DcsView::new(consul_client::ConsulClient::from_addr(&shared.consul_addr).unwrap(), &shared.scope())
-        .unwrap()
-        .read()
-        .await
-        .unwrap();
+    let dcs = DcsView::new(
+        consul_client::ConsulClient::builder().address(&shared.consul_addr).build().unwrap(),
+        &shared.scope(),
+    )
+    .unwrap()
+    .read()
+    .await
+    .unwrap();
     assert_eq!(dcs.config.as_ref(), Some(&patched));
     // Members serve GET /config from their cached view of the DCS, which
     // catches up within a loop_wait.
@@ -112,7 +115,7 @@ async fn config_patch_round_trips_through_rest_and_dcs() {
 #[tokio::test]
 async fn dcs_view_matches_the_rest_view() {
     let Some(shared) = shared_cluster() else { return };
-    let consul = consul_client::ConsulClient::from_addr(&shared.consul_addr).unwrap();
+    let consul = consul_client::ConsulClient::builder().address(&shared.consul_addr).build().unwrap();
     let view = DcsView::new(consul, &shared.scope()).unwrap().with_namespace("/service/").unwrap();
     let dcs = view.read().await.unwrap();
     let cluster = shared.client(0).cluster().await.unwrap();
@@ -173,12 +176,12 @@ async fn switchover_refusals_and_scheduled_operations() {
 async fn wrong_or_missing_credentials_get_401() {
     let Some(shared) = shared_cluster() else { return };
     let wrong =
-        PatroniClient::builder(&shared.urls[0]).unwrap().basic_auth("patroni", "wrong-password").build().unwrap();
+        PatroniClient::builder().address(&shared.urls[0]).basic_auth("patroni", "wrong-password").build().unwrap();
     let err = wrong.reload().await.unwrap_err();
     assert!(matches!(err, Error::Refused { status: 401, .. }), "{err:?}");
     assert!(err.to_string().contains("not authenticated"), "{err}");
     assert!(!format!("{err:?} {wrong:?}").contains("wrong-password"));
-    let anonymous = PatroniClient::new(&shared.urls[0]).unwrap();
+    let anonymous = PatroniClient::builder().address(&shared.urls[0]).build().unwrap();
     let err = anonymous.patch_config(&ConfigPatch::new().loop_wait(2)).await.unwrap_err();
     assert_eq!(err.status(), Some(401), "{err}");
     // Reads stay open, as in Patroni.
@@ -189,7 +192,7 @@ async fn wrong_or_missing_credentials_get_401() {
 
 #[tokio::test]
 async fn scope_names_with_a_slash_are_refused() {
-    let consul = consul_client::ConsulClient::from_addr("http://127.0.0.1:1").unwrap();
+    let consul = consul_client::ConsulClient::builder().address("http://127.0.0.1:1").build().unwrap();
     for bad in ["a/b", "", "..", "x\0y", " pad", "prod database", "tab\tx", "."] {
         let err = DcsView::new(consul.clone(), bad).unwrap_err();
         assert!(matches!(err, Error::Core(client_core::Error::InvalidInput { .. })), "{bad:?}: {err}");
@@ -201,7 +204,13 @@ async fn scope_names_with_a_slash_are_refused() {
 #[tokio::test]
 async fn an_unreachable_member_is_a_transport_error_naming_it() {
     let port = sandbox::ports::free_port();
-    let err = PatroniClient::new(&format!("http://127.0.0.1:{port}")).unwrap().status().await.unwrap_err();
+    let err = PatroniClient::builder()
+        .address(&format!("http://127.0.0.1:{port}"))
+        .build()
+        .unwrap()
+        .status()
+        .await
+        .unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, Error::Core(client_core::Error::Transport { .. })), "{err:?}");
     assert!(text.contains(&format!("127.0.0.1:{port}")) && text.contains("GET /patroni"), "{text}");

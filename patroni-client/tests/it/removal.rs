@@ -48,7 +48,7 @@ async fn interposed(nth: usize, writer: impl FnOnce() + Send + 'static) -> (Mock
     let server = MockServer::start().await;
     let interposer = Interposer { port, nth, txns: Mutex::new(0), writer: Mutex::new(Some(Box::new(writer))) };
     Mock::given(wiremock::matchers::any()).respond_with(interposer).mount(&server).await;
-    let client = ConsulClient::from_addr(&server.uri()).unwrap();
+    let client = ConsulClient::builder().address(&server.uri()).build().unwrap();
     (server, client)
 }
 
@@ -78,7 +78,7 @@ fn saved_values(backup: &Path) -> Vec<(String, Vec<u8>)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_writer_between_backup_and_delete_loses_nothing_and_the_stale_backup_goes() {
     let Some(server) = sandbox::shared_consul() else { return };
-    let direct = ConsulClient::from_addr(&server.http_addr()).unwrap();
+    let direct = ConsulClient::builder().address(&server.http_addr()).build().unwrap();
     let scope = format!("pc-race-{}", sandbox::unique_suffix());
     let prefix = format!("service/{scope}/");
     for (rel, value) in [("leader", "dbHA1"), ("members/dbHA1", "{}"), ("initialize", "7312"), ("config", "{}")] {
@@ -118,7 +118,7 @@ async fn a_writer_between_backup_and_delete_loses_nothing_and_the_stale_backup_g
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scope_beyond_one_transaction_changed_between_batches_stays_fully_backed_up() {
     let Some(server) = sandbox::shared_consul() else { return };
-    let direct = ConsulClient::from_addr(&server.http_addr()).unwrap();
+    let direct = ConsulClient::builder().address(&server.http_addr()).build().unwrap();
     let scope = format!("pc-big-{}", sandbox::unique_suffix());
     let prefix = format!("service/{scope}/");
     for i in 0..100 {
