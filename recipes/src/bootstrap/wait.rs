@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use patroni_client::{State, WalSenderState};
 use serde_json::Value;
 
 use crate::ports::{JobDiagnosis, MemberApi, ScopeSnapshot};
@@ -111,10 +112,10 @@ pub(crate) struct ReplicasReady {
 }
 
 impl ReplicasReady {
-    fn replication_state(snapshot: &ScopeSnapshot, member: &str) -> Option<String> {
+    fn replication_state(snapshot: &ScopeSnapshot, member: &str) -> Option<State> {
         let text = snapshot.text(&format!("members/{member}"))?;
         let data: Value = serde_json::from_str(text).ok()?;
-        data.get("replication_state").and_then(Value::as_str).map(str::to_owned)
+        data.get("replication_state").and_then(Value::as_str).map(State::from)
     }
 }
 
@@ -149,7 +150,7 @@ impl Readiness for ReplicasReady {
         let mut senders = None;
         for name in self.wanted.iter().filter(|n| **n != leader.name) {
             let dcs = Self::replication_state(snapshot, name);
-            if dcs.as_deref() == Some("streaming") {
+            if dcs == Some(State::Streaming) {
                 continue;
             }
             if senders.is_none() {
@@ -163,7 +164,7 @@ impl Readiness for ReplicasReady {
             }
             let sender = senders.iter().flatten().find(|s| s.application_name == *name);
             match sender {
-                Some(s) if s.state == "streaming" => {}
+                Some(s) if s.state == WalSenderState::Streaming => {}
                 Some(s) => {
                     return Ok(Some(format!(
                         "replica {name} runs but its WAL sender on {} is {}",

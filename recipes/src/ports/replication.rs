@@ -1,6 +1,7 @@
 //! "Does this replica stream from the leader?", asked of the leader's Patroni REST API.
 
 use async_trait::async_trait;
+use patroni_client::WalSenderState;
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
@@ -10,8 +11,8 @@ use crate::Result;
 pub struct WalSender {
     /// The replica's `application_name`: Patroni sets it to the member name.
     pub application_name: String,
-    /// The sender's state, `streaming` once the replica receives WAL.
-    pub state: String,
+    /// The sender's state, [`WalSenderState::Streaming`] once the replica receives WAL.
+    pub state: WalSenderState,
 }
 
 /// Reads a member's `/patroni` status (only the parts the recipes need).

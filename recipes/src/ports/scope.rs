@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use patroni_client::{Role, State};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
@@ -118,8 +119,8 @@ impl ScopeSnapshot {
 
 #[derive(Debug, Default, Deserialize)]
 struct MemberData {
-    role: Option<String>,
-    state: Option<String>,
+    role: Option<Role>,
+    state: Option<State>,
     timeline: Option<u32>,
     xlog_location: Option<u64>,
     api_url: Option<String>,
@@ -130,10 +131,12 @@ struct MemberData {
 pub struct MemberStatus {
     /// Member name, e.g. `dbHA1`.
     pub name: String,
-    /// `master`/`primary`/`leader` or `replica` (Patroni versions differ).
-    pub role: String,
-    /// `running`, `starting`, `stopped`, ...
-    pub state: String,
+    /// The member's role: 3.x's `master` and 4.x's `primary` are both
+    /// [`Role::Primary`]; `Role::Unknown("")` when the member published none.
+    pub role: Role,
+    /// [`State::Running`], [`State::Starting`], [`State::Stopped`]...;
+    /// `State::Unknown("")` when the member published none.
+    pub state: State,
     /// The member's timeline.
     pub timeline: Option<u32>,
     /// The member's WAL position in bytes.
@@ -145,10 +148,11 @@ pub struct MemberStatus {
 }
 
 impl MemberStatus {
-    /// True for the member that leads (Patroni calls it `master`, `primary` or `leader`).
+    /// True for the member that leads (Patroni calls it `master`, `primary`,
+    /// `leader` or `standby_leader`): [`Role::is_leader`].
     #[must_use]
     pub fn is_primary_role(&self) -> bool {
-        matches!(self.role.as_str(), "master" | "primary" | "leader" | "standby_leader")
+        self.role.is_leader()
     }
 }
 
@@ -172,7 +176,7 @@ impl ClusterStatus {
     #[must_use]
     pub fn running_leader(&self) -> Option<&MemberStatus> {
         let leader = self.member(self.leader.as_deref()?)?;
-        (leader.state == "running" && leader.is_primary_role()).then_some(leader)
+        (leader.state == State::Running && leader.is_primary_role()).then_some(leader)
     }
 
     /// True when `names` all run, one of them leads, and every other one is a running
@@ -198,7 +202,7 @@ impl ClusterStatus {
             let Some(m) = self.member(name) else {
                 return Some(format!("member {name} has not joined"));
             };
-            if m.state != "running" && m.state != "streaming" || m.role != "replica" {
+            if !matches!(m.state, State::Running | State::Streaming) || m.role != Role::Replica {
                 return Some(format!("member {name} is {} as {}, not a running replica", m.state, m.role));
             }
             match m.lag_bytes {

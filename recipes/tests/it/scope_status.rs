@@ -1,6 +1,7 @@
 //! The cluster status read from Patroni's real DCS state (recorded from Patroni 3.0.2 and 4.1.5).
 
 use consul_client::KvPair;
+use patroni_client::Role;
 use recipes::ports::{ScopeEntry, ScopeSnapshot};
 
 fn snapshot(version: &str, prefix: &str) -> ScopeSnapshot {
@@ -15,9 +16,10 @@ fn patroni_3_0_2_after_switchover() {
     let status = snapshot("3.0.2", "service/demo-database/").cluster_status();
     assert_eq!(status.leader.as_deref(), Some("dbHA2"));
     let leader = status.running_leader().unwrap();
-    assert_eq!((leader.role.as_str(), leader.timeline), ("master", Some(2)));
+    // 3.0.2 publishes `master`: the same role as 4.x's `primary`.
+    assert_eq!((&leader.role, leader.timeline), (&Role::Primary, Some(2)));
     let replica = status.member("dbHA1").unwrap();
-    assert_eq!((replica.role.as_str(), replica.lag_bytes), ("replica", Some(0)));
+    assert_eq!((&replica.role, replica.lag_bytes), (&Role::Replica, Some(0)));
     assert!(status.is_healthy(&["dbHA1".into(), "dbHA2".into()], 0));
     assert_eq!(
         status.unhealthy_reason(&["dbHA2".into(), "dbHA3".into()], 0).as_deref(),

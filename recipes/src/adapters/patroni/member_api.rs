@@ -26,8 +26,8 @@ impl PatroniMemberApi {
 impl MemberApi for PatroniMemberApi {
     async fn wal_senders(&self, api_url: &str) -> Result<Vec<WalSender>> {
         let err = |e: patroni_client::Error| Error::backend(format!("Patroni REST API {api_url}"), e);
-        let client = patroni_client::PatroniClient::builder(api_url)
-            .map_err(err)?
+        let client = patroni_client::PatroniClient::builder()
+            .address(api_url)
             .timeout(Duration::from_secs(3))
             .retry(client_core::retry::RetryPolicy::disabled())
             .build()
