@@ -266,18 +266,6 @@ impl NomadClient {
         NomadClientBuilder::from_lookup(lookup)?.build()
     }
 
-    /// A client for `address` with `token` (empty means none). Kept only until
-    /// the recipes crate, being moved by another change, calls
-    /// [`NomadClient::builder`]; use that instead.
-    #[doc(hidden)]
-    pub fn with_address(address: &str, token: Option<&str>) -> Result<Self> {
-        let builder = Self::builder().address(address);
-        match token {
-            Some(token) => builder.token(token).build(),
-            None => builder.build(),
-        }
-    }
-
     /// A copy of this client that sends `token` (same pool, address and defaults).
     #[must_use]
     pub fn with_token(&self, token: impl Into<Secret>) -> Self {
@@ -354,7 +342,7 @@ impl NomadClient {
         if let Some(filter) = &opts.filter {
             req = req.query("filter", filter);
         }
-        Ok(req.blocking(opts.blocking))
+        Ok(req.flag("stale", opts.stale).blocking(opts.blocking))
     }
 
     /// A list request on namespaced objects with every query option applied.

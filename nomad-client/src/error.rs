@@ -176,14 +176,6 @@ impl ClientError for Error {
 }
 
 impl Error {
-    /// [`ClientError::is_not_found`], kept only until the recipes crate, being
-    /// moved by another change, imports [`ClientError`].
-    #[doc(hidden)]
-    #[must_use]
-    pub fn is_not_found(&self) -> bool {
-        ClientError::is_not_found(self)
-    }
-
     pub(crate) fn stream(stream: &'static str, reason: impl Into<String>) -> Self {
         Self::Stream { stream, reason: reason.into() }
     }

@@ -14,8 +14,8 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use client_core::Request;
+use bytes::BytesMut;
+use client_core::{ByteStream, ClientError, Request};
 use futures::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -149,8 +149,6 @@ impl NomadClient {
     }
 }
 
-type Chunks = std::pin::Pin<Box<dyn Stream<Item = std::result::Result<Bytes, String>> + Send>>;
-
 struct State {
     client: NomadClient,
     opts: EventOptions,
@@ -161,7 +159,7 @@ struct State {
     /// at the same index as the one before is a new event (Nomad sends a stop's two
     /// `JobDeregistered` as two batches at one index).
     floor: u64,
-    body: Option<Chunks>,
+    body: Option<ByteStream>,
     buf: BytesMut,
     ready: VecDeque<Event>,
     failures: u32,
@@ -210,7 +208,7 @@ impl State {
                         self.body = Some(body);
                         self.floor = self.next_index;
                     }
-                    Err(e) if self.opts.reconnect && is_transient(&e) => self.pause(&e.to_string()).await,
+                    Err(e) if self.opts.reconnect && e.is_transient() => self.pause(&e.to_string()).await,
                     Err(e) => {
                         self.done = true;
                         return Some(Err(e));
@@ -230,7 +228,7 @@ impl State {
                         return Some(Err(e));
                     }
                 }
-                Some(Err(reason)) => self.dropped(&reason).await,
+                Some(Err(e)) => self.dropped(&e.to_string()).await,
                 None => self.dropped("the server closed the stream").await,
             }
         }
@@ -291,7 +289,7 @@ impl State {
 }
 
 /// Opens the stream from `next_index`.
-async fn connect(client: &NomadClient, opts: &EventOptions, next_index: u64) -> Result<Chunks> {
+async fn connect(client: &NomadClient, opts: &EventOptions, next_index: u64) -> Result<ByteStream> {
     let mut req = Request::get("/v1/event/stream");
     for topic in &opts.topics {
         crate::validate::name("event topic", topic)?;
@@ -301,11 +299,5 @@ async fn connect(client: &NomadClient, opts: &EventOptions, next_index: u64) -> 
         req = req.query("index", next_index);
     }
     let query = QueryOptions { prefix: None, filter: None, blocking: Default::default(), ..opts.query.clone() };
-    let resp = client.http().stream(client.query(req, &query)?).await?;
-    Ok(Box::pin(resp.bytes().map(|chunk| chunk.map_err(|e| e.to_string()))))
-}
-
-/// Errors a reconnection may cure: transport failures and server-side 5xx.
-fn is_transient(e: &Error) -> bool {
-    matches!(e, Error::Core(core) if core.is_transient())
+    Ok(client.http().stream(client.query(req, &query)?).await?.bytes())
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use bytes::Bytes;
-use client_core::Request;
+use client_core::{Request, Upgraded};
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, Stream, StreamExt};
 use serde::Deserialize;
@@ -31,11 +31,8 @@ use crate::error::{Error, Result};
 use crate::options::WriteOptions;
 use crate::validate;
 
-/// The upgraded HTTP connection.
-trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
-impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
-
-type Socket = WebSocketStream<Box<dyn Io>>;
+/// The WebSocket over the upgraded HTTP connection.
+type Socket = WebSocketStream<Upgraded>;
 
 /// Largest stdin chunk sent in one frame.
 const STDIN_CHUNK: usize = 32 * 1024;
@@ -223,10 +220,9 @@ impl Allocations {
         if accept != tungstenite::handshake::derive_accept_key(key.as_bytes()) {
             return Err(context.error("the server's WebSocket handshake does not match the request"));
         }
-        let upgraded =
-            resp.upgrade().await.map_err(|e| context.error(format!("cannot take over the connection: {e}")))?;
-        let io: Box<dyn Io> = Box::new(upgraded);
-        let socket = WebSocketStream::from_raw_socket(io, Role::Client, None).await;
+        // A failed take-over is the core's transport error (naming the request), as retryable as any.
+        let upgraded = resp.upgrade().await?;
+        let socket = WebSocketStream::from_raw_socket(upgraded, Role::Client, None).await;
         let (sink, stream) = socket.split();
         let mut session = ExecSession {
             writer: ExecWriter { sink, context: context.clone() },

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use bytes::{Buf, Bytes, BytesMut};
-use client_core::Request;
+use client_core::{ByteStream, Request};
 use futures::{Stream, StreamExt};
 use serde::Deserialize;
 
@@ -292,11 +292,9 @@ fn decode(raw: RawFrame<'_>, out: &mut BytesMut) -> Result<LogFrame> {
     }
 }
 
-type Chunks = Pin<Box<dyn Stream<Item = std::result::Result<Bytes, String>> + Send>>;
-
 /// The frames of a log, as a [`Stream`]. [`LogFrames::bytes`] keeps only the data.
 pub struct LogFrames {
-    chunks: Chunks,
+    chunks: ByteStream,
     decoder: FrameDecoder,
     ended: bool,
     /// The file of the last data frame, to see rotations.
@@ -399,7 +397,7 @@ impl Stream for LogFrames {
             if self.ended {
                 return Poll::Ready(None);
             }
-            match self.chunks.as_mut().poll_next(cx) {
+            match self.chunks.poll_next_unpin(cx) {
                 Poll::Pending => {
                     if let Some(idle) = self.idle.as_mut() {
                         if idle.expired(cx) {
@@ -419,9 +417,10 @@ impl Stream for LogFrames {
                     }
                     self.decoder.push(&chunk);
                 }
-                Poll::Ready(Some(Err(reason))) => {
+                Poll::Ready(Some(Err(cut))) => {
+                    // The core's transport error names the request and says the stream was cut off.
                     self.ended = true;
-                    return Poll::Ready(Some(Err(Error::stream("log", format!("the connection failed: {reason}")))));
+                    return Poll::Ready(Some(Err(cut.into())));
                 }
                 Poll::Ready(None) => {
                     self.ended = true;
@@ -463,8 +462,7 @@ impl Allocations {
             .query("offset", offset)
             .query("follow", opts.follow);
         let req = self.client.query_one(req, &opts.query)?;
-        let resp = self.client.http().stream(req).await?;
-        let chunks: Chunks = Box::pin(resp.bytes().map(|chunk| chunk.map_err(|e| e.to_string())));
+        let chunks = self.client.http().stream(req).await?.bytes();
         let idle = opts.follow.then(|| Idle::new(opts.idle_timeout));
         Ok(LogFrames { chunks, decoder: FrameDecoder::new(), ended: false, file: None, held: None, idle })
     }
@@ -694,7 +692,7 @@ mod tests {
         .chain(futures::stream::pending());
         let limit = Duration::from_millis(150);
         let frames = LogFrames {
-            chunks: Box::pin(beats),
+            chunks: ByteStream::from_stream(beats),
             decoder: FrameDecoder::new(),
             ended: false,
             file: None,

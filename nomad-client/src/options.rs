@@ -48,8 +48,9 @@ scope_builders!(QueryOptions, WriteOptions);
 /// ```
 /// use std::time::Duration;
 /// use nomad_client::QueryOptions;
-/// let opts = QueryOptions::new().namespace("atala-testnet").prefix("dbHA").blocking(27, Duration::from_secs(5));
+/// let opts = QueryOptions::new().namespace("atala-testnet").prefix("dbHA").stale().blocking(27, Duration::from_secs(5));
 /// assert_eq!(opts.namespace.as_deref(), Some("atala-testnet"));
+/// assert!(opts.stale);
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct QueryOptions {
@@ -63,6 +64,9 @@ pub struct QueryOptions {
     pub prefix: Option<String>,
     /// A server-side filter expression (`filter=`, list calls).
     pub filter: Option<String>,
+    /// Any server may answer from its own state, not only the leader (`stale`): faster
+    /// and available without a leader, possibly behind by a little.
+    pub stale: bool,
     /// Blocking query: wait until the index moves past this one.
     pub blocking: BlockingOptions,
 }
@@ -78,6 +82,13 @@ impl QueryOptions {
     #[must_use]
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = Some(prefix.into());
+        self
+    }
+
+    /// Lets any server answer (`?stale`), see [`QueryOptions::stale`](field@QueryOptions::stale).
+    #[must_use]
+    pub fn stale(mut self) -> Self {
+        self.stale = true;
         self
     }
 

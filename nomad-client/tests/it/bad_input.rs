@@ -1,6 +1,6 @@
 //! Bad input is refused before any request; odd but valid IDs are escaped.
 
-use nomad_client::{Job, QueryOptions, RegisterOptions, ScaleOptions, StopOptions, WriteOptions};
+use nomad_client::{ClientError, Job, QueryOptions, RegisterOptions, ScaleOptions, StopOptions, WriteOptions};
 use wiremock::Mock;
 use wiremock::matchers::{method, path};
 

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use client_core::RetryPolicy;
 use nomad_client::{
-    DeploymentStatus, DrainOptions, Error, EvaluationStatus, NodeStatus, NomadClient, NomadClientBuilder, PurgeOptions,
-    QueryOptions, SchedulingEligibility, WriteOptions,
+    ClientError, DeploymentStatus, DrainOptions, Error, EvaluationStatus, NodeStatus, NomadClient, NomadClientBuilder,
+    PurgeOptions, QueryOptions, SchedulingEligibility, WriteOptions,
 };
 use serde_json::json;
 use wiremock::matchers::{body_json, method, path};

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use client_core::{ClientConfig, RetryPolicy};
 use futures::{SinkExt, StreamExt};
-use nomad_client::{Error, ExecEvent, ExecOptions, ExecSession, NomadClient, TOKEN_HEADER};
+use nomad_client::{ClientError, Error, ExecEvent, ExecOptions, ExecSession, NomadClient, TOKEN_HEADER};
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};

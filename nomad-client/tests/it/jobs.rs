@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use nomad_client::{
-    DeploymentStatus, DispatchOptions, Error, Job, JobStatus, JobType, PlanOptions, QueryOptions, RegisterOptions,
-    ScaleOptions, StopOptions, WatchOptions, WriteOptions,
+    ClientError, DeploymentStatus, DispatchOptions, Error, Job, JobStatus, JobType, PlanOptions, QueryOptions,
+    RegisterOptions, ScaleOptions, StopOptions, WatchOptions, WriteOptions,
 };
 use serde_json::json;
 use wiremock::matchers::{body_json, method, path};
@@ -30,6 +30,21 @@ async fn list_with_prefix_decodes_stubs_and_index() {
     let job = &jobs.value[0];
     assert_eq!((job.id.as_str(), &job.status, &job.job_type), ("dbHA1", &JobStatus::Running, &JobType::Service));
     assert_eq!(job.job_summary.as_ref().unwrap().summary["database"].running, 1);
+}
+
+#[tokio::test]
+async fn a_stale_read_lets_any_server_answer() {
+    let (server, nomad) = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/jobs"))
+        .and(query_is(&[("namespace", NS), ("stale", "")]))
+        .and(token())
+        .respond_with(ok("jobs-list-prefix.json", 27))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let jobs = nomad.jobs().list(&QueryOptions::new().stale()).await.unwrap();
+    assert_eq!(jobs.value[0].id, "dbHA1");
 }
 
 #[tokio::test]
