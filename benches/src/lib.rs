@@ -238,7 +238,7 @@ pub async fn run(benches: &[Bench], sizes: &Sizes, options: &Options) -> Report 
         match tokio::task::spawn_blocking(sandbox::Consul::start).await {
             Ok(Ok(consul)) => {
                 let url = consul.http_addr();
-                if let Ok(client) = consul_client::ConsulClient::from_addr(&url) {
+                if let Ok(client) = consul_client::ConsulClient::builder().address(&url).build() {
                     report.machine.consul = client.agent().self_info().await.ok().map(|s| s.config.version);
                 }
                 env = Env { consul: Some(consul), url: Some(url) };

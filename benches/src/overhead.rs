@@ -127,7 +127,7 @@ impl Contender {
             Ok(Self::Raw { http: builder.tcp_nodelay(true).build()?, url: format!("{base}/v1/kv/{KEY}") })
         };
         Ok(Arc::new(match kind {
-            Kind::Sdk => Self::Sdk(ConsulClient::from_addr(base)?),
+            Kind::Sdk => Self::Sdk(ConsulClient::builder().address(base).build()?),
             Kind::Raw => raw(reqwest::Client::builder())?,
             Kind::RawTimeout => raw(reqwest::Client::builder().timeout(SDK_TIMEOUT))?,
             Kind::RsConsul => rs_consul(false),
@@ -380,7 +380,7 @@ pub async fn run(consul_url: Option<&str>, sizes: &Sizes, options: &Options) -> 
     drop(local);
     match consul_url {
         Some(url) => {
-            let sdk = ConsulClient::from_addr(url)?;
+            let sdk = ConsulClient::builder().address(url).build()?;
             sdk.kv().put(KEY, br#"{"replicas":2}"#, &consul_client::PutOptions::default()).await?;
             measure(&mut section, "consul", url, sizes, &label).await?;
         }

@@ -54,7 +54,7 @@ async fn trial(client: &ConsulClient, scope: &str, delay: Duration, blocking: bo
 /// Runs the wait-latency benchmark against the Consul at `url`.
 pub async fn run(url: &str, sizes: &Sizes) -> anyhow::Result<Section> {
     let mut section = Section::new("wait");
-    let client = ConsulClient::from_addr(url)?;
+    let client = ConsulClient::builder().address(url).build()?;
     let suffix = sandbox::unique_suffix();
     let (mut blocking, mut polling) = (Vec::new(), Vec::new());
     for i in 0..sizes.wait_trials {

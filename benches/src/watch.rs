@@ -22,7 +22,7 @@ struct Consumer {
 /// Starts a watch on `prefix` through its own counting proxy; each item is "processed" for `work`.
 async fn consumer(consul_url: &str, prefix: &str, wait: Duration, work: Duration) -> anyhow::Result<Consumer> {
     let proxy = LocalServer::start(server::proxy(consul_url))?;
-    let client = ConsulClient::from_addr(&proxy.url())?;
+    let client = ConsulClient::builder().address(&proxy.url()).build()?;
     let (tx, progress) = tokio_watch::channel((0, 0));
     let options = WatchOptions { wait, ..WatchOptions::default() };
     let mut stream = Box::pin(client.kv().watch_prefix(prefix, options));
@@ -43,7 +43,7 @@ async fn consumer(consul_url: &str, prefix: &str, wait: Duration, work: Duration
 /// Runs the watch benchmark against the Consul at `url`.
 pub async fn run(url: &str, sizes: &Sizes) -> anyhow::Result<Section> {
     let mut section = Section::new("watch");
-    let direct = ConsulClient::from_addr(url)?;
+    let direct = ConsulClient::builder().address(url).build()?;
     let prefix = format!("bench/watch-{}/", sandbox::unique_suffix());
     direct.kv().put(&format!("{prefix}seed"), b"0", &PutOptions::default()).await?;
 

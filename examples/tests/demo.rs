@@ -59,7 +59,7 @@ fn ghost_cleanup_script_plans_confirms_and_removes_only_the_ghost() {
     };
     let Some(consul) = sandbox::shared_consul() else { return };
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let client = ConsulClient::from_addr(&consul.http_addr()).unwrap();
+    let client = ConsulClient::builder().address(&consul.http_addr()).build().unwrap();
     let suffix = sandbox::unique_suffix();
     let ghost = format!("ghost-script-{suffix}");
     let name = format!("web-{suffix}");

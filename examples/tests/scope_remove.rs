@@ -21,7 +21,7 @@ fn scope_remove(addr: &str, args: &[&str]) -> (i32, String, String) {
 async fn scope_remove_saves_then_removes_exactly_the_scope() {
     let Some(agent) = sandbox::shared_consul() else { return };
     let addr = agent.http_addr();
-    let consul = ConsulClient::from_addr(&addr).unwrap();
+    let consul = ConsulClient::builder().address(&addr).build().unwrap();
     let kv = consul.kv();
     let scope = format!("sr-{}-database", sandbox::unique_suffix());
     let put = |key: String, value: &'static str| {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use consul_client::{Consistency, ConsulClient, KvPair, QueryOptions, WatchOptions};
+use consul_client::{ConsulClient, KvPair, QueryOptions, WatchOptions};
 use futures::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -92,7 +92,7 @@ impl DcsView {
 
     /// Every raw key of the scope (exactly `<namespace>/<scope>/`), read consistently.
     pub async fn raw_keys(&self) -> Result<Vec<KvPair>> {
-        let opts = QueryOptions::default().with_consistency(Consistency::Consistent);
+        let opts = QueryOptions::new().consistent();
         let pairs = self.consul.kv().list(&self.prefix(), &opts).await?;
         Ok(pairs.value)
     }

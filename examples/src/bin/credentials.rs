@@ -189,7 +189,7 @@ async fn use_credentials(creds: &Credentials, command: &[String]) -> anyhow::Res
 async fn describe_tokens(creds: &Credentials) -> anyhow::Result<Vec<TokenView>> {
     let nomad = creds.nomad()?.acl().token_self(&Default::default()).await.context("the Nomad token does not work")?;
     let consul =
-        creds.consul()?.acl().token_self(&Default::default()).await.context("the Consul token does not work")?;
+        creds.consul()?.acl().token_self(&Default::default()).await.context("the Consul token does not work")?.value;
     Ok(vec![
         TokenView {
             system: "nomad",

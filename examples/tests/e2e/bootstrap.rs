@@ -40,7 +40,7 @@ pub(crate) async fn setup(tag: &str) -> Option<Setup> {
             return None;
         }
     };
-    let consul = ConsulClient::from_addr(&consul_agent.http_addr()).unwrap();
+    let consul = ConsulClient::builder().address(&consul_agent.http_addr()).build().unwrap();
     let scheduler = Arc::new(LocalScheduler::new(&namespace, "backup", cluster));
     let dir = std::env::temp_dir().join(format!("recipes-e2e-settings-{}", sandbox::unique_suffix()));
     let settings = Arc::new(FileSettings::new(&dir));

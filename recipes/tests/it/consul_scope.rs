@@ -2,15 +2,14 @@
 //! only what its snapshot saved, on the saved indexes; what it deleted can
 //! be written back, odd keys included; one scope validator for the SDK.
 
-use consul_client::txn::{IncompleteDelete, TxnKvOp};
-use consul_client::{ConsulClient, KvPair, KvVerb, PutOptions, QueryOptions, TxnOp};
+use consul_client::{ConsulClient, IncompleteDelete, KvPair, PutOptions, QueryOptions, TxnOp};
 use recipes::Error;
 use recipes::adapters::consul::ConsulScopeStore;
 use recipes::ports::{ScopeSnapshot, ScopeStore};
 
 fn consul() -> Option<ConsulClient> {
     let server = sandbox::shared_consul()?;
-    Some(ConsulClient::from_addr(&server.http_addr()).unwrap())
+    Some(ConsulClient::builder().address(&server.http_addr()).build().unwrap())
 }
 
 fn scope(what: &str) -> String {
@@ -121,19 +120,8 @@ async fn odd_keys_binary_values_and_flags_come_back_from_the_backup_file() {
         (format!("{prefix}\u{7}bell"), None, 4),
         (format!("{prefix}leader"), Some(b"dbHA1".to_vec()), 0),
     ];
-    let ops: Vec<TxnOp> = odd
-        .iter()
-        .map(|(key, value, flags)| {
-            TxnOp::Kv(TxnKvOp {
-                verb: KvVerb::Set,
-                key: key.clone(),
-                value: value.clone(),
-                flags: *flags,
-                index: None,
-                session: None,
-            })
-        })
-        .collect();
+    let ops: Vec<TxnOp> =
+        odd.iter().map(|(key, value, flags)| TxnOp::write(key, value.clone(), *flags, None)).collect();
     consul.kv().txn(&ops, None).await.unwrap();
     let before = list(&consul, &prefix).await;
     assert_eq!(before.len(), odd.len());
@@ -154,7 +142,7 @@ async fn odd_keys_binary_values_and_flags_come_back_from_the_backup_file() {
 
 #[tokio::test]
 async fn bad_snapshots_and_entries_are_refused_before_anything_changes() {
-    let consul = ConsulClient::from_addr("http://127.0.0.1:1").unwrap();
+    let consul = ConsulClient::builder().address("http://127.0.0.1:1").build().unwrap();
     let store = ConsulScopeStore::new(consul);
     let other = ScopeSnapshot { prefix: "service/other/".into(), ..ScopeSnapshot::default() };
     let err = store.delete_scope("db", &other).await.unwrap_err();
@@ -173,7 +161,7 @@ async fn bad_snapshots_and_entries_are_refused_before_anything_changes() {
 
 #[test]
 fn recipes_and_patroni_client_agree_on_every_scope() {
-    let consul = ConsulClient::from_addr("http://127.0.0.1:1").unwrap();
+    let consul = ConsulClient::builder().address("http://127.0.0.1:1").build().unwrap();
     let long = "x".repeat(257);
     let cases = [
         ("prod-database", true),

@@ -76,7 +76,7 @@ async fn services_registered_while_ghost_cleanup_runs_are_never_lost() {
         Ok(c) => c,
         Err(e) => return sandbox::unavailable("Consul", &e),
     };
-    let consul = ConsulClient::from_addr(&agent.http_addr()).unwrap();
+    let consul = ConsulClient::builder().address(&agent.http_addr()).build().unwrap();
     let catalog = ConsulCatalog::new(consul.clone());
     let tag = sandbox::unique_suffix();
     let dir = tempfile::tempdir().unwrap();

@@ -84,7 +84,7 @@ struct Tally {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn removal_under_a_concurrent_writer_never_loses_a_key() {
     let Some(server) = sandbox::shared_consul() else { return };
-    let consul = ConsulClient::from_addr(&server.http_addr()).unwrap();
+    let consul = ConsulClient::builder().address(&server.http_addr()).build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut tally = Tally::default();
     for trial in 0..TRIALS {

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use consul_client::{BlockingOptions, ConsulClient, KvPair, QueryOptions};
+use consul_client::{ConsulClient, KvPair, QueryOptions};
 
 use crate::ports::{ScopeEntry, ScopeSnapshot, ScopeStore};
 use crate::{Error, Result};
@@ -60,7 +60,7 @@ impl ScopeStore for ConsulScopeStore {
     }
 
     async fn wait_change(&self, scope: &str, index: u64, max_wait: Duration) -> Result<ScopeSnapshot> {
-        self.list(scope, &QueryOptions::default().with_blocking(BlockingOptions::new(index, max_wait))).await
+        self.list(scope, &QueryOptions::new().blocking(index, max_wait)).await
     }
 
     async fn delete_scope(&self, scope: &str, saved: &ScopeSnapshot) -> Result<()> {
