@@ -40,7 +40,7 @@ use tokio::time::Instant;
 use client_core::ClientConfig;
 use consul_client::ConsulClient;
 use nomad_client::NomadClient;
-use vault_client::{Lease, VaultClient};
+use vault_client::{ClientError as _, Lease, VaultClient};
 
 use crate::{Error, Result};
 

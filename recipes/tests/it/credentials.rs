@@ -65,7 +65,7 @@ async fn tokens_reach_the_clients_and_leases_are_revoked() {
         .await;
 
     let vault =
-        vault_client::VaultClient::builder(&vault_server.uri()).unwrap().token("operator-token").build().unwrap();
+        vault_client::VaultClient::builder().address(&vault_server.uri()).token("operator-token").build().unwrap();
     let creds = Credentials::obtain(
         &vault,
         &CredentialsOptions::new("admin"),
@@ -104,7 +104,7 @@ async fn consul_creds_failure_revokes_the_nomad_lease() {
         .expect(1)
         .mount(&server)
         .await;
-    let vault = vault_client::VaultClient::builder(&server.uri()).unwrap().token("t").build().unwrap();
+    let vault = vault_client::VaultClient::builder().address(&server.uri()).token("t").build().unwrap();
     let err = Credentials::obtain(
         &vault,
         &CredentialsOptions::new("developer").renew(false),
@@ -152,7 +152,7 @@ async fn revoked(server: &MockServer) -> Vec<String> {
 
 async fn obtain(vault_server: &MockServer, opts: CredentialsOptions) -> Credentials {
     let vault =
-        vault_client::VaultClient::builder(&vault_server.uri()).unwrap().token("operator-token").build().unwrap();
+        vault_client::VaultClient::builder().address(&vault_server.uri()).token("operator-token").build().unwrap();
     Credentials::obtain(
         &vault,
         &opts,
@@ -171,7 +171,7 @@ async fn drop_revokes_even_when_the_runtime_shuts_down_right_after() {
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async move {
-            let vault = vault_client::VaultClient::builder(&uri).unwrap().token("operator-token").build().unwrap();
+            let vault = vault_client::VaultClient::builder().address(&uri).token("operator-token").build().unwrap();
             let creds = Credentials::obtain(
                 &vault,
                 &CredentialsOptions::new("admin").revoke_on_drop(true),
@@ -269,6 +269,6 @@ fn address_scheme_rules_follow_each_cli() {
     let consul = consul_client::ConsulClient::from_lookup(tls).unwrap();
     assert_eq!(consul.http().config().address.as_str(), "https://127.0.0.1:8501/");
     // Vault: refused like the vault CLI does.
-    let err = vault_client::VaultClient::builder("127.0.0.1:8200").unwrap_err();
+    let err = vault_client::VaultClient::builder().address("127.0.0.1:8200").build().unwrap_err();
     assert!(err.to_string().contains("no scheme"), "{err}");
 }

@@ -158,7 +158,7 @@ async fn servers(jobs: &[(&str, &'static str)], settings: Option<Value>) -> Serv
     }
     let nomad_client = nomad_client::NomadClient::with_address(&nomad.uri(), Some("nomad-token")).unwrap();
     let vault_client =
-        vault_client::VaultClient::builder(&vault.uri()).unwrap().token("test-root-token").build().unwrap();
+        vault_client::VaultClient::builder().address(&vault.uri()).token("test-root-token").build().unwrap();
     let caps = Capabilities {
         scheduler: Arc::new(NomadScheduler::new(nomad_client, Arc::new(DirJobSource::new(dir.path())))),
         settings: Arc::new(VaultSettings::new(vault_client).kv_version(KvVersion::V2)),
@@ -355,7 +355,7 @@ async fn scheduler_states_map_from_nomad() {
     assert!(!sched.namespace_exists("atala-nowhere").await.unwrap());
     assert!(sched.job_state(NS, "../x").await.is_err());
     let settings = VaultSettings::new(
-        vault_client::VaultClient::builder(&s.vault.uri()).unwrap().token("test-root-token").build().unwrap(),
+        vault_client::VaultClient::builder().address(&s.vault.uri()).token("test-root-token").build().unwrap(),
     )
     .kv_version(KvVersion::V2);
     assert_eq!(recipes::ports::SettingsStore::read(&settings, NS).await.unwrap(), None);

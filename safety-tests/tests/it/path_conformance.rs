@@ -160,7 +160,7 @@ macro_rules! classify_core {
     )*};
 }
 
-classify_core!(nomad_client::Error, vault_client::VaultError);
+classify_core!(nomad_client::Error, vault_client::Error);
 
 impl<T> Classify for Result<T, patroni_client::Error> {
     fn classify(self) -> Outcome {
@@ -373,7 +373,7 @@ fn cases() -> Vec<Case> {
         c!("auth.rs::Userpass::login", "username", Segment("/v1/auth/userpass/login", ""), |c, v| c.vault.auth().userpass("userpass").unwrap().login(&v, &client_core::Secret::new("pw"))),
         c!("client.rs::VaultClient::read", "Vault path", Key("/v1", ""), |c, v| c.vault.read::<V>(&v)),
         c!("client.rs::VaultClient::write", "Vault path", Key("/v1", ""), |c, v| c.vault.write(&v, &data())),
-        c!("client.rs::VaultClient::list", "Vault path", Key("/v1", ""), |c, v| c.vault.list(&v)),
+        c!("client.rs::VaultClient::list", "Vault list prefix", Key("/v1", ""), |c, v| c.vault.list(&v)),
         c!("client.rs::VaultClient::delete", "Vault path", Key("/v1", ""), |c, v| c.vault.delete(&v)),
         c!("kv.rs::VaultClient::kv", "mount", Key("/v1/sys/internal/ui/mounts", ""), |c, v| c.vault.kv(&v)),
         c!("kv.rs::Kv1::read", "KV path", Key("/v1/kv", ""), |c, v| kv1(&c.vault).read::<V>(&v)),
@@ -396,7 +396,7 @@ fn cases() -> Vec<Case> {
         c!("kv.rs::Kv2::delete_metadata", "KV path", Key("/v1/secret/metadata", ""), aux ["/v1/sys/internal/ui/mounts/secret"], |c, v| kv2(&c.vault).delete_metadata(&v)),
         c!("kv.rs::Kv::read", "KV path", Key("/v1/kv", ""), |c, v| vault_client::Kv::V1(kv1(&c.vault)).read::<V>(&v)),
         c!("kv.rs::Kv::write", "KV path", Key("/v1/kv", ""), |c, v| vault_client::Kv::V1(kv1(&c.vault)).write(&v, &data())),
-        c!("kv.rs::Kv::list", "Vault path", Key("/v1/kv", ""), |c, v| vault_client::Kv::V1(kv1(&c.vault)).list(&v)),
+        c!("kv.rs::Kv::list", "Vault list prefix", Key("/v1/kv", ""), |c, v| vault_client::Kv::V1(kv1(&c.vault)).list(&v)),
         c!("kv.rs::Kv::delete", "KV path", Key("/v1/kv", ""), |c, v| vault_client::Kv::V1(kv1(&c.vault)).delete(&v)),
         c!("secrets.rs::Secrets::nomad_creds", "role", Segment("/v1/nomad/creds", ""), |c, v| c.vault.secrets().nomad_creds(&v)),
         c!("secrets.rs::Secrets::nomad_creds_at", "role", Segment("/v1/nomad/creds", ""), |c, v| c.vault.secrets().nomad_creds_at("nomad", &v)),
@@ -425,9 +425,9 @@ fn cases() -> Vec<Case> {
         c!("auth.rs::Jwt::login", "role", Fixed("/v1/auth/jwt/login"), |c, v| async move { c.vault.auth().jwt("jwt")?.login(&v, &client_core::Secret::new("jwt")).await }),
         c!("auth.rs::TokenAuth::lookup_accessor", "token accessor", Fixed("/v1/auth/token/lookup-accessor"), |c, v| c.vault.auth().token().lookup_accessor(&v)),
         c!("auth.rs::TokenAuth::revoke_accessor", "token accessor", Fixed("/v1/auth/token/revoke-accessor"), |c, v| c.vault.auth().token().revoke_accessor(&v)),
-        c!("sys.rs::Leases::renew", "lease ID", Fixed("/v1/sys/leases/renew"), |c, v| c.vault.sys().leases().renew(&v, None)),
-        c!("sys.rs::Leases::revoke", "lease ID", Fixed("/v1/sys/leases/revoke"), |c, v| c.vault.sys().leases().revoke(&v)),
-        c!("sys.rs::Leases::lookup", "lease ID", Fixed("/v1/sys/leases/lookup"), |c, v| c.vault.sys().leases().lookup(&v)),
+        c!("leases.rs::Leases::renew", "lease ID", Fixed("/v1/sys/leases/renew"), |c, v| c.vault.sys().leases().renew(&v, None)),
+        c!("leases.rs::Leases::revoke", "lease ID", Fixed("/v1/sys/leases/revoke"), |c, v| c.vault.sys().leases().revoke(&v)),
+        c!("leases.rs::Leases::lookup", "lease ID", Fixed("/v1/sys/leases/lookup"), |c, v| c.vault.sys().leases().lookup(&v)),
         // ---- patroni-client: the DCS view reads <namespace>/<scope>/ from Consul's KV.
         c!("dcs.rs::DcsView::new", "scope", Segment("/v1/kv/service", "/"), |c, v| async move { patroni_client::DcsView::new(c.consul.clone(), &v)?.raw_keys().await }),
         c!("dcs.rs::DcsView::with_namespace", "Patroni namespace", Key("/v1/kv", "/pg/"), |c, v| async move { patroni_client::DcsView::new(c.consul.clone(), "pg")?.with_namespace(&v)?.raw_keys().await }),
@@ -448,13 +448,14 @@ const EXEMPT: &[(&str, &str)] = &[
     ("auth.rs::Jwt::login", "`role` goes in the body of auth/<mount>/login"),
     ("auth.rs::TokenAuth::lookup_accessor", "`accessor` goes in the body of auth/token/lookup-accessor"),
     ("auth.rs::TokenAuth::revoke_accessor", "`accessor` goes in the body of auth/token/revoke-accessor"),
-    ("sys.rs::Leases::renew", "`lease_id` goes in the body of sys/leases/renew"),
-    ("sys.rs::Leases::revoke", "`lease_id` goes in the body of sys/leases/revoke"),
-    ("sys.rs::Leases::lookup", "`lease_id` goes in the body of sys/leases/lookup"),
+    ("leases.rs::Leases::renew", "`lease_id` goes in the body of sys/leases/renew"),
+    ("leases.rs::Leases::revoke", "`lease_id` goes in the body of sys/leases/revoke"),
+    ("leases.rs::Leases::lookup", "`lease_id` goes in the body of sys/leases/lookup"),
     ("aws.rs::AwsLogin::with_region", "the STS region is signed into the login body"),
     ("aws.rs::AwsLogin::with_server_id", "the X-Vault-AWS-IAM-Server-ID value is signed into the login body"),
     ("client.rs::VaultClient::with_namespace", "the X-Vault-Namespace header (checked like a path)"),
     ("client.rs::VaultClientBuilder::namespace", "the X-Vault-Namespace header (checked like a path)"),
+    ("client.rs::VaultClientBuilder::address", "the Vault node's base URL, not a name in a path"),
     ("kv.rs::Kv::location", "formats `<mount>/<folder>/<path>` for messages; sends nothing"),
     ("models/job.rs::Job::task_group", "looks a group up in a job already read; sends nothing"),
     ("models/job.rs::Job::task_group_mut", "looks a group up in a job already read; sends nothing"),

@@ -102,7 +102,7 @@ async fn no_secret_appears_in_logs_errors_or_debug_output() {
         .respond_with(ResponseTemplate::new(403).set_body_raw(fixture("error-403-bad-token"), "application/json"))
         .mount(&vault_server)
         .await;
-    let vault = vault_client::VaultClient::builder(&vault_server.uri()).unwrap().token(VAULT_TOKEN).build().unwrap();
+    let vault = vault_client::VaultClient::builder().address(&vault_server.uri()).token(VAULT_TOKEN).build().unwrap();
     texts.push(format!("{vault:?}"));
     let logged_in = vault.auth().userpass("userpass").unwrap().login("alice", &Secret::new(PASSWORD)).await.unwrap();
     texts.push(format!("{logged_in:?}"));
