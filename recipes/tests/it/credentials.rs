@@ -8,15 +8,17 @@ use std::time::Duration;
 use client_core::ClientConfig;
 use futures::FutureExt as _;
 use recipes::credentials::{Credentials, CredentialsOptions, LeaseStatus};
+use test_support::Fixtures;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const NOMAD_LEASE: &str = "nomad/creds/admin/kRkfb1wM9b7Esv24D8N8QCsJ";
 const CONSUL_LEASE: &str = "consul/creds/admin/kEBKWvguyOSVOIuN3HjppJRw";
 
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!("{}/tests/fixtures/vault/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-}
+/// This crate's `tests/fixtures`.
+const FIXTURES: Fixtures = Fixtures::new(env!("CARGO_MANIFEST_DIR"));
+/// The recorded Vault answers.
+const VAULT: Fixtures = FIXTURES.under("vault");
 
 async fn vault() -> MockServer {
     let server = MockServer::start().await;
@@ -26,7 +28,7 @@ async fn vault() -> MockServer {
         Mock::given(method("GET"))
             .and(path(p))
             .and(header("X-Vault-Token", "operator-token"))
-            .respond_with(ResponseTemplate::new(200).set_body_raw(fixture(f), "application/json"))
+            .respond_with(VAULT.json_response(200, f))
             .expect(1)
             .mount(&server)
             .await;
@@ -50,16 +52,7 @@ async fn tokens_reach_the_clients_and_leases_are_revoked() {
     Mock::given(method("GET"))
         .and(path("/v1/namespace/atala-testnet"))
         .and(header("X-Nomad-Token", "8b19b214-c470-a00f-8e72-03d15fe1c5af"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_raw(
-                std::fs::read_to_string(format!(
-                    "{}/tests/fixtures/nomad/namespace-read.json",
-                    env!("CARGO_MANIFEST_DIR")
-                ))
-                .unwrap(),
-                "application/json",
-            ),
-        )
+        .respond_with(FIXTURES.json_response(200, "nomad/namespace-read.json"))
         .expect(1)
         .mount(&nomad_server)
         .await;
@@ -87,7 +80,7 @@ async fn consul_creds_failure_revokes_the_nomad_lease() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v1/nomad/creds/developer"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(fixture("nomad-creds-admin.json"), "application/json"))
+        .respond_with(VAULT.json_response(200, "nomad-creds-admin.json"))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -214,19 +207,19 @@ async fn a_lease_gone_at_max_ttl_stops_the_renewer_and_the_holder_is_told() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v1/nomad/creds/admin"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(fixture("nomad-creds-admin.json"), "application/json"))
+        .respond_with(VAULT.json_response(200, "nomad-creds-admin.json"))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/consul/creds/admin"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(fixture("consul-maxttl-creds.json"), "application/json"))
+        .respond_with(VAULT.json_response(200, "consul-maxttl-creds.json"))
         .mount(&server)
         .await;
     let lease = "consul/creds/short/EjA7cFHDxwNqCmB51t7HtJVH";
     for (status, name) in [(200, "consul-maxttl-second-renew-2.json"), (400, "consul-maxttl-renew-after-expiry.json")] {
         Mock::given(method("PUT"))
             .and(path("/v1/sys/leases/renew"))
-            .respond_with(ResponseTemplate::new(status).set_body_raw(fixture(name), "application/json"))
+            .respond_with(VAULT.json_response(status, name))
             .up_to_n_times(1)
             .mount(&server)
             .await;
