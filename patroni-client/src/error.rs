@@ -130,9 +130,9 @@ impl Error {
 }
 
 /// The SDK's common checks. Patroni answers a missing endpoint or an
-/// unscheduled operation to cancel with 404 ([`ClientError::is_not_found`]),
+/// unscheduled operation to cancel with 404 ([`client_core::ClientError::is_not_found`]),
 /// wrong or missing credentials with 401 and a client refused by
-/// `restapi.allowlist` with 403 ([`ClientError::is_permission_denied`]).
+/// `restapi.allowlist` with 403 ([`client_core::ClientError::is_permission_denied`]).
 ///
 /// ```
 /// use patroni_client::{ClientError, Error};
