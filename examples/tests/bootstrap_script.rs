@@ -7,17 +7,17 @@ use std::process::Command;
 
 use consul_client::{ConsulClient, PutOptions};
 use serde_json::{Value, json};
+use test_support::Fixtures;
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!("{}/tests/fixtures/bootstrap/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-}
+/// The recorded Nomad bodies of the bootstrap script.
+const FIXTURES: Fixtures = Fixtures::new(env!("CARGO_MANIFEST_DIR")).under("bootstrap");
 
 /// A Nomad where namespace `ns` exists and the three jobs run (the recorded read, renamed).
 async fn nomad_with_running_jobs(ns: &str) -> MockServer {
     let server = MockServer::start().await;
-    let mut namespace: Value = serde_json::from_str(&fixture("namespace-read.json")).unwrap();
+    let mut namespace: Value = FIXTURES.json("namespace-read.json");
     namespace["Name"] = json!(ns);
     Mock::given(method("GET"))
         .and(path(format!("/v1/namespace/{ns}")))
@@ -25,7 +25,7 @@ async fn nomad_with_running_jobs(ns: &str) -> MockServer {
         .mount(&server)
         .await;
     for job in ["dbHA1", "dbHA2", "backup"] {
-        let mut body: Value = serde_json::from_str(&fixture("job-read.json")).unwrap();
+        let mut body: Value = FIXTURES.json("job-read.json");
         body["ID"] = json!(job);
         body["Name"] = json!(job);
         body["Namespace"] = json!(ns);
@@ -68,7 +68,7 @@ async fn yes_json_on_a_healthy_cluster_is_one_plan_and_report_document_and_the_j
     let scope = format!("{ns}-database");
     // A healthy cluster as Patroni 4.1.5 publishes it (namespace root `/other/`): dbHA1 leads,
     // dbHA2 streams.
-    let consul = ConsulClient::from_addr(&agent.http_addr()).unwrap();
+    let consul = ConsulClient::builder().address(&agent.http_addr()).build().unwrap();
     let kv = consul.kv();
     let member = |role: &str, extra: Value| {
         let mut m = json!({"state": "running", "role": role, "xlog_location": 67_109_304, "timeline": 1,

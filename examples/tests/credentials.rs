@@ -8,20 +8,22 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use test_support::Fixtures;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const NOMAD_LEASE: &str = "nomad/creds/admin/kRkfb1wM9b7Esv24D8N8QCsJ";
 const CONSUL_LEASE: &str = "consul/creds/admin/kEBKWvguyOSVOIuN3HjppJRw";
 
-fn recorded(name: &str) -> ResponseTemplate {
-    let file = format!("{}/tests/fixtures/credentials/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let body = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("cannot read {file}: {e}"));
-    ResponseTemplate::new(200).set_body_raw(body, "application/json")
-}
+/// The recorded answers of the script's servers.
+const FIXTURES: Fixtures = Fixtures::new(env!("CARGO_MANIFEST_DIR")).under("credentials");
 
 async fn get(server: &MockServer, p: &str, name: &str) {
-    Mock::given(method("GET")).and(path(p)).respond_with(recorded(name)).mount(server).await;
+    Mock::given(method("GET"))
+        .and(path(p))
+        .respond_with(FIXTURES.json_response(200, &format!("{name}.json")))
+        .mount(server)
+        .await;
 }
 
 /// Vault (token lookup, both creds, revocations), Nomad and Consul
@@ -46,14 +48,14 @@ async fn servers() -> Servers {
     Mock::given(method("GET"))
         .and(path("/v1/acl/token/self"))
         .and(header("X-Nomad-Token", "8b19b214-c470-a00f-8e72-03d15fe1c5af"))
-        .respond_with(recorded("nomad-acl-token-self-vault-issued-admin"))
+        .respond_with(FIXTURES.json_response(200, "nomad-acl-token-self-vault-issued-admin.json"))
         .mount(&nomad)
         .await;
     let consul = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v1/acl/token/self"))
         .and(header("X-Consul-Token", "cd96c3d8-f413-6c1b-a8b4-8af2843146a9"))
-        .respond_with(recorded("consul-acl-token-self-vault-issued"))
+        .respond_with(FIXTURES.json_response(200, "consul-acl-token-self-vault-issued.json"))
         .mount(&consul)
         .await;
     Servers { vault, nomad, consul }
