@@ -3,10 +3,13 @@
 use consul_client::KvPair;
 use patroni_client::Role;
 use recipes::ports::{ScopeEntry, ScopeSnapshot};
+use test_support::Fixtures;
+
+/// Patroni's recorded DCS state.
+const PATRONI: Fixtures = Fixtures::new(env!("CARGO_MANIFEST_DIR")).under("patroni");
 
 fn snapshot(version: &str, prefix: &str) -> ScopeSnapshot {
-    let path = format!("{}/tests/fixtures/patroni/consul-kv-scope-{version}.json", env!("CARGO_MANIFEST_DIR"));
-    let pairs: Vec<KvPair> = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let pairs: Vec<KvPair> = serde_json::from_str(&PATRONI.text(&format!("consul-kv-scope-{version}.json"))).unwrap();
     let entries = pairs.into_iter().map(|p| ScopeEntry::new(p.key, p.flags, p.value)).collect();
     ScopeSnapshot { prefix: prefix.to_owned(), index: 501, entries }
 }

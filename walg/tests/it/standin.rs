@@ -1,7 +1,7 @@
 //! A stand-in `wal-g` shell script that prints documented outputs, fails like wal-g, sleeps
 //! past the timeout, and records its arguments and environment.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use client_core::Secret;
@@ -56,7 +56,7 @@ esac
 impl StandIn {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/walg");
+        let fixtures = crate::FIXTURES.path("walg");
         let script = SCRIPT
             .replace("@DIR@", &dir.path().display().to_string())
             .replace("@FIXTURES@", &fixtures.display().to_string());
