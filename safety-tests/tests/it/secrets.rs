@@ -7,6 +7,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use client_core::Secret;
+use test_support::Fixtures;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -71,9 +72,8 @@ const CONSUL_TOKEN: &str = "consul-token-never-printed-0000";
 const RESPONSE_SECRETS: [&str; 3] =
     ["8b19b214-c470-a00f-8e72-03d15fe1c5af", "cd96c3d8-f413-6c1b-a8b4-8af2843146a9", "s.cSraLfhm2LQSMOi2a0MRQEfO"];
 
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!("{}/tests/fixtures/vault/{name}.json", env!("CARGO_MANIFEST_DIR"))).unwrap()
-}
+/// The recorded Vault answers.
+const VAULT: Fixtures = Fixtures::new(env!("CARGO_MANIFEST_DIR")).under("vault");
 
 #[tokio::test(flavor = "current_thread")]
 async fn no_secret_appears_in_logs_errors_or_debug_output() {
@@ -84,22 +84,22 @@ async fn no_secret_appears_in_logs_errors_or_debug_output() {
     let vault_server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/auth/userpass/login/alice"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(fixture("userpass-login"), "application/json"))
+        .respond_with(VAULT.json_response(200, "userpass-login.json"))
         .mount(&vault_server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/nomad/creds/admin"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(fixture("nomad-creds-admin"), "application/json"))
+        .respond_with(VAULT.json_response(200, "nomad-creds-admin.json"))
         .mount(&vault_server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/consul/creds/admin"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(fixture("consul-creds-admin"), "application/json"))
+        .respond_with(VAULT.json_response(200, "consul-creds-admin.json"))
         .mount(&vault_server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/secret/denied"))
-        .respond_with(ResponseTemplate::new(403).set_body_raw(fixture("error-403-bad-token"), "application/json"))
+        .respond_with(VAULT.json_response(403, "error-403-bad-token.json"))
         .mount(&vault_server)
         .await;
     let vault = vault_client::VaultClient::builder().address(&vault_server.uri()).token(VAULT_TOKEN).build().unwrap();
@@ -116,7 +116,11 @@ async fn no_secret_appears_in_logs_errors_or_debug_output() {
 
     // Consul: a token-bearing client against the real agent, and an error.
     if let Some(agent) = sandbox::shared_consul() {
-        let consul = consul_client::ConsulClient::from_addr(&agent.http_addr()).unwrap().with_token(CONSUL_TOKEN);
+        let consul = consul_client::ConsulClient::builder()
+            .address(&agent.http_addr())
+            .build()
+            .unwrap()
+            .with_token(CONSUL_TOKEN);
         texts.push(format!("{consul:?}"));
         let _ = consul.kv().get("safety/secrets-test", &consul_client::QueryOptions::default()).await.unwrap();
         let err = consul.kv().get("", &consul_client::QueryOptions::default()).await.unwrap_err();
@@ -133,8 +137,8 @@ async fn no_secret_appears_in_logs_errors_or_debug_output() {
         )
         .mount(&patroni_server)
         .await;
-    let patroni = patroni_client::PatroniClient::builder(&patroni_server.uri())
-        .unwrap()
+    let patroni = patroni_client::PatroniClient::builder()
+        .address(&patroni_server.uri())
         .basic_auth("patroni", PATRONI_PASSWORD)
         .build()
         .unwrap();
