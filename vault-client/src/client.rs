@@ -63,9 +63,9 @@ pub const ENV_VARS: &[EnvVar] = &[
     EnvVar::read("VAULT_CLIENT_TIMEOUT", "per-request timeout: seconds or a duration (1m30s)"),
     EnvVar::read(
         "VAULT_MAX_RETRIES",
-        "retries of 412, 429, 5xx (never a sealed 503) and transient failures; 0 for none",
+        "retries of 412 always, of 429/500/502-504/transport failures if idempotent (never a sealed 503); 0: none",
     ),
-    EnvVar::read("VAULT_RATE_LIMIT", "rate[:burst] requests a second; requests wait for their turn"),
+    EnvVar::read("VAULT_RATE_LIMIT", "rate[:burst] requests a second; every attempt, a retry too, waits for its turn"),
     EnvVar::read("VAULT_WRAP_TTL", "response-wraps every answer with this TTL"),
     EnvVar::read("VAULT_DISABLE_REDIRECTS", "true: a redirect (a standby's 307) is an error, never followed"),
     EnvVar::read("VAULT_PROXY_ADDR", "proxy for every request, NO_PROXY aside (wins over VAULT_HTTP_PROXY)"),
