@@ -292,7 +292,7 @@ pub async fn run(url: &str, sizes: &Sizes) -> anyhow::Result<Section> {
     let t = Instant::now();
     let report = recipe.run(&plan_direct, Progress::none()).await?;
     let run_secs = t.elapsed().as_secs_f64();
-    let actions = report.counts.values().sum::<u64>();
+    let actions = report.counts.total();
     section.figure("cleanup: actions taken (parallelism 16)", actions as f64, "actions");
     section.figure("cleanup: time", run_secs * 1000.0, "ms");
     section.figure("cleanup: actions/s", actions as f64 / run_secs, "actions/s");

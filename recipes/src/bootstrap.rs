@@ -601,7 +601,7 @@ impl Bootstrap {
         let o = &self.opts;
         let name = format!("job spec {job}");
         match self.caps.scheduler.job_spec(&o.namespace, job).await {
-            Err(e) => Check::failed(name, format!("cannot be read: {e}")),
+            Err(e) => Check::failed(name, format!("cannot be read: {}", e.with_causes())),
             Ok(None) => Check::failed(name, "the job source has no spec for it: the job could not be started"),
             Ok(Some(spec)) => {
                 let mut problems = spec.problems(&o.namespace, job);
@@ -641,7 +641,7 @@ impl Bootstrap {
         let location = self.caps.settings.location(&o.namespace);
         let name = format!("settings {location}");
         match self.caps.settings.read(&o.namespace).await {
-            Err(e) => Check::failed(name, format!("cannot be used: {e}")),
+            Err(e) => Check::failed(name, format!("cannot be used: {}", e.with_causes())),
             Ok(None) => Check::failed(name, "do not exist; the jobs need them to start"),
             Ok(Some(s)) => match (s.validate(), s.bootstrap_method) {
                 (Err(e), _) => Check::failed(name, e.to_string()),

@@ -211,16 +211,18 @@ impl Credentials {
         crate::input::validate_job_name(&opts.role).map_err(|_| {
             Error::invalid("Vault role", opts.role.clone(), "must be a plain name such as admin or developer")
         })?;
-        let nomad_creds = vault
-            .secrets()
-            .nomad_creds_at(&opts.nomad_mount, &opts.role)
-            .await
-            .map_err(|e| Error::backend(format!("Vault {}/creds/{}", opts.nomad_mount, opts.role), e))?;
+        let nomad_creds = vault.secrets().nomad_creds_at(&opts.nomad_mount, &opts.role).await.map_err(|e| {
+            Error::backend_step(format!("Vault {}/creds/{}", opts.nomad_mount, opts.role), "issuing the Nomad token", e)
+        })?;
         let consul_creds = match vault.secrets().consul_creds_at(&opts.consul_mount, &opts.role).await {
             Ok(c) => c,
             Err(e) => {
                 // Do not leave the first token alive when the second cannot be had.
-                let err = Error::backend(format!("Vault {}/creds/{}", opts.consul_mount, opts.role), e);
+                let err = Error::backend_step(
+                    format!("Vault {}/creds/{}", opts.consul_mount, opts.role),
+                    "issuing the Consul token",
+                    e,
+                );
                 return Err(revoked_after(vault, &[nomad_creds.lease], err).await);
             }
         };
@@ -418,7 +420,10 @@ async fn revoked_after(vault: &VaultClient, leases: &[Lease], err: Error) -> Err
     if failed.is_empty() {
         return err;
     }
-    Error::backend_msg("Vault credentials", format!("{err}; and {}", revocation_error(&failed)))
+    Error::backend_msg(
+        "Vault credentials",
+        format!("{}; and {}", err.with_causes(), revocation_error(&failed).with_causes()),
+    )
 }
 
 /// One lease as the renewer tracks it.

@@ -72,6 +72,6 @@ mod run;
 
 pub use async_trait::async_trait;
 pub use backup::BackupDir;
-pub use error::{Error, Result};
+pub use error::{Error, FailedAction, Result};
 pub use progress::{Event, Progress};
 pub use report::{Check, Outcome, Plan, Report, Skipped, Step};

@@ -32,7 +32,7 @@ impl Runner {
         let out = match f.await {
             Ok(out) => out,
             Err(e) => {
-                self.progress.emit(Event::StepFailed { step: name.to_owned(), error: e.to_string() });
+                self.progress.emit(Event::StepFailed { step: name.to_owned(), error: e.with_causes() });
                 return Err(e);
             }
         };

@@ -159,7 +159,13 @@ impl Readiness for ReplicasReady {
                 };
                 senders = Some(match self.api.wal_senders(url).await {
                     Ok(s) => s,
-                    Err(e) => return Ok(Some(format!("cannot ask the leader {} about replication: {e}", leader.name))),
+                    Err(e) => {
+                        return Ok(Some(format!(
+                            "cannot ask the leader {} about replication: {}",
+                            leader.name,
+                            e.with_causes()
+                        )));
+                    }
                 });
             }
             let sender = senders.iter().flatten().find(|s| s.application_name == *name);

@@ -71,14 +71,18 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod backup;
 
 use consul_client::txn::MAX_TXN_OPS;
 
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
+
+pub use backup::{BackupIndexes, CatalogBackupRow};
 
 use crate::input::glob_match;
 use crate::ports::{
@@ -88,7 +92,7 @@ use crate::ports::{
 use crate::progress::Progress;
 use crate::report::{Check, Plan, Report, Step};
 use crate::run::Runner;
-use crate::{BackupDir, Error, Result};
+use crate::{BackupDir, Error, FailedAction, Result};
 
 /// How many catalog reads a plan has in flight at once unless told otherwise
 /// ([`GhostOptions::read_concurrency`]).
@@ -320,13 +324,63 @@ pub struct GhostPlan {
     pub findings: Vec<Finding>,
 }
 
+/// How many ghosts a cleanup removed, per kind (in JSON: `{"catalog_node": 1, ...}`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct GhostCounts {
+    /// Dead catalog nodes removed with their services and checks.
+    pub catalog_node: u64,
+    /// Dead catalog nodes whose saved services and checks were removed while the node
+    /// itself stayed (something on it was registered or changed after the backup).
+    pub catalog_node_entries: u64,
+    /// Nomad task service instances removed.
+    pub service_instance: u64,
+    /// Failed gossip members forced to leave.
+    pub failed_member: u64,
+    /// Down Nomad client nodes purged.
+    pub nomad_node: u64,
+}
+
+impl GhostCounts {
+    /// Every action taken, all kinds together.
+    #[must_use]
+    pub fn total(&self) -> u64 {
+        self.iter().map(|(_, n)| n).sum()
+    }
+
+    /// The kinds with at least one action, by their JSON name, in a fixed order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, u64)> {
+        [
+            ("catalog_node", self.catalog_node),
+            ("catalog_node_entries", self.catalog_node_entries),
+            ("service_instance", self.service_instance),
+            ("failed_member", self.failed_member),
+            ("nomad_node", self.nomad_node),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+    }
+
+    fn count(&mut self, target: &Target, partly: bool) {
+        let n = match target {
+            Target::CatalogNode { .. } if partly => &mut self.catalog_node_entries,
+            Target::CatalogNode { .. } => &mut self.catalog_node,
+            Target::ServiceInstance { .. } => &mut self.service_instance,
+            Target::FailedMember { .. } => &mut self.failed_member,
+            Target::NomadNode { .. } => &mut self.nomad_node,
+        };
+        *n += 1;
+    }
+}
+
 /// The outcome of a cleanup.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GhostReport {
     /// Steps, backups and warnings.
     pub report: Report,
-    /// Actions taken, per kind (`catalog_node`, `service_instance`, `failed_member`, `nomad_node`).
-    pub counts: BTreeMap<String, u64>,
+    /// Actions taken, per kind.
+    pub counts: GhostCounts,
     /// Findings that were no longer ghosts when re-checked, left alone.
     pub no_longer_ghosts: Vec<Target>,
     /// Catalog entries on a ghost's node that were not removed because they were registered
@@ -625,13 +679,17 @@ impl GhostCleanup {
             match self.recheck(f, &members).await? {
                 Recheck::Confirmed => confirmed.push((f.clone(), None)),
                 Recheck::Saved { removes, entry } => {
-                    saved.push(serde_json::json!({
-                        "Target": f.target,
-                        "Datacenter": datacenter_of(&f.target),
-                        "Removes": removes,
-                        "Indexes": { "Node": entry.node_index, "Services": entry.services, "Checks": entry.checks },
-                        "Catalog": entry.raw,
-                    }));
+                    saved.push(CatalogBackupRow {
+                        target: f.target.clone(),
+                        datacenter: datacenter_of(&f.target).map(str::to_owned),
+                        removes,
+                        indexes: BackupIndexes {
+                            node: entry.node_index,
+                            services: entry.services.clone(),
+                            checks: entry.checks.clone(),
+                        },
+                        catalog: entry.raw.clone(),
+                    });
                     confirmed.push((f.clone(), Some((*entry, Instant::now()))));
                 }
                 Recheck::NoLonger => {
@@ -662,7 +720,7 @@ impl GhostCleanup {
             .buffer_unordered(self.opts.parallelism)
             .collect()
             .await;
-        let mut failures = Vec::new();
+        let mut failed = Vec::new();
         for (f, r) in results {
             let name = action_name(&f.target);
             match r {
@@ -672,35 +730,29 @@ impl GhostCleanup {
                     }
                     out.left_in_place.extend(acted.left_in_place);
                     out.unguarded_windows_us.extend(acted.window.map(micros));
-                    let kind = match (&f.target, acted.kind) {
-                        (_, ActedKind::Gone) => {
+                    match acted.kind {
+                        ActedKind::Gone => {
                             runner.skip(&name, format!("{} was gone when acted on", f.target));
                             out.no_longer_ghosts.push(f.target.clone());
                             continue;
                         }
-                        (_, ActedKind::Nothing) => continue,
-                        (Target::CatalogNode { .. }, ActedKind::Partly) => "catalog_node_entries",
-                        (target, _) => kind_name(target),
-                    };
+                        ActedKind::Nothing => continue,
+                        ActedKind::Partly => out.counts.count(&f.target, true),
+                        ActedKind::Done => out.counts.count(&f.target, false),
+                    }
                     runner.report.done.push(format!("{name}: {}", f.target));
-                    *out.counts.entry(kind.to_owned()).or_default() += 1;
                 }
                 Err(e) => {
-                    runner.warn(format!("{name} {} failed: {e}", f.target));
-                    failures.push(format!("{}: {e}", f.target));
+                    runner.warn(format!("{name} {} failed: {}", f.target, e.with_causes()));
+                    failed.push(FailedAction { target: f.target.to_string(), error: e });
                 }
             }
         }
         out.report = runner.report;
-        if failures.is_empty() {
+        if failed.is_empty() {
             Ok(out)
         } else {
-            Err(Error::Conflict(format!(
-                "ghost cleanup removed {} ghosts but {} actions failed (run it again to retry): {}",
-                out.counts.values().sum::<u64>(),
-                failures.len(),
-                failures.join("; ")
-            )))
+            Err(Error::PartialFailure { recipe: "ghost cleanup".into(), done: out.report.done.clone(), failed })
         }
     }
 
@@ -952,15 +1004,6 @@ fn datacenter_of(target: &Target) -> Option<&str> {
 
 fn micros(d: Duration) -> u64 {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
-}
-
-fn kind_name(target: &Target) -> &'static str {
-    match target {
-        Target::CatalogNode { .. } => "catalog_node",
-        Target::ServiceInstance { .. } => "service_instance",
-        Target::FailedMember { .. } => "failed_member",
-        Target::NomadNode { .. } => "nomad_node",
-    }
 }
 
 fn action_name(target: &Target) -> String {

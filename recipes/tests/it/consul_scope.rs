@@ -60,7 +60,7 @@ async fn a_writer_between_snapshot_and_delete_loses_nothing() {
     assert!(report.nothing_deleted(), "{err}");
     assert_eq!(report.changed, [format!("{prefix}leader")]);
     assert_eq!(report.added, [format!("{prefix}members/x")]);
-    assert!(err.to_string().contains("members/x"), "{err}");
+    assert!(err.with_causes().contains("members/x"), "{err}");
     assert_eq!(list(&consul, &prefix).await.len(), 4, "nothing was deleted");
 
     // With a fresh snapshot the scope goes, and the backup brings it back.

@@ -217,8 +217,8 @@ async fn run_backs_up_then_acts_only_on_confirmed_ghosts() {
     assert!(report.left_in_place.is_empty());
     assert_eq!(*nomad.purged.lock().unwrap(), ["n-down"]);
     assert_eq!(report.no_longer_ghosts, [Target::FailedMember { name: "node-9".into() }]);
-    assert_eq!(report.counts.get("catalog_node"), Some(&1));
-    assert_eq!(report.counts.get("service_instance"), Some(&1));
+    assert_eq!(report.counts.catalog_node, 1);
+    assert_eq!(report.counts.service_instance, 1);
     assert_eq!(report.report.backups.len(), 1);
     let saved: Vec<serde_json::Value> =
         serde_json::from_slice(&std::fs::read(&report.report.backups[0]).unwrap()).unwrap();
@@ -379,7 +379,7 @@ async fn a_service_registered_on_the_ghost_node_after_the_backup_survives_and_is
     );
     assert!(report.report.warnings.iter().any(|w| w.contains(&late)), "the run says so: {report:#?}");
     assert!(report.unguarded_windows_us.is_empty(), "the node was not deleted");
-    assert_eq!(report.counts.get("catalog_node_entries"), Some(&1), "{report:#?}");
+    assert_eq!(report.counts.catalog_node_entries, 1, "{report:#?}");
     // Everything deleted is in the backup; the late service is not (it was not deleted).
     let saved = std::fs::read_to_string(&report.report.backups[0]).unwrap();
     assert!(saved.contains(&old) && saved.contains(&format!("{old}-check")), "{saved}");
@@ -394,7 +394,7 @@ async fn a_service_registered_on_the_ghost_node_after_the_backup_survives_and_is
     )
     .unwrap();
     let report = second.run(&second.plan().await.unwrap(), Progress::none()).await.unwrap();
-    assert_eq!(report.counts.get("catalog_node"), Some(&1), "{report:#?}");
+    assert_eq!(report.counts.catalog_node, 1, "{report:#?}");
     assert_eq!(service_ids_on(&consul, &node).await, None);
     let window = report.unguarded_windows_us[0];
     println!("unguarded window (fresh read to node delete-cas answer): {window} us");
@@ -487,7 +487,7 @@ async fn a_node_with_more_entries_than_one_transaction_goes_in_batches_then_the_
     )
     .unwrap();
     let report = cleanup.run(&cleanup.plan().await.unwrap(), Progress::none()).await.unwrap();
-    assert_eq!(report.counts.get("catalog_node"), Some(&1), "{report:#?}");
+    assert_eq!(report.counts.catalog_node, 1, "{report:#?}");
     assert_eq!(report.unguarded_windows_us.len(), 1, "the node went in its own last transaction");
     assert_eq!(service_ids_on(&consul, &node).await, None);
     let back = catalog.reregister_from_backup(&report.report.backups[0]).await.unwrap();

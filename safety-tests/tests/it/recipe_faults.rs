@@ -46,7 +46,7 @@ async fn consul_restarted_during_ghost_cleanup() {
     let outcome = tokio::time::timeout(Duration::from_secs(120), run).await.expect("the recipe must not hang").unwrap();
     match outcome {
         Ok(report) => {
-            let acted: u64 = report.counts.values().sum();
+            let acted: u64 = report.counts.total();
             let skipped = report.no_longer_ghosts.len() as u64;
             println!("completed across the restart: {acted} deregistered, {skipped} no longer ghosts");
             assert_eq!(acted + skipped, ghosts.len() as u64, "every planned target is accounted for: {report:#?}");
@@ -73,5 +73,5 @@ async fn consul_restarted_during_ghost_cleanup() {
     let plan = cleanup.plan().await.unwrap();
     let report = cleanup.run(&plan, Progress::none()).await.unwrap();
     assert!(plan.findings.iter().all(|f| !format!("{:?}", f.target).contains(&tag)), "{plan:#?}");
-    assert_eq!(report.counts.values().sum::<u64>(), plan.findings.len() as u64);
+    assert_eq!(report.counts.total(), plan.findings.len() as u64);
 }

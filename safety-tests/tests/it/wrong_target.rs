@@ -155,7 +155,7 @@ async fn destructive_operations_touch_only_their_exact_target() {
     let targets: Vec<Target> = plan.findings.iter().map(|f| f.target.clone()).collect();
     assert_eq!(targets, vec![Target::CatalogNode { datacenter: "dc1".into(), node: ghost.clone() }]);
     let report = cleanup.run(&plan, Progress::none()).await.unwrap();
-    assert_eq!(report.counts.values().sum::<u64>(), 1);
+    assert_eq!(report.counts.total(), 1);
     let catalog_after = catalog_snapshot(&consul).await;
     assert_eq!(diff(&catalog_before, &catalog_after), vec![ghost.clone()]);
     assert_eq!(catalog_after, catalog0, "every healthy look-alike service (pg, pg-replica, pg2) is untouched");

@@ -209,7 +209,7 @@ impl<'a> Tour<'a> {
         let step = "remove the ghosts the plan listed";
         self.progress.started(step);
         let report = cleanup.run(&plan, self.progress.for_recipe()).await?;
-        let removed: u64 = report.counts.values().sum();
+        let removed: u64 = report.counts.total();
         self.progress.finished(step, None, &format!("{removed} removed"));
         self.show(&output::ghost_report_text(&report));
 

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use consul_client::{AgentService, ConsulClient, QueryOptions};
 use futures::{StreamExt, TryStreamExt};
 
-use crate::ghost::{DEFAULT_READ_CONCURRENCY, Target};
+use crate::ghost::{CatalogBackupRow, DEFAULT_READ_CONCURRENCY, Target};
 use crate::ports::{
     CatalogEntry, CatalogTxnOp, CatalogWorld, MemberView, NodeView, Removal, SavedCheck, SavedService, ServiceView,
 };
@@ -43,12 +43,18 @@ impl ConsulCatalog {
             path: path.to_owned(),
             source,
         })?;
-        let records: Vec<BackupRecord> = serde_json::from_slice(&body).map_err(|e| {
+        let not_a_backup = |e: serde_json::Error| {
             Error::invalid("backup file", path.display().to_string(), format!("not a ghost cleanup backup: {e}"))
-        })?;
+        };
+        let rows: Vec<CatalogBackupRow> = serde_json::from_slice(&body).map_err(not_a_backup)?;
+        let mut records = Vec::with_capacity(rows.len());
+        for row in rows {
+            let catalog: Option<BackupCatalog> = serde_json::from_value(row.catalog).map_err(not_a_backup)?;
+            records.push((row.target, row.removes, catalog));
+        }
         let mut put_back = Vec::new();
-        for r in records {
-            let Some(catalog) = r.catalog else { continue };
+        for (target, removes, catalog) in records {
+            let Some(catalog) = catalog else { continue };
             let (dc, node) = (catalog.datacenter, catalog.node_services.node);
             let now = self.entry(&dc, &node.node).await?;
             let present = |id: &str, checks: bool| {
@@ -66,7 +72,7 @@ impl ConsulCatalog {
                 extra: serde_json::Map::new(),
             };
             let mut registrations = Vec::new();
-            let removed = |id: &str| r.removes.services.iter().any(|s| s.id == id);
+            let removed = |id: &str| removes.services.iter().any(|s| s.id == id);
             for svc in catalog.node_services.services.iter().filter(|s| removed(&s.id) && !present(&s.id, false)) {
                 let checks: Vec<_> = catalog.checks.iter().filter(|c| c.service_id == svc.id).map(check_reg).collect();
                 let mut extra = serde_json::Map::new();
@@ -84,7 +90,7 @@ impl ConsulCatalog {
                 };
                 registrations.push((format!("service {} on node {}", svc.id, node.node), Some(service), checks));
             }
-            let whole_node = matches!(r.target, Target::CatalogNode { .. });
+            let whole_node = matches!(target, Target::CatalogNode { .. });
             for c in
                 catalog.checks.iter().filter(|c| whole_node && c.service_id.is_empty() && !present(&c.check_id, true))
             {
@@ -132,17 +138,7 @@ impl ConsulCatalog {
     }
 }
 
-/// One record of a ghost cleanup backup file, as far as re-registration needs it.
-#[derive(serde::Deserialize)]
-struct BackupRecord {
-    #[serde(rename = "Target")]
-    target: Target,
-    #[serde(rename = "Removes")]
-    removes: NodeView,
-    #[serde(rename = "Catalog")]
-    catalog: Option<BackupCatalog>,
-}
-
+/// The `Catalog` of a [`CatalogBackupRow`], as far as re-registration needs it.
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct BackupCatalog {

@@ -33,7 +33,12 @@ impl ConsulScopeStore {
 
     async fn list(&self, scope: &str, opts: &QueryOptions) -> Result<ScopeSnapshot> {
         let prefix = self.checked_prefix(scope)?;
-        let found = self.consul.kv().list(&prefix, opts).await.map_err(|e| Error::backend("Consul KV", e))?;
+        let found = self
+            .consul
+            .kv()
+            .list(&prefix, opts)
+            .await
+            .map_err(|e| Error::backend_step("Consul KV", "listing the scope", e))?;
         let mut entries: Vec<ScopeEntry> = found
             .value
             .into_iter()
@@ -76,7 +81,12 @@ impl ScopeStore for ConsulScopeStore {
             ));
         }
         let pairs: Vec<KvPair> = saved.entries.iter().map(to_pair).collect();
-        self.consul.kv().delete_saved(&prefix, &pairs).await.map(|_| ()).map_err(|e| Error::backend("Consul KV", e))
+        self.consul
+            .kv()
+            .delete_saved(&prefix, &pairs)
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::backend_step("Consul KV", "deleting the saved scope", e))
     }
 
     async fn restore(&self, entries: &[ScopeEntry]) -> Result<()> {
@@ -84,7 +94,12 @@ impl ScopeStore for ConsulScopeStore {
             return Err(Error::invalid("scope entry", &e.key, format!("lies outside the namespace {}", self.root)));
         }
         let pairs: Vec<KvPair> = entries.iter().map(to_pair).collect();
-        let restored = self.consul.kv().restore_saved(&pairs).await.map_err(|e| Error::backend("Consul KV", e))?;
+        let restored = self
+            .consul
+            .kv()
+            .restore_saved(&pairs)
+            .await
+            .map_err(|e| Error::backend_step("Consul KV", "restoring the scope", e))?;
         if restored.is_complete() {
             return Ok(());
         }
@@ -104,7 +119,7 @@ impl ScopeStore for ConsulScopeStore {
             .kv()
             .keys(&raw, Some("/"), &QueryOptions::default())
             .await
-            .map_err(|e| Error::backend("Consul KV", e))?;
+            .map_err(|e| Error::backend_step("Consul KV", "listing the neighbouring scopes", e))?;
         Ok(keys.value.into_iter().filter(|k| *k != own).collect())
     }
 }
