@@ -69,7 +69,7 @@ fn consul_reads_every_variable_of_the_cli_or_says_why_not() {
     let asked = asked(|lookup| {
         consul_client::ConsulClient::from_lookup(lookup).unwrap();
     });
-    check("consul", include_str!("cli_env/consul.txt"), consul_client::client::ENV_VARS, &asked);
+    check("consul", include_str!("cli_env/consul.txt"), consul_client::ENV_VARS, &asked);
 }
 
 #[test]
@@ -84,4 +84,12 @@ fn vault_reads_every_variable_of_the_cli_or_says_why_not() {
             assert!(asked.contains(&format!("BAO_{rest}")), "BAO_{rest} is never read");
         }
     }
+}
+
+#[test]
+fn patroni_reads_every_variable_of_patronictl_or_says_why_not() {
+    let asked = asked(|lookup| {
+        patroni_client::PatroniClient::from_lookup(lookup).unwrap();
+    });
+    check("patroni", include_str!("cli_env/patroni.txt"), patroni_client::ENV_VARS, &asked);
 }

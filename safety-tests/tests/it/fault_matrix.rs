@@ -54,8 +54,8 @@ fn vault(url: &str) -> vault_client::VaultClient {
 }
 
 fn patroni(url: &str) -> patroni_client::PatroniClient {
-    patroni_client::PatroniClient::builder(url)
-        .unwrap()
+    patroni_client::PatroniClient::builder()
+        .address(url)
         .configure(|c| c.with_timeout(TIMEOUT).with_max_body_bytes(BODY_LIMIT).with_retry(retry()))
         .build()
         .unwrap()
@@ -73,7 +73,7 @@ fn subjects() -> Vec<Subject> {
                 Box::pin(async move {
                     let req = consul_client::SessionRequest::default();
                     consul(&url)
-                        .session()
+                        .sessions()
                         .create(&req, &consul_client::WriteOptions::default())
                         .await
                         .map(drop)

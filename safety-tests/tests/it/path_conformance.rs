@@ -461,13 +461,14 @@ const EXEMPT: &[(&str, &str)] = &[
     ("models/job.rs::Job::task_group_mut", "looks a group up in a job already read; sends nothing"),
     ("models/job.rs::TaskGroup::task", "looks a task up in a group already read; sends nothing"),
     ("client.rs::PatroniClient::for_member", "a member's base URL from the cluster answer, not a name in a path"),
+    ("client.rs::PatroniClientBuilder::address", "the member's base URL, not a name in a path"),
     ("client.rs::PatroniClientBuilder::basic_auth", "credentials for the Authorization header"),
     ("cluster.rs::ClusterInfo::member", "looks a member up in an answer already read; sends nothing"),
     ("config.rs::ConfigPatch::parameter", "a PostgreSQL parameter name in the PATCH /config body"),
     ("config.rs::ConfigPatch::remove_parameter", "a PostgreSQL parameter name in the PATCH /config body"),
     ("dcs.rs::DcsView::key", "formats a key of the scope for comparison; sends nothing"),
     ("health.rs::HealthOptions::tag", "a tag_<key>=<value> query value of the health check"),
-    ("ops.rs::Switchover::to", "the candidate goes in the body of POST /switchover"),
+    ("switchover.rs::Switchover::to", "the candidate goes in the body of POST /switchover"),
 ];
 
 // ---------------------------------------------------------------------------
