@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use consul_client::CatalogService;
-use nomad_client::{JobListStub, JobSummary, TaskGroupSummary};
+use nomad_client::{JobListStub, JobStatus, JobSummary, JobType, TaskGroupSummary};
 use serde::de::DeserializeOwned;
 
 use crate::report::Section;
@@ -49,9 +49,9 @@ pub fn job_listing(n: usize) -> anyhow::Result<Vec<u8>> {
                 id: format!("job-{i:05}"),
                 name: format!("job-{i:05}"),
                 namespace: "atala-testnet".to_owned(),
-                job_type: if i % 7 == 0 { "batch" } else { "service" }.to_owned(),
+                job_type: if i % 7 == 0 { JobType::Batch } else { JobType::Service },
                 priority: 50,
-                status: "running".to_owned(),
+                status: JobStatus::Running,
                 job_summary: Some(JobSummary {
                     job_id: format!("job-{i:05}"),
                     namespace: "atala-testnet".to_owned(),

@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use consul_client::{CatalogRegistration, ConsulClient, ServiceRegistration};
 use futures::StreamExt;
+use nomad_client::AllocClientStatus;
 use recipes::adapters::consul::ConsulCatalog;
 use recipes::ghost::{DEFAULT_READ_CONCURRENCY, GhostCleanup, GhostOptions};
 use recipes::ports::{AllocState, NomadNodeView, NomadWorld};
@@ -34,7 +35,7 @@ impl NomadWorld for FakeNomad {
         Ok(if self.gone.contains(alloc_id) {
             AllocState::Gone
         } else {
-            AllocState::Alive { status: "running".to_owned(), namespace: "default".to_owned() }
+            AllocState::Alive { status: AllocClientStatus::Running, namespace: "default".to_owned() }
         })
     }
 

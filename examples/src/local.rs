@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use nomad_client::{AllocClientStatus, TaskStatus};
 use recipes::ports::{JobDiagnosis, JobSpec, JobState, Scheduler, TaskGroupSpec, VolumeProbe};
 use recipes::{Error, Result, async_trait};
 use sandbox::PatroniCluster;
@@ -185,8 +186,8 @@ impl Scheduler for LocalScheduler {
         let log = String::from_utf8_lossy(own);
         let mut d = JobDiagnosis::new();
         d.allocation = Some(format!("local process of {job}"));
-        d.status = Some(if running { "running" } else { "failed" }.to_owned());
-        d.task_state = Some(if running { "running" } else { "dead" }.to_owned());
+        d.status = Some(if running { AllocClientStatus::Running } else { AllocClientStatus::Failed });
+        d.task_state = Some(if running { TaskStatus::Running } else { TaskStatus::Dead });
         d.failed = !running;
         d.restarts = started.restarts;
         let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use consul_client::{AgentServiceRegistration, CatalogRegistration, ConsulClient, QueryOptions, ServiceRegistration};
+use nomad_client::AllocClientStatus;
 use recipes::adapters::consul::ConsulCatalog;
 use recipes::ghost::{GhostCleanup, GhostOptions, Target};
 use recipes::ports::{AllocState, NomadNodeView, NomadWorld};
@@ -15,7 +16,7 @@ struct OneLiveAlloc(String);
 impl NomadWorld for OneLiveAlloc {
     async fn allocation(&self, alloc_id: &str) -> Result<AllocState> {
         Ok(if alloc_id == self.0 {
-            AllocState::Alive { status: "running".into(), namespace: "default".into() }
+            AllocState::Alive { status: AllocClientStatus::Running, namespace: "default".into() }
         } else {
             AllocState::Gone
         })

@@ -80,6 +80,7 @@ mod backup;
 use consul_client::txn::MAX_TXN_OPS;
 
 use futures::StreamExt;
+use nomad_client::NodeStatus;
 use serde::{Deserialize, Serialize};
 
 pub use backup::{BackupIndexes, CatalogBackupRow};
@@ -651,7 +652,7 @@ impl GhostCleanup {
     }
 
     fn down_nomad_node_evidence(&self, n: &NomadNodeView) -> Option<Vec<String>> {
-        if n.status != "down" || !self.opts.node_selected(&n.name) {
+        if n.status != NodeStatus::Down || !self.opts.node_selected(&n.name) {
             return None;
         }
         let since = n.status_updated_at?;

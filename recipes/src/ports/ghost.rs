@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 pub use consul_client::catalog_txn::CatalogTxnOp;
+use nomad_client::{AllocClientStatus, NodeStatus};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
@@ -145,14 +146,14 @@ pub enum AllocState {
     /// Running or about to (`pending`): its services are real.
     Alive {
         /// Nomad's client status.
-        status: String,
+        status: AllocClientStatus,
         /// The allocation's namespace.
         namespace: String,
     },
     /// Finished (`complete`, `failed`, `lost`): its services should be gone.
     Stopped {
         /// Nomad's client status.
-        status: String,
+        status: AllocClientStatus,
         /// The allocation's namespace.
         namespace: String,
     },
@@ -167,8 +168,8 @@ pub struct NomadNodeView {
     pub id: String,
     /// Node name.
     pub name: String,
-    /// `ready`, `down`, `initializing`.
-    pub status: String,
+    /// `ready`, `down`, `initializing`, `disconnected`.
+    pub status: NodeStatus,
     /// When the status last changed (Unix seconds), if known.
     pub status_updated_at: Option<i64>,
 }

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use nomad_client::{AllocClientStatus, TaskStatus};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
@@ -96,9 +97,9 @@ pub struct JobDiagnosis {
     /// The allocation (short ID, or the local process' description).
     pub allocation: Option<String>,
     /// The allocation's client status (`pending`, `running`, `failed`, `complete`, ...).
-    pub status: Option<String>,
+    pub status: Option<AllocClientStatus>,
     /// The task's state (`pending`, `running`, `dead`).
-    pub task_state: Option<String>,
+    pub task_state: Option<TaskStatus>,
     /// The task failed.
     pub failed: bool,
     /// Restarts of the task in this allocation.
@@ -127,8 +128,8 @@ impl JobDiagnosis {
     /// or the allocation ended): waiting longer cannot help.
     #[must_use]
     pub fn is_dead(&self) -> bool {
-        self.task_state.as_deref() == Some("dead")
-            && (self.failed || matches!(self.status.as_deref(), Some("failed" | "complete" | "lost")))
+        self.task_state == Some(TaskStatus::Dead)
+            && (self.failed || self.status.as_ref().is_some_and(|s| s.is_terminal()))
     }
 
     /// True when the task restarted at least `limit` times since it was started.

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use nomad_client::{AllocClientStatus as Alloc, TaskStatus as Task};
 use recipes::adapters::local::FileSettings;
 use recipes::bootstrap::{Bootstrap, BootstrapOptions, Capabilities};
 use recipes::ports::{
@@ -360,11 +361,11 @@ async fn fails_early(recipe: &Bootstrap, progress: Progress) -> String {
     err
 }
 
-fn diagnosis(status: &str, task: &str, failed: bool, restarts: u64, event: &str, stderr: &[&str]) -> JobDiagnosis {
+fn diagnosis(status: Alloc, task: Task, failed: bool, restarts: u64, event: &str, stderr: &[&str]) -> JobDiagnosis {
     let mut d = JobDiagnosis::new();
     d.allocation = Some("bf431f56".into());
-    d.status = Some(status.into());
-    d.task_state = Some(task.into());
+    d.status = Some(status);
+    d.task_state = Some(task);
     d.failed = failed;
     d.restarts = restarts;
     d.last_event = Some(event.into());
@@ -376,7 +377,7 @@ fn diagnosis(status: &str, task: &str, failed: bool, restarts: u64, event: &str,
 async fn a_dead_task_ends_the_wait_at_once_with_what_nomad_saw() {
     let w = world(Some(BootstrapMethod::Initdb)).await;
     w.sched.silent.lock().unwrap().insert("dbHA1".into());
-    let d = diagnosis("failed", "dead", true, 0, "Not Restarting: Policy allows no restarts", &["boom"]);
+    let d = diagnosis(Alloc::Failed, Task::Dead, true, 0, "Not Restarting: Policy allows no restarts", &["boom"]);
     w.sched.diagnoses.lock().unwrap().insert("dbHA1".into(), d);
     let recipe = Bootstrap::new(long_waits(BootstrapOptions::new(NS)), caps(&w, VolumeCheck::skip("t"))).unwrap();
     let err = fails_early(&recipe, Progress::none()).await;
@@ -390,7 +391,14 @@ async fn a_dead_task_ends_the_wait_at_once_with_what_nomad_saw() {
 async fn a_task_restarting_in_a_loop_ends_the_wait_and_waiting_reports_diagnostics() {
     let w = world(Some(BootstrapMethod::Initdb)).await;
     w.sched.silent.lock().unwrap().insert("dbHA1".into());
-    let d = diagnosis("running", "running", false, 1, "Restarting: Task restarting in 15s", &["cannot reach Consul"]);
+    let d = diagnosis(
+        Alloc::Running,
+        Task::Running,
+        false,
+        1,
+        "Restarting: Task restarting in 15s",
+        &["cannot reach Consul"],
+    );
     w.sched.diagnoses.lock().unwrap().insert("dbHA1".into(), d);
     let (progress, mut rx) = Progress::channel();
     let recipe = Bootstrap::new(quick(BootstrapOptions::new(NS)), caps(&w, VolumeCheck::skip("t"))).unwrap();
@@ -419,7 +427,7 @@ async fn a_task_restarting_in_a_loop_ends_the_wait_and_waiting_reports_diagnosti
 
     let looping = world(Some(BootstrapMethod::Initdb)).await;
     looping.sched.silent.lock().unwrap().insert("dbHA1".into());
-    let d = diagnosis("running", "pending", false, 3, "Restarting: Task restarting in 15s", &[]);
+    let d = diagnosis(Alloc::Running, Task::Pending, false, 3, "Restarting: Task restarting in 15s", &[]);
     looping.sched.diagnoses.lock().unwrap().insert("dbHA1".into(), d);
     let recipe = Bootstrap::new(long_waits(BootstrapOptions::new(NS)), caps(&looping, VolumeCheck::skip("t"))).unwrap();
     let err = fails_early(&recipe, Progress::none()).await;
@@ -431,7 +439,7 @@ async fn an_interrupted_initdb_stops_at_once_naming_the_state_and_the_fix() {
     let w = world(Some(BootstrapMethod::Initdb)).await;
     w.sched.silent.lock().unwrap().insert("dbHA1".into());
     w.dcs.put(&key("initialize"), ""); // Patroni took the initialize lock, then died in initdb.
-    let d = diagnosis("running", "running", false, 1, "Restarting: Exit Code: 1", &["system ID is invalid"]);
+    let d = diagnosis(Alloc::Running, Task::Running, false, 1, "Restarting: Exit Code: 1", &["system ID is invalid"]);
     w.sched.diagnoses.lock().unwrap().insert("dbHA1".into(), d);
     let opts = long_waits(BootstrapOptions::new(NS).state_dir(&w.state_dir));
     // Only the scope's empty initialize stands in the way of the plan here.
@@ -443,7 +451,7 @@ async fn an_interrupted_initdb_stops_at_once_naming_the_state_and_the_fix() {
 
     // A first member still at work on it (running, no restart) is not stopped by the plan.
     w.sched.set("dbHA1", JobState::Running);
-    let mut busy = diagnosis("running", "running", false, 0, "Started", &[]);
+    let mut busy = diagnosis(Alloc::Running, Task::Running, false, 0, "Started", &[]);
     std::mem::swap(&mut busy, w.sched.diagnoses.lock().unwrap().get_mut("dbHA1").unwrap());
     let resume = Bootstrap::new(opts.clone().resume(true), caps(&w, VolumeCheck::skip("t"))).unwrap();
     let plan = resume.plan().await;
@@ -474,7 +482,7 @@ async fn a_replica_refused_by_the_leaders_authentication_stops_at_once() {
         .diagnoses
         .lock()
         .unwrap()
-        .insert("dbHA2".into(), diagnosis("running", "running", false, 0, "Started", &[line]));
+        .insert("dbHA2".into(), diagnosis(Alloc::Running, Task::Running, false, 0, "Started", &[line]));
     let recipe = Bootstrap::new(long_waits(BootstrapOptions::new(NS)), caps(&w, VolumeCheck::skip("t"))).unwrap();
     let err = fails_early(&recipe, Progress::none()).await;
     assert!(err.contains("post-bootstrap created the replication user"), "{err}");
@@ -502,7 +510,7 @@ async fn resume_of_a_member_that_found_a_half_built_data_directory_is_refused_wi
     w.sched.silent.lock().unwrap().insert("dbHA1".into());
     let opts = long_waits(BootstrapOptions::new(NS).state_dir(&w.state_dir));
     let line = "INFO: data dir for the cluster is not empty, but system ID is invalid; consider doing reinitialize";
-    let d = diagnosis("running", "running", false, 0, "Started", &[line]);
+    let d = diagnosis(Alloc::Running, Task::Running, false, 0, "Started", &[line]);
     w.sched.diagnoses.lock().unwrap().insert("dbHA1".into(), d);
     // The run stops at once (the initialize key is gone here, as seen on Patroni 3.0.2)...
     let recipe = Bootstrap::new(opts.clone(), caps(&w, VolumeCheck::skip("t"))).unwrap();
@@ -520,7 +528,7 @@ async fn an_interrupted_initdb_is_named_even_when_the_task_restarts_in_a_loop() 
     let w = world(Some(BootstrapMethod::Initdb)).await;
     w.sched.silent.lock().unwrap().insert("dbHA1".into());
     let line = "INFO: data dir for the cluster is not empty, but system ID is invalid; consider doing reinitialize";
-    let d = diagnosis("running", "pending", false, 5, "Restarting: Task restarting in 15s", &[line]);
+    let d = diagnosis(Alloc::Running, Task::Pending, false, 5, "Restarting: Task restarting in 15s", &[line]);
     w.sched.diagnoses.lock().unwrap().insert("dbHA1".into(), d);
     let recipe = Bootstrap::new(long_waits(BootstrapOptions::new(NS)), caps(&w, VolumeCheck::skip("t"))).unwrap();
     let err = fails_early(&recipe, Progress::none()).await;

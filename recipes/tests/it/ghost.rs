@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use nomad_client::{AllocClientStatus, NodeStatus};
 use recipes::ghost::{GhostCleanup, GhostOptions, Target, task_service_alloc};
 use recipes::ports::{
     AllocState, CatalogEntry, CatalogTxnOp, CatalogWorld, MemberView, NodeView, NomadNodeView, NomadWorld, Removal,
@@ -138,23 +139,22 @@ fn scene() -> (Arc<FakeConsul>, Arc<FakeNomad>) {
             NomadNodeView {
                 id: "n-down".into(),
                 name: "client-3".into(),
-                status: "down".into(),
+                status: NodeStatus::Down,
                 status_updated_at: Some(1),
             },
             NomadNodeView {
                 id: "n-up".into(),
                 name: "client-4".into(),
-                status: "ready".into(),
+                status: NodeStatus::Ready,
                 status_updated_at: Some(1),
             },
         ],
         ..FakeNomad::default()
     };
-    nomad
-        .allocs
-        .lock()
-        .unwrap()
-        .insert(LIVE_ALLOC.into(), AllocState::Alive { status: "running".into(), namespace: "atala-testnet".into() });
+    nomad.allocs.lock().unwrap().insert(
+        LIVE_ALLOC.into(),
+        AllocState::Alive { status: AllocClientStatus::Running, namespace: "atala-testnet".into() },
+    );
     (Arc::new(consul), Arc::new(nomad))
 }
 

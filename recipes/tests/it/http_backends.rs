@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use nomad_client::{AllocClientStatus, TaskStatus};
 use recipes::adapters::local::DirJobSource;
 use recipes::adapters::nomad::NomadScheduler;
 use recipes::adapters::vault::{KvVersion, VaultSettings};
@@ -156,7 +157,7 @@ async fn servers(jobs: &[(&str, &'static str)], settings: Option<Value>) -> Serv
     for job in ["dbHA1", "dbHA2", "backup"] {
         std::fs::write(dir.path().join(format!("{job}.json")), spec(job).to_string()).unwrap();
     }
-    let nomad_client = nomad_client::NomadClient::with_address(&nomad.uri(), Some("nomad-token")).unwrap();
+    let nomad_client = nomad_client::NomadClient::builder().address(&nomad.uri()).token("nomad-token").build().unwrap();
     let vault_client =
         vault_client::VaultClient::builder().address(&vault.uri()).token("test-root-token").build().unwrap();
     let caps = Capabilities {
@@ -410,7 +411,7 @@ fn base64_encode(bytes: &[u8]) -> String {
 
 fn scheduler_on(server: &MockServer) -> NomadScheduler {
     let dir = tempfile::tempdir().unwrap().keep();
-    let nomad = nomad_client::NomadClient::with_address(&server.uri(), None).unwrap();
+    let nomad = nomad_client::NomadClient::builder().address(&server.uri()).build().unwrap();
     NomadScheduler::new(nomad, Arc::new(DirJobSource::new(dir)))
 }
 
@@ -430,7 +431,7 @@ async fn an_allocation_that_failed_at_once_fails_wait_running_with_the_last_even
 
     let d = sched.diagnose(NS, "fails-at-once").await.unwrap().unwrap();
     assert!(d.is_dead(), "{d:?}");
-    assert_eq!(d.task_state.as_deref(), Some("dead"));
+    assert_eq!(d.task_state, Some(TaskStatus::Dead));
     let logs = server.received_requests().await.unwrap();
     let log_req = logs.iter().find(|r| r.url.path().starts_with("/v1/client/fs/logs/")).unwrap();
     let q: BTreeMap<String, String> = log_req.url.query_pairs().map(|(k, v)| (k.into(), v.into())).collect();
@@ -443,7 +444,7 @@ async fn a_running_allocation_is_diagnosed_with_its_restarts_and_stderr() {
     let sched = scheduler_on(&server);
     let d = sched.diagnose(NS, "dbHA1").await.unwrap().unwrap();
     assert_eq!(d.allocation.as_deref(), Some("9df9c84d"), "the newest allocation");
-    assert_eq!(d.status.as_deref(), Some("running"));
+    assert_eq!(d.status, Some(AllocClientStatus::Running));
     assert!(!d.is_dead());
     assert_eq!(d.stderr_tail, ["warn"]);
     sched.wait_running(NS, "dbHA1", Duration::from_secs(5)).await.unwrap();
@@ -477,7 +478,7 @@ async fn preflight_reads_every_job_file() {
     }
     // A job directory that does not exist is named.
     let missing = NomadScheduler::new(
-        nomad_client::NomadClient::with_address(&s.nomad.uri(), None).unwrap(),
+        nomad_client::NomadClient::builder().address(&s.nomad.uri()).build().unwrap(),
         Arc::new(DirJobSource::new(s.dir.path().join("nope"))),
     );
     let err = missing.job_spec(NS, "dbHA1").await.unwrap_err().to_string();

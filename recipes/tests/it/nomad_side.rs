@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use nomad_client::{AllocClientStatus, NodeStatus};
 use recipes::BackupDir;
 use recipes::adapters::consul::ConsulCatalog;
 use recipes::adapters::nomad::{NomadGhosts, NomadVolumeProbe};
@@ -36,14 +37,14 @@ async fn allocations_are_looked_up_by_exact_id_across_namespaces() {
         .respond_with(ResponseTemplate::new(200).set_body_raw("[]", "application/json"))
         .mount(&server)
         .await;
-    let ghosts = NomadGhosts::new(nomad_client::NomadClient::with_address(&server.uri(), None).unwrap());
+    let ghosts = NomadGhosts::new(nomad_client::NomadClient::builder().address(&server.uri()).build().unwrap());
     assert_eq!(
         ghosts.allocation(RUNNING).await.unwrap(),
-        AllocState::Alive { status: "running".into(), namespace: "atala-testnet".into() }
+        AllocState::Alive { status: AllocClientStatus::Running, namespace: "atala-testnet".into() }
     );
     assert_eq!(ghosts.allocation("eae4d4fa-cbc7-d6c5-602a-f3bcd5ae21df").await.unwrap(), AllocState::Gone);
     // A Nomad that cannot answer is an error, never "gone".
-    let down = NomadGhosts::new(nomad_client::NomadClient::with_address("http://127.0.0.1:9", None).unwrap());
+    let down = NomadGhosts::new(nomad_client::NomadClient::builder().address("http://127.0.0.1:9").build().unwrap());
     assert!(down.allocation(RUNNING).await.is_err());
 }
 
@@ -59,10 +60,13 @@ async fn many_allocations_are_classified_from_one_listing() {
         .expect(1)
         .mount(&server)
         .await;
-    let ghosts = NomadGhosts::new(nomad_client::NomadClient::with_address(&server.uri(), None).unwrap());
+    let ghosts = NomadGhosts::new(nomad_client::NomadClient::builder().address(&server.uri()).build().unwrap());
     let gone = "eae4d4fa-cbc7-d6c5-602a-f3bcd5ae21df".to_owned();
     let states = ghosts.allocations(&[RUNNING.to_owned(), gone.clone()]).await.unwrap();
-    assert_eq!(states[RUNNING], AllocState::Alive { status: "running".into(), namespace: "atala-testnet".into() });
+    assert_eq!(
+        states[RUNNING],
+        AllocState::Alive { status: AllocClientStatus::Running, namespace: "atala-testnet".into() }
+    );
     assert_eq!(states[&gone], AllocState::Gone);
     let listing = &server.received_requests().await.unwrap()[0];
     assert!(listing.url.query_pairs().all(|(k, _)| k != "prefix"), "one listing, not a lookup per ID");
@@ -78,7 +82,7 @@ async fn volume_probe_without_running_probe_allocation_is_an_error() {
         .expect(1)
         .mount(&server)
         .await;
-    let nomad = nomad_client::NomadClient::with_address(&server.uri(), None).unwrap();
+    let nomad = nomad_client::NomadClient::builder().address(&server.uri()).build().unwrap();
     let probe: Arc<dyn VolumeProbe> =
         Arc::new(NomadVolumeProbe::new(nomad.clone(), "volume-probe", "probe").job_namespace("ops"));
     let err = probe.leftover_data("atala-testnet").await.unwrap_err().to_string();
@@ -104,16 +108,16 @@ async fn down_nodes_carry_their_status_time_and_ready_ones_are_not_read() {
         .expect(1)
         .mount(&server)
         .await;
-    let ghosts = NomadGhosts::new(nomad_client::NomadClient::with_address(&server.uri(), None).unwrap());
+    let ghosts = NomadGhosts::new(nomad_client::NomadClient::builder().address(&server.uri()).build().unwrap());
     let nodes = ghosts.nodes().await.unwrap();
     assert_eq!(nodes.len(), 2);
     assert_eq!(
-        (nodes[0].name.as_str(), nodes[0].status.as_str(), nodes[0].status_updated_at),
-        ("node-2", "ready", None)
+        (nodes[0].name.as_str(), &nodes[0].status, nodes[0].status_updated_at),
+        ("node-2", &NodeStatus::Ready, None)
     );
     assert_eq!(
-        (nodes[1].name.as_str(), nodes[1].status.as_str(), nodes[1].status_updated_at),
-        ("node-1", "down", Some(1_795_323_742))
+        (nodes[1].name.as_str(), &nodes[1].status, nodes[1].status_updated_at),
+        ("node-1", &NodeStatus::Down, Some(1_795_323_742))
     );
 }
 
@@ -183,7 +187,7 @@ async fn a_nomad_that_knows_none_of_the_nodes_or_allocations_is_refused_and_noth
     let before = agent_node_services(&consul, agent.node_name()).await;
     let dir = tempfile::tempdir().unwrap();
     let cleanup = |nomad: &MockServer, opts: GhostOptions| {
-        let client = nomad_client::NomadClient::with_address(&nomad.uri(), None).unwrap();
+        let client = nomad_client::NomadClient::builder().address(&nomad.uri()).build().unwrap();
         GhostCleanup::new(
             opts.service_pattern(format!("wrongnomad-{tag}-*")),
             Arc::new(ConsulCatalog::new(consul.clone())),
@@ -287,7 +291,9 @@ impl NomadWorld for HalfGone {
     async fn allocation(&self, alloc_id: &str) -> recipes::Result<AllocState> {
         let i = self.0.iter().position(|a| a == alloc_id);
         Ok(match i {
-            Some(i) if i % 2 == 1 => AllocState::Alive { status: "running".into(), namespace: "default".into() },
+            Some(i) if i % 2 == 1 => {
+                AllocState::Alive { status: AllocClientStatus::Running, namespace: "default".into() }
+            }
             _ => AllocState::Gone,
         })
     }

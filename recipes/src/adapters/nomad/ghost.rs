@@ -2,7 +2,7 @@ use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
-use nomad_client::{Allocation, NomadClient, QueryOptions, WriteOptions};
+use nomad_client::{Allocation, NodeStatus, NomadClient, QueryOptions, WriteOptions};
 
 use super::err;
 use crate::Result;
@@ -98,7 +98,7 @@ impl NomadWorld for NomadGhosts {
         futures::stream::iter(stubs)
             .map(|n| async move {
                 // Only down nodes need their status time, which the list does not carry.
-                let status_updated_at = if n.status == "down" {
+                let status_updated_at = if n.status == NodeStatus::Down {
                     let node = self.nomad.nodes().read(&n.id, &QueryOptions::default()).await.map_err(err)?.value;
                     node.extra.get("StatusUpdatedAt").and_then(serde_json::Value::as_i64)
                 } else {
@@ -119,7 +119,7 @@ impl NomadWorld for NomadGhosts {
 
 fn alloc_state(alloc: Allocation) -> AllocState {
     let status = alloc.client_status;
-    if matches!(status.as_str(), "running" | "pending") {
+    if status.is_alive() {
         AllocState::Alive { status, namespace: alloc.namespace }
     } else {
         AllocState::Stopped { status, namespace: alloc.namespace }

@@ -1,9 +1,10 @@
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use nomad_client::{
-    Allocation, LogType, LogsOptions, NomadClient, QueryOptions, RegisterOptions, StopOptions, WriteOptions,
+    Allocation, ClientError, JobStatus, LogType, LogsOptions, NomadClient, QueryOptions, RegisterOptions, StopOptions,
+    TaskStatus, WriteOptions,
 };
 use serde_json::Value;
 
@@ -20,8 +21,8 @@ const STDERR_LINES: usize = 5;
 ///
 /// While a recipe waits for a job, [`Scheduler::diagnose`] reads the newest allocation
 /// (client status, the task's restart count and last event, the last lines of its stderr),
-/// and [`Scheduler::wait_running`] fails at once when every allocation failed instead of
-/// waiting its whole bound.
+/// and [`Scheduler::wait_running`] is [`nomad_client::Allocations::wait_running`]: it fails
+/// as soon as an allocation failed and nothing replaces it instead of waiting its whole bound.
 ///
 /// Deployment notes for the Patroni jobs (seen on Nomad 1.1.2 with `raw_exec`):
 /// - run Patroni as `postgres` with `setpriv --reuid=postgres --regid=postgres
@@ -125,7 +126,7 @@ fn pick_task(alloc: &Allocation) -> Option<String> {
     let states = alloc.task_states.as_ref()?;
     states
         .iter()
-        .find(|(_, s)| s.failed || s.state == "dead")
+        .find(|(_, s)| s.failed || s.state == TaskStatus::Dead)
         .or_else(|| states.iter().next())
         .map(|(name, _)| name.clone())
 }
@@ -152,9 +153,9 @@ impl Scheduler for NomadScheduler {
             Err(e) if e.is_not_found() => return Ok(JobState::Absent),
             Err(e) => return Err(err(e)),
         };
-        Ok(match (found.stop.unwrap_or(false), found.status.as_deref()) {
-            (true, _) | (false, Some("dead")) => JobState::Dead,
-            (false, Some("running")) => JobState::Running,
+        Ok(match (found.stop.unwrap_or(false), found.status) {
+            (true, _) | (false, Some(JobStatus::Dead)) => JobState::Dead,
+            (false, Some(JobStatus::Running)) => JobState::Running,
             _ => JobState::Pending,
         })
     }
@@ -194,29 +195,25 @@ impl Scheduler for NomadScheduler {
 
     async fn wait_running(&self, namespace: &str, job: &str, timeout: Duration) -> Result<()> {
         crate::input::validate_job_name(job)?;
-        let started = Instant::now();
-        let mut index = 0;
-        loop {
-            let left = timeout.saturating_sub(started.elapsed());
-            if left.is_zero() {
-                return Err(Error::Timeout { what: format!("an allocation of job {job} to run"), after: timeout });
+        let query = Self::query(namespace);
+        match self.nomad.allocations().wait_running(job, None, timeout, &query).await {
+            Ok(_) => Ok(()),
+            Err(nomad_client::Error::WaitTimeout { after, .. }) => {
+                Err(Error::Timeout { what: format!("an allocation of job {job} to run"), after })
             }
-            // A blocking query on the job's allocations returns as soon as one changes.
-            let opts = Self::query(namespace).blocking(index, left.min(Duration::from_secs(30)));
-            let allocs = self.nomad.jobs().allocations(job, false, &opts).await.map_err(err)?;
-            if allocs.value.iter().any(|a| a.client_status == "running") {
-                return Ok(());
+            Err(nomad_client::Error::AllocationFailed { alloc_id, .. }) => {
+                // The diagnosis adds the task's restarts and stderr to what the wait saw.
+                let allocs = self.nomad.jobs().allocations(job, false, &query).await.map_err(err)?.value;
+                let summary = match allocs.iter().find(|a| a.id == alloc_id) {
+                    Some(failed) => self.diagnosis_of(namespace, failed).await.summary(),
+                    None => format!("allocation {alloc_id} failed and was garbage collected since"),
+                };
+                Err(Error::Conflict(format!(
+                    "job {job} in {namespace} failed to start: {summary}. Fix the cause, then stop and purge the \
+                     job and run again"
+                )))
             }
-            let alive = allocs.value.iter().any(|a| a.client_status == "pending");
-            if let Some(failed) = newest(&allocs.value).filter(|a| !alive && a.client_status == "failed") {
-                let d = self.diagnosis_of(namespace, failed).await;
-                return Err(Error::Conflict(format!(
-                    "job {job} in {namespace} failed to start: {}. Fix the cause, then stop and purge the job \
-                     and run again",
-                    d.summary()
-                )));
-            }
-            index = allocs.meta.last_index.max(index);
+            Err(e) => Err(err(e)),
         }
     }
 

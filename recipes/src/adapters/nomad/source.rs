@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use nomad_client::{NomadClient, QueryOptions};
+use nomad_client::{ClientError, NomadClient, QueryOptions};
 use serde_json::Value;
 
 use super::err;

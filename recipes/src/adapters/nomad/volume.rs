@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use nomad_client::{ExecOptions, NomadClient, QueryOptions, WriteOptions};
+use nomad_client::{AllocClientStatus, ExecOptions, NomadClient, QueryOptions, WriteOptions};
 
 use super::err;
 use crate::ports::VolumeProbe;
@@ -65,7 +65,7 @@ impl VolumeProbe for NomadVolumeProbe {
         let job_ns = self.job_namespace.clone().unwrap_or_else(|| namespace.to_owned());
         let opts = QueryOptions { namespace: Some(job_ns.clone()), ..QueryOptions::default() };
         let allocs = self.nomad.jobs().allocations(&self.job, false, &opts).await.map_err(err)?.value;
-        let running: Vec<_> = allocs.into_iter().filter(|a| a.client_status == "running").collect();
+        let running: Vec<_> = allocs.into_iter().filter(|a| a.client_status == AllocClientStatus::Running).collect();
         if running.is_empty() {
             return Err(Error::backend_msg(
                 "Nomad volume probe",
