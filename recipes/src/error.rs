@@ -53,16 +53,16 @@ pub enum Error {
     /// The world changed under the recipe in a way it cannot handle on its own.
     #[error("{0}")]
     Conflict(String),
-    /// A run acted on several targets and some of the actions failed: what was done stays
-    /// done (and backed up), what failed is listed with its error; a re-run retries it.
+    /// An operation acted on several targets and some of the actions failed: what was done
+    /// stays done (and backed up), what failed is listed with its error.
     #[error(
-        "{recipe} did {} of its actions but {} failed (run it again to retry): {}",
+        "{recipe} did {} of its actions but {} failed: {}",
         .done.len(),
         .failed.len(),
         .failed.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
     )]
     PartialFailure {
-        /// The recipe that ran.
+        /// The recipe or operation that ran, e.g. "ghost cleanup".
         recipe: String,
         /// The actions that were done, one line each (as in [`Report::done`](crate::Report::done)).
         done: Vec<String>,
@@ -207,8 +207,8 @@ mod tests {
         };
         assert_eq!(
             e.to_string(),
-            "ghost cleanup did 1 of its actions but 1 failed (run it again to retry): catalog node b (dc1): Consul \
-             failed: GET /v1/allocations: HTTP 500"
+            "ghost cleanup did 1 of its actions but 1 failed: catalog node b (dc1): Consul failed: GET \
+             /v1/allocations: HTTP 500"
         );
         let Error::PartialFailure { done, failed, .. } = &e else { unreachable!() };
         assert_eq!(done.len(), 1);

@@ -663,6 +663,10 @@ impl GhostCleanup {
 
     /// Acts on the plan's findings that are still ghosts now; writes the catalog entries it
     /// removes to a backup file first, then removes exactly those (see the [module docs](self)).
+    ///
+    /// # Errors
+    /// [`Error::PartialFailure`] when some actions failed (with what was done and what
+    /// failed, each with its error); running it again with a new plan retries what failed.
     pub async fn run(&self, plan: &GhostPlan, progress: Progress) -> Result<GhostReport> {
         let mut runner = Runner::new(&plan.plan, progress);
         let mut out = GhostReport::default();

@@ -99,7 +99,7 @@ async fn a_scope_beyond_one_transaction_stops_at_a_change_fully_backed_up() {
 
     // Restoring writes back every lost key and refuses to overwrite the changed one.
     let err = store.restore(&saved.entries).await.unwrap_err();
-    assert!(matches!(err, Error::Conflict(_)) && err.to_string().contains("members/m080"), "{err}");
+    assert!(matches!(err, Error::PartialFailure { .. }) && err.to_string().contains("members/m080"), "{err}");
     let back = list(&consul, &prefix).await;
     assert_eq!(back.len(), 100);
     assert_eq!(back.iter().find(|p| p.key == changed).unwrap().value_str(), Some("new"));

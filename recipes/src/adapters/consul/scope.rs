@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use consul_client::{ConsulClient, KvPair, QueryOptions};
 
 use crate::ports::{ScopeEntry, ScopeSnapshot, ScopeStore};
-use crate::{Error, Result};
+use crate::{Error, FailedAction, Result};
 
 /// [`ScopeStore`] over Consul KV, where Patroni keeps `<namespace>/<scope>/...`
 /// (Patroni's `namespace` setting, `/service/` by default).
@@ -103,12 +103,24 @@ impl ScopeStore for ConsulScopeStore {
         if restored.is_complete() {
             return Ok(());
         }
-        Err(Error::Conflict(format!(
-            "{} of {} keys already hold other values and were left as they are ({}); the other keys are restored",
-            restored.conflicting.len(),
-            entries.len(),
-            restored.conflicting.iter().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", ")
-        )))
+        // The keys that already held their saved values count as done: they are restored.
+        let done = restored
+            .written
+            .iter()
+            .map(|k| format!("wrote {k}"))
+            .chain(restored.unchanged.iter().map(|k| format!("{k} already held its saved value")));
+        Err(Error::PartialFailure {
+            recipe: "scope restore".into(),
+            done: done.collect(),
+            failed: restored
+                .conflicting
+                .into_iter()
+                .map(|key| FailedAction {
+                    error: Error::Conflict(format!("{key:?} already holds another value and was left as it is")),
+                    target: key,
+                })
+                .collect(),
+        })
     }
 
     async fn look_alikes(&self, scope: &str) -> Result<Vec<String>> {
