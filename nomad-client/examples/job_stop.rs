@@ -25,7 +25,7 @@ fn main() -> ExitCode {
     support::main("Stop and purge a job (dry run unless --yes-purge)", |args: Args, conn| async move {
         let nomad = conn.client()?;
         let q = QueryOptions::new();
-        let job = nomad.jobs().read(&args.job, &q).await?.value;
+        let job = nomad.jobs().get(&args.job, &q).await?.value;
         let allocs = nomad.jobs().allocations(&args.job, false, &q).await?.value;
         let running = allocs.iter().filter(|a| a.is_running()).count();
         let namespace = job.namespace.clone().unwrap_or_else(|| "default".into());

@@ -21,7 +21,7 @@ pub struct Allocations {
 }
 
 impl NomadClient {
-    /// Allocations: list, read, stop, restart, signal, find the running one, exec, logs, files.
+    /// Allocations: list, get, stop, restart, signal, find the running one, exec, logs, files.
     #[must_use]
     pub fn allocations(&self) -> Allocations {
         Allocations { client: self.clone() }
@@ -43,7 +43,7 @@ impl Allocations {
     }
 
     /// `GET /v1/allocation/:id` (a full ID; resolve short ones with [`Allocations::list`] and a prefix).
-    pub async fn read(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Allocation>> {
+    pub async fn get(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Allocation>> {
         let req = self.client.query_one(Request::get(alloc_path("/v1/allocation", id, None)?), opts)?;
         let ns = self.client.effective_namespace(opts.namespace.as_deref());
         self.client.get_meta(req).await.map_err(not_found("allocation", id, Some(&ns)))
@@ -92,7 +92,7 @@ impl Allocations {
         validate::name("task group", task_group)?;
         let allocs = self.client.jobs().allocations(job_id, false, opts).await?.value;
         if allocs.is_empty() {
-            self.client.jobs().read(job_id, opts).await?;
+            self.client.jobs().get(job_id, opts).await?;
         }
         let namespace = Some(self.client.effective_namespace(opts.namespace.as_deref()));
         let (running, others): (Vec<Allocation>, Vec<Allocation>) =
@@ -143,7 +143,7 @@ impl Allocations {
             let query = opts.without_blocking().blocking(index, left.min(wait));
             let answer = self.client.jobs().allocations(job_id, false, &query).await?;
             if index == 0 && answer.value.is_empty() {
-                self.client.jobs().read(job_id, opts).await?;
+                self.client.jobs().get(job_id, opts).await?;
             }
             let allocs: Vec<Allocation> =
                 answer.value.into_iter().filter(|a| task_group.is_none_or(|g| a.task_group == g)).collect();

@@ -1,4 +1,4 @@
-//! `/v1/deployments` and `/v1/deployment/:id`: list, read, allocations, promote, fail.
+//! `/v1/deployments` and `/v1/deployment/:id`: list, get, allocations, promote, fail.
 
 use client_core::path::PathBuf;
 use client_core::{Request, WithMeta};
@@ -17,7 +17,7 @@ pub struct Deployments {
 }
 
 impl NomadClient {
-    /// Deployments: list, read, allocations, promote, fail.
+    /// Deployments: list, get, allocations, promote, fail.
     #[must_use]
     pub fn deployments(&self) -> Deployments {
         Deployments { client: self.clone() }
@@ -32,7 +32,7 @@ impl Deployments {
     }
 
     /// `GET /v1/deployment/:id`.
-    pub async fn read(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Deployment>> {
+    pub async fn get(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Deployment>> {
         let req = self
             .client
             .query_one(Request::get(validate::uuid_path("/v1/deployment", "deployment ID", id, None)?), opts)?;

@@ -1,4 +1,4 @@
-//! `/v1/evaluations` and `/v1/evaluation/:id`: list, read, allocations.
+//! `/v1/evaluations` and `/v1/evaluation/:id`: list, get, allocations.
 
 use client_core::{Request, WithMeta};
 
@@ -15,7 +15,7 @@ pub struct Evaluations {
 }
 
 impl NomadClient {
-    /// Evaluations: list, read, allocations.
+    /// Evaluations: list, get, allocations.
     #[must_use]
     pub fn evaluations(&self) -> Evaluations {
         Evaluations { client: self.clone() }
@@ -30,7 +30,7 @@ impl Evaluations {
     }
 
     /// `GET /v1/evaluation/:id`.
-    pub async fn read(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Evaluation>> {
+    pub async fn get(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Evaluation>> {
         let req = self
             .client
             .query_one(Request::get(validate::uuid_path("/v1/evaluation", "evaluation ID", id, None)?), opts)?;

@@ -7,7 +7,7 @@
 //!
 //! Nomad 1.1.2 sends **no** Job event for a purge (`DELETE /v1/job/:id?purge=true`,
 //! [`crate::StopOptions::purge`]): a job that disappears that way is only seen by
-//! reading it ([`crate::Jobs::read`] answers not-found) or by a blocking
+//! reading it ([`crate::Jobs::get`] answers not-found) or by a blocking
 //! [`crate::Jobs::list`]. A plain stop sends `JobDeregistered`, twice at the same index
 //! (both are delivered).
 

@@ -1,4 +1,4 @@
-//! `/v1/jobs` and `/v1/job/:id`: list, read, register, parse, plan, versions,
+//! `/v1/jobs` and `/v1/job/:id`: list, get, register, parse, plan, versions,
 //! revert, stop, scale, dispatch, summary and the job's allocations,
 //! evaluations and deployments.
 
@@ -137,7 +137,7 @@ pub struct Jobs {
 }
 
 impl NomadClient {
-    /// Jobs: list, read, register, plan, stop, scale, dispatch...
+    /// Jobs: list, get, register, plan, stop, scale, dispatch...
     #[must_use]
     pub fn jobs(&self) -> Jobs {
         Jobs { client: self.clone() }
@@ -190,7 +190,7 @@ impl Jobs {
     }
 
     /// `GET /v1/job/:id`. A missing job is [`Error::NotFound`] naming the job and namespace.
-    pub async fn read(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Job>> {
+    pub async fn get(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Job>> {
         let req = self.client.query_one(Request::get(job_path(id, None)?), opts)?;
         let ns = self.client.effective_namespace(opts.namespace.as_deref());
         self.client.get_meta(req).await.map_err(not_found("job", id, Some(&ns)))

@@ -17,7 +17,7 @@ pub struct Namespaces {
 }
 
 impl NomadClient {
-    /// Namespaces: list, read, create, delete.
+    /// Namespaces: list, get, create, delete.
     #[must_use]
     pub fn namespaces(&self) -> Namespaces {
         Namespaces { client: self.clone() }
@@ -36,7 +36,7 @@ impl Namespaces {
     }
 
     /// `GET /v1/namespace/:name`. A missing namespace is [`crate::Error::NotFound`] naming it.
-    pub async fn read(&self, name: &str) -> Result<WithMeta<Namespace>> {
+    pub async fn get(&self, name: &str) -> Result<WithMeta<Namespace>> {
         let req = self.client.query_global(Request::get(namespace_path(name)?), &QueryOptions::new())?;
         self.client.get_meta(req).await.map_err(not_found("namespace", name, None))
     }

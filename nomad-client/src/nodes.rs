@@ -1,4 +1,4 @@
-//! `/v1/nodes` and `/v1/node/:id`: list, read, drain, eligibility, purge, allocations.
+//! `/v1/nodes` and `/v1/node/:id`: list, get, drain, eligibility, purge, allocations.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -59,7 +59,7 @@ pub struct Nodes {
 }
 
 impl NomadClient {
-    /// Client nodes: list, read, drain, eligibility, purge, allocations.
+    /// Client nodes: list, get, drain, eligibility, purge, allocations.
     #[must_use]
     pub fn nodes(&self) -> Nodes {
         Nodes { client: self.clone() }
@@ -87,7 +87,7 @@ impl Nodes {
     }
 
     /// `GET /v1/node/:id`.
-    pub async fn read(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Node>> {
+    pub async fn get(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Node>> {
         let req = self.client.query_global(Request::get(node_path(id, None)?), opts)?;
         self.client.get_meta(req).await.map_err(not_found("node", id, None))
     }
@@ -151,7 +151,7 @@ impl Nodes {
                 token: opts.write.token.clone(),
                 ..QueryOptions::default()
             };
-            let node = self.read(id, &query).await?.value;
+            let node = self.get(id, &query).await?.value;
             if node.status != NodeStatus::Down {
                 return Err(Error::Refused {
                     action: format!("purge node {} ({})", node.id, node.name),

@@ -47,7 +47,7 @@ async fn read_decodes_job_and_task_states() {
         .expect(1)
         .mount(&server)
         .await;
-    let alloc = nomad.allocations().read(ALLOC, &QueryOptions::new()).await.unwrap().value;
+    let alloc = nomad.allocations().get(ALLOC, &QueryOptions::new()).await.unwrap().value;
     assert!(alloc.is_running());
     assert_eq!(alloc.node_name, "node-1");
     assert_eq!(alloc.job.as_ref().unwrap().id.as_deref(), Some("dbHA1"));
@@ -64,7 +64,7 @@ async fn read_missing_allocation_is_not_found() {
         .respond_with(text(404, "error-allocation-not-found.txt"))
         .mount(&server)
         .await;
-    let err = nomad.allocations().read(id, &QueryOptions::new()).await.unwrap_err();
+    let err = nomad.allocations().get(id, &QueryOptions::new()).await.unwrap_err();
     assert!(matches!(err, Error::NotFound { kind: "allocation", .. }), "{err}");
     assert!(err.to_string().contains(id));
 }
@@ -278,7 +278,7 @@ async fn odd_or_empty_id_prefixes_never_reach_nomad() {
     }
     let err = nomad.evaluations().list(&QueryOptions::new().prefix("4f4")).await.unwrap_err();
     assert!(err.to_string().contains("evaluation ID prefix"), "{err}");
-    let err = allocs.read("7a9b849", &QueryOptions::new()).await.unwrap_err();
+    let err = allocs.get("7a9b849", &QueryOptions::new()).await.unwrap_err();
     assert!(err.to_string().contains("full 36-character ID"), "{err}");
     assert!(server.received_requests().await.unwrap().is_empty());
 }

@@ -11,19 +11,19 @@ async fn invalid_arguments_never_reach_the_server() {
     let (server, nomad) = server().await;
     let q = QueryOptions::new();
     let errors = [
-        nomad.jobs().read("", &q).await.unwrap_err(),
-        nomad.jobs().read("a\0b", &q).await.unwrap_err(),
+        nomad.jobs().get("", &q).await.unwrap_err(),
+        nomad.jobs().get("a\0b", &q).await.unwrap_err(),
         nomad.jobs().stop("", &StopOptions::new().purge()).await.unwrap_err(),
         nomad.jobs().scale("dbHA1", "database", -1, &ScaleOptions::default()).await.unwrap_err(),
         nomad.jobs().scale("dbHA1", "", 1, &ScaleOptions::default()).await.unwrap_err(),
         nomad.jobs().register(&Job::default(), &RegisterOptions::new()).await.unwrap_err(),
         nomad.jobs().parse("  ", &WriteOptions::new()).await.unwrap_err(),
-        nomad.jobs().read("dbHA1", &QueryOptions::new().namespace("*")).await.unwrap_err(),
-        nomad.jobs().read("dbHA1", &QueryOptions::new().namespace("")).await.unwrap_err(),
-        nomad.allocations().read("9df9c84d", &q).await.unwrap_err(),
-        nomad.allocations().read("../../v1/jobs", &q).await.unwrap_err(),
+        nomad.jobs().get("dbHA1", &QueryOptions::new().namespace("*")).await.unwrap_err(),
+        nomad.jobs().get("dbHA1", &QueryOptions::new().namespace("")).await.unwrap_err(),
+        nomad.allocations().get("9df9c84d", &q).await.unwrap_err(),
+        nomad.allocations().get("../../v1/jobs", &q).await.unwrap_err(),
         nomad.nodes().purge("", &WriteOptions::new()).await.unwrap_err(),
-        nomad.namespaces().read("").await.unwrap_err(),
+        nomad.namespaces().get("").await.unwrap_err(),
     ];
     for err in &errors {
         assert!(matches!(err, nomad_client::Error::Core(client_core::Error::InvalidInput { .. })), "{err:?}");
@@ -56,7 +56,7 @@ async fn a_namespace_that_does_not_exist_is_not_found_by_name() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = nomad.namespaces().read("does-not-exist").await.unwrap_err();
+    let err = nomad.namespaces().get("does-not-exist").await.unwrap_err();
     assert!(err.is_not_found());
     assert_eq!(err.to_string(), "namespace \"does-not-exist\" was not found");
 }
@@ -79,7 +79,7 @@ async fn listing_jobs_of_a_missing_namespace_is_empty_not_an_error() {
 async fn a_wildcard_default_namespace_is_refused_for_single_objects() {
     let (server, nomad) = server().await;
     let nomad = nomad.with_namespace("*");
-    let err = nomad.jobs().read("dbHA1", &QueryOptions::new()).await.unwrap_err().to_string();
+    let err = nomad.jobs().get("dbHA1", &QueryOptions::new()).await.unwrap_err().to_string();
     assert!(err.contains("wildcard namespace only works for list calls"), "{err}");
     let err = nomad.jobs().stop("dbHA1", &StopOptions::new()).await.unwrap_err().to_string();
     assert!(err.contains("wildcard"), "{err}");

@@ -141,7 +141,7 @@ async fn namespaces_list_read_create_delete() {
     let names: Vec<_> =
         namespaces.list(&QueryOptions::new()).await.unwrap().value.into_iter().map(|n| n.name).collect();
     assert_eq!(names, ["atala-testnet", "default"]);
-    let ns = namespaces.read(NS).await.unwrap();
+    let ns = namespaces.get(NS).await.unwrap();
     assert_eq!((ns.value.description.as_str(), ns.meta.last_index), ("Atala PRISM testnet databases", 10));
     namespaces.create(NS, "Atala PRISM testnet databases", &WriteOptions::new()).await.unwrap();
     let err = namespaces.delete(NS, &WriteOptions::new()).await.unwrap_err().to_string();
@@ -198,7 +198,7 @@ async fn nodes_list_read_allocations() {
     assert_eq!(nodes.len(), 1);
     assert_eq!((nodes[0].name.as_str(), &nodes[0].status, nodes[0].is_down()), ("node-1", &NodeStatus::Ready, false));
     assert!(nodes[0].extra.contains_key("NodeResources"));
-    let node = nomad.nodes().read(NODE, &QueryOptions::new()).await.unwrap().value;
+    let node = nomad.nodes().get(NODE, &QueryOptions::new()).await.unwrap().value;
     assert_eq!(node.scheduling_eligibility, SchedulingEligibility::Eligible);
     assert_eq!(node.attributes.as_ref().unwrap()["nomad.version"], "1.1.2");
     // The recorded node has an empty SecretID; a real one must never show in Debug output.
@@ -370,13 +370,13 @@ async fn deployments_and_evaluations() {
     let q = QueryOptions::new();
     let w = WriteOptions::new();
     assert_eq!(nomad.deployments().list(&q).await.unwrap().value[0].id, deployment);
-    let d = nomad.deployments().read(deployment, &q).await.unwrap().value;
+    let d = nomad.deployments().get(deployment, &q).await.unwrap().value;
     assert_eq!((d.job_id.as_str(), d.job_version, &d.status), ("dbHA1", 1, &DeploymentStatus::Successful));
     assert_eq!(nomad.deployments().allocations(deployment, &q).await.unwrap().value.len(), 2);
     assert_eq!(nomad.deployments().promote(deployment, &[], &w).await.unwrap().index, 90);
     assert_eq!(nomad.deployments().fail(deployment, &w).await.unwrap().eval_create_index, 90);
     assert_eq!(nomad.evaluations().list(&q).await.unwrap().value.len(), 4);
-    let e = nomad.evaluations().read(eval, &q).await.unwrap().value;
+    let e = nomad.evaluations().get(eval, &q).await.unwrap().value;
     assert_eq!((e.triggered_by.as_str(), &e.status), ("deployment-watcher", &EvaluationStatus::Complete));
     assert!(nomad.evaluations().allocations(eval, &q).await.unwrap().value.is_empty());
 }

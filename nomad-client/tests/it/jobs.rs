@@ -75,7 +75,7 @@ async fn read_decodes_the_typed_model() {
         .expect(1)
         .mount(&server)
         .await;
-    let job = nomad.jobs().read("dbHA1", &QueryOptions::new()).await.unwrap();
+    let job = nomad.jobs().get("dbHA1", &QueryOptions::new()).await.unwrap();
     assert_eq!(job.meta.last_index, 27);
     let job = job.value;
     assert_eq!(job.id.as_deref(), Some("dbHA1"));
@@ -102,7 +102,7 @@ async fn read_missing_job_is_not_found_naming_job_and_namespace() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = nomad.jobs().read("nope", &QueryOptions::new()).await.unwrap_err();
+    let err = nomad.jobs().get("nope", &QueryOptions::new()).await.unwrap_err();
     assert!(err.is_not_found());
     assert!(matches!(&err, Error::NotFound { kind: "job", name, namespace: Some(ns) } if name == "nope" && ns == NS));
     assert_eq!(err.to_string(), "job \"nope\" was not found in namespace \"atala-testnet\"");
@@ -114,7 +114,7 @@ async fn a_job_id_ending_in_a_job_endpoint_is_refused_before_any_request() {
     // ID "web/summary" would read the summary of job "web".
     let (server, nomad) = server().await;
     for id in ["web/summary", "web/allocations", "backup/periodic-1/versions"] {
-        let err = nomad.jobs().read(id, &QueryOptions::new()).await.unwrap_err().to_string();
+        let err = nomad.jobs().get(id, &QueryOptions::new()).await.unwrap_err().to_string();
         assert!(err.contains("job ID") && err.contains("endpoint of job"), "{id}: {err}");
     }
     assert!(server.received_requests().await.unwrap().is_empty());
@@ -125,7 +125,7 @@ async fn a_job_id_ending_in_a_job_endpoint_is_refused_before_any_request() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = nomad.jobs().read("backup/periodic-1700000000", &QueryOptions::new()).await.unwrap_err();
+    let err = nomad.jobs().get("backup/periodic-1700000000", &QueryOptions::new()).await.unwrap_err();
     assert!(err.is_not_found(), "{err}");
 }
 
@@ -144,7 +144,7 @@ async fn read_modify_register_keeps_every_unknown_field() {
         .expect(1)
         .mount(&server)
         .await;
-    let mut job = nomad.jobs().read("dbHA1", &QueryOptions::new()).await.unwrap().value;
+    let mut job = nomad.jobs().get("dbHA1", &QueryOptions::new()).await.unwrap().value;
     job.meta.as_mut().unwrap().insert("revision".into(), "3".into());
     let resp = nomad.jobs().register(&job, &RegisterOptions::new()).await.unwrap();
     assert_eq!(resp.job_modify_index, 20);
@@ -427,7 +427,7 @@ async fn dispatch_sends_base64_payload_and_meta_and_child_ids_are_escaped() {
     };
     let resp = nomad.jobs().dispatch("dbHA1-backup", &opts).await.unwrap();
     assert_eq!(resp.dispatched_job_id, "dbHA1-backup/dispatch-1795323891-52aafe67");
-    let child = nomad.jobs().read(&resp.dispatched_job_id, &QueryOptions::new()).await.unwrap().value;
+    let child = nomad.jobs().get(&resp.dispatched_job_id, &QueryOptions::new()).await.unwrap().value;
     assert_eq!(child.parent_id.as_deref(), Some("dbHA1-backup"));
 }
 
@@ -544,7 +544,7 @@ async fn per_call_namespace_region_and_token_override_the_defaults() {
         .mount(&server)
         .await;
     let opts = QueryOptions::new().namespace("atala-prod").region("eu").token("other-token");
-    nomad.jobs().read("dbHA1", &opts).await.unwrap();
+    nomad.jobs().get("dbHA1", &opts).await.unwrap();
 }
 
 #[tokio::test]

@@ -57,7 +57,7 @@ impl NomadWorld for NomadGhosts {
                 // Only the nodes that look like a carrier are read (their attributes say which
                 // Consul agent and datacenter they use): requests stay bounded by the carriers.
                 if names.contains(node.name.as_str()) || addresses.contains(node.address.as_str()) {
-                    let full = self.nomad.nodes().read(&node.id, &QueryOptions::default()).await.map_err(err)?.value;
+                    let full = self.nomad.nodes().get(&node.id, &QueryOptions::default()).await.map_err(err)?.value;
                     let attrs = full.attributes.unwrap_or_default();
                     node.consul_name = attrs.get("unique.consul.name").cloned();
                     node.consul_datacenter = attrs.get("consul.datacenter").cloned();
@@ -99,7 +99,7 @@ impl NomadWorld for NomadGhosts {
             .map(|n| async move {
                 // Only down nodes need their status time, which the list does not carry.
                 let status_updated_at = if n.status == NodeStatus::Down {
-                    let node = self.nomad.nodes().read(&n.id, &QueryOptions::default()).await.map_err(err)?.value;
+                    let node = self.nomad.nodes().get(&n.id, &QueryOptions::default()).await.map_err(err)?.value;
                     node.extra.get("StatusUpdatedAt").and_then(serde_json::Value::as_i64)
                 } else {
                     None

@@ -139,7 +139,7 @@ fn newest(allocs: &[Allocation]) -> Option<&Allocation> {
 impl Scheduler for NomadScheduler {
     async fn namespace_exists(&self, namespace: &str) -> Result<bool> {
         crate::input::validate_namespace(namespace)?;
-        match self.nomad.namespaces().read(namespace).await {
+        match self.nomad.namespaces().get(namespace).await {
             Ok(_) => Ok(true),
             Err(e) if e.is_not_found() => Ok(false),
             Err(e) => Err(err(e)),
@@ -148,7 +148,7 @@ impl Scheduler for NomadScheduler {
 
     async fn job_state(&self, namespace: &str, job: &str) -> Result<JobState> {
         crate::input::validate_job_name(job)?;
-        let found = match self.nomad.jobs().read(job, &Self::query(namespace)).await {
+        let found = match self.nomad.jobs().get(job, &Self::query(namespace)).await {
             Ok(j) => j.value,
             Err(e) if e.is_not_found() => return Ok(JobState::Absent),
             Err(e) => return Err(err(e)),
