@@ -167,7 +167,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 /// Runs the ghost-cleanup benchmark against the Consul at `url`.
 pub async fn run(url: &str, sizes: &Sizes) -> anyhow::Result<Section> {
     let mut section = Section::new("ghost");
-    let direct = ConsulClient::from_addr(url)?;
+    let direct = ConsulClient::builder().address(url).build()?;
     let prefix = format!("bench{}", sandbox::unique_suffix());
     let (nodes, instances) = if sizes.mode == "full" {
         (sizes.ghost_nodes.max(TARGET_NODES), sizes.ghost_instances.max(TARGET_INSTANCES))
@@ -189,9 +189,11 @@ pub async fn run(url: &str, sizes: &Sizes) -> anyhow::Result<Section> {
 
     // Both plans through a counting proxy: every HTTP request each sends to Consul.
     let proxy = LocalServer::start(server::proxy(url))?;
-    let counted_sequential = cleanup(ConsulClient::from_addr(&proxy.url())?, &nomad, &backups, 1)?.plan().await?;
+    let counted_sequential =
+        cleanup(ConsulClient::builder().address(&proxy.url()).build()?, &nomad, &backups, 1)?.plan().await?;
     let sequential_requests = proxy.requests();
-    let counted = cleanup(ConsulClient::from_addr(&proxy.url())?, &nomad, &backups, parallel)?.plan().await?;
+    let counted =
+        cleanup(ConsulClient::builder().address(&proxy.url()).build()?, &nomad, &backups, parallel)?.plan().await?;
     let plan_requests = proxy.requests() - sequential_requests;
     drop(proxy);
     let lookups = nomad.lookups.swap(0, Ordering::Relaxed) / 2;
@@ -214,9 +216,10 @@ pub async fn run(url: &str, sizes: &Sizes) -> anyhow::Result<Section> {
 
     // One more pair through a proxy that adds a round trip: the same plans, the same requests.
     let far = LocalServer::start(delayed(server::proxy(url), INJECTED_RTT))?;
-    let (far_one, far_seq) = timed(cleanup(ConsulClient::from_addr(&far.url())?, &nomad, &backups, 1)?.plan()).await?;
+    let (far_one, far_seq) =
+        timed(cleanup(ConsulClient::builder().address(&far.url()).build()?, &nomad, &backups, 1)?.plan()).await?;
     let far_seq_requests = far.requests();
-    let far_recipe = cleanup(ConsulClient::from_addr(&far.url())?, &nomad, &backups, parallel)?;
+    let far_recipe = cleanup(ConsulClient::builder().address(&far.url()).build()?, &nomad, &backups, parallel)?;
     let (far_other, far_par) = timed(far_recipe.plan()).await?;
     let far_par_requests = far.requests() - far_seq_requests;
     drop(far);

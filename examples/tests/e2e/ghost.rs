@@ -39,7 +39,7 @@ async fn service_ids(consul: &ConsulClient, name: &str) -> Vec<String> {
 #[tokio::test]
 async fn planted_ghosts_are_removed_and_nothing_else() {
     let Some(agent) = sandbox::shared_consul() else { return };
-    let consul = ConsulClient::from_addr(&agent.http_addr()).unwrap();
+    let consul = ConsulClient::builder().address(&agent.http_addr()).build().unwrap();
     let tag = sandbox::unique_suffix();
     let name = format!("ghosttest-{tag}-database");
     let ghost_node = format!("gone-{tag}");

@@ -350,7 +350,7 @@ async fn service_ids_on(consul: &consul_client::ConsulClient, node: &str) -> Opt
 #[tokio::test]
 async fn a_service_registered_on_the_ghost_node_after_the_backup_survives_and_is_reported() {
     let Some(agent) = sandbox::shared_consul() else { return };
-    let consul = consul_client::ConsulClient::from_addr(&agent.http_addr()).unwrap();
+    let consul = consul_client::ConsulClient::builder().address(&agent.http_addr()).build().unwrap();
     let tag = sandbox::unique_suffix();
     let node = format!("gone-{tag}");
     let (old, late) = (format!("pg-{tag}-old"), format!("pg-{tag}-late"));
@@ -418,7 +418,7 @@ async fn a_service_registered_on_the_ghost_node_after_the_backup_survives_and_is
 #[tokio::test]
 async fn a_service_changed_after_the_backup_is_not_deleted() {
     let Some(agent) = sandbox::shared_consul() else { return };
-    let consul = consul_client::ConsulClient::from_addr(&agent.http_addr()).unwrap();
+    let consul = consul_client::ConsulClient::builder().address(&agent.http_addr()).build().unwrap();
     let tag = sandbox::unique_suffix();
     let node = format!("gone-{tag}");
     let svc = format!("pg-{tag}");
@@ -468,7 +468,7 @@ async fn a_nomad_side_that_knows_none_of_the_allocations_is_refused() {
 #[tokio::test]
 async fn a_node_with_more_entries_than_one_transaction_goes_in_batches_then_the_node() {
     let Some(agent) = sandbox::shared_consul() else { return };
-    let consul = consul_client::ConsulClient::from_addr(&agent.http_addr()).unwrap();
+    let consul = consul_client::ConsulClient::builder().address(&agent.http_addr()).build().unwrap();
     let tag = sandbox::unique_suffix();
     let node = format!("gone-{tag}");
     // 40 services with a check each: 80 conditional deletions, more than Consul 1.8's 64 per transaction.

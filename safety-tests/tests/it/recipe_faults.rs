@@ -17,7 +17,7 @@ async fn consul_restarted_during_ghost_cleanup() {
         Ok(c) => c,
         Err(e) => return sandbox::unavailable("Consul", &e),
     };
-    let consul = ConsulClient::from_addr(&agent.http_addr()).unwrap();
+    let consul = ConsulClient::builder().address(&agent.http_addr()).build().unwrap();
     let tag = sandbox::unique_suffix();
     let ghosts: Vec<String> = (0..24).map(|i| format!("gone-{tag}-{i}")).collect();
     for node in &ghosts {
@@ -62,7 +62,7 @@ async fn consul_restarted_during_ghost_cleanup() {
         }
     }
     // A new run on the restarted agent completes and finds nothing left to do.
-    let consul = ConsulClient::from_addr(&agent.http_addr()).unwrap();
+    let consul = ConsulClient::builder().address(&agent.http_addr()).build().unwrap();
     let cleanup = GhostCleanup::new(
         GhostOptions::default(),
         Arc::new(ConsulCatalog::new(consul)),

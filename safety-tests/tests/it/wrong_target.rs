@@ -108,7 +108,7 @@ async fn destructive_operations_touch_only_their_exact_target() {
         Ok(c) => c,
         Err(e) => return sandbox::unavailable("Consul", &e),
     };
-    let consul = ConsulClient::from_addr(&agent.http_addr()).unwrap();
+    let consul = ConsulClient::builder().address(&agent.http_addr()).build().unwrap();
     plant_world(&consul).await;
     let dir = tempfile::tempdir().unwrap();
     let target_keys: Vec<String> =
@@ -170,7 +170,7 @@ async fn a_crash_between_backup_and_delete_leaves_everything_restorable() {
         Ok(c) => c,
         Err(e) => return sandbox::unavailable("Consul", &e),
     };
-    let consul = ConsulClient::from_addr(&agent.http_addr()).unwrap();
+    let consul = ConsulClient::builder().address(&agent.http_addr()).build().unwrap();
     plant_world(&consul).await;
     let kv0 = kv_snapshot(&consul).await;
     let dir = tempfile::tempdir().unwrap();

@@ -68,7 +68,7 @@ impl<'a> Tour<'a> {
     /// A tour of `stack` for `namespace`; with `json`, human output goes to
     /// stderr so stdout carries only the final JSON.
     pub fn new(stack: &'a Stack, namespace: &'a str, progress: &'a Progress, json: bool) -> anyhow::Result<Self> {
-        let consul = ConsulClient::from_addr(&stack.consul.http_addr())?;
+        let consul = ConsulClient::builder().address(&stack.consul.http_addr()).build()?;
         Ok(Self { stack, namespace, scope: stack.scope.clone(), progress, json, consul, reports: Reports::default() })
     }
 

@@ -116,7 +116,7 @@ impl ConsulCatalog {
     }
 
     async fn remove_from_agent(&self, dc: &str, ops: &[CatalogTxnOp]) -> Result<Removal> {
-        let opts = QueryOptions::datacenter(dc);
+        let opts = QueryOptions::new().datacenter(dc);
         for op in ops {
             let CatalogTxnOp::DeleteService { node, service_id, index, .. } = op else { continue };
             let now = self.consul.catalog().node_services(node, &opts).await.map_err(err)?.value;
@@ -167,7 +167,7 @@ impl CatalogWorld for ConsulCatalog {
     }
 
     async fn nodes_concurrently(&self, dc: &str, concurrency: usize) -> Result<Vec<NodeView>> {
-        let nodes = self.consul.catalog().nodes(&QueryOptions::datacenter(dc)).await.map_err(err)?.value;
+        let nodes = self.consul.catalog().nodes(&QueryOptions::new().datacenter(dc)).await.map_err(err)?.value;
         // One read per node, `concurrency` at once; `buffered` answers in the listing's order
         // and the first error stops the rest.
         let views: Vec<Option<NodeView>> = futures::stream::iter(nodes)
@@ -179,7 +179,8 @@ impl CatalogWorld for ConsulCatalog {
     }
 
     async fn node(&self, dc: &str, node: &str) -> Result<Option<NodeView>> {
-        let found = self.consul.catalog().node_services(node, &QueryOptions::datacenter(dc)).await.map_err(err)?.value;
+        let found =
+            self.consul.catalog().node_services(node, &QueryOptions::new().datacenter(dc)).await.map_err(err)?.value;
         Ok(found.map(|ns| NodeView {
             name: ns.node.node,
             address: ns.node.address,
@@ -189,7 +190,7 @@ impl CatalogWorld for ConsulCatalog {
     }
 
     async fn entry(&self, dc: &str, node: &str) -> Result<Option<CatalogEntry>> {
-        let opts = QueryOptions::datacenter(dc);
+        let opts = QueryOptions::new().datacenter(dc);
         let Some(found) = self.consul.catalog().node_services(node, &opts).await.map_err(err)?.value else {
             return Ok(None);
         };
