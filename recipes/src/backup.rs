@@ -34,7 +34,8 @@ impl BackupDir {
         let tag = uuid::Uuid::new_v4().simple().to_string();
         let safe: String = label.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
         let path = self.dir.join(format!("{safe}-{stamp}-{}.json", &tag[..8]));
-        let body = serde_json::to_vec_pretty(value).map_err(|e| Error::backend("backup file", e))?;
+        let body =
+            serde_json::to_vec_pretty(value).map_err(|e| Error::backend_step("backup file", "encoding the JSON", e))?;
         let mut file = tokio::fs::File::create_new(&path).await.map_err(|e| io("create the backup file", &path, e))?;
         tokio::io::AsyncWriteExt::write_all(&mut file, &body)
             .await
@@ -66,7 +67,8 @@ impl BackupDir {
         tokio::fs::create_dir_all(&self.dir).await.map_err(|e| io("create the backup directory", &self.dir, e))?;
         let path = self.dir.join(name);
         let tmp = self.dir.join(format!("{name}.tmp"));
-        let body = serde_json::to_vec_pretty(value).map_err(|e| Error::backend("recipe state", e))?;
+        let body = serde_json::to_vec_pretty(value)
+            .map_err(|e| Error::backend_step("recipe state", "encoding the JSON", e))?;
         tokio::fs::write(&tmp, body).await.map_err(|e| io("write the state file", &tmp, e))?;
         tokio::fs::rename(&tmp, &path).await.map_err(|e| io("replace the state file", &path, e))?;
         Ok(path)

@@ -27,8 +27,8 @@ impl ArchiveSource for LocalArchiveSource {
         let dir = self.dir.clone();
         let archive = tokio::task::spawn_blocking(move || walg::LocalArchive::read(&dir))
             .await
-            .map_err(|e| Error::backend("archive", e))?
-            .map_err(|e| Error::backend("archive", e))?;
+            .map_err(|e| Error::backend_step("archive", "the reading task", e))?
+            .map_err(|e| Error::backend_step(format!("archive {}", self.dir.display()), "reading the archive", e))?;
         Ok(walg::ArchiveState::from_local(archive, walg::WalSegmentSize::default()))
     }
 }

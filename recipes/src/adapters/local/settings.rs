@@ -49,7 +49,8 @@ impl SettingsStore for FileSettings {
         tokio::fs::create_dir_all(&self.dir)
             .await
             .map_err(|e| io_err("create the settings directory", &self.dir, e))?;
-        let body = serde_json::to_vec_pretty(settings).map_err(|e| Error::backend("file settings", e))?;
+        let body = serde_json::to_vec_pretty(settings)
+            .map_err(|e| Error::backend_step("file settings", "encoding the JSON", e))?;
         // Write then rename, so a crash never leaves half a file behind.
         let tmp = path.with_extension("json.tmp");
         tokio::fs::write(&tmp, body).await.map_err(|e| io_err("write the settings file", &tmp, e))?;
