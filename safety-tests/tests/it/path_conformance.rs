@@ -288,9 +288,9 @@ fn cases() -> Vec<Case> {
         c!("health.rs::Health::service", "service name", Segment("/v1/health/service", ""), |c, v| c.consul.health().service(&v, &consul_client::ServiceHealthOptions::default(), &cq())),
         c!("health.rs::Health::node", "node name", Segment("/v1/health/node", ""), |c, v| c.consul.health().node(&v, &cq())),
         c!("health.rs::Health::checks", "service name", Segment("/v1/health/checks", ""), |c, v| c.consul.health().checks(&v, &cq())),
-        c!("intention.rs::Intentions::get", "intention ID", Segment("/v1/connect/intentions", ""), |c, v| c.consul.intentions().get(&v)),
-        c!("intention.rs::Intentions::update", "intention ID", Segment("/v1/connect/intentions", ""), |c, v| c.consul.intentions().update(&v, &intention())),
-        c!("intention.rs::Intentions::delete", "intention ID", Segment("/v1/connect/intentions", ""), |c, v| c.consul.intentions().delete(&v)),
+        c!("intentions.rs::Intentions::get", "intention ID", Segment("/v1/connect/intentions", ""), |c, v| c.consul.intentions().get(&v)),
+        c!("intentions.rs::Intentions::update", "intention ID", Segment("/v1/connect/intentions", ""), |c, v| c.consul.intentions().update(&v, &intention())),
+        c!("intentions.rs::Intentions::delete", "intention ID", Segment("/v1/connect/intentions", ""), |c, v| c.consul.intentions().delete(&v)),
         c!("kv.rs::Kv::get", "KV key", Key("/v1/kv", ""), |c, v| c.consul.kv().get(&v, &cq())),
         c!("kv.rs::Kv::get_raw", "KV key", Key("/v1/kv", ""), |c, v| c.consul.kv().get_raw(&v, &cq())),
         c!("kv.rs::Kv::list", "KV prefix", Key("/v1/kv", ""), |c, v| c.consul.kv().list(&v, &cq())),
@@ -300,9 +300,9 @@ fn cases() -> Vec<Case> {
         c!("kv.rs::Kv::delete_tree", "KV prefix", Folder("/v1/kv"), |c, v| c.consul.kv().delete_tree(&format!("{v}/"))),
         c!("kv.rs::Kv::delete_tree_with", "KV prefix", Folder("/v1/kv"), |c, v| c.consul.kv().delete_tree_with(&format!("{v}/"), &consul_client::DeleteOptions::default())),
         c!("kv.rs::Kv::delete_raw_prefix", "KV prefix", Key("/v1/kv", ""), |c, v| c.consul.kv().delete_raw_prefix(&v)),
-        c!("kv.rs::Kv::delete_saved", "KV prefix", Folder("/v1/kv"), |c, v| c.consul.kv().delete_saved(&format!("{v}/"), &[])),
+        c!("txn.rs::Kv::delete_saved", "KV prefix", Folder("/v1/kv"), |c, v| c.consul.kv().delete_saved(&format!("{v}/"), &[])),
         c!("lock.rs::Sessions::lock", "KV key", Key("/v1/kv", ""), aux ["/v1/session/create", "/v1/session/destroy/"], |c, v| async move {
-            match c.consul.session().lock(&v, &consul_client::LockOptions::default()).await {
+            match c.consul.sessions().lock(&v, &consul_client::LockOptions::default()).await {
                 Ok(guard) => guard.release().await,
                 Err(e) => Err(e),
             }
@@ -310,10 +310,10 @@ fn cases() -> Vec<Case> {
         c!("kv.rs::Kv::watch_key", "KV key", Key("/v1/kv", ""), |c, v| first(c.consul.kv().watch_key(&v, watch()))),
         c!("kv.rs::Kv::watch_prefix", "KV prefix", Key("/v1/kv", ""), |c, v| first(c.consul.kv().watch_prefix(&v, watch()))),
         c!("health.rs::Health::watch_service", "service name", Segment("/v1/health/service", ""), |c, v| first(c.consul.health().watch_service(&v, &Default::default(), &cq(), watch()))),
-        c!("session.rs::Sessions::destroy", "session ID", Segment("/v1/session/destroy", ""), |c, v| c.consul.session().destroy(&v, &cw())),
-        c!("session.rs::Sessions::renew", "session ID", Segment("/v1/session/renew", ""), |c, v| c.consul.session().renew(&v, &cw())),
-        c!("session.rs::Sessions::info", "session ID", Segment("/v1/session/info", ""), |c, v| c.consul.session().info(&v, &cq())),
-        c!("session.rs::Sessions::node", "node name", Segment("/v1/session/node", ""), |c, v| c.consul.session().node(&v, &cq())),
+        c!("session.rs::Sessions::destroy", "session ID", Segment("/v1/session/destroy", ""), |c, v| c.consul.sessions().destroy(&v, &cw())),
+        c!("session.rs::Sessions::renew", "session ID", Segment("/v1/session/renew", ""), |c, v| c.consul.sessions().renew(&v, &cw())),
+        c!("session.rs::Sessions::info", "session ID", Segment("/v1/session/info", ""), |c, v| c.consul.sessions().info(&v, &cq())),
+        c!("session.rs::Sessions::node", "node name", Segment("/v1/session/node", ""), |c, v| c.consul.sessions().node(&v, &cq())),
         // ---- nomad-client
         c!("allocations.rs::Allocations::get", "allocation ID", Segment("/v1/allocation", ""), |c, v| c.nomad.allocations().get(&v, &nq())),
         c!("allocations.rs::Allocations::stop", "allocation ID", Segment("/v1/allocation", "/stop"), |c, v| c.nomad.allocations().stop(&v, &nw())),
@@ -411,8 +411,8 @@ fn cases() -> Vec<Case> {
         c!("sys.rs::Sys::policy", "policy name", Segment("/v1/sys/policies/acl", ""), |c, v| c.vault.sys().policy(&v)),
         // ---- values that go in the query or body: the path stays the same
         c!("agent.rs::Agent::enable_maintenance", "maintenance reason", Fixed("/v1/agent/maintenance"), |c, v| c.consul.agent().enable_maintenance(&v)),
-        c!("intention.rs::Intentions::check", "intention source", Fixed("/v1/connect/intentions/check"), |c, v| c.consul.intentions().check(&v, "db")),
-        c!("intention.rs::Intentions::get_exact", "intention destination", Fixed("/v1/connect/intentions/exact"), |c, v| c.consul.intentions().get_exact("web", &v)),
+        c!("intentions.rs::Intentions::check", "intention source", Fixed("/v1/connect/intentions/check"), |c, v| c.consul.intentions().check(&v, "db")),
+        c!("intentions.rs::Intentions::get_exact", "intention destination", Fixed("/v1/connect/intentions/exact"), |c, v| c.consul.intentions().get_exact("web", &v)),
         c!("catalog.rs::Catalog::service", "service tag", Fixed("/v1/catalog/service/web"), |c, v| c.consul.catalog().service("web", Some(&v), &cq())),
         c!("jobs.rs::Jobs::parse", "HCL", Fixed("/v1/jobs/parse"), |c, v| c.nomad.jobs().parse(&v, &nw())),
         c!("jobs.rs::Jobs::scale", "task group", Fixed("/v1/job/web/scale"), |c, v| c.nomad.jobs().scale("web", &v, 1, &nomad_client::ScaleOptions::default())),
@@ -437,10 +437,10 @@ fn cases() -> Vec<Case> {
 /// Methods whose `&str` arguments never reach the request path.
 const EXEMPT: &[(&str, &str)] = &[
     ("agent.rs::Agent::enable_maintenance", "`reason` is a query value"),
-    ("intention.rs::Intentions::check", "`source`/`destination` are query values"),
-    ("intention.rs::Intentions::get_exact", "`source`/`destination` are query values of /v1/connect/intentions/exact"),
+    ("intentions.rs::Intentions::check", "`source`/`destination` are query values"),
+    ("intentions.rs::Intentions::get_exact", "`source`/`destination` are query values of /v1/connect/intentions/exact"),
     (
-        "intention.rs::Intentions::delete_exact",
+        "intentions.rs::Intentions::delete_exact",
         "`source`/`destination` are query values (exact API) or matched against a list (ID API, which deletes by the server's ID)",
     ),
     ("jobs.rs::Jobs::parse", "`hcl` goes in the body of /v1/jobs/parse"),
@@ -769,7 +769,7 @@ async fn a_valid_token_never_reaches_an_error_debug_output_or_log_line() {
     let mut texts = vec![format!("{consul:?}"), format!("{consul:#?}")];
 
     // The token is valid and privileged: the agent answers its own token with it.
-    let me = consul.acl().token_self(&consul_client::QueryOptions::default()).await.unwrap();
+    let me = consul.acl().token_self(&consul_client::QueryOptions::default()).await.unwrap().value;
     assert_eq!(me.secret_id.as_ref().map(client_core::Secret::expose), Some(MASTER_TOKEN));
     texts.push(format!("{me:?}"));
     let before = capture.text().len();
