@@ -1,8 +1,12 @@
 //! Typed async client for the HashiCorp Nomad HTTP API: jobs, allocations, logs, exec, nodes, events.
 //!
-//! Build a [`NomadClient`] from the environment the way the `nomad` CLI does
-//! (`NOMAD_ADDR`, `NOMAD_TOKEN`, `NOMAD_NAMESPACE`, ...) and reach the API
-//! through handlers grouped like the API docs: [`NomadClient::jobs`],
+//! Build a [`NomadClient`] the way every client of this SDK is built (see
+//! client-core's "client contract"): from the environment the way the `nomad`
+//! CLI reads it ([`NomadClient::from_env`]: `NOMAD_ADDR`, `NOMAD_TOKEN`,
+//! `NOMAD_NAMESPACE`, ..., listed in [`ENV_VARS`]), with [`NomadClient::builder`],
+//! or from a [`client_core::ClientConfig`]; [`NomadClient::with_token`] and
+//! [`NomadClient::with_namespace`] make cheap copies. Reach the API through
+//! handlers named like the API docs, one module each: [`NomadClient::jobs`],
 //! [`NomadClient::allocations`], [`NomadClient::nodes`], ...
 //!
 //! - Every call takes the client's namespace and region unless its options
@@ -18,8 +22,11 @@
 //!   ([`ExecSession::attach`] wires it to local stdin/stdout/stderr),
 //!   [`Allocations::exec_output`] to run a command to completion.
 //! - Register and plan follow `nomad job run` on namespaces: see [`Jobs::target_namespace`].
+//! - Statuses and types are enums ([`JobStatus`], [`AllocClientStatus`],
+//!   [`NodeStatus`]...) that keep a word a newer Nomad sends as `Unknown(word)`.
 //! - A 404 on a named object becomes [`Error::NotFound`] naming it; bad input is
-//!   refused before any request.
+//!   refused before any request. [`ClientError`] asks any error the questions
+//!   every client answers (`is_not_found`, `is_permission_denied`, `is_transient`).
 //!
 //! ```no_run
 //! use nomad_client::{ExecOptions, NomadClient, QueryOptions};

@@ -89,6 +89,8 @@ fn builder_refuses_bad_settings_by_name() {
     assert!(err.to_string().contains("NOMAD_NAMESPACE"), "{err}");
     let socket = NomadClient::builder().address("unix:///run/nomad.sock").build().unwrap();
     assert!(socket.http().config().unix_socket.is_some());
+    let builder = NomadClient::builder().token("s3cr3t-builder-token");
+    assert!(!format!("{builder:?}").contains("s3cr3t-builder-token"), "the token never shows in Debug");
 }
 
 #[tokio::test]
