@@ -15,6 +15,7 @@ use recipes::ports::{JobState, Scheduler, VolumeCheck};
 use recipes::restore::{Restore, RestoreMode, RestoreOptions};
 use recipes::{BackupDir, Progress};
 use serde_json::{Value, json};
+use test_support::Fixtures;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -22,13 +23,8 @@ use crate::fakes::FakeScope;
 
 const NS: &str = "atala-testnet";
 
-fn fixture(path: &str) -> String {
-    std::fs::read_to_string(format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-}
-
-fn json_fixture(path: &str) -> Value {
-    serde_json::from_str(&fixture(path)).unwrap()
-}
+/// This crate's `tests/fixtures`.
+const FIXTURES: Fixtures = Fixtures::new(env!("CARGO_MANIFEST_DIR"));
 
 /// A Nomad that keeps job states and makes Patroni publish members in the fake DCS
 /// when a member job is registered.
@@ -44,11 +40,9 @@ impl Respond for NomadSim {
         let with_index = |t: ResponseTemplate| index.iter().fold(t, |t, (k, v)| t.insert_header(*k, *v));
         if let Some(ns) = path.strip_prefix("/v1/namespace/") {
             return if ns == NS {
-                with_index(
-                    ResponseTemplate::new(200).set_body_raw(fixture("nomad/namespace-read.json"), "application/json"),
-                )
+                with_index(FIXTURES.json_response(200, "nomad/namespace-read.json"))
             } else {
-                ResponseTemplate::new(404).set_body_string(fixture("nomad/namespace-read-missing.txt"))
+                FIXTURES.text_response(404, "nomad/namespace-read-missing.txt")
             };
         }
         if path == "/v1/jobs" && req.method.as_str() == "POST" {
@@ -64,19 +58,16 @@ impl Respond for NomadSim {
                     self.dcs.put(&leader_key, &id);
                 }
             }
-            return ResponseTemplate::new(200).set_body_raw(fixture("nomad/job-register.json"), "application/json");
+            return FIXTURES.json_response(200, "nomad/job-register.json");
         }
         if path.starts_with("/v1/client/fs/logs/") {
             // The recorded framed shape, as Nomad answers `origin=end` without follow.
-            return ResponseTemplate::new(200)
-                .set_body_raw(fixture("nomad/logs-framed-stderr-nofollow.raw"), "application/json");
+            return FIXTURES.json_response(200, "nomad/logs-framed-stderr-nofollow.raw");
         }
         let Some(rest) = path.strip_prefix("/v1/job/") else { return ResponseTemplate::new(500) };
         if let Some(job) = rest.strip_suffix("/allocations") {
             assert!(self.jobs.lock().unwrap().contains_key(job), "allocations of unknown job {job}");
-            return with_index(
-                ResponseTemplate::new(200).set_body_raw(fixture("nomad/job-allocations.json"), "application/json"),
-            );
+            return with_index(FIXTURES.json_response(200, "nomad/job-allocations.json"));
         }
         let job = rest.to_owned();
         if req.method.as_str() == "DELETE" {
@@ -87,12 +78,12 @@ impl Respond for NomadSim {
             } else {
                 jobs.insert(job, "dead")
             };
-            return ResponseTemplate::new(200).set_body_raw(fixture("nomad/job-stop-purge.json"), "application/json");
+            return FIXTURES.json_response(200, "nomad/job-stop-purge.json");
         }
         match self.jobs.lock().unwrap().get(&job) {
-            None => ResponseTemplate::new(404).set_body_string(fixture("nomad/error-job-not-found.txt")),
+            None => FIXTURES.text_response(404, "nomad/error-job-not-found.txt"),
             Some(status) => {
-                let mut body = json_fixture("nomad/job-read.json");
+                let mut body = FIXTURES.json("nomad/job-read.json");
                 body["ID"] = json!(job);
                 body["Name"] = json!(job);
                 body["Status"] = json!(status);
@@ -114,10 +105,9 @@ impl Respond for VaultSim {
         assert_eq!(req.headers.get("X-Vault-Token").unwrap(), "test-root-token");
         if req.method.as_str() == "GET" {
             return match self.secrets.lock().unwrap().get(&path) {
-                None => ResponseTemplate::new(404)
-                    .set_body_raw(fixture("vault/error-404-missing-kv2-path.json"), "application/json"),
+                None => FIXTURES.json_response(404, "vault/error-404-missing-kv2-path.json"),
                 Some(data) => {
-                    let mut body = json_fixture("vault/kv2-read.json");
+                    let mut body = FIXTURES.json("vault/kv2-read.json");
                     body["data"]["data"] = data.clone();
                     ResponseTemplate::new(200).set_body_json(body)
                 }
@@ -125,7 +115,7 @@ impl Respond for VaultSim {
         }
         let body: Value = serde_json::from_slice(&req.body).unwrap();
         self.secrets.lock().unwrap().insert(path, body["data"].clone());
-        ResponseTemplate::new(200).set_body_raw(fixture("vault/kv2-write.json"), "application/json")
+        FIXTURES.json_response(200, "vault/kv2-write.json")
     }
 }
 
@@ -328,8 +318,8 @@ async fn restore_calls_in_order_and_refusal_writes_nothing() {
 /// backup label files, and empty stand-ins for the 16 MiB segments.
 fn archive_files() -> Vec<(&'static str, String)> {
     vec![
-        ("00000002.history", fixture("wal/00000002.history")),
-        ("000000010000000000000002.00000028.backup", fixture("wal/000000010000000000000002.00000028.backup")),
+        ("00000002.history", FIXTURES.text("wal/00000002.history")),
+        ("000000010000000000000002.00000028.backup", FIXTURES.text("wal/000000010000000000000002.00000028.backup")),
         ("000000010000000000000001", String::new()),
         ("000000010000000000000002", String::new()),
         ("000000010000000000000003", String::new()),
@@ -369,15 +359,11 @@ async fn nomad_with_allocations(job: &str, allocations: &str, stderr: &str) -> M
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(format!("/v1/job/{job}/allocations")))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("X-Nomad-Index", "34")
-                .set_body_raw(fixture(&format!("nomad/{allocations}")), "application/json"),
-        )
+        .respond_with(FIXTURES.json_response(200, &format!("nomad/{allocations}")).insert_header("X-Nomad-Index", "34"))
         .mount(&server)
         .await;
     // The recorded frame shape, carrying the given text.
-    let mut frame = json_fixture_first_frame();
+    let mut frame = first_log_frame();
     frame["Data"] = json!(base64_encode(stderr.as_bytes()));
     Mock::given(method("GET"))
         .and(path_regex("^/v1/client/fs/logs/"))
@@ -387,8 +373,8 @@ async fn nomad_with_allocations(job: &str, allocations: &str, stderr: &str) -> M
     server
 }
 
-fn json_fixture_first_frame() -> Value {
-    let raw = fixture("nomad/logs-framed-stderr-nofollow.raw");
+fn first_log_frame() -> Value {
+    let raw = FIXTURES.text("nomad/logs-framed-stderr-nofollow.raw");
     serde_json::Deserializer::from_str(&raw).into_iter::<Value>().next().unwrap().unwrap()
 }
 

@@ -9,12 +9,12 @@ use recipes::adapters::nomad::{NomadGhosts, NomadVolumeProbe};
 use recipes::ghost::{GhostCleanup, GhostOptions};
 use recipes::ports::VolumeProbe;
 use recipes::ports::{AllocState, NomadWorld};
+use test_support::Fixtures;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!("{}/tests/fixtures/nomad/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-}
+/// The recorded Nomad answers.
+const NOMAD: Fixtures = Fixtures::new(env!("CARGO_MANIFEST_DIR")).under("nomad");
 
 const RUNNING: &str = "9df9c84d-e72a-b42f-b5da-5df98da53bda";
 
@@ -25,9 +25,7 @@ async fn allocations_are_looked_up_by_exact_id_across_namespaces() {
         .and(path("/v1/allocations"))
         .and(query_param("namespace", "*"))
         .and(query_param("prefix", RUNNING))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_raw(fixture("allocations-list-prefix.json"), "application/json"),
-        )
+        .respond_with(NOMAD.json_response(200, "allocations-list-prefix.json"))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -54,9 +52,7 @@ async fn many_allocations_are_classified_from_one_listing() {
     Mock::given(method("GET"))
         .and(path("/v1/allocations"))
         .and(query_param("namespace", "*"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_raw(fixture("allocations-list-prefix.json"), "application/json"),
-        )
+        .respond_with(NOMAD.json_response(200, "allocations-list-prefix.json"))
         .expect(1)
         .mount(&server)
         .await;
@@ -93,14 +89,14 @@ async fn volume_probe_without_running_probe_allocation_is_an_error() {
 #[tokio::test]
 async fn down_nodes_carry_their_status_time_and_ready_ones_are_not_read() {
     let server = MockServer::start().await;
-    let mut list: serde_json::Value = serde_json::from_str(&fixture("ghost-2-nodes-list.json")).unwrap();
+    let mut list: serde_json::Value = NOMAD.json("ghost-2-nodes-list.json");
     let mut down = list[0].clone();
     down["ID"] = "ea4c7b83-cf7b-0c33-baf0-487bed6b3ae4".into();
     down["Name"] = "node-1".into();
     down["Status"] = "down".into();
     list.as_array_mut().unwrap().push(down);
     serve_json(&server, "/v1/nodes", list).await;
-    let mut node: serde_json::Value = serde_json::from_str(&fixture("node-read.json")).unwrap();
+    let mut node: serde_json::Value = NOMAD.json("node-read.json");
     node["Status"] = "down".into();
     Mock::given(method("GET"))
         .and(path("/v1/node/ea4c7b83-cf7b-0c33-baf0-487bed6b3ae4"))
@@ -138,14 +134,14 @@ async fn recorded_nomad(node_address: &str, consul_dc: &str, allocations: &str) 
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v1/agent/self"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(fixture("agent-self.json"), "application/json"))
+        .respond_with(NOMAD.json_response(200, "agent-self.json"))
         .mount(&server)
         .await;
-    let mut list: serde_json::Value = serde_json::from_str(&fixture("ghost-2-nodes-list.json")).unwrap();
+    let mut list: serde_json::Value = NOMAD.json("ghost-2-nodes-list.json");
     list[0]["Address"] = node_address.into();
     let id = list[0]["ID"].as_str().unwrap().to_owned();
     serve_json(&server, "/v1/nodes", list).await;
-    let mut node: serde_json::Value = serde_json::from_str(&fixture("node-read.json")).unwrap();
+    let mut node: serde_json::Value = NOMAD.json("node-read.json");
     node["ID"] = id.clone().into();
     node["Attributes"]["consul.datacenter"] = consul_dc.into();
     serve_json(&server, &format!("/v1/node/{id}"), node).await;
@@ -170,7 +166,7 @@ async fn agent_node_services(consul: &consul_client::ConsulClient, node: &str) -
 #[tokio::test]
 async fn a_nomad_that_knows_none_of_the_nodes_or_allocations_is_refused_and_nothing_is_deleted() {
     let Some(agent) = sandbox::shared_consul() else { return };
-    let consul = consul_client::ConsulClient::from_addr(&agent.http_addr()).unwrap();
+    let consul = consul_client::ConsulClient::builder().address(&agent.http_addr()).build().unwrap();
     let tag = sandbox::unique_suffix();
     let name = format!("wrongnomad-{tag}-database");
     let gone = "eae4d4fa-cbc7-d6c5-602a-f3bcd5ae21df";
@@ -219,7 +215,7 @@ async fn a_nomad_that_knows_none_of_the_nodes_or_allocations_is_refused_and_noth
     assert!(err.contains("knows none of the 2 allocations") && !err.contains("knows neither"), "{err}");
 
     // 3. Another region's Nomad: its matching node uses another Consul datacenter.
-    let known = fixture("allocations-list-prefix.json");
+    let known = NOMAD.text("allocations-list-prefix.json");
     let region = recorded_nomad("127.0.0.1", "dc-eu", &known).await;
     let err = cleanup(&region, GhostOptions::default()).plan().await.unwrap_err().to_string();
     assert!(err.contains("(region global) has node node-2 that uses Consul datacenter dc-eu, not dc1"), "{err}");
@@ -309,7 +305,7 @@ impl NomadWorld for HalfGone {
 /// it sent and its time.
 async fn counted_plan(nodes: usize, concurrency: usize) -> (recipes::ghost::GhostPlan, usize, std::time::Duration) {
     let (server, allocs) = catalog_of(nodes).await;
-    let consul = consul_client::ConsulClient::from_addr(&server.uri()).unwrap();
+    let consul = consul_client::ConsulClient::builder().address(&server.uri()).build().unwrap();
     let opts = GhostOptions::default().max_actions(usize::MAX).read_concurrency(concurrency);
     let nomad: Arc<dyn NomadWorld> = Arc::new(HalfGone(allocs));
     let backups = BackupDir::new(std::env::temp_dir());
