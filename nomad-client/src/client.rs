@@ -212,12 +212,11 @@ impl NomadClientBuilder {
 
 /// `address` as the URL and socket of a [`ClientConfig`], with `NOMAD_ADDR`'s rule (scheme required).
 fn parse_address(address: &str) -> client_core::Result<(client_core::Url, Option<std::path::PathBuf>)> {
-    let unix = client_core::config::unix_socket_path("address", address)?;
-    if unix.is_none() {
-        client_core::config::parse_address_with_scheme("address", address)?;
+    match client_core::config::unix_socket_path("address", address)? {
+        // The core's placeholder URL for socket connections.
+        Some(socket) => Ok((ClientConfig::new(address, TOKEN_HEADER)?.address, Some(socket))),
+        None => Ok((client_core::config::parse_address_with_scheme("address", address)?, None)),
     }
-    let parsed = ClientConfig::new(address, TOKEN_HEADER)?;
-    Ok((parsed.address, parsed.unix_socket))
 }
 
 /// A Nomad API client. Cheap to clone: clones share the connection pool.
