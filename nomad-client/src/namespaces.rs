@@ -35,9 +35,11 @@ impl Namespaces {
         self.client.get_meta(self.client.query_global(Request::get("/v1/namespaces"), opts)?).await
     }
 
-    /// `GET /v1/namespace/:name`. A missing namespace is [`crate::Error::NotFound`] naming it.
-    pub async fn get(&self, name: &str) -> Result<WithMeta<Namespace>> {
-        let req = self.client.query_global(Request::get(namespace_path(name)?), &QueryOptions::new())?;
+    /// `GET /v1/namespace/:name` (region, token, stale and blocking from `opts`; namespaces
+    /// are global, so its namespace is not sent). A missing namespace is
+    /// [`crate::Error::NotFound`] naming it.
+    pub async fn get(&self, name: &str, opts: &QueryOptions) -> Result<WithMeta<Namespace>> {
+        let req = self.client.query_global(Request::get(namespace_path(name)?), opts)?;
         self.client.get_meta(req).await.map_err(not_found("namespace", name, None))
     }
 

@@ -23,7 +23,7 @@ async fn invalid_arguments_never_reach_the_server() {
         nomad.allocations().get("9df9c84d", &q).await.unwrap_err(),
         nomad.allocations().get("../../v1/jobs", &q).await.unwrap_err(),
         nomad.nodes().purge("", &WriteOptions::new()).await.unwrap_err(),
-        nomad.namespaces().get("").await.unwrap_err(),
+        nomad.namespaces().get("", &QueryOptions::new()).await.unwrap_err(),
     ];
     for err in &errors {
         assert!(matches!(err, nomad_client::Error::Core(client_core::Error::InvalidInput { .. })), "{err:?}");
@@ -56,7 +56,7 @@ async fn a_namespace_that_does_not_exist_is_not_found_by_name() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = nomad.namespaces().get("does-not-exist").await.unwrap_err();
+    let err = nomad.namespaces().get("does-not-exist", &QueryOptions::new()).await.unwrap_err();
     assert!(err.is_not_found());
     assert_eq!(err.to_string(), "namespace \"does-not-exist\" was not found");
 }

@@ -143,7 +143,7 @@ async fn namespaces_list_read_create_delete() {
     let names: Vec<_> =
         namespaces.list(&QueryOptions::new()).await.unwrap().value.into_iter().map(|n| n.name).collect();
     assert_eq!(names, ["atala-testnet", "default"]);
-    let ns = namespaces.get(NS).await.unwrap();
+    let ns = namespaces.get(NS, &QueryOptions::new()).await.unwrap();
     assert_eq!((ns.value.description.as_str(), ns.meta.last_index), ("Atala PRISM testnet databases", 10));
     namespaces.create(NS, "Atala PRISM testnet databases", &WriteOptions::new()).await.unwrap();
     let err = namespaces.delete(NS, &WriteOptions::new()).await.unwrap_err().to_string();

@@ -69,7 +69,7 @@ async fn tokens_reach_the_clients_and_leases_are_revoked() {
     .unwrap();
     assert_eq!(creds.leases().len(), 2);
     assert_eq!(creds.leases()[0].duration, Duration::from_secs(3600));
-    creds.nomad().unwrap().namespaces().get("atala-testnet").await.unwrap();
+    creds.nomad().unwrap().namespaces().get("atala-testnet", &nomad_client::QueryOptions::new()).await.unwrap();
     let debug = format!("{creds:?}");
     assert!(!debug.contains("8b19b214") && !debug.contains("cd96c3d8"), "no token in Debug: {debug}");
     creds.revoke().await.unwrap();

@@ -353,7 +353,7 @@ fn cases() -> Vec<Case> {
         // log_end and follow_lines list the log directory first; the 404 stops them there.
         c!("logs.rs::Allocations::log_end", "allocation ID", Segment("/v1/client/fs/ls", ""), |c, v| c.nomad.allocations().log_end(&v, "web", &nomad_client::LogsOptions::default())),
         c!("logs.rs::Allocations::follow_lines", "allocation ID", Segment("/v1/client/fs/ls", ""), |c, v| c.nomad.allocations().follow_lines(&v, "web", 10, &nomad_client::LogsOptions::default())),
-        c!("namespaces.rs::Namespaces::get", "namespace", Segment("/v1/namespace", ""), |c, v| c.nomad.namespaces().get(&v)),
+        c!("namespaces.rs::Namespaces::get", "namespace", Segment("/v1/namespace", ""), |c, v| c.nomad.namespaces().get(&v, &nq())),
         c!("namespaces.rs::Namespaces::create", "namespace", Segment("/v1/namespace", ""), |c, v| c.nomad.namespaces().create(&v, "d", &nw())),
         c!("namespaces.rs::Namespaces::delete", "namespace", Segment("/v1/namespace", ""), |c, v| c.nomad.namespaces().delete(&v, &nw())),
         c!("nodes.rs::Nodes::get", "node ID", Segment("/v1/node", ""), |c, v| c.nomad.nodes().get(&v, &nq())),

@@ -139,7 +139,7 @@ fn newest(allocs: &[Allocation]) -> Option<&Allocation> {
 impl Scheduler for NomadScheduler {
     async fn namespace_exists(&self, namespace: &str) -> Result<bool> {
         crate::input::validate_namespace(namespace)?;
-        match self.nomad.namespaces().get(namespace).await {
+        match self.nomad.namespaces().get(namespace, &QueryOptions::default()).await {
             Ok(_) => Ok(true),
             Err(e) if e.is_not_found() => Ok(false),
             Err(e) => Err(err(e)),
