@@ -36,6 +36,7 @@
 //! | metadata | reads that Consul and Nomad index return [`WithMeta`] (`value` + [`QueryMeta`]) |
 //! | errors | one `Error` per crate, `Result<T, Error>`, implementing [`ClientError`] (`status`, `is_not_found`, `is_permission_denied`, `is_transient`, `core`) and re-exporting the trait |
 //! | files | one module per API area, named for it (`jobs.rs`, `evaluations.rs`, `acl.rs`…), as the Go `api/` packages are |
+//! | vocabularies | the API's status, role and type words as enums defined with [`string_enum!`]: a word a newer server sends decodes to `Unknown(word)` and encodes back unchanged |
 //!
 //! # Connecting
 //!
