@@ -271,18 +271,21 @@ impl NomadClient {
         Self { http: self.http.with_token(token.into()), defaults: self.defaults.clone() }
     }
 
-    /// A copy of this client with a default namespace for calls that do not name one.
-    #[must_use]
-    pub fn with_namespace(&self, namespace: impl Into<String>) -> Self {
-        let defaults = Defaults { namespace: Some(namespace.into()), region: self.defaults.region.clone() };
-        Self { http: self.http.clone(), defaults: Arc::new(defaults) }
+    /// A copy of this client with a default namespace for calls that do not
+    /// name one (`*` lists across every namespace); a name that is empty or
+    /// holds control characters is refused, as Consul's and Vault's are.
+    pub fn with_namespace(&self, namespace: &str) -> Result<Self> {
+        validate::name("namespace", namespace)?;
+        let defaults = Defaults { namespace: Some(namespace.to_owned()), region: self.defaults.region.clone() };
+        Ok(Self { http: self.http.clone(), defaults: Arc::new(defaults) })
     }
 
-    /// A copy of this client with a default region for calls that do not name one.
-    #[must_use]
-    pub fn with_region(&self, region: impl Into<String>) -> Self {
-        let defaults = Defaults { namespace: self.defaults.namespace.clone(), region: Some(region.into()) };
-        Self { http: self.http.clone(), defaults: Arc::new(defaults) }
+    /// A copy of this client with a default region for calls that do not name
+    /// one; checked like [`NomadClient::with_namespace`].
+    pub fn with_region(&self, region: &str) -> Result<Self> {
+        validate::name("region", region)?;
+        let defaults = Defaults { namespace: self.defaults.namespace.clone(), region: Some(region.to_owned()) };
+        Ok(Self { http: self.http.clone(), defaults: Arc::new(defaults) })
     }
 
     /// The default namespace, if one is set.

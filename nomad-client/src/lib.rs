@@ -31,7 +31,7 @@
 //! ```no_run
 //! use nomad_client::{ExecOptions, NomadClient, QueryOptions};
 //! # async fn demo() -> nomad_client::Result<()> {
-//! let nomad = NomadClient::from_env()?.with_namespace("atala-testnet");
+//! let nomad = NomadClient::from_env()?.with_namespace("atala-testnet")?;
 //! nomad.namespaces().get("atala-testnet", &QueryOptions::new()).await?; // NotFound names the namespace
 //! let alloc = nomad.allocations().find_running("dbHA1", "database", &QueryOptions::new()).await?;
 //! println!("dbHA1 runs as {} on {}", alloc.id, alloc.node_name);

@@ -32,7 +32,7 @@ impl Connection {
     pub fn client(&self) -> anyhow::Result<NomadClient> {
         let client = NomadClient::from_env()?;
         Ok(match &self.namespace {
-            Some(ns) => client.with_namespace(ns.clone()),
+            Some(ns) => client.with_namespace(ns)?,
             None => client,
         })
     }

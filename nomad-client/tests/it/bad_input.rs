@@ -78,7 +78,7 @@ async fn listing_jobs_of_a_missing_namespace_is_empty_not_an_error() {
 #[tokio::test]
 async fn a_wildcard_default_namespace_is_refused_for_single_objects() {
     let (server, nomad) = server().await;
-    let nomad = nomad.with_namespace("*");
+    let nomad = nomad.with_namespace("*").unwrap();
     let err = nomad.jobs().get("dbHA1", &QueryOptions::new()).await.unwrap_err().to_string();
     assert!(err.contains("wildcard namespace only works for list calls"), "{err}");
     let err = nomad.jobs().stop("dbHA1", &StopOptions::new()).await.unwrap_err().to_string();

@@ -96,7 +96,7 @@ fn builder_refuses_bad_settings_by_name() {
 #[tokio::test]
 async fn copies_share_the_pool_and_change_one_default() {
     let base = NomadClient::builder().token("base-token").namespace("a").region("eu").build().unwrap();
-    let other = base.with_token("other-token").with_namespace("b").with_region("us");
+    let other = base.with_token("other-token").with_namespace("b").unwrap().with_region("us").unwrap();
     assert_eq!(base.http().config().token.as_ref().unwrap().expose(), "base-token");
     assert_eq!(other.http().config().token.as_ref().unwrap().expose(), "other-token");
     assert_eq!((base.namespace(), base.region()), (Some("a"), Some("eu")));

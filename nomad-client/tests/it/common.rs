@@ -36,7 +36,7 @@ pub async fn server() -> (MockServer, NomadClient) {
     let server = MockServer::start().await;
     let cfg =
         ClientConfig::new(&server.uri(), TOKEN_HEADER).unwrap().with_token(TOKEN).with_retry(RetryPolicy::disabled());
-    let client = NomadClient::new(cfg).unwrap().with_namespace(NS);
+    let client = NomadClient::new(cfg).unwrap().with_namespace(NS).unwrap();
     (server, client)
 }
 

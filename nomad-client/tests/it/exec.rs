@@ -93,7 +93,7 @@ async fn session_on(transcript: &str, cmd: &[&str], opts: &ExecOptions) -> (Exec
 
 fn client(addr: &str) -> NomadClient {
     let cfg = ClientConfig::new(addr, TOKEN_HEADER).unwrap().with_token(TOKEN).with_retry(RetryPolicy::disabled());
-    NomadClient::new(cfg).unwrap().with_namespace(NS)
+    NomadClient::new(cfg).unwrap().with_namespace(NS).unwrap()
 }
 
 fn command(args: &[&str]) -> Vec<String> {

@@ -633,7 +633,7 @@ async fn parsed_job_naming_its_namespace_keeps_it() {
     // HCL with `namespace = "atala-testnet"` (row 176): the job's own namespace wins over the
     // client's default, as `nomad job run` forces the client to the job's namespace.
     let (server, nomad) = server().await;
-    let nomad = nomad.with_namespace("other");
+    let nomad = nomad.with_namespace("other").unwrap();
     expect_register(&server, NS, 1).await;
     let job = parse_recorded(&server, &nomad, "jobs-parse-with-namespace.json").await;
     nomad.jobs().register(&job, &RegisterOptions::new()).await.unwrap();
