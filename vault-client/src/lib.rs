@@ -52,6 +52,7 @@
 pub mod auth;
 pub mod aws;
 pub mod client;
+pub mod database;
 pub mod error;
 mod hook;
 pub mod kv;

@@ -153,3 +153,49 @@ pub struct LoggedIn {
     /// What Vault said about the new token.
     pub auth: AuthInfo,
 }
+
+/// Serde helpers for Vault's durations: sent as `"<seconds>s"` strings, read
+/// from a number of seconds (what Vault answers) or a duration string (what
+/// some API pages print, e.g. `"1h"`).
+pub(crate) mod seconds {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// A number of seconds or a Go duration string.
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Wire {
+        Int(u64),
+        Float(f64),
+        Text(String),
+    }
+
+    fn from_wire<E: serde::de::Error>(wire: Wire) -> Result<Duration, E> {
+        match wire {
+            Wire::Int(secs) => Ok(Duration::from_secs(secs)),
+            Wire::Float(secs) if secs.is_finite() && secs >= 0.0 => Ok(Duration::from_secs_f64(secs)),
+            Wire::Float(secs) => Err(E::custom(format!("{secs} is not a number of seconds"))),
+            Wire::Text(text) => client_core::config::parse_duration_seconds("Vault duration", &text).map_err(E::custom),
+        }
+    }
+
+    /// Deserializes a required duration.
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        from_wire(Wire::deserialize(d)?)
+    }
+
+    /// Deserializes an optional duration (`null` or absent is `None`).
+    pub(crate) fn deserialize_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        Option::<Wire>::deserialize(d)?.map(from_wire).transpose()
+    }
+
+    /// Serializes an optional duration as `"<seconds>s"`; callers skip `None`.
+    #[allow(clippy::ref_option)] // serde's `serialize_with` passes `&Option<T>`
+    pub(crate) fn serialize_opt<S: Serializer>(value: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(d) => s.serialize_str(&format!("{}s", d.as_secs())),
+            None => s.serialize_none(),
+        }
+    }
+}

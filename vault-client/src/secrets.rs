@@ -88,7 +88,9 @@ impl Secrets {
         }
     }
 
-    async fn creds<T: DeserializeOwned>(&self, mount: &str, role: &str) -> Result<Leased<T>> {
+    /// Reads `<mount>/creds/<role>` once (never retried: each read mints
+    /// new credentials) with its lease.
+    pub(crate) async fn creds<T: DeserializeOwned>(&self, mount: &str, role: &str) -> Result<Leased<T>> {
         let mount = mount_name(mount)?;
         validate_name("role", role, 256)?;
         // One path segment: no '/', '.' or '..' (Vault would clean the path into another one).

@@ -6,6 +6,7 @@
 mod auth;
 mod aws;
 mod common;
+mod database;
 mod kv;
 mod logical;
 mod real_vault;
