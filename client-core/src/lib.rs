@@ -28,8 +28,8 @@
 //! | | every client |
 //! | --- | --- |
 //! | build | `Client::new(ClientConfig)`, `Client::from_env()`, `Client::from_lookup(lookup)`, `Client::builder()` → `ClientBuilder` (`address`, `token`, `timeout`, `retry`, `config`, `build`; `ClientBuilder::from_env()` / `from_lookup()` start from the environment, and a builder call wins over it) |
-//! | environment | `ENV_SPEC` ([`EnvSpec`]) and `ENV_VARS` (every variable of the official CLI, read or not supported and why) at the crate root; Patroni has no CLI environment |
-//! | copies | `with_token(&self, token)`, `with_namespace(&self, ns)` where the system has namespaces: cheap copies sharing one connection pool |
+//! | environment | `ENV_SPEC` ([`EnvSpec`]) and `ENV_VARS` (every variable of the official CLI, read or not supported and why) at the crate root (Patroni's `ENV_SPEC` is its own `PatroniEnvSpec`: patronictl's `PATRONI_*` variables) |
+//! | copies | `with_token(&self, token) -> Self`, `with_namespace(&self, ns) -> Result<Self>` (the name checked) where the system has namespaces: cheap copies sharing one connection pool |
 //! | handlers | `client.jobs()`, `client.kv()`…: each owns a copy of its client, so a handler and the streams it returns are `'static` |
 //! | options | `QueryOptions` for reads (`namespace`/`datacenter`/`region`, `stale()`, `consistent()`, `filter`, `blocking(index, wait)`, `token`), `WriteOptions` for writes |
 //! | verbs | `get` reads one named thing (an `Option` where absence is a normal answer, else a 404 is an error with `is_not_found()`), `list` lists, and writes use the API's own verb (`register`, `put`, `create`, `delete`, `deregister`) |
@@ -54,7 +54,7 @@
 //! | proxies | [`ClientConfig::proxy`] | `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`, `VAULT_PROXY_ADDR` ([`proxy`]) | none |
 //!
 //! Every variable of each CLI's documented list, read or not supported and
-//! why, is in the clients' `client::ENV_VARS` and the README's "Connecting"
+//! why, is in the clients' `ENV_VARS` and the README's "Connecting"
 //! section (a test keeps the three in step).
 //!
 //! ```no_run

@@ -1,6 +1,7 @@
 //! Reliability and safety suite (issue: faults, bad input, wrong targets, secrets).
 
 mod concurrent_ghost;
+mod contract;
 mod concurrent_scope;
 mod connect_env;
 mod env_table;
