@@ -69,7 +69,11 @@ pub mod session;
 pub mod status;
 pub mod txn;
 
-pub use acl::{Acl, AclLink, AclPolicyListEntry, AclToken};
+pub use acl::{
+    Acl, AclAuthMethod, AclAuthMethodListEntry, AclBindingRule, AclBindingRuleRequest, AclLink, AclLogin,
+    AclNodeIdentity, AclPolicy, AclPolicyListEntry, AclPolicyRequest, AclReplicationStatus, AclRole, AclRoleRequest,
+    AclServiceIdentity, AclToken, AclTokenRequest, BindType, TokenListFilter,
+};
 pub use agent::{
     Agent, AgentCheckRegistration, AgentConfig, AgentSelf, AgentServiceRegistration, Member, MemberStatus,
 };

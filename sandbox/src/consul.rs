@@ -43,15 +43,57 @@ impl Consul {
         Self::start_inner(Some(master_token.to_owned()))
     }
 
+    /// Starts a dev agent with ACLs enabled (`default_policy = "deny"`) and
+    /// no initial token, so `PUT /v1/acl/bootstrap` succeeds once.
+    pub fn start_with_acl_bootstrappable() -> Result<Self, Error> {
+        Self::start_with(&ConsulOptions { acl: Some(AclSetup::Bootstrappable), ..ConsulOptions::default() })
+    }
+
+    /// Starts a dev agent with gossip encryption: `key` is the initial
+    /// keyring key (16 or 32 random bytes, base64, as `consul keygen` prints).
+    pub fn start_encrypted(key: &str) -> Result<Self, Error> {
+        Self::start_with(&ConsulOptions { encrypt: Some(key.to_owned()), ..ConsulOptions::default() })
+    }
+
+    /// Starts a dev agent with `options`.
+    pub fn start_with(options: &ConsulOptions) -> Result<Self, Error> {
+        let master = match &options.acl {
+            Some(AclSetup::Master(token)) => Some(token.clone()),
+            _ => None,
+        };
+        Self::start_configured(master, options)
+    }
+
     fn start_inner(acl_master: Option<String>) -> Result<Self, Error> {
+        let acl = acl_master.clone().map(AclSetup::Master);
+        Self::start_configured(acl_master, &ConsulOptions { acl, ..ConsulOptions::default() })
+    }
+
+    fn start_configured(acl_master: Option<String>, options: &ConsulOptions) -> Result<Self, Error> {
         let dir = tempfile::Builder::new().prefix("sandbox-consul-").tempdir().map_err(|e| Error::Io(e.to_string()))?;
-        if let Some(token) = &acl_master {
-            let config = serde_json::json!({
-                "primary_datacenter": "dc1",
-                "acl": {"enabled": true, "default_policy": "deny", "down_policy": "extend-cache",
-                        "tokens": {"master": token, "agent": token}}
-            });
-            std::fs::write(dir.path().join("acl.json"), config.to_string()).map_err(|e| Error::Io(e.to_string()))?;
+        let write = |name: &str, config: serde_json::Value| {
+            std::fs::write(dir.path().join(name), config.to_string()).map_err(|e| Error::Io(e.to_string()))
+        };
+        match &options.acl {
+            Some(AclSetup::Master(token)) => write(
+                "acl.json",
+                serde_json::json!({
+                    "primary_datacenter": "dc1",
+                    "acl": {"enabled": true, "default_policy": "deny", "down_policy": "extend-cache",
+                            "tokens": {"master": token, "agent": token}}
+                }),
+            )?,
+            Some(AclSetup::Bootstrappable) => write(
+                "acl.json",
+                serde_json::json!({
+                    "primary_datacenter": "dc1",
+                    "acl": {"enabled": true, "default_policy": "deny", "down_policy": "extend-cache"}
+                }),
+            )?,
+            None => {}
+        }
+        if let Some(key) = &options.encrypt {
+            write("encrypt.json", serde_json::json!({"encrypt": key}))?;
         }
         let http_port = free_port();
         let serf_lan_port = free_port();
@@ -152,6 +194,10 @@ impl Consul {
         if acl.is_file() {
             cmd.arg(format!("-config-file={}", acl.display()));
         }
+        let encrypt = dir.join("encrypt.json");
+        if encrypt.is_file() {
+            cmd.arg(format!("-config-file={}", encrypt.display()));
+        }
         ManagedProcess::spawn("consul", cmd, &dir.join("consul.log"), Duration::from_secs(5))
     }
 
@@ -165,6 +211,34 @@ impl Consul {
     pub fn log_tail(&self) -> String {
         crate::tail_file(&self.dir.path().join("consul.log"), 30)
     }
+}
+
+/// How a sandbox agent's ACL system starts.
+#[derive(Clone)]
+pub enum AclSetup {
+    /// ACLs on (`default_policy = "deny"`) with this management token.
+    Master(String),
+    /// ACLs on (`default_policy = "deny"`), no token yet: bootstrap allowed once.
+    Bootstrappable,
+}
+
+impl std::fmt::Debug for AclSetup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Master(_) => f.write_str("Master(<redacted>)"),
+            Self::Bootstrappable => f.write_str("Bootstrappable"),
+        }
+    }
+}
+
+/// What a sandbox agent starts with ([`Consul::start_with`]); the default is
+/// what [`Consul::start`] starts.
+#[derive(Debug, Clone, Default)]
+pub struct ConsulOptions {
+    /// ACLs, if any.
+    pub acl: Option<AclSetup>,
+    /// Gossip encryption key (`-encrypt`), if any.
+    pub encrypt: Option<String>,
 }
 
 /// Finds an executable on PATH.

@@ -51,3 +51,34 @@ pub const FIXTURES: Fixtures = Fixtures::new(env!("CARGO_MANIFEST_DIR"));
 pub fn fixture(name: &str) -> String {
     FIXTURES.text(name)
 }
+
+/// The management token of the ACL-enabled agent the ACL tests share.
+pub const ACL_MASTER: &str = "0b6c5f3e-7d1a-4c2e-9f84-3a5d6e7f8091";
+
+static ACL_CONSUL: std::sync::OnceLock<Result<sandbox::Consul, String>> = std::sync::OnceLock::new();
+
+/// A management client for an ACL-enabled agent (`default_policy = "deny"`)
+/// shared by this process's ACL tests, or `None` (skipped outside CI).
+/// Every test creates and deletes its own tokens, policies and roles.
+pub fn acl_consul() -> Option<ConsulClient> {
+    match ACL_CONSUL.get_or_init(|| sandbox::Consul::start_with_acl(ACL_MASTER).map_err(|e| e.to_string())) {
+        Ok(agent) => {
+            Some(ConsulClient::builder().address(&agent.http_addr()).token(ACL_MASTER).build().expect("valid address"))
+        }
+        Err(e) => {
+            sandbox::unavailable("Consul with ACLs", &sandbox::Error::Start(e.clone()));
+            None
+        }
+    }
+}
+
+/// Returns a management client for the ACL-enabled Consul or skips the test.
+macro_rules! acl_consul_or_skip {
+    () => {
+        match crate::common::acl_consul() {
+            Some(c) => c,
+            None => return,
+        }
+    };
+}
+pub(crate) use acl_consul_or_skip;

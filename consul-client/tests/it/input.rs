@@ -63,7 +63,7 @@ async fn bad_input_never_reaches_the_server() {
     assert!(catalog.deregister(&both).await.unwrap_err().to_string().contains("not both"));
     assert!(is_invalid(&catalog.deregister(&CatalogDeregistration::node("")).await.unwrap_err()));
     assert!(is_invalid(&consul.agent().force_leave("", false).await.unwrap_err()));
-    assert!(is_invalid(&consul.acl().token_read("nope", &q).await.unwrap_err()));
+    assert!(is_invalid(&consul.acl().token_get("nope", &q).await.unwrap_err()));
     assert!(is_invalid(&kv.get("k", &q.clone().filter("  ")).await.unwrap_err()));
 
     let received = server.received_requests().await.unwrap();

@@ -1,5 +1,6 @@
 //! Integration tests: the real Consul from the sandbox, wiremock for what it cannot show.
 
+mod acl;
 mod agent;
 mod catalog;
 mod common;

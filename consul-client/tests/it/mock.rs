@@ -152,9 +152,9 @@ async fn acl_token_self_read_and_policies() {
     let err = acl.token_self(&QueryOptions::new().token("bogus")).await.unwrap_err();
     assert!(err.is_permission_denied() && err.to_string().contains("ACL not found"), "{err}");
 
-    let token = acl.token_read("5cacf7ac-4e73-14c9-ece3-45cb7aeafeab", &QueryOptions::default()).await.unwrap().value;
+    let token = acl.token_get("5cacf7ac-4e73-14c9-ece3-45cb7aeafeab", &QueryOptions::default()).await.unwrap().value;
     assert_eq!(token.policies[0].name, "patroni-dbHA1");
-    let policies = acl.policies(&QueryOptions::default()).await.unwrap().value;
+    let policies = acl.policy_list(&QueryOptions::default()).await.unwrap().value;
     assert_eq!(policies.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["global-management", "patroni-dbHA1"]);
 }
 
