@@ -22,6 +22,7 @@
 //! | bootstrap a new HA cluster (RUNBOOK 1) | [`bootstrap`] |
 //! | restore to a timeline or a point in time (RUNBOOK 2) | [`restore`] |
 //! | clean up ghost nodes, services, members (RUNBOOK 3) | [`ghost`] |
+//! | deploy a job with a diff, follow it, revert on failure | [`deploy`] |
 //! | Nomad and Consul tokens from Vault | [`credentials`] |
 //!
 //! ```no_run
@@ -61,6 +62,7 @@ pub mod adapters;
 pub mod backup;
 pub mod bootstrap;
 pub mod credentials;
+pub mod deploy;
 pub mod error;
 pub mod ghost;
 pub mod input;

@@ -6,6 +6,7 @@
 //! local processes, an in-memory fake in tests).
 
 pub mod archive;
+pub mod deploy;
 pub mod ghost;
 pub mod job_source;
 pub mod replication;
@@ -15,6 +16,10 @@ pub mod settings;
 pub mod volume;
 
 pub use archive::ArchiveSource;
+pub use deploy::{
+    Change, Deployer, DeploymentView, FailedPlacement, FieldChange, GroupChange, GroupHealth, JobChange, JobPlan,
+    JobVersion, JobVersions, ObjectChange, PlacementCounts, Registered, Registration, TaskChange,
+};
 pub use ghost::{
     AllocState, CatalogEntry, CatalogTxnOp, CatalogWorld, MemberView, NodeView, NomadClusterNode, NomadClusterView,
     NomadNodeView, NomadWorld, Removal, SavedCheck, SavedService, ServiceView,

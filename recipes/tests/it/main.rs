@@ -3,6 +3,7 @@
 mod bootstrap;
 mod consul_scope;
 mod credentials;
+mod deploy;
 mod fakes;
 mod ghost;
 mod http_backends;
