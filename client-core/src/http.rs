@@ -311,7 +311,8 @@ impl HttpClient {
                         verdict == Verdict::Policy
                             && policy.retries_status(exchange.status().as_u16(), request.idempotent)
                     }
-                    Err(SendError::NotSent(_)) => true,
+                    // A streamed body was handed to the failed attempt: it cannot be sent again.
+                    Err(SendError::NotSent(_)) => request.stream_body.is_none(),
                     Err(SendError::Sent(e)) => request.idempotent && e.is_transient(),
                 };
                 if !retry {
@@ -470,7 +471,16 @@ impl HttpClient {
         if let Some(ct) = request.content_type {
             builder = builder.header(http::header::CONTENT_TYPE, ct);
         }
-        if let Some(body) = &request.body {
+        if let Some(stream) = &request.stream_body {
+            let Some(chunks) = stream.take() else {
+                return Err(SendError::NotSent(Error::invalid(
+                    "request body",
+                    format!("{} {}", request.method, request.path),
+                    "is a stream that was already sent once; build a new request to send it again",
+                )));
+            };
+            builder = builder.body(reqwest::Body::wrap_stream(chunks));
+        } else if let Some(body) = &request.body {
             builder = builder.body(body.clone());
         } else if matches!(request.method, Method::PUT | Method::POST | Method::PATCH) {
             // Some servers (Patroni's http.server) need an explicit length.

@@ -1,8 +1,11 @@
 //! A request description that can be sent (and re-sent on retry) by [`crate::HttpClient`].
 
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures::Stream;
 use http::Method;
 use serde::Serialize;
 
@@ -19,6 +22,7 @@ pub struct Request {
     pub(crate) query: Vec<(String, String)>,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Option<Bytes>,
+    pub(crate) stream_body: Option<StreamBody>,
     pub(crate) content_type: Option<&'static str>,
     pub(crate) idempotent: bool,
     pub(crate) timeout: Option<Duration>,
@@ -40,6 +44,7 @@ impl Request {
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
+            stream_body: None,
             content_type: None,
             idempotent,
             timeout: None,
@@ -140,6 +145,38 @@ impl Request {
         self
     }
 
+    /// Sets a body read from `stream` while it is sent (chunked transfer
+    /// encoding), so a large upload (a Consul snapshot restore) never sits
+    /// in memory whole. Replaces a [`Request::body`]/[`Request::json`] body.
+    ///
+    /// A stream can be read once, so such a request is never sent twice: it
+    /// is made non-idempotent (no retry after it was sent), a connection
+    /// failure before sending is not retried either, and sending the same
+    /// request (or a clone) again fails with an input error instead of
+    /// sending an empty body. An error the stream yields aborts the request
+    /// as a transport error.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use client_core::Request;
+    /// let chunks = futures::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"snap"))]);
+    /// let req = Request::put("/v1/snapshot").body_stream(chunks);
+    /// assert!(!req.is_idempotent() && req.has_stream_body());
+    /// ```
+    #[must_use]
+    pub fn body_stream(mut self, stream: impl Stream<Item = std::io::Result<Bytes>> + Send + 'static) -> Self {
+        self.body = None;
+        self.stream_body = Some(StreamBody(Arc::new(Mutex::new(Some(Box::pin(stream))))));
+        self.idempotent = false;
+        self
+    }
+
+    /// True when the body is a stream ([`Request::body_stream`]).
+    #[must_use]
+    pub fn has_stream_body(&self) -> bool {
+        self.stream_body.is_some()
+    }
+
     /// Marks the request as safe (or unsafe) to send twice.
     #[must_use]
     pub fn idempotent(mut self, idempotent: bool) -> Self {
@@ -216,5 +253,26 @@ impl Request {
     pub fn accept_status(mut self, statuses: &'static [u16]) -> Self {
         self.accept = statuses;
         self
+    }
+}
+
+/// The chunks of a streamed body.
+type BodyChunks = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>;
+
+/// A body read from a stream while it is sent ([`Request::body_stream`]):
+/// shared by the request's clones and taken by the one attempt that sends it.
+#[derive(Clone)]
+pub(crate) struct StreamBody(Arc<Mutex<Option<BodyChunks>>>);
+
+impl StreamBody {
+    /// The stream, the first time; `None` once an attempt took it.
+    pub(crate) fn take(&self) -> Option<BodyChunks> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
+    }
+}
+
+impl std::fmt::Debug for StreamBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StreamBody")
     }
 }

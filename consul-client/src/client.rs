@@ -194,13 +194,24 @@ impl ConsulClient {
 
     /// Sends a request (every request of this crate passes here): the
     /// client's datacenter is added when the request names none.
-    pub(crate) async fn send(&self, mut request: Request) -> Result<Response> {
+    pub(crate) async fn send(&self, request: Request) -> Result<Response> {
+        Ok(self.http.send(self.with_datacenter(request)).await?)
+    }
+
+    /// Sends a request and returns the live answer (no overall timeout on
+    /// the body), with the client's datacenter added like [`Self::send`].
+    pub(crate) async fn stream(&self, request: Request) -> Result<client_core::Streaming> {
+        Ok(self.http.stream(self.with_datacenter(request)).await?)
+    }
+
+    /// Adds the client's datacenter when the request names none.
+    fn with_datacenter(&self, mut request: Request) -> Request {
         if let Some(dc) = &self.datacenter {
             if !request.query_pairs().iter().any(|(k, _)| k == "dc") {
                 request = request.query("dc", dc);
             }
         }
-        Ok(self.http.send(request).await?)
+        request
     }
 
     /// Sends a write whose answer is `true` or `false`.

@@ -57,6 +57,16 @@ pub enum Error {
         what: String,
     },
 
+    /// Reading or writing a local stream failed (a snapshot's file).
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done, in a sentence.
+        what: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+
     /// The server does not offer what was asked for (e.g. an intentions API of another version).
     #[error("{what} is not supported by this Consul server: {reason}")]
     Unsupported {

@@ -66,6 +66,7 @@ pub mod models;
 pub mod operator;
 pub mod options;
 pub mod session;
+pub mod snapshot;
 pub mod status;
 pub mod txn;
 
@@ -96,6 +97,7 @@ pub use models::{AgentService, CheckMap, HealthCheck, HealthStatus, Node};
 pub use operator::{AutopilotHealth, AutopilotServer, Operator, RaftConfiguration, RaftServer};
 pub use options::{CasOptions, Consistency, QueryOptions, WriteOptions};
 pub use session::{SessionBehavior, SessionEntry, SessionRequest, Sessions};
+pub use snapshot::{Snapshot, SnapshotSaved};
 pub use status::Status;
 pub use txn::{DeletedSaved, KvVerb, RestoredSaved, TxnKvOp, TxnOp, TxnOpResult, TxnResult};
 

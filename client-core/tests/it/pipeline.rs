@@ -174,3 +174,37 @@ async fn a_rate_limit_in_the_config_spaces_requests() {
     // 4 requests at 20/s with a burst of 1: at least 3 intervals of 50 ms.
     assert!(started.elapsed() >= Duration::from_millis(140), "{:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn a_streamed_body_is_sent_as_it_is_read_once_and_never_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT")).and(path("/v1/snapshot")).respond_with(ResponseTemplate::new(503)).mount(&server).await;
+    Mock::given(method("PUT")).and(path("/upload")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
+    let http = client(&server.uri());
+    let chunks: Vec<std::io::Result<bytes::Bytes>> =
+        (0..64).map(|i| Ok(bytes::Bytes::from(vec![u8::try_from(i).unwrap(); 1024]))).collect();
+    let request = Request::put("/upload").body_stream(futures::stream::iter(chunks));
+    let again = request.clone();
+    http.send(request).await.unwrap();
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].body.len(), 64 * 1024);
+    assert!(received[0].body.chunks(1024).enumerate().all(|(i, c)| c.iter().all(|b| usize::from(*b) == i)));
+    assert_eq!(received[0].headers.get("transfer-encoding").map(|v| v.to_str().unwrap()), Some("chunked"));
+
+    // The stream was read: a clone of the request is refused, not sent empty.
+    let err = http.send(again).await.unwrap_err();
+    assert!(matches!(err, client_core::Error::InvalidInput { .. }), "{err}");
+    assert!(err.to_string().contains("already sent once"), "{err}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1, "nothing more was sent");
+
+    // A retryable status is final for a streamed body: the stream is gone.
+    let once = Request::put("/v1/snapshot").body_stream(futures::stream::iter([Ok(bytes::Bytes::from_static(b"x"))]));
+    assert_eq!(http.send(once).await.unwrap_err().status(), Some(503));
+    let snapshots = server.received_requests().await.unwrap().into_iter().filter(|r| r.url.path() == "/v1/snapshot");
+    assert_eq!(snapshots.count(), 1, "a 503 is not retried with a stream that was read");
+
+    // An error from the stream aborts the request.
+    let failing = futures::stream::iter([Ok(bytes::Bytes::from_static(b"a")), Err(std::io::Error::other("disk gone"))]);
+    assert!(http.send(Request::put("/upload").body_stream(failing)).await.is_err());
+}

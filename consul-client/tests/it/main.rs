@@ -12,4 +12,5 @@ mod lock;
 mod mock;
 mod saved;
 mod session;
+mod snapshot;
 mod status;

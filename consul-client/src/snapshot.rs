@@ -1,0 +1,134 @@
+//! Snapshots: `/v1/snapshot` — save the servers' state to a writer and
+//! restore it from a reader, both streamed (constant memory whatever the size).
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use client_core::{QueryMeta, Request};
+use futures::StreamExt;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use crate::client::{ConsulClient, meta};
+use crate::error::{Error, Result};
+use crate::options::{QueryOptions, WriteOptions};
+
+/// How long a restore may take to upload and apply (the client's ordinary
+/// timeout is for small answers).
+pub const RESTORE_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// What [`Snapshot::save`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotSaved {
+    /// The Raft index the snapshot was taken at (`X-Consul-Index`).
+    pub index: u64,
+    /// Bytes written to the writer.
+    pub bytes: u64,
+    /// The answer's metadata (leader contact, known leader).
+    pub meta: QueryMeta,
+}
+
+/// The snapshot handler: `consul.snapshot()` (needs a management token with ACLs).
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    client: ConsulClient,
+}
+
+impl ConsulClient {
+    /// Snapshots of the servers' state (save and restore).
+    #[must_use]
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot { client: self.clone() }
+    }
+}
+
+impl Snapshot {
+    /// Saves a snapshot (a gzipped tar archive, what `consul snapshot save`
+    /// writes) to `writer` as it arrives: memory use does not grow with the
+    /// snapshot. Returns its Raft index. `opts.stale()` lets a follower
+    /// answer when there is no leader. The writer is flushed, not closed; on
+    /// error it holds a partial snapshot that must not be restored.
+    ///
+    /// ```no_run
+    /// # async fn demo(consul: consul_client::ConsulClient) -> consul_client::Result<()> {
+    /// let mut file = tokio::fs::File::create("backup.snap").await.expect("writable");
+    /// let saved = consul.snapshot().save(&mut file, &Default::default()).await?;
+    /// println!("{} bytes at index {}", saved.bytes, saved.index);
+    /// # Ok(()) }
+    /// ```
+    pub async fn save<W: AsyncWrite + Unpin + ?Sized>(
+        &self,
+        writer: &mut W,
+        opts: &QueryOptions,
+    ) -> Result<SnapshotSaved> {
+        let request = opts.apply(Request::get("/v1/snapshot"))?;
+        let live = self.client.stream(request).await?;
+        let query_meta = QueryMeta::from_headers(live.headers(), "X-Consul");
+        let mut body = live.bytes();
+        let mut bytes = 0u64;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk?;
+            writer.write_all(&chunk).await.map_err(write_error)?;
+            bytes += chunk.len() as u64;
+        }
+        writer.flush().await.map_err(write_error)?;
+        if bytes == 0 {
+            return Err(Error::invalid("snapshot", "GET /v1/snapshot", "Consul answered with an empty body"));
+        }
+        Ok(SnapshotSaved { index: query_meta.last_index, bytes, meta: query_meta })
+    }
+
+    /// Restores the servers' state from a snapshot read from `reader`,
+    /// streamed to Consul as it is read. **Everything written since the
+    /// snapshot is lost** (KV, catalog, ACLs, sessions…).
+    ///
+    /// Refused before sending: an empty reader, and one that does not start
+    /// like a snapshot (a gzip stream, `1f 8b`) — a wrong file is never
+    /// uploaded. Consul checks the rest (a damaged archive is its 500 error,
+    /// and nothing is restored). Never retried; the upload may take up to
+    /// [`RESTORE_TIMEOUT`].
+    pub async fn restore<R: AsyncRead + Send + Unpin + 'static>(
+        &self,
+        mut reader: R,
+        opts: &WriteOptions,
+    ) -> Result<()> {
+        let mut head = [0u8; 2];
+        let mut got = 0;
+        while got < head.len() {
+            let n = reader.read(&mut head[got..]).await.map_err(read_error)?;
+            if n == 0 {
+                break;
+            }
+            got += n;
+        }
+        if got == 0 {
+            return Err(Error::invalid("snapshot", "(empty)", "is empty: nothing to restore"));
+        }
+        if head[..got] != GZIP_MAGIC[..got] || got < head.len() {
+            return Err(Error::invalid(
+                "snapshot",
+                format!("starting with {:02x?}", &head[..got]),
+                "is not a Consul snapshot (a gzip archive starting with 1f 8b, what `consul snapshot save` and \
+                 Snapshot::save write); nothing was sent",
+            ));
+        }
+        let first = futures::stream::once(async move { Ok(Bytes::copy_from_slice(&head)) });
+        let rest = tokio_util::io::ReaderStream::new(reader);
+        let request = Request::put("/v1/snapshot").body_stream(first.chain(rest)).timeout(RESTORE_TIMEOUT);
+        let response = self.client.send(opts.apply(request)?).await?;
+        tracing::info!(index = meta(&response).last_index, "snapshot restored");
+        Ok(())
+    }
+}
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+fn write_error(source: std::io::Error) -> Error {
+    Error::Io {
+        what: "writing the snapshot failed; what was written is partial and must not be restored".into(),
+        source,
+    }
+}
+
+fn read_error(source: std::io::Error) -> Error {
+    Error::Io { what: "reading the snapshot to restore failed before anything was sent".into(), source }
+}
