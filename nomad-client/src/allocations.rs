@@ -3,6 +3,7 @@
 
 use client_core::path::ApiPath;
 use client_core::{Request, WithMeta};
+use futures::Stream;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -11,6 +12,7 @@ use crate::client::NomadClient;
 use crate::error::{Error, Result, not_found};
 use crate::models::{AllocStopResponse, Allocation};
 use crate::options::{QueryOptions, WriteOptions};
+use crate::pages::Page;
 use crate::validate;
 use crate::vocab::{AllocClientStatus, AllocDesiredStatus};
 
@@ -38,8 +40,23 @@ impl Allocations {
     /// non-empty, even number of hex digits: Nomad answers 500 to an odd one, even when
     /// an ID starts with it, so it is refused before the request.
     pub async fn list(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<Allocation>>> {
+        self.client.get_meta(self.list_request(opts)?).await
+    }
+
+    /// One page of `GET /v1/allocations` (`per_page`, `next_token`, `filter`, `reverse`; Nomad 1.3+).
+    pub async fn list_page(&self, opts: &QueryOptions) -> Result<Page<Allocation>> {
+        self.client.page(self.list_request(opts)?).await
+    }
+
+    /// Every item of `GET /v1/allocations`, page after page of `per_page` (or in one
+    /// page when it is unset or the server does not page), as items arrive.
+    pub fn list_stream(&self, opts: &QueryOptions) -> Result<impl Stream<Item = Result<Allocation>> + Send + 'static> {
+        self.client.paged(opts, |o| self.list_request(o))
+    }
+
+    fn list_request(&self, opts: &QueryOptions) -> Result<Request> {
         validate::id_prefix_option("allocation ID prefix", opts)?;
-        self.client.get_meta(self.client.query(Request::get("/v1/allocations"), opts)?).await
+        self.client.query(Request::get("/v1/allocations"), opts)
     }
 
     /// `GET /v1/allocation/:id` (a full ID; resolve short ones with [`Allocations::list`] and a prefix).

@@ -344,6 +344,23 @@ impl NomadClient {
         if let Some(filter) = &opts.filter {
             req = req.query("filter", filter);
         }
+        if let Some(per_page) = opts.per_page {
+            if per_page == 0 || per_page > i32::MAX as u32 {
+                return Err(client_core::Error::invalid(
+                    "per_page",
+                    per_page.to_string(),
+                    "must be between 1 and 2147483647 (Nomad ignores any other value and answers unpaged)",
+                )
+                .into());
+            }
+            req = req.query("per_page", per_page);
+        }
+        if let Some(token) = &opts.next_token {
+            req = req.query("next_token", token);
+        }
+        if opts.reverse {
+            req = req.query("reverse", "true");
+        }
         Ok(req.flag("stale", opts.stale).blocking(opts.blocking))
     }
 

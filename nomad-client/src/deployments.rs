@@ -2,12 +2,14 @@
 
 use client_core::path::PathBuf;
 use client_core::{Request, WithMeta};
+use futures::Stream;
 use serde_json::json;
 
 use crate::client::NomadClient;
 use crate::error::{Result, not_found};
 use crate::models::{Allocation, Deployment, DeploymentUpdateResponse};
 use crate::options::{QueryOptions, WriteOptions};
+use crate::pages::Page;
 use crate::validate;
 
 /// Handler for deployments; get it with [`NomadClient::deployments`].
@@ -27,8 +29,23 @@ impl NomadClient {
 impl Deployments {
     /// `GET /v1/deployments`.
     pub async fn list(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<Deployment>>> {
+        self.client.get_meta(self.list_request(opts)?).await
+    }
+
+    /// One page of `GET /v1/deployments` (`per_page`, `next_token`, `filter`, `reverse`; Nomad 1.3+).
+    pub async fn list_page(&self, opts: &QueryOptions) -> Result<Page<Deployment>> {
+        self.client.page(self.list_request(opts)?).await
+    }
+
+    /// Every item of `GET /v1/deployments`, page after page of `per_page` (or in one
+    /// page when it is unset or the server does not page), as items arrive.
+    pub fn list_stream(&self, opts: &QueryOptions) -> Result<impl Stream<Item = Result<Deployment>> + Send + 'static> {
+        self.client.paged(opts, |o| self.list_request(o))
+    }
+
+    fn list_request(&self, opts: &QueryOptions) -> Result<Request> {
         validate::id_prefix_option("deployment ID prefix", opts)?;
-        self.client.get_meta(self.client.query(Request::get("/v1/deployments"), opts)?).await
+        self.client.query(Request::get("/v1/deployments"), opts)
     }
 
     /// `GET /v1/deployment/:id`.

@@ -139,6 +139,37 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A checked write of a variable (`cas`) lost: the variable is not at the
+    /// index the write expected. `current` is what Nomad holds now (without
+    /// items when the token may not read them).
+    #[error(
+        "variable {path:?} in namespace {namespace:?} was not written: the write expected modify index {check_index}, \
+         but {}; read it again and retry",
+        describe_current(.current)
+    )]
+    CasConflict {
+        /// The variable's path.
+        path: String,
+        /// Its namespace.
+        namespace: String,
+        /// The `cas` index the write carried (0: create only).
+        check_index: u64,
+        /// The variable as Nomad holds it now.
+        current: Box<crate::models::Variable>,
+    },
+
+    /// A lock operation on a variable was refused (HTTP 409): the lock is held
+    /// by someone else, or the lock ID given is not the holder's.
+    #[error(
+        "the lock of variable {path:?} in namespace {namespace:?} is held by someone else, or the lock ID is not the holder's (HTTP 409)"
+    )]
+    LockConflict {
+        /// The variable's path.
+        path: String,
+        /// Its namespace.
+        namespace: String,
+    },
+
     /// A streaming endpoint (logs, events, exec) sent something that is not its documented format.
     #[error("the {stream} stream sent data that cannot be decoded: {reason}")]
     Stream {
@@ -183,6 +214,14 @@ impl Error {
 
 fn in_namespace(namespace: Option<&str>) -> String {
     namespace.map(|ns| format!(" in namespace {ns:?}")).unwrap_or_default()
+}
+
+fn describe_current(current: &crate::models::Variable) -> String {
+    if current.modify_index == 0 {
+        "it does not exist".to_owned()
+    } else {
+        format!("it exists at modify index {}", current.modify_index)
+    }
 }
 
 fn describe_others(others: &[String]) -> String {

@@ -1,11 +1,13 @@
 //! `/v1/evaluations` and `/v1/evaluation/:id`: list, get, allocations.
 
 use client_core::{Request, WithMeta};
+use futures::Stream;
 
 use crate::client::NomadClient;
 use crate::error::{Result, not_found};
 use crate::models::{Allocation, Evaluation};
 use crate::options::QueryOptions;
+use crate::pages::Page;
 use crate::validate;
 
 /// Handler for evaluations; get it with [`NomadClient::evaluations`].
@@ -25,8 +27,23 @@ impl NomadClient {
 impl Evaluations {
     /// `GET /v1/evaluations`.
     pub async fn list(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<Evaluation>>> {
+        self.client.get_meta(self.list_request(opts)?).await
+    }
+
+    /// One page of `GET /v1/evaluations` (`per_page`, `next_token`, `filter`, `reverse`; Nomad 1.3+).
+    pub async fn list_page(&self, opts: &QueryOptions) -> Result<Page<Evaluation>> {
+        self.client.page(self.list_request(opts)?).await
+    }
+
+    /// Every item of `GET /v1/evaluations`, page after page of `per_page` (or in one
+    /// page when it is unset or the server does not page), as items arrive.
+    pub fn list_stream(&self, opts: &QueryOptions) -> Result<impl Stream<Item = Result<Evaluation>> + Send + 'static> {
+        self.client.paged(opts, |o| self.list_request(o))
+    }
+
+    fn list_request(&self, opts: &QueryOptions) -> Result<Request> {
         validate::id_prefix_option("evaluation ID prefix", opts)?;
-        self.client.get_meta(self.client.query(Request::get("/v1/evaluations"), opts)?).await
+        self.client.query(Request::get("/v1/evaluations"), opts)
     }
 
     /// `GET /v1/evaluation/:id`.

@@ -18,6 +18,7 @@ use crate::models::{
     JobScaleStatus, JobSummary, JobVersions,
 };
 use crate::options::{QueryOptions, WriteOptions};
+use crate::pages::Page;
 use crate::validate;
 
 /// Options of [`Jobs::register`].
@@ -186,7 +187,36 @@ fn job_path(id: &str, sub: Option<&'static str>) -> Result<ApiPath> {
 impl Jobs {
     /// `GET /v1/jobs`: jobs of the namespace (`*` for all), filtered by prefix or expression.
     pub async fn list(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<JobListStub>>> {
-        self.client.get_meta(self.client.query(Request::get("/v1/jobs"), opts)?).await
+        self.client.get_meta(self.list_request(opts)?).await
+    }
+
+    /// One page of `GET /v1/jobs` (`per_page`, `next_token`, `filter`; Nomad 1.3+).
+    /// `/v1/jobs` cannot list in reverse: [`QueryOptions::reverse`] is refused.
+    pub async fn list_page(&self, opts: &QueryOptions) -> Result<Page<JobListStub>> {
+        self.client.page(self.list_request(opts)?).await
+    }
+
+    /// Every job of `GET /v1/jobs`, page after page of `per_page` (or in one
+    /// page when it is unset or the server does not page), as items arrive.
+    ///
+    /// ```no_run
+    /// # async fn demo(nomad: nomad_client::NomadClient) -> nomad_client::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use nomad_client::QueryOptions;
+    /// let opts = QueryOptions::new().all_namespaces().per_page(100).filter(r#"Status == "dead""#);
+    /// let mut jobs = std::pin::pin!(nomad.jobs().list_stream(&opts)?);
+    /// while let Some(job) = jobs.try_next().await? {
+    ///     println!("{} {}", job.namespace, job.id);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn list_stream(&self, opts: &QueryOptions) -> Result<impl Stream<Item = Result<JobListStub>> + Send + 'static> {
+        self.client.paged(opts, |o| self.list_request(o))
+    }
+
+    fn list_request(&self, opts: &QueryOptions) -> Result<Request> {
+        validate::no_reverse("/v1/jobs", opts)?;
+        self.client.query(Request::get("/v1/jobs"), opts)
     }
 
     /// `GET /v1/job/:id`. A missing job is [`Error::NotFound`] naming the job and namespace.

@@ -59,12 +59,14 @@ pub mod models;
 pub mod namespaces;
 pub mod nodes;
 pub mod options;
+pub mod pages;
 pub mod status;
 pub mod system;
 mod validate;
+pub mod variables;
 pub mod vocab;
 
-pub use acl::Acl;
+pub use acl::{Acl, AclAuthMethods, AclBindingRules, AclPolicies, AclRoles, AclTokens};
 pub use agent::Agent;
 pub use allocations::Allocations;
 pub use client::{ENV_SPEC, ENV_VARS, NomadClient, NomadClientBuilder, TOKEN_HEADER};
@@ -79,8 +81,10 @@ pub use models::*;
 pub use namespaces::Namespaces;
 pub use nodes::{DrainOptions, Nodes, PurgeOptions};
 pub use options::{ALL_NAMESPACES, QueryOptions, WriteOptions};
+pub use pages::{NEXT_TOKEN_HEADER, Page};
 pub use status::Status;
 pub use system::System;
+pub use variables::Variables;
 pub use vocab::{
     AllocClientStatus, AllocDesiredStatus, DeploymentStatus, EvaluationStatus, JobStatus, JobType, NodeStatus,
     SchedulingEligibility, TaskStatus,

@@ -51,6 +51,8 @@ scope_builders!(QueryOptions, WriteOptions);
 /// let opts = QueryOptions::new().namespace("atala-testnet").prefix("dbHA").stale().blocking(27, Duration::from_secs(5));
 /// assert_eq!(opts.namespace.as_deref(), Some("atala-testnet"));
 /// assert!(opts.stale);
+/// let paged = QueryOptions::new().per_page(50).filter(r#"Status == "running""#).reverse();
+/// assert_eq!(paged.per_page, Some(50));
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct QueryOptions {
@@ -69,6 +71,16 @@ pub struct QueryOptions {
     pub stale: bool,
     /// Blocking query: wait until the index moves past this one.
     pub blocking: BlockingOptions,
+    /// Page size of a paged list (`per_page`, Nomad 1.3+; an older server
+    /// answers everything in one page). Between 1 and 2147483647.
+    pub per_page: Option<u32>,
+    /// Where a paged list starts (`next_token`): the
+    /// [`Page::next_token`](crate::Page::next_token) of the previous page,
+    /// passed back verbatim (it is opaque).
+    pub next_token: Option<String>,
+    /// Newest first (`reverse=true`) on the lists that support it
+    /// (allocations, evaluations, deployments, ACL tokens).
+    pub reverse: bool,
 }
 
 impl QueryOptions {
@@ -96,6 +108,27 @@ impl QueryOptions {
     #[must_use]
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
+        self
+    }
+
+    /// Pages a list by `per_page` items (see [`QueryOptions::per_page`](field@QueryOptions::per_page)).
+    #[must_use]
+    pub fn per_page(mut self, per_page: u32) -> Self {
+        self.per_page = Some(per_page);
+        self
+    }
+
+    /// Starts a paged list at `token`, a [`Page::next_token`](crate::Page::next_token).
+    #[must_use]
+    pub fn next_token(mut self, token: impl Into<String>) -> Self {
+        self.next_token = Some(token.into());
+        self
+    }
+
+    /// Lists newest first (`reverse=true`), where the list supports it.
+    #[must_use]
+    pub fn reverse(mut self) -> Self {
+        self.reverse = true;
         self
     }
 

@@ -55,6 +55,32 @@ pub(crate) fn uuid_path(base: &'static str, what: &str, id: &str, sub: Option<&'
     Ok(path.finish())
 }
 
+/// A secret that must be a UUID (bootstrap and one-time secrets); the error never shows it.
+pub(crate) fn uuid_secret(what: &str, secret: &client_core::Secret) -> Result<()> {
+    if client_core::path::is_uuid(secret.expose()) {
+        return Ok(());
+    }
+    Err(client_core::Error::invalid(
+        what,
+        "<redacted>",
+        "expected a 36-character UUID like 9df9c84d-e72a-b42f-b5da-5df98da53bda",
+    )
+    .into())
+}
+
+/// An ID the server assigns: it must be empty in a create body.
+pub(crate) fn empty_on_create(what: &str, id: &str) -> Result<()> {
+    if id.is_empty() {
+        return Ok(());
+    }
+    Err(client_core::Error::invalid(
+        what,
+        id,
+        "must be empty on create (Nomad assigns it); call update to change an existing one",
+    )
+    .into())
+}
+
 /// An ID prefix for the `prefix=` of a list of UUID-keyed objects (allocations,
 /// nodes, evaluations, deployments). Nomad answers an odd number of hex digits with a
 /// 500 (`Input (without hyphens) must be even length`), even when an ID starts with
@@ -72,6 +98,20 @@ pub(crate) fn id_prefix(what: &str, value: &str) -> Result<()> {
             "has an odd number of hex digits, which Nomad cannot look up (it answers HTTP 500); \
              give one more or one fewer character",
         );
+    }
+    Ok(())
+}
+
+/// Refuses [`QueryOptions::reverse`](field@QueryOptions::reverse) on a list that cannot reverse
+/// (Nomad ignores `reverse=true` there, so the caller would get oldest first unawares).
+pub(crate) fn no_reverse(list: &str, opts: &QueryOptions) -> Result<()> {
+    if opts.reverse {
+        return Err(client_core::Error::invalid(
+            "reverse",
+            "true",
+            format!("{list} cannot be listed in reverse (Nomad ignores reverse=true there); sort the items yourself"),
+        )
+        .into());
     }
     Ok(())
 }

@@ -9,8 +9,12 @@ pub mod fs;
 pub mod job;
 pub mod namespace;
 pub mod node;
+pub mod variable;
 
-pub use acl::AclToken;
+pub use acl::{
+    AclAuthMethod, AclAuthMethodConfig, AclBindingRule, AclLink, AclPolicy, AclRole, AclToken, OidcAuthUrlRequest,
+    OidcCompleteAuthRequest, OneTimeToken,
+};
 pub use agent::{AgentMember, AgentMembers, AgentSelf};
 pub use alloc::{AllocStopResponse, Allocation, TaskState};
 pub use deployment::{Deployment, DeploymentUpdateResponse};
@@ -23,3 +27,9 @@ pub use job::{
 };
 pub use namespace::Namespace;
 pub use node::{Node, NodeListStub, NodeUpdateResponse};
+pub use variable::{Variable, VariableItems, VariableLock};
+
+/// Leaves a zero index or time out of a request body (the server sets them).
+pub(crate) fn is_zero<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}

@@ -2,6 +2,7 @@
 //! recorded from Nomad 1.1.2 (tests/fixtures), and local TCP/WebSocket servers
 //! for the streaming endpoints.
 
+mod acl;
 mod allocations;
 mod bad_input;
 mod cluster;
@@ -12,3 +13,5 @@ mod exec;
 mod fixtures;
 mod jobs;
 mod logs;
+mod pages;
+mod variables;
