@@ -57,6 +57,7 @@ pub mod error;
 mod hook;
 pub mod kv;
 pub mod leases;
+pub mod lifetime;
 pub mod response;
 pub mod secrets;
 pub mod sys;

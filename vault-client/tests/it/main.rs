@@ -8,6 +8,7 @@ mod aws;
 mod common;
 mod database;
 mod kv;
+mod lifetime;
 mod logical;
 mod real_vault;
 mod redaction;
