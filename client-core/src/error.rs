@@ -127,7 +127,7 @@ impl Error {
     #[must_use]
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Api { status, .. } => crate::retry::TRANSIENT_STATUSES.contains(status),
+            Self::Api { status, .. } => TRANSIENT_STATUSES.contains(status),
             Self::Transport { .. } | Self::Timeout { .. } => true,
             _ => false,
         }
@@ -205,6 +205,10 @@ impl ClientError for Error {
     }
 }
 
+/// The statuses a retry may cure, retried by default for idempotent requests
+/// (`RetryPolicy::statuses`) and reported by [`Error::is_transient`].
+pub const TRANSIENT_STATUSES: &[u16] = &[429, 502, 503, 504];
+
 /// Result alias used across client-core.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -223,6 +227,7 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
 
 /// Extracts a server's message from an error body: Vault's `{"errors": [..]}`,
 /// a `{"message"}`/`{"error"}` object, or the trimmed text.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 pub(crate) fn server_message(body: &[u8]) -> String {
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
         if let Some(errors) = value.get("errors").and_then(|e| e.as_array()) {

@@ -66,37 +66,67 @@
 //! println!("leader: {leader}");
 //! # Ok(()) }
 //! ```
+//!
+//! # Features
+//!
+//! - `http` (default): the pipeline above. Without it the crate holds only
+//!   what a crate with no HTTP of its own shares with the clients: [`Error`]
+//!   and [`ClientError`], [`Secret`] and [`secret::redact`], the path and
+//!   name checks ([`path`]), the decode path and [`string_enum!`]; `walg`
+//!   uses it that way, so it builds without reqwest or rustls.
 #![deny(missing_docs)]
 
-pub mod blocking;
-pub mod config;
+// Always built: what a crate without HTTP (walg) shares with the clients.
 pub mod decode;
 pub mod error;
-pub mod hook;
-pub mod http;
 pub mod path;
-pub mod proxy;
-pub mod ratelimit;
-pub mod request;
-pub mod retry;
 pub mod secret;
-pub mod stream;
-pub mod tls;
 pub mod vocab;
 
-pub use blocking::{BlockingOptions, QueryMeta, WatchOptions, WithMeta, watch};
-pub use config::{BasicAuth, ClientConfig, EnvSpec, EnvVar, RedirectPolicy, Support, SystemRoots, TlsConfig};
+// The HTTP pipeline (feature `http`, on by default).
+#[cfg(feature = "http")]
+pub mod blocking;
+#[cfg(feature = "http")]
+pub mod config;
+#[cfg(feature = "http")]
+pub mod hook;
+#[cfg(feature = "http")]
+pub mod http;
+#[cfg(feature = "http")]
+pub mod proxy;
+#[cfg(feature = "http")]
+pub mod ratelimit;
+#[cfg(feature = "http")]
+pub mod request;
+#[cfg(feature = "http")]
+pub mod retry;
+#[cfg(feature = "http")]
+pub mod stream;
+#[cfg(feature = "http")]
+pub mod tls;
+
 pub use decode::BodyInErrors;
 pub use error::{ClientError, Error, Result};
-pub use hook::{Answer, Hook, Verdict};
-pub use http::{HttpClient, Response};
-pub use request::Request;
-pub use retry::RetryPolicy;
 pub use secret::Secret;
+
+#[cfg(feature = "http")]
+pub use blocking::{BlockingOptions, QueryMeta, WatchOptions, WithMeta, watch};
+#[cfg(feature = "http")]
+pub use config::{BasicAuth, ClientConfig, EnvSpec, EnvVar, RedirectPolicy, Support, SystemRoots, TlsConfig};
+#[cfg(feature = "http")]
+pub use hook::{Answer, Hook, Verdict};
+#[cfg(feature = "http")]
+pub use http::{HttpClient, Response};
+#[cfg(feature = "http")]
+pub use request::Request;
+#[cfg(feature = "http")]
+pub use retry::RetryPolicy;
+#[cfg(feature = "http")]
 pub use stream::{ByteStream, Streaming, Upgraded};
 
 /// Re-exported so clients and callers name the same versions.
 pub use ::http::{HeaderMap, Method, StatusCode};
+#[cfg(feature = "http")]
 pub use ::url::Url;
 
 /// What [`string_enum!`] expands to names; not an API.

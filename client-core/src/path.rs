@@ -74,6 +74,7 @@ impl ApiPath {
         &self.0
     }
 
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn into_string(self) -> String {
         self.0
     }

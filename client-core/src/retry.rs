@@ -33,8 +33,7 @@ pub struct RetryPolicy {
     pub unapplied_statuses: &'static [u16],
 }
 
-/// The statuses retried by default for idempotent requests.
-pub const TRANSIENT_STATUSES: &[u16] = &[429, 502, 503, 504];
+pub use crate::error::TRANSIENT_STATUSES;
 
 impl Default for RetryPolicy {
     fn default() -> Self {
