@@ -50,6 +50,7 @@ pub enum Error {
     },
 
     /// Running wal-g inside a Nomad allocation failed (exec refused, connection lost, timeout).
+    #[cfg(feature = "nomad")]
     #[error("running wal-g through Nomad exec failed: {0}")]
     Nomad(Box<nomad_client::Error>),
 
@@ -99,6 +100,7 @@ pub(crate) fn parse_error(what: &'static str, input: &str, reason: impl Into<Str
     Error::Parse { what, input: quote(input), reason: reason.into() }
 }
 
+#[cfg(feature = "nomad")]
 impl From<nomad_client::Error> for Error {
     fn from(e: nomad_client::Error) -> Self {
         Error::Nomad(Box::new(e))

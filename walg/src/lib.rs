@@ -8,7 +8,7 @@
 //! - **PITR planner** ([`ArchiveState::plan`]): for a [`RestoreTarget`], either a [`RestorePlan`]
 //!   (base backup, WAL ranges per timeline, recovery settings) or [`Refused`] with every [`Refusal`].
 //! - **wal-g commands** as typed calls ([`WalG`]) through a [`Runner`]: a local process
-//!   ([`LocalRunner`]) or a Nomad allocation ([`NomadRunner`]), configured by a [`WalgConfig`]
+//!   ([`LocalRunner`]) or a Nomad allocation (`NomadRunner`, feature `nomad`), configured by a [`WalgConfig`]
 //!   whose secrets travel only in the environment and never appear in errors.
 //!
 //! Planning from an archive listing and a history file:
@@ -59,6 +59,7 @@ pub mod error;
 pub mod log;
 pub mod lsn;
 pub mod models;
+#[cfg(feature = "nomad")]
 pub mod nomad;
 pub mod pitr;
 pub mod runner;
@@ -77,6 +78,7 @@ pub use config::{PgSettings, Storage, WalgConfig};
 pub use error::{Error, Result};
 pub use lsn::Lsn;
 pub use models::{BackupListEntry, CheckStatus, WalShowTimeline, WalVerifyReport};
+#[cfg(feature = "nomad")]
 pub use nomad::NomadRunner;
 pub use pitr::{ArchiveState, BackupInfo, Refusal, Refused, RestorePlan, RestoreTarget, TargetTimeline, WalRange};
 pub use runner::{CommandOutput, EnvValue, LocalRunner, Runner};

@@ -1,6 +1,7 @@
 //! Integration tests of the walg crate (one binary to keep link time down).
 
 mod commands;
+#[cfg(feature = "nomad")]
 mod nomad;
 mod parsing;
 mod pitr;
