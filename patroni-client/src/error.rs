@@ -12,6 +12,7 @@ pub enum Error {
     Core(#[from] client_core::Error),
 
     /// An error from the Consul client (DCS view).
+    #[cfg(feature = "consul")]
     #[error(transparent)]
     Consul(#[from] consul_client::Error),
 
@@ -99,6 +100,7 @@ pub enum Error {
             format!("nothing was deleted, so the stale backup {} was removed; retry", backup_file.display())
         }
     )]
+    #[cfg(feature = "consul")]
     IncompleteRemoval {
         /// The scope.
         scope: String,
@@ -149,6 +151,7 @@ impl client_core::ClientError for Error {
     fn core(&self) -> Option<&client_core::Error> {
         match self {
             Self::Core(e) => Some(e),
+            #[cfg(feature = "consul")]
             Self::Consul(e) => e.core(),
             Self::NoMemberReachable { last_error, .. } => last_error.core(),
             _ => None,

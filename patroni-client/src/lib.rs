@@ -38,10 +38,12 @@
 //! ```
 #![deny(missing_docs)]
 
+#[cfg(feature = "consul")]
 pub mod backup;
 pub mod client;
 pub mod cluster;
 pub mod config;
+#[cfg(feature = "consul")]
 pub mod dcs;
 pub mod error;
 pub mod health;
@@ -56,11 +58,13 @@ pub mod table;
 pub mod view;
 pub mod vocab;
 
+#[cfg(feature = "consul")]
 pub use backup::{BackupKey, RemoveOptions, ScopeBackup};
 pub use client::{DEFAULT_ADDRESS, ENV_SPEC, ENV_VARS, PatroniClient, PatroniClientBuilder, PatroniEnvSpec};
 pub use client_core::ClientError;
 pub use cluster::{ClusterInfo, ClusterMember, Lag, ScheduledSwitchover};
 pub use config::{ConfigPatch, DynamicConfig, PostgresqlConfig};
+#[cfg(feature = "consul")]
 pub use dcs::{DcsMember, DcsState, DcsView, FailoverKey, StatusKey, SyncState, validate_scope};
 pub use error::{Error, Result};
 pub use health::{Health, HealthCheck, HealthOptions};

@@ -3,9 +3,13 @@
 
 mod common;
 mod connect;
+#[cfg(feature = "consul")]
 mod dcs;
 mod fixtures;
+#[cfg(feature = "consul")]
 mod lifecycle;
 mod mock;
+#[cfg(feature = "consul")]
 mod real;
+#[cfg(feature = "consul")]
 mod removal;
