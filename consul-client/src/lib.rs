@@ -94,7 +94,10 @@ pub use intentions::{Intention, IntentionAction, IntentionApi, IntentionRequest,
 pub use kv::{DeleteOptions, Kv, KvPair, PutOptions};
 pub use lock::{LockGuard, LockOptions};
 pub use models::{AgentService, CheckMap, HealthCheck, HealthStatus, Node};
-pub use operator::{AutopilotHealth, AutopilotServer, Operator, RaftConfiguration, RaftServer};
+pub use operator::{
+    AutopilotConfiguration, AutopilotHealth, AutopilotServer, KeyringPool, Operator, RaftConfiguration, RaftPeer,
+    RaftServer,
+};
 pub use options::{CasOptions, Consistency, QueryOptions, WriteOptions};
 pub use session::{SessionBehavior, SessionEntry, SessionRequest, Sessions};
 pub use snapshot::{Snapshot, SnapshotSaved};

@@ -10,6 +10,7 @@ mod intention;
 mod kv;
 mod lock;
 mod mock;
+mod operator;
 mod saved;
 mod session;
 mod snapshot;
