@@ -64,7 +64,7 @@ mod options;
 mod plan;
 mod run;
 mod state;
-mod wait;
+pub(crate) mod wait;
 
 use std::sync::Arc;
 

@@ -72,7 +72,8 @@ pub(crate) trait Readiness: Send + Sync {
 pub(crate) struct ScopeWait<'a> {
     pub(crate) progress: &'a Progress,
     pub(crate) store: &'a dyn ScopeStore,
-    pub(crate) scheduler: &'a dyn Scheduler,
+    /// Reads the jobs' allocations; `None` for a wait that watches no job (a restart).
+    pub(crate) scheduler: Option<&'a dyn Scheduler>,
     pub(crate) namespace: &'a str,
     pub(crate) scope: &'a str,
     /// The jobs whose allocations are read (status, restarts, last event, stderr) each round.
@@ -153,7 +154,11 @@ impl ScopeWait<'_> {
         let mut out = Vec::with_capacity(self.jobs.len());
         for job in self.jobs {
             // Diagnostics explain a wait; a scheduler that cannot answer must not end it.
-            let d = match self.scheduler.diagnose(self.namespace, job).await {
+            let Some(scheduler) = self.scheduler else {
+                out.push((job.clone(), None));
+                continue;
+            };
+            let d = match scheduler.diagnose(self.namespace, job).await {
                 Ok(d) => d,
                 Err(e) => {
                     tracing::debug!(%job, error = %e, "cannot read the job's allocation");

@@ -87,7 +87,7 @@ impl Bootstrap {
             let wait = ScopeWait {
                 progress: &progress,
                 store: self.caps.scope_store.as_ref(),
-                scheduler: self.caps.scheduler.as_ref(),
+                scheduler: Some(self.caps.scheduler.as_ref()),
                 namespace: &o.namespace,
                 scope: &o.scope,
                 jobs: wanted,

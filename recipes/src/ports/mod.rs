@@ -9,6 +9,7 @@ pub mod archive;
 pub mod deploy;
 pub mod ghost;
 pub mod job_source;
+pub mod member_control;
 pub mod replication;
 pub mod scheduler;
 pub mod scope;
@@ -25,6 +26,7 @@ pub use ghost::{
     NomadNodeView, NomadWorld, Removal, SavedCheck, SavedService, ServiceView,
 };
 pub use job_source::JobSource;
+pub use member_control::{MemberControl, MemberRuntime};
 pub use replication::{MemberApi, WalSender};
 pub use scheduler::{JobDiagnosis, JobSpec, JobState, Scheduler, TaskGroupSpec};
 pub use scope::{ClusterStatus, MemberStatus, ScopeEntry, ScopeSnapshot, ScopeStore};

@@ -9,5 +9,7 @@ mod ghost;
 mod http_backends;
 mod inputs;
 mod nomad_side;
+mod real;
+mod restart;
 mod restore;
 mod scope_status;
