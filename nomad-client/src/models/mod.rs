@@ -9,6 +9,7 @@ pub mod fs;
 pub mod job;
 pub mod namespace;
 pub mod node;
+pub mod operator;
 pub mod variable;
 
 pub use acl::{
@@ -27,6 +28,10 @@ pub use job::{
 };
 pub use namespace::Namespace;
 pub use node::{Node, NodeListStub, NodeUpdateResponse};
+pub use operator::{
+    AutopilotConfiguration, AutopilotHealth, KeyringKey, PreemptionConfig, RaftConfiguration, RaftServer,
+    SchedulerConfiguration, SchedulerSetResponse, ServerHealth, SnapshotSaved,
+};
 pub use variable::{Variable, VariableItems, VariableLock};
 
 /// Leaves a zero index or time out of a request body (the server sets them).

@@ -13,5 +13,6 @@ mod exec;
 mod fixtures;
 mod jobs;
 mod logs;
+mod operator;
 mod pages;
 mod variables;
