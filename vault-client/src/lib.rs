@@ -58,6 +58,7 @@ mod hook;
 pub mod kv;
 pub mod leases;
 pub mod lifetime;
+pub mod pki;
 pub mod response;
 pub mod secrets;
 pub mod sys;

@@ -31,8 +31,9 @@ pub struct VaultResponse<T> {
     /// Set when the answer was wrapped (see [`crate::VaultClient::with_wrap_ttl`]).
     #[serde(default)]
     pub wrap_info: Option<WrapInfo>,
-    /// Vault's warnings (deprecated parameters, ignored options, ...).
-    #[serde(default)]
+    /// Vault's warnings (deprecated parameters, ignored options, ...). A
+    /// bare string (as some API pages print it) is read as one warning.
+    #[serde(default, deserialize_with = "warnings")]
     pub warnings: Option<Vec<String>>,
     /// Set by logins and token creation.
     #[serde(default)]
@@ -41,6 +42,22 @@ pub struct VaultResponse<T> {
 
 fn none<T>() -> Option<T> {
     None
+}
+
+/// `null`, a list of warnings, or one warning as a string (`""`: none).
+fn warnings<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Wire {
+        List(Vec<String>),
+        One(String),
+    }
+    Ok(match Option::<Wire>::deserialize(d)? {
+        Some(Wire::List(list)) => Some(list),
+        Some(Wire::One(one)) if one.is_empty() => None,
+        Some(Wire::One(one)) => Some(vec![one]),
+        None => None,
+    })
 }
 
 impl<T> VaultResponse<T> {

@@ -10,6 +10,7 @@ mod database;
 mod kv;
 mod lifetime;
 mod logical;
+mod pki;
 mod real_vault;
 mod redaction;
 mod secrets;
