@@ -12,7 +12,7 @@ use recipes::{Error, Event, Progress};
 use serde_json::{Value, json};
 use test_support::Fixtures;
 use wiremock::matchers::{method, path, query_param};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, Request, Respond, ResponseTemplate};
 
 /// The recorded Nomad answers.
 const NOMAD: Fixtures = Fixtures::new(env!("CARGO_MANIFEST_DIR")).under("nomad");
@@ -95,15 +95,13 @@ fn versions_with_v2() -> Value {
 /// A Nomad where `dbHA1` runs version 1 (JobModifyIndex 20) and `plan` answers the plan.
 async fn nomad_with(plan: Value) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/job/dbHA1/plan"))
+    on("POST", "/v1/job/dbHA1/plan")
         .and(query_param("namespace", "atala-testnet"))
         .respond_with(json_body(&plan, 20))
         .mount(&server)
         .await;
     // The plan's read: version 1 runs (the recorded versions before the scale).
-    Mock::given(method("GET"))
-        .and(path("/v1/job/dbHA1/versions"))
+    on("GET", "/v1/job/dbHA1/versions")
         .respond_with(NOMAD.json_response(200, "job-versions-diffs.json"))
         .up_to_n_times(1)
         .mount(&server)
@@ -114,19 +112,13 @@ async fn nomad_with(plan: Value) -> MockServer {
 /// Register, then the deployment: first the old one (version 1), then the new one running,
 /// then `last` (`None`: it stays running).
 async fn mount_run(server: &MockServer, current_index: u64, last: Option<Value>) {
-    Mock::given(method("POST"))
-        .and(path("/v1/jobs"))
-        .respond_with(NomadRegister { current: current_index })
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/job/dbHA1/deployment"))
+    on("POST", "/v1/jobs").respond_with(NomadRegister { current: current_index }).mount(server).await;
+    on("GET", "/v1/job/dbHA1/deployment")
         .respond_with(NOMAD.json_response(200, "job-deployment-latest.json").insert_header("X-Nomad-Index", "27"))
         .up_to_n_times(1)
         .mount(server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/job/dbHA1/deployment"))
+    on("GET", "/v1/job/dbHA1/deployment")
         .and(query_param("index", "27"))
         .respond_with(json_body(&deployment("running", 0, 0, 45), 45))
         .mount(server)
@@ -135,21 +127,60 @@ async fn mount_run(server: &MockServer, current_index: u64, last: Option<Value>)
     match last {
         Some(last) => {
             let index = last["ModifyIndex"].as_u64().unwrap();
-            Mock::given(method("GET"))
-                .and(path(path_new.as_str()))
+            on("GET", path_new.as_str())
                 .and(query_param("index", "45"))
                 .respond_with(json_body(&last, index))
                 .mount(server)
                 .await;
         }
         None => {
-            Mock::given(method("GET"))
-                .and(path(path_new.as_str()))
+            on("GET", path_new.as_str())
                 .respond_with(json_body(&deployment("running", 0, 0, 45), 45))
                 .mount(server)
                 .await;
         }
     }
+}
+
+/// `POST /v1/job/:id/revert` as Nomad 1.1.2 answers it: a stale `EnforcePriorVersion` is an
+/// HTTP 500 with [`revert_refusal`] as a text body, the right one the recorded revert.
+struct NomadRevert {
+    current: u64,
+}
+
+/// Nomad's text for a revert whose prior version is not the current one (recorded:
+/// `job-revert-wrong-prior-version.txt`).
+fn revert_refusal(current: u64, sent: u64) -> String {
+    format!("Current job has version {current}; enforcing version {sent}")
+}
+
+impl Respond for NomadRevert {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&request.body).unwrap();
+        let sent = body["EnforcePriorVersion"].as_u64().unwrap_or_default();
+        if sent != self.current {
+            return ResponseTemplate::new(500)
+                .set_body_raw(revert_refusal(self.current, sent), "text/plain; charset=utf-8");
+        }
+        NOMAD.json_response(200, "job-revert.json")
+    }
+}
+
+/// After a failed deployment: the versions Nomad lists (`versions`), its answer to the
+/// revert, and the recorded versions with diffs after a revert.
+async fn mount_revert(server: &MockServer, versions: Value, revert: NomadRevert) {
+    on("GET", "/v1/job/dbHA1/versions")
+        .and(query_param("diffs", "true"))
+        .respond_with(NOMAD.json_response(200, "job-versions-after-revert.json"))
+        .mount(server)
+        .await;
+    on("GET", "/v1/job/dbHA1/versions").respond_with(json_body(&versions, 50)).mount(server).await;
+    on("POST", "/v1/job/dbHA1/revert").respond_with(revert).mount(server).await;
+}
+
+/// A mock of `verb p`, any query (add matchers, an answer, then mount it).
+fn on(verb: &str, p: &str) -> MockBuilder {
+    Mock::given(method(verb)).and(path(p))
 }
 
 fn deployer(server: &MockServer) -> Arc<NomadDeployer> {
@@ -176,8 +207,7 @@ async fn requests(server: &MockServer, verb: &str, p: &str) -> Vec<Request> {
 async fn the_recorded_plan_diff_is_printed_as_nomad_job_plan_prints_it() {
     let server = nomad_with(NOMAD.json("job-plan-diff.json")).await;
     let hcl = NOMAD.json("jobs-parse.request.json")["JobHCL"].as_str().unwrap().to_owned();
-    Mock::given(method("POST"))
-        .and(path("/v1/jobs/parse"))
+    on("POST", "/v1/jobs/parse")
         .respond_with(NOMAD.json_response(200, "jobs-parse.json"))
         .expect(1)
         .mount(&server)
@@ -228,12 +258,7 @@ async fn failed_placements_refuse_with_the_schedulers_reasons_and_nothing_is_reg
         }
     });
     let server = nomad_with(answer).await;
-    Mock::given(method("POST"))
-        .and(path("/v1/jobs"))
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&server)
-        .await;
+    on("POST", "/v1/jobs").respond_with(ResponseTemplate::new(500)).expect(0).mount(&server).await;
     let deploy = Deploy::new(DeployOptions::new(json_job()), deployer(&server)).unwrap();
     let err = deploy.plan().await.unwrap_err();
     let reasons = err.refusal_reasons();
@@ -311,12 +336,7 @@ async fn a_successful_deployment_is_followed_with_its_group_counts() {
 async fn a_failed_deployment_is_left_as_it_is_without_auto_revert() {
     let server = nomad_with(NOMAD.json("job-plan-diff.json")).await;
     mount_run(&server, 20, Some(deployment("failed", 0, 1, 50))).await;
-    Mock::given(method("POST"))
-        .and(path("/v1/job/dbHA1/revert"))
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&server)
-        .await;
+    on("POST", "/v1/job/dbHA1/revert").respond_with(ResponseTemplate::new(500)).expect(0).mount(&server).await;
     let (deploy, plan) = planned(&server, DeployOptions::new(json_job())).await;
     let report = deploy.run(&plan, Progress::none()).await.unwrap();
     assert_eq!(report.outcome, DeployOutcome::Failed);
@@ -331,23 +351,7 @@ async fn a_failed_deployment_is_left_as_it_is_without_auto_revert() {
 async fn a_failed_deployment_is_reverted_to_the_last_stable_version_with_auto_revert() {
     let server = nomad_with(NOMAD.json("job-plan-diff.json")).await;
     mount_run(&server, 20, Some(deployment("failed", 0, 1, 50))).await;
-    Mock::given(method("GET"))
-        .and(path("/v1/job/dbHA1/versions"))
-        .and(query_param("diffs", "true"))
-        .respond_with(NOMAD.json_response(200, "job-versions-after-revert.json"))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/job/dbHA1/versions"))
-        .respond_with(json_body(&versions_with_v2(), 50))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/job/dbHA1/revert"))
-        .respond_with(NOMAD.json_response(200, "job-revert.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_revert(&server, versions_with_v2(), NomadRevert { current: 2 }).await;
     let (deploy, plan) = planned(&server, DeployOptions::new(json_job()).auto_revert(true)).await;
     assert_eq!(plan.revert_to, Some(1), "version 1 runs and is stable");
     assert_eq!(plan.plan.steps.last().unwrap().name, "revert on failure");
@@ -371,13 +375,46 @@ async fn a_failed_deployment_is_reverted_to_the_last_stable_version_with_auto_re
 }
 
 #[tokio::test]
+async fn a_revert_after_a_newer_change_is_refused_as_nomad_refuses_it() {
+    assert_eq!(revert_refusal(2, 1), NOMAD.text("job-revert-wrong-prior-version.txt"), "the recorded text");
+    let server = nomad_with(NOMAD.json("job-plan-diff.json")).await;
+    mount_run(&server, 20, Some(deployment("failed", 0, 1, 50))).await;
+    // Version 2 is the newest when read, but another change lands before the revert.
+    mount_revert(&server, versions_with_v2(), NomadRevert { current: 3 }).await;
+    let (deploy, plan) = planned(&server, DeployOptions::new(json_job()).auto_revert(true)).await;
+    let err = deploy.run(&plan, Progress::none()).await.unwrap_err();
+    let Error::Conflict(text) = &err else { panic!("not a conflict: {err:?}") };
+    assert!(
+        text.contains(
+            "Nomad refused the revert to version 1: Current job has version 3; enforcing version 2. Nothing was \
+             reverted"
+        ),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_job_nomad_already_reverted_is_not_reverted_again() {
+    let server = nomad_with(NOMAD.json("job-plan-diff.json")).await;
+    mount_run(&server, 20, Some(deployment("failed", 0, 1, 50))).await;
+    // The recorded versions after a revert: version 3 is newest, not the failed version 2.
+    mount_revert(&server, NOMAD.json("job-versions-after-revert.json"), NomadRevert { current: 3 }).await;
+    let (deploy, plan) = planned(&server, DeployOptions::new(json_job()).auto_revert(true)).await;
+    let report = deploy.run(&plan, Progress::none()).await.unwrap();
+    assert_eq!(report.outcome, DeployOutcome::Failed);
+    let skipped = &report.report.skipped[0];
+    assert_eq!(skipped.step, "revert on failure");
+    assert!(skipped.reason.contains("is at version 3 now, not the failed version 2"), "{skipped:?}");
+    assert!(requests(&server, "POST", "/v1/job/dbHA1/revert").await.is_empty(), "nothing reverted");
+}
+
+#[tokio::test]
 async fn auto_revert_without_a_stable_version_is_refused() {
     let mut plan = NOMAD.json("job-plan-diff.json");
     plan["JobModifyIndex"] = 0.into();
     let server = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/v1/job/dbHA1/plan")).respond_with(json_body(&plan, 20)).mount(&server).await;
-    Mock::given(method("GET"))
-        .and(path("/v1/job/dbHA1/versions"))
+    on("POST", "/v1/job/dbHA1/plan").respond_with(json_body(&plan, 20)).mount(&server).await;
+    on("GET", "/v1/job/dbHA1/versions")
         .respond_with(NOMAD.text_response(404, "error-job-not-found.txt"))
         .mount(&server)
         .await;
@@ -392,12 +429,7 @@ async fn a_job_file_that_changes_nothing_registers_nothing() {
     // A diff that changes nothing, as Nomad sends one (the recorded diff of versions 2 and 1).
     answer["Diff"] = NOMAD.json("job-versions-after-revert.json")["Diffs"][1].clone();
     let server = nomad_with(answer).await;
-    Mock::given(method("POST"))
-        .and(path("/v1/jobs"))
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&server)
-        .await;
+    on("POST", "/v1/jobs").respond_with(ResponseTemplate::new(500)).expect(0).mount(&server).await;
     let (deploy, plan) = planned(&server, DeployOptions::new(json_job()).auto_revert(true)).await;
     assert!(plan.is_noop(), "{:?}", plan.plan);
     let report = deploy.run(&plan, Progress::none()).await.unwrap();
