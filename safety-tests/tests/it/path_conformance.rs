@@ -250,6 +250,9 @@ fn kv1(v: &vault_client::VaultClient) -> vault_client::Kv1 {
 fn db(v: &vault_client::VaultClient) -> vault_client::database::Database {
     v.database("database").unwrap()
 }
+fn pki(v: &vault_client::VaultClient) -> vault_client::pki::Pki {
+    v.pki("pki").unwrap()
+}
 
 /// Watches that yield their errors at once.
 fn watch() -> WatchOptions {
@@ -470,6 +473,12 @@ fn cases() -> Vec<Case> {
         c!("jobs.rs::Jobs::scale", "task group", Fixed("/v1/job/web/scale"), |c, v| c.nomad.jobs().scale("web", &v, 1, &nomad_client::ScaleOptions::default())),
         c!("allocations.rs::Allocations::signal", "signal", Fixed("/v1/client/allocation/9df9c84d-e72a-b42f-b5da-5df98da53bda/signal"), |c, v| c.nomad.allocations().signal(CONTROL, &v, None, &nw())),
         c!("exec.rs::Allocations::exec", "task", Fixed("/v1/client/allocation/9df9c84d-e72a-b42f-b5da-5df98da53bda/exec"), |c, v| c.nomad.allocations().exec(CONTROL, &v, &cmd(), &nomad_client::ExecOptions::default())),
+        c!("pki.rs::VaultClient::pki", "mount", Key("/v1", "/roles/web"), |c, v| async move { c.vault.pki(&v)?.get_role("web").await }),
+        c!("pki.rs::Pki::issue", "PKI role", Segment("/v1/pki/issue", ""), |c, v| async move { pki(&c.vault).issue(&v, &vault_client::pki::IssueRequest::new("x.example")).await }),
+        c!("pki.rs::Pki::sign", "PKI role", Segment("/v1/pki/sign", ""), |c, v| async move { pki(&c.vault).sign(&v, "csr", &vault_client::pki::IssueRequest::new("x.example")).await }),
+        c!("pki.rs::Pki::write_role", "PKI role", Segment("/v1/pki/roles", ""), |c, v| async move { pki(&c.vault).write_role(&v, &vault_client::pki::PkiRole::default()).await }),
+        c!("pki.rs::Pki::get_role", "PKI role", Segment("/v1/pki/roles", ""), |c, v| async move { pki(&c.vault).get_role(&v).await }),
+        c!("pki.rs::Pki::delete_role", "PKI role", Segment("/v1/pki/roles", ""), |c, v| async move { pki(&c.vault).delete_role(&v).await }),
         c!("fs.rs::Allocations::ls", "allocation file path", Fixed("/v1/client/fs/ls/9df9c84d-e72a-b42f-b5da-5df98da53bda"), |c, v| c.nomad.allocations().ls(CONTROL, &v, &nq())),
         c!("fs.rs::Allocations::read_at", "allocation file path", Fixed("/v1/client/fs/readat/9df9c84d-e72a-b42f-b5da-5df98da53bda"), |c, v| c.nomad.allocations().read_at(CONTROL, &v, 0, 10, &nq())),
         c!("logs.rs::Allocations::log_frames", "task", Fixed("/v1/client/fs/logs/9df9c84d-e72a-b42f-b5da-5df98da53bda"), |c, v| c.nomad.allocations().log_frames(CONTROL, &v, &nomad_client::LogsOptions::default())),
@@ -518,6 +527,7 @@ const EXEMPT: &[(&str, &str)] = &[
     ("models/job.rs::TaskGroup::task", "looks a task up in a group already read; sends nothing"),
     ("client.rs::PatroniClient::for_member", "a member's base URL from the cluster answer, not a name in a path"),
     ("client.rs::PatroniClientBuilder::address", "the member's base URL, not a name in a path"),
+    ("pki.rs::Pki::revoke", "the serial goes in the body of pki/revoke, checked as hex bytes joined by ':'"),
     ("client.rs::ConsulClientBuilder::address", "the agent's base URL, not a name in a path"),
     ("client.rs::NomadClientBuilder::address", "the agent's base URL, not a name in a path"),
     ("client.rs::NomadClient::with_namespace", "the namespace= query value of later calls (checked like a name)"),
