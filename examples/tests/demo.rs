@@ -25,6 +25,7 @@ fn demo_runs_the_tour_and_exits_zero() {
         "==> Bootstrap the cluster (recipe bootstrap)",
         "✓ wait for dbHA2",
         "==> Switch over to the replica",
+        "==> Raise max_connections, then restart to apply it (recipe restart)",
         "==> Plant a ghost service, then clean it up (recipe ghost_cleanup)",
         "✓ remove the ghosts the plan listed: 1 removed",
         "==> Patroni's state in Consul",
@@ -38,6 +39,8 @@ fn demo_runs_the_tour_and_exits_zero() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
     let done = json["bootstrap"]["report"]["done"].as_array().expect("bootstrap report");
     assert_eq!(done.len(), 4, "{json:#}");
+    let restarted = json["restart"]["report"]["done"].as_array().expect("restart report");
+    assert!(restarted.iter().any(|s| s.as_str().is_some_and(|s| s.starts_with("switch over from"))), "{json:#}");
     let ghost_node = json["ghost"]["node"].as_str().expect("planted ghost");
     let findings = json["ghost_cleanup"]["plan"]["findings"].as_array().expect("cleanup plan");
     assert_eq!(findings.len(), 1, "only the planted ghost is found: {json:#}");

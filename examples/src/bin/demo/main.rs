@@ -1,6 +1,7 @@
 //! The sandbox demo: starts a real Consul and a 2-member PostgreSQL 15 +
 //! Patroni cluster on loopback, then drives them with the SDK's recipes and
-//! clients: bootstrap, cluster table, switchover, a planted ghost service
+//! clients: bootstrap, cluster table, switchover, a raised `max_connections` applied by
+//! `restart`, a planted ghost service
 //! cleaned up by `ghost_cleanup`, Patroni's state in Consul; then stops
 //! everything it started.
 //!

@@ -8,14 +8,16 @@ use consul_client::{ConsulClient, QueryOptions};
 use ops_examples::local::LocalVolumeProbe;
 use ops_examples::output::{self, Table};
 use ops_examples::progress::Progress;
-use patroni_client::{ClusterView, DcsView, Healthy, LeaderIs, PatroniClient, Switchover, render_table};
+use patroni_client::{ClusterView, ConfigPatch, DcsView, Healthy, LeaderIs, PatroniClient, Switchover, render_table};
 use recipes::BackupDir;
 use recipes::adapters::consul::ConsulCatalog;
 use recipes::adapters::consul::ConsulScopeStore;
 use recipes::adapters::local::FileSettings;
+use recipes::adapters::patroni::{PatroniControl, PatroniMemberApi};
 use recipes::bootstrap::{Bootstrap, BootstrapOptions, Capabilities};
 use recipes::ghost::{GhostCleanup, GhostOptions, Target};
 use recipes::ports::{BootstrapMethod, DatabaseSettings, SettingsStore as _, VolumeCheck};
+use recipes::restart::{Capabilities as RestartCapabilities, Restart, RestartOptions};
 use serde::Serialize;
 
 use crate::ghost::Ghost;
@@ -39,6 +41,9 @@ pub struct Reports {
     /// The planted ghost.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ghost: Option<Ghost>,
+    /// The restart recipe's plan and report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart: Option<PlanAndReport<recipes::Plan, recipes::Report>>,
     /// The ghost cleanup recipe's plan and report.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ghost_cleanup: Option<PlanAndReport<recipes::ghost::GhostPlan, recipes::ghost::GhostReport>>,
@@ -87,6 +92,10 @@ impl<'a> Tour<'a> {
 
         self.progress.section("Switch over to the replica");
         self.switchover().await?;
+        self.show_cluster().await?;
+
+        self.progress.section("Raise max_connections, then restart to apply it (recipe restart)");
+        self.restart().await?;
         self.show_cluster().await?;
 
         self.progress.section("Plant a ghost service, then clean it up (recipe ghost_cleanup)");
@@ -173,6 +182,49 @@ impl<'a> Tour<'a> {
         let left = SWITCHOVER_TIMEOUT.saturating_sub(started.elapsed());
         view.wait_until(&Healthy::new(self.stack.member_urls.len(), MAX_LAG_BYTES), left).await?;
         self.progress.finished(&step, Some(started.elapsed()), &format!("{candidate} leads"));
+        Ok(())
+    }
+
+    /// Raises `max_connections` through `PATCH /config` (a parameter PostgreSQL reads only at
+    /// start), waits until Patroni marks every member `pending_restart`, then shows the
+    /// restart recipe's plan and runs it: the replica, a switchover, the former leader.
+    async fn restart(&mut self) -> anyhow::Result<()> {
+        let view = self.view()?;
+        let client = view.leader_client().await?;
+        let current = client.config_raw().await?;
+        let now = current["postgresql"]["parameters"]["max_connections"].as_u64().unwrap_or(100);
+        let step = format!("PATCH /config max_connections {now} -> {}", now + 50);
+        self.progress.started(&step);
+        client.patch_config(&ConfigPatch::new().parameter("max_connections", now + 50)).await?;
+        let started = Instant::now();
+        loop {
+            let cluster = view.cluster().await?;
+            if cluster.members.iter().all(|m| m.pending_restart) {
+                break;
+            }
+            anyhow::ensure!(
+                started.elapsed() < SWITCHOVER_TIMEOUT,
+                "Patroni did not mark every member pending_restart within {SWITCHOVER_TIMEOUT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        self.progress.finished(&step, Some(started.elapsed()), "every member has a restart pending");
+
+        let opts = RestartOptions::new(self.namespace)
+            .scope(&self.scope)
+            .timeouts(MEMBER_TIMEOUT, SWITCHOVER_TIMEOUT)
+            .max_lag_bytes(MAX_LAG_BYTES);
+        let caps = RestartCapabilities {
+            scope_store: Arc::new(ConsulScopeStore::new(self.consul.clone())),
+            control: Arc::new(PatroniControl::new()),
+            member_api: Arc::new(PatroniMemberApi::new()),
+        };
+        let recipe = Restart::new(opts, caps)?;
+        let plan = recipe.plan().await?;
+        self.show(&output::plan_text(&plan));
+        let report = recipe.run(self.progress.for_recipe()).await?;
+        self.show(&output::report_text(&report));
+        self.reports.restart = Some(PlanAndReport { plan, report });
         Ok(())
     }
 
