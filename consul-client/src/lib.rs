@@ -65,6 +65,7 @@ pub mod lock;
 pub mod models;
 pub mod operator;
 pub mod options;
+pub mod prepared_query;
 pub mod session;
 pub mod snapshot;
 pub mod status;
@@ -99,6 +100,10 @@ pub use operator::{
     RaftServer,
 };
 pub use options::{CasOptions, Consistency, QueryOptions, WriteOptions};
+pub use prepared_query::{
+    ExecuteOptions, PreparedQueries, PreparedQuery, PreparedQueryRequest, QueryDns, QueryExecution, QueryFailover,
+    QueryService,
+};
 pub use session::{SessionBehavior, SessionEntry, SessionRequest, Sessions};
 pub use snapshot::{Snapshot, SnapshotSaved};
 pub use status::Status;

@@ -11,6 +11,7 @@ mod kv;
 mod lock;
 mod mock;
 mod operator;
+mod prepared_query;
 mod saved;
 mod session;
 mod snapshot;

@@ -250,9 +250,6 @@ fn kv1(v: &vault_client::VaultClient) -> vault_client::Kv1 {
 fn db(v: &vault_client::VaultClient) -> vault_client::database::Database {
     v.database("database").unwrap()
 }
-fn pki(v: &vault_client::VaultClient) -> vault_client::pki::Pki {
-    v.pki("pki").unwrap()
-}
 
 /// Watches that yield their errors at once.
 fn watch() -> WatchOptions {
@@ -333,6 +330,11 @@ fn cases() -> Vec<Case> {
         c!("kv.rs::Kv::watch_key", "KV key", Key("/v1/kv", ""), |c, v| first(c.consul.kv().watch_key(&v, watch()))),
         c!("kv.rs::Kv::watch_prefix", "KV prefix", Key("/v1/kv", ""), |c, v| first(c.consul.kv().watch_prefix(&v, watch()))),
         c!("health.rs::Health::watch_service", "service name", Segment("/v1/health/service", ""), |c, v| first(c.consul.health().watch_service(&v, &Default::default(), &cq(), watch()))),
+        c!("prepared_query.rs::PreparedQueries::get", "prepared query ID", Segment("/v1/query", ""), |c, v| c.consul.prepared_queries().get(&v, &cq())),
+        c!("prepared_query.rs::PreparedQueries::update", "prepared query ID", Segment("/v1/query", ""), |c, v| c.consul.prepared_queries().update(&v, &consul_client::PreparedQueryRequest::new("q", "db"), &cw())),
+        c!("prepared_query.rs::PreparedQueries::delete", "prepared query ID", Segment("/v1/query", ""), |c, v| c.consul.prepared_queries().delete(&v, &cw())),
+        c!("prepared_query.rs::PreparedQueries::execute", "prepared query ID or name", Segment("/v1/query", "/execute"), |c, v| c.consul.prepared_queries().execute(&v, &Default::default(), &cq())),
+        c!("prepared_query.rs::PreparedQueries::explain", "prepared query ID or name", Segment("/v1/query", "/explain"), |c, v| c.consul.prepared_queries().explain(&v, &cq())),
         c!("session.rs::Sessions::destroy", "session ID", Segment("/v1/session/destroy", ""), |c, v| c.consul.sessions().destroy(&v, &cw())),
         c!("session.rs::Sessions::renew", "session ID", Segment("/v1/session/renew", ""), |c, v| c.consul.sessions().renew(&v, &cw())),
         c!("session.rs::Sessions::info", "session ID", Segment("/v1/session/info", ""), |c, v| c.consul.sessions().info(&v, &cq())),
@@ -473,12 +475,6 @@ fn cases() -> Vec<Case> {
         c!("jobs.rs::Jobs::scale", "task group", Fixed("/v1/job/web/scale"), |c, v| c.nomad.jobs().scale("web", &v, 1, &nomad_client::ScaleOptions::default())),
         c!("allocations.rs::Allocations::signal", "signal", Fixed("/v1/client/allocation/9df9c84d-e72a-b42f-b5da-5df98da53bda/signal"), |c, v| c.nomad.allocations().signal(CONTROL, &v, None, &nw())),
         c!("exec.rs::Allocations::exec", "task", Fixed("/v1/client/allocation/9df9c84d-e72a-b42f-b5da-5df98da53bda/exec"), |c, v| c.nomad.allocations().exec(CONTROL, &v, &cmd(), &nomad_client::ExecOptions::default())),
-        c!("pki.rs::VaultClient::pki", "mount", Key("/v1", "/roles/web"), |c, v| async move { c.vault.pki(&v)?.get_role("web").await }),
-        c!("pki.rs::Pki::issue", "PKI role", Segment("/v1/pki/issue", ""), |c, v| async move { pki(&c.vault).issue(&v, &vault_client::pki::IssueRequest::new("x.example")).await }),
-        c!("pki.rs::Pki::sign", "PKI role", Segment("/v1/pki/sign", ""), |c, v| async move { pki(&c.vault).sign(&v, "csr", &vault_client::pki::IssueRequest::new("x.example")).await }),
-        c!("pki.rs::Pki::write_role", "PKI role", Segment("/v1/pki/roles", ""), |c, v| async move { pki(&c.vault).write_role(&v, &vault_client::pki::PkiRole::default()).await }),
-        c!("pki.rs::Pki::get_role", "PKI role", Segment("/v1/pki/roles", ""), |c, v| async move { pki(&c.vault).get_role(&v).await }),
-        c!("pki.rs::Pki::delete_role", "PKI role", Segment("/v1/pki/roles", ""), |c, v| async move { pki(&c.vault).delete_role(&v).await }),
         c!("fs.rs::Allocations::ls", "allocation file path", Fixed("/v1/client/fs/ls/9df9c84d-e72a-b42f-b5da-5df98da53bda"), |c, v| c.nomad.allocations().ls(CONTROL, &v, &nq())),
         c!("fs.rs::Allocations::read_at", "allocation file path", Fixed("/v1/client/fs/readat/9df9c84d-e72a-b42f-b5da-5df98da53bda"), |c, v| c.nomad.allocations().read_at(CONTROL, &v, 0, 10, &nq())),
         c!("logs.rs::Allocations::log_frames", "task", Fixed("/v1/client/fs/logs/9df9c84d-e72a-b42f-b5da-5df98da53bda"), |c, v| c.nomad.allocations().log_frames(CONTROL, &v, &nomad_client::LogsOptions::default())),
@@ -527,7 +523,6 @@ const EXEMPT: &[(&str, &str)] = &[
     ("models/job.rs::TaskGroup::task", "looks a task up in a group already read; sends nothing"),
     ("client.rs::PatroniClient::for_member", "a member's base URL from the cluster answer, not a name in a path"),
     ("client.rs::PatroniClientBuilder::address", "the member's base URL, not a name in a path"),
-    ("pki.rs::Pki::revoke", "the serial goes in the body of pki/revoke, checked as hex bytes joined by ':'"),
     ("client.rs::ConsulClientBuilder::address", "the agent's base URL, not a name in a path"),
     ("client.rs::NomadClientBuilder::address", "the agent's base URL, not a name in a path"),
     ("client.rs::NomadClient::with_namespace", "the namespace= query value of later calls (checked like a name)"),

@@ -1,0 +1,270 @@
+//! Prepared queries: `/v1/query` — stored service lookups with failover to
+//! other datacenters, executed by ID or name.
+
+use std::collections::BTreeMap;
+
+use client_core::path::{ApiPath, PathBuf};
+use client_core::{Request, WithMeta};
+use serde::{Deserialize, Serialize};
+
+use crate::client::ConsulClient;
+use crate::error::{Error, Result};
+use crate::health::ServiceEntry;
+use crate::options::{QueryOptions, WriteOptions};
+use crate::validate;
+
+/// Where a query fails over when no healthy instance is found locally.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct QueryFailover {
+    /// Try the N datacenters nearest by round-trip time.
+    #[serde(default)]
+    pub nearest_n: u32,
+    /// Then these datacenters, in order.
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub datacenters: Vec<String>,
+}
+
+/// The service part of a prepared query.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct QueryService {
+    /// The service to look up.
+    pub service: String,
+    /// Failover to other datacenters.
+    #[serde(default)]
+    pub failover: QueryFailover,
+    /// Only instances whose checks all pass (warning excluded).
+    #[serde(default)]
+    pub only_passing: bool,
+    /// Sort by round-trip time from this node (`_agent`: the agent answering; `_ip`: the caller's address).
+    #[serde(default)]
+    pub near: String,
+    /// Tags every instance must have (`!tag`: must not have).
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub tags: Vec<String>,
+    /// Node metadata every node must have.
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub node_meta: BTreeMap<String, String>,
+    /// Service metadata every instance must have.
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub service_meta: BTreeMap<String, String>,
+    /// Check IDs ignored when judging health.
+    #[serde(rename = "IgnoreCheckIDs", default, deserialize_with = "crate::de::null_default")]
+    pub ignore_check_ids: Vec<String>,
+}
+
+/// A prepared query to create, or the new state of one to update.
+///
+/// ```
+/// use consul_client::PreparedQueryRequest;
+/// let mut q = PreparedQueryRequest::new("db-primary", "db");
+/// q.service.failover.nearest_n = 2;
+/// q.service.only_passing = true;
+/// assert_eq!(q.service.service, "db");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PreparedQueryRequest {
+    /// Name (executes as `/v1/query/<name>/execute` and DNS `<name>.query.consul`).
+    pub name: String,
+    /// A session that bounds the query's life (deleted with it).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub session: String,
+    /// The service lookup.
+    pub service: QueryService,
+    /// DNS answer TTL (Go syntax, `10s`), empty for the agent's default.
+    #[serde(rename = "DNS")]
+    pub dns: QueryDns,
+}
+
+impl PreparedQueryRequest {
+    /// A query named `name` for `service`.
+    #[must_use]
+    pub fn new(name: impl Into<String>, service: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            service: QueryService { service: service.into(), ..QueryService::default() },
+            ..Self::default()
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        if !self.name.is_empty() {
+            validate::name("prepared query name", &self.name)?;
+        }
+        if self.service.service.trim().is_empty() {
+            return Err(Error::invalid("prepared query service", &self.service.service, "must name a service"));
+        }
+        if !self.session.is_empty() {
+            validate::uuid("session ID", &self.session)?;
+        }
+        for dc in &self.service.failover.datacenters {
+            validate::datacenter(dc)?;
+        }
+        Ok(())
+    }
+}
+
+/// DNS settings of a prepared query.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct QueryDns {
+    /// TTL of DNS answers (Go syntax), empty for the agent's default.
+    #[serde(rename = "TTL", default)]
+    pub ttl: String,
+}
+
+/// A stored prepared query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PreparedQuery {
+    /// Query ID.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Bounding session, if any.
+    #[serde(default)]
+    pub session: String,
+    /// The service lookup.
+    pub service: QueryService,
+    /// DNS settings.
+    #[serde(rename = "DNS", default)]
+    pub dns: QueryDns,
+    /// Raft index of creation.
+    #[serde(default)]
+    pub create_index: u64,
+    /// Raft index of the last change.
+    #[serde(default)]
+    pub modify_index: u64,
+}
+
+/// What an execution found (`/v1/query/<id>/execute`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct QueryExecution {
+    /// The service looked up.
+    pub service: String,
+    /// The healthy instances, nearest first when the query sorts by `near`.
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub nodes: Vec<ServiceEntry>,
+    /// The datacenter that answered (another one after a failover).
+    pub datacenter: String,
+    /// How many datacenters were tried after the local one.
+    #[serde(default)]
+    pub failovers: u32,
+    /// DNS settings.
+    #[serde(rename = "DNS", default)]
+    pub dns: QueryDns,
+}
+
+#[derive(Deserialize)]
+struct Explained {
+    #[serde(rename = "Query")]
+    query: PreparedQuery,
+}
+
+#[derive(Deserialize)]
+struct Created {
+    #[serde(rename = "ID")]
+    id: String,
+}
+
+/// Options of [`PreparedQueries::execute`].
+#[derive(Debug, Clone, Default)]
+pub struct ExecuteOptions {
+    /// Sort by round-trip time from this node (`_agent` for the answering agent).
+    pub near: Option<String>,
+    /// At most this many instances.
+    pub limit: Option<u32>,
+}
+
+/// The prepared-query handler: `consul.prepared_queries()`.
+#[derive(Debug, Clone)]
+pub struct PreparedQueries {
+    client: ConsulClient,
+}
+
+impl ConsulClient {
+    /// Prepared queries.
+    #[must_use]
+    pub fn prepared_queries(&self) -> PreparedQueries {
+        PreparedQueries { client: self.clone() }
+    }
+}
+
+fn id_path(id: &str) -> Result<ApiPath> {
+    validate::uuid("prepared query ID", id)?;
+    Ok(PathBuf::new("/v1/query").segment("prepared query ID", id)?.finish())
+}
+
+/// `/v1/query/<id or name>/<verb>`.
+fn verb_path(id_or_name: &str, verb: &'static str) -> Result<ApiPath> {
+    validate::name("prepared query ID or name", id_or_name)?;
+    Ok(PathBuf::new("/v1/query").segment("prepared query ID or name", id_or_name)?.literal(verb).finish())
+}
+
+impl PreparedQueries {
+    /// Creates a query and returns its ID. Not retried after sending (a
+    /// retry could create a second one; a duplicate name is Consul's error).
+    pub async fn create(&self, query: &PreparedQueryRequest, opts: &WriteOptions) -> Result<String> {
+        query.check()?;
+        let request = opts.apply(Request::post("/v1/query").json(query)?)?;
+        Ok(self.client.json::<Created>(request).await?.id)
+    }
+
+    /// A query by ID (an unknown one is a 404 error, `is_not_found()`).
+    pub async fn get(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<PreparedQuery>> {
+        let read = self.client.read::<Vec<PreparedQuery>>(Request::get(id_path(id)?), opts).await?;
+        let value = read
+            .value
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::invalid("prepared query ID", id, "Consul answered with no query for it"))?;
+        Ok(WithMeta { value, meta: read.meta })
+    }
+
+    /// Every query.
+    pub async fn list(&self, opts: &QueryOptions) -> Result<WithMeta<Vec<PreparedQuery>>> {
+        Ok(crate::client::null_list(self.client.read(Request::get("/v1/query"), opts).await?))
+    }
+
+    /// Replaces the query `id` with `query`.
+    pub async fn update(&self, id: &str, query: &PreparedQueryRequest, opts: &WriteOptions) -> Result<()> {
+        let path = id_path(id)?;
+        query.check()?;
+        self.client.send(opts.apply(Request::put(path).json(query)?)?).await.map(drop)
+    }
+
+    /// Deletes the query `id`.
+    pub async fn delete(&self, id: &str, opts: &WriteOptions) -> Result<()> {
+        let path = id_path(id)?;
+        self.client.send(opts.apply(Request::delete(path))?).await.map(drop)
+    }
+
+    /// Runs the query `id_or_name`: the healthy instances of its service,
+    /// from another datacenter when its failover had to (see
+    /// [`QueryExecution::failovers`]).
+    pub async fn execute(
+        &self,
+        id_or_name: &str,
+        exec: &ExecuteOptions,
+        opts: &QueryOptions,
+    ) -> Result<WithMeta<QueryExecution>> {
+        if let Some(near) = &exec.near {
+            validate::name("near node", near)?;
+        }
+        let request = Request::get(verb_path(id_or_name, "execute")?)
+            .query_opt("near", exec.near.as_deref())
+            .query_opt("limit", exec.limit);
+        self.client.read(request, opts).await
+    }
+
+    /// The query `id_or_name` as it would run, templates rendered.
+    pub async fn explain(&self, id_or_name: &str, opts: &QueryOptions) -> Result<WithMeta<PreparedQuery>> {
+        let read = self.client.read::<Explained>(Request::get(verb_path(id_or_name, "explain")?), opts).await?;
+        Ok(WithMeta { value: read.value.query, meta: read.meta })
+    }
+}

@@ -1,0 +1,111 @@
+//! Prepared queries against the real Consul.
+
+use consul_client::ClientError as _;
+use consul_client::{AgentServiceRegistration, ExecuteOptions, PreparedQueryRequest, QueryOptions, WriteOptions};
+
+use crate::common::{FIXTURES, consul_or_skip, name};
+
+fn q() -> QueryOptions {
+    QueryOptions::default()
+}
+fn w() -> WriteOptions {
+    WriteOptions::default()
+}
+
+#[tokio::test]
+async fn create_get_list_update_execute_explain_and_delete() {
+    let consul = consul_or_skip!();
+    let service = name("pq-svc");
+    for (i, tag) in ["primary", "replica"].into_iter().enumerate() {
+        let reg = AgentServiceRegistration {
+            id: Some(format!("{service}-{i}")),
+            name: service.clone(),
+            tags: vec![tag.into()],
+            port: Some(5432 + u16::try_from(i).unwrap()),
+            ..AgentServiceRegistration::default()
+        };
+        consul.agent().service_register(&reg).await.unwrap();
+    }
+    let queries = consul.prepared_queries();
+    let query_name = name("pq");
+    let mut request = PreparedQueryRequest::new(&query_name, &service);
+    request.service.only_passing = true;
+    request.service.near = "_agent".into();
+    request.dns.ttl = "10s".into();
+    let id = queries.create(&request, &w()).await.unwrap();
+
+    let read = queries.get(&id, &q()).await.unwrap();
+    assert_eq!(read.value.name, query_name);
+    assert_eq!(read.value.service.service, service);
+    assert_eq!(read.value.dns.ttl, "10s");
+    assert!(queries.list(&q()).await.unwrap().value.iter().any(|p| p.id == id));
+
+    let by_name = queries.execute(&query_name, &ExecuteOptions::default(), &q()).await.unwrap().value;
+    assert_eq!(by_name.nodes.len(), 2);
+    assert_eq!(
+        (by_name.service.as_str(), by_name.failovers, by_name.datacenter.as_str()),
+        (service.as_str(), 0, "dc1")
+    );
+    let near = ExecuteOptions { near: Some("_agent".into()), limit: Some(1) };
+    assert_eq!(queries.execute(&id, &near, &q()).await.unwrap().value.nodes.len(), 1, "limit applies");
+
+    request.service.tags = vec!["primary".into()];
+    queries.update(&id, &request, &w()).await.unwrap();
+    let primary = queries.execute(&id, &ExecuteOptions::default(), &q()).await.unwrap().value;
+    assert_eq!(primary.nodes.iter().map(|n| n.service.id.as_str()).collect::<Vec<_>>(), [format!("{service}-0")]);
+    let explained = queries.explain(&query_name, &q()).await.unwrap().value;
+    assert_eq!(explained.service.tags, ["primary"]);
+
+    queries.delete(&id, &w()).await.unwrap();
+    let gone = queries.get(&id, &q()).await.unwrap_err();
+    assert!(gone.is_not_found(), "{gone}");
+    for i in 0..2 {
+        consul.agent().service_deregister(&format!("{service}-{i}")).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn failover_to_an_unknown_datacenter_is_skipped_and_bad_input_refused() {
+    let consul = consul_or_skip!();
+    let queries = consul.prepared_queries();
+    let mut request = PreparedQueryRequest::new(name("pq-failover"), name("nowhere"));
+    request.service.failover.datacenters = vec!["dc2".into()];
+    request.service.failover.nearest_n = 1;
+    let id = queries.create(&request, &w()).await.unwrap();
+    let read = queries.get(&id, &q()).await.unwrap().value;
+    assert_eq!(read.service.failover.datacenters, ["dc2"]);
+    let run = queries.execute(&id, &ExecuteOptions::default(), &q()).await.unwrap().value;
+    assert!(run.nodes.is_empty(), "no instance anywhere: {run:?}");
+    assert_eq!(
+        (run.failovers, run.datacenter.as_str()),
+        (0, "dc1"),
+        "Consul 1.8.7 skips a datacenter it does not know"
+    );
+    queries.delete(&id, &w()).await.unwrap();
+
+    let mut bad = PreparedQueryRequest::new("x", "db");
+    bad.service.failover.datacenters = vec!["DC 2".into()];
+    assert!(queries.create(&bad, &w()).await.unwrap_err().to_string().contains("datacenter"));
+    assert!(queries.create(&PreparedQueryRequest::new("x", " "), &w()).await.is_err(), "a query names a service");
+}
+
+/// A failover the single-datacenter sandbox cannot produce, in the shape of the
+/// API docs' execute example (tests/fixtures/README.md names the version).
+#[tokio::test]
+async fn an_execution_answered_by_a_failover_datacenter_says_so() {
+    use wiremock::matchers::{method, path, query_param};
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(method("GET"))
+        .and(path("/v1/query/db-primary/execute"))
+        .and(query_param("near", "_agent"))
+        .respond_with(FIXTURES.json_response(200, "query-execute-failover.docs.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let consul = consul_client::ConsulClient::builder().address(&server.uri()).build().unwrap();
+    let near = ExecuteOptions { near: Some("_agent".into()), limit: None };
+    let run = consul.prepared_queries().execute("db-primary", &near, &q()).await.unwrap().value;
+    assert_eq!((run.datacenter.as_str(), run.failovers, run.dns.ttl.as_str()), ("dc3", 2, "10s"));
+    assert_eq!(run.nodes[0].service.service, "redis");
+    assert_eq!(run.nodes[0].node.node, "foobar");
+}
