@@ -10,6 +10,7 @@ pub mod job;
 pub mod namespace;
 pub mod node;
 pub mod operator;
+pub mod service;
 pub mod variable;
 
 pub use acl::{
@@ -32,6 +33,7 @@ pub use operator::{
     AutopilotConfiguration, AutopilotHealth, KeyringKey, PreemptionConfig, RaftConfiguration, RaftServer,
     SchedulerConfiguration, SchedulerSetResponse, ServerHealth, SnapshotSaved,
 };
+pub use service::{NodePool, ServiceNamespace, ServiceRegistration, ServiceStub};
 pub use variable::{Variable, VariableItems, VariableLock};
 
 /// Leaves a zero index or time out of a request body (the server sets them).

@@ -15,4 +15,5 @@ mod jobs;
 mod logs;
 mod operator;
 mod pages;
+mod services;
 mod variables;

@@ -250,6 +250,9 @@ fn kv1(v: &vault_client::VaultClient) -> vault_client::Kv1 {
 fn db(v: &vault_client::VaultClient) -> vault_client::database::Database {
     v.database("database").unwrap()
 }
+fn pki(v: &vault_client::VaultClient) -> vault_client::pki::Pki {
+    v.pki("pki").unwrap()
+}
 
 /// Watches that yield their errors at once.
 fn watch() -> WatchOptions {
@@ -404,6 +407,12 @@ fn cases() -> Vec<Case> {
         c!("variables.rs::Variables::delete", "variable path", Key("/v1/var", ""), |c, v| c.nomad.variables().delete(&v, None, &nw())),
         c!("variables.rs::Variables::renew_lock", "variable path", Key("/v1/var", ""), |c, v| c.nomad.variables().renew_lock(&v, CONTROL, &nw())),
         c!("variables.rs::Variables::release_lock", "variable path", Key("/v1/var", ""), |c, v| c.nomad.variables().release_lock(&v, CONTROL, &nw())),
+        c!("services.rs::Services::get", "service name", Segment("/v1/service", ""), |c, v| c.nomad.services().get(&v, &nq())),
+        c!("services.rs::Services::delete", "service name", Segment("/v1/service", ""), |c, v| c.nomad.services().delete(&v, "reg-1", &nw())),
+        c!("node_pools.rs::NodePools::get", "node pool", Segment("/v1/node/pool", ""), |c, v| c.nomad.node_pools().get(&v, &nq())),
+        c!("node_pools.rs::NodePools::delete", "node pool", Segment("/v1/node/pool", ""), |c, v| c.nomad.node_pools().delete(&v, &nw())),
+        c!("node_pools.rs::NodePools::nodes", "node pool", Segment("/v1/node/pool", "/nodes"), |c, v| c.nomad.node_pools().nodes(&v, &nq())),
+        c!("node_pools.rs::NodePools::jobs", "node pool", Segment("/v1/node/pool", "/jobs"), |c, v| c.nomad.node_pools().jobs(&v, &nq())),
         // ---- vault-client
         c!("auth.rs::Auth::kubernetes", "mount", Key("/v1/auth", "/login"), |c, v| async move { c.vault.auth().kubernetes(&v)?.login("r", &client_core::Secret::new("jwt")).await }),
         c!("kv.rs::VaultClient::kv1", "mount", Key("/v1", "/x"), |c, v| async move { c.vault.kv1(&v)?.read::<V>("x").await }),
@@ -464,6 +473,12 @@ fn cases() -> Vec<Case> {
         c!("database.rs::Database::creds", "role", Segment("/v1/database/creds", ""), |c, v| async move { db(&c.vault).creds(&v).await }),
         c!("database.rs::Database::static_creds", "database static role", Segment("/v1/database/static-creds", ""), |c, v| async move { db(&c.vault).static_creds(&v).await }),
         c!("database.rs::Database::rotate_role", "database static role", Segment("/v1/database/rotate-role", ""), |c, v| async move { db(&c.vault).rotate_role(&v).await }),
+        c!("pki.rs::VaultClient::pki", "mount", Key("/v1", "/roles/web"), |c, v| async move { c.vault.pki(&v)?.get_role("web").await }),
+        c!("pki.rs::Pki::issue", "PKI role", Segment("/v1/pki/issue", ""), |c, v| async move { pki(&c.vault).issue(&v, &vault_client::pki::IssueRequest::new("x.example")).await }),
+        c!("pki.rs::Pki::sign", "PKI role", Segment("/v1/pki/sign", ""), |c, v| async move { pki(&c.vault).sign(&v, "csr", &vault_client::pki::IssueRequest::new("x.example")).await }),
+        c!("pki.rs::Pki::write_role", "PKI role", Segment("/v1/pki/roles", ""), |c, v| async move { pki(&c.vault).write_role(&v, &vault_client::pki::PkiRole::default()).await }),
+        c!("pki.rs::Pki::get_role", "PKI role", Segment("/v1/pki/roles", ""), |c, v| async move { pki(&c.vault).get_role(&v).await }),
+        c!("pki.rs::Pki::delete_role", "PKI role", Segment("/v1/pki/roles", ""), |c, v| async move { pki(&c.vault).delete_role(&v).await }),
         // ---- values that go in the query or body: the path stays the same
         c!("agent.rs::Agent::enable_maintenance", "maintenance reason", Fixed("/v1/agent/maintenance"), |c, v| c.consul.agent().enable_maintenance(&v)),
         c!("intentions.rs::Intentions::check", "intention source", Fixed("/v1/connect/intentions/check"), |c, v| c.consul.intentions().check(&v, "db")),
@@ -472,6 +487,7 @@ fn cases() -> Vec<Case> {
         c!("jobs.rs::Jobs::parse", "HCL", Fixed("/v1/jobs/parse"), |c, v| c.nomad.jobs().parse(&v, &nw())),
         c!("acl.rs::Acl::login", "auth method", Fixed("/v1/acl/login"), |c, v| c.nomad.acl().login(&v, &client_core::Secret::new("jwt"), &nw())),
         c!("variables.rs::Variables::renew_lock", "lock ID", Fixed("/v1/var/a"), |c, v| c.nomad.variables().renew_lock("a", &v, &nw())),
+        c!("services.rs::Services::delete", "service registration ID", Fixed("/v1/service/web"), |c, v| c.nomad.services().delete("web", &v, &nw())),
         c!("jobs.rs::Jobs::scale", "task group", Fixed("/v1/job/web/scale"), |c, v| c.nomad.jobs().scale("web", &v, 1, &nomad_client::ScaleOptions::default())),
         c!("allocations.rs::Allocations::signal", "signal", Fixed("/v1/client/allocation/9df9c84d-e72a-b42f-b5da-5df98da53bda/signal"), |c, v| c.nomad.allocations().signal(CONTROL, &v, None, &nw())),
         c!("exec.rs::Allocations::exec", "task", Fixed("/v1/client/allocation/9df9c84d-e72a-b42f-b5da-5df98da53bda/exec"), |c, v| c.nomad.allocations().exec(CONTROL, &v, &cmd(), &nomad_client::ExecOptions::default())),
@@ -511,6 +527,7 @@ const EXEMPT: &[(&str, &str)] = &[
     ("leases.rs::Leases::lookup", "`lease_id` goes in the body of sys/leases/lookup"),
     ("aws.rs::AwsLogin::with_region", "the STS region is signed into the login body"),
     ("aws.rs::AwsLogin::with_server_id", "the X-Vault-AWS-IAM-Server-ID value is signed into the login body"),
+    ("pki.rs::Pki::revoke", "the serial goes in the body of pki/revoke, checked as hex bytes joined by ':'"),
     ("database.rs::DatabaseCreds::postgres_url", "formats a libpq URL from credentials already read; sends nothing"),
     ("database.rs::DatabaseCreds::postgres_url_redacted", "formats a libpq URL from credentials already read; sends nothing"),
     ("client.rs::VaultClient::with_namespace", "the X-Vault-Namespace header (checked like a path)"),
