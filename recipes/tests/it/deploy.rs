@@ -329,7 +329,9 @@ async fn a_successful_deployment_is_followed_with_its_group_counts() {
         ]
     );
     let reads = requests(&server, "GET", &format!("/v1/deployment/{NEW_DEPLOYMENT}")).await;
-    assert_eq!(reads[0].url.query_pairs().find(|(k, _)| k == "index").unwrap().1, "45", "a blocking query");
+    let query = |k: &str| reads[0].url.query_pairs().find(|(q, _)| q == k).map(|(_, v)| v.into_owned());
+    assert_eq!(query("index").as_deref(), Some("45"), "a blocking query");
+    assert_eq!(query("wait").as_deref(), Some("5000ms"), "each round at most 5 s");
 }
 
 #[tokio::test]
@@ -462,4 +464,16 @@ fn a_job_file_is_json_or_hcl_and_never_empty() {
     let empty = JobFile::from_text("a.hcl", "  \n").unwrap_err();
     assert_eq!(empty.to_string(), "invalid job file \"a.hcl\": is empty; expected a Nomad job in HCL or JSON");
     assert!(JobFile::from_text("a.json", "{nope").unwrap_err().to_string().contains("is not JSON"));
+}
+
+#[tokio::test]
+async fn a_job_file_without_id_or_groups_is_refused_before_nomad_is_asked() {
+    let nowhere = nomad_client::NomadClient::builder().address("http://127.0.0.1:9").build().unwrap();
+    let file = JobFile::from_text("empty.json", r#"{"Job": {"Name": "web"}}"#).unwrap();
+    let deploy = Deploy::new(DeployOptions::new(file), Arc::new(NomadDeployer::new(nowhere))).unwrap();
+    let err = deploy.plan().await.unwrap_err();
+    let reasons = err.refusal_reasons();
+    assert_eq!(reasons.len(), 1, "{err}");
+    assert!(reasons[0].starts_with("job file empty.json: its job ID is not usable: "), "{err}");
+    assert!(reasons[0].ends_with("; it has no task group"), "{err}");
 }
