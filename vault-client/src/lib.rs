@@ -11,7 +11,10 @@
 //! - Auth: [`VaultClient::auth`] (token, GitHub, AppRole, userpass, JWT/Kubernetes,
 //!   AWS IAM). A login returns [`LoggedIn`], whose client sends the new token.
 //! - Dynamic credentials: [`VaultClient::secrets`] (`nomad/creds`, `consul/creds`)
-//!   with their [`Lease`]; health, seal status, mounts, raft peers and
+//!   and [`VaultClient::database`] (PostgreSQL: connections, roles, static
+//!   roles, creds) with their [`Lease`]; certificates from
+//!   [`VaultClient::pki`]; tokens and leases kept alive (and revoked on
+//!   close) by [`lifetime::LifetimeWatcher`]; health, seal status, mounts, raft peers and
 //!   policies under [`VaultClient::sys`], with its [`Leases`]
 //!   (`sys().leases()`) and response [`Wrapping`] (`sys().wrapping()`).
 //! - Requests go through client-core's one pipeline: its retry loop with
@@ -47,6 +50,34 @@
 //! println!("nomad token accessor {} (lease {})", nomad.data.accessor_id, nomad.lease.id);
 //! # Ok(()) }
 //! ```
+//!
+//! # Coverage against the Go client (`github.com/hashicorp/vault/api`)
+//!
+//! Per endpoint group: **Y** typed and tested, **partial** (what is
+//! missing), **no**. The Go client reaches the secrets engines only through
+//! its untyped `Logical()`; here they are typed.
+//!
+//! | group | status |
+//! | --- | --- |
+//! | logical read/write/list/delete | Y ([`VaultClient::read`]…) |
+//! | KV v1 / v2 (Go `KVv1`/`KVv2`) | partial: read, versions, write, CAS, patch (1.9+), delete/undelete/destroy, metadata; no `subkeys` |
+//! | token auth (Go `Auth().Token()`) | partial: create, lookup(-self/-accessor), renew-self, revoke-self/-accessor; no create-orphan, token roles, renew or revoke of another token |
+//! | logins (Go `api/auth/*`) | partial: GitHub, AppRole, userpass, JWT/OIDC and Kubernetes, AWS IAM; no LDAP, TLS cert; no AppRole/userpass/JWT role management |
+//! | `LifetimeWatcher` | Y: [`lifetime::LifetimeWatcher`] (Go's schedule; a watch channel instead of `RenewCh`, re-login and revoke-on-close beyond Go) |
+//! | database secrets engine | Y for PostgreSQL ([`database::Database`]: connection config write/get/list/delete/reset/rotate-root, roles and static roles CRUD, creds with lease, static-creds, rotate-role); other plugins through [`VaultClient::write`] |
+//! | PKI | partial ([`pki::Pki`]: issue, sign, roles CRUD, CA chain, revoke, tidy); no root/intermediate generation, CRL, multi-issuer endpoints |
+//! | Nomad / Consul creds | Y ([`Secrets`]) |
+//! | transit | no |
+//! | AWS secrets engine creds | no (the AWS IAM *login* is there) |
+//! | sys health, seal-status, leader | Y |
+//! | sys mounts and auth methods | partial: list and mount info; no enable/disable/tune/remount |
+//! | sys policies | partial: get and list; no write/delete |
+//! | sys seal/unseal/init/step-down | partial: seal status only |
+//! | sys leases | partial: renew, revoke, lookup; no list, revoke-prefix/-force, tidy |
+//! | sys wrapping | partial: wrap, unwrap, lookup; no rewrap |
+//! | sys audit | no |
+//! | raft (snapshot, peers, autopilot) | partial: configuration read; no snapshot save/restore, remove-peer, autopilot |
+//! | sys metrics, host-info, config/state | no |
 #![deny(missing_docs)]
 
 pub mod auth;
