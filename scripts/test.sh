@@ -13,9 +13,19 @@ SANDBOX_PATRONI_BIN=/opt/patroni4/bin/patroni cargo test -p patroni-client --tes
 # Lint lane: formatting and clippy with warnings as errors.
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
+# Feature lane (what `cargo hack --each-feature check` would do, without
+# installing it): every crate with no default features and with all of them,
+# and the facade with each feature alone.
+for crate in client-core nomad-client consul-client vault-client patroni-client walg recipes; do
+  cargo check -p "$crate" --no-default-features
+  cargo check -p "$crate" --all-features
+done
+for feature in nomad consul vault patroni walg recipes; do
+  cargo check -p ops-sdk --no-default-features --features "$feature"
+done
 # Doc lane: what docs.rs builds, warnings (broken links, missing docs) as errors.
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 # Packaging lane: every published crate packages (manifest metadata, versioned
 # path dependencies, included files); the unpublished ones are left out.
 cargo package --workspace --no-verify --allow-dirty \
-  --exclude sandbox --exclude ops-examples --exclude ops-benches --exclude safety-tests
+  --exclude sandbox --exclude ops-examples --exclude ops-benches --exclude safety-tests --exclude test-support

@@ -12,8 +12,5 @@ pub mod local;
 pub mod output;
 pub mod progress;
 
-/// The workspace README's Rust blocks, compiled as doc tests so the tour
-/// cannot drift from the API (`cargo test -p ops-examples --doc`).
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeCodeCompiles;
+// The workspace README's Rust blocks compile as doc tests of the `ops-sdk`
+// facade, whose crate docs the README is (`cargo test -p ops-sdk --doc`).
