@@ -57,7 +57,9 @@ pub mod catalog;
 pub mod catalog_txn;
 pub mod client;
 pub mod config_entry;
+pub mod coordinate;
 pub mod error;
+pub mod event;
 pub mod health;
 pub mod intentions;
 pub mod kv;
@@ -89,7 +91,9 @@ pub use config_entry::{
     ConfigEntries, ConfigEntry, ConfigWriteOptions, ProxyDefaults, ServiceDefaults, ServiceIntentions, ServiceResolver,
     ServiceRouter, ServiceSplitter,
 };
+pub use coordinate::{Coord, Coordinates, DatacenterCoordinates, NodeCoordinate};
 pub use error::{Error, IncompleteDelete, Result, TxnError};
+pub use event::{EventFilter, Events, UserEvent};
 pub use health::{CheckState, Health, ServiceEntry, ServiceHealthOptions};
 pub use intentions::{Intention, IntentionAction, IntentionApi, IntentionRequest, Intentions};
 pub use kv::{DeleteOptions, Kv, KvPair, PutOptions};

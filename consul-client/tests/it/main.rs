@@ -5,6 +5,7 @@ mod agent;
 mod catalog;
 mod common;
 mod config_entry;
+mod event;
 mod input;
 mod intention;
 mod kv;

@@ -335,6 +335,8 @@ fn cases() -> Vec<Case> {
         c!("prepared_query.rs::PreparedQueries::delete", "prepared query ID", Segment("/v1/query", ""), |c, v| c.consul.prepared_queries().delete(&v, &cw())),
         c!("prepared_query.rs::PreparedQueries::execute", "prepared query ID or name", Segment("/v1/query", "/execute"), |c, v| c.consul.prepared_queries().execute(&v, &Default::default(), &cq())),
         c!("prepared_query.rs::PreparedQueries::explain", "prepared query ID or name", Segment("/v1/query", "/explain"), |c, v| c.consul.prepared_queries().explain(&v, &cq())),
+        c!("event.rs::Events::fire", "event name", Segment("/v1/event/fire", ""), |c, v| c.consul.events().fire(&v, b"p", &Default::default(), &cw())),
+        c!("coordinate.rs::Coordinates::node", "node name", Segment("/v1/coordinate/node", ""), |c, v| c.consul.coordinates().node(&v, &cq())),
         c!("session.rs::Sessions::destroy", "session ID", Segment("/v1/session/destroy", ""), |c, v| c.consul.sessions().destroy(&v, &cw())),
         c!("session.rs::Sessions::renew", "session ID", Segment("/v1/session/renew", ""), |c, v| c.consul.sessions().renew(&v, &cw())),
         c!("session.rs::Sessions::info", "session ID", Segment("/v1/session/info", ""), |c, v| c.consul.sessions().info(&v, &cq())),
