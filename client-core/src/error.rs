@@ -177,7 +177,10 @@ pub trait ClientError: std::error::Error + Send + Sync + 'static {
         self.status() == Some(403)
     }
 
-    /// True when a later retry may succeed; see [`Error::is_transient`].
+    /// True when a later attempt of the same request may succeed: what the
+    /// pipeline retries ([`Error::is_transient`]) once its budget is spent,
+    /// and states a client does not retry itself because they pass only
+    /// on a human's time, not a backoff's (a sealed Vault; its docs say so).
     fn is_transient(&self) -> bool {
         self.core().is_some_and(Error::is_transient)
     }
