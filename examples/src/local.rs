@@ -224,6 +224,8 @@ impl Scheduler for LocalScheduler {
 /// holds `PG_VERSION`.
 #[derive(Debug, Clone)]
 pub struct LocalVolumeProbe {
+    namespace: String,
+    members: Vec<String>,
     data_dirs: Vec<PathBuf>,
 }
 
@@ -232,7 +234,11 @@ impl LocalVolumeProbe {
     #[must_use]
     pub fn new(scheduler: &LocalScheduler) -> Self {
         let cluster = scheduler.lock();
-        Self { data_dirs: (0..cluster.len()).map(|i| cluster.data_dir(i)).collect() }
+        Self {
+            namespace: scheduler.namespace.clone(),
+            members: (0..cluster.len()).map(|i| cluster.member_name(i).to_owned()).collect(),
+            data_dirs: (0..cluster.len()).map(|i| cluster.data_dir(i)).collect(),
+        }
     }
 }
 
@@ -246,5 +252,36 @@ impl VolumeProbe for LocalVolumeProbe {
             .filter(|p| p.exists())
             .map(|p| p.display().to_string())
             .collect())
+    }
+
+    /// The member's data directory, when `namespace` is the scheduler's and `member` one of
+    /// its members.
+    fn member_volume(&self, namespace: &str, member: &str) -> Option<String> {
+        let i = self.members.iter().position(|m| m == member).filter(|_| namespace == self.namespace)?;
+        Some(self.data_dirs[i].display().to_string())
+    }
+
+    async fn clear_member_volume(&self, namespace: &str, member: &str, location: &str) -> Result<()> {
+        let Some(exact) = self.member_volume(namespace, member) else {
+            return Err(Error::invalid(
+                "member",
+                member,
+                format!("is not a member of the local cluster of {namespace}"),
+            ));
+        };
+        if location != exact {
+            return Err(Error::invalid(
+                "volume location",
+                location,
+                format!("is not the volume of {member} in {namespace}; only {exact} may be cleared"),
+            ));
+        }
+        match std::fs::remove_dir_all(&exact) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => {
+                Err(Error::Io { action: "remove the member's data directory".into(), path: exact.into(), source: e })
+            }
+        }
     }
 }

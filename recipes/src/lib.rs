@@ -22,6 +22,7 @@
 //! | bootstrap a new HA cluster (RUNBOOK 1) | [`bootstrap`] |
 //! | restore to a timeline or a point in time (RUNBOOK 2) | [`restore`] |
 //! | clean up ghost nodes, services, members (RUNBOOK 3) | [`ghost`] |
+//! | replace one HA member at a time (RUNBOOK 5) | [`replace_member`] |
 //! | apply settings that need a restart (RUNBOOK 6) | [`restart`] |
 //! | deploy a job with a diff, follow it, revert on failure | [`deploy`] |
 //! | Nomad and Consul tokens from Vault | [`credentials`] |
@@ -69,6 +70,7 @@ pub mod ghost;
 pub mod input;
 pub mod ports;
 pub mod progress;
+pub mod replace_member;
 pub mod report;
 pub mod restart;
 pub mod restore;

@@ -43,6 +43,8 @@
 mod plan;
 mod run;
 
+pub(crate) use plan::{best_replica, member_names};
+
 use std::sync::Arc;
 use std::time::Duration;
 

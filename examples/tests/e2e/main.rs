@@ -4,4 +4,5 @@
 mod bootstrap;
 mod bootstrap_faults;
 mod ghost;
+mod replace_member;
 mod restore;

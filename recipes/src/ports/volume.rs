@@ -13,6 +13,26 @@ pub trait VolumeProbe: Send + Sync {
     /// (e.g. `client-3:/var/lib/nomad-volumes/atala-testnet/postgres-atala/PG_VERSION`).
     /// Empty means no data is left anywhere.
     async fn leftover_data(&self, namespace: &str) -> Result<Vec<String>>;
+
+    /// The exact location of `member`'s data volume in `namespace` (e.g.
+    /// `client-3:/var/lib/nomad-volumes/atala-testnet/postgres-atala`), derived from the two
+    /// names only; `None` when this probe cannot clear volumes (the default).
+    fn member_volume(&self, namespace: &str, member: &str) -> Option<String> {
+        let _ = (namespace, member);
+        None
+    }
+
+    /// Removes the PostgreSQL data of `member`'s volume at `location`, which must be exactly
+    /// [`Self::member_volume`] for the same names: any other location is refused before
+    /// anything is removed. The member must be stopped. The default refuses (no probe clears
+    /// volumes unless it says how).
+    async fn clear_member_volume(&self, namespace: &str, member: &str, location: &str) -> Result<()> {
+        Err(crate::Error::invalid(
+            "volume location",
+            location,
+            format!("this volume probe cannot clear the volume of {member} in {namespace}"),
+        ))
+    }
 }
 
 /// How a recipe checks host volumes: with a probe, or skipped explicitly with a reason

@@ -84,11 +84,11 @@ impl Restart {
 
     /// Why the cluster is not healthy (every member runs, one leads, the others stream within
     /// the lag bound), or `None`.
-    pub(super) async fn unhealthy(&self, snapshot: &ScopeSnapshot, names: &[String]) -> Result<Option<String>> {
+    pub(crate) async fn unhealthy(&self, snapshot: &ScopeSnapshot, names: &[String]) -> Result<Option<String>> {
         self.ready(names).not_ready(snapshot, &[]).await
     }
 
-    pub(super) fn ready(&self, names: &[String]) -> ReplicasReady {
+    pub(crate) fn ready(&self, names: &[String]) -> ReplicasReady {
         ReplicasReady {
             wanted: names.to_vec(),
             max_lag_bytes: self.opts.max_lag_bytes,
@@ -129,7 +129,7 @@ fn steps(survey: &Survey, status: &ClusterStatus) -> Vec<Step> {
 }
 
 /// Every member that published itself, in name order.
-pub(super) fn member_names(status: &ClusterStatus) -> Vec<String> {
+pub(crate) fn member_names(status: &ClusterStatus) -> Vec<String> {
     let mut names: Vec<String> = status.members.iter().map(|m| m.name.clone()).collect();
     names.sort();
     names

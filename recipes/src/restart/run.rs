@@ -87,8 +87,9 @@ impl Restart {
         Ok(())
     }
 
-    /// Switches over from `leader` to the healthiest replica; returns the new leader.
-    async fn switch_over(&self, runner: &mut Runner, leader: &str) -> Result<String> {
+    /// Switches over from `leader` to the healthiest replica (the cluster healthy first), and
+    /// waits until it leads and every replica streams; returns the new leader.
+    pub(crate) async fn switch_over(&self, runner: &mut Runner, leader: &str) -> Result<String> {
         let o = &self.opts;
         let step = format!("switch over from {leader}");
         let snapshot = self.caps.scope_store.snapshot(&o.scope).await?;
