@@ -87,6 +87,8 @@ pub mod vocab;
 #[cfg(feature = "http")]
 pub mod blocking;
 #[cfg(feature = "http")]
+pub mod builder;
+#[cfg(feature = "http")]
 pub mod config;
 #[cfg(feature = "http")]
 pub mod hook;
