@@ -13,7 +13,7 @@
 //! - Dynamic credentials: [`VaultClient::secrets`] (`nomad/creds`, `consul/creds`)
 //!   and [`VaultClient::database`] (PostgreSQL: connections, roles, static
 //!   roles, creds) with their [`Lease`]; certificates from
-//!   [`VaultClient::pki`]; tokens and leases kept alive (and revoked on
+//!   [`VaultClient::pki`]; encryption with [`VaultClient::transit`]; tokens and leases kept alive (and revoked on
 //!   close) by [`lifetime::LifetimeWatcher`]; health, seal status, mounts, raft peers and
 //!   policies under [`VaultClient::sys`], with its [`Leases`]
 //!   (`sys().leases()`) and response [`Wrapping`] (`sys().wrapping()`).
@@ -67,7 +67,7 @@
 //! | database secrets engine | Y for PostgreSQL ([`database::Database`]: connection config write/get/list/delete/reset/rotate-root, roles and static roles CRUD, creds with lease, static-creds, rotate-role); other plugins through [`VaultClient::write`] |
 //! | PKI | partial ([`pki::Pki`]: issue, sign, roles CRUD, CA chain, revoke, tidy); no root/intermediate generation, CRL, multi-issuer endpoints |
 //! | Nomad / Consul creds | Y ([`Secrets`]) |
-//! | transit | no |
+//! | transit | partial ([`transit::Transit`]: keys create/get/list/delete/rotate/config, encrypt/decrypt/rewrap, datakey, sign/verify, hmac); no batch input, export/backup/restore, trim, HMAC verify |
 //! | AWS secrets engine creds | no (the AWS IAM *login* is there) |
 //! | sys health, seal-status, leader | Y |
 //! | sys mounts and auth methods | partial: list and mount info; no enable/disable/tune/remount |
@@ -93,6 +93,7 @@ pub mod pki;
 pub mod response;
 pub mod secrets;
 pub mod sys;
+pub mod transit;
 pub mod wrapping;
 
 pub use auth::{Auth, TokenAuth, TokenCreateRequest, TokenInfo};

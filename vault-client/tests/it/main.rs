@@ -17,3 +17,4 @@ mod secrets;
 mod standby;
 mod sys;
 mod tls;
+mod transit;
