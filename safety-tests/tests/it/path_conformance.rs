@@ -250,6 +250,12 @@ fn kv1(v: &vault_client::VaultClient) -> vault_client::Kv1 {
 fn db(v: &vault_client::VaultClient) -> vault_client::database::Database {
     v.database("database").unwrap()
 }
+fn pki(v: &vault_client::VaultClient) -> vault_client::pki::Pki {
+    v.pki("pki").unwrap()
+}
+fn transit(v: &vault_client::VaultClient) -> vault_client::transit::Transit {
+    v.transit("transit").unwrap()
+}
 
 /// Watches that yield their errors at once.
 fn watch() -> WatchOptions {
@@ -472,6 +478,25 @@ fn cases() -> Vec<Case> {
         c!("database.rs::Database::creds", "role", Segment("/v1/database/creds", ""), |c, v| async move { db(&c.vault).creds(&v).await }),
         c!("database.rs::Database::static_creds", "database static role", Segment("/v1/database/static-creds", ""), |c, v| async move { db(&c.vault).static_creds(&v).await }),
         c!("database.rs::Database::rotate_role", "database static role", Segment("/v1/database/rotate-role", ""), |c, v| async move { db(&c.vault).rotate_role(&v).await }),
+        c!("pki.rs::VaultClient::pki", "mount", Key("/v1", "/roles/web"), |c, v| async move { c.vault.pki(&v)?.get_role("web").await }),
+        c!("pki.rs::Pki::issue", "PKI role", Segment("/v1/pki/issue", ""), |c, v| async move { pki(&c.vault).issue(&v, &vault_client::pki::IssueRequest::new("x.example")).await }),
+        c!("pki.rs::Pki::sign", "PKI role", Segment("/v1/pki/sign", ""), |c, v| async move { pki(&c.vault).sign(&v, "csr", &vault_client::pki::IssueRequest::new("x.example")).await }),
+        c!("pki.rs::Pki::write_role", "PKI role", Segment("/v1/pki/roles", ""), |c, v| async move { pki(&c.vault).write_role(&v, &vault_client::pki::PkiRole::default()).await }),
+        c!("pki.rs::Pki::get_role", "PKI role", Segment("/v1/pki/roles", ""), |c, v| async move { pki(&c.vault).get_role(&v).await }),
+        c!("pki.rs::Pki::delete_role", "PKI role", Segment("/v1/pki/roles", ""), |c, v| async move { pki(&c.vault).delete_role(&v).await }),
+        c!("transit.rs::VaultClient::transit", "mount", Key("/v1", "/keys/foo"), |c, v| async move { c.vault.transit(&v)?.get_key("foo").await }),
+        c!("transit.rs::Transit::create_key", "transit key", Segment("/v1/transit/keys", ""), |c, v| async move { transit(&c.vault).create_key(&v, &vault_client::transit::KeyOptions::default()).await }),
+        c!("transit.rs::Transit::get_key", "transit key", Segment("/v1/transit/keys", ""), |c, v| async move { transit(&c.vault).get_key(&v).await }),
+        c!("transit.rs::Transit::delete_key", "transit key", Segment("/v1/transit/keys", ""), |c, v| async move { transit(&c.vault).delete_key(&v).await }),
+        c!("transit.rs::Transit::rotate_key", "transit key", Segment("/v1/transit/keys", "/rotate"), |c, v| async move { transit(&c.vault).rotate_key(&v).await }),
+        c!("transit.rs::Transit::configure_key", "transit key", Segment("/v1/transit/keys", "/config"), |c, v| async move { transit(&c.vault).configure_key(&v, &vault_client::transit::KeyConfig::default()).await }),
+        c!("transit.rs::Transit::encrypt", "transit key", Segment("/v1/transit/encrypt", ""), |c, v| async move { transit(&c.vault).encrypt(&v, b"x", None).await }),
+        c!("transit.rs::Transit::decrypt", "transit key", Segment("/v1/transit/decrypt", ""), |c, v| async move { transit(&c.vault).decrypt(&v, "vault:v1:eA==", None).await }),
+        c!("transit.rs::Transit::rewrap", "transit key", Segment("/v1/transit/rewrap", ""), |c, v| async move { transit(&c.vault).rewrap(&v, "vault:v1:eA==", None).await }),
+        c!("transit.rs::Transit::datakey", "transit key", Segment("/v1/transit/datakey/plaintext", ""), |c, v| async move { transit(&c.vault).datakey(&v, true, None, None).await }),
+        c!("transit.rs::Transit::sign", "transit key", Segment("/v1/transit/sign", ""), |c, v| async move { transit(&c.vault).sign(&v, b"x", None).await }),
+        c!("transit.rs::Transit::verify", "transit key", Segment("/v1/transit/verify", ""), |c, v| async move { transit(&c.vault).verify(&v, b"x", "vault:v1:eA==", None).await }),
+        c!("transit.rs::Transit::hmac", "transit key", Segment("/v1/transit/hmac", ""), |c, v| async move { transit(&c.vault).hmac(&v, b"x", None).await }),
         // ---- values that go in the query or body: the path stays the same
         c!("agent.rs::Agent::enable_maintenance", "maintenance reason", Fixed("/v1/agent/maintenance"), |c, v| c.consul.agent().enable_maintenance(&v)),
         c!("intentions.rs::Intentions::check", "intention source", Fixed("/v1/connect/intentions/check"), |c, v| c.consul.intentions().check(&v, "db")),
@@ -520,6 +545,7 @@ const EXEMPT: &[(&str, &str)] = &[
     ("leases.rs::Leases::lookup", "`lease_id` goes in the body of sys/leases/lookup"),
     ("aws.rs::AwsLogin::with_region", "the STS region is signed into the login body"),
     ("aws.rs::AwsLogin::with_server_id", "the X-Vault-AWS-IAM-Server-ID value is signed into the login body"),
+    ("pki.rs::Pki::revoke", "the serial goes in the body of pki/revoke, checked as hex bytes joined by ':'"),
     ("database.rs::DatabaseCreds::postgres_url", "formats a libpq URL from credentials already read; sends nothing"),
     ("database.rs::DatabaseCreds::postgres_url_redacted", "formats a libpq URL from credentials already read; sends nothing"),
     ("client.rs::VaultClient::with_namespace", "the X-Vault-Namespace header (checked like a path)"),
