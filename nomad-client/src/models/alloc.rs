@@ -91,6 +91,9 @@ pub struct TaskState {
     pub finished_at: Option<String>,
     /// Task events, kept as sent.
     pub events: Option<Vec<Value>>,
+    /// Every field not modelled above (`LastRestart`, `TaskHandle`...).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// What stopping an allocation answers.

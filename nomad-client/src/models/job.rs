@@ -58,6 +58,10 @@ pub struct Job {
     pub consul_token: Option<Secret>,
     /// Vault token given at submission (redacted in Debug output).
     pub vault_token: Option<Secret>,
+    /// Node pool the job runs in (Nomad 1.6+; absent before, and left out
+    /// of the encoding when unset so an older job round-trips unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_pool: Option<String>,
     /// Every field not modelled above, kept for the round trip.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -71,6 +75,19 @@ impl Job {
         Self { name: Some(id.clone()), id: Some(id), job_type: Some(job_type), ..Self::default() }
     }
 
+    /// The tag of this version (`VersionTag`, Nomad 1.9+), read from the
+    /// fields kept as sent (so an untagged job's `null` stays `null`).
+    #[must_use]
+    pub fn version_tag(&self) -> Option<JobVersionTag> {
+        self.extra.get("VersionTag").and_then(|v| serde_json::from_value(v.clone()).ok())
+    }
+
+    /// The web UI's description and links (`UI`, Nomad 1.8+), as sent.
+    #[must_use]
+    pub fn ui(&self) -> Option<&Value> {
+        self.extra.get("UI").filter(|v| !v.is_null())
+    }
+
     /// The task group named `name`.
     #[must_use]
     pub fn task_group(&self, name: &str) -> Option<&TaskGroup> {
@@ -81,6 +98,21 @@ impl Job {
     pub fn task_group_mut(&mut self, name: &str) -> Option<&mut TaskGroup> {
         self.task_groups.as_mut()?.iter_mut().find(|g| g.name.as_deref() == Some(name))
     }
+}
+
+/// A named version of a job (`nomad job tag`, Nomad 1.9+).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct JobVersionTag {
+    /// Tag name.
+    pub name: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// When it was tagged (Unix nanoseconds).
+    pub tagged_time: Option<i64>,
+    /// Every field not modelled above.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// A group of tasks placed together on one client.
@@ -143,6 +175,26 @@ pub struct Task {
     /// Every field not modelled above.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl Task {
+    /// The default workload identity (`Identity`, Nomad 1.5+), as sent.
+    #[must_use]
+    pub fn identity(&self) -> Option<&Value> {
+        self.extra.get("Identity").filter(|v| !v.is_null())
+    }
+
+    /// Further workload identities (`Identities`, Nomad 1.7+), as sent.
+    #[must_use]
+    pub fn identities(&self) -> &[Value] {
+        self.extra.get("Identities").and_then(Value::as_array).map_or(&[], Vec::as_slice)
+    }
+
+    /// Time-based execution (`Schedule`, `schedule { cron {...} }`, Nomad 1.9 Enterprise), as sent.
+    #[must_use]
+    pub fn schedule(&self) -> Option<&Value> {
+        self.extra.get("Schedule").filter(|v| !v.is_null())
+    }
 }
 
 /// A service registered in Consul.
@@ -298,6 +350,11 @@ pub struct JobListStub {
     pub job_modify_index: u64,
     /// Submission time (Unix nanoseconds).
     pub submit_time: i64,
+    /// Node pool (Nomad 1.6+; empty before).
+    pub node_pool: String,
+    /// Every field not modelled above (`Datacenters`, `Multiregion`, `Meta`...).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// Allocation counts of a job, per task group (`GET /v1/job/:id/summary`).

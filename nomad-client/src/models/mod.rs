@@ -24,8 +24,8 @@ pub use evaluation::Evaluation;
 pub use fs::FileInfo;
 pub use job::{
     Constraint, FieldDiff, Job, JobChildrenSummary, JobDiff, JobDispatchResponse, JobListStub, JobPlanResponse,
-    JobRegisterResponse, JobScaleStatus, JobSummary, JobVersions, NetworkResource, ObjectDiff, Port, Resources,
-    Service, Task, TaskDiff, TaskGroup, TaskGroupDiff, TaskGroupSummary, VolumeMount, VolumeRequest,
+    JobRegisterResponse, JobScaleStatus, JobSummary, JobVersionTag, JobVersions, NetworkResource, ObjectDiff, Port,
+    Resources, Service, Task, TaskDiff, TaskGroup, TaskGroupDiff, TaskGroupSummary, VolumeMount, VolumeRequest,
 };
 pub use namespace::Namespace;
 pub use node::{Node, NodeListStub, NodeUpdateResponse};

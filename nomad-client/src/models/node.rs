@@ -21,6 +21,8 @@ pub struct NodeListStub {
     pub name: String,
     /// Node class.
     pub node_class: String,
+    /// Node pool (Nomad 1.6+; empty before).
+    pub node_pool: String,
     /// Nomad version.
     pub version: String,
     /// True while draining.
@@ -67,6 +69,8 @@ pub struct Node {
     pub http_addr: String,
     /// Node class.
     pub node_class: String,
+    /// Node pool (Nomad 1.6+; empty before).
+    pub node_pool: String,
     /// Fingerprinted attributes.
     pub attributes: Option<std::collections::BTreeMap<String, String>>,
     /// Node metadata.

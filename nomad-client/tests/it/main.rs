@@ -13,6 +13,7 @@ mod exec;
 mod fixtures;
 mod jobs;
 mod logs;
+mod models;
 mod operator;
 mod pages;
 mod services;
