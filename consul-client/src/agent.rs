@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use client_core::path::PathBuf;
-use client_core::{ClientError as _, Request};
+use client_core::{ClientError as _, Request, Secret};
+use futures::{Stream, StreamExt};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::client::ConsulClient;
@@ -213,6 +214,65 @@ pub struct AgentServiceRegistration {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Which of the agent's ACL tokens [`Agent::update_token`] sets (Consul 1.8 names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentTokenKind {
+    /// `default`: for requests that carry no token.
+    Default,
+    /// `agent`: the agent's own internal operations.
+    Agent,
+    /// `agent_master`: agent endpoints when the servers are unreachable.
+    AgentMaster,
+    /// `replication`: ACL replication in a secondary datacenter.
+    Replication,
+}
+
+impl AgentTokenKind {
+    fn path_word(self) -> &'static str {
+        match self {
+            Self::Default => "default",
+            Self::Agent => "agent",
+            Self::AgentMaster => "agent_master",
+            Self::Replication => "replication",
+        }
+    }
+}
+
+/// The agent's metrics (`/v1/agent/metrics`): go-metrics' in-memory sink,
+/// the last complete interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AgentMetrics {
+    /// The interval's start.
+    pub timestamp: String,
+    /// Gauges (`Name`, `Value`, `Labels`).
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub gauges: Vec<serde_json::Value>,
+    /// Points.
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub points: Vec<serde_json::Value>,
+    /// Counters (`Name`, `Count`, `Sum`, `Min`, `Max`, `Mean`, `Stddev`, `Labels`).
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub counters: Vec<serde_json::Value>,
+    /// Samples (timers), shaped like counters.
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub samples: Vec<serde_json::Value>,
+}
+
+impl AgentMetrics {
+    /// The value of the gauge `name`, if the interval has it.
+    #[must_use]
+    pub fn gauge(&self, name: &str) -> Option<f64> {
+        self.gauges.iter().find(|g| g["Name"] == name).and_then(|g| g["Value"].as_f64())
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct TokenBody<'a> {
+    token: &'a str,
+}
+
 /// The agent handler: `consul.agent()`. Talks to the agent the client is
 /// connected to, not to the cluster.
 #[derive(Debug, Clone)]
@@ -284,6 +344,69 @@ impl Agent {
         self.client.send(Request::put(path)).await.map(drop)
     }
 
+    /// Registers (or replaces) a check on this agent; `check.name` is required.
+    pub async fn check_register(&self, check: &AgentCheckRegistration) -> Result<()> {
+        validate::name("check name", &check.name)?;
+        if let Some(id) = &check.check_id {
+            validate::name("check ID", id)?;
+        }
+        // The agent endpoint names the ID `ID` (a service's embedded check says `CheckID`).
+        let mut body = serde_json::to_value(check)
+            .map_err(|e| Error::invalid("check registration", &check.name, e.to_string()))?;
+        if let Some(map) = body.as_object_mut() {
+            if let Some(id) = map.remove("CheckID") {
+                map.insert("ID".into(), id);
+            }
+        }
+        self.client.send(Request::put("/v1/agent/check/register").json(&body)?).await.map(drop)
+    }
+
+    /// Asks this agent to join the gossip pool through `address`
+    /// (`host` or `host:port`; the WAN pool with `wan`, servers only).
+    pub async fn join(&self, address: &str, wan: bool) -> Result<()> {
+        validate::name("join address", address)?;
+        let path = PathBuf::new("/v1/agent/join").segment("join address", address)?.finish();
+        self.client.send(Request::put(path).query_opt("wan", wan.then_some(1))).await.map(drop)
+    }
+
+    /// Makes this agent leave the cluster gracefully and shut down: the
+    /// agent the client talks to stops answering afterwards.
+    pub async fn leave(&self) -> Result<()> {
+        self.client.send(Request::put("/v1/agent/leave").idempotent(false)).await.map(drop)
+    }
+
+    /// Reloads this agent's configuration files (services, checks, ACL tokens, log level…).
+    pub async fn reload(&self) -> Result<()> {
+        self.client.send(Request::put("/v1/agent/reload")).await.map(drop)
+    }
+
+    /// Sets one of this agent's ACL tokens at runtime (needs `acl:write`;
+    /// persisted only with `acl.enable_token_persistence`).
+    pub async fn update_token(&self, kind: AgentTokenKind, token: &Secret) -> Result<()> {
+        let path = PathBuf::new("/v1/agent/token").literal(kind.path_word()).finish();
+        let request = Request::put(path).json(&TokenBody { token: token.expose() })?;
+        self.client.send(request).await.map_err(crate::acl::acl_hint).map(drop)
+    }
+
+    /// The agent's metrics of the last complete interval.
+    pub async fn metrics(&self) -> Result<AgentMetrics> {
+        self.client.json(Request::get("/v1/agent/metrics")).await
+    }
+
+    /// Follows this agent's log as a stream of lines at `log_level` (`trace`,
+    /// `debug`, `info`, `warn`, `err`), whatever level the agent itself logs
+    /// at. The stream ends when the agent closes it; drop it to stop.
+    pub async fn monitor(
+        &self,
+        log_level: &str,
+    ) -> Result<impl Stream<Item = Result<String>> + Send + 'static + use<>> {
+        if !matches!(log_level, "trace" | "debug" | "info" | "warn" | "err" | "error") {
+            return Err(Error::invalid("log level", log_level, "must be one of trace, debug, info, warn, err"));
+        }
+        let live = self.client.stream(Request::get("/v1/agent/monitor").query("loglevel", log_level)).await?;
+        Ok(lines(live.bytes()))
+    }
+
     /// Removes a check from this agent.
     pub async fn check_deregister(&self, check_id: &str) -> Result<()> {
         validate::name("check ID", check_id)?;
@@ -338,4 +461,30 @@ impl Agent {
             other => other.map(drop),
         }
     }
+}
+
+/// Splits a byte stream into lines (without their `\n`), the last one
+/// yielded even without a final newline.
+fn lines(bytes: client_core::ByteStream) -> impl Stream<Item = Result<String>> + Send + 'static {
+    futures::stream::unfold((bytes, Vec::<u8>::new(), false), |(mut bytes, mut buf, mut done)| async move {
+        loop {
+            if let Some(end) = buf.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = buf.drain(..=end).collect();
+                let text = String::from_utf8_lossy(&line[..line.len() - 1]).trim_end_matches('\r').to_owned();
+                return Some((Ok(text), (bytes, buf, done)));
+            }
+            if done {
+                if buf.is_empty() {
+                    return None;
+                }
+                let text = String::from_utf8_lossy(&std::mem::take(&mut buf)).into_owned();
+                return Some((Ok(text), (bytes, buf, true)));
+            }
+            match bytes.next().await {
+                Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
+                Some(Err(e)) => return Some((Err(e.into()), (bytes, buf, true))),
+                None => done = true,
+            }
+        }
+    })
 }

@@ -79,7 +79,8 @@ pub use acl::{
     AclServiceIdentity, AclToken, AclTokenRequest, BindType, TokenListFilter,
 };
 pub use agent::{
-    Agent, AgentCheckRegistration, AgentConfig, AgentSelf, AgentServiceRegistration, Member, MemberStatus,
+    Agent, AgentCheckRegistration, AgentConfig, AgentMetrics, AgentSelf, AgentServiceRegistration, AgentTokenKind,
+    Member, MemberStatus,
 };
 pub use catalog::{
     Catalog, CatalogDeregistration, CatalogNode, CatalogRegistration, CatalogService, HealthCheckRegistration,

@@ -2,6 +2,7 @@
 
 mod acl;
 mod agent;
+mod agent_ops;
 mod catalog;
 mod common;
 mod config_entry;
