@@ -98,7 +98,75 @@ struct Inner {
     streams: reqwest::Client,
     config: ClientConfig,
     hook: Option<Arc<dyn Hook>>,
+    sni: Option<Arc<SniRoute>>,
     next_id: AtomicU64,
+}
+
+/// How a configured TLS server name reaches the wire as SNI for an address
+/// that is an IP literal (a Nomad server reached by IP with
+/// `NOMAD_TLS_SERVER_NAME=server.global.nomad`). reqwest names the TLS
+/// server after the URL's host and sends no SNI for an IP, so such requests
+/// go to a URL whose host is the configured name, which the client resolves
+/// to the address's IP itself (no DNS), with the address in `Host` as Go's
+/// client sends it. URLs stay in the address's form everywhere else
+/// (redirect checks, errors, proxies), converted only at the wire.
+#[derive(Debug)]
+struct SniRoute {
+    /// The configured server name (the wire host).
+    name: String,
+    /// The address's IP as the URL spells it (`127.0.0.1`, `[::1]`).
+    ip_host: String,
+    port: u16,
+}
+
+impl SniRoute {
+    /// A route when the configuration needs one: https, a server name that
+    /// is a DNS name, an IP-literal address, no unix socket and no proxy
+    /// for the address (a proxy is told the address, never the name).
+    fn for_config(config: &ClientConfig) -> Option<Self> {
+        let name = config.tls.server_name.as_deref()?.trim();
+        let address = &config.address;
+        let ip_literal = matches!(address.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)));
+        let name_is_dns = !name.is_empty()
+            && name.parse::<std::net::IpAddr>().is_err()
+            && Url::parse(&format!("https://{name}/")).is_ok_and(|u| u.host_str() == Some(name));
+        if address.scheme() != "https" || !ip_literal || !name_is_dns || config.unix_socket.is_some() {
+            return None;
+        }
+        if config.proxy.for_target(address).is_some() {
+            return None;
+        }
+        Some(Self {
+            name: name.to_owned(),
+            ip_host: address.host_str()?.to_owned(),
+            port: address.port_or_known_default()?,
+        })
+    }
+
+    fn socket_addr(&self) -> Option<std::net::SocketAddr> {
+        let ip = self.ip_host.trim_start_matches('[').trim_end_matches(']').parse().ok()?;
+        Some(std::net::SocketAddr::new(ip, self.port))
+    }
+
+    /// The URL sent on the wire: the address's host swapped for the name.
+    fn wire(&self, url: &Url) -> Option<Url> {
+        if url.host_str() != Some(self.ip_host.as_str()) || url.port_or_known_default() != Some(self.port) {
+            return None;
+        }
+        let mut wire = url.clone();
+        wire.set_host(Some(&self.name)).ok()?;
+        Some(wire)
+    }
+
+    /// The address form of a URL the HTTP library reports back.
+    fn logical(&self, url: &Url) -> Option<Url> {
+        if url.host_str() != Some(self.name.as_str()) || url.port_or_known_default() != Some(self.port) {
+            return None;
+        }
+        let mut logical = url.clone();
+        logical.set_host(Some(&self.ip_host)).ok()?;
+        Some(logical)
+    }
 }
 
 /// A configured HTTP client. Cheap to clone: clones share one connection pool.
@@ -121,7 +189,8 @@ impl HttpClient {
             .build()
             .map_err(|e| Error::config("HTTP client", e.to_string()))?;
         let streams = Self::builder(&config)?.build().map_err(|e| Error::config("HTTP client", e.to_string()))?;
-        Ok(Self { inner: Arc::new(Inner { http, streams, config, hook: None, next_id: AtomicU64::new(1) }) })
+        let sni = SniRoute::for_config(&config).map(Arc::new);
+        Ok(Self { inner: Arc::new(Inner { http, streams, config, hook: None, sni, next_id: AtomicU64::new(1) }) })
     }
 
     fn builder(config: &ClientConfig) -> Result<reqwest::ClientBuilder> {
@@ -143,6 +212,11 @@ impl HttpClient {
         if let Some(path) = &config.unix_socket {
             // reqwest (>= 0.12.23) connects every request to the socket; no proxy applies.
             builder = builder.unix_socket(path.as_path());
+        }
+        if let Some(route) = SniRoute::for_config(config) {
+            if let Some(addr) = route.socket_addr() {
+                builder = builder.resolve(&route.name, addr);
+            }
         }
         let tls = crate::tls::client_config(&config.tls, config.address.scheme() == "https")?;
         builder = builder.use_preconfigured_tls(tls);
@@ -184,6 +258,7 @@ impl HttpClient {
             streams: self.inner.streams.clone(),
             config,
             hook: self.inner.hook.clone(),
+            sni: self.inner.sni.clone(),
             next_id: AtomicU64::new(1),
         };
         Self { inner: Arc::new(inner) }
@@ -198,6 +273,7 @@ impl HttpClient {
             streams: self.inner.streams.clone(),
             config: self.inner.config.clone(),
             hook: Some(hook),
+            sni: self.inner.sni.clone(),
             next_id: AtomicU64::new(1),
         };
         Self { inner: Arc::new(inner) }
@@ -238,7 +314,7 @@ impl HttpClient {
             Exchange::Live(resp) => {
                 let host = match &self.inner.config.unix_socket {
                     Some(socket) => format!("unix://{}", socket.display()),
-                    None => host_port(resp.url()),
+                    None => host_port(&self.logical(resp.url())),
                 };
                 Ok(Streaming::new(resp, request.method, request.path, host))
             }
@@ -258,6 +334,11 @@ impl HttpClient {
         let body = self.read_body(resp, &request.method, &request.path, timeout).await?;
         let body_in_errors = self.inner.config.body_in_errors;
         Ok(Response { status, headers, body, method: request.method.clone(), path: String::new(), body_in_errors })
+    }
+
+    /// `url` in the address's form (a wire URL of the SNI route turned back).
+    fn logical(&self, url: &Url) -> Url {
+        self.inner.sni.as_ref().and_then(|route| route.logical(url)).unwrap_or_else(|| url.clone())
     }
 
     /// Builds the URL for an encoded path under the configured address.
@@ -388,7 +469,7 @@ impl HttpClient {
             let Some(location) = resp.headers().get(http::header::LOCATION).and_then(|l| l.to_str().ok()) else {
                 return Ok(resp);
             };
-            url = resp.url().clone();
+            url = self.logical(resp.url());
             let origin = origin_of(&config.address);
             let target = url.join(location).map_err(|e| {
                 SendError::Sent(Error::Decode {
@@ -443,7 +524,13 @@ impl HttpClient {
     async fn send_once(&self, request: &Request, url: Url, streaming: bool) -> Result<reqwest::Response, SendError> {
         let config = &self.inner.config;
         let client = if streaming { &self.inner.streams } else { &self.inner.http };
-        let mut builder = client.request(request.method.clone(), url);
+        let wire = self.inner.sni.as_ref().and_then(|route| route.wire(&url));
+        let host = wire.as_ref().map(|_| url[url::Position::BeforeHost..url::Position::AfterPort].to_owned());
+        let mut builder = client.request(request.method.clone(), wire.unwrap_or(url));
+        if let Some(host) = host {
+            // Go's client sends the address in Host and the name only as SNI.
+            builder = builder.header(http::header::HOST, host);
+        }
         let own_timeout = request.own_timeout(config.timeout);
         if let (false, Some(timeout)) = (streaming, own_timeout) {
             builder = builder.timeout(timeout);
@@ -487,9 +574,9 @@ impl HttpClient {
             builder = builder.header(http::header::CONTENT_LENGTH, "0");
         }
         builder.send().await.map_err(|e| {
-            let at = e.url().unwrap_or(&config.address);
+            let at = e.url().map_or_else(|| config.address.clone(), |u| self.logical(u));
             let timeout = own_timeout.unwrap_or(config.timeout);
-            let err = transport_error(&request.method, &request.path, at, &e, timeout, config);
+            let err = transport_error(&request.method, &request.path, &at, &e, timeout, config);
             if e.is_connect() { SendError::NotSent(err) } else { SendError::Sent(err) }
         })
     }
@@ -532,7 +619,8 @@ impl HttpClient {
                 Ok(None) => return Ok(first.unwrap_or_else(|| buf.freeze())),
                 Err(e) => {
                     let timeout = timeout.unwrap_or(self.inner.config.timeout);
-                    return Err(transport_error(method, path, resp.url(), &e, timeout, &self.inner.config));
+                    let at = self.logical(resp.url());
+                    return Err(transport_error(method, path, &at, &e, timeout, &self.inner.config));
                 }
             }
         }
@@ -707,4 +795,51 @@ fn redact_url(url: &Url) -> String {
 
 fn form_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(address: &str, name: Option<&str>) -> ClientConfig {
+        let mut config = ClientConfig::new(address, "X-Token").unwrap();
+        config.proxy = crate::proxy::ProxyConfig::default();
+        config.tls.server_name = name.map(str::to_owned);
+        config
+    }
+
+    #[test]
+    fn the_sni_route_applies_to_an_ip_address_with_a_dns_server_name_only() {
+        let route = SniRoute::for_config(&config("https://10.0.0.7:4646", Some("server.global.nomad"))).unwrap();
+        let url = Url::parse("https://10.0.0.7:4646/v1/jobs?namespace=a").unwrap();
+        let wire = route.wire(&url).unwrap();
+        assert_eq!(wire.as_str(), "https://server.global.nomad:4646/v1/jobs?namespace=a");
+        assert_eq!(route.logical(&wire).unwrap(), url);
+        assert_eq!(route.socket_addr().unwrap().to_string(), "10.0.0.7:4646");
+        // Another host or port (a redirect to another node) keeps its own name.
+        assert!(route.wire(&Url::parse("https://10.0.0.8:4646/").unwrap()).is_none());
+        assert!(route.wire(&Url::parse("https://10.0.0.7:4647/").unwrap()).is_none());
+        let v6 = SniRoute::for_config(&config("https://[::1]:8200", Some("vault.internal"))).unwrap();
+        assert_eq!(v6.socket_addr().unwrap().to_string(), "[::1]:8200");
+        // A DNS address already sends its own name; plain http has no SNI; an
+        // IP as the name changes nothing on the wire.
+        for (address, name) in [
+            ("https://nomad.example:4646", "server.global.nomad"),
+            ("http://10.0.0.7:4646", "server.global.nomad"),
+            ("https://10.0.0.7:4646", "10.0.0.9"),
+        ] {
+            assert!(SniRoute::for_config(&config(address, Some(name))).is_none(), "{address} {name}");
+        }
+        assert!(SniRoute::for_config(&config("https://10.0.0.7:4646", None)).is_none());
+    }
+
+    #[test]
+    fn a_proxied_address_gets_no_sni_route() {
+        let mut proxied = config("https://10.0.0.7:4646", Some("server.global.nomad"));
+        proxied.proxy = crate::proxy::ProxyConfig::from_lookup(&[], |name| {
+            (name == "HTTPS_PROXY").then(|| "http://proxy.example:3128".to_owned())
+        })
+        .unwrap();
+        assert!(SniRoute::for_config(&proxied).is_none());
+    }
 }

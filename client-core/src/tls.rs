@@ -16,8 +16,10 @@
 //! The server name (`*_TLS_SERVER_NAME`) is the name the certificate is
 //! verified against instead of the address's host: the certificate chain and
 //! the handshake signatures are verified by rustls' own WebPKI verifier, only
-//! the expected name changes. The SNI sent stays the address's host name
-//! (none for an IP address): reqwest gives no way to send another one.
+//! the expected name changes. For an IP-literal address the name is also
+//! sent as SNI (see `HttpClient`'s SNI route: the request goes to the name,
+//! resolved to the address's IP by the client, `Host` keeping the address);
+//! for a DNS-name address the SNI stays that name.
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};

@@ -178,12 +178,14 @@ impl TlsServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
         let port = listener.local_addr().expect("local address").port();
         let heads: Arc<Mutex<Vec<String>>> = Arc::default();
-        let (record, reply) = (heads.clone(), Arc::new(self.reply));
+        let server_names: Arc<Mutex<Vec<Option<String>>>> = Arc::default();
+        let (record, reply, names) = (heads.clone(), Arc::new(self.reply), server_names.clone());
         tokio::spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
-                let (acceptor, record, reply) = (acceptor.clone(), record.clone(), reply.clone());
+                let (acceptor, record, reply, names) = (acceptor.clone(), record.clone(), reply.clone(), names.clone());
                 tokio::spawn(async move {
                     let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                    names.lock().unwrap().push(tls.get_ref().1.server_name().map(str::to_owned));
                     let mut head = Vec::new();
                     let mut buf = [0u8; 4096];
                     while !head.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -204,7 +206,7 @@ impl TlsServer {
                 });
             }
         });
-        RunningTlsServer { port, cert_pem: self.cert_pem, heads }
+        RunningTlsServer { port, cert_pem: self.cert_pem, heads, server_names }
     }
 }
 
@@ -213,6 +215,7 @@ pub struct RunningTlsServer {
     port: u16,
     cert_pem: String,
     heads: Arc<Mutex<Vec<String>>>,
+    server_names: Arc<Mutex<Vec<Option<String>>>>,
 }
 
 impl RunningTlsServer {
@@ -235,6 +238,12 @@ impl RunningTlsServer {
     /// The request heads read so far (up to the blank line), oldest first.
     pub fn heads(&self) -> Vec<String> {
         self.heads.lock().unwrap().clone()
+    }
+
+    /// The SNI name of each completed handshake, oldest first (`None` when
+    /// the client sent none, as for an IP address).
+    pub fn server_names(&self) -> Vec<Option<String>> {
+        self.server_names.lock().unwrap().clone()
     }
 }
 

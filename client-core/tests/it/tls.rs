@@ -135,7 +135,8 @@ async fn a_ca_directory_and_ca_bytes() {
 async fn a_certificate_for_another_name_needs_the_tls_server_name() {
     // Nomad's own certificates name server.<region>.nomad, not the address.
     let ca = Ca::new("nomad CA");
-    let port = server(&ca, &["server.global.nomad"], None).await.port();
+    let nomad = server(&ca, &["server.global.nomad"], None).await;
+    let port = nomad.port();
     let dir = tempfile::tempdir().unwrap();
     let base =
         [("NOMAD_ADDR", format!("https://127.0.0.1:{port}")), ("NOMAD_CACERT", write(dir.path(), "ca.pem", &ca.pem()))];
@@ -148,6 +149,12 @@ async fn a_certificate_for_another_name_needs_the_tls_server_name() {
         vars
     };
     assert_eq!(get(&with("server.global.nomad")).await.unwrap(), "tls-ok");
+    // As Go's client does: the name goes out as SNI (without it an IP
+    // address sends none), the address stays in Host.
+    let names = nomad.server_names();
+    assert_eq!(names.last(), Some(&Some("server.global.nomad".to_owned())), "{names:?}");
+    let head = nomad.heads().last().cloned().unwrap_or_default().to_lowercase();
+    assert!(head.contains(&format!("host: 127.0.0.1:{port}\r\n")), "{head}");
     // The name only replaces the host: the chain is still verified, and
     // another name is still refused.
     let err = get(&with("server.other.nomad")).await.unwrap_err().to_string();
