@@ -68,7 +68,7 @@
 //! | PKI | partial ([`pki::Pki`]: issue, sign, roles CRUD, CA chain, revoke, tidy); no root/intermediate generation, CRL, multi-issuer endpoints |
 //! | Nomad / Consul creds | Y ([`Secrets`]) |
 //! | transit | partial ([`transit::Transit`]: keys create/get/list/delete/rotate/config, encrypt/decrypt/rewrap, datakey, sign/verify, hmac); no batch input, export/backup/restore, trim, HMAC verify |
-//! | AWS secrets engine creds | no (the AWS IAM *login* is there) |
+//! | AWS secrets engine creds | Y ([`Secrets::aws_creds_at`] IAM user, [`Secrets::aws_sts_creds_at`] STS, with lease) |
 //! | sys health, seal-status, leader | Y |
 //! | sys mounts and auth methods | partial: list and mount info; no enable/disable/tune/remount |
 //! | sys policies | partial: get and list; no write/delete |
@@ -103,6 +103,6 @@ pub use error::{Error, Result};
 pub use kv::{Kv, Kv1, Kv2, KvMetadata, KvSecret, MetadataOptions, VersionMetadata};
 pub use leases::{LeaseInfo, Leases};
 pub use response::{AuthInfo, Lease, Leased, LoggedIn, VaultResponse, WrapInfo};
-pub use secrets::{ConsulCreds, NomadCreds, Secrets};
+pub use secrets::{AwsCreds, ConsulCreds, NomadCreds, Secrets, StsRequest};
 pub use sys::{Health, HealthState, Sys};
 pub use wrapping::{WrapLookup, Wrapping};

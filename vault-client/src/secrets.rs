@@ -2,13 +2,44 @@
 
 use client_core::path::validate_name;
 use client_core::{Method, Secret};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::client::VaultClient;
 use crate::error::{Error, Result};
 use crate::kv::mount_name;
 use crate::response::Leased;
+
+/// AWS credentials from the AWS secrets engine (`aws/creds/<role>` for an
+/// IAM user, `aws/sts/<role>` for STS). `Debug` hides the secret key and
+/// the session token.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AwsCreds {
+    /// `AWS_ACCESS_KEY_ID` (safe to print and log).
+    pub access_key: String,
+    /// `AWS_SECRET_ACCESS_KEY`.
+    pub secret_key: Secret,
+    /// `AWS_SESSION_TOKEN` of STS credentials (`None` for an IAM user).
+    #[serde(default)]
+    pub security_token: Option<Secret>,
+    /// The ARN of the assumed role or federated user, when Vault sends it.
+    #[serde(default)]
+    pub arn: Option<String>,
+}
+
+/// Options of [`Secrets::aws_sts_creds_at`]; unset fields keep the role's.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StsRequest {
+    /// The role to assume, when the Vault role allows several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    /// The session name (`assumed_role` roles).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_session_name: Option<String>,
+    /// How long the credentials live (STS: 15 min to 12 h; never renewable).
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "crate::response::seconds::serialize_opt")]
+    pub ttl: Option<std::time::Duration>,
+}
 
 /// Secrets engines that hand out leased credentials.
 #[derive(Debug, Clone)]
@@ -66,6 +97,23 @@ impl Secrets {
         self.creds(mount, role).await
     }
 
+    /// IAM-user credentials for `role` from the AWS engine mounted at
+    /// `mount` (`GET <mount>/creds/<role>`), with their lease. Never retried.
+    pub async fn aws_creds_at(&self, mount: &str, role: &str) -> Result<Leased<AwsCreds>> {
+        self.creds(mount, role).await
+    }
+
+    /// STS credentials for `role` (`POST <mount>/sts/<role>`), with their
+    /// lease (not renewable: STS credentials end with their TTL). Never retried.
+    pub async fn aws_sts_creds_at(&self, mount: &str, role: &str, request: &StsRequest) -> Result<Leased<AwsCreds>> {
+        let mount = mount_name(mount)?;
+        client_core::path::check_segment("role", role)?;
+        let path = format!("{mount}/sts/{role}");
+        let req = self.client.request(Method::POST, "Vault path", &path)?.json(request)?.idempotent(false);
+        let resp = self.client.send_json::<AwsCreds>(req, &path, &[]).await?;
+        leased(resp, "POST", path)
+    }
+
     /// Both tokens for `role`: Nomad's from the engine at `nomad_mount`, then
     /// Consul's from `consul_mount`. When the second read fails, the first
     /// lease is revoked before the error is returned: no token is left alive
@@ -99,17 +147,22 @@ impl Secrets {
         // Each read mints new credentials: never sent twice by a retry.
         let req = self.client.request(Method::GET, "Vault path", &path)?.idempotent(false);
         let resp = self.client.send_json::<T>(req, &path, &[]).await?;
-        let resp = resp.ok_or_else(|| Error::UnexpectedResponse {
-            method: "GET".into(),
-            path: path.clone(),
-            reason: "the answer is empty".into(),
-        })?;
-        let lease = resp.lease();
-        let data = resp.data.ok_or_else(|| Error::UnexpectedResponse {
-            method: "GET".into(),
-            path,
-            reason: "the answer has no data (was it response-wrapped?)".into(),
-        })?;
-        Ok(Leased { lease, data })
+        leased(resp, "GET", path)
     }
+}
+
+/// The data of a credentials answer with its lease.
+fn leased<T>(resp: Option<crate::VaultResponse<T>>, method: &str, path: String) -> Result<Leased<T>> {
+    let resp = resp.ok_or_else(|| Error::UnexpectedResponse {
+        method: method.into(),
+        path: path.clone(),
+        reason: "the answer is empty".into(),
+    })?;
+    let lease = resp.lease();
+    let data = resp.data.ok_or_else(|| Error::UnexpectedResponse {
+        method: method.into(),
+        path,
+        reason: "the answer has no data (was it response-wrapped?)".into(),
+    })?;
+    Ok(Leased { lease, data })
 }

@@ -459,6 +459,10 @@ fn cases() -> Vec<Case> {
         c!("secrets.rs::Secrets::consul_creds", "role", Segment("/v1/consul/creds", ""), |c, v| c.vault.secrets().consul_creds(&v)),
         c!("secrets.rs::Secrets::consul_creds_at", "role", Segment("/v1/consul/creds", ""), |c, v| c.vault.secrets().consul_creds_at("consul", &v)),
         c!("secrets.rs::Secrets::consul_creds_at", "mount", Key("/v1", "/creds/admin"), |c, v| c.vault.secrets().consul_creds_at(&v, "admin")),
+        c!("secrets.rs::Secrets::aws_creds_at", "role", Segment("/v1/aws/creds", ""), |c, v| c.vault.secrets().aws_creds_at("aws", &v)),
+        c!("secrets.rs::Secrets::aws_creds_at", "mount", Key("/v1", "/creds/admin"), |c, v| c.vault.secrets().aws_creds_at(&v, "admin")),
+        c!("secrets.rs::Secrets::aws_sts_creds_at", "role", Segment("/v1/aws/sts", ""), |c, v| async move { c.vault.secrets().aws_sts_creds_at("aws", &v, &vault_client::StsRequest::default()).await }),
+        c!("secrets.rs::Secrets::aws_sts_creds_at", "mount", Key("/v1", "/sts/admin"), |c, v| async move { c.vault.secrets().aws_sts_creds_at(&v, "admin", &vault_client::StsRequest::default()).await }),
         // The Nomad read comes first; the 404 stops it before the Consul mount is used.
         c!("secrets.rs::Secrets::nomad_and_consul_creds", "role", Segment("/v1/nomad/creds", ""), |c, v| c.vault.secrets().nomad_and_consul_creds("nomad", "consul", &v)),
         c!("secrets.rs::Secrets::nomad_and_consul_creds", "mount", Key("/v1", "/creds/admin"), |c, v| c.vault.secrets().nomad_and_consul_creds(&v, "consul", "admin")),

@@ -93,3 +93,49 @@ async fn lease_lookup_renew_revoke() {
     let err = leases.lookup(id).await.unwrap_err();
     assert_eq!(err.errors(), ["invalid lease"]);
 }
+
+/// The documented AWS creds `data` in the recorded envelope of a leased
+/// secret (the docs show `data` only), with `lease_id` and `renewable` as
+/// Vault sets them for `path`.
+fn aws_answer(path: &str, renewable: bool, security_token: Option<&str>) -> wiremock::ResponseTemplate {
+    let mut body = fixture("consul-creds-admin");
+    body["data"] = crate::common::doc_fixture("aws-creds.docs")["data"].clone();
+    body["data"]["security_token"] = security_token.into();
+    body["lease_id"] = format!("{path}/b2Jmd6W3yBYJ1KN8RUoRzSRJ").into();
+    body["renewable"] = renewable.into();
+    wiremock::ResponseTemplate::new(200).set_body_json(body)
+}
+
+#[tokio::test]
+async fn aws_iam_and_sts_creds_come_with_their_lease_and_hide_the_keys() {
+    let (server, vault) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/aws/creds/deploy"))
+        .respond_with(aws_answer("aws/creds/deploy", true, None))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/aws/sts/deploy"))
+        .and(body_json(serde_json::json!({"role_session_name": "ops", "ttl": "900s"})))
+        .respond_with(aws_answer("aws/sts/deploy", false, Some("FwoGZXIvYXdzEXAMPLE")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let secrets = vault.secrets();
+    let iam = secrets.aws_creds_at("aws", "deploy").await.unwrap();
+    assert_eq!((iam.data.access_key.as_str(), iam.data.secret_key.expose()), ("AKIA...", "xlCs..."));
+    assert!(iam.data.security_token.is_none() && iam.lease.renewable);
+    assert_eq!(iam.lease.id, "aws/creds/deploy/b2Jmd6W3yBYJ1KN8RUoRzSRJ");
+    let request = vault_client::StsRequest {
+        role_session_name: Some("ops".into()),
+        ttl: Some(Duration::from_secs(900)),
+        ..Default::default()
+    };
+    let sts = secrets.aws_sts_creds_at("aws", "deploy", &request).await.unwrap();
+    assert_eq!(sts.data.security_token.as_ref().unwrap().expose(), "FwoGZXIvYXdzEXAMPLE");
+    assert!(!sts.lease.renewable, "STS credentials are not renewable");
+    let shown = format!("{iam:?} {sts:#?}");
+    assert!(!shown.contains("xlCs") && !shown.contains("FwoGZXIv") && shown.contains("AKIA..."), "{shown}");
+    assert!(secrets.aws_sts_creds_at("aws", "a/b", &request).await.is_err());
+}
