@@ -1,6 +1,7 @@
 //! Typed async client for the HashiCorp Consul HTTP API: KV, sessions and
-//! locks, catalog, health, agent, ACL, operator, config entries, intentions,
-//! status, and watches built on blocking queries.
+//! locks, catalog, health, agent, ACL management, snapshots, operator (Raft,
+//! autopilot, keyring), prepared queries, events, coordinates, config
+//! entries, intentions, status, and watches built on blocking queries.
 //!
 //! Built on [`client_core`]: the environment is read like the `consul` CLI
 //! reads it, idempotent requests are retried, tokens never reach logs.
@@ -25,10 +26,14 @@
 //! | [`ConsulClient::sessions`] | `/v1/session` | sessions and [`Sessions::lock`], a renewed [`LockGuard`] |
 //! | [`ConsulClient::catalog`] | `/v1/catalog` | nodes, services, register/deregister, [`Catalog::watch_services`] |
 //! | [`ConsulClient::health`] | `/v1/health` | service health (passing, tags, near), checks by state, [`Health::watch_service`] |
-//! | [`ConsulClient::agent`] | `/v1/agent` | self, members, force-leave, local services and TTL checks, maintenance |
-//! | [`ConsulClient::acl`] | `/v1/acl` | token self/read, policies (read-only) |
+//! | [`ConsulClient::agent`] | `/v1/agent` | self, members, join/leave/force-leave, reload, local services and checks, maintenance, token update, metrics, [`Agent::monitor`] |
+//! | [`ConsulClient::acl`] | `/v1/acl` | bootstrap, tokens, policies, roles, auth methods, binding rules, login/logout, replication |
+//! | [`ConsulClient::snapshot`] | `/v1/snapshot` | [`Snapshot::save`] to an `AsyncWrite`, [`Snapshot::restore`] from an `AsyncRead`, both streamed |
 //! | [`ConsulClient::status`] | `/v1/status` | leader, peers |
-//! | [`ConsulClient::operator`] | `/v1/operator` | Raft configuration, autopilot |
+//! | [`ConsulClient::operator`] | `/v1/operator` | Raft configuration and [`Operator::raft_remove_peer`], autopilot configuration (CAS) and health, keyring |
+//! | [`ConsulClient::prepared_queries`] | `/v1/query` | CRUD, execute (near, limit, failover), explain |
+//! | [`ConsulClient::events`] | `/v1/event` | fire, list, [`Events::watch`] |
+//! | [`ConsulClient::coordinates`] | `/v1/coordinate` | datacenters, nodes, one node, update |
 //! | [`ConsulClient::config_entries`] | `/v1/config` | typed kinds ([`ConfigEntry`]) and raw JSON, CAS writes |
 //! | [`ConsulClient::intentions`] | `/v1/connect/intentions` | ID-based (1.8) and exact-name (1.9+) APIs, [`Intentions::api`] |
 //!
@@ -44,6 +49,36 @@
 //! (`None`), a failed transaction is `409` ([`Error::TxnRolledBack`]), and a
 //! recursive delete matches raw prefixes ([`Kv::delete_tree`] refuses a
 //! prefix not ending in `/`).
+//!
+//! # Coverage against the Go client (`github.com/hashicorp/consul/api`)
+//!
+//! Tested against a real Consul 1.8.7 unless marked *wiremock* (an endpoint
+//! or answer 1.8.7 cannot give, in the shape of the current API docs).
+//!
+//! | endpoint group | covered | what is missing |
+//! |---|---|---|
+//! | KV, transactions (`KV`, `Txn`) | Y | — |
+//! | Sessions, locks (`Session`, `Lock`) | Y | — |
+//! | Semaphore (`Semaphore`) | no | a semaphore over KV + sessions |
+//! | Catalog (`Catalog`) | partial | `connect/<service>`, `gateway-services/<gateway>` |
+//! | Health (`Health`) | partial | `connect/<service>`, `ingress/<service>` |
+//! | Agent (`Agent`) | partial | Connect leaf certificate and `connect/authorize`, service/check update by other verbs than TTL, `host`, `version` |
+//! | ACL (`ACL`) | Y (1.8 surface) | legacy (pre-1.4) ACL endpoints, OIDC flows (`acl/oidc/*`), templated policies (1.17+) |
+//! | Snapshot (`Snapshot`) | Y | — |
+//! | Operator: Raft (`OperatorRaft*`) | partial | `raft/transfer-leader` (1.15+) |
+//! | Operator: autopilot (`OperatorAutopilot*`) | partial | `autopilot/state` (1.9+) |
+//! | Operator: keyring (`Keyring*`) | Y | keyring options (`relay-factor`, `local-only`) |
+//! | Operator: area, segment, license, usage (`OperatorArea*`, `OperatorUsage`) | no | Enterprise areas/segments/license; `operator/usage` (1.11+) |
+//! | Prepared queries (`PreparedQuery`) | partial | query templates (`Template`), a stored `Token`, `Connect` lookups |
+//! | Events (`Event`) | Y | — |
+//! | Coordinates (`Coordinate`) | Y | — |
+//! | Connect CA (`Connect().CA*`) | no | CA roots, CA configuration get/set |
+//! | Intentions (`Connect().Intention*`) | Y | — |
+//! | Config entries (`ConfigEntries`) | Y | — |
+//! | Status (`Status`) | Y | — |
+//! | Discovery chain (`DiscoveryChain`) | no | `discovery-chain/<service>` |
+//! | Namespaces, admin partitions, peering (`Namespaces`, `Partitions`, `Peerings`) | no | Enterprise / 1.14+ endpoints; only the `X-Consul-Namespace`/`X-Consul-Partition` headers are sent |
+//! | Exported services, debug, raw (`ExportedServices`, `Debug`, `Raw`) | partial | raw requests through [`ConsulClient::http`]; the rest no |
 #![deny(missing_docs)]
 
 mod b64;
