@@ -24,6 +24,7 @@
 //! | clean up ghost nodes, services, members (RUNBOOK 3) | [`ghost`] |
 //! | replace one HA member at a time (RUNBOOK 5) | [`replace_member`] |
 //! | apply settings that need a restart (RUNBOOK 6) | [`restart`] |
+//! | restore one database in place (RUNBOOK 7) | [`restore_database`] |
 //! | deploy a job with a diff, follow it, revert on failure | [`deploy`] |
 //! | Nomad and Consul tokens from Vault | [`credentials`] |
 //!
@@ -74,6 +75,7 @@ pub mod replace_member;
 pub mod report;
 pub mod restart;
 pub mod restore;
+pub mod restore_database;
 mod run;
 
 pub use async_trait::async_trait;

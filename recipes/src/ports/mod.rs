@@ -6,6 +6,7 @@
 //! local processes, an in-memory fake in tests).
 
 pub mod archive;
+pub mod database;
 pub mod deploy;
 pub mod ghost;
 pub mod job_source;
@@ -17,6 +18,7 @@ pub mod settings;
 pub mod volume;
 
 pub use archive::ArchiveSource;
+pub use database::{DatabaseInfo, DatabaseServer, PgAddress};
 pub use deploy::{
     Change, Deployer, DeploymentView, FailedPlacement, FieldChange, GroupChange, GroupHealth, JobChange, JobPlan,
     JobVersion, JobVersions, ObjectChange, PlacementCounts, Registered, Registration, TaskChange,

@@ -11,5 +11,6 @@ mod inputs;
 mod nomad_side;
 mod real;
 mod restart;
+mod restore_database;
 mod restore;
 mod scope_status;

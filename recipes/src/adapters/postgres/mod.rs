@@ -1,0 +1,6 @@
+//! Ports implemented over PostgreSQL: the [`PostgresServer`] (SQL through `tokio-postgres`,
+//! dumps and restores through the PostgreSQL client binaries).
+
+mod server;
+
+pub use server::PostgresServer;

@@ -1,0 +1,219 @@
+//! [`DatabaseServer`] over `tokio-postgres` and `pg_dump`/`pg_restore`.
+//!
+//! `tokio-postgres` is the maintained asynchronous driver of the rust-postgres project; it
+//! needs no database at compile time (unlike sqlx's checked queries) and runs on the tokio
+//! runtime the recipes already use.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use async_trait::async_trait;
+use client_core::Secret;
+
+use crate::ports::{DatabaseInfo, DatabaseServer, PgAddress};
+use crate::{Error, Result};
+
+/// [`DatabaseServer`] connecting as a superuser with a password, running the client binaries
+/// of `bin_dir` (PostgreSQL 15's `/usr/lib/postgresql/15/bin` by default).
+#[derive(Clone)]
+pub struct PostgresServer {
+    user: String,
+    password: Secret,
+    bin_dir: PathBuf,
+}
+
+impl std::fmt::Debug for PostgresServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresServer")
+            .field("user", &self.user)
+            .field("bin_dir", &self.bin_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgresServer {
+    /// Connects as `user` with `password`.
+    pub fn new(user: impl Into<String>, password: impl Into<Secret>) -> Self {
+        Self { user: user.into(), password: password.into(), bin_dir: PathBuf::from("/usr/lib/postgresql/15/bin") }
+    }
+
+    /// Runs `pg_dump` and `pg_restore` from `dir`.
+    #[must_use]
+    pub fn bin_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.bin_dir = dir.into();
+        self
+    }
+
+    async fn connect(&self, at: &PgAddress) -> Result<tokio_postgres::Client> {
+        let mut config = tokio_postgres::Config::new();
+        config.host(&at.host).port(at.port).user(&self.user).password(self.password.expose()).dbname("postgres");
+        config.application_name("recipes restore_database");
+        config.connect_timeout(std::time::Duration::from_secs(10));
+        let (client, connection) = config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .map_err(|e| Error::backend_step(format!("PostgreSQL {at}"), "connecting", e))?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "PostgreSQL connection ended");
+            }
+        });
+        Ok(client)
+    }
+
+    async fn execute(
+        &self,
+        at: &PgAddress,
+        what: &str,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<u64> {
+        let client = self.connect(at).await?;
+        client.execute(sql, params).await.map_err(|e| Error::backend_step(format!("PostgreSQL {at}"), what, e))
+    }
+
+    async fn binary(&self, at: Option<&PgAddress>, program: &str, args: &[&std::ffi::OsStr]) -> Result<String> {
+        let path = self.bin_dir.join(program);
+        let mut cmd = tokio::process::Command::new(&path);
+        cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+        if let Some(at) = at {
+            cmd.env("PGHOST", &at.host).env("PGPORT", at.port.to_string()).env("PGUSER", &self.user);
+            cmd.env("PGPASSWORD", self.password.expose());
+        }
+        let out =
+            cmd.output().await.map_err(|e| Error::backend_step(program, &format!("starting {}", path.display()), e))?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let tail: Vec<&str> = stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
+            Err(Error::backend_msg(program, format!("exited with {}: {}", out.status, tail.join(" | "))))
+        }
+    }
+}
+
+/// `name` as an SQL identifier, double-quoted.
+fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `text` as an SQL string literal.
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+#[async_trait]
+impl DatabaseServer for PostgresServer {
+    async fn database(&self, at: &PgAddress, name: &str) -> Result<Option<DatabaseInfo>> {
+        let client = self.connect(at).await?;
+        let row = client
+            .query_opt(
+                "SELECT d.datname, r.rolname, pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, \
+                 d.datacl::text, pg_database_size(d.oid), d.datallowconn \
+                 FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = $1",
+                &[&name],
+            )
+            .await
+            .map_err(|e| Error::backend_step(format!("PostgreSQL {at}"), &format!("reading database {name}"), e))?;
+        Ok(row.map(|r| DatabaseInfo {
+            name: r.get(0),
+            owner: r.get(1),
+            encoding: r.get(2),
+            collate: r.get(3),
+            ctype: r.get(4),
+            acl: r.get(5),
+            size_bytes: u64::try_from(r.get::<_, i64>(6)).unwrap_or(0),
+            allow_connections: r.get(7),
+        }))
+    }
+
+    async fn allow_connections(&self, at: &PgAddress, name: &str, allow: bool) -> Result<()> {
+        let sql = format!("ALTER DATABASE {} ALLOW_CONNECTIONS {allow}", ident(name));
+        self.execute(at, &format!("setting datallowconn = {allow} on {name}"), &sql, &[]).await.map(drop)
+    }
+
+    async fn terminate_backends(&self, at: &PgAddress, name: &str) -> Result<u64> {
+        let client = self.connect(at).await?;
+        let rows = client
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                &[&name],
+            )
+            .await
+            .map_err(|e| {
+                Error::backend_step(format!("PostgreSQL {at}"), &format!("terminating the backends of {name}"), e)
+            })?;
+        Ok(rows.len() as u64)
+    }
+
+    async fn drop_database(&self, at: &PgAddress, name: &str) -> Result<()> {
+        let sql = format!("DROP DATABASE IF EXISTS {}", ident(name));
+        self.execute(at, &format!("dropping {name}"), &sql, &[]).await.map(drop)
+    }
+
+    async fn create_database(&self, at: &PgAddress, info: &DatabaseInfo) -> Result<()> {
+        let sql = format!(
+            "CREATE DATABASE {} OWNER {} ENCODING {} LC_COLLATE {} LC_CTYPE {} TEMPLATE template0",
+            ident(&info.name),
+            ident(&info.owner),
+            literal(&info.encoding),
+            literal(&info.collate),
+            literal(&info.ctype)
+        );
+        let what = format!("creating {}", info.name);
+        self.execute(at, &what, &sql, &[]).await?;
+        // The privileges exactly as they were (GRANTs could not reproduce grantors).
+        self.execute(
+            at,
+            &format!("restoring the privileges of {}", info.name),
+            "UPDATE pg_database SET datacl = $1::text::aclitem[] WHERE datname = $2",
+            &[&info.acl, &info.name],
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn dump(&self, at: &PgAddress, name: &str, file: &Path) -> Result<u64> {
+        if file.exists() {
+            return Err(Error::invalid(
+                "dump file",
+                file.display().to_string(),
+                "already exists; it is never overwritten",
+            ));
+        }
+        if let Some(dir) = file.parent() {
+            tokio::fs::create_dir_all(dir).await.map_err(|e| Error::Io {
+                action: "create the dump directory".into(),
+                path: dir.to_owned(),
+                source: e,
+            })?;
+        }
+        self.binary(
+            Some(at),
+            "pg_dump",
+            &["-Fc".as_ref(), "-d".as_ref(), name.as_ref(), "-f".as_ref(), file.as_os_str()],
+        )
+        .await?;
+        let meta = tokio::fs::metadata(file).await.map_err(|e| Error::Io {
+            action: "read the dump's size".into(),
+            path: file.to_owned(),
+            source: e,
+        })?;
+        Ok(meta.len())
+    }
+
+    async fn restore(&self, at: &PgAddress, name: &str, file: &Path) -> Result<()> {
+        self.binary(
+            Some(at),
+            "pg_restore",
+            &["--exit-on-error".as_ref(), "-d".as_ref(), name.as_ref(), file.as_os_str()],
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn list_dump(&self, file: &Path) -> Result<usize> {
+        let out = self.binary(None, "pg_restore", &["--list".as_ref(), file.as_os_str()]).await?;
+        Ok(out.lines().filter(|l| !l.trim().is_empty() && !l.starts_with(';')).count())
+    }
+}

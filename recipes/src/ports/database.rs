@@ -1,0 +1,78 @@
+//! One PostgreSQL server as the in-place database restore needs it: read a database's
+//! definition, block and cut its connections, drop and create it, dump and restore it.
+
+use std::path::Path;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::Result;
+
+/// Where a PostgreSQL server listens (the leader's, from its DCS `conn_url`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PgAddress {
+    /// Host name or address.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+}
+
+impl std::fmt::Display for PgAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.host, self.port)
+    }
+}
+
+/// A database's definition as `pg_database` holds it, read before the database is dropped
+/// so that it is created again the same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatabaseInfo {
+    /// The database's name.
+    pub name: String,
+    /// Its owner role.
+    pub owner: String,
+    /// Its encoding, e.g. `UTF8`.
+    pub encoding: String,
+    /// `LC_COLLATE`.
+    pub collate: String,
+    /// `LC_CTYPE`.
+    pub ctype: String,
+    /// Its privileges (`datacl` as text, e.g. `{=Tc/app,app=CTc/app,reader=c/app}`); `None`
+    /// for the defaults.
+    pub acl: Option<String>,
+    /// Its size in bytes (`pg_database_size`).
+    pub size_bytes: u64,
+    /// New connections are allowed (`datallowconn`).
+    pub allow_connections: bool,
+}
+
+/// The SQL and the client binaries (`pg_dump`, `pg_restore`) of one PostgreSQL server.
+#[async_trait]
+pub trait DatabaseServer: Send + Sync {
+    /// The definition of database `name` on the server at `at`; `None` when it does not exist.
+    async fn database(&self, at: &PgAddress, name: &str) -> Result<Option<DatabaseInfo>>;
+
+    /// Sets `datallowconn` of database `name`.
+    async fn allow_connections(&self, at: &PgAddress, name: &str, allow: bool) -> Result<()>;
+
+    /// Terminates every backend connected to database `name`; returns how many.
+    async fn terminate_backends(&self, at: &PgAddress, name: &str) -> Result<u64>;
+
+    /// Drops database `name` (exactly that name).
+    async fn drop_database(&self, at: &PgAddress, name: &str) -> Result<()>;
+
+    /// Creates the database `info` describes: same name, owner, encoding, collation and
+    /// privileges, connections allowed.
+    async fn create_database(&self, at: &PgAddress, info: &DatabaseInfo) -> Result<()>;
+
+    /// Dumps database `name` in the custom format (`pg_dump -Fc`) to `file` (which must not
+    /// exist); returns its size in bytes.
+    async fn dump(&self, at: &PgAddress, name: &str, file: &Path) -> Result<u64>;
+
+    /// Restores `file` into database `name` (`pg_restore --exit-on-error`).
+    async fn restore(&self, at: &PgAddress, name: &str, file: &Path) -> Result<()>;
+
+    /// The number of entries `pg_restore --list` reads from `file`; an error when it cannot
+    /// read it.
+    async fn list_dump(&self, file: &Path) -> Result<usize>;
+}

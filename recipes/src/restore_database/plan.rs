@@ -1,0 +1,130 @@
+//! The database restore's dry run: the leader and its address, the database, the dump.
+
+use super::{PROTECTED, RestoreDatabase};
+use crate::ports::{DatabaseInfo, PgAddress, ScopeSnapshot};
+use crate::report::{Check, Plan, Step};
+use crate::{Error, Result};
+
+/// What the dry run found.
+#[derive(Debug, Clone)]
+pub(super) struct Survey {
+    pub(super) leader: String,
+    pub(super) address: PgAddress,
+    pub(super) info: DatabaseInfo,
+    pub(super) dump_bytes: u64,
+}
+
+impl RestoreDatabase {
+    /// Dry run: checks the leader, the database and the dump, and returns the steps, or
+    /// [`Error::Refused`](crate::Error::Refused) with every reason.
+    pub async fn plan(&self) -> Result<Plan> {
+        Ok(self.survey().await?.0)
+    }
+
+    pub(super) async fn survey(&self) -> Result<(Plan, Option<Survey>)> {
+        let o = &self.opts;
+        let db = &o.database;
+        let mut checks = Vec::new();
+        if PROTECTED.contains(&db.as_str()) {
+            checks.push(Check::failed(format!("database {db}"), "is a system database; it is never dropped"));
+        }
+        let snapshot = self.caps.scope_store.snapshot(&o.scope).await?;
+        let leader = match leader_address(&snapshot) {
+            Ok((name, address)) => {
+                checks
+                    .push(Check::passed(format!("leader of {}", o.scope), format!("{name}, PostgreSQL at {address}")));
+                Some((name, address))
+            }
+            Err(reason) => {
+                checks.push(Check::failed(format!("leader of {}", o.scope), reason));
+                None
+            }
+        };
+        let mut info = None;
+        if let Some((_, address)) = &leader {
+            match self.caps.server.database(address, db).await {
+                Err(e) => checks.push(Check::failed(format!("database {db}"), e.with_causes())),
+                Ok(None) => {
+                    checks.push(Check::failed(format!("database {db}"), format!("does not exist on {address}")));
+                }
+                Ok(Some(i)) => {
+                    checks.push(Check::passed(
+                        format!("database {db}"),
+                        format!(
+                            "owner {}, encoding {}, privileges {}, {} bytes",
+                            i.owner,
+                            i.encoding,
+                            i.acl.as_deref().unwrap_or("default"),
+                            i.size_bytes
+                        ),
+                    ));
+                    info = Some(i);
+                }
+            }
+        }
+        let dump = o.dump.display().to_string();
+        let dump_bytes = match tokio::fs::metadata(&o.dump).await {
+            Err(e) => {
+                checks.push(Check::failed(format!("dump {dump}"), format!("cannot be read: {e}")));
+                0
+            }
+            Ok(meta) => match self.caps.server.list_dump(&o.dump).await {
+                Err(e) => {
+                    checks.push(Check::failed(
+                        format!("dump {dump}"),
+                        format!("pg_restore --list cannot read it: {}", e.with_causes()),
+                    ));
+                    0
+                }
+                Ok(entries) => {
+                    checks.push(Check::passed(
+                        format!("dump {dump}"),
+                        format!("{entries} entries, {} bytes", meta.len()),
+                    ));
+                    meta.len()
+                }
+            },
+        };
+        let steps = [
+            ("safety dump", format!("pg_dump -Fc {db} into {}", o.safety_dir.display())),
+            ("block connections", format!("datallowconn = false on {db}")),
+            ("terminate backends", format!("pg_terminate_backend for every session of {db}")),
+            ("drop", format!("DROP DATABASE {db}")),
+            ("create", format!("CREATE DATABASE {db} with the same owner, encoding and privileges")),
+            ("restore", format!("pg_restore --exit-on-error -d {db} {dump}")),
+            ("allow connections", format!("datallowconn = true on {db}")),
+        ];
+        let steps = steps.into_iter().map(|(n, d)| Step::new(n, d)).collect();
+        let plan = Plan::from_checks("restore_database", checks, steps)?;
+        let survey = match (leader, info) {
+            (Some((leader, address)), Some(info)) => Some(Survey { leader, address, info, dump_bytes }),
+            _ => None,
+        };
+        Ok((plan, survey))
+    }
+}
+
+/// The leader's name and PostgreSQL address (its `conn_url` in the DCS), or why not.
+pub(super) fn leader_address(snapshot: &ScopeSnapshot) -> std::result::Result<(String, PgAddress), String> {
+    let status = snapshot.cluster_status();
+    let Some(leader) = status.running_leader() else {
+        return Err(match &status.leader {
+            None => "no member holds the leader key".to_owned(),
+            Some(l) => format!("the leader {l} is not running as primary"),
+        });
+    };
+    let text = snapshot.text(&format!("members/{}", leader.name)).unwrap_or_default();
+    let conn_url = serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| v.get("conn_url").and_then(|u| u.as_str()).map(str::to_owned))
+        .ok_or_else(|| format!("the leader {} publishes no conn_url", leader.name))?;
+    let url =
+        url::Url::parse(&conn_url).map_err(|e| format!("the leader's conn_url {conn_url:?} is not a URL: {e}"))?;
+    let host = url.host_str().ok_or_else(|| format!("the leader's conn_url {conn_url:?} names no host"))?;
+    Ok((leader.name.clone(), PgAddress { host: host.to_owned(), port: url.port().unwrap_or(5432) }))
+}
+
+/// The error of a run whose leader changed.
+pub(super) fn leader_changed(scope: &str, was: &str, now: &str) -> Error {
+    Error::Conflict(format!("the leader of {scope} changed during the restore: it was {was}, now {now}"))
+}

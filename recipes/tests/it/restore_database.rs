@@ -1,0 +1,162 @@
+//! The in-place database restore on a real Patroni cluster's leader.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use recipes::adapters::consul::ConsulScopeStore;
+use recipes::adapters::postgres::PostgresServer;
+use recipes::ports::{DatabaseServer, PgAddress};
+use recipes::restore_database::{Capabilities, RestoreDatabase, RestoreDatabaseOptions};
+use recipes::{Error, Progress};
+
+use crate::real::{self, RealCluster};
+
+fn server(c: &RealCluster) -> PostgresServer {
+    PostgresServer::new("postgres", c.cluster.superuser_password())
+}
+
+fn address(c: &RealCluster) -> PgAddress {
+    PgAddress { host: "127.0.0.1".into(), port: c.cluster.pg_port(c.leader) }
+}
+
+async fn connect(c: &RealCluster, db: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+    let mut config = tokio_postgres::Config::new();
+    config.host("127.0.0.1").port(c.cluster.pg_port(c.leader)).user("postgres");
+    config.password(c.cluster.superuser_password()).dbname(db);
+    let (client, conn) = config.connect(tokio_postgres::NoTls).await?;
+    tokio::spawn(conn);
+    Ok(client)
+}
+
+/// Runs each `;`-separated statement on its own (CREATE DATABASE refuses a transaction block).
+async fn sql(c: &RealCluster, db: &str, statements: &str) {
+    let client = connect(c, db).await.unwrap();
+    for statement in statements.split(';').filter(|s| !s.trim().is_empty()) {
+        client.batch_execute(statement).await.unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+}
+
+async fn count(c: &RealCluster, db: &str, query: &str) -> i64 {
+    connect(c, db).await.unwrap().query_one(query, &[]).await.unwrap().get(0)
+}
+
+async fn definition(c: &RealCluster, db: &str) -> (String, Option<String>, bool) {
+    let row = connect(c, "postgres")
+        .await
+        .unwrap()
+        .query_one(
+            "SELECT r.rolname, d.datacl::text, d.datallowconn FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba \
+             WHERE d.datname = $1",
+            &[&db],
+        )
+        .await
+        .unwrap();
+    (row.get(0), row.get(1), row.get(2))
+}
+
+fn recipe(c: &RealCluster, db: &str, dump: &Path, dir: &Path) -> RestoreDatabase {
+    let caps =
+        Capabilities { scope_store: Arc::new(ConsulScopeStore::new(c.consul.clone())), server: Arc::new(server(c)) };
+    let opts = RestoreDatabaseOptions::new(&c.namespace, db, dump).safety_dir(dir.join("safety"));
+    RestoreDatabase::new(opts, caps).unwrap()
+}
+
+/// A database `db` owned by role `<db>_app` with `rows` rows in `items`, readable by
+/// `<db>_reader`, whose CONNECT is revoked from PUBLIC.
+async fn shop(c: &RealCluster, db: &str, rows: i32) {
+    sql(
+        c,
+        "postgres",
+        &format!(
+            "CREATE ROLE {db}_app LOGIN PASSWORD 'app'; CREATE ROLE {db}_reader; CREATE DATABASE {db} OWNER {db}_app; \
+             REVOKE CONNECT ON DATABASE {db} FROM PUBLIC; GRANT CONNECT ON DATABASE {db} TO {db}_reader;"
+        ),
+    )
+    .await;
+    sql(
+        c,
+        db,
+        &format!(
+            "SET ROLE {db}_app; CREATE TABLE items (id int PRIMARY KEY, name text); \
+             INSERT INTO items SELECT i, repeat(md5(i::text), 20) FROM generate_series(1, {rows}) i; \
+             GRANT SELECT ON items TO {db}_reader;"
+        ),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_brings_back_rows_owner_and_privileges_and_cuts_other_connections() {
+    let Some(c) = real::start("restoredb") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    shop(&c, "shop", 500).await;
+    let original = definition(&c, "shop").await;
+    let dump = dir.path().join("shop.dump");
+    server(&c).dump(&address(&c), "shop", &dump).await.unwrap();
+    // What the restore must undo: rows lost, a stray table.
+    sql(&c, "shop", "DELETE FROM items WHERE id > 100; CREATE TABLE stray (x int);").await;
+    assert_eq!(count(&c, "shop", "SELECT count(*) FROM items").await, 100);
+
+    let other = connect(&c, "shop").await.unwrap();
+    other.query_one("SELECT 1", &[]).await.unwrap();
+
+    let recipe = recipe(&c, "shop", &dump, dir.path());
+    let plan = recipe.plan().await.unwrap();
+    assert_eq!(plan.steps.len(), 7, "{plan:#?}");
+    let report = recipe.run(Progress::none()).await.unwrap();
+    assert_eq!(
+        report.report.done,
+        ["safety dump", "block connections", "terminate backends", "drop", "create", "restore", "allow connections"]
+    );
+    assert!(report.backends_terminated >= 1, "{report:#?}");
+    let safety = report.safety_dump.clone().unwrap();
+    assert!(safety.exists() && report.safety_dump_bytes > 0, "{report:#?}");
+    assert_eq!(report.step_millis.len(), 7);
+    assert!(report.size_before_bytes > 0 && report.size_after_bytes > 0);
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["database"], "shop");
+
+    assert_eq!(count(&c, "shop", "SELECT count(*) FROM items").await, 500, "the dump's rows are back");
+    assert_eq!(count(&c, "shop", "SELECT count(*) FROM pg_tables WHERE tablename = 'stray'").await, 0);
+    assert_eq!(definition(&c, "shop").await, original, "same owner, privileges, connections allowed");
+    assert_eq!(original.0, "shop_app");
+    let reads = "SELECT has_table_privilege('shop_reader', 'items', 'SELECT')::int::bigint";
+    assert_eq!(count(&c, "shop", reads).await, 1, "table grants come back with the dump");
+    // The other client was cut; a new connection works.
+    assert!(other.query_one("SELECT 1", &[]).await.is_err(), "the old session was terminated");
+    assert_eq!(count(&c, "shop", "SELECT 1::bigint").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_restore_puts_the_original_back_and_bad_inputs_are_refused() {
+    let Some(c) = real::start("restorebad") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    shop(&c, "depot", 5000).await;
+    let dump = dir.path().join("depot.dump");
+    server(&c).dump(&address(&c), "depot", &dump).await.unwrap();
+    // A dump cut in its data: pg_restore --list still reads its table of contents.
+    let bytes = std::fs::read(&dump).unwrap();
+    let cut = dir.path().join("cut.dump");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    sql(&c, "depot", "DELETE FROM items WHERE id > 1234;").await;
+    let original = definition(&c, "depot").await;
+
+    // Refusals: a system database, a missing one, a file pg_restore cannot read.
+    let caps =
+        Capabilities { scope_store: Arc::new(ConsulScopeStore::new(c.consul.clone())), server: Arc::new(server(&c)) };
+    let system = RestoreDatabase::new(RestoreDatabaseOptions::new(&c.namespace, "template1", &dump), caps);
+    assert!(matches!(system, Err(Error::InvalidInput { .. })), "{system:?}");
+    let garbage = dir.path().join("garbage.dump");
+    std::fs::write(&garbage, b"not a dump").unwrap();
+    let err = recipe(&c, "nowhere", &garbage, dir.path()).plan().await.unwrap_err();
+    let reasons = err.refusal_reasons().join("\n");
+    assert!(reasons.contains("database nowhere: does not exist"), "{reasons}");
+    assert!(reasons.contains("pg_restore --list cannot read it"), "{reasons}");
+
+    let err = recipe(&c, "depot", &cut, dir.path()).run(Progress::none()).await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("was put back from the safety dump"), "{text}");
+    assert!(text.contains("pg_restore"), "names what failed: {text}");
+    assert_eq!(count(&c, "depot", "SELECT count(*) FROM items").await, 1234, "the original data is back");
+    assert_eq!(definition(&c, "depot").await, original, "same owner and privileges, connections allowed");
+}
