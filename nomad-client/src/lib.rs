@@ -41,6 +41,77 @@
 //! println!("exit {}: {}", out.exit_code, String::from_utf8_lossy(&out.stdout));
 //! # Ok(()) }
 //! ```
+//!
+//! # Administration and newer Nomads
+//!
+//! - Paged lists: [`QueryOptions::per_page`](field@QueryOptions::per_page) and
+//!   `next_token`; `list_page` returns a [`Page`] with the opaque next token,
+//!   `list_stream` every item across pages (it ends when `X-Nomad-NextToken`
+//!   is absent, so a server older than paging answers in one page).
+//!   `filter` everywhere, `reverse` where the list supports it (refused where
+//!   Nomad would ignore it). Stale reads carry `X-Nomad-KnownLeader` and
+//!   `X-Nomad-LastContact` in [`QueryMeta`], each header read on its own.
+//! - ACL ([`NomadClient::acl`]): bootstrap, policies, tokens and one-time
+//!   tokens, roles, auth methods, binding rules, OIDC and JWT logins; every
+//!   secret is a [`Secret`]. Variables ([`NomadClient::variables`]) with
+//!   check-and-set ([`Error::CasConflict`] carries the current variable) and
+//!   locks. Operator ([`NomadClient::operator`]): Raft, autopilot, scheduler,
+//!   keyring, snapshots streamed in constant memory. Native services
+//!   ([`NomadClient::services`]) and node pools ([`NomadClient::node_pools`]).
+//! - Destructive calls act on exact targets and refuse unsafe ones before
+//!   sending: the last Raft voter, a peer not in the configuration, the
+//!   active keyring key, a built-in node pool, a service registration the
+//!   service does not have, a restore that is not a snapshot.
+//!
+//! # Compatibility
+//!
+//! What the tests check each endpoint group against. **R**: the real Nomad
+//! 1.1.2 answers recorded in `tests/fixtures`; **D**: the shapes of the
+//! Nomad API documentation of that version or a later one, as
+//! `tests/fixtures/nomad-docs/*.docs.json` (their README names the page and
+//! version of each); **—**: the version does not have the endpoint; **=**:
+//! the endpoint is unchanged from the previous column and not tested again.
+//!
+//! | group | 1.1 | 1.4 | 1.6 | 1.9 |
+//! | --- | --- | --- | --- | --- |
+//! | jobs, allocations, evaluations, deployments, nodes, namespaces | R | = | = | D (a 1.9 job round trip; 1.10 list shapes) |
+//! | logs, fs, exec, events, agent, status, system | R | = | = | = |
+//! | paging (`per_page`, `next_token`), `reverse` | R (ignored: one page) | D (1.3+) | D | D |
+//! | `filter` | R (lists ignore it before 1.3) | D | D | D |
+//! | ACL bootstrap, policies, tokens, token self | R | D (operator bootstrap secret) | = | D (1.10 token shapes) |
+//! | ACL one-time tokens | D | = | = | = |
+//! | ACL roles | — | D | = | = |
+//! | ACL auth methods, binding rules, OIDC, JWT login | — | — | D (1.5+) | D |
+//! | variables | — | D | = | = |
+//! | variable locks | — | — | — | D (1.7+) |
+//! | operator Raft, autopilot, scheduler, snapshot | D | D | D | D |
+//! | operator keyring | — | D | = | = |
+//! | native services | — | D (1.3+) | = | = |
+//! | node pools | — | — | D | = |
+//! | CSI volumes and plugins, host volumes, quotas, Sentinel | not implemented | | | |
+//!
+//! # Coverage against the Go client (`github.com/hashicorp/nomad/api`)
+//!
+//! | Go handler | here | missing |
+//! | --- | --- | --- |
+//! | `Jobs` | partial | validate, periodic force, force-evaluate, stable, submission (1.6+), tag versions (1.9+), job services |
+//! | `Allocations` | partial | stats, checks (1.4+), services, GC, pause (1.9+) |
+//! | `AllocFS` | partial | `fs/stream` |
+//! | `Nodes` | partial | stats, meta (1.5+), force-eval, drain monitor |
+//! | `Evaluations` | partial | count, delete |
+//! | `Deployments` | partial | pause, unblock, alloc-health |
+//! | `Namespaces`, `EventStream`, `Status` | Y | |
+//! | `Agent` | partial | health, servers, join, force-leave, host, monitor |
+//! | `System` | Y | |
+//! | `ACLPolicies`, `ACLRoles`, `ACLAuthMethods`, `ACLBindingRules`, `ACLOIDC`, `ACLLogin` | Y | |
+//! | `ACLTokens` | Y | |
+//! | `Variables` | Y | (`Peek` is [`Variables::get`] with `is_not_found`) |
+//! | `Operator` | partial | license, Raft transfer-leadership, autopilot state (Enterprise) |
+//! | `Keyring` | Y | |
+//! | `Services` | Y | |
+//! | `NodePools` | Y | |
+//! | `CSIVolumes`, `CSIPlugins`, `HostVolumes`, `Quotas`, `SentinelPolicies` | no | |
+//! | `Regions`, `Search`, `Scaling`, `Recommendations` | no | |
 #![deny(missing_docs)]
 
 pub mod acl;
