@@ -33,6 +33,7 @@
 //! | [`ConsulClient::operator`] | `/v1/operator` | Raft configuration and [`Operator::raft_remove_peer`], autopilot configuration (CAS) and health, keyring |
 //! | [`ConsulClient::prepared_queries`] | `/v1/query` | CRUD, execute (near, limit, failover), explain |
 //! | [`ConsulClient::events`] | `/v1/event` | fire, list, [`Events::watch`] |
+//! | [`ConsulClient::connect`] | `/v1/connect/ca`, `/v1/agent/connect` | CA roots and configuration, leaf certificates, authorize |
 //! | [`ConsulClient::coordinates`] | `/v1/coordinate` | datacenters, nodes, one node, update |
 //! | [`ConsulClient::config_entries`] | `/v1/config` | typed kinds ([`ConfigEntry`]) and raw JSON, CAS writes |
 //! | [`ConsulClient::intentions`] | `/v1/connect/intentions` | ID-based (1.8) and exact-name (1.9+) APIs, [`Intentions::api`] |
@@ -62,7 +63,7 @@
 //! | Semaphore (`Semaphore`) | no | a semaphore over KV + sessions |
 //! | Catalog (`Catalog`) | partial | `connect/<service>`, `gateway-services/<gateway>` |
 //! | Health (`Health`) | partial | `connect/<service>`, `ingress/<service>` |
-//! | Agent (`Agent`) | partial | Connect leaf certificate and `connect/authorize`, service/check update by other verbs than TTL, `host`, `version` |
+//! | Agent (`Agent`) | partial | `agent/host`, `agent/version`, check update by body (`check/update`), the Connect proxy config |
 //! | ACL (`ACL`) | Y (1.8 surface) | legacy (pre-1.4) ACL endpoints, OIDC flows (`acl/oidc/*`), templated policies (1.17+) |
 //! | Snapshot (`Snapshot`) | Y | — |
 //! | Operator: Raft (`OperatorRaft*`) | partial | `raft/transfer-leader` (1.15+) |
@@ -72,7 +73,7 @@
 //! | Prepared queries (`PreparedQuery`) | partial | query templates (`Template`), a stored `Token`, `Connect` lookups |
 //! | Events (`Event`) | Y | — |
 //! | Coordinates (`Coordinate`) | Y | — |
-//! | Connect CA (`Connect().CA*`) | no | CA roots, CA configuration get/set |
+//! | Connect CA, leaf, authorize (`Connect().CA*`, `Agent().ConnectCA*`) | Y | — |
 //! | Intentions (`Connect().Intention*`) | Y | — |
 //! | Config entries (`ConfigEntries`) | Y | — |
 //! | Status (`Status`) | Y | — |
@@ -92,6 +93,7 @@ pub mod catalog;
 pub mod catalog_txn;
 pub mod client;
 pub mod config_entry;
+pub mod connect;
 pub mod coordinate;
 pub mod error;
 pub mod event;
@@ -127,6 +129,7 @@ pub use config_entry::{
     ConfigEntries, ConfigEntry, ConfigWriteOptions, ProxyDefaults, ServiceDefaults, ServiceIntentions, ServiceResolver,
     ServiceRouter, ServiceSplitter,
 };
+pub use connect::{Authorization, CaConfiguration, CaRoot, CaRoots, Connect, LeafCert};
 pub use coordinate::{Coord, Coordinates, DatacenterCoordinates, NodeCoordinate};
 pub use error::{Error, IncompleteDelete, Result, TxnError};
 pub use event::{EventFilter, Events, UserEvent};

@@ -6,6 +6,7 @@ mod agent_ops;
 mod catalog;
 mod common;
 mod config_entry;
+mod connect;
 mod event;
 mod input;
 mod intention;
