@@ -293,11 +293,8 @@ async fn bootstrap_on_a_configured_cluster_is_refused_and_replication_reads() {
 
 #[tokio::test]
 async fn bootstrap_returns_the_management_token_once() {
-    let agent = match sandbox::Consul::start_with_acl_bootstrappable() {
-        Ok(agent) => agent,
-        Err(e) => return sandbox::unavailable("Consul with ACLs to bootstrap", &e),
-    };
-    let consul = ConsulClient::builder().address(&agent.http_addr()).build().unwrap();
+    let started = sandbox::Consul::start_with_acl_bootstrappable();
+    let Some((_agent, consul)) = crate::common::own_consul(started, "Consul with ACLs to bootstrap") else { return };
     // A fresh leader may still be setting up ACLs: it answers 500 "ACL system is not ready" briefly.
     let mut attempt = 0;
     let token = loop {

@@ -82,3 +82,22 @@ macro_rules! acl_consul_or_skip {
     };
 }
 pub(crate) use acl_consul_or_skip;
+
+/// An agent of the test's own (for calls that change the whole cluster:
+/// restore, bootstrap, keyring, CA) and a client for it; `None` when it
+/// could not start (the test is then skipped outside CI).
+pub fn own_consul(
+    started: Result<sandbox::Consul, sandbox::Error>,
+    what: &str,
+) -> Option<(sandbox::Consul, ConsulClient)> {
+    match started {
+        Ok(agent) => {
+            let consul = ConsulClient::builder().address(&agent.http_addr()).build().expect("sandbox address is valid");
+            Some((agent, consul))
+        }
+        Err(e) => {
+            sandbox::unavailable(what, &e);
+            None
+        }
+    }
+}

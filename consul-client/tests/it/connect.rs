@@ -1,7 +1,7 @@
 //! Connect's CA, leaf certificates and authorization on the real dev agent
 //! (Connect is on in `-dev` mode, with the built-in consul CA provider).
 
-use consul_client::{ConsulClient, QueryOptions, WriteOptions};
+use consul_client::{QueryOptions, WriteOptions};
 
 use crate::common::{consul_or_skip, name};
 
@@ -34,11 +34,7 @@ async fn ca_roots_and_a_leaf_certificate_chain_to_them() {
 
 #[tokio::test]
 async fn ca_configuration_get_and_set_on_an_agent_of_its_own() {
-    let agent = match sandbox::Consul::start() {
-        Ok(agent) => agent,
-        Err(e) => return sandbox::unavailable("Consul", &e),
-    };
-    let consul = ConsulClient::builder().address(&agent.http_addr()).build().unwrap();
+    let Some((_agent, consul)) = crate::common::own_consul(sandbox::Consul::start(), "Consul") else { return };
     let connect = consul.connect();
     let mut config = connect.ca_configuration(&QueryOptions::default()).await.unwrap().value;
     assert_eq!(config.provider, "consul");

@@ -124,11 +124,8 @@ fn keygen() -> Secret {
 #[tokio::test]
 async fn keyring_install_use_and_remove_refusing_the_key_in_use() {
     let first = keygen();
-    let agent = match sandbox::Consul::start_encrypted(first.expose()) {
-        Ok(agent) => agent,
-        Err(e) => return sandbox::unavailable("Consul with gossip encryption", &e),
-    };
-    let consul = ConsulClient::builder().address(&agent.http_addr()).build().unwrap();
+    let started = sandbox::Consul::start_encrypted(first.expose());
+    let Some((_agent, consul)) = crate::common::own_consul(started, "Consul with gossip encryption") else { return };
     let op = consul.operator();
     let q = QueryOptions::default();
     let pools = op.keyring_list(&q).await.unwrap();

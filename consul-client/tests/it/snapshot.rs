@@ -14,11 +14,7 @@ async fn kv_state(consul: &ConsulClient, prefix: &str) -> BTreeMap<String, (Opti
 
 #[tokio::test]
 async fn save_change_restore_and_the_kv_is_as_it_was_saved() {
-    let agent = match sandbox::Consul::start() {
-        Ok(agent) => agent,
-        Err(e) => return sandbox::unavailable("Consul", &e),
-    };
-    let consul = ConsulClient::builder().address(&agent.http_addr()).build().unwrap();
+    let Some((_agent, consul)) = crate::common::own_consul(sandbox::Consul::start(), "Consul") else { return };
     let kv = consul.kv();
     let prefix = "snap/";
     for i in 0..20 {
