@@ -70,8 +70,8 @@
 //! | transit | partial ([`transit::Transit`]: keys create/get/list/delete/rotate/config, encrypt/decrypt/rewrap, datakey, sign/verify, hmac); no batch input, export/backup/restore, trim, HMAC verify |
 //! | AWS secrets engine creds | Y ([`Secrets::aws_creds_at`] IAM user, [`Secrets::aws_sts_creds_at`] STS, with lease) |
 //! | sys health, seal-status, leader | Y |
-//! | sys mounts and auth methods | partial: list and mount info; no enable/disable/tune/remount |
-//! | sys policies | partial: get and list; no write/delete |
+//! | sys mounts and auth methods | partial: mounts list, info, enable, disable (Vault's own refused), tune; auth methods list only; no remount, auth enable/disable/tune |
+//! | sys policies | Y for ACL policies: get, list, write (HCL), delete (root/default refused) |
 //! | sys seal/unseal/init/step-down | partial: seal status only |
 //! | sys leases | partial: renew, revoke, lookup; no list, revoke-prefix/-force, tidy |
 //! | sys wrapping | partial: wrap, unwrap, lookup; no rewrap |

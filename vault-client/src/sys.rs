@@ -327,3 +327,118 @@ impl Sys {
         self.client.list("sys/policies/acl").await
     }
 }
+
+/// What [`Sys::enable_mount`] mounts.
+#[derive(Debug, Clone, Serialize)]
+pub struct MountRequest {
+    /// The engine type (`kv`, `database`, `pki`, `transit`, ...).
+    #[serde(rename = "type")]
+    pub engine_type: String,
+    /// Description.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Engine options (`{"version": "2"}` for KV v2).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, String>,
+    /// Mount configuration (`default_lease_ttl`, `max_lease_ttl`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<MountTune>,
+}
+
+impl MountRequest {
+    /// A mount of engine `engine_type` with Vault's defaults.
+    pub fn new(engine_type: impl Into<String>) -> Self {
+        Self { engine_type: engine_type.into(), description: String::new(), options: BTreeMap::new(), config: None }
+    }
+}
+
+/// What [`Sys::tune_mount`] changes; unset fields are left as they are.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MountTune {
+    /// Default lease TTL of the mount.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "crate::response::seconds::serialize_opt")]
+    pub default_lease_ttl: Option<std::time::Duration>,
+    /// Longest lease TTL of the mount.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "crate::response::seconds::serialize_opt")]
+    pub max_lease_ttl: Option<std::time::Duration>,
+    /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// Mounts Vault itself owns: disabling or replacing them is refused before sending.
+const SYSTEM_MOUNTS: [&str; 3] = ["sys", "cubbyhole", "identity"];
+
+/// Policies Vault itself owns.
+const BUILTIN_POLICIES: [&str; 2] = ["root", "default"];
+
+impl Sys {
+    fn mount_path(path: &str) -> Result<String> {
+        let mount = crate::kv::mount_name(path)?;
+        if SYSTEM_MOUNTS.contains(&mount.as_str()) {
+            return Err(crate::Error::invalid(
+                "mount",
+                &mount,
+                "is one of Vault's own mounts (sys, cubbyhole, identity); it cannot be enabled, tuned or disabled here",
+            ));
+        }
+        Ok(format!("sys/mounts/{mount}"))
+    }
+
+    /// Enables a secrets engine at `path` (`POST sys/mounts/<path>`).
+    /// Vault refuses a path already in use, or inside another mount.
+    pub async fn enable_mount(&self, path: &str, request: &MountRequest) -> Result<()> {
+        let full = Self::mount_path(path)?;
+        let req = self.client.request(Method::POST, "mount", &full)?.json(request)?;
+        self.client.send(req, &full, &[]).await.map(drop)
+    }
+
+    /// Disables the secrets engine at exactly `path` (`DELETE
+    /// sys/mounts/<path>`): **every secret stored in it is deleted and its
+    /// leases are revoked.** Vault's own mounts are refused before sending.
+    pub async fn disable_mount(&self, path: &str) -> Result<()> {
+        let full = Self::mount_path(path)?;
+        let req = self.client.request(Method::DELETE, "mount", &full)?;
+        self.client.send(req, &full, &[]).await.map(drop)
+    }
+
+    /// Tunes the mount at `path` (`POST sys/mounts/<path>/tune`).
+    pub async fn tune_mount(&self, path: &str, tune: &MountTune) -> Result<()> {
+        let full = format!("{}/tune", Self::mount_path(path)?);
+        let req = self.client.request(Method::POST, "mount", &full)?.json(tune)?;
+        self.client.send(req, &full, &[]).await.map(drop)
+    }
+
+    fn policy_path(name: &str) -> Result<String> {
+        validate_name("policy name", name, 128)?;
+        client_core::path::check_segment("policy name", name)?;
+        if BUILTIN_POLICIES.contains(&name) {
+            return Err(crate::Error::invalid(
+                "policy name",
+                name,
+                "is one of Vault's built-in policies (root, default); write or delete a policy of your own",
+            ));
+        }
+        Ok(format!("sys/policies/acl/{name}"))
+    }
+
+    /// Writes ACL policy `name` from its HCL text (`PUT
+    /// sys/policies/acl/<name>`); Vault checks the HCL. Refused before
+    /// sending: empty HCL, and the built-in `root` and `default` policies.
+    pub async fn write_policy(&self, name: &str, hcl: &str) -> Result<()> {
+        let path = Self::policy_path(name)?;
+        if hcl.trim().is_empty() {
+            return Err(crate::Error::invalid("policy HCL", name, "is empty; a policy needs at least one path block"));
+        }
+        let req = self.client.request(Method::PUT, "Vault path", &path)?.json(&serde_json::json!({ "policy": hcl }))?;
+        self.client.send(req, &path, &[]).await.map(drop)
+    }
+
+    /// Deletes ACL policy `name` (tokens holding it lose its capabilities);
+    /// the built-in `root` and `default` are refused before sending.
+    pub async fn delete_policy(&self, name: &str) -> Result<()> {
+        let path = Self::policy_path(name)?;
+        let req = self.client.request(Method::DELETE, "Vault path", &path)?;
+        self.client.send(req, &path, &[]).await.map(drop)
+    }
+}

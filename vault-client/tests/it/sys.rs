@@ -192,3 +192,75 @@ async fn wrap_arbitrary_data() {
     let info = vault.sys().wrapping().wrap(&fixture("wrap-wrap-data.request"), Duration::from_secs(300)).await.unwrap();
     assert_eq!((info.ttl, info.creation_path.as_str()), (300, "sys/wrapping/wrap"));
 }
+
+#[tokio::test]
+async fn mounts_enable_tune_disable_and_policies_write_delete() {
+    let (server, vault) = crate::common::setup().await;
+    let expect = |verb: &'static str,
+                  p: &'static str,
+                  body: Option<serde_json::Value>,
+                  status: u16,
+                  answer: Option<serde_json::Value>| {
+        let mut mock = wiremock::Mock::given(wiremock::matchers::method(verb)).and(wiremock::matchers::path(p));
+        if let Some(body) = body {
+            mock = mock.and(wiremock::matchers::body_json(body));
+        }
+        let mut template = wiremock::ResponseTemplate::new(status);
+        if let Some(answer) = answer {
+            template = template.set_body_json(answer);
+        }
+        mock.respond_with(template).expect(1)
+    };
+    let fixture = crate::common::fixture;
+    expect("POST", "/v1/sys/mounts/kv", Some(fixture("sys-mount-enable-kv1.request")), 204, None).mount(&server).await;
+    expect("POST", "/v1/sys/mounts/secret", None, 400, Some(fixture("error-400-mount-exists"))).mount(&server).await;
+    let tune = crate::common::doc_fixture("sys-mount-tune.request.docs");
+    let tune = serde_json::json!({"default_lease_ttl": format!("{}s", tune["default_lease_ttl"]), "max_lease_ttl": format!("{}s", tune["max_lease_ttl"])});
+    expect("POST", "/v1/sys/mounts/kv/tune", Some(tune), 204, None).mount(&server).await;
+    expect("DELETE", "/v1/sys/mounts/ops/nested", None, 204, None).mount(&server).await;
+    expect("PUT", "/v1/sys/policies/acl/atala-read", Some(fixture("sys-policy-write.request")), 204, None)
+        .mount(&server)
+        .await;
+    expect("DELETE", "/v1/sys/policies/acl/atala-read", None, 204, None).mount(&server).await;
+    let sys = vault.sys();
+    let mut kv = vault_client::sys::MountRequest::new("kv");
+    kv.description = "KV v1 for atala".into();
+    kv.options.insert("version".into(), "1".into());
+    sys.enable_mount("kv", &kv).await.unwrap();
+    let err = sys.enable_mount("secret/", &kv).await.unwrap_err();
+    assert_eq!(err.to_string(), "POST /v1/sys/mounts/secret failed with HTTP 400: path is already in use at kv/");
+    let tune = vault_client::sys::MountTune {
+        default_lease_ttl: Some(Duration::from_secs(1800)),
+        max_lease_ttl: Some(Duration::from_secs(3600)),
+        description: None,
+    };
+    sys.tune_mount("kv", &tune).await.unwrap();
+    sys.disable_mount("ops/nested/").await.unwrap();
+    let hcl = fixture("sys-policy-write.request")["policy"].as_str().unwrap().to_owned();
+    sys.write_policy("atala-read", &hcl).await.unwrap();
+    sys.delete_policy("atala-read").await.unwrap();
+}
+
+#[tokio::test]
+async fn vaults_own_mounts_and_policies_are_refused_before_sending() {
+    let (server, vault) = crate::common::setup().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(204))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let sys = vault.sys();
+    for mount in ["sys", "sys/", "cubbyhole", "identity"] {
+        let err = sys.disable_mount(mount).await.unwrap_err();
+        assert!(err.to_string().contains("one of Vault's own mounts"), "{mount}: {err}");
+    }
+    for bad in ["", "a/../b", "."] {
+        assert!(sys.disable_mount(bad).await.is_err(), "{bad:?}");
+    }
+    for name in ["root", "default"] {
+        assert!(sys.delete_policy(name).await.unwrap_err().to_string().contains("built-in"));
+        assert!(sys.write_policy(name, "path \"x\" {}").await.is_err());
+    }
+    assert!(sys.write_policy("mine", "  \n").await.unwrap_err().to_string().contains("is empty"));
+    assert!(sys.delete_policy("a/b").await.is_err());
+}
