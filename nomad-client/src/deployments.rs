@@ -81,6 +81,17 @@ impl Deployments {
         self.post("fail", id, &json!({ "DeploymentID": id }), opts).await
     }
 
+    /// `POST /v1/deployment/pause/:id`: pauses (`true`) or resumes (`false`) the rollout.
+    pub async fn pause(&self, id: &str, pause: bool, opts: &WriteOptions) -> Result<DeploymentUpdateResponse> {
+        self.post("pause", id, &json!({ "DeploymentID": id, "Pause": pause }), opts).await
+    }
+
+    /// `POST /v1/deployment/unblock/:id`: marks a multi-region deployment's
+    /// blocked region successful so the next region starts (Enterprise).
+    pub async fn unblock(&self, id: &str, opts: &WriteOptions) -> Result<DeploymentUpdateResponse> {
+        self.post("unblock", id, &json!({ "DeploymentID": id }), opts).await
+    }
+
     async fn post(
         &self,
         action: &'static str,

@@ -46,6 +46,19 @@ impl Evaluations {
         self.client.query(Request::get("/v1/evaluations"), opts)
     }
 
+    /// `GET /v1/evaluations/count` (Nomad 1.4+): how many evaluations match
+    /// `opts` (`filter`, `namespace`), without listing them.
+    pub async fn count(&self, opts: &QueryOptions) -> Result<WithMeta<u64>> {
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            #[serde(rename = "Count")]
+            count: u64,
+        }
+        let req = self.client.query(Request::get("/v1/evaluations/count"), opts)?;
+        let answer: WithMeta<Answer> = self.client.get_meta(req).await?;
+        Ok(WithMeta { value: answer.value.count, meta: answer.meta })
+    }
+
     /// `GET /v1/evaluation/:id`.
     pub async fn get(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Evaluation>> {
         let req = self

@@ -427,6 +427,40 @@ impl Jobs {
         self.client.json(req).await
     }
 
+    /// `POST /v1/job/:id/evaluate`: a new evaluation of the job now (`nomad job
+    /// eval`); with `force_reschedule`, failed allocations are rescheduled
+    /// even if their reschedule policy is spent.
+    pub async fn evaluate(&self, id: &str, force_reschedule: bool, opts: &WriteOptions) -> Result<JobRegisterResponse> {
+        let body = serde_json::json!({ "JobID": id, "EvalOptions": { "ForceReschedule": force_reschedule } });
+        let req = self.client.write(Request::post(job_path(id, Some("evaluate"))?).json(&body)?, opts)?;
+        let ns = self.client.effective_namespace(opts.namespace.as_deref());
+        self.client.json(req).await.map_err(not_found("job", id, Some(&ns)))
+    }
+
+    /// `POST /v1/job/:id/periodic/force`: launches a periodic job's child now
+    /// (`nomad job periodic force`). Not retried: a retry could launch two.
+    pub async fn periodic_force(&self, id: &str, opts: &WriteOptions) -> Result<JobRegisterResponse> {
+        let req = self.client.write(Request::post(job_path(id, Some("periodic/force"))?), opts)?;
+        let ns = self.client.effective_namespace(opts.namespace.as_deref());
+        self.client.json(req).await.map_err(not_found("job", id, Some(&ns)))
+    }
+
+    /// `POST /v1/job/:id/stable`: marks `version` stable or not (what
+    /// auto-revert goes back to). Answers the Raft index of the write.
+    pub async fn set_stable(&self, id: &str, version: u64, stable: bool, opts: &WriteOptions) -> Result<u64> {
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            #[serde(rename = "Index", default)]
+            index: u64,
+        }
+        let body = serde_json::json!({ "JobID": id, "JobVersion": version, "Stable": stable });
+        let req =
+            self.client.write(Request::post(job_path(id, Some("stable"))?).json(&body)?.idempotent(true), opts)?;
+        let ns = self.client.effective_namespace(opts.namespace.as_deref());
+        let answer: Answer = self.client.json(req).await.map_err(not_found("job", id, Some(&ns)))?;
+        Ok(answer.index)
+    }
+
     /// `GET /v1/job/:id/summary`: allocation counts per group.
     pub async fn summary(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<JobSummary>> {
         let req = self.client.query_one(Request::get(job_path(id, Some("summary"))?), opts)?;

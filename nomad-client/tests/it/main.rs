@@ -17,4 +17,5 @@ mod models;
 mod operator;
 mod pages;
 mod services;
+mod smaller;
 mod variables;
