@@ -420,6 +420,11 @@ fn cases() -> Vec<Case> {
         c!("node_pools.rs::NodePools::delete", "node pool", Segment("/v1/node/pool", ""), |c, v| c.nomad.node_pools().delete(&v, &nw())),
         c!("node_pools.rs::NodePools::nodes", "node pool", Segment("/v1/node/pool", "/nodes"), |c, v| c.nomad.node_pools().nodes(&v, &nq())),
         c!("node_pools.rs::NodePools::jobs", "node pool", Segment("/v1/node/pool", "/jobs"), |c, v| c.nomad.node_pools().jobs(&v, &nq())),
+        c!("jobs.rs::Jobs::evaluate", "job ID", Slashes("/v1/job", "/evaluate"), |c, v| c.nomad.jobs().evaluate(&v, false, &nw())),
+        c!("jobs.rs::Jobs::periodic_force", "job ID", Slashes("/v1/job", "/periodic/force"), |c, v| c.nomad.jobs().periodic_force(&v, &nw())),
+        c!("jobs.rs::Jobs::set_stable", "job ID", Slashes("/v1/job", "/stable"), |c, v| c.nomad.jobs().set_stable(&v, 1, true, &nw())),
+        c!("deployments.rs::Deployments::pause", "deployment ID", Segment("/v1/deployment/pause", ""), |c, v| c.nomad.deployments().pause(&v, true, &nw())),
+        c!("deployments.rs::Deployments::unblock", "deployment ID", Segment("/v1/deployment/unblock", ""), |c, v| c.nomad.deployments().unblock(&v, &nw())),
         // ---- vault-client
         c!("auth.rs::Auth::kubernetes", "mount", Key("/v1/auth", "/login"), |c, v| async move { c.vault.auth().kubernetes(&v)?.login("r", &client_core::Secret::new("jwt")).await }),
         c!("kv.rs::VaultClient::kv1", "mount", Key("/v1", "/x"), |c, v| async move { c.vault.kv1(&v)?.read::<V>("x").await }),
