@@ -94,12 +94,12 @@
 //!
 //! | Go handler | here | missing |
 //! | --- | --- | --- |
-//! | `Jobs` | partial | validate, periodic force, force-evaluate, stable, submission (1.6+), tag versions (1.9+), job services |
+//! | `Jobs` | partial | validate, submission (1.6+), tag versions (1.9+), job services |
 //! | `Allocations` | partial | stats, checks (1.4+), services, GC, pause (1.9+) |
 //! | `AllocFS` | partial | `fs/stream` |
 //! | `Nodes` | partial | stats, meta (1.5+), force-eval, drain monitor |
-//! | `Evaluations` | partial | count, delete |
-//! | `Deployments` | partial | pause, unblock, alloc-health |
+//! | `Evaluations` | partial | delete |
+//! | `Deployments` | partial | alloc-health |
 //! | `Namespaces`, `EventStream`, `Status` | Y | |
 //! | `Agent` | partial | health, servers, join, force-leave, host, monitor |
 //! | `System` | Y | |
