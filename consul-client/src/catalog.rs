@@ -208,6 +208,44 @@ impl CatalogDeregistration {
     }
 }
 
+/// A name in a gateway association (`{"Name": ..}` plus Enterprise scope).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CompoundName {
+    /// The name.
+    pub name: String,
+}
+
+/// One service a gateway routes to (`/v1/catalog/gateway-services/<gateway>`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GatewayService {
+    /// The gateway.
+    pub gateway: CompoundName,
+    /// The service it routes to.
+    pub service: CompoundName,
+    /// `terminating-gateway` or `ingress-gateway`.
+    pub gateway_kind: String,
+    /// Listener port (ingress).
+    #[serde(default)]
+    pub port: u16,
+    /// Listener protocol (ingress).
+    #[serde(default)]
+    pub protocol: String,
+    /// Hosts it answers for (ingress).
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub hosts: Vec<String>,
+    /// CA file used to reach the service (terminating).
+    #[serde(rename = "CAFile", default)]
+    pub ca_file: String,
+    /// SNI sent to the service (terminating).
+    #[serde(rename = "SNI", default)]
+    pub sni: String,
+    /// Other fields (`CertFile`, `KeyFile`, `FromWildcard`…), kept as sent.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// The catalog handler: `consul.catalog()`.
 #[derive(Debug, Clone)]
 pub struct Catalog {
@@ -275,13 +313,43 @@ impl Catalog {
         tag: Option<&str>,
         opts: &QueryOptions,
     ) -> Result<WithMeta<Vec<CatalogService>>> {
+        self.instances("service", name, tag, opts).await
+    }
+
+    /// The Connect-capable instances of `name` (sidecar proxies and native
+    /// Connect instances), like [`Catalog::service`].
+    pub async fn connect(
+        &self,
+        name: &str,
+        tag: Option<&str>,
+        opts: &QueryOptions,
+    ) -> Result<WithMeta<Vec<CatalogService>>> {
+        self.instances("connect", name, tag, opts).await
+    }
+
+    /// `/v1/catalog/<kind>/<name>`.
+    async fn instances(
+        &self,
+        kind: &'static str,
+        name: &str,
+        tag: Option<&str>,
+        opts: &QueryOptions,
+    ) -> Result<WithMeta<Vec<CatalogService>>> {
         validate::name("service name", name)?;
         if let Some(tag) = tag {
             validate::name("service tag", tag)?;
         }
-        let path = PathBuf::new("/v1/catalog/service").segment("service name", name)?.finish();
+        let path = PathBuf::new("/v1/catalog").literal(kind).segment("service name", name)?.finish();
         let request = opts.apply_node_meta_near(Request::get(path).query_opt("tag", tag))?;
         Ok(crate::client::null_list(self.client.read::<Option<Vec<CatalogService>>>(request, opts).await?))
+    }
+
+    /// The services a terminating or ingress gateway routes to, from its
+    /// config entry (Consul 1.8+).
+    pub async fn gateway_services(&self, gateway: &str, opts: &QueryOptions) -> Result<WithMeta<Vec<GatewayService>>> {
+        validate::name("gateway name", gateway)?;
+        let path = PathBuf::new("/v1/catalog/gateway-services").segment("gateway name", gateway)?.finish();
+        Ok(crate::client::null_list(self.client.read::<Option<Vec<GatewayService>>>(Request::get(path), opts).await?))
     }
 
     /// Registers a node (and optionally a service and checks) in the catalog.

@@ -95,8 +95,41 @@ impl Health {
         which: &ServiceHealthOptions,
         opts: &QueryOptions,
     ) -> Result<WithMeta<Vec<ServiceEntry>>> {
+        self.entries("service", name, which, opts).await
+    }
+
+    /// The Connect-capable instances of `name` (its sidecar proxies and
+    /// native Connect instances), with health, filtered like [`Health::service`].
+    pub async fn connect(
+        &self,
+        name: &str,
+        which: &ServiceHealthOptions,
+        opts: &QueryOptions,
+    ) -> Result<WithMeta<Vec<ServiceEntry>>> {
+        self.entries("connect", name, which, opts).await
+    }
+
+    /// The ingress gateways that expose `name`, with health (Consul 1.8+).
+    pub async fn ingress(
+        &self,
+        name: &str,
+        which: &ServiceHealthOptions,
+        opts: &QueryOptions,
+    ) -> Result<WithMeta<Vec<ServiceEntry>>> {
+        self.entries("ingress", name, which, opts).await
+    }
+
+    /// `/v1/health/<kind>/<name>`.
+    async fn entries(
+        &self,
+        kind: &'static str,
+        name: &str,
+        which: &ServiceHealthOptions,
+        opts: &QueryOptions,
+    ) -> Result<WithMeta<Vec<ServiceEntry>>> {
         validate::name("service name", name)?;
-        let mut request = Request::get(PathBuf::new("/v1/health/service").segment("service name", name)?.finish());
+        let mut request =
+            Request::get(PathBuf::new("/v1/health").literal(kind).segment("service name", name)?.finish());
         for tag in &which.tags {
             validate::name("service tag", tag)?;
             request = request.query("tag", tag);

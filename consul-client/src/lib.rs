@@ -61,8 +61,8 @@
 //! | KV, transactions (`KV`, `Txn`) | Y | — |
 //! | Sessions, locks (`Session`, `Lock`) | Y | — |
 //! | Semaphore (`Semaphore`) | no | a semaphore over KV + sessions |
-//! | Catalog (`Catalog`) | partial | `connect/<service>`, `gateway-services/<gateway>` |
-//! | Health (`Health`) | partial | `connect/<service>`, `ingress/<service>` |
+//! | Catalog (`Catalog`) | Y | — |
+//! | Health (`Health`) | Y | — |
 //! | Agent (`Agent`) | partial | `agent/host`, `agent/version`, check update by body (`check/update`), the Connect proxy config |
 //! | ACL (`ACL`) | Y (1.8 surface) | legacy (pre-1.4) ACL endpoints, OIDC flows (`acl/oidc/*`), templated policies (1.17+) |
 //! | Snapshot (`Snapshot`) | Y | — |
@@ -120,8 +120,8 @@ pub use agent::{
     Member, MemberStatus,
 };
 pub use catalog::{
-    Catalog, CatalogDeregistration, CatalogNode, CatalogRegistration, CatalogService, HealthCheckRegistration,
-    NodeServices, ServiceRegistration,
+    Catalog, CatalogDeregistration, CatalogNode, CatalogRegistration, CatalogService, CompoundName, GatewayService,
+    HealthCheckRegistration, NodeServices, ServiceRegistration,
 };
 pub use catalog_txn::CatalogTxnOp;
 pub use client::{ConsulClient, ConsulClientBuilder, ENV_SPEC, ENV_VARS};

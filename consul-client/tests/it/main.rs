@@ -13,6 +13,7 @@ mod intention;
 mod kv;
 mod lock;
 mod mock;
+mod mesh;
 mod operator;
 mod prepared_query;
 mod saved;
