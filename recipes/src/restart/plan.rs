@@ -43,7 +43,7 @@ impl Restart {
             None => checks.push(Check::passed(
                 format!("cluster {}", o.scope),
                 format!(
-                    "{} leads; {} stream within {} bytes",
+                    "{} leads; replicas {} stream within {} bytes",
                     status.leader.as_deref().unwrap_or_default(),
                     replica_names(&status).join(", "),
                     o.max_lag_bytes
@@ -118,6 +118,10 @@ fn steps(survey: &Survey, status: &ClusterStatus) -> Vec<Step> {
             format!(
                 "switch over from {leader} to {candidate} (the running replica with the least lag, chosen again then)"
             ),
+        ));
+        steps.push(Step::new(
+            format!("wait for {candidate} to lead"),
+            format!("wait until {candidate} leads and every replica streams"),
         ));
         steps.push(Step::new(
             format!("restart {leader}"),

@@ -16,7 +16,7 @@ pub(super) struct Survey {
 
 impl RestoreDatabase {
     /// Dry run: checks the leader, the database and the dump, and returns the steps, or
-    /// [`Error::Refused`](crate::Error::Refused) with every reason.
+    /// [`Error::Refused`] with every reason.
     pub async fn plan(&self) -> Result<Plan> {
         Ok(self.survey().await?.0)
     }

@@ -36,8 +36,20 @@ async fn restart_applies_max_connections_replica_first_then_switchover_and_a_lea
         (c.cluster.member_name(c.leader).to_owned(), c.cluster.member_name(replica).to_owned());
     let recipe = Restart::new(options(&c), caps(&c)).unwrap();
 
-    // Nothing pending: nothing to do.
-    assert!(recipe.plan().await.unwrap().is_noop());
+    // Nothing pending: nothing to do (once the DCS, not only the REST API, shows the replica
+    // running: the sandbox waits on the latter).
+    let started = Instant::now();
+    let first = loop {
+        match recipe.plan().await {
+            Ok(plan) => break plan,
+            Err(e) if started.elapsed() < Duration::from_secs(60) => {
+                eprintln!("not healthy yet: {e}");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => panic!("the cluster never looked healthy to the recipe: {e}"),
+        }
+    };
+    assert!(first.is_noop(), "{first:#?}");
 
     let api = PatroniClient::builder().address(&c.cluster.api_url(c.leader)).build().unwrap();
     api.patch_config(&ConfigPatch::new().parameter("max_connections", 150)).await.unwrap();
@@ -54,6 +66,7 @@ async fn restart_applies_max_connections_replica_first_then_switchover_and_a_lea
             format!("restart {replica_name}"),
             format!("wait for {replica_name}"),
             format!("switch over from {leader_name}"),
+            format!("wait for {replica_name} to lead"),
             format!("restart {leader_name}"),
             format!("wait for {leader_name}"),
         ],
@@ -87,7 +100,7 @@ async fn restart_applies_max_connections_replica_first_then_switchover_and_a_lea
     tokio::time::sleep(Duration::from_millis(500)).await;
     watcher.abort();
 
-    assert_eq!(&report.done[..3], &names[..3], "{report:#?}");
+    assert_eq!(&report.done[..4], &names[..4], "{report:#?}");
     // The demotion restarts the former leader's PostgreSQL, or the recipe does.
     let former = format!("restart {leader_name}");
     assert!(report.done.contains(&former) || report.skipped.iter().any(|s| s.step == former), "{report:#?}");
