@@ -160,3 +160,91 @@ async fn a_failing_restore_puts_the_original_back_and_bad_inputs_are_refused() {
     assert_eq!(count(&c, "depot", "SELECT count(*) FROM items").await, 1234, "the original data is back");
     assert_eq!(definition(&c, "depot").await, original, "same owner and privileges, connections allowed");
 }
+
+/// A server that records its calls and, when the safety dump is taken, lets another member
+/// take the leader key (as a failover in the middle of the run would).
+struct Failover {
+    scope: Arc<crate::fakes::FakeScope>,
+    scope_name: String,
+    calls: std::sync::Mutex<Vec<String>>,
+}
+
+impl Failover {
+    fn call(&self, what: impl Into<String>) {
+        self.calls.lock().unwrap().push(what.into());
+    }
+}
+
+#[recipes::async_trait]
+impl DatabaseServer for Failover {
+    async fn database(&self, _at: &PgAddress, name: &str) -> recipes::Result<Option<recipes::ports::DatabaseInfo>> {
+        Ok(Some(recipes::ports::DatabaseInfo {
+            name: name.to_owned(),
+            owner: "app".into(),
+            encoding: "UTF8".into(),
+            collate: "C".into(),
+            ctype: "C".into(),
+            acl: None,
+            size_bytes: 1,
+            allow_connections: true,
+        }))
+    }
+    async fn allow_connections(&self, _at: &PgAddress, name: &str, allow: bool) -> recipes::Result<()> {
+        self.call(format!("allow {name} {allow}"));
+        Ok(())
+    }
+    async fn terminate_backends(&self, _at: &PgAddress, name: &str) -> recipes::Result<u64> {
+        self.call(format!("terminate {name}"));
+        Ok(0)
+    }
+    async fn drop_database(&self, _at: &PgAddress, name: &str) -> recipes::Result<()> {
+        self.call(format!("drop {name}"));
+        Ok(())
+    }
+    async fn create_database(&self, _at: &PgAddress, info: &recipes::ports::DatabaseInfo) -> recipes::Result<()> {
+        self.call(format!("create {}", info.name));
+        Ok(())
+    }
+    async fn dump(&self, _at: &PgAddress, name: &str, file: &Path) -> recipes::Result<u64> {
+        self.call(format!("dump {name}"));
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, b"dump").unwrap();
+        let prefix = format!("service/{}/", self.scope_name);
+        self.scope.put(&format!("{prefix}leader"), "dbHA2");
+        self.scope.put(&format!("{prefix}members/dbHA2"), &leader_json(5433));
+        Ok(4)
+    }
+    async fn restore(&self, _at: &PgAddress, name: &str, _file: &Path) -> recipes::Result<()> {
+        self.call(format!("restore {name}"));
+        Ok(())
+    }
+    async fn list_dump(&self, _file: &Path) -> recipes::Result<usize> {
+        Ok(3)
+    }
+}
+
+fn leader_json(port: u16) -> String {
+    serde_json::json!({"role": "primary", "state": "running", "xlog_location": 1, "timeline": 1,
+        "conn_url": format!("postgres://127.0.0.1:{port}/postgres"), "api_url": "http://127.0.0.1:8008/patroni"})
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_leader_change_during_the_run_stops_it_before_anything_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("app.dump");
+    std::fs::write(&dump, b"given").unwrap();
+    let scope = Arc::new(crate::fakes::FakeScope::default());
+    let scope_name = recipes::input::default_scope("atala-testnet");
+    scope.put(&format!("service/{scope_name}/leader"), "dbHA1");
+    scope.put(&format!("service/{scope_name}/members/dbHA1"), &leader_json(5432));
+    let server = Arc::new(Failover { scope: Arc::clone(&scope), scope_name, calls: Default::default() });
+    let caps = Capabilities { scope_store: scope, server: server.clone() };
+    let opts = RestoreDatabaseOptions::new("atala-testnet", "app", &dump).safety_dir(dir.path().join("safety"));
+    let recipe = RestoreDatabase::new(opts, caps).unwrap();
+    let err = recipe.run(Progress::none()).await.unwrap_err();
+    assert!(err.to_string().contains("changed during the restore: it was dbHA1, now dbHA2"), "{err}");
+    let calls = server.calls.lock().unwrap().clone();
+    assert!(!calls.iter().any(|c| c.starts_with("drop") || c.starts_with("terminate")), "{calls:?}");
+    assert_eq!(calls, ["dump app", "allow app true"], "only the safety dump, and connections left allowed");
+}
