@@ -4,7 +4,7 @@ use client_core::Request;
 
 use crate::client::NomadClient;
 use crate::error::Result;
-use crate::models::{AgentMembers, AgentSelf};
+use crate::models::{AgentHealthResponse, AgentMembers, AgentSelf};
 use crate::options::QueryOptions;
 
 /// Handler for the local agent; get it with [`NomadClient::agent`].
@@ -30,5 +30,19 @@ impl Agent {
     /// `GET /v1/agent/members`: the servers in the gossip pool.
     pub async fn members(&self) -> Result<AgentMembers> {
         self.client.json(self.client.query_global(Request::get("/v1/agent/members"), &QueryOptions::new())?).await
+    }
+
+    /// `GET /v1/agent/health`: whether the agent's client and server parts
+    /// work. An unhealthy agent answers HTTP 500 with the same body, which is
+    /// returned as an answer (its `ok` false), not an error.
+    pub async fn health(&self) -> Result<AgentHealthResponse> {
+        // 500 is the answer here, not a failure to retry.
+        let req = Request::get("/v1/agent/health").accept_status(&[500]).idempotent(false);
+        self.client.json(self.client.query_global(req, &QueryOptions::new())?).await
+    }
+
+    /// `GET /v1/agent/servers` (client agents): the servers the client knows, `host:port`.
+    pub async fn servers(&self) -> Result<Vec<String>> {
+        self.client.json(self.client.query_global(Request::get("/v1/agent/servers"), &QueryOptions::new())?).await
     }
 }

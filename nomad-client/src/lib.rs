@@ -101,7 +101,7 @@
 //! | `Evaluations` | partial | delete |
 //! | `Deployments` | partial | alloc-health |
 //! | `Namespaces`, `EventStream`, `Status` | Y | |
-//! | `Agent` | partial | health, servers, join, force-leave, host, monitor |
+//! | `Agent` | partial | join, force-leave, host, monitor (a Stream of log lines) |
 //! | `System` | Y | |
 //! | `ACLPolicies`, `ACLRoles`, `ACLAuthMethods`, `ACLBindingRules`, `ACLOIDC`, `ACLLogin` | Y | |
 //! | `ACLTokens` | Y | |
@@ -111,7 +111,8 @@
 //! | `Services` | Y | |
 //! | `NodePools` | Y | |
 //! | `CSIVolumes`, `CSIPlugins`, `HostVolumes`, `Quotas`, `SentinelPolicies` | no | |
-//! | `Regions`, `Search`, `Scaling`, `Recommendations` | no | |
+//! | `Regions` | Y | ([`Status::regions`]) |
+//! | `Search`, `Scaling`, `Recommendations` | no | |
 #![deny(missing_docs)]
 
 pub mod acl;

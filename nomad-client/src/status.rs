@@ -26,6 +26,11 @@ impl Status {
         self.client.json(self.client.query_global(Request::get("/v1/status/leader"), &QueryOptions::new())?).await
     }
 
+    /// `GET /v1/regions`: the regions of the federation, e.g. `["global"]`.
+    pub async fn regions(&self) -> Result<Vec<String>> {
+        self.client.json(self.client.query_global(Request::get("/v1/regions"), &QueryOptions::new())?).await
+    }
+
     /// `GET /v1/status/peers`: RPC addresses of the raft peers.
     pub async fn peers(&self) -> Result<Vec<String>> {
         self.client.json(self.client.query_global(Request::get("/v1/status/peers"), &QueryOptions::new())?).await

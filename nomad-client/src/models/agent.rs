@@ -47,3 +47,31 @@ pub struct AgentSelf {
     /// Runtime statistics, kept as sent.
     pub stats: Value,
 }
+
+/// `GET /v1/agent/health`: one entry per part the agent runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct AgentHealthResponse {
+    /// The client part, on a client agent.
+    pub client: Option<AgentHealth>,
+    /// The server part, on a server agent.
+    pub server: Option<AgentHealth>,
+}
+
+impl AgentHealthResponse {
+    /// True when every part the agent runs is healthy.
+    #[must_use]
+    pub fn ok(&self) -> bool {
+        [&self.client, &self.server].into_iter().flatten().all(|h| h.ok)
+    }
+}
+
+/// The health of one part of an agent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct AgentHealth {
+    /// Healthy.
+    pub ok: bool,
+    /// What the agent says, e.g. `ok` or why not.
+    pub message: String,
+}

@@ -17,7 +17,7 @@ pub use acl::{
     AclAuthMethod, AclAuthMethodConfig, AclBindingRule, AclLink, AclPolicy, AclRole, AclToken, OidcAuthUrlRequest,
     OidcCompleteAuthRequest, OneTimeToken,
 };
-pub use agent::{AgentMember, AgentMembers, AgentSelf};
+pub use agent::{AgentHealth, AgentHealthResponse, AgentMember, AgentMembers, AgentSelf};
 pub use alloc::{AllocStopResponse, Allocation, TaskState};
 pub use deployment::{Deployment, DeploymentUpdateResponse};
 pub use evaluation::Evaluation;

@@ -107,3 +107,30 @@ fn ok_json(body: serde_json::Value, index: u64) -> ResponseTemplate {
         .insert_header("X-Nomad-Index", index.to_string().as_str())
         .insert_header("X-Nomad-Knownleader", "true")
 }
+
+#[tokio::test]
+async fn agent_health_servers_and_regions() {
+    let (server, nomad) = server().await;
+    let sick = json!({ "client": { "ok": true, "message": "ok" }, "server": { "ok": false, "message": "no leader" } });
+    Mock::given(method("GET"))
+        .and(path("/v1/agent/health"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(&sick))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/agent/servers"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!(["10.0.0.1:4647", "10.0.0.2:4647"])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/regions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!(["global", "eu"])))
+        .mount(&server)
+        .await;
+    let health = nomad.agent().health().await.unwrap();
+    assert!(!health.ok() && health.client.as_ref().unwrap().ok);
+    assert_eq!(health.server.unwrap().message, "no leader");
+    assert_eq!(nomad.agent().servers().await.unwrap().len(), 2);
+    assert_eq!(nomad.status().regions().await.unwrap(), ["global", "eu"]);
+}
