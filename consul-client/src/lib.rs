@@ -60,7 +60,7 @@
 //! |---|---|---|
 //! | KV, transactions (`KV`, `Txn`) | Y | — |
 //! | Sessions, locks (`Session`, `Lock`) | Y | — |
-//! | Semaphore (`Semaphore`) | no | a semaphore over KV + sessions |
+//! | Semaphore (`Semaphore`) | partial | no background session renewal (the holder renews), no monitoring of a lost slot |
 //! | Catalog (`Catalog`) | Y | — |
 //! | Health (`Health`) | Y | — |
 //! | Agent (`Agent`) | partial | `agent/host`, `agent/version`, check update by body (`check/update`), the Connect proxy config |
@@ -105,6 +105,7 @@ pub mod models;
 pub mod operator;
 pub mod options;
 pub mod prepared_query;
+pub mod semaphore;
 pub mod session;
 pub mod snapshot;
 pub mod status;
@@ -147,6 +148,7 @@ pub use prepared_query::{
     ExecuteOptions, PreparedQueries, PreparedQuery, PreparedQueryRequest, QueryDns, QueryExecution, QueryFailover,
     QueryService,
 };
+pub use semaphore::{Semaphore, SemaphoreGuard, SemaphoreOptions};
 pub use session::{SessionBehavior, SessionEntry, SessionRequest, Sessions};
 pub use snapshot::{Snapshot, SnapshotSaved};
 pub use status::Status;

@@ -17,6 +17,7 @@ mod mesh;
 mod operator;
 mod prepared_query;
 mod saved;
+mod semaphore;
 mod session;
 mod snapshot;
 mod status;

@@ -349,6 +349,7 @@ fn cases() -> Vec<Case> {
         c!("catalog.rs::Catalog::gateway_services", "gateway name", Segment("/v1/catalog/gateway-services", ""), |c, v| c.consul.catalog().gateway_services(&v, &cq())),
         c!("health.rs::Health::connect", "service name", Segment("/v1/health/connect", ""), |c, v| c.consul.health().connect(&v, &Default::default(), &cq())),
         c!("health.rs::Health::ingress", "service name", Segment("/v1/health/ingress", ""), |c, v| c.consul.health().ingress(&v, &Default::default(), &cq())),
+        c!("semaphore.rs::ConsulClient::semaphore", "KV prefix", Key("/v1/kv", "/.lock"), |c, v| async move { c.consul.semaphore(&format!("{v}/"))?.holders().await }),
         c!("session.rs::Sessions::destroy", "session ID", Segment("/v1/session/destroy", ""), |c, v| c.consul.sessions().destroy(&v, &cw())),
         c!("session.rs::Sessions::renew", "session ID", Segment("/v1/session/renew", ""), |c, v| c.consul.sessions().renew(&v, &cw())),
         c!("session.rs::Sessions::info", "session ID", Segment("/v1/session/info", ""), |c, v| c.consul.sessions().info(&v, &cq())),
