@@ -26,7 +26,7 @@ async fn get(server: &MockServer, p: &str, name: &str) {
         .await;
 }
 
-/// Vault (token lookup, both creds, revocations), Nomad and Consul
+/// Vault (token lookup, both creds, renewals, revocations), Nomad and Consul
 /// (`acl/token/self` for the Vault-issued tokens).
 struct Servers {
     vault: MockServer,
@@ -39,6 +39,13 @@ async fn servers() -> Servers {
     get(&vault, "/v1/auth/token/lookup-self", "token-lookup-self").await;
     get(&vault, "/v1/nomad/creds/admin", "nomad-creds-admin").await;
     get(&vault, "/v1/consul/creds/admin", "consul-creds-admin").await;
+    // The recipe's lifetime watchers renew each lease at once (Vault 1.8's
+    // recorded renewal answer, copied from vault-client's fixtures).
+    Mock::given(method("PUT"))
+        .and(path("/v1/sys/leases/renew"))
+        .respond_with(FIXTURES.json_response(200, "sys-leases-renew.json"))
+        .mount(&vault)
+        .await;
     Mock::given(method("PUT"))
         .and(path("/v1/sys/leases/revoke"))
         .respond_with(ResponseTemplate::new(204))

@@ -1,4 +1,5 @@
-//! Recipe `credentials`: Nomad and Consul tokens from Vault, kept renewed while in use.
+//! Recipe `credentials`: Nomad and Consul tokens (and, if asked, a PostgreSQL
+//! user) from Vault, kept renewed while in use.
 //!
 //! ```no_run
 //! use recipes::credentials::{Credentials, CredentialsOptions};
@@ -25,22 +26,33 @@
 //! revokes synchronously (on its own thread and runtime, so it also works
 //! while the program's runtime is shutting down).
 //!
-//! The renewer stops on a permanent failure (Vault's `lease not found` once
-//! a lease reached its max TTL, a revoked lease) and says so: watch
-//! [`Credentials::status`], and [`Credentials::nomad`] / [`Credentials::consul`]
-//! return an error instead of a client with a dead token.
+//! Each lease is kept alive by its own [`LifetimeWatcher`] (vault-client's
+//! form of the Go client's watcher): renewed at once, then at about 70% of
+//! each TTL granted (with jitter), transient failures (Vault unreachable,
+//! sealed, 5xx) retried on the watcher's backoff, a permanent one (Vault's
+//! `lease not found` once a lease reached its max TTL, a revoked lease)
+//! ending it at once. [`Credentials::status`] says how it goes, and once a
+//! lease is lost [`Credentials::nomad`] / [`Credentials::consul`] /
+//! [`Credentials::database`] return an error instead of a dead credential.
+//!
+//! The recipe does not keep the Vault client's own token alive: the caller
+//! logged in and owns it (a [`LifetimeWatcher`] over its `LoggedIn` does
+//! that). The leases are its children, so they die with it.
 
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use futures::FutureExt as _;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use client_core::ClientConfig;
 use consul_client::ConsulClient;
 use nomad_client::NomadClient;
-use vault_client::{ClientError as _, Lease, VaultClient};
+use vault_client::database::DatabaseCreds;
+use vault_client::lifetime::{LifetimeWatcher, WatchState, WatchStatus, Watched};
+use vault_client::{Lease, VaultClient};
 
 use crate::{Error, Result};
 
@@ -54,7 +66,13 @@ pub struct CredentialsOptions {
     pub nomad_mount: String,
     /// Mount of the Consul secrets engine (`consul`).
     pub consul_mount: String,
-    /// Keep the leases renewed in a background task.
+    /// Mount of the database secrets engine (`database`), read only when
+    /// [`CredentialsOptions::database_role`] is set.
+    pub database_mount: String,
+    /// A database role (`<database_mount>/creds/<role>`) to get a
+    /// PostgreSQL user from as well; none by default.
+    pub database_role: Option<String>,
+    /// Keep the leases renewed in the background (a lifetime watcher per lease).
     pub renew: bool,
     /// Revoke the leases when the [`Credentials`] are dropped (the drop
     /// waits for the revocation).
@@ -68,6 +86,8 @@ impl CredentialsOptions {
             role: role.into(),
             nomad_mount: "nomad".to_owned(),
             consul_mount: "consul".to_owned(),
+            database_mount: "database".to_owned(),
+            database_role: None,
             renew: true,
             revoke_on_drop: false,
         }
@@ -78,6 +98,15 @@ impl CredentialsOptions {
     pub fn mounts(mut self, nomad: impl Into<String>, consul: impl Into<String>) -> Self {
         self.nomad_mount = nomad.into();
         self.consul_mount = consul.into();
+        self
+    }
+
+    /// Also gets a PostgreSQL user from database role `role` at mount
+    /// `mount` (usually `database`), leased and renewed like the tokens.
+    #[must_use]
+    pub fn database(mut self, mount: impl Into<String>, role: impl Into<String>) -> Self {
+        self.database_mount = mount.into();
+        self.database_role = Some(role.into());
         self
     }
 
@@ -104,17 +133,28 @@ pub const REVOKE_TIMEOUT: Duration = Duration::from_secs(20);
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LeaseStatus {
-    /// The leases are valid and renewed when two thirds of their time are used.
+    /// The leases are valid and renewed on the lifetime watcher's schedule
+    /// (at about 70% of each TTL granted).
     Renewing,
     /// Renewal is off or the leases are not renewable: they end at their TTL.
     NotRenewed,
     /// The last renewal failed for a reason that may pass (Vault unreachable,
-    /// sealed, 5xx); it is tried again until the lease would have expired.
+    /// sealed, 5xx); it is tried again on a backoff while the lease lives.
     Retrying {
         /// The lease whose renewal failed.
         lease: String,
         /// Why.
         error: String,
+    },
+    /// A lease will not be renewed again (its TTL shrank to the role's max
+    /// TTL, it is not renewable, or Vault could not be reached in time) but
+    /// still works until `until`; then it is [`LeaseStatus::Lost`]. Obtain
+    /// new credentials before that.
+    Expiring {
+        /// The lease.
+        lease: String,
+        /// When it expires.
+        until: Instant,
     },
     /// A lease is gone for good (it reached its max TTL, was revoked, or
     /// expired while Vault could not be reached): renewal stopped and the
@@ -133,7 +173,7 @@ impl LeaseStatus {
     /// True while the tokens are expected to work.
     #[must_use]
     pub fn is_usable(&self) -> bool {
-        matches!(self, Self::Renewing | Self::NotRenewed | Self::Retrying { .. })
+        matches!(self, Self::Renewing | Self::NotRenewed | Self::Retrying { .. } | Self::Expiring { .. })
     }
 }
 
@@ -172,17 +212,19 @@ impl Interrupt {
 pub struct Finished<T> {
     /// The work's value, or the signal that stopped it (the work was dropped).
     pub outcome: std::result::Result<T, Interrupt>,
-    /// Whether both leases were revoked.
+    /// Whether every lease was revoked.
     pub revoked: Result<()>,
 }
 
-/// Nomad and Consul clients holding short-lived tokens from Vault.
+/// Nomad and Consul clients holding short-lived tokens from Vault (and a
+/// PostgreSQL user when one was asked for).
 pub struct Credentials {
     nomad: NomadClient,
     consul: ConsulClient,
+    database: Option<DatabaseCreds>,
     leases: Vec<Lease>,
     vault: VaultClient,
-    renewer: Option<tokio::task::JoinHandle<()>>,
+    renewer: Option<Renewer>,
     status: watch::Receiver<LeaseStatus>,
     revoke_on_drop: bool,
 }
@@ -199,9 +241,11 @@ impl std::fmt::Debug for Credentials {
 }
 
 impl Credentials {
-    /// Reads `<nomad_mount>/creds/<role>` and `<consul_mount>/creds/<role>` and builds the
+    /// Reads `<nomad_mount>/creds/<role>` and `<consul_mount>/creds/<role>`
+    /// (and `<database_mount>/creds/<database_role>` when set) and builds the
     /// clients from the given configurations with those tokens. When anything
     /// after the first read fails, the leases already obtained are revoked.
+    /// With renewal on, a lifetime watcher per lease starts in the background.
     pub async fn obtain(
         vault: &VaultClient,
         opts: &CredentialsOptions,
@@ -211,22 +255,45 @@ impl Credentials {
         crate::input::validate_job_name(&opts.role).map_err(|_| {
             Error::invalid("Vault role", opts.role.clone(), "must be a plain name such as admin or developer")
         })?;
+        if let Some(role) = &opts.database_role {
+            crate::input::validate_job_name(role).map_err(|_| {
+                Error::invalid("Vault database role", role.clone(), "must be a plain name such as readonly")
+            })?;
+        }
         let nomad_creds = vault.secrets().nomad_creds_at(&opts.nomad_mount, &opts.role).await.map_err(|e| {
             Error::backend_step(format!("Vault {}/creds/{}", opts.nomad_mount, opts.role), "issuing the Nomad token", e)
         })?;
+        let mut leases = vec![nomad_creds.lease];
+        // Do not leave the tokens already had alive when the next cannot be had.
         let consul_creds = match vault.secrets().consul_creds_at(&opts.consul_mount, &opts.role).await {
             Ok(c) => c,
             Err(e) => {
-                // Do not leave the first token alive when the second cannot be had.
-                let err = Error::backend_step(
-                    format!("Vault {}/creds/{}", opts.consul_mount, opts.role),
-                    "issuing the Consul token",
-                    e,
-                );
-                return Err(revoked_after(vault, &[nomad_creds.lease], err).await);
+                let step = format!("Vault {}/creds/{}", opts.consul_mount, opts.role);
+                let err = Error::backend_step(step, "issuing the Consul token", e);
+                return Err(revoked_after(vault, &leases, err).await);
             }
         };
-        let leases = vec![nomad_creds.lease, consul_creds.lease];
+        leases.push(consul_creds.lease);
+        let database = match &opts.database_role {
+            None => None,
+            Some(role) => {
+                let step = format!("Vault {}/creds/{role}", opts.database_mount);
+                let read = match vault.database(&opts.database_mount) {
+                    Ok(db) => db.creds(role).await,
+                    Err(e) => Err(e),
+                };
+                match read {
+                    Ok(creds) => {
+                        leases.push(creds.lease);
+                        Some(creds.data)
+                    }
+                    Err(e) => {
+                        let err = Error::backend_step(step, "issuing the PostgreSQL user", e);
+                        return Err(revoked_after(vault, &leases, err).await);
+                    }
+                }
+            }
+        };
         let clients = NomadClient::new(nomad_config.with_token(nomad_creds.data.secret_id))
             .map_err(|e| Error::backend("Nomad client", e))
             .and_then(|nomad| {
@@ -241,8 +308,17 @@ impl Credentials {
         let renewable = leases.iter().any(|l| l.renewable);
         let initial = if opts.renew && renewable { LeaseStatus::Renewing } else { LeaseStatus::NotRenewed };
         let (tx, status) = watch::channel(initial);
-        let renewer = opts.renew.then(|| tokio::spawn(renew_until_lost(vault.clone(), leases.clone(), tx)));
-        Ok(Self { nomad, consul, leases, vault: vault.clone(), renewer, status, revoke_on_drop: opts.revoke_on_drop })
+        let renewer = opts.renew.then(|| Renewer::start(vault, &leases, tx));
+        Ok(Self {
+            nomad,
+            consul,
+            database,
+            leases,
+            vault: vault.clone(),
+            renewer,
+            status,
+            revoke_on_drop: opts.revoke_on_drop,
+        })
     }
 
     /// The leases held.
@@ -282,12 +358,36 @@ impl Credentials {
         self.check().map(|()| &self.consul)
     }
 
-    /// Stops renewing and revokes both leases now (the tokens stop working).
+    /// The PostgreSQL user from [`CredentialsOptions::database`] (its
+    /// password a secret: build a URL with [`DatabaseCreds::postgres_url`]);
+    /// an error when none was asked for or once a lease is lost.
+    pub fn database(&self) -> Result<&DatabaseCreds> {
+        self.check()?;
+        self.database.as_ref().ok_or_else(|| {
+            Error::backend_msg("Vault credentials", "no PostgreSQL user was asked for (CredentialsOptions::database)")
+        })
+    }
+
+    /// Stops renewing and revokes every lease now (the tokens stop working):
+    /// each watcher is closed, which revokes its lease, and a lease no
+    /// longer watched (lost, or renewal off) is revoked by its ID.
     /// Every lease is tried even when one fails; a lease that could not be
     /// revoked is tried again on drop when `revoke_on_drop` is set.
     pub async fn revoke(mut self) -> Result<()> {
-        self.stop_renewer();
-        let remaining = revoke_leases(&self.vault, &self.leases).await;
+        let mut watchers = match self.renewer.take() {
+            Some(renewer) => renewer.stop().await,
+            None => Vec::new(),
+        };
+        let mut remaining = Vec::new();
+        for (i, lease) in self.leases.iter().enumerate() {
+            let revoked = match watchers.get_mut(i).and_then(Option::take) {
+                Some(watcher) => watcher.close().await,
+                None => self.vault.sys().leases().revoke(&lease.id).await,
+            };
+            if let Err(e) = revoked {
+                remaining.push((lease.id.clone(), e.to_string()));
+            }
+        }
         let result = if remaining.is_empty() { Ok(()) } else { Err(revocation_error(&remaining)) };
         self.leases.retain(|l| remaining.iter().any(|(id, _)| id == &l.id));
         result
@@ -329,9 +429,10 @@ impl Credentials {
         Finished { outcome, revoked }
     }
 
+    /// Stops the renewer without revoking: its watchers are dropped with its task.
     fn stop_renewer(&mut self) {
-        if let Some(r) = self.renewer.take() {
-            r.abort();
+        if let Some(renewer) = self.renewer.take() {
+            renewer.task.abort();
         }
     }
 }
@@ -426,95 +527,183 @@ async fn revoked_after(vault: &VaultClient, leases: &[Lease], err: Error) -> Err
     )
 }
 
-/// One lease as the renewer tracks it.
-struct Tracked {
+/// The background renewer: one [`LifetimeWatcher`] per lease, their
+/// statuses folded into one [`LeaseStatus`].
+struct Renewer {
+    stop: watch::Sender<bool>,
+    /// Gives back the watchers still running (by lease index) once stopped.
+    task: JoinHandle<Vec<Option<LifetimeWatcher>>>,
+}
+
+impl Renewer {
+    fn start(vault: &VaultClient, leases: &[Lease], status: watch::Sender<LeaseStatus>) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(follow(vault.clone(), leases.to_vec(), status, stopped));
+        Self { stop, task }
+    }
+
+    /// Stops following the watchers and returns them, still holding their
+    /// leases (a lease lost or never watched has `None`).
+    async fn stop(self) -> Vec<Option<LifetimeWatcher>> {
+        let _ = self.stop.send(true);
+        self.task.await.unwrap_or_default()
+    }
+}
+
+/// One lease's watcher as [`follow`] sees it.
+struct Followed {
     lease: Lease,
-    /// When Vault last granted it time.
-    since: Instant,
-    /// Failed renewals in a row.
-    failures: u32,
+    status: watch::Receiver<WatchStatus>,
+    /// The watch ended: its sender is gone, nothing more will change.
+    done: bool,
+    /// Renewals seen so far (a new one clears `last_error`).
+    renewals: u64,
+    /// The last transient failure since the last renewal.
+    last_error: Option<String>,
 }
 
-impl Tracked {
-    fn expires(&self) -> Instant {
-        self.since + self.lease.duration
+impl Followed {
+    /// Reads the watcher's latest status.
+    fn update(&mut self) -> WatchStatus {
+        let now = self.status.borrow_and_update().clone();
+        if now.renewals > self.renewals {
+            (self.renewals, self.last_error) = (now.renewals, None);
+        }
+        if let WatchState::Retrying { error, .. } = &now.state {
+            self.last_error = Some(error.to_string());
+        }
+        self.done = now.state.is_done();
+        now
     }
 
-    /// When to renew next: at two thirds of the granted time, sooner (with
-    /// backoff) after a failure, never before one second.
-    fn due(&self) -> Instant {
-        let normal = self.since + (self.lease.duration * 2 / 3).max(Duration::from_secs(1));
-        if self.failures == 0 {
-            return normal;
-        }
-        let backoff = Duration::from_secs(1 << self.failures.min(5));
-        (Instant::now() + backoff).min(self.expires()).max(Instant::now() + Duration::from_millis(200))
-    }
-}
-
-/// Renews each renewable lease when two thirds of its time are used.
-/// Transient failures are retried until the lease would have expired;
-/// a permanent one (`lease not found`, a denied token) or an expiry stops
-/// the renewer with [`LeaseStatus::Lost`]. Leases that are not renewable
-/// are reported lost when their TTL runs out.
-async fn renew_until_lost(vault: VaultClient, leases: Vec<Lease>, status: watch::Sender<LeaseStatus>) {
-    let start = Instant::now();
-    let mut tracked: Vec<Tracked> =
-        leases.into_iter().map(|lease| Tracked { lease, since: start, failures: 0 }).collect();
-    loop {
-        let Some(next) = tracked.iter_mut().min_by_key(|t| if t.lease.renewable { t.due() } else { t.expires() })
-        else {
-            return;
-        };
-        if !next.lease.renewable {
-            tokio::time::sleep_until(next.expires()).await;
-            status.send_replace(LeaseStatus::Lost {
-                lease: next.lease.id.clone(),
-                reason: "the lease is not renewable and reached its TTL".into(),
-            });
-            return;
-        }
-        tokio::time::sleep_until(next.due()).await;
-        let asked = next.lease.duration;
-        match vault.sys().leases().renew(&next.lease.id, Some(asked)).await {
-            Ok(renewed) => {
-                if renewed.duration < asked {
-                    tracing::debug!(lease = %next.lease.id, granted = renewed.duration.as_secs(), "renewal capped by the max TTL");
+    /// This lease's part of the status; `None` while it is renewed.
+    fn view(&self, now: &WatchStatus) -> Option<LeaseStatus> {
+        let lease = self.lease.id.clone();
+        match &now.state {
+            WatchState::Active | WatchState::Closed => None,
+            WatchState::Retrying { error, .. } => Some(LeaseStatus::Retrying { lease, error: error.to_string() }),
+            WatchState::Failed(e) => Some(LeaseStatus::Lost { lease, reason: lost_reason(e) }),
+            WatchState::Expiring => {
+                let until = now.expires_at().unwrap_or_else(Instant::now);
+                if until > Instant::now() {
+                    return Some(LeaseStatus::Expiring { lease, until });
                 }
-                if renewed.duration.is_zero() {
-                    status.send_replace(LeaseStatus::Lost {
-                        lease: next.lease.id.clone(),
-                        reason: "the lease reached its max TTL".into(),
-                    });
-                    return;
-                }
-                next.since = Instant::now();
-                next.failures = 0;
-                next.lease.duration = renewed.duration;
-                next.lease.renewable = renewed.renewable;
-                status.send_if_modified(|s| {
-                    let changed = *s != LeaseStatus::Renewing;
-                    *s = LeaseStatus::Renewing;
-                    changed
-                });
-            }
-            Err(e) if e.is_transient() && Instant::now() < next.expires() => {
-                next.failures += 1;
-                tracing::warn!(lease = %next.lease.id, error = %e, "lease renewal failed; will retry");
-                status.send_replace(LeaseStatus::Retrying { lease: next.lease.id.clone(), error: e.to_string() });
-            }
-            Err(e) => {
-                let reason = if e.is_lease_gone() {
-                    format!("Vault no longer knows it: it reached its max TTL or was revoked ({e})")
-                } else if e.is_transient() {
-                    format!("it expired while it could not be renewed ({e})")
-                } else {
-                    e.to_string()
+                let reason = match (&self.last_error, self.lease.renewable) {
+                    (_, false) => "the lease is not renewable and reached its TTL".to_owned(),
+                    (Some(e), true) => format!("it expired while it could not be renewed ({e})"),
+                    (None, true) => "the lease reached its max TTL".to_owned(),
                 };
-                tracing::warn!(lease = %next.lease.id, %reason, "lease lost; renewal stopped");
-                status.send_replace(LeaseStatus::Lost { lease: next.lease.id.clone(), reason });
-                return;
+                Some(LeaseStatus::Lost { lease, reason })
             }
+        }
+    }
+}
+
+/// Why a lease whose renewal failed for good is lost.
+fn lost_reason(e: &vault_client::Error) -> String {
+    if e.is_lease_gone() {
+        format!("Vault no longer knows it: it reached its max TTL or was revoked ({e})")
+    } else {
+        e.to_string()
+    }
+}
+
+/// The status of all leases: the first lost one, else the one expiring
+/// first, else the first retrying, else `base`.
+fn fold(followed: &mut [Followed], base: &LeaseStatus) -> LeaseStatus {
+    let views: Vec<LeaseStatus> = followed
+        .iter_mut()
+        .filter_map(|f| {
+            let now = f.update();
+            f.view(&now)
+        })
+        .collect();
+    let lost = views.iter().find(|v| matches!(v, LeaseStatus::Lost { .. }));
+    let expiring = views
+        .iter()
+        .filter_map(|v| match v {
+            LeaseStatus::Expiring { until, .. } => Some((*until, v)),
+            _ => None,
+        })
+        .min_by_key(|(until, _)| *until)
+        .map(|(_, v)| v);
+    let retrying = views.iter().find(|v| matches!(v, LeaseStatus::Retrying { .. }));
+    lost.or(expiring).or(retrying).unwrap_or(base).clone()
+}
+
+/// Resolves when a watch still running publishes something new.
+async fn any_changed(followed: &mut [Followed]) {
+    let waits: Vec<_> = followed.iter_mut().filter(|f| !f.done).map(|f| Box::pin(f.status.changed())).collect();
+    if waits.is_empty() {
+        return std::future::pending().await;
+    }
+    let _ = futures::future::select_all(waits).await;
+}
+
+/// Starts a [`LifetimeWatcher`] per lease (it renews at once, then on the
+/// watcher's schedule, retrying transient failures such as a sealed Vault
+/// on its backoff) and publishes what they report as one [`LeaseStatus`].
+///
+/// Each watcher is started once the previous one's first renewal was
+/// answered: Vault sees one renewal at a time, and the first answers come
+/// back in lease order. A lease that a watcher gave up on stays usable
+/// ([`LeaseStatus::Expiring`]) until its TTL runs out, then is
+/// [`LeaseStatus::Lost`]. The first lost lease ends the renewal of all:
+/// the watchers are dropped (nothing is revoked here) and the lost status
+/// stays.
+async fn follow(
+    vault: VaultClient,
+    leases: Vec<Lease>,
+    status: watch::Sender<LeaseStatus>,
+    mut stop: watch::Receiver<bool>,
+) -> Vec<Option<LifetimeWatcher>> {
+    let base = status.borrow().clone();
+    let publish = |next: LeaseStatus| {
+        let lost = matches!(next, LeaseStatus::Lost { .. });
+        status.send_if_modified(|s| {
+            let changed = *s != next;
+            *s = next;
+            changed
+        });
+        lost
+    };
+    let mut watchers = Vec::with_capacity(leases.len());
+    let mut followed: Vec<Followed> = Vec::with_capacity(leases.len());
+    for lease in leases {
+        let watcher = match LifetimeWatcher::builder(Watched::lease(&vault, lease.clone())).start() {
+            Ok(w) => w,
+            Err(e) => {
+                publish(LeaseStatus::Lost { lease: lease.id.clone(), reason: e.to_string() });
+                return Vec::new();
+            }
+        };
+        let mut watch = watcher.status();
+        watchers.push(Some(watcher));
+        // A lease that is not renewable is only watched: no answer to wait for.
+        if lease.renewable {
+            tokio::select! {
+                _ = watch.changed() => {}
+                _ = stop.wait_for(|s| *s) => return watchers,
+            }
+        }
+        // `changed` marked the value seen: `update` reads it all the same.
+        followed.push(Followed { lease, status: watch, done: false, renewals: 0, last_error: None });
+        if publish(fold(&mut followed, &base)) {
+            return Vec::new();
+        }
+    }
+    loop {
+        let expiry = match &*status.borrow() {
+            LeaseStatus::Expiring { until, .. } => Some(*until),
+            _ => None,
+        };
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => return watchers,
+            () = any_changed(&mut followed) => {}
+            () = tokio::time::sleep_until(expiry.unwrap_or_else(Instant::now)), if expiry.is_some() => {}
+        }
+        if publish(fold(&mut followed, &base)) {
+            return Vec::new();
         }
     }
 }

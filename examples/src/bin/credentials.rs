@@ -227,8 +227,15 @@ async fn run_command(command: &[String], creds: &Credentials) -> anyhow::Result<
             exit = child.wait() => break exit.with_context(|| format!("cannot wait for {}", command[0]))?,
             changed = status.changed(), if watching => {
                 watching = changed.is_ok();
-                if let LeaseStatus::Lost { lease, reason } = &*status.borrow_and_update() {
-                    eprintln!("warning: lease {lease} is lost ({reason}); the command's tokens no longer work");
+                match &*status.borrow_and_update() {
+                    LeaseStatus::Lost { lease, reason } => {
+                        eprintln!("warning: lease {lease} is lost ({reason}); the command's tokens no longer work");
+                    }
+                    LeaseStatus::Expiring { lease, until } => {
+                        let left = ops_examples::progress::fmt_elapsed(until.saturating_duration_since(tokio::time::Instant::now()));
+                        eprintln!("warning: lease {lease} will not be renewed again; the command's tokens stop working in {left}");
+                    }
+                    _ => {}
                 }
             }
         }

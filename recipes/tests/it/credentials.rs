@@ -125,35 +125,50 @@ async fn consul_creds_failure_revokes_the_nomad_lease() {
 /// recordings, and 204 to every revocation (counted by [`revoked`]).
 async fn revoking_vault() -> MockServer {
     let server = vault().await;
+    revoke_all(&server).await;
+    server
+}
+
+/// Answers 204 to every revocation.
+async fn revoke_all(server: &MockServer) {
     Mock::given(method("PUT"))
         .and(path("/v1/sys/leases/revoke"))
         .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
+        .mount(server)
         .await;
-    server
+}
+
+/// The lease IDs sent to `endpoint` (`revoke`, `renew`), in order.
+async fn lease_ids(server: &MockServer, endpoint: &str) -> Vec<String> {
+    let requests = server.received_requests().await.unwrap_or_default();
+    let path = format!("/v1/sys/leases/{endpoint}");
+    requests
+        .iter()
+        .filter(|r| r.url.path() == path)
+        .map(|r| serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()["lease_id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// The lease IDs Vault was asked to revoke, in order.
 async fn revoked(server: &MockServer) -> Vec<String> {
-    let requests = server.received_requests().await.unwrap_or_default();
-    requests
-        .iter()
-        .filter(|r| r.url.path() == "/v1/sys/leases/revoke")
-        .map(|r| serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()["lease_id"].as_str().unwrap().to_owned())
-        .collect()
+    lease_ids(server, "revoke").await
 }
 
 async fn obtain(vault_server: &MockServer, opts: CredentialsOptions) -> Credentials {
     let vault =
         vault_client::VaultClient::builder().address(&vault_server.uri()).token("operator-token").build().unwrap();
+    obtain_from(&vault, &opts).await.unwrap()
+}
+
+/// [`Credentials::obtain`] with local Nomad and Consul addresses.
+async fn obtain_from(vault: &vault_client::VaultClient, opts: &CredentialsOptions) -> recipes::Result<Credentials> {
     Credentials::obtain(
-        &vault,
-        &opts,
+        vault,
+        opts,
         ClientConfig::new("http://127.0.0.1:4646", nomad_client::TOKEN_HEADER).unwrap(),
         ClientConfig::new("http://127.0.0.1:8500", "X-Consul-Token").unwrap(),
     )
     .await
-    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -264,4 +279,170 @@ fn address_scheme_rules_follow_each_cli() {
     // Vault: refused like the vault CLI does.
     let err = vault_client::VaultClient::builder().address("127.0.0.1:8200").build().unwrap_err();
     assert!(err.to_string().contains("no scheme"), "{err}");
+}
+
+/// A Vault issuing Nomad and Consul tokens (and, at `database/creds/readonly`,
+/// a PostgreSQL user) on leases of `ttl` seconds, renewing each lease with
+/// `renew` and revoking with 204. The creds bodies are the recordings'
+/// shape; the PostgreSQL one is the API docs' `database/creds` data in the
+/// standard lease envelope.
+async fn short_lease_vault(ttl: u64, renew: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    let envelope = |lease: &str, data: serde_json::Value| {
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "request_id": "5e0d4d1e-6b2a-4a57-a3e8-6c1d1c5b0f01",
+            "lease_id": lease,
+            "renewable": true,
+            "lease_duration": ttl,
+            "data": data,
+            "wrap_info": null,
+            "warnings": null,
+            "auth": null,
+        }))
+    };
+    let creds = [
+        (
+            "/v1/nomad/creds/admin",
+            envelope(
+                NOMAD_LEASE,
+                serde_json::json!({ "accessor_id": "0e021640-0c71-b05b-9365-0827b8c57f3c", "secret_id": "8b19b214-c470-a00f-8e72-03d15fe1c5af" }),
+            ),
+        ),
+        (
+            "/v1/consul/creds/admin",
+            envelope(
+                CONSUL_LEASE,
+                serde_json::json!({ "accessor": "4573d8ad-bca0-5fe3-92e9-48941e6aad76", "local": false, "token": "cd96c3d8-f413-6c1b-a8b4-8af2843146a9" }),
+            ),
+        ),
+        (
+            "/v1/database/creds/readonly",
+            envelope(
+                DATABASE_LEASE,
+                serde_json::json!({ "username": "root-1430158508-126", "password": "132ae3ef-5a64-7499-351e-bfe59f3a2a21" }),
+            ),
+        ),
+    ];
+    for (p, answer) in creds {
+        Mock::given(method("GET")).and(path(p)).respond_with(answer).mount(&server).await;
+    }
+    Mock::given(method("PUT")).and(path("/v1/sys/leases/renew")).respond_with(renew).mount(&server).await;
+    revoke_all(&server).await;
+    server
+}
+
+const DATABASE_LEASE: &str = "database/creds/readonly/2f6a614c-4aa2-7b19-24b9-ad944a8d4de6";
+
+/// The lease IDs Vault was asked to renew, in order.
+async fn renewed(server: &MockServer) -> Vec<String> {
+    lease_ids(server, "renew").await
+}
+
+/// The renewal answer for a lease of `ttl` seconds.
+fn renewal(ttl: u64) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(serde_json::json!({
+        "request_id": "a2c5b1a4-3f0e-4e55-9a7b-1f0c0c0c0c01",
+        "lease_id": NOMAD_LEASE,
+        "renewable": true,
+        "lease_duration": ttl,
+        "data": null,
+        "wrap_info": null,
+        "warnings": null,
+        "auth": null,
+    }))
+}
+
+#[tokio::test]
+async fn renewals_follow_the_lifetime_watchers_schedule() {
+    // 3 s leases renewed for 3 s each time. The watcher renews at once, then
+    // at 70-73% of the TTL (2.1-2.2 s later); the recipe's old loop renewed
+    // first at two thirds (2 s) and never at once.
+    let server = short_lease_vault(3, renewal(3)).await;
+    let start = std::time::Instant::now();
+    let creds = obtain(&server, CredentialsOptions::new("admin")).await;
+    let at = |secs: f64| tokio::time::sleep_until((start + Duration::from_secs_f64(secs)).into());
+    at(0.6).await;
+    assert_eq!(renewed(&server).await, [NOMAD_LEASE, CONSUL_LEASE], "each lease renewed at once, in lease order");
+    assert_eq!(*creds.status().borrow(), LeaseStatus::Renewing);
+    at(1.9).await;
+    assert_eq!(renewed(&server).await.len(), 2, "no renewal before 70% of the TTL");
+    at(3.0).await;
+    let mut second = renewed(&server).await.split_off(2);
+    // Each watcher draws its own jitter: the second round comes in either order.
+    second.sort();
+    assert_eq!(second, [CONSUL_LEASE, NOMAD_LEASE], "one more renewal of each by 73% of the TTL");
+    assert_eq!(*creds.status().borrow(), LeaseStatus::Renewing);
+    creds.revoke().await.unwrap();
+    assert_eq!(revoked(&server).await, [NOMAD_LEASE, CONSUL_LEASE], "closing the watchers revokes the leases");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(renewed(&server).await.len(), 4, "no renewal after revoke");
+}
+
+#[tokio::test]
+async fn a_sealed_vault_is_retried_on_the_watchers_backoff_and_the_tokens_stay_usable() {
+    let sealed = ResponseTemplate::new(503).set_body_raw(r#"{"errors":["Vault is sealed"]}"#, "application/json");
+    let server = short_lease_vault(3600, sealed).await;
+    // No retries inside the client: the watcher's backoff is what retries.
+    let vault = vault_client::VaultClient::builder()
+        .address(&server.uri())
+        .token("operator-token")
+        .retry(client_core::RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let creds = obtain_from(&vault, &CredentialsOptions::new("admin")).await.unwrap();
+    let mut status = creds.status();
+    let retrying = tokio::time::timeout(Duration::from_secs(5), status.wait_for(|s| *s != LeaseStatus::Renewing))
+        .await
+        .expect("the renewer reports the failure")
+        .unwrap()
+        .clone();
+    assert!(
+        matches!(&retrying, LeaseStatus::Retrying { error, .. } if error.contains("sealed")),
+        "a sealed Vault is transient: {retrying:?}"
+    );
+    assert!(retrying.is_usable() && creds.nomad().is_ok() && creds.consul().is_ok());
+    // The backoff's first wait is at least 5 s (10 s ±50%): no tight loop.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(renewed(&server).await, [NOMAD_LEASE, CONSUL_LEASE]);
+    assert!(matches!(*creds.status().borrow(), LeaseStatus::Retrying { .. }));
+    creds.revoke().await.unwrap();
+    assert_eq!(revoked(&server).await, [NOMAD_LEASE, CONSUL_LEASE]);
+}
+
+#[tokio::test]
+async fn a_postgresql_user_is_a_third_lease_renewed_and_revoked_with_the_tokens() {
+    let server = short_lease_vault(3600, renewal(3600)).await;
+    let creds = obtain(&server, CredentialsOptions::new("admin").database("database", "readonly")).await;
+    let user = creds.database().unwrap();
+    assert_eq!(user.username, "root-1430158508-126");
+    assert_eq!(user.password.expose(), "132ae3ef-5a64-7499-351e-bfe59f3a2a21");
+    let url = user.postgres_url_redacted("pg.service.consul", 5432, "app").unwrap();
+    assert_eq!(url, "postgresql://root-1430158508-126:REDACTED@pg.service.consul:5432/app");
+    let ids: Vec<&str> = creds.leases().iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(ids, [NOMAD_LEASE, CONSUL_LEASE, DATABASE_LEASE]);
+    let debug = format!("{creds:?}");
+    assert!(!debug.contains("132ae3ef") && debug.contains(DATABASE_LEASE), "no password in Debug: {debug}");
+    let mut status = creds.status();
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while renewed(&server).await.len() < 3 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the three leases are renewed");
+    assert_eq!(renewed(&server).await, [NOMAD_LEASE, CONSUL_LEASE, DATABASE_LEASE]);
+    assert_eq!(*status.borrow_and_update(), LeaseStatus::Renewing);
+    creds.revoke().await.unwrap();
+    assert_eq!(revoked(&server).await, [NOMAD_LEASE, CONSUL_LEASE, DATABASE_LEASE]);
+
+    // Without the option there is no PostgreSQL user, and a failed database
+    // read revokes the two tokens already issued.
+    let creds = obtain(&server, CredentialsOptions::new("admin").renew(false)).await;
+    assert!(creds.database().unwrap_err().to_string().contains("no PostgreSQL user was asked for"));
+    drop(creds);
+    let server = short_lease_vault(3600, renewal(3600)).await;
+    let vault = vault_client::VaultClient::builder().address(&server.uri()).token("operator-token").build().unwrap();
+    let err = obtain_from(&vault, &CredentialsOptions::new("admin").database("database", "missing")).await.unwrap_err();
+    assert!(err.to_string().starts_with("Vault database/creds/missing:"), "{err}");
+    assert_eq!(revoked(&server).await, [NOMAD_LEASE, CONSUL_LEASE]);
 }
