@@ -11,6 +11,6 @@ mod inputs;
 mod nomad_side;
 mod real;
 mod restart;
-mod restore_database;
 mod restore;
+mod restore_database;
 mod scope_status;

@@ -1,9 +1,9 @@
 //! Reliability and safety suite (issue: faults, bad input, wrong targets, secrets).
 
 mod concurrent_ghost;
-mod contract;
 mod concurrent_scope;
 mod connect_env;
+mod contract;
 mod env_table;
 mod fault_matrix;
 mod model_fuzz;

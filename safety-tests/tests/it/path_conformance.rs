@@ -568,7 +568,10 @@ const EXEMPT: &[(&str, &str)] = &[
     ("aws.rs::AwsLogin::with_server_id", "the X-Vault-AWS-IAM-Server-ID value is signed into the login body"),
     ("pki.rs::Pki::revoke", "the serial goes in the body of pki/revoke, checked as hex bytes joined by ':'"),
     ("database.rs::DatabaseCreds::postgres_url", "formats a libpq URL from credentials already read; sends nothing"),
-    ("database.rs::DatabaseCreds::postgres_url_redacted", "formats a libpq URL from credentials already read; sends nothing"),
+    (
+        "database.rs::DatabaseCreds::postgres_url_redacted",
+        "formats a libpq URL from credentials already read; sends nothing",
+    ),
     ("client.rs::VaultClient::with_namespace", "the X-Vault-Namespace header (checked like a path)"),
     ("client.rs::VaultClientBuilder::namespace", "the X-Vault-Namespace header (checked like a path)"),
     ("client.rs::VaultClientBuilder::address", "the Vault node's base URL, not a name in a path"),
@@ -581,7 +584,10 @@ const EXEMPT: &[(&str, &str)] = &[
     ("client.rs::PatroniClientBuilder::address", "the member's base URL, not a name in a path"),
     ("agent.rs::Agent::monitor", "`log_level` is a loglevel= query value, one of a fixed list"),
     ("agent.rs::AgentMetrics::gauge", "looks a gauge up in metrics already read; sends nothing"),
-    ("connect.rs::Connect::authorize", "`target`, the certificate URI and serial go in the body of agent/connect/authorize"),
+    (
+        "connect.rs::Connect::authorize",
+        "`target`, the certificate URI and serial go in the body of agent/connect/authorize",
+    ),
     ("client.rs::ConsulClientBuilder::address", "the agent's base URL, not a name in a path"),
     ("client.rs::NomadClientBuilder::address", "the agent's base URL, not a name in a path"),
     ("client.rs::NomadClient::with_namespace", "the namespace= query value of later calls (checked like a name)"),
