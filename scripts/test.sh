@@ -9,14 +9,14 @@ if [ "$(id -u)" -eq 0 ]; then bash scripts/install-deps.sh; else sudo bash scrip
 # Every crate: unit, integration and doc tests, examples built.
 cargo test --workspace --no-fail-fast "$@"
 # The Patroni suite again against Patroni 4.1.5 (the first run used Debian's 3.0.2).
-SANDBOX_PATRONI_BIN=/opt/patroni4/bin/patroni cargo test -p patroni-client --test it --no-fail-fast "$@"
+SANDBOX_PATRONI_BIN=/opt/patroni4/bin/patroni cargo test -p ops-sdk-patroni --test it --no-fail-fast "$@"
 # Lint lane: formatting and clippy with warnings as errors.
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 # Feature lane (what `cargo hack --each-feature check` would do, without
 # installing it): every crate with no default features and with all of them,
 # and the facade with each feature alone.
-for crate in client-core nomad-client consul-client vault-client patroni-client walg recipes; do
+for crate in ops-sdk-core ops-sdk-nomad ops-sdk-consul ops-sdk-vault ops-sdk-patroni ops-sdk-walg ops-sdk-recipes; do
   cargo check -p "$crate" --no-default-features
   cargo check -p "$crate" --all-features
 done

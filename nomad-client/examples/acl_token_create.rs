@@ -2,8 +2,8 @@
 //! accessor; the secret is printed only with `--show-secret`, once.
 //!
 //! ```text
-//! cargo run -p nomad-client --example acl_token_create -- --name ci --policy deployer
-//! cargo run -p nomad-client --example acl_token_create -- --name break-glass --type management --show-secret
+//! cargo run -p ops-sdk-nomad --example acl_token_create -- --name ci --policy deployer
+//! cargo run -p ops-sdk-nomad --example acl_token_create -- --name break-glass --type management --show-secret
 //! ```
 
 mod support;

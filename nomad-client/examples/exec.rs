@@ -3,9 +3,9 @@
 //! printed as it comes, and the process exits with the command's exit code.
 //!
 //! ```text
-//! cargo run -p nomad-client --example exec -- dbHA1 database postgres-patroni -- psql -c 'select 1'
-//! cargo run -p nomad-client --example exec -- dbHA1 database postgres-patroni -- psql < migrate.sql
-//! cargo run -p nomad-client --example exec -- --tty dbHA1 database postgres-patroni -- /bin/sh
+//! cargo run -p ops-sdk-nomad --example exec -- dbHA1 database postgres-patroni -- psql -c 'select 1'
+//! cargo run -p ops-sdk-nomad --example exec -- dbHA1 database postgres-patroni -- psql < migrate.sql
+//! cargo run -p ops-sdk-nomad --example exec -- --tty dbHA1 database postgres-patroni -- /bin/sh
 //! ```
 //!
 //! With `--tty` and a terminal on stdin, the local terminal is in raw mode while the

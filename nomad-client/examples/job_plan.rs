@@ -2,7 +2,7 @@
 //! change, like `nomad job plan`, without registering anything.
 //!
 //! ```text
-//! cargo run -p nomad-client --example job_plan -- dbHA1.nomad
+//! cargo run -p ops-sdk-nomad --example job_plan -- dbHA1.nomad
 //! ```
 
 mod support;

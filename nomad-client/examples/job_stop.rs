@@ -2,8 +2,8 @@
 //! so without `--yes-purge` this only prints what would happen.
 //!
 //! ```text
-//! cargo run -p nomad-client --example job_stop -- dbHA1 -n atala-testnet
-//! cargo run -p nomad-client --example job_stop -- dbHA1 -n atala-testnet --yes-purge
+//! cargo run -p ops-sdk-nomad --example job_stop -- dbHA1 -n atala-testnet
+//! cargo run -p ops-sdk-nomad --example job_stop -- dbHA1 -n atala-testnet --yes-purge
 //! ```
 
 mod support;

@@ -1,8 +1,8 @@
 //! Tail and follow the logs of a task of a job's running allocation.
 //!
 //! ```text
-//! cargo run -p nomad-client --example logs -- dbHA1 database postgres-patroni --tail-lines 50
-//! cargo run -p nomad-client --example logs -- dbHA1 database postgres-patroni --stderr --follow
+//! cargo run -p ops-sdk-nomad --example logs -- dbHA1 database postgres-patroni --tail-lines 50
+//! cargo run -p ops-sdk-nomad --example logs -- dbHA1 database postgres-patroni --stderr --follow
 //! ```
 
 mod support;

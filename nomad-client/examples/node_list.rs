@@ -1,7 +1,7 @@
 //! List client nodes with their resources (what `nomad node status -verbose` shows).
 //!
 //! ```text
-//! cargo run -p nomad-client --example node_list
+//! cargo run -p ops-sdk-nomad --example node_list
 //! ```
 
 mod support;

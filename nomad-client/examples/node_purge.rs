@@ -2,7 +2,7 @@
 //! garbage collector. Refuses nodes that are not down; dry run unless `--yes`.
 //!
 //! ```text
-//! cargo run -p nomad-client --example node_purge -- ea4c7b83 --yes
+//! cargo run -p ops-sdk-nomad --example node_purge -- ea4c7b83 --yes
 //! ```
 
 mod support;

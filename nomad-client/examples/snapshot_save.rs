@@ -5,8 +5,8 @@
 //! that looks restorable.
 //!
 //! ```text
-//! cargo run -p nomad-client --example snapshot_save -- backup.snap
-//! cargo run -p nomad-client --example snapshot_save -- backup.snap --stale
+//! cargo run -p ops-sdk-nomad --example snapshot_save -- backup.snap
+//! cargo run -p ops-sdk-nomad --example snapshot_save -- backup.snap --stale
 //! ```
 
 mod support;

@@ -4,10 +4,10 @@
 //! Values are printed only with `--show-values`.
 //!
 //! ```text
-//! cargo run -p nomad-client --example var -- get nomad/jobs/web
-//! cargo run -p nomad-client --example var -- get nomad/jobs/web --show-values
-//! cargo run -p nomad-client --example var -- put nomad/jobs/web password=hunter2 user=web
-//! cargo run -p nomad-client --example var -- put nomad/jobs/new key=value --new
+//! cargo run -p ops-sdk-nomad --example var -- get nomad/jobs/web
+//! cargo run -p ops-sdk-nomad --example var -- get nomad/jobs/web --show-values
+//! cargo run -p ops-sdk-nomad --example var -- put nomad/jobs/web password=hunter2 user=web
+//! cargo run -p ops-sdk-nomad --example var -- put nomad/jobs/new key=value --new
 //! ```
 
 mod support;

@@ -123,6 +123,7 @@ pub mod deployments;
 pub mod error;
 pub mod evaluations;
 pub mod events;
+#[cfg(feature = "exec")]
 pub mod exec;
 pub mod fs;
 pub mod jobs;
@@ -149,6 +150,7 @@ pub use deployments::Deployments;
 pub use error::{Error, Result};
 pub use evaluations::Evaluations;
 pub use events::{Event, EventOptions, Events};
+#[cfg(feature = "exec")]
 pub use exec::{ExecEvent, ExecOptions, ExecOutput, ExecReader, ExecSession, ExecWriter};
 pub use jobs::{DispatchOptions, Jobs, PlanOptions, RegisterOptions, ScaleOptions, StopOptions};
 pub use logs::{FrameDecoder, LogFrame, LogFrames, LogType, LogsOptions, Origin};

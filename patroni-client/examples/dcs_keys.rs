@@ -1,7 +1,7 @@
 //! Shows a Patroni scope's keys in Consul KV, raw and decoded.
 //!
 //! ```text
-//! cargo run -p patroni-client --example dcs_keys -- --scope demo-database [--namespace /service/] [--json]
+//! cargo run -p ops-sdk-patroni --example dcs_keys -- --scope demo-database [--namespace /service/] [--json]
 //! ```
 //! Consul's address and token come from `CONSUL_HTTP_ADDR`, `CONSUL_HTTP_TOKEN`, ...
 

@@ -1,7 +1,7 @@
 //! Lists a Patroni cluster like `patronictl list`.
 //!
 //! ```text
-//! cargo run -p patroni-client --example list -- --member http://127.0.0.1:8008 [--member ...] [--json]
+//! cargo run -p ops-sdk-patroni --example list -- --member http://127.0.0.1:8008 [--member ...] [--json]
 //! ```
 
 use clap::Parser;

@@ -1,7 +1,7 @@
 //! Switches the leader role over to a replica, after confirmation.
 //!
 //! ```text
-//! cargo run -p patroni-client --example switchover -- --member http://127.0.0.1:8008 \
+//! cargo run -p ops-sdk-patroni --example switchover -- --member http://127.0.0.1:8008 \
 //!     [--candidate dbHA2] [--username patroni] [--yes]
 //! ```
 //! The REST API password is read from `PATRONI_PASSWORD` (never a flag, so

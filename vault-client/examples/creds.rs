@@ -6,7 +6,7 @@
 //! server who the token is.
 //!
 //! ```text
-//! cargo run -p vault-client --example creds -- --role developer --verify
+//! cargo run -p ops-sdk-vault --example creds -- --role developer --verify
 //! ```
 
 #[path = "common/mod.rs"]

@@ -5,7 +5,7 @@
 //! revoked with `vault lease revoke <id>`).
 //!
 //! ```text
-//! cargo run -p vault-client --example db_creds -- --role readonly \
+//! cargo run -p ops-sdk-vault --example db_creds -- --role readonly \
 //!     --host pg.service.consul --database app
 //! ```
 

@@ -3,8 +3,8 @@
 //! read at start. The KV version of the mount is detected.
 //!
 //! ```text
-//! cargo run -p vault-client --example db_settings -- --namespace atala-testnet get
-//! cargo run -p vault-client --example db_settings -- --namespace atala-testnet set --bootstrap-method initdb
+//! cargo run -p ops-sdk-vault --example db_settings -- --namespace atala-testnet get
+//! cargo run -p ops-sdk-vault --example db_settings -- --namespace atala-testnet set --bootstrap-method initdb
 //! ```
 
 #[path = "common/mod.rs"]

@@ -2,7 +2,7 @@
 //! new token is (policies, TTL, accessor).
 //!
 //! ```text
-//! GITHUB_TOKEN=ghp_... cargo run -p vault-client --example github_login -- --mount github-employees
+//! GITHUB_TOKEN=ghp_... cargo run -p ops-sdk-vault --example github_login -- --mount github-employees
 //! ```
 
 #[path = "common/mod.rs"]

@@ -8,6 +8,7 @@ use client_core::path::validate_name;
 use client_core::{Method, Secret};
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "aws")]
 use crate::aws::AwsLogin;
 use crate::client::VaultClient;
 use crate::error::{Error, Result};
@@ -119,8 +120,10 @@ mounted_auth!(
     jwt,
     "jwt"
 );
+#[cfg(feature = "aws")]
 mounted_auth!(
-    /// AWS auth, IAM method: log in with a signed `sts:GetCallerIdentity` request.
+    /// AWS auth, IAM method: log in with a signed `sts:GetCallerIdentity` request
+    /// (feature `aws`).
     Aws,
     aws,
     "aws"
@@ -195,6 +198,7 @@ impl Jwt {
     }
 }
 
+#[cfg(feature = "aws")]
 impl Aws {
     /// Logs in with the IAM method: signs `sts:GetCallerIdentity` with the
     /// login's credentials now, and lets Vault replay it to AWS.

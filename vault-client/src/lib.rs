@@ -81,6 +81,7 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+#[cfg(feature = "aws")]
 pub mod aws;
 pub mod client;
 pub mod database;

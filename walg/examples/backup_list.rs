@@ -3,8 +3,8 @@
 //! wal-g's settings come from the environment (exactly one `WALG_*_PREFIX`, credentials, ...).
 //!
 //! ```text
-//! WALG_FILE_PREFIX=/backups/db cargo run -p walg --example backup_list -- --detail
-//! cargo run -p walg --example backup_list -- --table --json      # read wal-g 2.x's plain table
+//! WALG_FILE_PREFIX=/backups/db cargo run -p ops-sdk-walg --example backup_list -- --detail
+//! cargo run -p ops-sdk-walg --example backup_list -- --table --json      # read wal-g 2.x's plain table
 //! ```
 
 use std::process::ExitCode;

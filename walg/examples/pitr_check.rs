@@ -10,7 +10,7 @@
 //! - live wal-g (settings from the environment; history files fetched with `wal-fetch`): `--wal-g wal-g`
 //!
 //! ```text
-//! cargo run -p walg --example pitr_check -- --archive-dir /tmp/archive --timeline 2 --time '2026-11-22 04:50:00+00'
+//! cargo run -p ops-sdk-walg --example pitr_check -- --archive-dir /tmp/archive --timeline 2 --time '2026-11-22 04:50:00+00'
 //! ```
 
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 //! clap's exit status for bad arguments).
 //!
 //! ```text
-//! WALG_S3_PREFIX=s3://backups/db cargo run -p walg --example wal_verify -- --timeline 2 --lsn 0/A000000
+//! WALG_S3_PREFIX=s3://backups/db cargo run -p ops-sdk-walg --example wal_verify -- --timeline 2 --lsn 0/A000000
 //! ```
 
 use std::process::ExitCode;

@@ -95,9 +95,9 @@ impl Stack {
     /// Commands that work against this sandbox once the exports are set.
     pub fn try_lines(&self) -> Vec<String> {
         vec![
-            "cargo run -p patroni-client --example list".to_owned(),
-            format!("cargo run -p patroni-client --example dcs_keys -- --scope {}", self.scope),
-            "cargo run -p consul-client --example members".to_owned(),
+            "cargo run -p ops-sdk-patroni --example list".to_owned(),
+            format!("cargo run -p ops-sdk-patroni --example dcs_keys -- --scope {}", self.scope),
+            "cargo run -p ops-sdk-consul --example members".to_owned(),
             "cargo run -p ops-examples --bin ghost_cleanup -- --skip-nomad --dry-run".to_owned(),
         ]
     }
