@@ -1,11 +1,8 @@
 //! The client value, its builder, and the request helpers every handler uses.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use client_core::{
-    ClientConfig, EnvSpec, EnvVar, HttpClient, QueryMeta, Request, Response, RetryPolicy, Secret, WithMeta,
-};
+use client_core::{ClientConfig, EnvSpec, EnvVar, HttpClient, QueryMeta, Request, Response, Secret, WithMeta};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
@@ -308,12 +305,7 @@ impl ConsulClientBuilder {
         self
     }
 
-    /// The ACL token sent as `X-Consul-Token`.
-    #[must_use]
-    pub fn token(mut self, token: impl Into<Secret>) -> Self {
-        self.config.token = Some(token.into());
-        self
-    }
+    client_core::builder_setters!(token timeout retry);
 
     /// The Consul Enterprise namespace of every request (`X-Consul-Namespace`).
     #[must_use]
@@ -334,20 +326,6 @@ impl ConsulClientBuilder {
     #[must_use]
     pub fn datacenter(mut self, datacenter: impl Into<String>) -> Self {
         self.datacenter = Some(datacenter.into());
-        self
-    }
-
-    /// The timeout of an ordinary request (a blocking query gets its wait on top).
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.config.timeout = timeout;
-        self
-    }
-
-    /// The retry policy.
-    #[must_use]
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.config.retry = retry;
         self
     }
 

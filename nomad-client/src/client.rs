@@ -2,9 +2,7 @@
 
 use std::sync::Arc;
 
-use client_core::{
-    ClientConfig, EnvSpec, EnvVar, HttpClient, QueryMeta, Request, RetryPolicy, Secret, WatchOptions, WithMeta,
-};
+use client_core::{ClientConfig, EnvSpec, EnvVar, HttpClient, QueryMeta, Request, Secret, WatchOptions, WithMeta};
 use futures::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 
@@ -143,14 +141,7 @@ impl NomadClientBuilder {
         self
     }
 
-    /// Sends `token` as [`TOKEN_HEADER`]; an empty (or blank) token sends none,
-    /// as an empty `NOMAD_TOKEN` does.
-    #[must_use]
-    pub fn token(mut self, token: impl Into<Secret>) -> Self {
-        let token = token.into();
-        self.config.token = Some(token).filter(|t| !t.expose().trim().is_empty());
-        self
-    }
+    client_core::builder_setters!(token timeout retry);
 
     /// The default namespace of calls that name none (`NOMAD_NAMESPACE`).
     #[must_use]
@@ -163,20 +154,6 @@ impl NomadClientBuilder {
     #[must_use]
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
-        self
-    }
-
-    /// The timeout of an ordinary request (a blocking query gets its wait on top).
-    #[must_use]
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.config.timeout = timeout;
-        self
-    }
-
-    /// How failed requests are retried.
-    #[must_use]
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.config.retry = retry;
         self
     }
 

@@ -220,20 +220,7 @@ impl PatroniClientBuilder {
         self
     }
 
-    /// Sets the per-request timeout (default 10 s; operations that block
-    /// until done use at least [`PatroniClient::OPERATION_TIMEOUT`]).
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.config = self.config.with_timeout(timeout);
-        self
-    }
-
-    /// Sets the retry policy of idempotent reads.
-    #[must_use]
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.config = self.config.with_retry(retry);
-        self
-    }
+    client_core::builder_setters!(timeout retry);
 
     /// Replaces the whole configuration (address, TLS, timeouts...) with
     /// `config`, taken as given: Patroni's defaults do not apply to it.

@@ -238,12 +238,7 @@ impl VaultClientBuilder {
         self
     }
 
-    /// Sets the token.
-    #[must_use]
-    pub fn token(mut self, token: impl Into<Secret>) -> Self {
-        self.config.token = Some(token.into());
-        self
-    }
+    client_core::builder_setters!(token timeout retry);
 
     /// Sends every request in this Vault Enterprise namespace
     /// (`X-Vault-Namespace`), checked like a path; outer `/` are trimmed.
@@ -253,22 +248,6 @@ impl VaultClientBuilder {
             Ok(hook) => self.hook = hook,
             Err(e) => self.fail(e),
         }
-        self
-    }
-
-    /// Sets the per-request timeout.
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.config.timeout = timeout;
-        self
-    }
-
-    /// Sets the retry policy's count, delays and time budget. The statuses
-    /// retried are Vault's, whatever the policy says: [`RETRY_STATUSES`] for
-    /// idempotent requests, [`UNAPPLIED_STATUSES`] (412) for every request.
-    #[must_use]
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.config.retry = retry;
         self
     }
 
