@@ -149,3 +149,59 @@ impl AsyncWrite for Upgraded {
         self.0.is_write_vectored()
     }
 }
+
+/// Why [`gzip_upload`] refused to start an upload.
+#[derive(Debug)]
+pub enum UploadRefused {
+    /// Reading the first bytes failed; nothing was sent.
+    Read(io::Error),
+    /// The reader is empty or does not start like a gzip archive; nothing was sent.
+    NotGzip(Error),
+}
+
+/// A body stream for uploading a snapshot (Consul's and Nomad's are gzip
+/// archives) from `reader`, read as it is sent (constant memory), after the
+/// first two bytes were checked: an empty reader, or one that does not start
+/// with the gzip magic `1f 8b`, is refused before anything is sent, so a
+/// wrong file is never uploaded. `what` names the archive and how to make
+/// one in the refusal (`"a Consul snapshot (what `consul snapshot save` writes)"`).
+///
+/// ```
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// use client_core::stream::{UploadRefused, gzip_upload};
+/// let Err(refused) = gzip_upload(&b"PK\x03\x04"[..], "a Nomad snapshot").await else { panic!("a zip file was taken") };
+/// assert!(matches!(refused, UploadRefused::NotGzip(e) if e.to_string().contains("1f 8b")));
+/// assert!(gzip_upload(&b"\x1f\x8b\x08rest"[..], "a Nomad snapshot").await.is_ok());
+/// # });
+/// ```
+pub async fn gzip_upload<R>(
+    mut reader: R,
+    what: &str,
+) -> std::result::Result<impl Stream<Item = io::Result<Bytes>> + Send + 'static + use<R>, UploadRefused>
+where
+    R: AsyncRead + Send + Unpin + 'static,
+{
+    use tokio::io::AsyncReadExt as _;
+    const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+    let mut head = [0u8; 2];
+    let mut got = 0;
+    while got < head.len() {
+        let n = reader.read(&mut head[got..]).await.map_err(UploadRefused::Read)?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    if got == 0 {
+        return Err(UploadRefused::NotGzip(Error::invalid("snapshot", "(empty)", "is empty: nothing to restore")));
+    }
+    if got < head.len() || head != GZIP_MAGIC {
+        return Err(UploadRefused::NotGzip(Error::invalid(
+            "snapshot",
+            format!("starting with {:02x?}", &head[..got]),
+            format!("is not {what}: a gzip archive starts with 1f 8b; nothing was sent"),
+        )));
+    }
+    let first = futures::stream::once(async move { Ok(Bytes::copy_from_slice(&head)) });
+    Ok(first.chain(tokio_util::io::ReaderStream::new(reader)))
+}

@@ -3,10 +3,9 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
 use client_core::{QueryMeta, Request};
 use futures::StreamExt;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 use crate::client::{ConsulClient, meta};
 use crate::error::{Error, Result};
@@ -86,41 +85,19 @@ impl Snapshot {
     /// uploaded. Consul checks the rest (a damaged archive is its 500 error,
     /// and nothing is restored). Never retried; the upload may take up to
     /// [`RESTORE_TIMEOUT`].
-    pub async fn restore<R: AsyncRead + Send + Unpin + 'static>(
-        &self,
-        mut reader: R,
-        opts: &WriteOptions,
-    ) -> Result<()> {
-        let mut head = [0u8; 2];
-        let mut got = 0;
-        while got < head.len() {
-            let n = reader.read(&mut head[got..]).await.map_err(read_error)?;
-            if n == 0 {
-                break;
-            }
-            got += n;
-        }
-        if got == 0 {
-            return Err(Error::invalid("snapshot", "(empty)", "is empty: nothing to restore"));
-        }
-        if head[..got] != GZIP_MAGIC[..got] || got < head.len() {
-            return Err(Error::invalid(
-                "snapshot",
-                format!("starting with {:02x?}", &head[..got]),
-                "is not a Consul snapshot (a gzip archive starting with 1f 8b, what `consul snapshot save` and \
-                 Snapshot::save write); nothing was sent",
-            ));
-        }
-        let first = futures::stream::once(async move { Ok(Bytes::copy_from_slice(&head)) });
-        let rest = tokio_util::io::ReaderStream::new(reader);
-        let request = Request::put("/v1/snapshot").body_stream(first.chain(rest)).timeout(RESTORE_TIMEOUT);
+    pub async fn restore<R: AsyncRead + Send + Unpin + 'static>(&self, reader: R, opts: &WriteOptions) -> Result<()> {
+        let body = client_core::stream::gzip_upload(
+            reader,
+            "a Consul snapshot (what `consul snapshot save` and Snapshot::save write)",
+        )
+        .await
+        .map_err(upload_refused)?;
+        let request = Request::put("/v1/snapshot").body_stream(body).timeout(RESTORE_TIMEOUT);
         let response = self.client.send(opts.apply(request)?).await?;
         tracing::info!(index = meta(&response).last_index, "snapshot restored");
         Ok(())
     }
 }
-
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 fn write_error(source: std::io::Error) -> Error {
     Error::Io {
@@ -129,6 +106,11 @@ fn write_error(source: std::io::Error) -> Error {
     }
 }
 
-fn read_error(source: std::io::Error) -> Error {
-    Error::Io { what: "reading the snapshot to restore failed before anything was sent".into(), source }
+fn upload_refused(refused: client_core::stream::UploadRefused) -> Error {
+    match refused {
+        client_core::stream::UploadRefused::Read(source) => {
+            Error::Io { what: "reading the snapshot to restore failed before anything was sent".into(), source }
+        }
+        client_core::stream::UploadRefused::NotGzip(e) => e.into(),
+    }
 }

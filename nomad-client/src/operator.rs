@@ -2,13 +2,12 @@
 //! configuration, keyring (1.4+), and snapshots streamed in constant memory.
 
 use base64::Engine as _;
-use bytes::Bytes;
 use client_core::path::PathBuf;
 use client_core::{Request, WithMeta};
 use futures::StreamExt;
 use serde::Deserialize;
 use sha2::Digest as _;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 use crate::client::NomadClient;
 use crate::error::{Error, Result};
@@ -263,41 +262,22 @@ impl Operator {
     /// to [`RESTORE_TIMEOUT`].
     pub async fn snapshot_restore<R: AsyncRead + Send + Unpin + 'static>(
         &self,
-        mut reader: R,
+        reader: R,
         opts: &WriteOptions,
     ) -> Result<()> {
-        let mut head = [0u8; 2];
-        let mut got = 0;
-        while got < head.len() {
-            let n = reader.read(&mut head[got..]).await.map_err(read_error)?;
-            if n == 0 {
-                break;
-            }
-            got += n;
-        }
-        if got == 0 {
-            return Err(client_core::Error::invalid("snapshot", "(empty)", "is empty: nothing to restore").into());
-        }
-        if got < head.len() || head != GZIP_MAGIC {
-            return Err(client_core::Error::invalid(
-                "snapshot",
-                format!("starting with {:02x?}", &head[..got]),
-                "is not a Nomad snapshot (a gzip archive starting with 1f 8b, what `nomad operator snapshot save` \
-                 and Operator::snapshot_save write); nothing was sent",
-            )
-            .into());
-        }
-        let first = futures::stream::once(async move { Ok(Bytes::copy_from_slice(&head)) });
-        let rest = tokio_util::io::ReaderStream::new(reader);
+        let body = client_core::stream::gzip_upload(
+            reader,
+            "a Nomad snapshot (what `nomad operator snapshot save` and Operator::snapshot_save write)",
+        )
+        .await
+        .map_err(upload_refused)?;
         let req = Request::put("/v1/operator/snapshot")
             .header("Content-Type", "application/octet-stream")
-            .body_stream(first.chain(rest))
+            .body_stream(body)
             .timeout(RESTORE_TIMEOUT);
         self.client.send_empty(self.client.write_global(req, opts)?).await
     }
 }
-
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// A running hash of the bytes against a `Digest` header.
 enum DigestCheck {
@@ -349,6 +329,11 @@ fn write_error(source: std::io::Error) -> Error {
     Error::Io { what: "write the snapshot (what was written is partial and must not be restored)", source }
 }
 
-fn read_error(source: std::io::Error) -> Error {
-    Error::Io { what: "read the snapshot to restore (nothing was sent)", source }
+fn upload_refused(refused: client_core::stream::UploadRefused) -> Error {
+    match refused {
+        client_core::stream::UploadRefused::Read(source) => {
+            Error::Io { what: "read the snapshot to restore (nothing was sent)", source }
+        }
+        client_core::stream::UploadRefused::NotGzip(e) => e.into(),
+    }
 }
