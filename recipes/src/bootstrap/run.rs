@@ -94,13 +94,13 @@ impl Bootstrap {
                 restart_limit: o.restart_limit,
             };
             status = runner.step(&step, wait.until(&what, timeout, ready.as_ref())).await?;
-            if i == 0
-                && let Some((file, st)) = state.as_mut()
-                && st.initialize.is_none()
-            {
-                let snapshot = self.caps.scope_store.snapshot(&o.scope).await?;
-                st.initialize = snapshot.text("initialize").filter(|v| !v.is_empty()).map(str::to_owned);
-                file.write(st).await?;
+            // No let-chain: the crates promise Rust 1.85 (let-chains need 1.88).
+            if let (0, Some((file, st))) = (i, state.as_mut()) {
+                if st.initialize.is_none() {
+                    let snapshot = self.caps.scope_store.snapshot(&o.scope).await?;
+                    st.initialize = snapshot.text("initialize").filter(|v| !v.is_empty()).map(str::to_owned);
+                    file.write(st).await?;
+                }
             }
         }
         if let Some(backup) = &o.backup_job {
