@@ -567,6 +567,25 @@ pub fn parse_address_with_scheme(source: &str, value: &str) -> Result<Url> {
     parse_address(source, trimmed, false)
 }
 
+/// Parses an address as the `nomad` and `vault` CLIs do — `http(s)://host:port`
+/// with its scheme required ([`parse_address_with_scheme`]) or `unix:///path`
+/// — into the URL and socket a [`ClientConfig`] holds for it.
+///
+/// ```
+/// use client_core::config::parse_address_or_socket;
+/// let (url, socket) = parse_address_or_socket("NOMAD_ADDR", "https://10.0.0.7:4646").unwrap();
+/// assert_eq!((url.as_str(), socket), ("https://10.0.0.7:4646/", None));
+/// let (_, socket) = parse_address_or_socket("NOMAD_ADDR", "unix:///run/nomad.sock").unwrap();
+/// assert_eq!(socket.unwrap().to_str(), Some("/run/nomad.sock"));
+/// assert!(parse_address_or_socket("NOMAD_ADDR", "10.0.0.7:4646").is_err());
+/// ```
+pub fn parse_address_or_socket(source: &str, value: &str) -> Result<(Url, Option<PathBuf>)> {
+    match unix_socket_path(source, value)? {
+        Some(path) => Ok((Url::parse(UNIX_BASE).expect("a valid URL"), Some(path))),
+        None => Ok((parse_address_with_scheme(source, value)?, None)),
+    }
+}
+
 /// Parses a duration the way Vault's `parseutil.ParseDurationSecond` does:
 /// a bare number is seconds (`"90"`), otherwise Go's `time.ParseDuration`
 /// syntax (decimal numbers with the units `ns`, `us`/`µs`, `ms`, `s`, `m`,

@@ -134,7 +134,7 @@ impl NomadClientBuilder {
     /// for `NOMAD_ADDR`) or `unix:///path/to/socket`.
     #[must_use]
     pub fn address(mut self, address: &str) -> Self {
-        match parse_address(address) {
+        match client_core::config::parse_address_or_socket("address", address) {
             Ok((url, socket)) => (self.config.address, self.config.unix_socket) = (url, socket),
             Err(e) => self.fail(e),
         }
@@ -184,15 +184,6 @@ impl NomadClientBuilder {
 
     fn fail(&mut self, e: client_core::Error) {
         self.error.get_or_insert(e);
-    }
-}
-
-/// `address` as the URL and socket of a [`ClientConfig`], with `NOMAD_ADDR`'s rule (scheme required).
-fn parse_address(address: &str) -> client_core::Result<(client_core::Url, Option<std::path::PathBuf>)> {
-    match client_core::config::unix_socket_path("address", address)? {
-        // The core's placeholder URL for socket connections.
-        Some(socket) => Ok((ClientConfig::new(address, TOKEN_HEADER)?.address, Some(socket))),
-        None => Ok((client_core::config::parse_address_with_scheme("address", address)?, None)),
     }
 }
 

@@ -231,7 +231,7 @@ impl VaultClientBuilder {
     /// plain HTTP.
     #[must_use]
     pub fn address(mut self, address: &str) -> Self {
-        match parse_address(address) {
+        match client_core::config::parse_address_or_socket("Vault address", address) {
             Ok((url, socket)) => (self.config.address, self.config.unix_socket) = (url, socket),
             Err(e) => self.fail(e),
         }
@@ -354,16 +354,6 @@ impl VaultClientBuilder {
     fn fail(&mut self, e: client_core::Error) {
         self.error.get_or_insert(e);
     }
-}
-
-/// `address` as the URL and socket of a [`ClientConfig`], with `VAULT_ADDR`'s
-/// rule: the scheme is required, `unix:///path` names its transport instead.
-fn parse_address(address: &str) -> client_core::Result<(client_core::Url, Option<std::path::PathBuf>)> {
-    if client_core::config::unix_socket_path("Vault address", address)?.is_none() {
-        client_core::config::parse_address_with_scheme("Vault address", address)?;
-    }
-    let parsed = ClientConfig::new(address, TOKEN_HEADER)?;
-    Ok((parsed.address, parsed.unix_socket))
 }
 
 /// A Vault client. Cheap to clone: clones share one connection pool.
