@@ -74,6 +74,7 @@
 //!   and [`ClientError`], [`Secret`] and [`secret::redact`], the path and
 //!   name checks ([`path`]), the decode path and [`string_enum!`]; `walg`
 //!   uses it that way, so it builds without reqwest or rustls.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 // Always built: what a crate without HTTP (walg) shares with the clients.
@@ -136,3 +137,8 @@ pub use ::url::Url;
 pub mod __private {
     pub use serde;
 }
+
+// The README's code blocks, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -60,7 +60,7 @@
 //! |---|---|---|
 //! | KV, transactions (`KV`, `Txn`) | Y | — |
 //! | Sessions, locks (`Session`, `Lock`) | Y | — |
-//! | Semaphore (`Semaphore`) | partial | no background session renewal (the holder renews), no monitoring of a lost slot |
+//! | Semaphore (`Semaphore`) | Y | session renewed at TTL/2 in the background, lost slot reported by [`SemaphoreGuard::lost`] |
 //! | Catalog (`Catalog`) | Y | — |
 //! | Health (`Health`) | Y | — |
 //! | Agent (`Agent`) | partial | `agent/host`, `agent/version`, check update by body (`check/update`), the Connect proxy config |
@@ -80,6 +80,7 @@
 //! | Discovery chain (`DiscoveryChain`) | no | `discovery-chain/<service>` |
 //! | Namespaces, admin partitions, peering (`Namespaces`, `Partitions`, `Peerings`) | no | Enterprise / 1.14+ endpoints; only the `X-Consul-Namespace`/`X-Consul-Partition` headers are sent |
 //! | Exported services, debug, raw (`ExportedServices`, `Debug`, `Raw`) | partial | raw requests through [`ConsulClient::http`]; the rest no |
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 mod b64;
@@ -155,3 +156,8 @@ pub use status::Status;
 pub use txn::{DeletedSaved, KvVerb, RestoredSaved, TxnKvOp, TxnOp, TxnOpResult, TxnResult};
 
 pub use client_core::{BlockingOptions, ClientConfig, ClientError, QueryMeta, Secret, WatchOptions, WithMeta};
+
+// The README's code blocks, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

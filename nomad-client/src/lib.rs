@@ -113,6 +113,7 @@
 //! | `CSIVolumes`, `CSIPlugins`, `HostVolumes`, `Quotas`, `SentinelPolicies` | no | |
 //! | `Regions` | Y | ([`Status::regions`]) |
 //! | `Search`, `Scaling`, `Recommendations` | no | |
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 pub mod acl;
@@ -171,3 +172,8 @@ pub use vocab::{
 };
 
 pub use client_core::{BlockingOptions, ClientError, QueryMeta, Secret, WatchOptions, WithMeta};
+
+// The README's code blocks, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -15,6 +15,7 @@
 //! | `ops_sdk::patroni` | `ops-sdk-patroni` (`patroni_client`); its Consul view needs `consul` too | `patroni` |
 //! | `ops_sdk::walg` | `ops-sdk-walg` (`walg`); its Nomad runner needs `nomad` too | `walg` |
 //! | `ops_sdk::recipes` | `ops-sdk-recipes` (`recipes`) | `recipes` (turns on every client) |
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 pub use client_core as core;

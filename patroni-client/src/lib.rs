@@ -36,6 +36,7 @@
 //! println!("{}", outcome.message);
 //! # Ok(()) }
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 #[cfg(feature = "consul")]
@@ -77,3 +78,8 @@ pub use switchover::{Failover, Switchover};
 pub use table::render_table;
 pub use view::{ClusterCondition, ClusterView, Healthy, LeaderIs};
 pub use vocab::{Role, SenderSyncState, State, WalSenderState};
+
+// The README's code blocks, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

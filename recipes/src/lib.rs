@@ -59,6 +59,7 @@
 //! println!("{}", serde_json::to_string_pretty(&report)?);
 //! # Ok(()) }
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 pub mod adapters;
@@ -83,3 +84,8 @@ pub use backup::BackupDir;
 pub use error::{Error, FailedAction, Result};
 pub use progress::{Event, Progress};
 pub use report::{Check, Outcome, Plan, Report, Skipped, Step};
+
+// The README's code blocks, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -78,6 +78,7 @@
 //! | sys audit | no |
 //! | raft (snapshot, peers, autopilot) | partial: configuration read; no snapshot save/restore, remove-peer, autopilot |
 //! | sys metrics, host-info, config/state | no |
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 pub mod auth;
@@ -107,3 +108,8 @@ pub use response::{AuthInfo, Lease, Leased, LoggedIn, VaultResponse, WrapInfo};
 pub use secrets::{AwsCreds, ConsulCreds, NomadCreds, Secrets, StsRequest};
 pub use sys::{Health, HealthState, Sys};
 pub use wrapping::{WrapLookup, Wrapping};
+
+// The README's code blocks, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -48,6 +48,7 @@
 //! }
 //! # Ok(()) }
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 pub mod archive;
@@ -85,3 +86,8 @@ pub use runner::{CommandOutput, EnvValue, LocalRunner, Runner};
 pub use segment::{TimelineId, WalSegment, WalSegmentSize};
 pub use time::{Timestamp, format_pg_timestamp, parse_timestamp};
 pub use timeline::{TimelineHistory, TimelineTree};
+
+// The README's code blocks, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
