@@ -121,12 +121,12 @@ impl Bootstrap {
             runner.skip(&step, format!("{job} is already running"));
             return Ok(());
         }
-        if let Some((file, st)) = state.as_mut()
-            && !st.started.iter().any(|j| j == job)
-        {
-            // Recorded before the start: a crash right after it must not make the job a stranger.
-            st.started.push(job.to_owned());
-            file.write(st).await?;
+        if let Some((file, st)) = state.as_mut() {
+            if !st.started.iter().any(|j| j == job) {
+                // Recorded before the start: a crash right after it must not make the job a stranger.
+                st.started.push(job.to_owned());
+                file.write(st).await?;
+            }
         }
         let sched = &self.caps.scheduler;
         runner

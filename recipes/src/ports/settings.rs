@@ -60,9 +60,7 @@ pub struct DatabaseSettings {
 impl DatabaseSettings {
     /// Checks the values the recipes rely on (`walgDaysToRetain` at least 2, timelines at least 1).
     pub fn validate(&self) -> Result<()> {
-        if let Some(days) = self.walg_days_to_retain
-            && days < 2
-        {
+        if let Some(days) = self.walg_days_to_retain.filter(|days| *days < 2) {
             return Err(Error::invalid("walgDaysToRetain", days.to_string(), "must be at least 2"));
         }
         for (what, tl) in [
