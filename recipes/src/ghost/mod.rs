@@ -704,9 +704,8 @@ impl GhostCleanup {
             }
         }
         for (f, _) in &confirmed {
-            if let Target::ServiceInstance { node, service_id, .. } = &f.target
-                && members.get(node).is_some_and(|m| m.status == "alive")
-            {
+            let Target::ServiceInstance { node, service_id, .. } = &f.target else { continue };
+            if members.get(node).is_some_and(|m| m.status == "alive") {
                 runner.warn(format!(
                     "{service_id} is on {node}, a live node: if that node's agent still holds it (and it is not \
                      the agent this client talks to), anti-entropy puts it back; then deregister it on that agent"
