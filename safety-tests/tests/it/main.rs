@@ -7,6 +7,7 @@ mod contract;
 mod env_table;
 mod fault_matrix;
 mod model_fuzz;
+mod msrv;
 mod path_conformance;
 mod recipe_faults;
 mod secrets;
