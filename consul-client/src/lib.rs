@@ -31,7 +31,7 @@
 //! | [`ConsulClient::snapshot`] | `/v1/snapshot` | [`Snapshot::save`] to an `AsyncWrite`, [`Snapshot::restore`] from an `AsyncRead`, both streamed |
 //! | [`ConsulClient::status`] | `/v1/status` | leader, peers |
 //! | [`ConsulClient::operator`] | `/v1/operator` | Raft configuration and [`Operator::raft_remove_peer`], autopilot configuration (CAS) and health, keyring |
-//! | [`ConsulClient::prepared_queries`] | `/v1/query` | CRUD, execute (near, limit, failover), explain |
+//! | [`ConsulClient::prepared_queries`] | `/v1/query` | CRUD, templates, execute (near, limit, failover), explain |
 //! | [`ConsulClient::events`] | `/v1/event` | fire, list, [`Events::watch`] |
 //! | [`ConsulClient::connect`] | `/v1/connect/ca`, `/v1/agent/connect` | CA roots and configuration, leaf certificates, authorize |
 //! | [`ConsulClient::coordinates`] | `/v1/coordinate` | datacenters, nodes, one node, update |
@@ -70,7 +70,7 @@
 //! | Operator: autopilot (`OperatorAutopilot*`) | partial | `autopilot/state` (1.9+) |
 //! | Operator: keyring (`Keyring*`) | Y | keyring options (`relay-factor`, `local-only`) |
 //! | Operator: area, segment, license, usage (`OperatorArea*`, `OperatorUsage`) | no | Enterprise areas/segments/license; `operator/usage` (1.11+) |
-//! | Prepared queries (`PreparedQuery`) | partial | query templates (`Template`), a stored `Token`, `Connect` lookups |
+//! | Prepared queries (`PreparedQuery`) | partial | templates ([`QueryTemplate`]) covered; a stored `Token`, `Connect` lookups missing |
 //! | Events (`Event`) | Y | — |
 //! | Coordinates (`Coordinate`) | Y | — |
 //! | Connect CA, leaf, authorize (`Connect().CA*`, `Agent().ConnectCA*`) | Y | — |
@@ -147,7 +147,7 @@ pub use operator::{
 pub use options::{CasOptions, Consistency, QueryOptions, WriteOptions};
 pub use prepared_query::{
     ExecuteOptions, PreparedQueries, PreparedQuery, PreparedQueryRequest, QueryDns, QueryExecution, QueryFailover,
-    QueryService,
+    QueryService, QueryTemplate, TemplateType,
 };
 pub use semaphore::{Semaphore, SemaphoreGuard, SemaphoreOptions};
 pub use session::{SessionBehavior, SessionEntry, SessionRequest, Sessions};

@@ -76,6 +76,64 @@ pub struct PreparedQueryRequest {
     /// DNS answer TTL (Go syntax, `10s`), empty for the agent's default.
     #[serde(rename = "DNS")]
     pub dns: QueryDns,
+    /// Makes the query a template: it answers every name starting with
+    /// [`PreparedQueryRequest::name`], its fields interpolated
+    /// (`${name.full}`, `${name.prefix}`, `${name.suffix}`, `${match(N)}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<QueryTemplate>,
+}
+
+/// What kind of template a query is. Consul knows one kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum TemplateType {
+    /// The query answers every name that starts with its name (an empty
+    /// name: every name), the longest matching prefix winning.
+    #[default]
+    #[serde(rename = "name_prefix_match")]
+    NamePrefixMatch,
+}
+
+/// A prepared query template (`Template`): how a name executed against the
+/// query is matched and captured for interpolation.
+///
+/// ```
+/// use consul_client::{PreparedQueryRequest, QueryTemplate};
+/// // `geo-db-<anything>` looks up the service named after the suffix.
+/// let mut q = PreparedQueryRequest::new("geo-db-", "${match(1)}");
+/// q.template = Some(QueryTemplate::name_prefix_match("^geo-db-(.*)$"));
+/// assert_eq!(q.template.unwrap().regexp, "^geo-db-(.*)$");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
+pub struct QueryTemplate {
+    /// The kind of template.
+    #[serde(rename = "Type")]
+    pub kind: TemplateType,
+    /// A regular expression (Go RE2 syntax) matched against the whole name
+    /// executed; its capture groups are `${match(1)}`, `${match(2)}`...
+    /// Empty: no captures.
+    #[serde(default)]
+    pub regexp: String,
+    /// Drops tags that interpolate to an empty string instead of keeping them.
+    #[serde(default)]
+    pub remove_empty_tags: bool,
+}
+
+impl QueryTemplate {
+    /// A `name_prefix_match` template capturing with `regexp`.
+    #[must_use]
+    pub fn name_prefix_match(regexp: impl Into<String>) -> Self {
+        Self { kind: TemplateType::NamePrefixMatch, regexp: regexp.into(), remove_empty_tags: false }
+    }
+
+    /// The same template, dropping tags that interpolate to nothing.
+    #[must_use]
+    pub fn remove_empty_tags(mut self) -> Self {
+        self.remove_empty_tags = true;
+        self
+    }
 }
 
 impl PreparedQueryRequest {
@@ -133,6 +191,10 @@ pub struct PreparedQuery {
     /// DNS settings.
     #[serde(rename = "DNS", default)]
     pub dns: QueryDns,
+    /// The template, when the query is one (Consul answers an empty
+    /// `Type` for a plain query).
+    #[serde(default, deserialize_with = "template")]
+    pub template: Option<QueryTemplate>,
     /// Raft index of creation.
     #[serde(default)]
     pub create_index: u64,
@@ -158,6 +220,31 @@ pub struct QueryExecution {
     /// DNS settings.
     #[serde(rename = "DNS", default)]
     pub dns: QueryDns,
+}
+
+/// Consul sends `"Template": {"Type": "", "Regexp": ""...}` for a plain query.
+fn template<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<QueryTemplate>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Raw {
+        #[serde(rename = "Type", default)]
+        kind: String,
+        #[serde(default)]
+        regexp: String,
+        #[serde(default)]
+        remove_empty_tags: bool,
+    }
+    let Some(raw) = Option::<Raw>::deserialize(d)? else { return Ok(None) };
+    let kind = match raw.kind.as_str() {
+        "" => return Ok(None),
+        "name_prefix_match" => TemplateType::NamePrefixMatch,
+        other => {
+            return Err(serde::de::Error::custom(format!(
+                "unknown prepared query template type {other:?} (this client knows name_prefix_match)"
+            )));
+        }
+    };
+    Ok(Some(QueryTemplate { kind, regexp: raw.regexp, remove_empty_tags: raw.remove_empty_tags }))
 }
 
 #[derive(Deserialize)]

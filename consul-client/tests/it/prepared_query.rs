@@ -1,7 +1,10 @@
 //! Prepared queries against the real Consul.
 
 use consul_client::ClientError as _;
-use consul_client::{AgentServiceRegistration, ExecuteOptions, PreparedQueryRequest, QueryOptions, WriteOptions};
+use consul_client::{
+    AgentServiceRegistration, ExecuteOptions, PreparedQueryRequest, QueryOptions, QueryTemplate, TemplateType,
+    WriteOptions,
+};
 
 use crate::common::{FIXTURES, consul_or_skip, name};
 
@@ -108,4 +111,56 @@ async fn an_execution_answered_by_a_failover_datacenter_says_so() {
     assert_eq!((run.datacenter.as_str(), run.failovers, run.dns.ttl.as_str()), ("dc3", 2, "10s"));
     assert_eq!(run.nodes[0].service.service, "redis");
     assert_eq!(run.nodes[0].node.node, "foobar");
+}
+
+#[tokio::test]
+async fn a_template_answers_every_name_under_its_prefix() {
+    let consul = consul_or_skip!();
+    let service = name("pq-tpl-svc");
+    for (i, tag) in ["primary", "replica"].into_iter().enumerate() {
+        let reg = AgentServiceRegistration {
+            id: Some(format!("{service}-{i}")),
+            name: service.clone(),
+            tags: vec![tag.into()],
+            ..AgentServiceRegistration::default()
+        };
+        consul.agent().service_register(&reg).await.unwrap();
+    }
+    let queries = consul.prepared_queries();
+    // `<prefix><service>` or `<prefix><service>.<tag>`: the service and an optional tag, captured.
+    let prefix = format!("{}-", name("pq-tpl"));
+    let mut request = PreparedQueryRequest::new(&prefix, "${match(1)}");
+    request.service.tags = vec!["${match(3)}".into()];
+    request.template =
+        Some(QueryTemplate::name_prefix_match(format!("^{prefix}([^.]+)(\\.(.+))?$")).remove_empty_tags());
+    let id = queries.create(&request, &w()).await.unwrap();
+
+    let stored = queries.get(&id, &q()).await.unwrap().value;
+    let template = stored.template.expect("stored as a template");
+    assert_eq!((template.kind, template.remove_empty_tags), (TemplateType::NamePrefixMatch, true));
+    assert_eq!(template.regexp, format!("^{prefix}([^.]+)(\\.(.+))?$"));
+    assert_eq!(stored.service.service, "${match(1)}", "stored uninterpolated");
+
+    // No tag in the name: the empty tag is removed, both instances answer.
+    let all = queries.execute(&format!("{prefix}{service}"), &ExecuteOptions::default(), &q()).await.unwrap().value;
+    assert_eq!((all.service.as_str(), all.nodes.len()), (service.as_str(), 2), "{all:?}");
+    let tagged = format!("{prefix}{service}.replica");
+    let replica = queries.execute(&tagged, &ExecuteOptions::default(), &q()).await.unwrap().value;
+    assert_eq!(replica.nodes.iter().map(|n| n.service.id.as_str()).collect::<Vec<_>>(), [format!("{service}-1")]);
+    let explained = queries.explain(&tagged, &q()).await.unwrap().value;
+    assert_eq!(
+        (explained.service.service.as_str(), explained.service.tags.as_slice()),
+        (service.as_str(), &["replica".to_owned()][..])
+    );
+    let none = queries.execute(&format!("{prefix}{}", name("absent")), &ExecuteOptions::default(), &q()).await.unwrap();
+    assert!(none.value.nodes.is_empty(), "an unknown service interpolated: no instance");
+
+    // A plain query reads back without a template.
+    let plain = queries.create(&PreparedQueryRequest::new(name("pq-plain"), &service), &w()).await.unwrap();
+    assert_eq!(queries.get(&plain, &q()).await.unwrap().value.template, None);
+    queries.delete(&plain, &w()).await.unwrap();
+    queries.delete(&id, &w()).await.unwrap();
+    for i in 0..2 {
+        consul.agent().service_deregister(&format!("{service}-{i}")).await.unwrap();
+    }
 }
