@@ -1,31 +1,52 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine: installs the real
-# servers (Consul, PostgreSQL 15, Patroni) if missing, then runs every test,
-# including those against the real servers, and the lint, doc and packaging
-# lanes.
+# servers (Consul, PostgreSQL 15, Patroni) if missing, runs the lint, doc,
+# feature and packaging lanes (fast failures first), then every test,
+# including those against the real servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -eq 0 ]; then bash scripts/install-deps.sh; else sudo bash scripts/install-deps.sh; fi
-# Every crate: unit, integration and doc tests, examples built.
-cargo test --workspace --no-fail-fast "$@"
-# The Patroni suite again against Patroni 4.1.5 (the first run used Debian's 3.0.2).
-SANDBOX_PATRONI_BIN=/opt/patroni4/bin/patroni cargo test -p ops-sdk-patroni --test it --no-fail-fast "$@"
-# Lint lane: formatting and clippy with warnings as errors.
+
+# The crates published to crates.io, by package name.
+published=(ops-sdk-core ops-sdk-nomad ops-sdk-consul ops-sdk-vault ops-sdk-patroni ops-sdk-walg ops-sdk-recipes ops-sdk)
+lane() { printf '\n=== lane: %s\n' "$*"; }
+
+lane "fmt"
 cargo fmt --all --check
-cargo clippy --workspace --all-targets -- -D warnings
-# Feature lane (what `cargo hack --each-feature check` would do, without
-# installing it): every crate with no default features and with all of them,
-# and the facade with each feature alone.
-for crate in ops-sdk-core ops-sdk-nomad ops-sdk-consul ops-sdk-vault ops-sdk-patroni ops-sdk-walg ops-sdk-recipes; do
-  cargo check -p "$crate" --no-default-features
-  cargo check -p "$crate" --all-features
+
+lane "clippy, all targets and all features (incompatible_msrv holds rust-version for std APIs)"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+lane "unused dependencies (rustc's unused_crate_dependencies on each published library)"
+for crate in "${published[@]}"; do
+  cargo rustc -q -p "$crate" --lib --all-features --profile check -- -D unused-crate-dependencies
 done
+
+lane "features (what cargo hack --each-feature check would do, without installing it)"
+for crate in "${published[@]:0:7}"; do
+  cargo check -q -p "$crate" --no-default-features
+  cargo check -q -p "$crate" --all-features
+done
+cargo check -q -p ops-sdk --no-default-features
 for feature in nomad consul vault patroni walg recipes; do
-  cargo check -p ops-sdk --no-default-features --features "$feature"
+  cargo check -q -p ops-sdk --no-default-features --features "$feature"
 done
-# Doc lane: what docs.rs builds, warnings (broken links, missing docs) as errors.
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
-# Packaging lane: every published crate packages (manifest metadata, versioned
-# path dependencies, included files); the unpublished ones are left out.
-cargo package --workspace --no-verify --allow-dirty \
+
+lane "docs as docs.rs builds them (--cfg docsrs: feature badges), warnings as errors"
+# docs.rs uses nightly for doc_cfg; RUSTC_BOOTSTRAP names only our crates, so
+# no dependency sees a nightly compiler.
+RUSTC_BOOTSTRAP=client_core,nomad_client,consul_client,vault_client,patroni_client,walg,recipes,ops_sdk \
+  RUSTDOCFLAGS="--cfg docsrs -D warnings" cargo doc --workspace --no-deps --all-features
+grep -qF 'Available on crate feature `nomad` only' target/doc/ops_sdk/index.html \
+  || { echo "the facade's docs show no feature badge for ops_sdk::nomad" >&2; exit 1; }
+
+lane "packaging: every published crate packages and builds from its package alone"
+# --workspace packages interdependent unpublished crates together (through a
+# local registry) and builds each from its .crate; the unpublished ones are left out.
+cargo package --workspace --allow-dirty \
   --exclude sandbox --exclude ops-examples --exclude ops-benches --exclude safety-tests --exclude test-support
+
+lane "tests: every crate's unit, integration and doc tests (README blocks included), examples built"
+cargo test --workspace --no-fail-fast "$@"
+lane "tests: the Patroni suite again against Patroni 4.1.5 (the first run used Debian's 3.0.2)"
+SANDBOX_PATRONI_BIN=/opt/patroni4/bin/patroni cargo test -p ops-sdk-patroni --test it --no-fail-fast "$@"
