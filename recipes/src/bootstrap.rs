@@ -1,4 +1,4 @@
-//! Recipe `bootstrap`: a new Patroni HA cluster (RUNBOOK procedure 1).
+//! Recipe `bootstrap`: a new Patroni HA cluster (procedure 1 of the [runbook guide](https://github.com/ops-sdk/ops-sdk/blob/main/docs/runbook.md)).
 //!
 //! Preflight (every failure is listed, nothing is changed): the namespace exists; no job of
 //! the cluster runs or is left dead; the scheduler has a spec for every job it will start, and

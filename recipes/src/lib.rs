@@ -17,15 +17,19 @@
 //! the world stands. Destructive steps act on exact names only and write what they remove to
 //! a [`BackupDir`] first. Waits are event-driven (Consul blocking queries) and bounded.
 //!
+//! Procedure numbers are those of the repository's
+//! [runbook guide](https://github.com/ops-sdk/ops-sdk/blob/main/docs/runbook.md), which says for each
+//! what is done by hand and what the recipe checks, saves and refuses.
+//!
 //! | recipe | module |
 //! |---|---|
-//! | bootstrap a new HA cluster (RUNBOOK 1) | [`bootstrap`] |
-//! | restore to a timeline or a point in time (RUNBOOK 2) | [`restore`] |
-//! | clean up ghost nodes, services, members (RUNBOOK 3) | [`ghost`] |
-//! | replace one HA member at a time (RUNBOOK 5) | [`replace_member`] |
-//! | apply settings that need a restart (RUNBOOK 6) | [`restart`] |
-//! | restore one database in place (RUNBOOK 7) | [`restore_database`] |
-//! | deploy a job with a diff, follow it, revert on failure | [`deploy`] |
+//! | bootstrap a new HA cluster (procedure 1) | [`bootstrap`] |
+//! | restore to a timeline or a point in time (procedure 2) | [`restore`] |
+//! | clean up ghost nodes, services, members (procedure 3) | [`ghost`] |
+//! | replace one HA member at a time (procedure 5) | [`replace_member`] |
+//! | apply settings that need a restart (procedure 6) | [`restart`] |
+//! | restore one database in place (procedure 7) | [`restore_database`] |
+//! | deploy a job with a diff, follow it, revert on failure (procedure 4) | [`deploy`] |
 //! | Nomad and Consul tokens from Vault | [`credentials`] |
 //!
 //! ```no_run

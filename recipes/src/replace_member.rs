@@ -1,5 +1,5 @@
-//! Recipe `replace_member`: destroy and re-deploy one HA member at a time (RUNBOOK
-//! procedure 5).
+//! Recipe `replace_member`: destroy and re-deploy one HA member at a time (procedure 5 of the
+//! [runbook guide](https://github.com/ops-sdk/ops-sdk/blob/main/docs/runbook.md)).
 //!
 //! Preflight (every failure is listed, nothing is changed): the cluster has a leader and at
 //! least one other member, and every member runs and streams within the lag bound; the

@@ -1,4 +1,4 @@
-//! Recipe `restart`: apply settings that need a restart (RUNBOOK procedure 6).
+//! Recipe `restart`: apply settings that need a restart (procedure 6 of the [runbook guide](https://github.com/ops-sdk/ops-sdk/blob/main/docs/runbook.md)).
 //!
 //! After a `PATCH /config` that changes a parameter PostgreSQL only reads at start (e.g.
 //! `max_connections`), Patroni marks the members `pending_restart`. The recipe restarts them

@@ -1,5 +1,5 @@
 //! Recipe `restore`: a fresh cluster from wal-g backups, to the end of a timeline or to a
-//! point in time (RUNBOOK procedure 2).
+//! point in time (procedure 2 of the [runbook guide](https://github.com/ops-sdk/ops-sdk/blob/main/docs/runbook.md)).
 //!
 //! Preflight: the namespace exists, the settings can be read and are not half-way into
 //! another restore, and the walg planner finds the target reachable in the live archive

@@ -1,5 +1,5 @@
-//! Recipe `restore_database`: one database back from a dump, the cluster kept (RUNBOOK
-//! procedure 7).
+//! Recipe `restore_database`: one database back from a dump, the cluster kept (procedure 7 of the
+//! [runbook guide](https://github.com/ops-sdk/ops-sdk/blob/main/docs/runbook.md)).
 //!
 //! Preflight (every failure is listed, nothing is changed): the scope has a running leader
 //! whose PostgreSQL address the DCS publishes (`conn_url`); the database is not `postgres`,

@@ -1,5 +1,5 @@
 //! Recipe `bootstrap` as a script: a new Patroni HA cluster in a Nomad
-//! namespace (RUNBOOK procedure 1). The plan lists every preflight check
+//! namespace (procedure 1 of the runbook guide, `docs/runbook.md`). The plan lists every preflight check
 //! against the live systems (including every job file it will start);
 //! `--yes` carries it out with a progress display. The job source is explicit:
 //! `--job-dir` holds one Nomad JSON job file per job (`nomad job run -output`).

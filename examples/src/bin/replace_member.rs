@@ -1,5 +1,5 @@
 //! Recipe `replace_member` as a script: destroy and re-deploy one HA member
-//! at a time (RUNBOOK procedure 5). The plan checks the cluster's health, the
+//! at a time (procedure 5 of the runbook guide, `docs/runbook.md`). The plan checks the cluster's health, the
 //! floor of healthy members, the exact member and its job; `--yes` switches
 //! over first when the member leads, saves its state, stops and purges its
 //! job, starts it again from `--job-dir` and waits until it streams.

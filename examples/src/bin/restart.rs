@@ -1,5 +1,5 @@
 //! Recipe `restart` as a script: apply PostgreSQL settings that need a restart
-//! (RUNBOOK procedure 6). After a `PATCH /config` (e.g. `max_connections`),
+//! (procedure 6 of the runbook guide, `docs/runbook.md`). After a `PATCH /config` (e.g. `max_connections`),
 //! Patroni marks members `pending_restart`; the plan lists each member, the
 //! cluster's health and the restarts in order (replicas first, then a
 //! switchover and the former leader); `--yes` carries it out one member at a

@@ -1,6 +1,6 @@
 //! Recipe `restore` as a script: re-create a namespace's cluster from wal-g
-//! backups, to the end of a timeline or to a point in time (RUNBOOK
-//! procedure 2). The plan runs the walg planner on the live archive and
+//! backups, to the end of a timeline or to a point in time (procedure 2 of the
+//! runbook guide, `docs/runbook.md`). The plan runs the walg planner on the live archive and
 //! refuses, listing every reason, when the target cannot be reached.
 //!
 //! ```text

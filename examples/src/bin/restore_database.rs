@@ -1,5 +1,5 @@
 //! Recipe `restore_database` as a script: one database back from a dump on
-//! the current leader, the cluster kept (RUNBOOK procedure 7). The plan finds
+//! the current leader, the cluster kept (procedure 7 of the runbook guide, `docs/runbook.md`). The plan finds
 //! the leader in the DCS, checks the database exists (and is no system
 //! database) and that `pg_restore --list` reads the dump; `--yes` takes a
 //! safety dump, blocks and cuts connections, drops and re-creates the database

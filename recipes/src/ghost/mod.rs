@@ -1,5 +1,5 @@
 //! Recipe `ghost_cleanup`: remove what dead nodes and stopped allocations left in Consul
-//! and Nomad (RUNBOOK procedure 3).
+//! and Nomad (procedure 3 of the [runbook guide](https://github.com/ops-sdk/ops-sdk/blob/main/docs/runbook.md)).
 //!
 //! Four kinds of ghost, each listed in the plan with its evidence:
 //! 1. catalog nodes that are not alive gossip members (failed, left or missing) and still
