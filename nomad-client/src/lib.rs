@@ -136,12 +136,15 @@ pub mod nodes;
 pub mod operator;
 pub mod options;
 pub mod pages;
+pub mod plugins;
+pub mod quotas;
 pub mod services;
 pub mod status;
 pub mod system;
 mod validate;
 pub mod variables;
 pub mod vocab;
+pub mod volumes;
 
 pub use acl::{Acl, AclAuthMethods, AclBindingRules, AclPolicies, AclRoles, AclTokens};
 pub use agent::Agent;
@@ -162,6 +165,8 @@ pub use nodes::{DrainOptions, Nodes, PurgeOptions};
 pub use operator::{Operator, RESTORE_TIMEOUT, RaftPeer};
 pub use options::{ALL_NAMESPACES, QueryOptions, WriteOptions};
 pub use pages::{NEXT_TOKEN_HEADER, Page};
+pub use plugins::CsiPlugins;
+pub use quotas::{ENFORCEMENT_LEVELS, Quotas, SentinelPolicies};
 pub use services::Services;
 pub use status::Status;
 pub use system::System;
@@ -170,6 +175,7 @@ pub use vocab::{
     AllocClientStatus, AllocDesiredStatus, DeploymentStatus, EvaluationStatus, JobStatus, JobType, NodeStatus,
     SchedulingEligibility, TaskStatus,
 };
+pub use volumes::{CSI_SECRETS_HEADER, CsiVolumes, HostVolumes};
 
 pub use client_core::{BlockingOptions, ClientError, QueryMeta, Secret, WatchOptions, WithMeta};
 

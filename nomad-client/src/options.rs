@@ -157,6 +157,13 @@ pub struct WriteOptions {
     pub token: Option<Secret>,
 }
 
+/// The read a write checks its target with first: same namespace, region and token.
+impl From<&WriteOptions> for QueryOptions {
+    fn from(w: &WriteOptions) -> Self {
+        Self { namespace: w.namespace.clone(), region: w.region.clone(), token: w.token.clone(), ..Self::default() }
+    }
+}
+
 impl From<&QueryOptions> for WriteOptions {
     fn from(q: &QueryOptions) -> Self {
         Self { namespace: q.namespace.clone(), region: q.region.clone(), token: q.token.clone() }

@@ -54,13 +54,7 @@ impl Services {
     /// delete those a gone client left behind.
     pub async fn delete(&self, name: &str, id: &str, opts: &WriteOptions) -> Result<()> {
         let path = service_path(name, Some(id))?;
-        let query = QueryOptions {
-            namespace: opts.namespace.clone(),
-            region: opts.region.clone(),
-            token: opts.token.clone(),
-            ..QueryOptions::default()
-        };
-        let registrations = self.get(name, &query).await?.value;
+        let registrations = self.get(name, &opts.into()).await?.value;
         if !registrations.iter().any(|r| r.id == id) {
             let ns = self.client.effective_namespace(opts.namespace.as_deref());
             return Err(Error::Refused {

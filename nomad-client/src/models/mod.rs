@@ -10,8 +10,10 @@ pub mod job;
 pub mod namespace;
 pub mod node;
 pub mod operator;
+pub mod quota;
 pub mod service;
 pub mod variable;
+pub mod volume;
 
 pub use acl::{
     AclAuthMethod, AclAuthMethodConfig, AclBindingRule, AclLink, AclPolicy, AclRole, AclToken, OidcAuthUrlRequest,
@@ -33,8 +35,13 @@ pub use operator::{
     AutopilotConfiguration, AutopilotHealth, KeyringKey, PreemptionConfig, RaftConfiguration, RaftServer,
     SchedulerConfiguration, SchedulerSetResponse, ServerHealth, SnapshotSaved,
 };
+pub use quota::{QuotaLimit, QuotaSpec, QuotaUsage, SentinelPolicy};
 pub use service::{NodePool, ServiceNamespace, ServiceRegistration, ServiceStub};
 pub use variable::{Variable, VariableItems, VariableLock};
+pub use volume::{
+    CsiBodyPage, CsiExternalVolume, CsiPlugin, CsiSecrets, CsiSnapshot, CsiVolume, CsiVolumeListStub, HostVolume,
+    HostVolumeResponse, VolumeCapability,
+};
 
 /// Leaves a zero index or time out of a request body (the server sets them).
 pub(crate) fn is_zero<T: Default + PartialEq>(value: &T) -> bool {

@@ -18,4 +18,5 @@ mod operator;
 mod pages;
 mod services;
 mod smaller;
+mod storage;
 mod variables;
