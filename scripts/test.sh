@@ -43,7 +43,9 @@ grep -qF 'Available on crate feature `nomad` only' target/doc/ops_sdk/index.html
 lane "packaging: every published crate packages and builds from its package alone"
 # --workspace packages interdependent unpublished crates together (through a
 # local registry) and builds each from its .crate; the unpublished ones are left out.
-cargo package --workspace --allow-dirty \
+# The verification builds outside this workspace (the default dev profile); no
+# debug info there, as nothing runs those builds.
+CARGO_PROFILE_DEV_DEBUG=0 cargo package --workspace --allow-dirty \
   --exclude sandbox --exclude ops-examples --exclude ops-benches --exclude safety-tests --exclude test-support
 
 lane "tests: every crate's unit, integration and doc tests (README blocks included), examples built"
