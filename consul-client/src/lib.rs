@@ -30,7 +30,7 @@
 //! | [`ConsulClient::acl`] | `/v1/acl` | bootstrap, tokens, policies, roles, auth methods, binding rules, login/logout, replication |
 //! | [`ConsulClient::snapshot`] | `/v1/snapshot` | [`Snapshot::save`] to an `AsyncWrite`, [`Snapshot::restore`] from an `AsyncRead`, both streamed |
 //! | [`ConsulClient::status`] | `/v1/status` | leader, peers |
-//! | [`ConsulClient::operator`] | `/v1/operator` | Raft configuration and [`Operator::raft_remove_peer`], autopilot configuration (CAS) and health, keyring |
+//! | [`ConsulClient::operator`] | `/v1/operator` | Raft configuration, [`Operator::raft_remove_peer`], [`Operator::raft_transfer_leader`], autopilot configuration (CAS), health and state, keyring, usage |
 //! | [`ConsulClient::prepared_queries`] | `/v1/query` | CRUD, templates, execute (near, limit, failover), explain |
 //! | [`ConsulClient::events`] | `/v1/event` | fire, list, [`Events::watch`] |
 //! | [`ConsulClient::connect`] | `/v1/connect/ca`, `/v1/agent/connect` | CA roots and configuration, leaf certificates, authorize |
@@ -66,10 +66,11 @@
 //! | Agent (`Agent`) | partial | `agent/host`, `agent/version`, check update by body (`check/update`), the Connect proxy config |
 //! | ACL (`ACL`) | Y (1.8 surface) | legacy (pre-1.4) ACL endpoints, OIDC flows (`acl/oidc/*`), templated policies (1.17+) |
 //! | Snapshot (`Snapshot`) | Y | — |
-//! | Operator: Raft (`OperatorRaft*`) | partial | `raft/transfer-leader` (1.15+) |
-//! | Operator: autopilot (`OperatorAutopilot*`) | partial | `autopilot/state` (1.9+) |
+//! | Operator: Raft (`OperatorRaft*`) | Y | transfer-leader (1.15+) *wiremock*; 1.8.7's 404 is [`Error::Unsupported`] |
+//! | Operator: autopilot (`OperatorAutopilot*`) | Y | `autopilot/state` (1.9+) *wiremock*; 1.8.7's 404 is [`Error::Unsupported`] |
 //! | Operator: keyring (`Keyring*`) | Y | keyring options (`relay-factor`, `local-only`) |
-//! | Operator: area, segment, license, usage (`OperatorArea*`, `OperatorUsage`) | no | Enterprise areas/segments/license; `operator/usage` (1.11+) |
+//! | Operator: usage (`OperatorUsage`) | Y | *wiremock* (1.11+); 1.8.7's 404 is [`Error::Unsupported`] |
+//! | Operator: area, segment, license (`OperatorArea*`, `OperatorSegment*`, `OperatorLicense*`) | no | Enterprise areas, segments, license |
 //! | Prepared queries (`PreparedQuery`) | partial | templates ([`QueryTemplate`]) covered; a stored `Token`, `Connect` lookups missing |
 //! | Events (`Event`) | Y | — |
 //! | Coordinates (`Coordinate`) | Y | — |
@@ -141,8 +142,8 @@ pub use kv::{DeleteOptions, Kv, KvPair, PutOptions};
 pub use lock::{LockGuard, LockOptions};
 pub use models::{AgentService, CheckMap, HealthCheck, HealthStatus, Node};
 pub use operator::{
-    AutopilotConfiguration, AutopilotHealth, AutopilotServer, KeyringPool, Operator, RaftConfiguration, RaftPeer,
-    RaftServer,
+    AutopilotConfiguration, AutopilotHealth, AutopilotServer, AutopilotServerState, AutopilotState, AutopilotUpgrade,
+    AutopilotZone, KeyringPool, Operator, OperatorUsage, RaftConfiguration, RaftPeer, RaftServer, ServiceUsage,
 };
 pub use options::{CasOptions, Consistency, QueryOptions, WriteOptions};
 pub use prepared_query::{

@@ -1,7 +1,11 @@
-//! Operator: `/v1/operator` — the Raft configuration and peer removal,
-//! autopilot's configuration and view of server health, and the gossip
-//! keyring. Destructive calls check their target against a fresh read and
-//! refuse an unsafe one before sending anything.
+//! Operator: `/v1/operator` — the Raft configuration, peer removal and
+//! leadership transfer, autopilot's configuration and views of server
+//! health and state, the gossip keyring, and usage counts. Destructive
+//! calls check their target against a fresh read and refuse an unsafe one
+//! before sending anything. Endpoints newer than some servers
+//! ([`Operator::raft_transfer_leader`] 1.15+, [`Operator::autopilot_state`]
+//! 1.9+, [`Operator::usage`] 1.11+) turn an older server's 404 into
+//! [`Error::Unsupported`] naming the version they need.
 
 use std::collections::BTreeMap;
 
@@ -266,17 +270,12 @@ impl Operator {
                 ("id", id)
             }
         };
-        let read =
-            QueryOptions { datacenter: opts.datacenter.clone(), token: opts.token.clone(), ..QueryOptions::default() }
-                .stale();
-        let config = self.raft_configuration(&read).await?;
+        let config = self.raft_configuration(&read_options(opts).stale()).await?;
         let Some(target) = config.servers.iter().find(|s| peer.matches(s)).cloned() else {
-            let known =
-                config.servers.iter().map(|s| format!("{} ({}, {})", s.node, s.address, s.id)).collect::<Vec<_>>();
             return Err(Error::invalid(
                 "Raft peer",
                 peer.to_string(),
-                format!("is not in the Raft configuration; its servers are: {}", known.join(", ")),
+                format!("is not in the Raft configuration; its servers are: {}", describe(&config)),
             ));
         };
         if config.servers.len() == 1 {
@@ -380,6 +379,261 @@ impl Operator {
         // 429 is an answer here, not back-pressure: do not retry it.
         Ok(self.client.send(request.accept_status(&[429]).idempotent(false)).await?.json()?)
     }
+}
+
+impl Operator {
+    /// Hands Raft leadership to `target` (a server ID from
+    /// [`Operator::raft_configuration`]) or, with `None`, to a server Consul
+    /// picks (needs `operator:write`, Consul 1.15+). Refused before sending,
+    /// after a fresh read of the configuration: an unknown target, a target
+    /// that does not vote or already leads, and a cluster with no other
+    /// voter to take over.
+    ///
+    /// ```no_run
+    /// # async fn demo(consul: consul_client::ConsulClient) -> consul_client::Result<()> {
+    /// consul.operator().raft_transfer_leader(Some("09cfc046-e74a-ad49-1aad-c2161b7fe677"), &Default::default()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn raft_transfer_leader(&self, target: Option<&str>, opts: &WriteOptions) -> Result<()> {
+        if let Some(id) = target {
+            crate::validate::uuid("Raft server ID", id)?;
+        }
+        let config = self.raft_configuration(&read_options(opts).stale()).await?;
+        let others = config.servers.iter().filter(|s| s.voter && !s.leader).count();
+        match target.map(|id| (id, config.servers.iter().find(|s| s.id == id))) {
+            Some((id, None)) => {
+                return Err(Error::invalid(
+                    "Raft server ID",
+                    id,
+                    format!("is not in the Raft configuration; its servers are: {}", describe(&config)),
+                ));
+            }
+            Some((id, Some(server))) if server.leader => {
+                return Err(Error::invalid("Raft server ID", id, format!("is {}, already the leader", server.node)));
+            }
+            Some((id, Some(server))) if !server.voter => {
+                return Err(Error::invalid(
+                    "Raft server ID",
+                    id,
+                    format!("is {}, which does not vote and cannot lead", server.node),
+                ));
+            }
+            None if others == 0 => {
+                return Err(Error::invalid(
+                    "Raft leadership transfer",
+                    "",
+                    format!("needs another voting server to take over; the servers are: {}", describe(&config)),
+                ));
+            }
+            _ => {}
+        }
+        let request = Request::post("/v1/operator/raft/transfer-leader").query_opt("id", target).idempotent(false);
+        let resp = self.client.send(opts.apply(request)?).await.map_err(|e| {
+            newer_than_server(e, "Raft leadership transfer (/v1/operator/raft/transfer-leader)", "1.15")
+        })?;
+        let answer: TransferLeader = resp.json()?;
+        if answer.success { Ok(()) } else { Err(Error::NotApplied { what: "the Raft leadership transfer".into() }) }
+    }
+
+    /// Autopilot's full view of the servers (needs `operator:read`, Consul
+    /// 1.9+): health, failure tolerance, voters and, in Enterprise,
+    /// redundancy zones, read replicas and upgrade progress.
+    pub async fn autopilot_state(&self, opts: &QueryOptions) -> Result<AutopilotState> {
+        let request = opts.apply(Request::get("/v1/operator/autopilot/state"))?;
+        let resp = self
+            .client
+            .send(request)
+            .await
+            .map_err(|e| newer_than_server(e, "autopilot state (/v1/operator/autopilot/state)", "1.9"))?;
+        Ok(resp.json()?)
+    }
+
+    /// Counts of services and instances per datacenter (needs
+    /// `operator:read`, Consul 1.11+); `global`: every known datacenter,
+    /// otherwise the local one. Supports blocking queries.
+    pub async fn usage(&self, global: bool, opts: &QueryOptions) -> Result<WithMeta<OperatorUsage>> {
+        let request = Request::get("/v1/operator/usage").flag("global", global);
+        let read = self.client.read(request, opts).await;
+        read.map_err(|e| newer_than_server(e, "usage counts (/v1/operator/usage)", "1.11"))
+    }
+}
+
+/// An older server answers 404 for an endpoint it does not have: say which version has it.
+fn newer_than_server(e: Error, what: &str, version: &str) -> Error {
+    if client_core::ClientError::is_not_found(&e) {
+        Error::Unsupported {
+            what: what.to_owned(),
+            reason: format!("not available in this Consul version; it needs Consul {version} or newer ({e})"),
+        }
+    } else {
+        e
+    }
+}
+
+fn describe(config: &RaftConfiguration) -> String {
+    config.servers.iter().map(|s| format!("{} ({}, {})", s.node, s.address, s.id)).collect::<Vec<_>>().join(", ")
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TransferLeader {
+    success: bool,
+}
+
+/// `/v1/operator/autopilot/state`: autopilot's full view of the servers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
+pub struct AutopilotState {
+    /// True when every server is healthy.
+    pub healthy: bool,
+    /// How many servers may fail without an outage.
+    pub failure_tolerance: u32,
+    /// How many may fail in the right order over time (Enterprise, redundancy zones).
+    #[serde(default)]
+    pub optimistic_failure_tolerance: u32,
+    /// Each server by its ID.
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub servers: BTreeMap<String, AutopilotServerState>,
+    /// The leader's server ID.
+    #[serde(default)]
+    pub leader: String,
+    /// Server IDs of the voters.
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub voters: Vec<String>,
+    /// Redundancy zones by name (Enterprise).
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub redundancy_zones: BTreeMap<String, AutopilotZone>,
+    /// Server IDs of read replicas, never promoted (Enterprise).
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub read_replicas: Vec<String>,
+    /// An automated upgrade's progress (Enterprise).
+    #[serde(default)]
+    pub upgrade: Option<AutopilotUpgrade>,
+}
+
+/// One server in [`AutopilotState::servers`]. Every field may be missing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+#[non_exhaustive]
+pub struct AutopilotServerState {
+    /// Raft ID.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// Node name.
+    pub name: String,
+    /// Raft address.
+    pub address: String,
+    /// Serf health status (`alive`, `failed`, ...).
+    pub node_status: String,
+    /// Consul version.
+    pub version: String,
+    /// Time since the last leader contact, Go syntax (`1.321ms`).
+    pub last_contact: String,
+    /// Last Raft term it knows.
+    pub last_term: u64,
+    /// Index of its last committed log entry.
+    pub last_index: u64,
+    /// Healthy by the autopilot configuration.
+    pub healthy: bool,
+    /// Since when it has been in its current health state (RFC 3339).
+    pub stable_since: String,
+    /// Its redundancy zone (Enterprise).
+    pub redundancy_zone: String,
+    /// The version used for upgrade decisions (Enterprise).
+    pub upgrade_version: String,
+    /// True for a read replica (Enterprise).
+    pub read_replica: bool,
+    /// Raft status: `leader`, `voter`, `non-voter` or `staging`.
+    pub status: String,
+    /// Node metadata.
+    #[serde(deserialize_with = "crate::de::null_default")]
+    pub meta: BTreeMap<String, String>,
+    /// The type autopilot wants it to have (`voter`; Enterprise adds `read-replica`, `zone-voter`...).
+    pub node_type: String,
+}
+
+/// A redundancy zone in [`AutopilotState::redundancy_zones`] (Enterprise).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+#[non_exhaustive]
+pub struct AutopilotZone {
+    /// Server IDs in the zone.
+    #[serde(deserialize_with = "crate::de::null_default")]
+    pub servers: Vec<String>,
+    /// Those that vote.
+    #[serde(deserialize_with = "crate::de::null_default")]
+    pub voters: Vec<String>,
+    /// How many of its servers may fail before another zone's server is promoted.
+    pub failure_tolerance: u32,
+}
+
+/// An automated upgrade's progress (Enterprise): [`AutopilotState::upgrade`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+#[non_exhaustive]
+pub struct AutopilotUpgrade {
+    /// `disabled`, `idle`, `await-new-voters`, `promoting`, `demoting`,
+    /// `leader-transfer`, `await-new-servers` or `await-server-removal`.
+    pub status: String,
+    /// The version upgraded to.
+    pub target_version: String,
+    /// Server IDs on the target version that vote.
+    #[serde(deserialize_with = "crate::de::null_default")]
+    pub target_version_voters: Vec<String>,
+    /// Server IDs on the target version that do not vote.
+    #[serde(deserialize_with = "crate::de::null_default")]
+    pub target_version_non_voters: Vec<String>,
+    /// Read replicas on the target version.
+    #[serde(deserialize_with = "crate::de::null_default")]
+    pub target_version_read_replicas: Vec<String>,
+    /// Server IDs on another version that vote.
+    #[serde(deserialize_with = "crate::de::null_default")]
+    pub other_version_voters: Vec<String>,
+    /// Server IDs on another version that do not vote.
+    #[serde(deserialize_with = "crate::de::null_default")]
+    pub other_version_non_voters: Vec<String>,
+    /// Read replicas on another version.
+    #[serde(deserialize_with = "crate::de::null_default")]
+    pub other_version_read_replicas: Vec<String>,
+}
+
+/// `/v1/operator/usage`: counts per datacenter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
+pub struct OperatorUsage {
+    /// Counts by datacenter name.
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub usage: BTreeMap<String, ServiceUsage>,
+}
+
+/// The counts of one datacenter in [`OperatorUsage::usage`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+#[non_exhaustive]
+pub struct ServiceUsage {
+    /// Distinct service names.
+    pub services: u64,
+    /// Service instances.
+    pub service_instances: u64,
+    /// Mesh instances by kind (`connect-proxy`, `mesh-gateway`, ...).
+    #[serde(deserialize_with = "crate::de::null_default")]
+    pub connect_service_instances: BTreeMap<String, u64>,
+    /// Billable instances (Enterprise: instances without mesh or server instances).
+    pub billable_service_instances: u64,
+    /// Distinct service names by partition, then namespace (Enterprise).
+    #[serde(deserialize_with = "crate::de::null_default")]
+    pub partition_namespace_services: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Instances by partition, then namespace (Enterprise).
+    #[serde(deserialize_with = "crate::de::null_default")]
+    pub partition_namespace_service_instances: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Billable instances by partition, then namespace (Enterprise).
+    #[serde(deserialize_with = "crate::de::null_default")]
+    pub partition_namespace_billable_service_instances: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Mesh instances by partition, namespace, then kind (Enterprise).
+    #[serde(deserialize_with = "crate::de::null_default")]
+    pub partition_namespace_connect_service_instances: BTreeMap<String, BTreeMap<String, BTreeMap<String, u64>>>,
 }
 
 fn pool_name(pool: &KeyringPool) -> &'static str {
