@@ -582,7 +582,13 @@ impl VaultClient {
         self.send_accepting(req.idempotent(false), path, &[], accept).await
     }
 
-    async fn send_accepting(&self, req: Request, path: &str, secrets: &[&Secret], accept: &[u16]) -> Result<Response> {
+    pub(crate) async fn send_accepting(
+        &self,
+        req: Request,
+        path: &str,
+        secrets: &[&Secret],
+        accept: &[u16],
+    ) -> Result<Response> {
         let method = req.method().to_string();
         let resp = self.http.send(req.accept_status(&ERROR_STATUSES)).await?;
         let status = resp.status.as_u16();
@@ -650,7 +656,7 @@ struct ErrorBody {
     warnings: Option<Vec<String>>,
 }
 
-fn map_error(resp: &Response, method: &str, path: &str, secrets: &[&Secret]) -> Error {
+pub(crate) fn map_error(resp: &Response, method: &str, path: &str, secrets: &[&Secret]) -> Error {
     let status = resp.status.as_u16();
     let body: ErrorBody = match serde_json::from_slice(&resp.body) {
         Ok(b) => b,

@@ -67,7 +67,7 @@
 //! | database secrets engine | Y for PostgreSQL ([`database::Database`]: connection config write/get/list/delete/reset/rotate-root, roles and static roles CRUD, creds with lease, static-creds, rotate-role); other plugins through [`VaultClient::write`] |
 //! | PKI | partial ([`pki::Pki`]: issue, sign, roles CRUD, CA chain, revoke, tidy); no root/intermediate generation, CRL, multi-issuer endpoints |
 //! | Nomad / Consul creds | Y ([`Secrets`]) |
-//! | transit | partial ([`transit::Transit`]: keys create/get/list/delete/rotate/config, encrypt/decrypt/rewrap, datakey, sign/verify, hmac); no batch input, export/backup/restore, trim, HMAC verify |
+//! | transit | Y ([`transit::Transit`]: keys create/get/list/delete/rotate/config/trim, encrypt/decrypt/rewrap, datakey, sign/verify, hmac and HMAC verify, each also batched with per-item errors ([`transit::ItemError`]), export, backup/restore, cache-config); no BYOK import, random, hash |
 //! | AWS secrets engine creds | Y ([`Secrets::aws_creds_at`] IAM user, [`Secrets::aws_sts_creds_at`] STS, with lease) |
 //! | sys health, seal-status, leader | Y |
 //! | sys mounts and auth methods | partial: mounts list, info, enable, disable (Vault's own refused), tune; auth methods list only; no remount, auth enable/disable/tune |

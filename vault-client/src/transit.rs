@@ -1,8 +1,11 @@
 //! The transit secrets engine (`transit/`): encryption as a service. Keys
-//! CRUD, rotation and configuration; encrypt, decrypt, rewrap and data keys;
-//! sign, verify and HMAC. Inputs are bytes (base64 is the SDK's business);
-//! a decrypted plaintext or a data key is a [`Plaintext`], whose `Debug`
-//! and `Display` print `<redacted>`.
+//! CRUD, rotation, configuration and trim; encrypt, decrypt, rewrap and data
+//! keys; sign, verify, HMAC and HMAC verify; each of these also in batches
+//! (`batch_input`), where one item's failure is that item's [`ItemError`],
+//! not the whole call's; key export, backup and restore; the engine's cache
+//! configuration. Inputs are bytes (base64 is the SDK's business); a
+//! decrypted plaintext or a data key is a [`Plaintext`], an exported key or
+//! a key backup a [`Secret`]: their `Debug` and `Display` print `<redacted>`.
 //!
 //! ```no_run
 //! # async fn demo() -> vault_client::Result<()> {
@@ -28,6 +31,12 @@ use serde::{Deserialize, Serialize};
 use crate::client::{VaultClient, missing_as_none};
 use crate::error::{Error, Result};
 use crate::kv::mount_name;
+
+mod batch;
+mod export;
+
+pub use batch::{CiphertextItem, EncryptItem, ItemError, ItemResult, SignItem, Signed, VerifyItem};
+pub use export::{ExportKind, ExportVersion, ExportedKey};
 
 client_core::string_enum! {
     /// A transit key's type.
@@ -83,6 +92,18 @@ impl std::fmt::Debug for Plaintext {
 impl std::fmt::Display for Plaintext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("<redacted>")
+    }
+}
+
+impl From<Vec<u8>> for Plaintext {
+    fn from(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+}
+
+impl From<&[u8]> for Plaintext {
+    fn from(bytes: &[u8]) -> Self {
+        Self(bytes.to_vec())
     }
 }
 
@@ -184,6 +205,13 @@ impl TransitKey {
     }
 }
 
+/// The transit engine's cache settings ([`Transit::cache_config`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub struct CacheConfig {
+    /// Keys cached (0: unlimited).
+    pub size: u64,
+}
+
 /// A data key from [`Transit::datakey`]: the key wrapped by the transit
 /// key, and the key itself when asked for (`Debug` hides it).
 #[derive(Debug, Clone)]
@@ -205,7 +233,11 @@ struct Input<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     signature: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    hmac: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     context: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_version: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     hash_algorithm: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -221,7 +253,9 @@ impl Input<'_> {
             ciphertext: None,
             input: None,
             signature: None,
+            hmac: None,
             context: context.map(|c| STANDARD.encode(c)),
+            key_version: None,
             hash_algorithm: None,
             algorithm: None,
             bits: None,
@@ -229,10 +263,15 @@ impl Input<'_> {
     }
 }
 
+/// One answer, or one item of `batch_results`.
 #[derive(Deserialize)]
 struct Out {
     #[serde(default)]
     ciphertext: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    publickey: Option<String>,
     #[serde(default)]
     plaintext: Option<Secret>,
     #[serde(default)]
@@ -416,5 +455,52 @@ impl Transit {
         let body = Input { input: Some(STANDARD.encode(input)), algorithm, ..Input::new(None) };
         let out: Out = self.call(&path, &body, &[]).await?;
         out.hmac.ok_or_else(|| Self::missing(&path, "hmac"))
+    }
+
+    /// Whether `hmac` (`vault:v<N>:...`, from [`Transit::hmac`]) is key
+    /// `name`'s HMAC of `input` (`POST <mount>/verify/<name>` with `hmac`).
+    pub async fn verify_hmac(&self, name: &str, input: &[u8], hmac: &str, algorithm: Option<&str>) -> Result<bool> {
+        let path = self.path("verify", name)?;
+        check_vault_value("transit HMAC", hmac)?;
+        let body = Input { input: Some(STANDARD.encode(input)), hmac: Some(hmac), algorithm, ..Input::new(None) };
+        let out: Out = self.call(&path, &body, &[]).await?;
+        out.valid.ok_or_else(|| Self::missing(&path, "valid"))
+    }
+
+    /// Deletes for good every version of key `name` older than
+    /// `min_available_version` (`POST <mount>/keys/<name>/trim`); Vault
+    /// refuses a version above the key's minimum decryption or encryption
+    /// version. 0 is refused before sending.
+    pub async fn trim_key(&self, name: &str, min_available_version: u64) -> Result<()> {
+        let path = format!("{}/trim", self.path("keys", name)?);
+        if min_available_version == 0 {
+            return Err(Error::invalid("transit min_available_version", "0", "versions start at 1"));
+        }
+        let body = serde_json::json!({ "min_available_version": min_available_version });
+        let req = self.client.request(Method::POST, "Vault path", &path)?.json(&body)?;
+        self.client.send(req, &path, &[]).await.map(drop)
+    }
+
+    /// The engine's key cache size (`GET <mount>/cache-config`; 0: unlimited).
+    pub async fn cache_config(&self) -> Result<CacheConfig> {
+        let path = format!("{}/cache-config", self.mount);
+        let req = self.client.request(Method::GET, "Vault path", &path)?;
+        self.client.send_data(req, &path, &[]).await
+    }
+
+    /// Sets the key cache size (`POST <mount>/cache-config`): 0 (unlimited)
+    /// or at least 10; 1 to 9 are refused before sending. Vault applies it
+    /// after the plugin is reloaded.
+    pub async fn set_cache_config(&self, size: u64) -> Result<()> {
+        if (1..10).contains(&size) {
+            return Err(Error::invalid(
+                "transit cache size",
+                &size.to_string(),
+                "must be 0 (unlimited) or at least 10",
+            ));
+        }
+        let path = format!("{}/cache-config", self.mount);
+        let req = self.client.request(Method::POST, "Vault path", &path)?.json(&CacheConfig { size })?;
+        self.client.send(req, &path, &[]).await.map(drop)
     }
 }
