@@ -2,6 +2,8 @@
 //! actions (restart, signal); exec, logs and fs live in their own modules.
 
 use client_core::path::ApiPath;
+use std::collections::BTreeMap;
+
 use client_core::{Request, WithMeta};
 use futures::Stream;
 use std::time::{Duration, Instant};
@@ -10,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::client::NomadClient;
 use crate::error::{Error, Result, not_found};
-use crate::models::{AllocStopResponse, Allocation};
+use crate::models::{AllocCheck, AllocStats, AllocStopResponse, Allocation, ServiceRegistration};
 use crate::options::{QueryOptions, WriteOptions};
 use crate::pages::Page;
 use crate::validate;
@@ -27,6 +29,27 @@ impl NomadClient {
     #[must_use]
     pub fn allocations(&self) -> Allocations {
         Allocations { client: self.clone() }
+    }
+}
+
+/// What [`Allocations::set_pause`] forces a scheduled task into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PauseState {
+    /// Pause it now (`pause`).
+    Pause,
+    /// Run it now (`run`).
+    Run,
+    /// Drop the override: follow the schedule again (`scheduled`).
+    Scheduled,
+}
+
+impl PauseState {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Pause => "pause",
+            Self::Run => "run",
+            Self::Scheduled => "scheduled",
+        }
     }
 }
 
@@ -99,6 +122,73 @@ impl Allocations {
         }
         let req = self.client.write(Request::post(path).json(&body)?, opts)?;
         self.client.send_empty(req).await
+    }
+
+    /// `GET /v1/client/allocation/:id/stats`: memory and CPU use of the
+    /// allocation and its tasks, from the client running it.
+    pub async fn stats(&self, id: &str, opts: &QueryOptions) -> Result<AllocStats> {
+        let req = self.client.query_one(Request::get(alloc_path("/v1/client/allocation", id, Some("stats"))?), opts)?;
+        let ns = self.client.effective_namespace(opts.namespace.as_deref());
+        self.client.json(req).await.map_err(not_found("allocation", id, Some(&ns)))
+    }
+
+    /// `GET /v1/allocation/:id/checks` (Nomad 1.4+): the results of the
+    /// allocation's Nomad-native service checks, by check ID.
+    pub async fn checks(&self, id: &str, opts: &QueryOptions) -> Result<BTreeMap<String, AllocCheck>> {
+        let req = self.client.query_one(Request::get(alloc_path("/v1/allocation", id, Some("checks"))?), opts)?;
+        let ns = self.client.effective_namespace(opts.namespace.as_deref());
+        self.client.json(req).await.map_err(not_found("allocation", id, Some(&ns)))
+    }
+
+    /// `GET /v1/allocation/:id/services`: the allocation's Nomad-native service registrations.
+    pub async fn services(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Vec<ServiceRegistration>>> {
+        let req = self.client.query_one(Request::get(alloc_path("/v1/allocation", id, Some("services"))?), opts)?;
+        let ns = self.client.effective_namespace(opts.namespace.as_deref());
+        self.client.get_meta(req).await.map_err(not_found("allocation", id, Some(&ns)))
+    }
+
+    /// `GET /v1/client/allocation/:id/gc`: has the client delete what it keeps
+    /// of exactly this allocation (its directory, logs included). The client
+    /// kills a live allocation it collects, so the allocation is read first and
+    /// one that is not terminal (complete, failed, lost) is refused.
+    pub async fn gc(&self, id: &str, opts: &WriteOptions) -> Result<()> {
+        let path = alloc_path("/v1/client/allocation", id, Some("gc"))?;
+        let query = QueryOptions::from(opts);
+        let alloc = self.get(id, &query).await?.value;
+        if !alloc.client_status.is_terminal() {
+            return Err(Error::Refused {
+                action: format!("garbage-collect allocation {id} ({})", alloc.name),
+                reason: format!(
+                    "it is {} on node {}: collecting it would kill it; stop it first",
+                    alloc.client_status, alloc.node_name
+                ),
+            });
+        }
+        self.client.send_empty(self.client.query_one(Request::get(path), &query)?).await
+    }
+
+    /// `PUT /v1/client/allocation/:id/pause` (Nomad Enterprise 1.9+): forces
+    /// `task`'s [`schedule`](https://developer.hashicorp.com/nomad/docs/job-specification/schedule)
+    /// to pause or run, or back to its schedule.
+    pub async fn set_pause(&self, id: &str, task: &str, state: PauseState, opts: &WriteOptions) -> Result<()> {
+        let path = alloc_path("/v1/client/allocation", id, Some("pause"))?;
+        validate::name("task", task)?;
+        let body = json!({ "Task": task, "ScheduleState": state.as_str() });
+        self.client.send_empty(self.client.write(Request::put(path).json(&body)?, opts)?).await
+    }
+
+    /// `GET /v1/client/allocation/:id/pause?task=` (Enterprise 1.9+): `task`'s
+    /// schedule state: `""` running, `force_run`, `force_pause`, `scheduled_pause`...
+    pub async fn pause_state(&self, id: &str, task: &str, opts: &QueryOptions) -> Result<String> {
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            #[serde(rename = "ScheduleState", default)]
+            state: String,
+        }
+        let path = alloc_path("/v1/client/allocation", id, Some("pause"))?;
+        validate::name("task", task)?;
+        let req = self.client.query_one(Request::get(path).query("task", task), opts)?;
+        Ok(self.client.json::<Answer>(req).await?.state)
     }
 
     /// The one running allocation of `task_group` of job `job_id` (what

@@ -134,7 +134,7 @@ const MAX_DISPATCH_PAYLOAD: usize = 16 * 1024;
 /// Handler for jobs; get it with [`NomadClient::jobs`].
 #[derive(Debug, Clone)]
 pub struct Jobs {
-    client: NomadClient,
+    pub(crate) client: NomadClient,
 }
 
 impl NomadClient {
@@ -161,11 +161,22 @@ const JOB_SUBRESOURCES: &[&str] = &[
     "scale",
     "services",
     "stable",
+    "submission",
     "summary",
+    "tag",
     "versions",
 ];
 
-fn job_path(id: &str, sub: Option<&'static str>) -> Result<ApiPath> {
+pub(crate) fn job_path(id: &str, sub: Option<&'static str>) -> Result<ApiPath> {
+    let mut path = job_path_buf(id)?;
+    if let Some(sub) = sub {
+        path = path.literal(sub);
+    }
+    Ok(path.finish())
+}
+
+/// `/v1/job/<id>`, to go on with more parts.
+pub(crate) fn job_path_buf(id: &str) -> Result<PathBuf> {
     validate::name("job ID", id)?;
     if let Some((parent, last)) = id.rsplit_once('/') {
         if JOB_SUBRESOURCES.contains(&last) {
@@ -177,11 +188,7 @@ fn job_path(id: &str, sub: Option<&'static str>) -> Result<ApiPath> {
             .into());
         }
     }
-    let mut path = PathBuf::new("/v1/job").segment_with_slashes("job ID", id)?;
-    if let Some(sub) = sub {
-        path = path.literal(sub);
-    }
-    Ok(path.finish())
+    Ok(PathBuf::new("/v1/job").segment_with_slashes("job ID", id)?)
 }
 
 impl Jobs {
@@ -516,8 +523,8 @@ impl Jobs {
     }
 }
 
-/// A job as the JSON body of a register or plan.
-fn job_value(job: &Job, id: &str) -> Result<Value> {
+/// A job as the JSON body of a register, plan or validate.
+pub(crate) fn job_value(job: &Job, id: &str) -> Result<Value> {
     serde_json::to_value(job)
         .map_err(|e| client_core::Error::invalid("job", id, format!("cannot be encoded as JSON: {e}")).into())
 }

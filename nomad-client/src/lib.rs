@@ -127,6 +127,7 @@ pub mod events;
 #[cfg(feature = "exec")]
 pub mod exec;
 pub mod fs;
+pub mod job_meta;
 pub mod jobs;
 pub mod logs;
 pub mod models;
@@ -148,7 +149,7 @@ pub mod volumes;
 
 pub use acl::{Acl, AclAuthMethods, AclBindingRules, AclPolicies, AclRoles, AclTokens};
 pub use agent::Agent;
-pub use allocations::Allocations;
+pub use allocations::{Allocations, PauseState};
 pub use client::{ENV_SPEC, ENV_VARS, NomadClient, NomadClientBuilder, TOKEN_HEADER};
 pub use deployments::Deployments;
 pub use error::{Error, Result};

@@ -1,5 +1,7 @@
 //! Serde models, cased like the API's JSON and tolerant of unknown fields.
 
+use serde::Deserialize as _;
+
 pub mod acl;
 pub mod agent;
 pub mod alloc;
@@ -7,6 +9,7 @@ pub mod deployment;
 pub mod evaluation;
 pub mod fs;
 pub mod job;
+pub mod job_meta;
 pub mod namespace;
 pub mod node;
 pub mod operator;
@@ -29,6 +32,7 @@ pub use job::{
     JobRegisterResponse, JobScaleStatus, JobSummary, JobVersionTag, JobVersions, NetworkResource, ObjectDiff, Port,
     Resources, Service, Task, TaskDiff, TaskGroup, TaskGroupDiff, TaskGroupSummary, VolumeMount, VolumeRequest,
 };
+pub use job_meta::{AllocCheck, AllocStats, JobSubmission, JobValidateResponse};
 pub use namespace::Namespace;
 pub use node::{Node, NodeListStub, NodeUpdateResponse};
 pub use operator::{
@@ -42,6 +46,15 @@ pub use volume::{
     CsiBodyPage, CsiExternalVolume, CsiPlugin, CsiSecrets, CsiSnapshot, CsiVolume, CsiVolumeListStub, HostVolume,
     HostVolumeResponse, VolumeCapability,
 };
+
+/// Reads a JSON `null` as the type's default (Go encodes nil slices and maps as `null`).
+pub(crate) fn null_is_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + serde::Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
 
 /// Leaves a zero index or time out of a request body (the server sets them).
 pub(crate) fn is_zero<T: Default + PartialEq>(value: &T) -> bool {

@@ -263,10 +263,6 @@ pub struct HostVolumeResponse {
     /// The volume as Nomad stored it.
     pub volume: HostVolume,
     /// Warnings (e.g. of an advisory Sentinel policy).
-    #[serde(deserialize_with = "null_is_empty")]
+    #[serde(deserialize_with = "super::null_is_default")]
     pub warnings: String,
-}
-
-fn null_is_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
 }

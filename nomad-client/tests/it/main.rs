@@ -11,6 +11,7 @@ mod events;
 mod examples;
 mod exec;
 mod fixtures;
+mod job_meta;
 mod jobs;
 mod logs;
 mod models;
