@@ -7,7 +7,9 @@
 //! dump; no safety dump of that name exists yet.
 //!
 //! Then, on the leader: a safety dump of the database (`pg_dump -Fc`, its path in the
-//! report); its definition (owner, encoding, collation, privileges) read; new connections
+//! report); its definition (owner, encoding, collation, tablespace, connection limit, comment,
+//! privileges, its `ALTER DATABASE ... SET` and `ALTER ROLE ... IN DATABASE ... SET` settings)
+//! read; new connections
 //! refused (`datallowconn = false`); its backends terminated; the database dropped and
 //! created again with the same definition; the given dump restored (`pg_restore
 //! --exit-on-error`); connections allowed again. Before each step the leader is read again

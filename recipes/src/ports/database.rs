@@ -23,9 +23,9 @@ impl std::fmt::Display for PgAddress {
     }
 }
 
-/// A database's definition as `pg_database` holds it, read before the database is dropped
-/// so that it is created again the same.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A database's definition as `pg_database`, `pg_db_role_setting` and `pg_shdescription`
+/// hold it, read before the database is dropped so that it is created again the same.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DatabaseInfo {
     /// The database's name.
     pub name: String,
@@ -44,6 +44,31 @@ pub struct DatabaseInfo {
     pub size_bytes: u64,
     /// New connections are allowed (`datallowconn`).
     pub allow_connections: bool,
+    /// Its tablespace (`dattablespace`), e.g. `pg_default`.
+    #[serde(default)]
+    pub tablespace: String,
+    /// Its connection limit (`datconnlimit`; -1 for none).
+    #[serde(default)]
+    pub connection_limit: i32,
+    /// Its comment (`COMMENT ON DATABASE`), if any.
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// Its settings (`ALTER DATABASE ... SET`) as `pg_db_role_setting` stores them, e.g.
+    /// `work_mem=8MB`.
+    #[serde(default)]
+    pub settings: Vec<String>,
+    /// The settings of roles in it (`ALTER ROLE ... IN DATABASE ... SET`), one entry per role.
+    #[serde(default)]
+    pub role_settings: Vec<RoleSettings>,
+}
+
+/// One role's settings in one database (`ALTER ROLE <role> IN DATABASE <db> SET ...`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleSettings {
+    /// The role.
+    pub role: String,
+    /// Its settings there as `pg_db_role_setting` stores them, e.g. `statement_timeout=5s`.
+    pub settings: Vec<String>,
 }
 
 /// The SQL and the client binaries (`pg_dump`, `pg_restore`) of one PostgreSQL server.
@@ -61,8 +86,9 @@ pub trait DatabaseServer: Send + Sync {
     /// Drops database `name` (exactly that name).
     async fn drop_database(&self, at: &PgAddress, name: &str) -> Result<()>;
 
-    /// Creates the database `info` describes: same name, owner, encoding, collation and
-    /// privileges, connections allowed.
+    /// Creates the database `info` describes: same name, owner, encoding, collation,
+    /// tablespace, connection limit, comment, privileges, database and per-role settings,
+    /// connections allowed.
     async fn create_database(&self, at: &PgAddress, info: &DatabaseInfo) -> Result<()>;
 
     /// Dumps database `name` in the custom format (`pg_dump -Fc`) to `file` (which must not

@@ -51,10 +51,12 @@ impl RestoreDatabase {
                     checks.push(Check::passed(
                         format!("database {db}"),
                         format!(
-                            "owner {}, encoding {}, privileges {}, {} bytes",
+                            "owner {}, encoding {}, privileges {}, {} setting(s), {} role setting(s), {} bytes",
                             i.owner,
                             i.encoding,
                             i.acl.as_deref().unwrap_or("default"),
+                            i.settings.len(),
+                            i.role_settings.len(),
                             i.size_bytes
                         ),
                     ));
@@ -90,7 +92,7 @@ impl RestoreDatabase {
             ("block connections", format!("datallowconn = false on {db}")),
             ("terminate backends", format!("pg_terminate_backend for every session of {db}")),
             ("drop", format!("DROP DATABASE {db}")),
-            ("create", format!("CREATE DATABASE {db} with the same owner, encoding and privileges")),
+            ("create", format!("CREATE DATABASE {db} with the same definition, privileges and settings")),
             ("restore", format!("pg_restore --exit-on-error -d {db} {dump}")),
             ("allow connections", format!("datallowconn = true on {db}")),
         ];

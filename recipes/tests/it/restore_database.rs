@@ -54,6 +54,24 @@ async fn definition(c: &RealCluster, db: &str) -> (String, Option<String>, bool)
     (row.get(0), row.get(1), row.get(2))
 }
 
+/// The database's settings, its role settings, comment and connection limit, as the catalogs
+/// show them (read independently of the adapter), one line each.
+async fn settings(c: &RealCluster, db: &str) -> Vec<String> {
+    let client = connect(c, "postgres").await.unwrap();
+    let rows = client
+        .query(
+            "SELECT COALESCE(r.rolname, '(database)') || ': ' || array_to_string(s.setconfig, ' | ') \
+             FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase \
+             LEFT JOIN pg_roles r ON r.oid = s.setrole WHERE d.datname = $1 \
+             UNION ALL SELECT 'comment: ' || COALESCE(shobj_description(oid, 'pg_database'), '-') || \
+             ', limit ' || datconnlimit FROM pg_database WHERE datname = $1 ORDER BY 1",
+            &[&db],
+        )
+        .await
+        .unwrap();
+    rows.iter().map(|r| r.get(0)).collect()
+}
+
 fn recipe(c: &RealCluster, db: &str, dump: &Path, dir: &Path) -> RestoreDatabase {
     let caps =
         Capabilities { scope_store: Arc::new(ConsulScopeStore::new(c.consul.clone())), server: Arc::new(server(c)) };
@@ -90,7 +108,20 @@ async fn restore_brings_back_rows_owner_and_privileges_and_cuts_other_connection
     let Some(c) = real::start("restoredb") else { return };
     let dir = tempfile::tempdir().unwrap();
     shop(&c, "shop", 500).await;
+    // Settings that live outside the dump: the database's own, one role's in it (a list value
+    // with a quoted element among them), its comment and connection limit.
+    sql(
+        &c,
+        "postgres",
+        "ALTER DATABASE shop SET work_mem = '8MB'; ALTER DATABASE shop SET search_path = \"$user\", public, \"Odd, Name\"; \
+         ALTER ROLE shop_app IN DATABASE shop SET statement_timeout = '5s'; \
+         ALTER ROLE shop_reader IN DATABASE shop SET work_mem = '2MB'; \
+         COMMENT ON DATABASE shop IS 'the shop''s data'; ALTER DATABASE shop CONNECTION LIMIT 40;",
+    )
+    .await;
     let original = definition(&c, "shop").await;
+    let saved = settings(&c, "shop").await;
+    assert_eq!(saved.len(), 4, "{saved:?}");
     let dump = dir.path().join("shop.dump");
     server(&c).dump(&address(&c), "shop", &dump).await.unwrap();
     // What the restore must undo: rows lost, a stray table.
@@ -119,6 +150,18 @@ async fn restore_brings_back_rows_owner_and_privileges_and_cuts_other_connection
     assert_eq!(count(&c, "shop", "SELECT count(*) FROM items").await, 500, "the dump's rows are back");
     assert_eq!(count(&c, "shop", "SELECT count(*) FROM pg_tables WHERE tablename = 'stray'").await, 0);
     assert_eq!(definition(&c, "shop").await, original, "same owner, privileges, connections allowed");
+    assert_eq!(settings(&c, "shop").await, saved, "database and role settings, comment, limit are back");
+    // And they take effect on new sessions: the database's for anyone, the role's at its login.
+    let shown: String = connect(&c, "shop").await.unwrap().query_one("SHOW work_mem", &[]).await.unwrap().get(0);
+    assert_eq!(shown, "8MB");
+    let mut config = tokio_postgres::Config::new();
+    config.host("127.0.0.1").port(c.cluster.pg_port(c.leader)).user("shop_app").password("app").dbname("shop");
+    let (app, conn) = config.connect(tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    let timeout: String = app.query_one("SHOW statement_timeout", &[]).await.unwrap().get(0);
+    assert_eq!(timeout, "5s");
+    let path: String = app.query_one("SHOW search_path", &[]).await.unwrap().get(0);
+    assert_eq!(path, "\"$user\", public, \"Odd, Name\"");
     assert_eq!(original.0, "shop_app");
     let reads = "SELECT has_table_privilege('shop_reader', 'items', 'SELECT')::int::bigint";
     assert_eq!(count(&c, "shop", reads).await, 1, "table grants come back with the dump");
@@ -187,6 +230,7 @@ impl DatabaseServer for Failover {
             acl: None,
             size_bytes: 1,
             allow_connections: true,
+            ..Default::default()
         }))
     }
     async fn allow_connections(&self, _at: &PgAddress, name: &str, allow: bool) -> recipes::Result<()> {

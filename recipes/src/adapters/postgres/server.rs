@@ -10,7 +10,7 @@ use std::process::Stdio;
 use async_trait::async_trait;
 use client_core::Secret;
 
-use crate::ports::{DatabaseInfo, DatabaseServer, PgAddress};
+use crate::ports::{DatabaseInfo, DatabaseServer, PgAddress, RoleSettings};
 use crate::{Error, Result};
 
 /// [`DatabaseServer`] connecting as a superuser with a password, running the client binaries
@@ -106,16 +106,20 @@ fn literal(text: &str) -> String {
 impl DatabaseServer for PostgresServer {
     async fn database(&self, at: &PgAddress, name: &str) -> Result<Option<DatabaseInfo>> {
         let client = self.connect(at).await?;
+        let failed = |e| Error::backend_step(format!("PostgreSQL {at}"), &format!("reading database {name}"), e);
         let row = client
             .query_opt(
                 "SELECT d.datname, r.rolname, pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, \
-                 d.datacl::text, pg_database_size(d.oid), d.datallowconn \
-                 FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = $1",
+                 d.datacl::text, pg_database_size(d.oid), d.datallowconn, t.spcname, d.datconnlimit, \
+                 shobj_description(d.oid, 'pg_database') \
+                 FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba \
+                 JOIN pg_tablespace t ON t.oid = d.dattablespace WHERE d.datname = $1",
                 &[&name],
             )
             .await
-            .map_err(|e| Error::backend_step(format!("PostgreSQL {at}"), &format!("reading database {name}"), e))?;
-        Ok(row.map(|r| DatabaseInfo {
+            .map_err(failed)?;
+        let Some(r) = row else { return Ok(None) };
+        let mut info = DatabaseInfo {
             name: r.get(0),
             owner: r.get(1),
             encoding: r.get(2),
@@ -124,7 +128,30 @@ impl DatabaseServer for PostgresServer {
             acl: r.get(5),
             size_bytes: u64::try_from(r.get::<_, i64>(6)).unwrap_or(0),
             allow_connections: r.get(7),
-        }))
+            tablespace: r.get(8),
+            connection_limit: r.get(9),
+            comment: r.get(10),
+            ..DatabaseInfo::default()
+        };
+        // Role 0 holds the database's own settings; a role dropped since keeps none.
+        let rows = client
+            .query(
+                "SELECT s.setrole = 0, COALESCE(r.rolname, ''), s.setconfig FROM pg_db_role_setting s \
+                 JOIN pg_database d ON d.oid = s.setdatabase LEFT JOIN pg_roles r ON r.oid = s.setrole \
+                 WHERE d.datname = $1 AND (s.setrole = 0 OR r.oid IS NOT NULL) ORDER BY 2",
+                &[&name],
+            )
+            .await
+            .map_err(failed)?;
+        for row in rows {
+            let settings: Vec<String> = row.get::<_, Option<Vec<String>>>(2).unwrap_or_default();
+            if row.get(0) {
+                info.settings = settings;
+            } else {
+                info.role_settings.push(RoleSettings { role: row.get(1), settings });
+            }
+        }
+        Ok(Some(info))
     }
 
     async fn allow_connections(&self, at: &PgAddress, name: &str, allow: bool) -> Result<()> {
@@ -152,25 +179,63 @@ impl DatabaseServer for PostgresServer {
     }
 
     async fn create_database(&self, at: &PgAddress, info: &DatabaseInfo) -> Result<()> {
+        let db = &info.name;
         let sql = format!(
-            "CREATE DATABASE {} OWNER {} ENCODING {} LC_COLLATE {} LC_CTYPE {} TEMPLATE template0",
-            ident(&info.name),
+            "CREATE DATABASE {} OWNER {} ENCODING {} LC_COLLATE {} LC_CTYPE {} TABLESPACE {} CONNECTION LIMIT {} \
+             TEMPLATE template0",
+            ident(db),
             ident(&info.owner),
             literal(&info.encoding),
             literal(&info.collate),
-            literal(&info.ctype)
+            literal(&info.ctype),
+            ident(if info.tablespace.is_empty() { "pg_default" } else { &info.tablespace }),
+            info.connection_limit
         );
-        let what = format!("creating {}", info.name);
-        self.execute(at, &what, &sql, &[]).await?;
+        self.execute(at, &format!("creating {db}"), &sql, &[]).await?;
+        if let Some(comment) = &info.comment {
+            let sql = format!("COMMENT ON DATABASE {} IS {}", ident(db), literal(comment));
+            self.execute(at, &format!("restoring the comment of {db}"), &sql, &[]).await?;
+        }
         // The privileges exactly as they were (GRANTs could not reproduce grantors).
         self.execute(
             at,
-            &format!("restoring the privileges of {}", info.name),
+            &format!("restoring the privileges of {db}"),
             "UPDATE pg_database SET datacl = $1::text::aclitem[] WHERE datname = $2",
-            &[&info.acl, &info.name],
+            &[&info.acl, db],
         )
-        .await
-        .map(drop)
+        .await?;
+        // The settings as stored, copied back row for row: `ALTER ... SET` would have to
+        // re-quote list values such as search_path's, which their stored text no longer shows.
+        let mut rows: Vec<(&str, &[String])> = Vec::new();
+        if !info.settings.is_empty() {
+            rows.push(("", &info.settings));
+        }
+        rows.extend(info.role_settings.iter().map(|r| (r.role.as_str(), r.settings.as_slice())));
+        for (role, settings) in rows {
+            let what = if role.is_empty() {
+                format!("restoring the settings of {db}")
+            } else {
+                format!("restoring the settings of role {role} in {db}")
+            };
+            let copied = self
+                .execute(
+                    at,
+                    &what,
+                    "INSERT INTO pg_db_role_setting (setdatabase, setrole, setconfig) \
+                     SELECT d.oid, COALESCE((SELECT r.oid FROM pg_roles r WHERE r.rolname = $2), \
+                     CASE WHEN $2 = '' THEN 0::oid END), $3::text[] FROM pg_database d WHERE d.datname = $1",
+                    &[db, &role, &settings],
+                )
+                .await;
+            match copied {
+                Ok(1) => {}
+                Ok(_) => {
+                    return Err(Error::backend_msg(format!("PostgreSQL {at}"), format!("{what}: no such database")));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     async fn dump(&self, at: &PgAddress, name: &str, file: &Path) -> Result<u64> {
