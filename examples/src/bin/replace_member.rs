@@ -15,6 +15,10 @@
 //! refuses the flag with that reason (clear the volume by hand, then run
 //! without it). The sandbox's local probe clears (see the e2e tests).
 
+#[path = "shared/mod.rs"]
+#[allow(dead_code, reason = "this script takes only the scope store")]
+mod shared;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -25,7 +29,6 @@ use clap::Parser;
 use ops_examples::output::{self, OutputArgs, RunArgs};
 use ops_examples::progress;
 use recipes::BackupDir;
-use recipes::adapters::consul::ConsulScopeStore;
 use recipes::adapters::local::DirJobSource;
 use recipes::adapters::nomad::NomadScheduler;
 use recipes::adapters::patroni::{PatroniControl, PatroniMemberApi};
@@ -102,11 +105,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     }
     opts.validate()?;
     let nomad = nomad_client::NomadClient::from_env().context("cannot configure the Nomad client")?;
-    let consul = consul_client::ConsulClient::from_env().context("cannot configure the Consul client")?;
-    let mut store = ConsulScopeStore::new(consul);
-    if let Some(root) = &args.patroni_namespace {
-        store = store.with_root(root)?;
-    }
+    let store = shared::scope_store(args.patroni_namespace.as_deref())?;
     let template = patroni_client::PatroniClient::from_env().context("cannot configure the Patroni client")?;
     let caps = Capabilities {
         scheduler: Arc::new(NomadScheduler::new(nomad, Arc::new(DirJobSource::new(&args.job_dir)))),

@@ -15,6 +15,10 @@
 //! `patronictl` (`PATRONI_CTL_USERNAME`/`PATRONI_CTL_PASSWORD`, ...); each
 //! member's address comes from the DCS.
 
+#[path = "shared/mod.rs"]
+#[allow(dead_code, reason = "this script takes only the scope store")]
+mod shared;
+
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +27,6 @@ use anyhow::Context as _;
 use clap::Parser;
 use ops_examples::output::{self, OutputArgs, RunArgs};
 use ops_examples::progress;
-use recipes::adapters::consul::ConsulScopeStore;
 use recipes::adapters::patroni::{PatroniControl, PatroniMemberApi};
 use recipes::restart::{Capabilities, Restart, RestartOptions};
 
@@ -68,11 +71,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if let Some(scope) = &args.scope {
         opts = opts.scope(scope);
     }
-    let consul = consul_client::ConsulClient::from_env().context("cannot configure the Consul client")?;
-    let mut store = ConsulScopeStore::new(consul);
-    if let Some(root) = &args.patroni_namespace {
-        store = store.with_root(root)?;
-    }
+    let store = shared::scope_store(args.patroni_namespace.as_deref())?;
     let template = patroni_client::PatroniClient::from_env().context("cannot configure the Patroni client")?;
     let caps = Capabilities {
         scope_store: Arc::new(store),

@@ -14,6 +14,10 @@
 //! It connects to the leader's `conn_url` as `--user` (a superuser) with
 //! `PGPASSWORD`, and runs `pg_dump`/`pg_restore` from `--bin-dir`.
 
+#[path = "shared/mod.rs"]
+#[allow(dead_code, reason = "this script takes only the scope store")]
+mod shared;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -22,7 +26,6 @@ use anyhow::Context as _;
 use clap::Parser;
 use ops_examples::output::{self, OutputArgs, RunArgs};
 use ops_examples::progress;
-use recipes::adapters::consul::ConsulScopeStore;
 use recipes::adapters::postgres::PostgresServer;
 use recipes::restore_database::{Capabilities, RestoreDatabase, RestoreDatabaseOptions};
 
@@ -73,11 +76,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     }
     opts.validate()?;
     let password = std::env::var("PGPASSWORD").context("PGPASSWORD must hold the password of --user")?;
-    let consul = consul_client::ConsulClient::from_env().context("cannot configure the Consul client")?;
-    let mut store = ConsulScopeStore::new(consul);
-    if let Some(root) = &args.patroni_namespace {
-        store = store.with_root(root)?;
-    }
+    let store = shared::scope_store(args.patroni_namespace.as_deref())?;
     let caps = Capabilities {
         scope_store: Arc::new(store),
         server: Arc::new(PostgresServer::new(&args.user, password).bin_dir(&args.bin_dir)),

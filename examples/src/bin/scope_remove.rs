@@ -13,13 +13,16 @@
 //! refused: Patroni still runs there, or its sessions have not expired yet
 //! (about 30 s after the jobs were stopped and purged).
 
+#[path = "shared/mod.rs"]
+#[allow(dead_code, reason = "this script takes only the scope store")]
+mod shared;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser;
 use ops_examples::output::{self, OutputArgs, RunArgs};
-use recipes::adapters::consul::ConsulScopeStore;
 use recipes::ports::ScopeStore;
 use recipes::{BackupDir, Check, Plan, Report, Step};
 
@@ -50,11 +53,7 @@ fn main() -> ExitCode {
 
 async fn run(args: Args) -> anyhow::Result<()> {
     recipes::input::validate_scope(&args.scope)?;
-    let consul = consul_client::ConsulClient::from_env().context("cannot configure the Consul client")?;
-    let mut store = ConsulScopeStore::new(consul);
-    if let Some(root) = &args.patroni_namespace {
-        store = store.with_root(root)?;
-    }
+    let store = shared::scope_store(args.patroni_namespace.as_deref())?;
     let snapshot = store.snapshot(&args.scope).await?;
     let mut checks = Vec::new();
     let name = format!("Consul state {}", snapshot.prefix);

@@ -1,8 +1,10 @@
-//! What the bootstrap and restore scripts share: the database cluster's
-//! flags and the recipe capabilities built from them (Nomad scheduler, job
-//! specs, settings store, host-volume check).
+//! What the recipe scripts share: the database cluster's flags and the
+//! recipe capabilities built from them (Nomad scheduler, job specs, settings
+//! store, host-volume check) for bootstrap and restore, and Patroni's scope
+//! store in Consul for every script that reads the DCS.
 //!
-//! Included by those scripts with `#[path]` (it is no binary of its own).
+//! Included by those scripts with `#[path]` (it is no binary of its own); a
+//! script that takes only the scope store allows the rest to be unused.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -106,7 +108,6 @@ impl ClusterArgs {
     /// environment like the official CLIs.
     pub fn capabilities(&self) -> anyhow::Result<Capabilities> {
         let nomad = nomad_client::NomadClient::from_env().context("cannot configure the Nomad client")?;
-        let consul = consul_client::ConsulClient::from_env().context("cannot configure the Consul client")?;
         // No default: the recipes that start jobs purge them first, and a
         // purged job keeps no version to re-register. Without --job-dir every
         // spec check of the plan fails, before anything is changed.
@@ -119,17 +120,8 @@ impl ClusterArgs {
         Ok(Capabilities {
             scheduler,
             settings: self.settings_store()?,
-            scope_store: Arc::new(self.scope_store(consul)?),
+            scope_store: Arc::new(scope_store(self.patroni_namespace.as_deref())?),
             volumes: self.volume_check(&nomad_for_probe)?,
-        })
-    }
-
-    /// Patroni's state in Consul, under `--patroni-namespace` when given.
-    pub fn scope_store(&self, consul: consul_client::ConsulClient) -> anyhow::Result<ConsulScopeStore> {
-        let store = ConsulScopeStore::new(consul);
-        Ok(match &self.patroni_namespace {
-            Some(root) => store.with_root(root)?,
-            None => store,
         })
     }
 
@@ -164,6 +156,17 @@ impl ClusterArgs {
             ),
         }
     }
+}
+
+/// Patroni's state in the Consul the environment names, under the KV folder
+/// `patroni_namespace` (a script's `--patroni-namespace`) when given.
+pub fn scope_store(patroni_namespace: Option<&str>) -> anyhow::Result<ConsulScopeStore> {
+    let consul = consul_client::ConsulClient::from_env().context("cannot configure the Consul client")?;
+    let store = ConsulScopeStore::new(consul);
+    Ok(match patroni_namespace {
+        Some(root) => store.with_root(root)?,
+        None => store,
+    })
 }
 
 /// The job source of a script run without `--job-dir`: it has no spec, and
