@@ -9,7 +9,8 @@ if [ "$(id -u)" -eq 0 ]; then bash scripts/install-deps.sh; else sudo bash scrip
 
 # The crates published to crates.io, by package name.
 published=(ops-sdk-core ops-sdk-nomad ops-sdk-consul ops-sdk-vault ops-sdk-patroni ops-sdk-walg ops-sdk-recipes ops-sdk)
-lane() { printf '\n=== lane: %s\n' "$*"; }
+# Each lane prints its start time and the seconds since the run began (CI's budget is 30 minutes).
+lane() { printf '\n=== lane: %s (%s, +%ss)\n' "$*" "$(date +%T)" "$SECONDS"; }
 
 lane "fmt"
 cargo fmt --all --check
@@ -52,3 +53,4 @@ lane "tests: every crate's unit, integration and doc tests (README blocks includ
 cargo test --workspace --no-fail-fast "$@"
 lane "tests: the Patroni suite again against Patroni 4.1.5 (the first run used Debian's 3.0.2)"
 SANDBOX_PATRONI_BIN=/opt/patroni4/bin/patroni cargo test -p ops-sdk-patroni --test it --no-fail-fast "$@"
+lane "done"
