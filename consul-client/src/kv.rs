@@ -60,6 +60,8 @@ pub struct PutOptions {
     pub datacenter: Option<String>,
     /// Consul Enterprise namespace instead of the client's.
     pub namespace: Option<String>,
+    /// Consul Enterprise admin partition instead of the client's (1.11+).
+    pub partition: Option<String>,
     /// Token for this request instead of the client's.
     pub token: Option<Secret>,
 }

@@ -1,7 +1,8 @@
 //! Typed async client for the HashiCorp Consul HTTP API: KV, sessions and
 //! locks, catalog, health, agent, ACL management, snapshots, operator (Raft,
 //! autopilot, keyring), prepared queries, events, coordinates, config
-//! entries, intentions, status, and watches built on blocking queries.
+//! entries, intentions, Enterprise namespaces and admin partitions, cluster
+//! peering, status, and watches built on blocking queries.
 //!
 //! Built on [`client_core`]: the environment is read like the `consul` CLI
 //! reads it, idempotent requests are retried, tokens never reach logs.
@@ -37,8 +38,11 @@
 //! | [`ConsulClient::coordinates`] | `/v1/coordinate` | datacenters, nodes, one node, update |
 //! | [`ConsulClient::config_entries`] | `/v1/config` | typed kinds ([`ConfigEntry`]) and raw JSON, CAS writes |
 //! | [`ConsulClient::intentions`] | `/v1/connect/intentions` | ID-based (1.8) and exact-name (1.9+) APIs, [`Intentions::api`] |
+//! | [`ConsulClient::namespaces`] | `/v1/namespace` | Enterprise namespaces CRUD (the built-in `default` never deleted) |
+//! | [`ConsulClient::partitions`] | `/v1/partition` | Enterprise admin partitions CRUD (the built-in `default` never deleted) |
+//! | [`ConsulClient::peerings`] | `/v1/peering` | peering token (a [`Secret`]), establish, read, list, delete by exact name |
 //!
-//! Reads take [`QueryOptions`] (`datacenter`, `namespace`, `stale()` /
+//! Reads take [`QueryOptions`] (`datacenter`, `namespace`, `partition`, `stale()` /
 //! `consistent()`, `filter`, `blocking(index, wait)`, `token`, and where an
 //! endpoint has them `node_meta` and `near`); writes take [`WriteOptions`]
 //! (conditional ones [`CasOptions`] or [`PutOptions`]). Reads that Consul
@@ -79,7 +83,9 @@
 //! | Config entries (`ConfigEntries`) | Y | — |
 //! | Status (`Status`) | Y | — |
 //! | Discovery chain (`DiscoveryChain`) | no | `discovery-chain/<service>` |
-//! | Namespaces, admin partitions, peering (`Namespaces`, `Partitions`, `Peerings`) | no | Enterprise / 1.14+ endpoints; only the `X-Consul-Namespace`/`X-Consul-Partition` headers are sent |
+//! | Namespaces (`Namespaces`) | Y | *wiremock* (Enterprise 1.7+); `?ns=` per request, `X-Consul-Namespace` per client |
+//! | Admin partitions (`Partitions`) | Y | *wiremock* (Enterprise 1.11+); `?partition=` per request, `X-Consul-Partition` per client |
+//! | Cluster peering (`Peerings`) | Y | *wiremock* (1.13+, GA 1.14): generate-token (a [`Secret`]), establish, read, list, delete |
 //! | Exported services, debug, raw (`ExportedServices`, `Debug`, `Raw`) | partial | raw requests through [`ConsulClient::http`]; the rest no |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
@@ -104,8 +110,11 @@ pub mod intentions;
 pub mod kv;
 pub mod lock;
 pub mod models;
+pub mod namespace;
 pub mod operator;
 pub mod options;
+pub mod partition;
+pub mod peering;
 pub mod prepared_query;
 pub mod semaphore;
 pub mod session;
@@ -141,11 +150,14 @@ pub use intentions::{Intention, IntentionAction, IntentionApi, IntentionRequest,
 pub use kv::{DeleteOptions, Kv, KvPair, PutOptions};
 pub use lock::{LockGuard, LockOptions};
 pub use models::{AgentService, CheckMap, HealthCheck, HealthStatus, Node};
+pub use namespace::{Namespace, NamespaceAcls, NamespaceRequest, Namespaces};
 pub use operator::{
     AutopilotConfiguration, AutopilotHealth, AutopilotServer, AutopilotServerState, AutopilotState, AutopilotUpgrade,
     AutopilotZone, KeyringPool, Operator, OperatorUsage, RaftConfiguration, RaftPeer, RaftServer, ServiceUsage,
 };
 pub use options::{CasOptions, Consistency, QueryOptions, WriteOptions};
+pub use partition::{Partition, Partitions};
+pub use peering::{Peering, PeeringEstablishRequest, PeeringTokenRequest, Peerings};
 pub use prepared_query::{
     ExecuteOptions, PreparedQueries, PreparedQuery, PreparedQueryRequest, QueryDns, QueryExecution, QueryFailover,
     QueryService, QueryTemplate, TemplateType,

@@ -11,8 +11,8 @@ use client_core::{BlockingOptions, Request, Secret};
 use crate::error::Result;
 use crate::validate;
 
-/// Adds `new`, `datacenter`, `namespace` and `token` builders to an options
-/// struct with those fields, and `apply_scope`, which sends them.
+/// Adds `new`, `datacenter`, `namespace`, `partition` and `token` builders
+/// to an options struct with those fields, and `apply_scope`, which sends them.
 macro_rules! scope_builders {
     ($($ty:ty),+) => {$(
         impl $ty {
@@ -37,6 +37,14 @@ macro_rules! scope_builders {
                 self
             }
 
+            /// Works in the Consul Enterprise admin partition `partition`
+            /// (`?partition=`, 1.11+) instead of the client's.
+            #[must_use]
+            pub fn partition(mut self, partition: impl Into<String>) -> Self {
+                self.partition = Some(partition.into());
+                self
+            }
+
             /// Sends `token` instead of the client's token.
             #[must_use]
             pub fn token(mut self, token: impl Into<Secret>) -> Self {
@@ -44,14 +52,15 @@ macro_rules! scope_builders {
                 self
             }
 
-            /// Adds the datacenter, namespace and token after validating them.
+            /// Adds the datacenter, namespace, partition and token after validating them.
             pub(crate) fn apply_scope(&self, request: Request) -> Result<Request> {
-                $crate::options::apply_scope(
+                let request = $crate::options::apply_scope(
                     request,
                     self.datacenter.as_deref(),
                     self.namespace.as_deref(),
                     self.token.as_ref(),
-                )
+                )?;
+                $crate::options::apply_partition(request, self.partition.as_deref())
             }
         }
     )+};
@@ -88,6 +97,8 @@ pub struct QueryOptions {
     pub datacenter: Option<String>,
     /// Consul Enterprise namespace instead of the client's.
     pub namespace: Option<String>,
+    /// Consul Enterprise admin partition instead of the client's (1.11+).
+    pub partition: Option<String>,
     /// Consistency mode.
     pub consistency: Consistency,
     /// A filter expression (`?filter=`), e.g. `ServiceMeta.cluster == "dbHA1"`.
@@ -185,13 +196,15 @@ impl QueryOptions {
     }
 }
 
-/// Options of a write: datacenter, namespace and token.
+/// Options of a write: datacenter, namespace, partition and token.
 #[derive(Default, Clone, Debug)]
 pub struct WriteOptions {
     /// Datacenter to write to instead of the client's (or the agent's own).
     pub datacenter: Option<String>,
     /// Consul Enterprise namespace instead of the client's.
     pub namespace: Option<String>,
+    /// Consul Enterprise admin partition instead of the client's (1.11+).
+    pub partition: Option<String>,
     /// Token for this request instead of the client's.
     pub token: Option<Secret>,
 }
@@ -204,7 +217,12 @@ impl WriteOptions {
 
 impl From<&QueryOptions> for WriteOptions {
     fn from(q: &QueryOptions) -> Self {
-        Self { datacenter: q.datacenter.clone(), namespace: q.namespace.clone(), token: q.token.clone() }
+        Self {
+            datacenter: q.datacenter.clone(),
+            namespace: q.namespace.clone(),
+            partition: q.partition.clone(),
+            token: q.token.clone(),
+        }
     }
 }
 
@@ -217,6 +235,8 @@ pub struct CasOptions {
     pub datacenter: Option<String>,
     /// Consul Enterprise namespace instead of the client's.
     pub namespace: Option<String>,
+    /// Consul Enterprise admin partition instead of the client's (1.11+).
+    pub partition: Option<String>,
     /// Token for this request instead of the client's.
     pub token: Option<Secret>,
 }
@@ -250,4 +270,16 @@ pub(crate) fn apply_scope(
         request = request.token(token.clone());
     }
     Ok(request)
+}
+
+/// Adds an admin partition (`?partition=`, which Consul prefers to the
+/// client's `X-Consul-Partition`) after validating it.
+pub(crate) fn apply_partition(request: Request, partition: Option<&str>) -> Result<Request> {
+    match partition {
+        Some(partition) => {
+            validate::name("admin partition", partition)?;
+            Ok(request.query("partition", partition))
+        }
+        None => Ok(request),
+    }
 }

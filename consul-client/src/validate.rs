@@ -49,3 +49,31 @@ pub(crate) fn uuid(what: &str, value: &str) -> Result<()> {
         Err(Error::invalid(what, value, "must be a UUID like 4b2a9c1e-0000-4000-8000-000000000000"))
     }
 }
+
+/// A DNS hostname label, as Consul requires of namespace, partition and
+/// peer names: 1 to 63 letters, digits and `-`, starting and ending with a
+/// letter or digit.
+pub(crate) fn dns_label(what: &str, value: &str) -> Result<()> {
+    let bytes = value.as_bytes();
+    let alnum = |b: &u8| b.is_ascii_alphanumeric();
+    let ok = !bytes.is_empty()
+        && bytes.len() <= 63
+        && bytes.iter().all(|b| alnum(b) || *b == b'-')
+        && bytes.first().is_some_and(alnum)
+        && bytes.last().is_some_and(alnum);
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            what,
+            value,
+            "must be a DNS hostname label: 1 to 63 letters, digits and '-', starting and ending with a letter or digit",
+        ))
+    }
+}
+
+/// `<base>/<name>` for a name that must be a DNS label (namespace, partition, peer).
+pub(crate) fn label_path(base: &'static str, what: &str, name: &str) -> Result<client_core::path::ApiPath> {
+    dns_label(what, name)?;
+    Ok(client_core::path::PathBuf::new(base).segment(what, name)?.finish())
+}

@@ -7,6 +7,7 @@ mod catalog;
 mod common;
 mod config_entry;
 mod connect;
+mod enterprise;
 mod event;
 mod input;
 mod intention;
