@@ -256,19 +256,15 @@ impl VolumeProbe for LocalVolumeProbe {
 
     /// The member's data directory, when `namespace` is the scheduler's and `member` one of
     /// its members.
-    fn member_volume(&self, namespace: &str, member: &str) -> Option<String> {
-        let i = self.members.iter().position(|m| m == member).filter(|_| namespace == self.namespace)?;
-        Some(self.data_dirs[i].display().to_string())
+    fn member_volume(&self, namespace: &str, member: &str) -> std::result::Result<String, String> {
+        match self.members.iter().position(|m| m == member).filter(|_| namespace == self.namespace) {
+            Some(i) => Ok(self.data_dirs[i].display().to_string()),
+            None => Err(format!("{member} is not a member of the local cluster of {namespace}")),
+        }
     }
 
     async fn clear_member_volume(&self, namespace: &str, member: &str, location: &str) -> Result<()> {
-        let Some(exact) = self.member_volume(namespace, member) else {
-            return Err(Error::invalid(
-                "member",
-                member,
-                format!("is not a member of the local cluster of {namespace}"),
-            ));
-        };
+        let exact = self.member_volume(namespace, member).map_err(|why| Error::invalid("member", member, why))?;
         if location != exact {
             return Err(Error::invalid(
                 "volume location",

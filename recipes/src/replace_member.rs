@@ -17,6 +17,15 @@
 //! name order), the leader last after a switchover; the cluster must be whole again before
 //! the next one is touched, so never two members are down at once.
 //!
+//! A state file in the backup directory (`replace-member-<scope>.state.json`, see
+//! [`ReplaceState`]) is written once the member's state is saved and before its job is
+//! stopped, advanced after each step and removed when the member streams again. A run that
+//! was killed or failed midway leaves it behind; the next plan finds it and resumes that
+//! member first from where it stopped (the stop again only if it may not have happened, or
+//! if its volume is to be cleared while its job runs; the start only if its job does not
+//! run), checking the other members' health and the floor without it, and refuses a target
+//! other than that member until it is finished.
+//!
 //! ```no_run
 //! use std::sync::Arc;
 //! use recipes::adapters::consul::ConsulScopeStore;
@@ -43,6 +52,7 @@
 
 mod plan;
 mod run;
+mod state;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,6 +60,8 @@ use std::time::Duration;
 use crate::ports::{MemberApi, MemberControl, Scheduler, ScopeStore, VolumeProbe};
 use crate::restart::{Capabilities as RestartCapabilities, Restart, RestartOptions};
 use crate::{BackupDir, Error, Result, input};
+
+pub use state::{Phase, ReplaceState};
 
 /// Which members to replace.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,9 +11,14 @@
 //! ```
 //!
 //! `--clear-volume` needs a volume probe that clears the member's exact
-//! volume; no probe clears Nomad host volumes yet, so this script's plan
-//! refuses the flag with that reason (clear the volume by hand, then run
-//! without it). The sandbox's local probe clears (see the e2e tests).
+//! volume. Nomad's does not (the volume path is the same on every client and
+//! the member's client is not derived from the names), so with Nomad this
+//! script's plan refuses the flag with that reason: clear the volume by hand,
+//! then run without it. The sandbox's local probe clears (see the e2e tests).
+//!
+//! A run stopped midway (killed, or a member that did not come back) leaves
+//! a state file in `--backup-dir`; the next run for that member (or `--all`)
+//! resumes it from the step it stopped at.
 
 #[path = "shared/mod.rs"]
 #[allow(dead_code, reason = "this script takes only the scope store")]
@@ -30,7 +35,7 @@ use ops_examples::output::{self, OutputArgs, RunArgs};
 use ops_examples::progress;
 use recipes::BackupDir;
 use recipes::adapters::local::DirJobSource;
-use recipes::adapters::nomad::NomadScheduler;
+use recipes::adapters::nomad::{NomadScheduler, NomadVolumeProbe};
 use recipes::adapters::patroni::{PatroniControl, PatroniMemberApi};
 use recipes::replace_member::{Capabilities, ReplaceMember, ReplaceOptions, Target};
 
@@ -105,6 +110,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
     }
     opts.validate()?;
     let nomad = nomad_client::NomadClient::from_env().context("cannot configure the Nomad client")?;
+    // Only for its refusal of --clear-volume (with the reason); no probe job is contacted.
+    let volumes = NomadVolumeProbe::new(nomad.clone(), "volume-probe", "probe");
     let store = shared::scope_store(args.patroni_namespace.as_deref())?;
     let template = patroni_client::PatroniClient::from_env().context("cannot configure the Patroni client")?;
     let caps = Capabilities {
@@ -112,7 +119,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         scope_store: Arc::new(store),
         control: Arc::new(PatroniControl::with_template(template)),
         member_api: Arc::new(PatroniMemberApi::new()),
-        volumes: None,
+        volumes: Some(Arc::new(volumes)),
         backups: BackupDir::new(&args.backup_dir),
     };
     let recipe = ReplaceMember::new(opts, caps)?;

@@ -14,12 +14,11 @@ pub trait VolumeProbe: Send + Sync {
     /// Empty means no data is left anywhere.
     async fn leftover_data(&self, namespace: &str) -> Result<Vec<String>>;
 
-    /// The exact location of `member`'s data volume in `namespace` (e.g.
-    /// `client-3:/var/lib/nomad-volumes/atala-testnet/postgres-atala`), derived from the two
-    /// names only; `None` when this probe cannot clear volumes (the default).
-    fn member_volume(&self, namespace: &str, member: &str) -> Option<String> {
-        let _ = (namespace, member);
-        None
+    /// The exact location of `member`'s data volume in `namespace` (e.g. the sandbox's
+    /// `/tmp/.../dbHA2/data`), derived from the two names only; `Err` with the reason when
+    /// this probe cannot clear it (the default: it cannot clear volumes at all).
+    fn member_volume(&self, namespace: &str, member: &str) -> std::result::Result<String, String> {
+        Err(format!("this volume probe cannot clear volumes, so not the one of {member} in {namespace}"))
     }
 
     /// Removes the PostgreSQL data of `member`'s volume at `location`, which must be exactly

@@ -1,9 +1,12 @@
 //! The replace's run: per member, a switchover when it leads, a backup, stop and purge, an
-//! optional volume clear, a start, and a wait until it streams.
+//! optional volume clear, a start, and a wait until it streams; a state file between them
+//! lets a later run resume a member left midway.
 
 use serde::Serialize;
 
 use super::ReplaceMember;
+use super::plan::Survey;
+use super::state::{Phase, ReplaceState};
 use crate::ports::{ClusterStatus, JobState, ScopeEntry};
 use crate::progress::Progress;
 use crate::report::Report;
@@ -28,64 +31,90 @@ struct MemberBackup<'a> {
 
 impl ReplaceMember {
     /// Executes the plan (after re-checking it), one member at a time; before each member the
-    /// cluster must be whole and above the floor again.
+    /// cluster must be whole and above the floor again. A member left midway by a previous
+    /// run is finished first, from the step it stopped at.
     pub async fn run(&self, progress: Progress) -> Result<Report> {
         let (plan, survey) = self.survey().await?;
         let mut runner = Runner::new(&plan, progress);
         for member in &survey.order {
-            let volume = survey.volumes.iter().find(|(m, _)| m == member).map(|(_, l)| l.as_str());
-            self.replace(&mut runner, member, volume).await?;
+            self.replace(&mut runner, &survey, member).await?;
         }
         Ok(runner.report)
     }
 
-    async fn replace(&self, runner: &mut Runner, member: &str, volume: Option<&str>) -> Result<()> {
+    async fn replace(&self, runner: &mut Runner, survey: &Survey, member: &str) -> Result<()> {
         let o = &self.opts;
         let store = &self.caps.scope_store;
+        let (todo, resumed) = Self::todo(survey, member);
+        let volume = survey.volumes.iter().find(|(m, _)| m == member).map(|(_, l)| l.as_str()).filter(|_| todo.clear);
         let mut snapshot = store.snapshot(&o.scope).await?;
         let mut status = snapshot.cluster_status();
         let names = member_names(&status);
-        if !names.iter().any(|n| n == member) {
+        // A resumed member may be gone from the DCS; the others must be whole.
+        let others: Vec<String> = names.iter().filter(|n| *n != member).cloned().collect();
+        if resumed.is_none() && others.len() == names.len() {
             return Err(Error::Conflict(format!(
                 "member {member} of {} is gone from the DCS; nothing was done to it",
                 o.scope
             )));
         }
-        if let Some(reason) = self.handover.unhealthy(&snapshot, &names).await? {
+        let whole = if resumed.is_some() { &others } else { &names };
+        if let Some(reason) = self.handover.unhealthy(&snapshot, whole).await? {
             return Err(Error::Conflict(format!(
-                "{} is not healthy before replacing {member}: {reason}; nothing was done to {member}",
+                "{} is not healthy before replacing {member}: {reason}; nothing more was done to {member}",
                 o.scope
             )));
         }
-        if names.len().saturating_sub(1) < o.min_healthy {
+        if others.len() < o.min_healthy {
             return Err(Error::Conflict(format!(
                 "replacing {member} would leave {} healthy member(s), fewer than the floor {}",
-                names.len() - 1,
+                others.len(),
                 o.min_healthy
             )));
         }
-        if status.leader.as_deref() == Some(member) {
-            self.handover.switch_over(runner, member).await?;
-            snapshot = store.snapshot(&o.scope).await?;
-            status = snapshot.cluster_status();
-        }
-        let job_state = self.caps.scheduler.job_state(&o.namespace, member).await?;
-        let key = format!("{}members/{member}", snapshot.prefix);
-        let backup = MemberBackup {
-            namespace: &o.namespace,
-            scope: &o.scope,
-            member,
-            job_state,
-            member_key: snapshot.entries.iter().find(|e| e.key == key),
-            cluster: &status,
-            volume_cleared: volume,
+        let mut state = match resumed {
+            Some(state) => {
+                runner.report.backups.push(state.backup.clone());
+                state.clone()
+            }
+            None => {
+                if status.leader.as_deref() == Some(member) {
+                    self.handover.switch_over(runner, member).await?;
+                    snapshot = store.snapshot(&o.scope).await?;
+                    status = snapshot.cluster_status();
+                }
+                let job_state = self.caps.scheduler.job_state(&o.namespace, member).await?;
+                let key = format!("{}members/{member}", snapshot.prefix);
+                let backup = MemberBackup {
+                    namespace: &o.namespace,
+                    scope: &o.scope,
+                    member,
+                    job_state,
+                    member_key: snapshot.entries.iter().find(|e| e.key == key),
+                    cluster: &status,
+                    volume_cleared: volume,
+                };
+                let saved = runner
+                    .step(&format!("save {member}"), self.caps.backups.save(&format!("replace-{member}"), &backup))
+                    .await?;
+                runner.report.backups.push(saved.clone());
+                let state = ReplaceState {
+                    member: member.to_owned(),
+                    phase: Phase::Stopping,
+                    volume: volume.map(str::to_owned),
+                    backup: saved,
+                };
+                // Before the stop: a run killed from here on leaves what a rerun resumes.
+                self.record(&state).await?;
+                state
+            }
         };
-        let saved = runner
-            .step(&format!("save {member}"), self.caps.backups.save(&format!("replace-{member}"), &backup))
-            .await?;
-        runner.report.backups.push(saved);
         let sched = &self.caps.scheduler;
-        runner.step(&format!("stop and purge {member}"), sched.stop_job(&o.namespace, member, true)).await?;
+        if todo.stop {
+            runner.step(&format!("stop and purge {member}"), sched.stop_job(&o.namespace, member, true)).await?;
+            state.volume = volume.map(str::to_owned);
+            self.advance(&mut state, Phase::Purged).await?;
+        }
         if let Some(location) = volume {
             let probe = self
                 .caps
@@ -98,13 +127,17 @@ impl ReplaceMember {
                     probe.clear_member_volume(&o.namespace, member, location),
                 )
                 .await?;
+            self.advance(&mut state, Phase::Cleared).await?;
         }
-        runner
-            .step(&format!("start {member}"), async {
-                sched.start_job(&o.namespace, member).await?;
-                sched.wait_running(&o.namespace, member, o.job_timeout).await
-            })
-            .await?;
+        if todo.start {
+            runner
+                .step(&format!("start {member}"), async {
+                    sched.start_job(&o.namespace, member).await?;
+                    sched.wait_running(&o.namespace, member, o.job_timeout).await
+                })
+                .await?;
+            self.advance(&mut state, Phase::Started).await?;
+        }
         let progress = runner.progress.clone();
         let jobs = [member.to_owned()];
         let wait = ScopeWait {
@@ -116,9 +149,12 @@ impl ReplaceMember {
             jobs: &jobs,
             restart_limit: o.restart_limit,
         };
-        let ready = self.handover.ready(&names);
+        let mut wanted = others;
+        wanted.push(member.to_owned());
+        wanted.sort();
+        let ready = self.handover.ready(&wanted);
         let what = format!("{member} to stream again within {} bytes", o.max_lag_bytes);
         runner.step(&format!("wait for {member}"), wait.until(&what, o.member_timeout, &ready)).await?;
-        Ok(())
+        self.finish().await
     }
 }

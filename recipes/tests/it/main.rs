@@ -10,6 +10,7 @@ mod http_backends;
 mod inputs;
 mod nomad_side;
 mod real;
+mod replace_member;
 mod restart;
 mod restore;
 mod restore_database;

@@ -12,7 +12,8 @@ use crate::{Error, Result};
 /// The path is the one seen inside the probe task; by default
 /// `/var/lib/nomad-volumes/{namespace}/postgres-atala`, which matches a probe task that sees
 /// the host's directory at the same place (`raw_exec`, or a bind mount at the same path).
-/// A directory that exists and is not empty counts as leftover data.
+/// A directory that exists and is not empty counts as leftover data. It never clears a
+/// member's volume: see [`VolumeProbe::member_volume`] for why.
 #[derive(Debug, Clone)]
 pub struct NomadVolumeProbe {
     nomad: NomadClient,
@@ -102,5 +103,21 @@ impl VolumeProbe for NomadVolumeProbe {
             }
         }
         Ok(found)
+    }
+
+    /// Always refused, with the reason: the path template derives one path per namespace,
+    /// which every member's volume has on its own client, so the exact volume of a member is
+    /// "that path on the client its last allocation ran on", which no name gives. A job
+    /// removing it there would have to be pinned to that client, mount the volume read-write
+    /// and run a removal under a task driver this probe does not know; none of that can be
+    /// checked against the exact path before it runs, so this probe clears nothing.
+    fn member_volume(&self, namespace: &str, member: &str) -> std::result::Result<String, String> {
+        let path = self.path_template.replace("{namespace}", namespace);
+        Err(format!(
+            "Nomad host volumes are not cleared by this SDK: {path} is the same path on every client, and which \
+             client holds {member}'s data is not derived from the names, so no exact location can be checked \
+             before anything is removed. Stop {member}'s job, remove the contents of {path} on its client by hand, \
+             then run without --clear-volume"
+        ))
     }
 }
