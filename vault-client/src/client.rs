@@ -604,6 +604,29 @@ impl VaultClient {
         Err(err)
     }
 
+    /// Sends `req` for an answer read as it arrives (a raft snapshot): a
+    /// 2xx answer is returned live; any other is read (its first 64 KiB)
+    /// and mapped like every Vault error, the token redacted.
+    pub(crate) async fn stream(&self, req: Request, path: &str) -> Result<client_core::Streaming> {
+        const ERROR_BODY_LIMIT: usize = 64 * 1024;
+        let method = req.method().to_string();
+        let live = self.http.stream(req.accept_status(&ERROR_STATUSES)).await?;
+        if live.status().is_success() {
+            return Ok(live);
+        }
+        let status = live.status().as_u16();
+        let mut body = Vec::new();
+        let mut chunks = live.bytes();
+        while let Some(chunk) = futures::StreamExt::next(&mut chunks).await {
+            body.extend_from_slice(&chunk?);
+            if body.len() >= ERROR_BODY_LIMIT {
+                break;
+            }
+        }
+        let secrets: Vec<&Secret> = self.token().into_iter().collect();
+        Err(map_status_error(status, &body, &method, path, &secrets))
+    }
+
     /// Whether Vault is initialised (`sys/seal-status`, which answers even
     /// on an uninitialised server). Only asked after a sealed answer.
     async fn is_initialized(&self) -> Result<bool> {
@@ -657,11 +680,15 @@ struct ErrorBody {
 }
 
 pub(crate) fn map_error(resp: &Response, method: &str, path: &str, secrets: &[&Secret]) -> Error {
-    let status = resp.status.as_u16();
-    let body: ErrorBody = match serde_json::from_slice(&resp.body) {
+    map_status_error(resp.status.as_u16(), &resp.body, method, path, secrets)
+}
+
+/// [`map_error`] from a status and the start of a body (a streamed answer's).
+fn map_status_error(status: u16, raw: &[u8], method: &str, path: &str, secrets: &[&Secret]) -> Error {
+    let body: ErrorBody = match serde_json::from_slice(raw) {
         Ok(b) => b,
         Err(_) => {
-            let text = String::from_utf8_lossy(&resp.body[..resp.body.len().min(512)]).trim().to_owned();
+            let text = String::from_utf8_lossy(&raw[..raw.len().min(512)]).trim().to_owned();
             ErrorBody { errors: if text.is_empty() { vec![] } else { vec![text] }, warnings: None }
         }
     };

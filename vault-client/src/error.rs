@@ -168,6 +168,16 @@ pub enum Error {
         /// What was missing or wrong.
         reason: String,
     },
+    /// Reading or writing a local stream failed (the file a raft snapshot
+    /// is saved to or restored from).
+    #[error("could not {what}: {source}")]
+    Io {
+        /// What was being done, e.g. "write the raft snapshot".
+        what: &'static str,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// AWS credentials were missing or the `sts:GetCallerIdentity` request could not be signed.
     #[error("AWS IAM login: {reason}")]
     Aws {

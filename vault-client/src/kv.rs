@@ -203,6 +203,95 @@ pub struct MetadataOptions {
     pub custom_metadata: Option<BTreeMap<String, String>>,
 }
 
+/// A change to a KV v2 secret's metadata ([`Kv2::patch_metadata`]); unset
+/// fields are left as they are.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MetadataPatch {
+    /// Versions to keep.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_versions: Option<u64>,
+    /// Require check-and-set on every write.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cas_required: Option<bool>,
+    /// Soft-delete versions after this long, e.g. `"720h"` (`"0s"` = never).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delete_version_after: Option<String>,
+    /// Custom metadata to set (`Some`) or remove (`None`), key by key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_metadata: Option<BTreeMap<String, Option<String>>>,
+}
+
+/// A version's key tree without values ([`Kv2::subkeys`]).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct KvSubkeys {
+    /// The keys: a leaf (or a key at the requested depth) is `null`, a map
+    /// with keys is an object of the same form.
+    pub subkeys: serde_json::Map<String, serde_json::Value>,
+    /// The version's metadata.
+    pub metadata: VersionMetadata,
+}
+
+/// Vault's limits on `custom_metadata` (`validateCustomMetadata` in
+/// vault-plugin-secrets-kv): at most 64 keys; each key 1 to 128 bytes and
+/// each value 1 to 512, neither with unprintable characters. A `None`
+/// value is a removal in a patch and is not checked.
+fn check_custom_metadata<'a>(entries: impl ExactSizeIterator<Item = (&'a String, Option<&'a String>)>) -> Result<()> {
+    if entries.len() > 64 {
+        return Err(Error::invalid(
+            "KV custom_metadata",
+            &format!("{} keys", entries.len()),
+            "may hold at most 64 keys",
+        ));
+    }
+    let printable = |t: &str| !t.chars().any(char::is_control);
+    for (key, value) in entries {
+        if key.is_empty() || key.len() > 128 || !printable(key) {
+            return Err(Error::invalid("KV custom_metadata key", key, "must be 1 to 128 bytes of printable text"));
+        }
+        if let Some(value) = value {
+            if value.is_empty() || value.len() > 512 || !printable(value) {
+                return Err(Error::invalid(
+                    "KV custom_metadata value",
+                    &format!("of key {key:?}"),
+                    "must be 1 to 512 bytes of printable text",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `delete_version_after` as Vault parses it (a Go duration or seconds).
+fn check_delete_after(value: Option<&str>) -> Result<()> {
+    match value {
+        Some(v) if client_core::config::parse_duration_seconds("delete_version_after", v).is_err() => {
+            Err(Error::invalid(
+                "KV delete_version_after",
+                v,
+                "is not a duration; expected e.g. 0s (never), 720h or 3h25m19s",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// An endpoint a server before `version` does not have: 1.8 answers a KV
+/// v2 PATCH with 405; an unknown KV path is a 404 "unsupported path".
+fn unsupported_before<T>(result: Result<T>, version: &str, what: &str, instead: &str) -> Result<T> {
+    match result {
+        Err(Error::Api { status, method, path, errors })
+            if status == 405 || (status == 404 && errors.iter().any(|e| e.contains("unsupported path"))) =>
+        {
+            Err(Error::Unsupported {
+                method,
+                path,
+                reason: format!("{what} needs Vault {version} or newer; {instead}"),
+            })
+        }
+        other => other,
+    }
+}
+
 #[derive(Serialize)]
 struct WriteBody<'a, T: ?Sized> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -365,26 +454,90 @@ impl Kv2 {
         }
     }
 
-    /// Merges `patch` into the latest version (JSON merge patch; Vault 1.9+,
-    /// older servers give [`Error::Unsupported`]).
+    /// Merges `patch` into the latest version (JSON merge patch: a `null`
+    /// removes a key; Vault 1.9+, older servers give [`Error::Unsupported`]).
     pub async fn patch<T: Serialize + ?Sized>(&self, path: &str, patch: &T) -> Result<VersionMetadata> {
-        let full = self.full("data", path)?;
-        let body = serde_json::to_vec(&serde_json::json!({ "data": patch }))
-            .map_err(|e| Error::invalid("patch body", path, &e.to_string()))?;
-        self.check_version().await?;
-        let req = self
-            .client
-            .request(Method::PATCH, "KV path", &full)?
-            .body(body)
-            .header("Content-Type", "application/merge-patch+json");
-        match self.client.send_data(req, &full, &[]).await {
-            Err(Error::Api { status: 405, method, path, .. }) => Err(Error::Unsupported {
-                method,
-                path,
-                reason: "KV v2 patch needs Vault 1.9 or newer; read, change and write the secret instead".into(),
-            }),
-            other => other,
+        self.patch_data(path, patch, None).await
+    }
+
+    /// [`Kv2::patch`] only if the current version is `expected_version`
+    /// (`options.cas`); a mismatch is [`Error::CasMismatch`]. A patch needs
+    /// an existing secret, so 0 is refused before sending.
+    pub async fn patch_cas<T: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        patch: &T,
+        expected_version: u64,
+    ) -> Result<VersionMetadata> {
+        if expected_version == 0 {
+            return Err(Error::invalid(
+                "KV patch cas",
+                "0",
+                "must be the secret's current version (1 or more): a patch needs an existing secret",
+            ));
         }
+        self.patch_data(path, patch, Some(expected_version)).await
+    }
+
+    async fn patch_data<T: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        patch: &T,
+        cas: Option<u64>,
+    ) -> Result<VersionMetadata> {
+        let full = self.full("data", path)?;
+        let body = WriteBody { options: cas.map(|cas| CasOption { cas }), data: patch };
+        let req = self.send_merge_patch(&full, &body).await?;
+        match self.client.send_data(req, &full, &[]).await {
+            Err(Error::Api { status: 400, errors, .. })
+                if errors.iter().any(|e| e.contains("check-and-set parameter did not match")) =>
+            {
+                Err(Error::CasMismatch { path: full, expected_version: cas.unwrap_or_default() })
+            }
+            other => unsupported_before(other, "1.9", "KV v2 patch", "read, change and write the secret instead"),
+        }
+    }
+
+    /// A `PATCH` of `full` with `body` as a JSON merge patch, once the
+    /// mount is known to be KV v2.
+    async fn send_merge_patch<B: Serialize + ?Sized>(&self, full: &str, body: &B) -> Result<client_core::Request> {
+        let bytes = serde_json::to_vec(body).map_err(|e| Error::invalid("patch body", full, &e.to_string()))?;
+        self.check_version().await?;
+        Ok(self
+            .client
+            .request(Method::PATCH, "KV path", full)?
+            .body(bytes)
+            .header("Content-Type", "application/merge-patch+json"))
+    }
+
+    /// The keys of a version without their values (`GET <mount>/subkeys/<path>`,
+    /// Vault 1.10+: older servers give [`Error::Unsupported`]): every leaf
+    /// is `null`; `depth` (1 or more) cuts the tree there. `None` when the
+    /// secret or version does not exist or is deleted or destroyed.
+    pub async fn subkeys(&self, path: &str, version: Option<u64>, depth: Option<u32>) -> Result<Option<KvSubkeys>> {
+        let full = self.full("subkeys", path)?;
+        if depth == Some(0) {
+            return Err(Error::invalid("KV subkeys depth", "0", "must be 1 or more (None: the whole tree)"));
+        }
+        let req =
+            self.client.request(Method::GET, "KV path", &full)?.query_opt("version", version).query_opt("depth", depth);
+        let answer = self.client.send_json::<KvSubkeys>(req, &full, &[]).await;
+        let found = missing_as_none(unsupported_before(answer, "1.10", "KV v2 subkeys", "read the secret instead"))?;
+        let subkeys = match found {
+            Some(VaultResponse { data: None, .. }) => {
+                // A 200 without data is not "no such secret" (that is a 404).
+                return Err(Error::UnexpectedResponse {
+                    method: "GET".into(),
+                    path: full,
+                    reason: "the answer has no data".into(),
+                });
+            }
+            found => found.and_then(|r| r.data),
+        };
+        if subkeys.is_none() {
+            self.check_version().await?;
+        }
+        Ok(subkeys)
     }
 
     /// Lists keys under `path` (`""` for the mount's root); folders end in `/`.
@@ -437,11 +590,35 @@ impl Kv2 {
     }
 
     /// Writes metadata settings (max versions, CAS requirement, ...).
+    /// `custom_metadata` replaces the whole map (Vault 1.9+; 1.8 accepts
+    /// and ignores it). Refused before sending: a `delete_version_after`
+    /// that is not a duration, and `custom_metadata` past Vault's limits (64
+    /// keys; keys 1 to 128 bytes, values 1 to 512, printable).
     pub async fn write_metadata(&self, path: &str, options: &MetadataOptions) -> Result<()> {
         let full = self.full("metadata", path)?;
+        check_delete_after(options.delete_version_after.as_deref())?;
+        if let Some(custom) = &options.custom_metadata {
+            check_custom_metadata(custom.iter().map(|(k, v)| (k, Some(v))))?;
+        }
         self.check_version().await?;
         let req = self.client.request(Method::POST, "KV path", &full)?.json(options)?;
         self.client.send(req, &full, &[]).await.map(drop)
+    }
+
+    /// Changes only the metadata settings given (`PATCH <mount>/metadata/<path>`,
+    /// a JSON merge patch; Vault 1.9+, older servers give
+    /// [`Error::Unsupported`]): a `custom_metadata` entry of `None` removes
+    /// that key, the others are set, keys not named stay. Checked before
+    /// sending like [`Kv2::write_metadata`].
+    pub async fn patch_metadata(&self, path: &str, patch: &MetadataPatch) -> Result<()> {
+        let full = self.full("metadata", path)?;
+        check_delete_after(patch.delete_version_after.as_deref())?;
+        if let Some(custom) = &patch.custom_metadata {
+            check_custom_metadata(custom.iter().map(|(k, v)| (k, v.as_ref())))?;
+        }
+        let req = self.send_merge_patch(&full, patch).await?;
+        let sent = self.client.send(req, &full, &[]).await.map(drop);
+        unsupported_before(sent, "1.9", "KV v2 metadata patch", "read the metadata and write it whole instead")
     }
 
     /// Deletes the secret's metadata and every version, for good.

@@ -72,27 +72,31 @@
 //! | sys health, seal-status, leader | Y |
 //! | sys mounts and auth methods | partial: mounts list, info, enable, disable (Vault's own refused), tune; auth methods list only; no remount, auth enable/disable/tune |
 //! | sys policies | Y for ACL policies: get, list, write (HCL), delete (root/default refused) |
-//! | sys seal/unseal/init/step-down | partial: seal status only |
-//! | sys leases | partial: renew, revoke, lookup; no list, revoke-prefix/-force, tidy |
-//! | sys wrapping | partial: wrap, unwrap, lookup; no rewrap |
-//! | sys audit | no |
-//! | raft (snapshot, peers, autopilot) | partial: configuration read; no snapshot save/restore, remove-peer, autopilot |
-//! | sys metrics, host-info, config/state | no |
+//! | sys seal/unseal/init/step-down | partial ([`seal`]: seal-status, init status and init (keys, recovery keys, root token as Secrets; PGP keys), unseal (reset, migrate), seal, step-down); no generate-root, rekey |
+//! | sys leases | Y ([`Leases`]: renew, revoke, lookup, list, revoke-prefix, revoke-force, tidy; prefixes are folders) |
+//! | sys wrapping | Y ([`Wrapping`]: wrap, unwrap, lookup, rewrap) |
+//! | sys audit | Y ([`audit`]: list, enable file/syslog/socket, disable, audit-hash) |
+//! | raft (snapshot, peers, autopilot) | partial ([`raft::Raft`]: configuration, remove-peer (unknown ID, only server and last voter refused), autopilot state and configuration get/set, snapshot save/restore/force-restore streamed); no join, no snapshot integrity check (Go's `SHA256SUMS.sealed`) |
+//! | sys metrics, host-info, config/state | Y ([`diagnostics`]: metrics JSON and Prometheus (1.1+), host-info (1.3+), config/state/sanitized (1.8+)) |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
+pub mod audit;
 pub mod auth;
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod client;
 pub mod database;
+pub mod diagnostics;
 pub mod error;
 mod hook;
 pub mod kv;
 pub mod leases;
 pub mod lifetime;
 pub mod pki;
+pub mod raft;
 pub mod response;
+pub mod seal;
 pub mod secrets;
 pub mod sys;
 pub mod transit;
