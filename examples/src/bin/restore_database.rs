@@ -3,8 +3,10 @@
 //! the leader in the DCS, checks the database exists (and is no system
 //! database) and that `pg_restore --list` reads the dump; `--yes` takes a
 //! safety dump, blocks and cuts connections, drops and re-creates the database
-//! with the same owner, encoding and privileges, restores the dump and allows
-//! connections again (on failure after the drop, the safety dump goes back).
+//! with the same owner, encoding, tablespace, connection limit, comment,
+//! privileges, database settings and per-role settings in it, restores the
+//! dump and allows connections again (on failure after the drop, the safety
+//! dump goes back).
 //!
 //! ```text
 //! PGPASSWORD=... restore_database --namespace atala-testnet --database wallet --dump wallet.dump --dry-run
