@@ -61,8 +61,9 @@
 //! | --- | --- |
 //! | logical read/write/list/delete | Y ([`VaultClient::read`]…) |
 //! | KV v1 / v2 (Go `KVv1`/`KVv2`) | partial: read, versions, write, CAS, patch (1.9+), delete/undelete/destroy, metadata; no `subkeys` |
-//! | token auth (Go `Auth().Token()`) | partial: create, lookup(-self/-accessor), renew-self, revoke-self/-accessor; no create-orphan, token roles, renew or revoke of another token |
-//! | logins (Go `api/auth/*`) | partial: GitHub, AppRole, userpass, JWT/OIDC and Kubernetes, AWS IAM; no LDAP, TLS cert; no AppRole/userpass/JWT role management |
+//! | token auth (Go `Auth().Token()`) | partial: create, create-orphan, create with a role, periodic tokens ([`TokenCreateRequest::periodic`]), roles CRUD ([`auth::TokenRole`]), lookup(-self/-accessor), renew-self, revoke-self/-accessor; no renew or revoke of another token |
+//! | logins (Go `api/auth/*`) | partial: GitHub, AppRole, userpass, JWT/OIDC and Kubernetes, AWS IAM; no LDAP, TLS cert |
+//! | auth method management (Go: untyped `Logical()` only) | partial: AppRole ([`auth::AppRole`]: roles CRUD, role ID read/set, secret IDs generate/custom (a `Secret`), list accessors, lookup and destroy by value or accessor, tidy), userpass ([`auth::Userpass`]: users CRUD, password, policies); no LDAP, cert or JWT/OIDC management |
 //! | `LifetimeWatcher` | Y: [`lifetime::LifetimeWatcher`] (Go's schedule; a watch channel instead of `RenewCh`, re-login and revoke-on-close beyond Go) |
 //! | database secrets engine | Y for PostgreSQL ([`database::Database`]: connection config write/get/list/delete/reset/rotate-root, roles and static roles CRUD, creds with lease, static-creds, rotate-role); other plugins through [`VaultClient::write`] |
 //! | PKI | partial ([`pki::Pki`]: issue, sign, roles CRUD, CA chain, revoke, tidy); no root/intermediate generation, CRL, multi-issuer endpoints |
@@ -70,7 +71,7 @@
 //! | transit | Y ([`transit::Transit`]: keys create/get/list/delete/rotate/config/trim, encrypt/decrypt/rewrap, datakey, sign/verify, hmac and HMAC verify, each also batched with per-item errors ([`transit::ItemError`]), export, backup/restore, cache-config); no BYOK import, random, hash |
 //! | AWS secrets engine creds | Y ([`Secrets::aws_creds_at`] IAM user, [`Secrets::aws_sts_creds_at`] STS, with lease) |
 //! | sys health, seal-status, leader | Y |
-//! | sys mounts and auth methods | partial: mounts list, info, enable, disable (Vault's own refused), tune; auth methods list only; no remount, auth enable/disable/tune |
+//! | sys mounts and auth methods | partial: mounts list, info, enable, disable (Vault's own refused), tune; auth methods list, enable, disable (`token` refused), tune read/write ([`auth::mounts`]); remount (Vault's own mounts and same source/target refused; done on answer before 1.13, a migration ID and [`Sys::remount_status`] after) |
 //! | sys policies | Y for ACL policies: get, list, write (HCL), delete (root/default refused) |
 //! | sys seal/unseal/init/step-down | partial ([`seal`]: seal-status, init status and init (keys, recovery keys, root token as Secrets; PGP keys), unseal (reset, migrate), seal, step-down); no generate-root, rekey |
 //! | sys leases | Y ([`Leases`]: renew, revoke, lookup, list, revoke-prefix, revoke-force, tidy; prefixes are folders) |

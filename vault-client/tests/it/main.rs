@@ -4,6 +4,11 @@
 //! (tests/fixtures/vault-docs).
 
 mod auth;
+mod auth_approle;
+mod auth_mounts;
+mod auth_support;
+mod auth_token_roles;
+mod auth_userpass;
 mod aws;
 mod common;
 mod database;
