@@ -293,6 +293,14 @@ fn cases() -> Vec<Case> {
         c!("acl.rs::Acl::binding_rule_get", "binding rule ID", Segment("/v1/acl/binding-rule", ""), |c, v| c.consul.acl().binding_rule_get(&v, &cq())),
         c!("acl.rs::Acl::binding_rule_update", "binding rule ID", Segment("/v1/acl/binding-rule", ""), |c, v| c.consul.acl().binding_rule_update(&v, &consul_client::AclBindingRuleRequest { auth_method: "m".into(), ..Default::default() }, &cw())),
         c!("acl.rs::Acl::binding_rule_delete", "binding rule ID", Segment("/v1/acl/binding-rule", ""), |c, v| c.consul.acl().binding_rule_delete(&v, &cw())),
+        c!("namespace.rs::Namespaces::get", "namespace name", Segment("/v1/namespace", ""), |c, v| c.consul.namespaces().get(&v, &cq())),
+        c!("namespace.rs::Namespaces::update", "namespace name", Segment("/v1/namespace", ""), |c, v| c.consul.namespaces().update(&v, &consul_client::NamespaceRequest::new(""), &cw())),
+        c!("namespace.rs::Namespaces::delete", "namespace name", Segment("/v1/namespace", ""), |c, v| c.consul.namespaces().delete(&v, &cw())),
+        c!("partition.rs::Partitions::get", "admin partition name", Segment("/v1/partition", ""), |c, v| c.consul.partitions().get(&v, &cq())),
+        c!("partition.rs::Partitions::update", "admin partition name", Segment("/v1/partition", ""), |c, v| c.consul.partitions().update(&v, "d", &cw())),
+        c!("partition.rs::Partitions::delete", "admin partition name", Segment("/v1/partition", ""), |c, v| c.consul.partitions().delete(&v, &cw())),
+        c!("peering.rs::Peerings::get", "peer name", Segment("/v1/peering", ""), |c, v| c.consul.peerings().get(&v, &cq())),
+        c!("peering.rs::Peerings::delete", "peer name", Segment("/v1/peering", ""), aux ["/v1/peerings"], |c, v| c.consul.peerings().delete(&v, &cw())),
         c!("agent.rs::Agent::force_leave", "node name", Segment("/v1/agent/force-leave", ""), |c, v| c.consul.agent().force_leave(&v, true)),
         c!("agent.rs::Agent::service", "service ID", Segment("/v1/agent/service", ""), |c, v| c.consul.agent().service(&v)),
         c!("agent.rs::Agent::service_deregister", "service ID", Segment("/v1/agent/service/deregister", ""), |c, v| c.consul.agent().service_deregister(&v)),
@@ -563,6 +571,7 @@ fn cases() -> Vec<Case> {
         c!("intentions.rs::Intentions::check", "intention source", Fixed("/v1/connect/intentions/check"), |c, v| c.consul.intentions().check(&v, "db")),
         c!("intentions.rs::Intentions::get_exact", "intention destination", Fixed("/v1/connect/intentions/exact"), |c, v| c.consul.intentions().get_exact("web", &v)),
         c!("catalog.rs::Catalog::service", "service tag", Fixed("/v1/catalog/service/web"), |c, v| c.consul.catalog().service("web", Some(&v), &cq())),
+        c!("partition.rs::Partitions::create", "admin partition name", Fixed("/v1/partition"), |c, v| c.consul.partitions().create(&v, "d", &cw())),
         c!("jobs.rs::Jobs::parse", "HCL", Fixed("/v1/jobs/parse"), |c, v| c.nomad.jobs().parse(&v, &nw())),
         c!("acl.rs::Acl::login", "auth method", Fixed("/v1/acl/login"), |c, v| c.nomad.acl().login(&v, &client_core::Secret::new("jwt"), &nw())),
         c!("variables.rs::Variables::renew_lock", "lock ID", Fixed("/v1/var/a"), |c, v| c.nomad.variables().renew_lock("a", &v, &nw())),
@@ -591,6 +600,7 @@ fn cases() -> Vec<Case> {
 
 /// Methods whose `&str` arguments never reach the request path.
 const EXEMPT: &[(&str, &str)] = &[
+    ("partition.rs::Partitions::create", "`name`/`description` go in the body of PUT /v1/partition"),
     ("agent.rs::Agent::enable_maintenance", "`reason` is a query value"),
     ("intentions.rs::Intentions::check", "`source`/`destination` are query values"),
     ("intentions.rs::Intentions::get_exact", "`source`/`destination` are query values of /v1/connect/intentions/exact"),
