@@ -1,6 +1,8 @@
-//! `sys/` endpoints: health, seal status, leader, mounts, auth methods, raft
-//! peers and policies (leases in [`crate::leases`], response wrapping in
-//! [`crate::wrapping`]).
+//! `sys/` endpoints: health, seal status, leader, mounts, auth methods,
+//! policies, metrics, host information and the sanitized configuration
+//! (init/unseal/seal/step-down in [`crate::seal`], leases in
+//! [`crate::leases`], response wrapping in [`crate::wrapping`], audit
+//! devices in [`crate::audit`], raft storage in [`crate::raft`]).
 
 use std::collections::BTreeMap;
 
@@ -11,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::{VaultClient, decode, missing_as_none};
 use crate::error::Result;
+pub use crate::raft::{RaftConfiguration, RaftServer};
 
 /// The `sys/` API.
 #[derive(Debug, Clone)]
@@ -207,40 +210,6 @@ impl MountInfo {
     }
 }
 
-/// `sys/storage/raft/configuration`: the raft peers.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct RaftConfiguration {
-    /// Raft index of this configuration.
-    #[serde(default)]
-    pub index: u64,
-    /// The peers.
-    #[serde(default)]
-    pub servers: Vec<RaftServer>,
-}
-
-/// One raft peer.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct RaftServer {
-    /// Node ID.
-    pub node_id: String,
-    /// Cluster address (`host:8201`).
-    pub address: String,
-    /// Whether this peer is the leader.
-    #[serde(default)]
-    pub leader: bool,
-    /// Whether this peer votes.
-    #[serde(default)]
-    pub voter: bool,
-    /// Raft protocol version.
-    #[serde(default)]
-    pub protocol_version: String,
-}
-
-#[derive(Deserialize)]
-struct RaftData {
-    config: RaftConfiguration,
-}
-
 /// An ACL policy.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Policy {
@@ -305,11 +274,10 @@ impl Sys {
     }
 
     /// `sys/storage/raft/configuration`: the raft peers (integrated storage only;
-    /// other storage answers 404 "unsupported path").
+    /// other storage answers 404 "unsupported path"). The same as
+    /// [`Raft::configuration`](crate::raft::Raft::configuration).
     pub async fn raft_configuration(&self) -> Result<RaftConfiguration> {
-        let path = "sys/storage/raft/configuration";
-        let req = self.client.request(Method::GET, "Vault path", path)?;
-        Ok(self.client.send_data::<RaftData>(req, path, &[]).await?.config)
+        self.raft().configuration().await
     }
 
     /// `sys/policies/acl/<name>`; `None` when there is no such policy.

@@ -1,4 +1,6 @@
-//! `sys/wrapping/*`: response wrapping — unwrap, look up and wrap.
+//! `sys/wrapping/*`: response wrapping — unwrap, look up, wrap and rewrap.
+//! Every wrapping token is a [`Secret`]: an empty one is refused before
+//! sending, and Vault's error messages are scrubbed of it.
 
 use std::time::Duration;
 
@@ -29,6 +31,7 @@ impl Wrapping {
     /// Unwraps a wrapping token (single use), returning the wrapped answer.
     /// The wrapping token is sent as the request's token.
     pub async fn unwrap<T: DeserializeOwned>(&self, wrapping_token: &Secret) -> Result<VaultResponse<T>> {
+        check_token(wrapping_token)?;
         let path = "sys/wrapping/unwrap";
         let req = self.client.request(Method::POST, "Vault path", path)?.token(wrapping_token.clone());
         self.client.send_json(req, path, &[wrapping_token]).await?.ok_or_else(|| Error::UnexpectedResponse {
@@ -40,6 +43,7 @@ impl Wrapping {
 
     /// Looks a wrapping token up without consuming it.
     pub async fn lookup(&self, wrapping_token: &Secret) -> Result<WrapLookup> {
+        check_token(wrapping_token)?;
         let path = "sys/wrapping/lookup";
         let req = self.client.request(Method::POST, "Vault path", path)?.json(&TokenBody { token: wrapping_token })?;
         self.client.send_data(req, path, &[wrapping_token]).await
@@ -50,14 +54,36 @@ impl Wrapping {
         let path = "sys/wrapping/wrap";
         let client = self.client.with_wrap_ttl(ttl)?;
         let req = client.request(Method::POST, "Vault path", path)?.json(data)?;
-        client.send_envelope::<serde_json::Value>(req, path, &[]).await?.and_then(|r| r.wrap_info).ok_or_else(|| {
-            Error::UnexpectedResponse {
-                method: "POST".into(),
-                path: path.into(),
-                reason: "the answer has no wrap_info".into(),
-            }
-        })
+        wrap_info_of(client.send_envelope::<serde_json::Value>(req, path, &[]).await?, path)
     }
+
+    /// `POST sys/wrapping/rewrap`: moves the wrapped answer behind a new
+    /// wrapping token with the same TTL and returns it; the old token stops
+    /// working. Used to refresh a long-lived wrapping token without
+    /// unwrapping it.
+    pub async fn rewrap(&self, wrapping_token: &Secret) -> Result<WrapInfo> {
+        check_token(wrapping_token)?;
+        let path = "sys/wrapping/rewrap";
+        let req = self.client.request(Method::POST, "Vault path", path)?.json(&TokenBody { token: wrapping_token })?;
+        // Single use: a retry after a lost answer would find the old token gone.
+        let req = req.idempotent(false);
+        wrap_info_of(self.client.send_envelope::<serde_json::Value>(req, path, &[wrapping_token]).await?, path)
+    }
+}
+
+fn check_token(token: &Secret) -> Result<()> {
+    if token.expose().trim().is_empty() {
+        return Err(Error::invalid("wrapping token", "(empty)", "is empty; pass the token from a wrap_info"));
+    }
+    Ok(())
+}
+
+fn wrap_info_of(answer: Option<VaultResponse<serde_json::Value>>, path: &str) -> Result<WrapInfo> {
+    answer.and_then(|r| r.wrap_info).ok_or_else(|| Error::UnexpectedResponse {
+        method: "POST".into(),
+        path: path.into(),
+        reason: "the answer has no wrap_info".into(),
+    })
 }
 
 /// `sys/wrapping/lookup`.
