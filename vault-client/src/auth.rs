@@ -22,12 +22,16 @@ use crate::kv::mount_name;
 use crate::response::{AuthInfo, LoggedIn};
 
 mod approle;
+mod cert;
+mod ldap;
 pub mod mounts;
 mod params;
 mod token_roles;
 mod userpass;
 
 pub use approle::{AppRoleSettings, SecretId, SecretIdInfo, SecretIdRequest};
+pub use cert::CertRole;
+pub use ldap::{LdapConfig, LdapUser};
 pub use params::TokenParams;
 pub use token_roles::TokenRole;
 pub use userpass::UserpassUser;
@@ -108,6 +112,16 @@ impl VaultClient {
     }
 }
 
+impl VaultClient {
+    /// `POST <login>/<username>` with `{"password"}` (userpass and LDAP).
+    async fn password_login(&self, login: &str, username: &str, password: &Secret) -> Result<LoggedIn> {
+        validate_name("username", username, 256)?;
+        // One path segment: no '/', '.' or '..' (Vault would clean the path into another one).
+        client_core::path::check_segment("username", username)?;
+        self.login(&format!("{login}/{username}"), &PasswordBody { password }, &[password]).await
+    }
+}
+
 /// Refuses an empty secret before it is sent.
 fn non_empty(what: &str, secret: &Secret) -> Result<()> {
     if secret.expose().is_empty() {
@@ -174,6 +188,20 @@ mounted_auth!(
     "userpass"
 );
 mounted_auth!(
+    /// LDAP auth: log in with a directory username and password; map groups
+    /// and users to policies.
+    Ldap,
+    ldap,
+    "ldap"
+);
+mounted_auth!(
+    /// TLS certificate auth: log in with the client certificate the client
+    /// was built with; manage the trusted certificates (`certs/<name>`).
+    Cert,
+    cert,
+    "cert"
+);
+mounted_auth!(
     /// JWT/OIDC or Kubernetes auth: log in with a role and a signed JWT.
     Jwt,
     jwt,
@@ -235,11 +263,7 @@ struct PasswordBody<'a> {
 impl Userpass {
     /// Logs in with a username and a password.
     pub async fn login(&self, username: &str, password: &Secret) -> Result<LoggedIn> {
-        validate_name("username", username, 256)?;
-        // One path segment: no '/', '.' or '..' (Vault would clean the path into another one).
-        client_core::path::check_segment("username", username)?;
-        let path = self.path(&format!("login/{username}"));
-        self.client.login(&path, &PasswordBody { password }, &[password]).await
+        self.client.password_login(&self.path("login"), username, password).await
     }
 }
 

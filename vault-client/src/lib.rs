@@ -8,8 +8,9 @@
 //!   returning the standard envelope [`VaultResponse`].
 //! - KV: [`VaultClient::kv1`], [`VaultClient::kv2`], or [`VaultClient::kv`] which
 //!   detects the mount's version.
-//! - Auth: [`VaultClient::auth`] (token, GitHub, AppRole, userpass, JWT/Kubernetes,
-//!   AWS IAM). A login returns [`LoggedIn`], whose client sends the new token.
+//! - Auth: [`VaultClient::auth`] (token, GitHub, AppRole, userpass, LDAP, TLS
+//!   certificates, JWT/Kubernetes, AWS IAM), with the management of roles,
+//!   users and secret IDs; enabling and tuning methods under [`auth::mounts`]. A login returns [`LoggedIn`], whose client sends the new token.
 //! - Dynamic credentials: [`VaultClient::secrets`] (`nomad/creds`, `consul/creds`)
 //!   and [`VaultClient::database`] (PostgreSQL: connections, roles, static
 //!   roles, creds) with their [`Lease`]; certificates from
@@ -62,8 +63,8 @@
 //! | logical read/write/list/delete | Y ([`VaultClient::read`]…) |
 //! | KV v1 / v2 (Go `KVv1`/`KVv2`) | partial: read, versions, write, CAS, patch (1.9+), delete/undelete/destroy, metadata; no `subkeys` |
 //! | token auth (Go `Auth().Token()`) | partial: create, create-orphan, create with a role, periodic tokens ([`TokenCreateRequest::periodic`]), roles CRUD ([`auth::TokenRole`]), lookup(-self/-accessor), renew-self, revoke-self/-accessor; no renew or revoke of another token |
-//! | logins (Go `api/auth/*`) | partial: GitHub, AppRole, userpass, JWT/OIDC and Kubernetes, AWS IAM; no LDAP, TLS cert |
-//! | auth method management (Go: untyped `Logical()` only) | partial: AppRole ([`auth::AppRole`]: roles CRUD, role ID read/set, secret IDs generate/custom (a `Secret`), list accessors, lookup and destroy by value or accessor, tidy), userpass ([`auth::Userpass`]: users CRUD, password, policies); no LDAP, cert or JWT/OIDC management |
+//! | logins (Go `api/auth/*`) | Y for GitHub, AppRole, userpass, LDAP ([`auth::Ldap`]), TLS cert over the client's certificate ([`auth::Cert`]; no certificate or a non-https address refused), JWT/OIDC and Kubernetes, AWS IAM; no OIDC browser flow (auth_url/callback) |
+//! | auth method management (Go: untyped `Logical()` only) | partial: AppRole ([`auth::AppRole`]: roles CRUD, role ID read/set, secret IDs generate/custom (a `Secret`), list accessors, lookup and destroy by value or accessor, tidy), userpass ([`auth::Userpass`]: users CRUD, password, policies), LDAP (config read/write with `bindpass` a `Secret`, groups and users CRUD), cert roles CRUD (`certs/<name>`, PEM checked); no JWT/OIDC roles or config, no cert CRLs |
 //! | `LifetimeWatcher` | Y: [`lifetime::LifetimeWatcher`] (Go's schedule; a watch channel instead of `RenewCh`, re-login and revoke-on-close beyond Go) |
 //! | database secrets engine | Y for PostgreSQL ([`database::Database`]: connection config write/get/list/delete/reset/rotate-root, roles and static roles CRUD, creds with lease, static-creds, rotate-role); other plugins through [`VaultClient::write`] |
 //! | PKI | partial ([`pki::Pki`]: issue, sign, roles CRUD, CA chain, revoke, tidy); no root/intermediate generation, CRL, multi-issuer endpoints |

@@ -5,6 +5,7 @@
 
 mod auth;
 mod auth_approle;
+mod auth_ldap_cert;
 mod auth_mounts;
 mod auth_support;
 mod auth_token_roles;
