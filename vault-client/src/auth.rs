@@ -23,6 +23,7 @@ use crate::response::{AuthInfo, LoggedIn};
 
 mod approle;
 mod cert;
+mod jwt;
 mod ldap;
 pub mod mounts;
 mod params;
@@ -31,6 +32,7 @@ mod userpass;
 
 pub use approle::{AppRoleSettings, SecretId, SecretIdInfo, SecretIdRequest};
 pub use cert::CertRole;
+pub use jwt::{JwtConfig, JwtRole, OidcCallback};
 pub use ldap::{LdapConfig, LdapUser};
 pub use params::TokenParams;
 pub use token_roles::TokenRole;

@@ -582,6 +582,9 @@ fn cases() -> Vec<Case> {
         c!("auth/cert.rs::Cert::write_role", "cert role", Segment("/v1/auth/cert/certs", ""), |c, v| async move { c.vault.auth().cert("cert")?.write_role(&v, &vault_client::auth::CertRole::new("-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----")).await }),
         c!("auth/cert.rs::Cert::read_role", "cert role", Segment("/v1/auth/cert/certs", ""), |c, v| async move { c.vault.auth().cert("cert")?.read_role(&v).await }),
         c!("auth/cert.rs::Cert::delete_role", "cert role", Segment("/v1/auth/cert/certs", ""), |c, v| async move { c.vault.auth().cert("cert")?.delete_role(&v).await }),
+        c!("auth/jwt.rs::Jwt::write_role", "JWT role", Segment("/v1/auth/jwt/role", ""), |c, v| async move { c.vault.auth().jwt("jwt")?.write_role(&v, &Default::default()).await }),
+        c!("auth/jwt.rs::Jwt::read_role", "JWT role", Segment("/v1/auth/jwt/role", ""), |c, v| async move { c.vault.auth().jwt("jwt")?.read_role(&v).await }),
+        c!("auth/jwt.rs::Jwt::delete_role", "JWT role", Segment("/v1/auth/jwt/role", ""), |c, v| async move { c.vault.auth().jwt("jwt")?.delete_role(&v).await }),
         // ---- values that go in the query or body: the path stays the same
         c!("agent.rs::Agent::enable_maintenance", "maintenance reason", Fixed("/v1/agent/maintenance"), |c, v| c.consul.agent().enable_maintenance(&v)),
         c!("intentions.rs::Intentions::check", "intention source", Fixed("/v1/connect/intentions/check"), |c, v| c.consul.intentions().check(&v, "db")),
@@ -608,6 +611,7 @@ fn cases() -> Vec<Case> {
         c!("auth/approle.rs::AppRole::set_role_id", "AppRole role ID", Fixed("/v1/auth/approle/role/r/role-id"), |c, v| async move { c.vault.auth().approle("approle")?.set_role_id("r", &v).await }),
         c!("auth/approle.rs::AppRole::lookup_secret_id_accessor", "secret ID accessor", Fixed("/v1/auth/approle/role/r/secret-id-accessor/lookup"), |c, v| async move { c.vault.auth().approle("approle")?.lookup_secret_id_accessor("r", &v).await }),
         c!("auth/mounts.rs::Sys::remount", "remount source", Fixed("/v1/sys/remount"), |c, v| c.vault.sys().remount(&v, "elsewhere")),
+        c!("auth/jwt.rs::Jwt::oidc_auth_url", "JWT role", Fixed("/v1/auth/jwt/oidc/auth_url"), |c, v| async move { c.vault.auth().jwt("jwt")?.oidc_auth_url(&v, "https://vault.example/cb", None).await }),
         // ---- patroni-client: the DCS view reads <namespace>/<scope>/ from Consul's KV.
         c!("dcs.rs::DcsView::new", "scope", Segment("/v1/kv/service", "/"), |c, v| async move { patroni_client::DcsView::new(c.consul.clone(), &v)?.raw_keys().await }),
         c!("dcs.rs::DcsView::with_namespace", "Patroni namespace", Key("/v1/kv", "/pg/"), |c, v| async move { patroni_client::DcsView::new(c.consul.clone(), "pg")?.with_namespace(&v)?.raw_keys().await }),
@@ -640,6 +644,7 @@ const EXEMPT: &[(&str, &str)] = &[
     ("audit.rs::AuditRequest::option", "sets an option in the body of a request built locally; sends nothing"),
     ("audit.rs::AuditRequest::description", "sets the description in the body of a request built locally; sends nothing"),
     ("auth/mounts.rs::Sys::remount", "`from`/`to` go in the body of sys/remount, each checked as a mount path"),
+    ("auth/jwt.rs::Jwt::oidc_auth_url", "`role` and `redirect_uri` go in the body of auth/<mount>/oidc/auth_url"),
     ("aws.rs::AwsLogin::with_region", "the STS region is signed into the login body"),
     ("aws.rs::AwsLogin::with_server_id", "the X-Vault-AWS-IAM-Server-ID value is signed into the login body"),
     ("pki.rs::Pki::revoke", "the serial goes in the body of pki/revoke, checked as hex bytes joined by ':'"),

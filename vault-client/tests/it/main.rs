@@ -5,6 +5,7 @@
 
 mod auth;
 mod auth_approle;
+mod auth_jwt;
 mod auth_ldap_cert;
 mod auth_mounts;
 mod auth_support;
