@@ -9,6 +9,7 @@
 //! ```
 
 #[path = "common/mod.rs"]
+#[allow(dead_code)] // print_json: this script prints text only
 mod common;
 
 use std::path::PathBuf;
