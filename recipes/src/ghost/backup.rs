@@ -1,12 +1,12 @@
-//! The rows of a ghost cleanup's backup file: what [`GhostCleanup::run`](super::GhostCleanup::run)
-//! saves before it removes a catalog entry, and what
+//! The rows of a ghost cleanup's backup files: what [`GhostCleanup::run`](super::GhostCleanup::run)
+//! saves before it removes a catalog entry (what
 //! [`ConsulCatalog::reregister_from_backup`](crate::adapters::consul::ConsulCatalog::reregister_from_backup)
-//! reads back.
+//! reads back) or deletes a Nomad-native service registration.
 
 use serde::{Deserialize, Serialize};
 
 use super::Target;
-use crate::ports::{NodeView, SavedCheck, SavedService};
+use crate::ports::{NodeView, SavedCheck, SavedService, ServiceRegistration};
 
 /// One row of the backup file (a JSON array of them): one catalog target about to be removed.
 ///
@@ -44,6 +44,25 @@ pub struct BackupIndexes {
     pub services: Vec<SavedService>,
     /// Its checks'.
     pub checks: Vec<SavedCheck>,
+}
+
+/// One row of the Nomad-native backup file (a JSON array of them): one registration about
+/// to be deleted, as Nomad answered it just before (fields this SDK does not model kept).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
+pub struct NomadServiceBackupRow {
+    /// The finding acted on.
+    pub target: Target,
+    /// The registration (`Namespace`, `ServiceName`, `ID`, `AllocID`, `NodeID`, `Address`,
+    /// `Port`, `Tags`, indexes...).
+    pub registration: ServiceRegistration,
+}
+
+impl NomadServiceBackupRow {
+    pub(super) fn new(target: Target, registration: ServiceRegistration) -> Self {
+        Self { target, registration }
+    }
 }
 
 #[cfg(test)]

@@ -83,12 +83,12 @@ use futures::StreamExt;
 use nomad_client::NodeStatus;
 use serde::{Deserialize, Serialize};
 
-pub use backup::{BackupIndexes, CatalogBackupRow};
+pub use backup::{BackupIndexes, CatalogBackupRow, NomadServiceBackupRow};
 
 use crate::input::glob_match;
 use crate::ports::{
     AllocState, CatalogEntry, CatalogTxnOp, CatalogWorld, MemberView, NodeView, NomadClusterNode, NomadClusterView,
-    NomadNodeView, NomadWorld, Removal, SavedCheck, ServiceView,
+    NomadNodeView, NomadWorld, Removal, SavedCheck, ServiceRegistration, ServiceView,
 };
 use crate::progress::Progress;
 use crate::report::{Check, Plan, Report, Step};
@@ -292,6 +292,15 @@ pub enum Target {
         /// Node name.
         name: String,
     },
+    /// One Nomad-native service registration (`provider = "nomad"`).
+    NomadService {
+        /// Its Nomad namespace.
+        namespace: String,
+        /// Service name.
+        service: String,
+        /// Registration ID.
+        id: String,
+    },
 }
 
 impl std::fmt::Display for Target {
@@ -303,6 +312,9 @@ impl std::fmt::Display for Target {
             }
             Self::FailedMember { name } => write!(f, "failed member {name}"),
             Self::NomadNode { id, name } => write!(f, "Nomad node {name} ({id})"),
+            Self::NomadService { namespace, service, id } => {
+                write!(f, "Nomad service registration {id} of {service} (namespace {namespace})")
+            }
         }
     }
 }
@@ -341,6 +353,8 @@ pub struct GhostCounts {
     pub failed_member: u64,
     /// Down Nomad client nodes purged.
     pub nomad_node: u64,
+    /// Nomad-native service registrations deleted.
+    pub nomad_service: u64,
 }
 
 impl GhostCounts {
@@ -358,6 +372,7 @@ impl GhostCounts {
             ("service_instance", self.service_instance),
             ("failed_member", self.failed_member),
             ("nomad_node", self.nomad_node),
+            ("nomad_service", self.nomad_service),
         ]
         .into_iter()
         .filter(|(_, n)| *n > 0)
@@ -370,6 +385,7 @@ impl GhostCounts {
             Target::ServiceInstance { .. } => &mut self.service_instance,
             Target::FailedMember { .. } => &mut self.failed_member,
             Target::NomadNode { .. } => &mut self.nomad_node,
+            Target::NomadService { .. } => &mut self.nomad_service,
         };
         *n += 1;
     }
@@ -409,6 +425,9 @@ impl std::fmt::Debug for GhostCleanup {
 }
 
 const NOMAD_TASK_PREFIX: &str = "_nomad-task-";
+
+/// The plan's check for Nomad-native service registrations.
+const NATIVE_CHECK: &str = "Nomad-native services";
 
 /// The allocation ID inside a Nomad task service ID (`_nomad-task-<uuid>-...`), if it is one.
 #[must_use]
@@ -481,8 +500,21 @@ impl GhostCleanup {
                         }
                     }
                 }
+                let native = nomad.native_services().await?;
+                let wants_nodes = cluster_wide || native.as_ref().is_some_and(|r| !r.is_empty());
+                let nomad_nodes = if wants_nodes { nomad.nodes().await? } else { Vec::new() };
+                match native {
+                    None => {
+                        checks.push(Check::skipped(NATIVE_CHECK, "this Nomad has no native service discovery (1.3+)"))
+                    }
+                    Some(registrations) => {
+                        let (check, found) = self.native_findings(nomad.as_ref(), registrations, &nomad_nodes).await?;
+                        checks.push(check);
+                        findings.extend(found);
+                    }
+                }
                 if cluster_wide {
-                    for n in nomad.nodes().await? {
+                    for n in nomad_nodes {
                         if let Some(evidence) = self.down_nomad_node_evidence(&n) {
                             findings.push(Finding { target: Target::NomadNode { id: n.id, name: n.name }, evidence });
                         }
@@ -652,13 +684,70 @@ impl GhostCleanup {
     }
 
     fn down_nomad_node_evidence(&self, n: &NomadNodeView) -> Option<Vec<String>> {
-        if n.status != NodeStatus::Down || !self.opts.node_selected(&n.name) {
+        if !self.opts.node_selected(&n.name) {
+            return None;
+        }
+        self.down_too_long(n).map(|e| vec![e])
+    }
+
+    /// `down for <n>s (threshold <t>s)` when the node has been down for longer than
+    /// [`GhostOptions::nomad_node_down_for`].
+    fn down_too_long(&self, n: &NomadNodeView) -> Option<String> {
+        if n.status != NodeStatus::Down {
             return None;
         }
         let since = n.status_updated_at?;
         let down_for = chrono::Utc::now().timestamp().saturating_sub(since);
         let bound = i64::try_from(self.opts.nomad_node_down_for.as_secs()).unwrap_or(i64::MAX);
-        (down_for > bound).then(|| vec![format!("down for {down_for}s (threshold {bound}s)")])
+        (down_for > bound).then(|| format!("down for {down_for}s (threshold {bound}s)"))
+    }
+
+    /// The selected native registrations that are ghosts, with the plan's check: the
+    /// allocations in one batch, the nodes from the one listing the plan read.
+    async fn native_findings(
+        &self,
+        nomad: &dyn NomadWorld,
+        registrations: Vec<ServiceRegistration>,
+        nodes: &[NomadNodeView],
+    ) -> Result<(Check, Vec<Finding>)> {
+        let total = registrations.len();
+        let selected: Vec<ServiceRegistration> =
+            registrations.into_iter().filter(|r| self.opts.service_selected(&r.service_name)).collect();
+        let allocs: BTreeSet<String> = selected.iter().map(|r| r.alloc_id.clone()).filter(|a| !a.is_empty()).collect();
+        let states = nomad.allocations(&allocs.into_iter().collect::<Vec<_>>()).await?;
+        let nodes = nodes_by_id(nodes);
+        let findings: Vec<Finding> = selected
+            .iter()
+            .filter_map(|r| {
+                let state = states.get(&r.alloc_id).unwrap_or(&AllocState::Gone);
+                let evidence = self.native_evidence(r, state, &nodes)?;
+                Some(Finding { target: native_target(r), evidence })
+            })
+            .collect();
+        let check = Check::passed(
+            NATIVE_CHECK,
+            format!("{total} registrations, {} selected, {} ghosts", selected.len(), findings.len()),
+        );
+        Ok((check, findings))
+    }
+
+    /// Why a native registration is a ghost: its allocation is not running or gone, or its
+    /// node is gone or down for longer than the threshold. `None` when it is none of these.
+    fn native_evidence(
+        &self,
+        reg: &ServiceRegistration,
+        alloc: &AllocState,
+        nodes: &HashMap<&str, &NomadNodeView>,
+    ) -> Option<Vec<String>> {
+        // Nomad always records the allocation; a row without one is not judged by it.
+        let mut evidence =
+            if reg.alloc_id.is_empty() { Vec::new() } else { task_evidence(&reg.alloc_id, alloc).unwrap_or_default() };
+        match nodes.get(reg.node_id.as_str()) {
+            Some(n) => evidence.extend(self.down_too_long(n).map(|e| format!("node {} ({}) is {e}", n.name, n.id))),
+            None if reg.node_id.is_empty() => {}
+            None => evidence.push(format!("node {} is unknown to Nomad", reg.node_id)),
+        }
+        (!evidence.is_empty()).then_some(evidence)
     }
 
     /// Acts on the plan's findings that are still ghosts now; writes the catalog entries it
@@ -678,11 +767,17 @@ impl GhostCleanup {
         // Re-check everything first, then back up what will be removed, then act.
         let members = self.consul.members().await?;
         let members = Members::new(&members);
+        let nomad_nodes = tokio::sync::OnceCell::new();
         let mut confirmed = Vec::new();
         let mut saved = Vec::new();
+        let mut native_saved = Vec::new();
         for f in &plan.findings {
-            match self.recheck(f, &members).await? {
-                Recheck::Confirmed => confirmed.push((f.clone(), None)),
+            match self.recheck(f, &members, &nomad_nodes).await? {
+                Recheck::Confirmed => confirmed.push((f.clone(), Saved::Nothing)),
+                Recheck::Native(registration) => {
+                    native_saved.push(NomadServiceBackupRow::new(f.target.clone(), (*registration).clone()));
+                    confirmed.push((f.clone(), Saved::Native(registration)));
+                }
                 Recheck::Saved { removes, entry } => {
                     saved.push(CatalogBackupRow {
                         target: f.target.clone(),
@@ -695,7 +790,7 @@ impl GhostCleanup {
                         },
                         catalog: entry.raw.clone(),
                     });
-                    confirmed.push((f.clone(), Some((*entry, Instant::now()))));
+                    confirmed.push((f.clone(), Saved::Catalog(Box::new((*entry, Instant::now())))));
                 }
                 Recheck::NoLonger => {
                     runner.skip(&action_name(&f.target), format!("{} is no longer a ghost", f.target));
@@ -716,6 +811,13 @@ impl GhostCleanup {
             let path = self.backups.save("ghost-cleanup-catalog", &saved).await?;
             runner.report.backups.push(path);
         }
+        let native_backup = if native_saved.is_empty() {
+            None
+        } else {
+            let path = self.backups.save("ghost-cleanup-nomad-services", &native_saved).await?;
+            runner.report.backups.push(path.clone());
+            Some(path)
+        };
         let results: Vec<(Finding, Result<Acted>)> = futures::stream::iter(confirmed)
             .map(|(f, saved)| async move {
                 let r = self.act(&f.target, saved).await;
@@ -747,6 +849,15 @@ impl GhostCleanup {
                     runner.report.done.push(format!("{name}: {}", f.target));
                 }
                 Err(e) => {
+                    // What failed in Nomad was saved first: the error says where.
+                    let e = match (&f.target, &native_backup) {
+                        (Target::NomadService { .. }, Some(path)) => Error::backend_step(
+                            "Nomad",
+                            &format!("deleting the registration saved in {}", path.display()),
+                            e,
+                        ),
+                        _ => e,
+                    };
                     runner.warn(format!("{name} {} failed: {}", f.target, e.with_causes()));
                     failed.push(FailedAction { target: f.target.to_string(), error: e });
                 }
@@ -762,7 +873,14 @@ impl GhostCleanup {
 
     /// Whether the finding is still a ghost now; for catalog targets, with what will be
     /// removed and the node's whole [`CatalogEntry`] (the backup).
-    async fn recheck(&self, f: &Finding, members: &Members<'_>) -> Result<Recheck> {
+    /// For a native registration, its fresh read is the backup (`nomad_nodes` is the one
+    /// node listing the re-checks share).
+    async fn recheck(
+        &self,
+        f: &Finding,
+        members: &Members<'_>,
+        nomad_nodes: &tokio::sync::OnceCell<Vec<NomadNodeView>>,
+    ) -> Result<Recheck> {
         Ok(match &f.target {
             Target::CatalogNode { datacenter, node } => {
                 // One read: what proves it is still a ghost is what is saved and removed.
@@ -793,15 +911,34 @@ impl GhostCleanup {
                 let down = nodes.iter().find(|n| n.id == *id).and_then(|n| self.down_nomad_node_evidence(n));
                 Recheck::confirmed_if(down.is_some())
             }
+            Target::NomadService { namespace, service, id } => {
+                let Some(nomad) = &self.nomad else { return Ok(Recheck::NoLonger) };
+                let Some(reg) = nomad.native_service(namespace, service, id).await? else {
+                    return Ok(Recheck::NoLonger);
+                };
+                // Exactly the registration the plan named, or nothing.
+                if reg.namespace != *namespace || reg.service_name != *service || reg.id != *id {
+                    return Ok(Recheck::NoLonger);
+                }
+                let alloc =
+                    if reg.alloc_id.is_empty() { AllocState::Gone } else { nomad.allocation(&reg.alloc_id).await? };
+                let nodes = nomad_nodes.get_or_try_init(|| nomad.nodes()).await?;
+                match self.native_evidence(&reg, &alloc, &nodes_by_id(nodes)) {
+                    Some(_) => Recheck::Native(Box::new(reg)),
+                    None => Recheck::NoLonger,
+                }
+            }
         })
     }
 
-    async fn act(&self, target: &Target, saved: Option<(CatalogEntry, Instant)>) -> Result<Acted> {
+    async fn act(&self, target: &Target, saved: Saved) -> Result<Acted> {
         match (target, saved) {
-            (Target::CatalogNode { datacenter, node }, Some((saved, saved_at))) => {
+            (Target::CatalogNode { datacenter, node }, Saved::Catalog(saved)) => {
+                let (saved, saved_at) = *saved;
                 self.remove_node(datacenter, node, &saved, saved_at).await
             }
-            (Target::ServiceInstance { datacenter, node, service_id }, Some((saved, _))) => {
+            (Target::ServiceInstance { datacenter, node, service_id }, Saved::Catalog(saved)) => {
+                let (saved, _) = *saved;
                 let Some(fresh) = self.consul.entry(datacenter, node).await? else { return Ok(Acted::gone()) };
                 if !fresh.services.iter().any(|s| s.id == *service_id) {
                     return Ok(Acted::gone());
@@ -824,7 +961,34 @@ impl GhostCleanup {
                 Some(nomad) => nomad.purge_node(id).await.map(|()| Acted::done()),
                 None => Err(Error::backend_msg("Nomad", "no Nomad client was given")),
             },
-            (target, None) => Err(Error::backend_msg("ghost cleanup", format!("{target} has no saved catalog entry"))),
+            (Target::NomadService { .. }, Saved::Native(saved)) => self.delete_registration(&saved).await,
+            (target, _) => Err(Error::backend_msg("ghost cleanup", format!("{target} has no saved entry"))),
+        }
+    }
+
+    /// Deletes a native registration only when a read just before still shows it as saved
+    /// (same allocation, node and `ModifyIndex`); Nomad has no conditional delete.
+    async fn delete_registration(&self, saved: &ServiceRegistration) -> Result<Acted> {
+        let Some(nomad) = &self.nomad else { return Err(Error::backend_msg("Nomad", "no Nomad client was given")) };
+        let (ns, name, id) = (&saved.namespace, &saved.service_name, &saved.id);
+        let Some(fresh) = nomad.native_service(ns, name, id).await? else { return Ok(Acted::gone()) };
+        if (fresh.modify_index, &fresh.alloc_id, &fresh.node_id)
+            != (saved.modify_index, &saved.alloc_id, &saved.node_id)
+        {
+            let left = format!(
+                "Nomad service registration {id} of {name} (namespace {ns}) changed after the backup (index {} now, \
+                 {} saved): left in place",
+                fresh.modify_index, saved.modify_index
+            );
+            return Ok(Acted { kind: ActedKind::Nothing, left_in_place: vec![left], window: None });
+        }
+        match nomad.delete_native_service(saved).await {
+            Ok(()) => Ok(Acted::done()),
+            // Gone meanwhile (its node purged by this run, say): there is nothing left to delete.
+            Err(e) => match nomad.native_service(ns, name, id).await {
+                Ok(None) => Ok(Acted::gone()),
+                _ => Err(e),
+            },
         }
     }
 }
@@ -910,6 +1074,16 @@ enum Recheck {
     /// Still a ghost; `entry` (the node's whole catalog state) is the backup, `removes`
     /// what the action removes.
     Saved { removes: NodeView, entry: Box<CatalogEntry> },
+    /// Still a ghost; the registration as just read is the backup.
+    Native(Box<ServiceRegistration>),
+}
+
+/// What an action acts on, as saved: nothing (a member, a Nomad node), a catalog entry
+/// with when it was read, or a native registration.
+enum Saved {
+    Nothing,
+    Catalog(Box<(CatalogEntry, Instant)>),
+    Native(Box<ServiceRegistration>),
 }
 
 impl Recheck {
@@ -1002,8 +1176,16 @@ fn rolled_back(what: &str, why: &str) -> String {
 fn datacenter_of(target: &Target) -> Option<&str> {
     match target {
         Target::CatalogNode { datacenter, .. } | Target::ServiceInstance { datacenter, .. } => Some(datacenter),
-        Target::FailedMember { .. } | Target::NomadNode { .. } => None,
+        Target::FailedMember { .. } | Target::NomadNode { .. } | Target::NomadService { .. } => None,
     }
+}
+
+fn native_target(reg: &ServiceRegistration) -> Target {
+    Target::NomadService { namespace: reg.namespace.clone(), service: reg.service_name.clone(), id: reg.id.clone() }
+}
+
+fn nodes_by_id(nodes: &[NomadNodeView]) -> HashMap<&str, &NomadNodeView> {
+    nodes.iter().map(|n| (n.id.as_str(), n)).collect()
 }
 
 fn micros(d: Duration) -> u64 {
@@ -1016,6 +1198,7 @@ fn action_name(target: &Target) -> String {
         Target::ServiceInstance { service_id, .. } => format!("deregister service {service_id}"),
         Target::FailedMember { name } => format!("force-leave {name}"),
         Target::NomadNode { name, .. } => format!("purge Nomad node {name}"),
+        Target::NomadService { service, id, .. } => format!("delete Nomad service registration {id} of {service}"),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 pub use consul_client::catalog_txn::CatalogTxnOp;
+pub use nomad_client::ServiceRegistration;
 use nomad_client::{AllocClientStatus, NodeStatus};
 use serde::{Deserialize, Serialize};
 
@@ -234,4 +235,25 @@ pub trait NomadWorld: Send + Sync {
     async fn nodes(&self) -> Result<Vec<NomadNodeView>>;
     /// `POST /v1/node/<id>/purge`.
     async fn purge_node(&self, node_id: &str) -> Result<()>;
+    /// Every Nomad-native service registration (Nomad 1.3+, `provider = "nomad"`) of every
+    /// namespace, as Nomad answered them (unknown fields kept: they go into the backup).
+    /// `None` (the default) when this side has no native services to list (a Nomad before
+    /// 1.3); the plan then says it skipped them.
+    async fn native_services(&self) -> Result<Option<Vec<ServiceRegistration>>> {
+        Ok(None)
+    }
+    /// One registration read now by its exact namespace, service name and ID, `None` when
+    /// it is gone. The default looks it up in [`NomadWorld::native_services`].
+    async fn native_service(&self, namespace: &str, service: &str, id: &str) -> Result<Option<ServiceRegistration>> {
+        let all = self.native_services().await?.unwrap_or_default();
+        Ok(all.into_iter().find(|r| r.namespace == namespace && r.service_name == service && r.id == id))
+    }
+    /// Deletes exactly the registration `saved` names (its namespace, service name and ID).
+    /// The default refuses: a side that lists registrations must say how it deletes them.
+    async fn delete_native_service(&self, saved: &ServiceRegistration) -> Result<()> {
+        Err(crate::Error::backend_msg(
+            "Nomad",
+            format!("this Nomad side cannot delete service registration {} of {}", saved.id, saved.service_name),
+        ))
+    }
 }

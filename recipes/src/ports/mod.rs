@@ -25,7 +25,7 @@ pub use deploy::{
 };
 pub use ghost::{
     AllocState, CatalogEntry, CatalogTxnOp, CatalogWorld, MemberView, NodeView, NomadClusterNode, NomadClusterView,
-    NomadNodeView, NomadWorld, Removal, SavedCheck, SavedService, ServiceView,
+    NomadNodeView, NomadWorld, Removal, SavedCheck, SavedService, ServiceRegistration, ServiceView,
 };
 pub use job_source::JobSource;
 pub use member_control::{MemberControl, MemberRuntime};

@@ -2,7 +2,7 @@ use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
-use nomad_client::{Allocation, NodeStatus, NomadClient, QueryOptions, WriteOptions};
+use nomad_client::{Allocation, ClientError, NodeStatus, NomadClient, QueryOptions, ServiceRegistration, WriteOptions};
 
 use super::err;
 use crate::Result;
@@ -17,8 +17,9 @@ pub struct NomadGhosts {
 }
 
 impl NomadGhosts {
-    /// Wraps a client (reading allocations in every namespace needs a management or
-    /// wide `read-job` token; purging nodes needs `node:write`). Node reads run
+    /// Wraps a client (reading allocations and native services in every namespace needs a
+    /// management or wide `read-job` token; purging nodes needs `node:write`, deleting a
+    /// native service registration `submit-job`). Node reads run
     /// [`DEFAULT_READ_CONCURRENCY`] at once.
     #[must_use]
     pub fn new(nomad: NomadClient) -> Self {
@@ -114,6 +115,44 @@ impl NomadWorld for NomadGhosts {
     async fn purge_node(&self, node_id: &str) -> Result<()> {
         self.nomad.nodes().purge(node_id, &WriteOptions::default()).await.map_err(err)?;
         Ok(())
+    }
+
+    async fn native_services(&self) -> Result<Option<Vec<ServiceRegistration>>> {
+        let listing = match self.nomad.services().list(&QueryOptions::default().all_namespaces()).await {
+            Ok(listing) => listing.value,
+            // Nomad before 1.3 has no /v1/services.
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(err(e)),
+        };
+        let names: Vec<(String, String)> = listing
+            .into_iter()
+            .flat_map(|ns| ns.services.into_iter().map(move |s| (ns.namespace.clone(), s.service_name)))
+            .collect();
+        let found: Vec<Vec<ServiceRegistration>> = futures::stream::iter(names)
+            .map(|(namespace, name)| async move { self.registrations(&namespace, &name).await })
+            .buffered(self.read_concurrency)
+            .try_collect()
+            .await?;
+        Ok(Some(found.into_iter().flatten().collect()))
+    }
+
+    async fn native_service(&self, namespace: &str, service: &str, id: &str) -> Result<Option<ServiceRegistration>> {
+        Ok(self.registrations(namespace, service).await?.into_iter().find(|r| r.id == id))
+    }
+
+    async fn delete_native_service(&self, saved: &ServiceRegistration) -> Result<()> {
+        let opts = WriteOptions::default().namespace(&saved.namespace);
+        self.nomad.services().delete(&saved.service_name, &saved.id, &opts).await.map_err(err)
+    }
+}
+
+impl NomadGhosts {
+    /// The registrations of one service in one namespace (an unknown service is none).
+    async fn registrations(&self, namespace: &str, service: &str) -> Result<Vec<ServiceRegistration>> {
+        let opts = QueryOptions::default().namespace(namespace);
+        let found = self.nomad.services().get(service, &opts).await.map_err(err)?.value;
+        // Nomad answers the namespace asked for; a row of another one is not this registration.
+        Ok(found.into_iter().filter(|r| r.namespace == namespace).collect())
     }
 }
 
