@@ -21,14 +21,14 @@ use crate::error::{Error, Result};
 use crate::kv::mount_name;
 use crate::response::{AuthInfo, LoggedIn};
 
-mod approle;
-mod cert;
-mod jwt;
-mod ldap;
+pub mod approle;
+pub mod cert;
+pub mod jwt;
+pub mod ldap;
 pub mod mounts;
 mod params;
-mod token_roles;
-mod userpass;
+pub mod token_roles;
+pub mod userpass;
 
 pub use approle::{AppRoleSettings, SecretId, SecretIdInfo, SecretIdRequest};
 pub use cert::CertRole;
