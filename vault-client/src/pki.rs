@@ -36,6 +36,12 @@ use crate::error::{Error, Result};
 use crate::kv::mount_name;
 use crate::response::seconds;
 
+mod authority;
+mod ca;
+
+pub use authority::{IssuerInfo, IssuerListing, KeyListing, PkiUrls, StoredCertificate, TidyStatus};
+pub use ca::{CaRequest, GeneratedRoot, ImportedIssuers, IntermediateCsr, KeySource};
+
 /// A PKI secrets engine mounted at one path.
 #[derive(Debug, Clone)]
 pub struct Pki {
@@ -92,6 +98,19 @@ impl Certificate {
         }
         Ok(out)
     }
+}
+
+/// A serial as Vault prints it: hex bytes joined by `:` (or `-`).
+fn check_serial(serial: &str) -> Result<()> {
+    let hex_bytes = serial.split([':', '-']).all(|b| b.len() == 2 && b.bytes().all(|c| c.is_ascii_hexdigit()));
+    if serial.is_empty() || !hex_bytes {
+        return Err(Error::invalid(
+            "certificate serial",
+            serial,
+            "must be hex bytes joined by ':' (as Vault prints it, e.g. 39:dd:2e:90)",
+        ));
+    }
+    Ok(())
 }
 
 fn bad_pem(reason: &str) -> Error {
@@ -405,11 +424,7 @@ impl Pki {
     /// Signs `csr` (PEM) for `role` (`POST <mount>/sign/<role>`).
     pub async fn sign(&self, role: &str, csr: &str, request: &IssueRequest) -> Result<SignedCertificate> {
         let path = self.role_path("sign", role)?;
-        let req =
-            self.client.request(Method::POST, "Vault path", &path)?.json(&SignBody { csr, request })?.idempotent(false);
-        let wire: IssuedWire = self.client.send_data(req, &path, &[]).await?;
-        let (certificate, issuing_ca, ca_chain) = self.wire_chain(&path, &wire)?;
-        Ok(SignedCertificate { certificate, issuing_ca, ca_chain })
+        self.sign_csr(&path, &SignBody { csr, request }).await
     }
 
     /// Writes role `name` (`POST <mount>/roles/<name>`).
@@ -454,14 +469,7 @@ impl Pki {
     /// serial as Vault writes it (`39:dd:2e:...`); anything but hex bytes
     /// joined by `:` or `-` is refused before sending.
     pub async fn revoke(&self, serial: &str) -> Result<Revocation> {
-        let hex_bytes = serial.split([':', '-']).all(|b| b.len() == 2 && b.bytes().all(|c| c.is_ascii_hexdigit()));
-        if serial.is_empty() || !hex_bytes {
-            return Err(Error::Core(client_core::Error::invalid(
-                "certificate serial",
-                serial,
-                "must be hex bytes joined by ':' (as Vault prints it, e.g. 39:dd:2e:90)",
-            )));
-        }
+        check_serial(serial)?;
         let path = format!("{}/revoke", self.mount);
         let req = self
             .client

@@ -522,6 +522,7 @@ fn cases() -> Vec<Case> {
         c!("pki.rs::Pki::write_role", "PKI role", Segment("/v1/pki/roles", ""), |c, v| async move { pki(&c.vault).write_role(&v, &vault_client::pki::PkiRole::default()).await }),
         c!("pki.rs::Pki::get_role", "PKI role", Segment("/v1/pki/roles", ""), |c, v| async move { pki(&c.vault).get_role(&v).await }),
         c!("pki.rs::Pki::delete_role", "PKI role", Segment("/v1/pki/roles", ""), |c, v| async move { pki(&c.vault).delete_role(&v).await }),
+        c!("pki/authority.rs::Pki::issuer", "PKI issuer", Segment("/v1/pki/issuer", ""), |c, v| async move { pki(&c.vault).issuer(&v).await }),
         c!("transit.rs::VaultClient::transit", "mount", Key("/v1", "/keys/foo"), |c, v| async move { c.vault.transit(&v)?.get_key("foo").await }),
         c!("transit.rs::Transit::create_key", "transit key", Segment("/v1/transit/keys", ""), |c, v| async move { transit(&c.vault).create_key(&v, &vault_client::transit::KeyOptions::default()).await }),
         c!("transit.rs::Transit::get_key", "transit key", Segment("/v1/transit/keys", ""), |c, v| async move { transit(&c.vault).get_key(&v).await }),
@@ -648,6 +649,10 @@ const EXEMPT: &[(&str, &str)] = &[
     ("aws.rs::AwsLogin::with_region", "the STS region is signed into the login body"),
     ("aws.rs::AwsLogin::with_server_id", "the X-Vault-AWS-IAM-Server-ID value is signed into the login body"),
     ("pki.rs::Pki::revoke", "the serial goes in the body of pki/revoke, checked as hex bytes joined by ':'"),
+    ("pki/authority.rs::Pki::cert", "the serial is checked as two or more hex bytes joined by ':' or '-' before it becomes the last segment of pki/cert/"),
+    ("pki/ca.rs::Pki::sign_intermediate", "the CSR goes in the body of pki/root/sign-intermediate, checked as a PEM block"),
+    ("pki/ca.rs::Pki::sign_verbatim", "the CSR goes in the body (checked as a PEM block); the optional role is checked as one segment"),
+    ("pki/ca.rs::Pki::set_signed", "the certificate PEM goes in the body of pki/intermediate/set-signed, parsed first"),
     ("database.rs::DatabaseCreds::postgres_url", "formats a libpq URL from credentials already read; sends nothing"),
     (
         "database.rs::DatabaseCreds::postgres_url_redacted",

@@ -176,3 +176,211 @@ async fn unsafe_revoke_and_tidy_are_refused_before_sending() {
     assert!(pki.tidy(&zero).await.unwrap_err().to_string().contains("must be positive"));
     assert!(pki.issue("a/b", &IssueRequest::new("x")).await.is_err());
 }
+
+// ---- CA generation, CRLs, URLs, stored certificates, multi-issuer (1.11+)
+
+const CSR: &str = "-----BEGIN CERTIFICATE REQUEST-----\nMIIDzDCCAragAwIBAgIU\n-----END CERTIFICATE REQUEST-----\n";
+
+#[tokio::test]
+async fn generate_root_exported_returns_the_key_as_a_secret_and_internal_none() {
+    use vault_client::pki::{CaRequest, KeySource};
+    let (server, vault) = setup().await;
+    // The docs' answer (serial 39:dd:...) with the real certificate of that serial.
+    let mut exported = doc_fixture("pki-root-generate.docs");
+    exported["data"]["certificate"] = json!(pem("leaf"));
+    exported["data"]["issuing_ca"] = json!(pem("leaf"));
+    let mut internal = exported.clone();
+    exported["data"]["private_key"] =
+        json!("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIKEY\n-----END EC PRIVATE KEY-----\n");
+    exported["data"]["private_key_type"] = json!("ec");
+    internal["data"]["serial_number"] = json!(LEAF_SERIAL);
+    let request = doc_fixture("pki-root-generate.request.docs");
+    for (source, body) in [("exported", exported), ("internal", internal)] {
+        Mock::given(method("POST"))
+            .and(path(format!("/v1/pki/root/generate/{source}")))
+            .and(body_json(request.clone()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let pki = vault.pki("pki").unwrap();
+    let root = pki.generate_root(KeySource::Exported, &CaRequest::new("example.com")).await.unwrap();
+    assert_eq!(root.certificate.serial, LEAF_SERIAL);
+    assert_eq!(root.issuer_id.as_deref(), Some("7b493f17-6c08-ff73-cf1a-99bfcc448a73"));
+    assert!(root.private_key.as_ref().unwrap().expose().contains("MHcCAQEEIKEY"));
+    let shown = format!("{root:?}");
+    assert!(!shown.contains("MHcCAQEEIKEY") && !shown.contains("PRIVATE KEY"), "{shown}");
+    let root = pki.generate_root(KeySource::Internal, &CaRequest::new("example.com")).await.unwrap();
+    assert!(root.private_key.is_none());
+}
+
+#[tokio::test]
+async fn intermediate_csr_sign_and_set_signed() {
+    use vault_client::pki::{CaRequest, KeySource};
+    let (server, vault) = setup().await;
+    let request = doc_fixture("pki-intermediate-generate.request.docs");
+    Mock::given(method("POST"))
+        .and(path("/v1/pki/intermediate/generate/exported"))
+        .and(body_json(request))
+        .respond_with(doc_answer(200, "pki-intermediate-generate.docs"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/pki/root/sign-intermediate"))
+        .and(body_json(json!({"csr": CSR, "common_name": "www.example.com", "ttl": "86400s"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(with_real_pems("pki-sign.docs")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/pki/sign-verbatim/web"))
+        .and(body_json(json!({"csr": CSR})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(with_real_pems("pki-sign.docs")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/pki/intermediate/set-signed"))
+        .and(body_json(json!({"certificate": pem("leaf")})))
+        .respond_with(doc_answer(200, "pki-set-signed.docs"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    // Vault before 1.11 answers set-signed with nothing.
+    Mock::given(method("POST"))
+        .and(path("/v1/pki/intermediate/set-signed"))
+        .respond_with(no_content())
+        .mount(&server)
+        .await;
+    let pki = vault.pki("pki").unwrap();
+    let csr = pki.generate_intermediate(KeySource::Exported, &CaRequest::new("www.example.com")).await.unwrap();
+    assert!(csr.csr.starts_with("-----BEGIN CERTIFICATE REQUEST-----"));
+    assert!(csr.private_key.as_ref().unwrap().expose().contains("MIIEpAIBAAKCAQEAwsANtGz9gS3o5SwTSlOG1l"));
+    assert!(!format!("{csr:?}").contains("MIIEpAIB"), "{csr:?}");
+    let mut request = CaRequest::new("www.example.com");
+    request.ttl = Some(Duration::from_secs(86400));
+    let signed = pki.sign_intermediate(CSR, &request).await.unwrap();
+    assert_eq!(signed.certificate.serial, LEAF_SERIAL);
+    assert_eq!(pki.sign_verbatim(CSR, Some("web"), None).await.unwrap().issuing_ca.serial, "a3:3e:cf:83:12:7f:0d:a6");
+    let imported = pki.set_signed(&pem("leaf")).await.unwrap();
+    assert_eq!(imported.imported_issuers, ["1ae8ce9d-2f70-0761-a465-8c9840a247a2"]);
+    assert_eq!(imported.mapping["1ae8ce9d-2f70-0761-a465-8c9840a247a2"], "97be2525-717a-e2f7-88da-0a20e11aad88");
+    assert_eq!(pki.set_signed(&pem("leaf")).await.unwrap(), vault_client::pki::ImportedIssuers::default());
+}
+
+#[tokio::test]
+async fn crl_urls_certs_and_tidy_status() {
+    let (server, vault) = setup().await;
+    respond(&server, "GET", "/v1/pki/crl/rotate", doc_answer(200, "pki-crl-rotate.docs")).await;
+    let crl = "-----BEGIN X509 CRL-----\nMIIBizB1AgEBMA0GCSqGSIb3DQEBCwUAMBIxEDAOBgNVBAMTB3Jvb3QgeDEXDTIy\n-----END X509 CRL-----\n";
+    respond(&server, "GET", "/v1/pki/crl/pem", ResponseTemplate::new(200).set_body_string(crl)).await;
+    respond(&server, "GET", "/v1/pki/config/urls", doc_answer(200, "pki-urls-read.docs")).await;
+    respond(&server, "GET", "/v1/pki/tidy-status", doc_answer(200, "pki-tidy-status.docs")).await;
+    Mock::given(method("GET"))
+        .and(path("/v1/pki/certs"))
+        .and(query_param("list", "true"))
+        .respond_with(doc_answer(200, "pki-certs-list.docs"))
+        .mount(&server)
+        .await;
+    let mut stored = doc_fixture("pki-cert-read.docs");
+    stored["data"]["certificate"] = json!(pem("leaf"));
+    respond(&server, "GET", &format!("/v1/pki/cert/{LEAF_SERIAL}"), ResponseTemplate::new(200).set_body_json(stored))
+        .await;
+    respond(&server, "GET", "/v1/pki/cert/00:01", ResponseTemplate::new(404).set_body_json(json!({"errors": []})))
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/pki/config/urls"))
+        // The docs' payload shape: only the list being set.
+        .and(body_json(json!({"ocsp_servers": ["https://ocsp.example.com"]})))
+        .respond_with(no_content())
+        .expect(1)
+        .mount(&server)
+        .await;
+    let pki = vault.pki("pki").unwrap();
+    assert!(pki.rotate_crl().await.unwrap());
+    assert_eq!(pki.crl_pem().await.unwrap(), crl);
+    assert_eq!(pki.urls().await.unwrap().ocsp_servers, ["<url1>", "<url2>"]);
+    let urls =
+        vault_client::pki::PkiUrls { ocsp_servers: vec!["https://ocsp.example.com".into()], ..Default::default() };
+    pki.set_urls(&urls).await.unwrap();
+    assert_eq!(pki.list_certs().await.unwrap().len(), 2);
+    let cert = pki.cert(LEAF_SERIAL).await.unwrap().unwrap();
+    assert_eq!(cert.certificate.serial, LEAF_SERIAL);
+    assert!(pki.cert("00:01").await.unwrap().is_none());
+    let status = pki.tidy_status().await.unwrap();
+    assert_eq!((status.state.as_str(), status.cert_store_deleted_count), ("Running", 2));
+    assert!(status.time_finished.is_none() && status.extra["safety_buffer"] == 60);
+}
+
+#[tokio::test]
+async fn issuers_and_keys_of_a_multi_issuer_mount_and_an_older_server() {
+    let (server, vault) = setup().await;
+    for (kind, body) in [("issuers", "pki-issuers-list.docs"), ("keys", "pki-keys-list.docs")] {
+        Mock::given(method("GET"))
+            .and(path(format!("/v1/pki/{kind}")))
+            .and(query_param("list", "true"))
+            .respond_with(doc_answer(200, body))
+            .mount(&server)
+            .await;
+    }
+    let mut issuer = doc_fixture("pki-issuer-read.docs");
+    issuer["data"]["certificate"] = json!(pem("ca"));
+    issuer["data"]["ca_chain"] = json!([pem("ca")]);
+    respond(&server, "GET", "/v1/pki/issuer/default", ResponseTemplate::new(200).set_body_json(issuer)).await;
+    // The docs' own answer, PEMs cut with "...": a sentence, not a panic.
+    respond(&server, "GET", "/v1/pki/issuer/root-x1", doc_answer(200, "pki-issuer-read.docs")).await;
+    let unsupported = json!({"errors": ["1 error occurred:\n\t* unsupported path\n\n"]});
+    respond(&server, "GET", "/v1/old/issuers", ResponseTemplate::new(404).set_body_json(unsupported)).await;
+    let pki = vault.pki("pki").unwrap();
+    let issuers = pki.issuers().await.unwrap();
+    assert_eq!(issuers.len(), 2);
+    assert_eq!(
+        (issuers[1].id.as_str(), issuers[1].issuer_name.as_str()),
+        ("3dc79a5a-7a6c-70e2-1123-94b88557ba12", "root-x1")
+    );
+    assert_eq!(pki.keys().await.unwrap()[0].key_name, "imported-root-key");
+    let default = pki.issuer("default").await.unwrap().unwrap();
+    assert_eq!((default.issuer_name.as_str(), default.leaf_not_after_behavior.as_str()), ("root-x1", "truncate"));
+    assert_eq!(default.certificate.serial, "a3:3e:cf:83:12:7f:0d:a6");
+    assert!(default.usage.contains("crl-signing"));
+    let err = pki.issuer("root-x1").await.unwrap_err().to_string();
+    assert!(err.contains("the certificate cannot be read"), "{err}");
+    let err = vault.pki("old").unwrap().issuers().await.unwrap_err();
+    assert!(matches!(err, vault_client::Error::Unsupported { .. }) && err.to_string().contains("1.11"), "{err}");
+}
+
+#[tokio::test]
+async fn bad_ca_input_is_refused_before_sending() {
+    use vault_client::pki::{CaRequest, KeySource, PkiUrls};
+    let (server, vault) = setup().await;
+    Mock::given(any()).respond_with(no_content()).expect(0).mount(&server).await;
+    let pki = vault.pki("pki").unwrap();
+    assert!(
+        pki.generate_root(KeySource::Internal, &CaRequest::new(" "))
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("common_name")
+    );
+    let mut named = CaRequest::new("x");
+    named.issuer_name = Some("default".into());
+    assert!(pki.generate_root(KeySource::Internal, &named).await.unwrap_err().to_string().contains("reserved"));
+    for csr in ["", "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n"] {
+        assert!(pki.sign_intermediate(csr, &CaRequest::new("x")).await.unwrap_err().to_string().contains("PKI CSR"));
+        assert!(pki.sign_verbatim(csr, None, None).await.is_err());
+    }
+    assert!(pki.sign_verbatim(CSR, Some("a/b"), None).await.unwrap_err().to_string().contains("PKI role"));
+    assert!(pki.set_signed("not a pem").await.unwrap_err().to_string().contains("PKI signed certificate"));
+    for url in ["ocsp.example.com", "file:///etc/passwd", "https://"] {
+        let urls = PkiUrls { ocsp_servers: vec![url.into()], ..PkiUrls::default() };
+        assert!(pki.set_urls(&urls).await.unwrap_err().to_string().contains("PKI URL"), "{url}");
+    }
+    for serial in ["ca", "crl", "ca_chain", "../x", ""] {
+        assert!(pki.cert(serial).await.unwrap_err().to_string().contains("certificate serial"), "{serial}");
+    }
+    for reference in ["", "..", "a/b"] {
+        assert!(pki.issuer(reference).await.unwrap_err().to_string().contains("PKI issuer"));
+    }
+}
