@@ -25,6 +25,7 @@ pub mod machine;
 pub mod overhead;
 pub mod report;
 pub mod server;
+pub mod snapshot;
 pub mod stats;
 pub mod wait;
 pub mod watch;
@@ -53,11 +54,14 @@ pub enum Bench {
     Ghost,
     /// Noticing Patroni's leader key: blocking query vs 1-second polling.
     Wait,
+    /// Saving a 2 GiB Vault raft snapshot as a stream: peak RSS growth and MB/s.
+    Snapshot,
 }
 
 impl Bench {
     /// Every benchmark, in the order `all` runs them.
-    pub const ALL: [Self; 6] = [Self::Decode, Self::Logs, Self::Overhead, Self::Watch, Self::Wait, Self::Ghost];
+    pub const ALL: [Self; 7] =
+        [Self::Decode, Self::Logs, Self::Snapshot, Self::Overhead, Self::Watch, Self::Wait, Self::Ghost];
 
     /// The subcommand name, e.g. `overhead`.
     #[must_use]
@@ -112,6 +116,8 @@ pub struct Sizes {
     pub ghost_instances: usize,
     /// Trials of each wait strategy.
     pub wait_trials: usize,
+    /// Bytes of the streamed Vault raft snapshot.
+    pub snapshot_bytes: u64,
 }
 
 impl Sizes {
@@ -133,6 +139,7 @@ impl Sizes {
             ghost_nodes: 500,
             ghost_instances: 10_000,
             wait_trials: 10,
+            snapshot_bytes: 2 << 30,
         }
     }
 
@@ -154,6 +161,7 @@ impl Sizes {
             ghost_nodes: 10,
             ghost_instances: 200,
             wait_trials: 2,
+            snapshot_bytes: 32 << 20,
         }
     }
 }
@@ -224,6 +232,7 @@ async fn run_one(bench: Bench, sizes: &Sizes, options: &Options, env: &Env) -> a
         Bench::Watch => watch::run(url, sizes).await,
         Bench::Ghost => ghost::run(url, sizes).await,
         Bench::Wait => wait::run(url, sizes).await,
+        Bench::Snapshot => snapshot::run(sizes).await,
     }
 }
 

@@ -12,7 +12,7 @@ use ops_benches::{Bench, Options, Sizes, driver};
 #[derive(Parser)]
 #[command(version, about)]
 struct Args {
-    /// `all`, or one of: overhead, decode, logs, watch, ghost, wait, callgrind (only the
+    /// `all`, or one of: overhead, decode, logs, snapshot, watch, ghost, wait, callgrind (only the
     /// instruction counts of overhead).
     #[arg(default_value = "all", value_parser = Bench::parse_selection)]
     bench: Selection,
