@@ -1,6 +1,7 @@
 //! Recipe `ghost_cleanup` as a script: find what dead nodes and stopped
-//! allocations left in Consul (and Nomad), show the evidence, and remove
-//! exactly that with `--yes`.
+//! allocations left in Consul (and Nomad: down clients, and Nomad-native
+//! service registrations of gone allocations or nodes), show the evidence,
+//! and remove exactly that with `--yes`.
 //!
 //! ```text
 //! ghost_cleanup --dry-run                         # the plan, nothing changes
@@ -21,8 +22,9 @@ use recipes::adapters::nomad::NomadGhosts;
 use recipes::ghost::{GhostCleanup, GhostOptions};
 use recipes::ports::NomadWorld;
 
-/// Find ghost nodes, services and members in Consul (and down Nomad nodes),
-/// print the plan with the evidence, and remove exactly what it lists.
+/// Find ghost nodes, services and members in Consul (and down Nomad nodes and
+/// stale Nomad-native service registrations), print the plan with the
+/// evidence, and remove exactly what it lists.
 #[derive(Debug, Parser)]
 #[command(version, after_help = output::ENV_HELP)]
 struct Args {
@@ -48,11 +50,12 @@ struct Args {
     /// How many removals run at once.
     #[arg(long, default_value_t = 4)]
     parallelism: usize,
-    /// Where the catalog entries are saved before they are removed.
+    /// Where the catalog entries and Nomad registrations are saved before they
+    /// are removed.
     #[arg(long, default_value = "ghost-cleanup-backups")]
     backup_dir: std::path::PathBuf,
-    /// Do not look at Nomad (task services and Nomad nodes are then not
-    /// checked, and the plan says so).
+    /// Do not look at Nomad (task services, Nomad nodes and Nomad-native
+    /// service registrations are then not checked, and the plan says so).
     #[arg(long)]
     skip_nomad: bool,
     /// Plan even when the Nomad given does not know the task services' nodes or

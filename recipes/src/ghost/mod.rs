@@ -1,14 +1,19 @@
 //! Recipe `ghost_cleanup`: remove what dead nodes and stopped allocations left in Consul
 //! and Nomad (procedure 3 of the [runbook guide](https://github.com/ops-sdk/ops-sdk/blob/main/docs/runbook.md)).
 //!
-//! Four kinds of ghost, each listed in the plan with its evidence:
+//! Five kinds of ghost, each listed in the plan with its evidence:
 //! 1. catalog nodes that are not alive gossip members (failed, left or missing) and still
 //!    carry services (nodes marked `external-node = true` are registered on purpose and skipped);
 //! 2. Nomad task services (`_nomad-task-<alloc>-...`) whose allocation is not running or gone
 //!    (Nomad's own `_nomad-server-*` / `_nomad-client-*` are never task ghosts, and a failing
 //!    check alone proves nothing);
 //! 3. gossip members in `failed` state;
-//! 4. Nomad client nodes down for longer than a threshold.
+//! 4. Nomad client nodes down for longer than a threshold;
+//! 5. Nomad-native service registrations (Nomad 1.3+, `provider = "nomad"`, every namespace)
+//!    whose allocation is not running or gone, or whose node is gone or down for longer than
+//!    [`GhostOptions::nomad_node_down_for`]: what a gone-for-good client or a long-stopped
+//!    allocation leaves behind (a Nomad before 1.3 answers 404 and the plan says it skipped
+//!    them).
 //!
 //! **Reading.** The plan reads the catalog once per node (plus the agent, its members and
 //! the node list: requests grow with nodes, not services), with at most
@@ -38,7 +43,14 @@
 //!   read just before the transaction, which must show exactly the saved entries at their
 //!   saved indexes;
 //! - a task service goes with its checks, each on its saved index (on this client's own
-//!   agent through the agent API, after checking the catalog still holds it at that index).
+//!   agent through the agent API, after checking the catalog still holds it at that index);
+//! - a native registration is re-read by its exact namespace, service name and ID (that
+//!   read is its backup, in a `ghost-cleanup-nomad-services-*.json` file of its own), read
+//!   again just before the delete, and deleted only when that read shows the same
+//!   allocation, node and `ModifyIndex`; otherwise it is left in place and reported. Nomad
+//!   has no conditional delete, so a re-registration between that read and the `DELETE`
+//!   (two requests) is deleted; the client re-registers a live allocation's services at its
+//!   next sync. A failed delete names the backup file in its error.
 //!
 //! **The window that remains.** Deleting a node deletes whatever is on it, and registering a
 //! service does not move the node's `ModifyIndex` (Consul 1.8.7), so no transaction can make
@@ -401,7 +413,8 @@ pub struct GhostReport {
     /// Findings that were no longer ghosts when re-checked, left alone.
     pub no_longer_ghosts: Vec<Target>,
     /// Catalog entries on a ghost's node that were not removed because they were registered
-    /// or changed after the backup, one sentence each (the node then stays too).
+    /// or changed after the backup, one sentence each (the node then stays too); and native
+    /// registrations that changed after the backup.
     pub left_in_place: Vec<String>,
     /// For each catalog node deleted: microseconds from the start of the read that showed
     /// nothing unsaved on it to the answer of the transaction that deleted it. A service
@@ -440,7 +453,7 @@ pub fn task_service_alloc(service_id: &str) -> Option<&str> {
 }
 
 impl GhostCleanup {
-    /// Builds the recipe; without a Nomad side, kinds 2 and 4 are skipped (and the plan says so).
+    /// Builds the recipe; without a Nomad side, kinds 2, 4 and 5 are skipped (and the plan says so).
     pub fn new(
         opts: GhostOptions,
         consul: Arc<dyn CatalogWorld>,

@@ -6,6 +6,7 @@ mod credentials;
 mod deploy;
 mod fakes;
 mod ghost;
+mod ghost_native;
 mod http_backends;
 mod inputs;
 mod nomad_side;
