@@ -518,7 +518,7 @@ impl GhostCleanup {
                 let nomad_nodes = if wants_nodes { nomad.nodes().await? } else { Vec::new() };
                 match native {
                     None => {
-                        checks.push(Check::skipped(NATIVE_CHECK, "this Nomad has no native service discovery (1.3+)"))
+                        checks.push(Check::skipped(NATIVE_CHECK, "this Nomad has no native service discovery (1.3+)"));
                     }
                     Some(registrations) => {
                         let (check, found) = self.native_findings(nomad.as_ref(), registrations, &nomad_nodes).await?;
