@@ -128,9 +128,13 @@ fn both_running() -> Value {
 }
 
 fn cleanup(server: &MockServer, dir: &std::path::Path) -> GhostCleanup {
+    cleanup_with(GhostOptions::default(), server, dir)
+}
+
+fn cleanup_with(opts: GhostOptions, server: &MockServer, dir: &std::path::Path) -> GhostCleanup {
     let nomad = nomad_client::NomadClient::builder().address(&server.uri()).build().unwrap();
     let ghosts = Arc::new(NomadGhosts::new(nomad));
-    GhostCleanup::new(GhostOptions::default(), Arc::new(EmptyConsul), Some(ghosts), BackupDir::new(dir)).unwrap()
+    GhostCleanup::new(opts, Arc::new(EmptyConsul), Some(ghosts), BackupDir::new(dir)).unwrap()
 }
 
 async fn deletes(server: &MockServer) -> Vec<String> {
@@ -214,16 +218,22 @@ async fn a_registration_of_a_node_down_past_the_threshold_is_a_ghost_even_with_a
     let evidence = &plan.findings.iter().find(|f| matches!(f.target, Target::NomadService { .. })).unwrap().evidence;
     assert!(evidence[0].starts_with("node node-2 (7406e90b-de16-d118-80fe-60d0f2730cb3) is down for "), "{evidence:?}");
     // A threshold longer than the down time: none of them.
-    let nomad = nomad_client::NomadClient::builder().address(&server.uri()).build().unwrap();
     let patient = GhostOptions::default().nomad_node_down_for(std::time::Duration::from_secs(100 * 365 * 86_400));
-    let patient = GhostCleanup::new(
-        patient,
-        Arc::new(EmptyConsul),
-        Some(Arc::new(NomadGhosts::new(nomad))),
-        BackupDir::new(dir.path()),
-    )
-    .unwrap();
-    assert!(native_findings(&patient.plan().await.unwrap()).is_empty());
+    assert!(native_findings(&cleanup_with(patient, &server, dir.path()).plan().await.unwrap()).is_empty());
+}
+
+#[tokio::test]
+async fn native_ghosts_count_against_the_action_limit_and_the_service_filter_selects_them() {
+    let server = docs_nomad().await;
+    let dir = tempfile::tempdir().unwrap();
+    let err = cleanup_with(GhostOptions::default().max_actions(0), &server, dir.path()).plan().await.unwrap_err();
+    assert!(err.to_string().contains("1 ghosts found, more than the limit of 0"), "{err}");
+    let other = GhostOptions::default().service_pattern("billing-*");
+    let plan = cleanup_with(other, &server, dir.path()).plan().await.unwrap();
+    assert!(native_findings(&plan).is_empty());
+    let check = plan.plan.checks.iter().find(|c| c.name == "Nomad-native services").unwrap();
+    assert!(format!("{check:?}").contains("2 registrations, 0 selected, 0 ghosts"), "{check:?}");
+    assert!(deletes(&server).await.is_empty());
 }
 
 #[tokio::test]
