@@ -237,6 +237,23 @@ async fn native_ghosts_count_against_the_action_limit_and_the_service_filter_sel
 }
 
 #[tokio::test]
+async fn rows_of_another_namespace_or_service_than_asked_are_not_judged() {
+    let server = MockServer::start().await;
+    let mut regs = registrations("default", SERVICE);
+    regs[0]["Namespace"] = "other".into();
+    let mut stray = regs[1].clone();
+    stray["ServiceName"] = "another-service".into();
+    stray["AllocID"] = GONE_ALLOC.into();
+    regs.as_array_mut().unwrap().push(stray);
+    serve(&server, regs, live_allocations()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let plan = cleanup(&server, dir.path()).plan().await.unwrap();
+    assert!(native_findings(&plan).is_empty(), "{plan:#?}");
+    let check = plan.plan.checks.iter().find(|c| c.name == "Nomad-native services").unwrap();
+    assert!(format!("{check:?}").contains("1 registrations"), "only the row that is what was asked: {check:?}");
+}
+
+#[tokio::test]
 async fn a_registration_whose_allocation_runs_again_by_the_run_is_not_deleted() {
     let server = docs_nomad().await;
     let dir = tempfile::tempdir().unwrap();

@@ -151,8 +151,9 @@ impl NomadGhosts {
     async fn registrations(&self, namespace: &str, service: &str) -> Result<Vec<ServiceRegistration>> {
         let opts = QueryOptions::default().namespace(namespace);
         let found = self.nomad.services().get(service, &opts).await.map_err(err)?.value;
-        // Nomad answers the namespace asked for; a row of another one is not this registration.
-        Ok(found.into_iter().filter(|r| r.namespace == namespace).collect())
+        // Nomad answers the service and namespace asked for; a row of another one is not a
+        // registration this read can vouch for (and not one to delete by these names).
+        Ok(found.into_iter().filter(|r| r.namespace == namespace && r.service_name == service).collect())
     }
 }
 
