@@ -10,7 +10,7 @@ use crate::options::QueryOptions;
 /// Handler for the local agent; get it with [`NomadClient::agent`].
 #[derive(Debug, Clone)]
 pub struct Agent {
-    client: NomadClient,
+    pub(crate) client: NomadClient,
 }
 
 impl NomadClient {

@@ -105,4 +105,40 @@ impl Deployments {
         let ns = self.client.effective_namespace(opts.namespace.as_deref());
         self.client.json(req).await.map_err(not_found("deployment", id, Some(&ns)))
     }
+
+    /// `POST /v1/deployment/allocation-health/:id`: marks allocations of the
+    /// deployment healthy or unhealthy by hand (`nomad deployment ...` for a
+    /// deployment with `health_check = "manual"`). Both lists empty, an ID that
+    /// is not a full UUID, or an ID in both lists is refused before sending.
+    pub async fn set_alloc_health(
+        &self,
+        id: &str,
+        healthy: &[&str],
+        unhealthy: &[&str],
+        opts: &WriteOptions,
+    ) -> Result<DeploymentUpdateResponse> {
+        let path = validate::uuid_path("/v1/deployment/allocation-health", "deployment ID", id, None)?;
+        if healthy.is_empty() && unhealthy.is_empty() {
+            return Err(client_core::Error::invalid("allocation IDs", "[]", "name at least one allocation").into());
+        }
+        for alloc in healthy.iter().chain(unhealthy) {
+            validate::uuid("allocation ID", alloc)?;
+        }
+        if let Some(both) = healthy.iter().find(|a| unhealthy.contains(a)) {
+            return Err(client_core::Error::invalid(
+                "allocation ID",
+                *both,
+                "is in both the healthy and unhealthy list",
+            )
+            .into());
+        }
+        let body = serde_json::json!({
+            "DeploymentID": id,
+            "HealthyAllocationIDs": healthy,
+            "UnhealthyAllocationIDs": unhealthy,
+        });
+        let req = self.client.write(Request::post(path).json(&body)?, opts)?;
+        let ns = self.client.effective_namespace(opts.namespace.as_deref());
+        self.client.json(req).await.map_err(not_found("deployment", id, Some(&ns)))
+    }
 }

@@ -5,8 +5,18 @@ use futures::Stream;
 
 use crate::client::NomadClient;
 use crate::error::{Result, not_found};
+
+/// What [`Evaluations::delete`] deletes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EvalSelection<'a> {
+    /// Exactly these evaluations (full IDs).
+    Ids(&'a [&'a str]),
+    /// Every evaluation matching this filter expression (`Filter`, Nomad 1.4+).
+    Filter(&'a str),
+}
+
 use crate::models::{Allocation, Evaluation};
-use crate::options::QueryOptions;
+use crate::options::{QueryOptions, WriteOptions};
 use crate::pages::Page;
 use crate::validate;
 
@@ -72,5 +82,41 @@ impl Evaluations {
     pub async fn allocations(&self, id: &str, opts: &QueryOptions) -> Result<WithMeta<Vec<Allocation>>> {
         let path = validate::uuid_path("/v1/evaluation", "evaluation ID", id, Some("allocations"))?;
         self.client.get_meta(self.client.query_one(Request::get(path), opts)?).await
+    }
+
+    /// `DELETE /v1/evaluations` (Nomad 1.4+): deletes evaluations, which Nomad
+    /// only allows while the eval broker is paused (`PauseEvalBroker` in the
+    /// scheduler configuration). An empty list, an ID that is not a full UUID,
+    /// a repeated ID and a blank filter are refused before sending.
+    pub async fn delete(&self, what: EvalSelection<'_>, opts: &WriteOptions) -> Result<()> {
+        let body = match what {
+            EvalSelection::Ids(ids) => {
+                if ids.is_empty() {
+                    return Err(
+                        client_core::Error::invalid("evaluation IDs", "[]", "name at least one evaluation").into()
+                    );
+                }
+                for (i, id) in ids.iter().enumerate() {
+                    validate::uuid("evaluation ID", id)?;
+                    if ids[..i].contains(id) {
+                        return Err(client_core::Error::invalid("evaluation ID", *id, "is listed twice").into());
+                    }
+                }
+                serde_json::json!({ "EvalIDs": ids })
+            }
+            EvalSelection::Filter(filter) => {
+                if filter.trim().is_empty() {
+                    return Err(client_core::Error::invalid(
+                        "evaluation filter",
+                        filter,
+                        "must not be blank (list the evaluations to delete by ID instead)",
+                    )
+                    .into());
+                }
+                serde_json::json!({ "Filter": filter })
+            }
+        };
+        let req = Request::delete("/v1/evaluations").json(&body)?;
+        self.client.send_empty(self.client.write(req, opts)?).await
     }
 }

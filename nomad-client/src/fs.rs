@@ -7,6 +7,7 @@ use client_core::path::PathBuf;
 
 use crate::allocations::{Allocations, alloc_path};
 use crate::error::{Error, Result};
+use crate::logs::{LogFrames, LogsOptions, Origin};
 use crate::models::FileInfo;
 use crate::options::QueryOptions;
 use crate::validate;
@@ -69,6 +70,28 @@ impl Allocations {
             return Err(Error::NotFound { kind: "file", name: path.to_owned(), namespace: None });
         }
         Ok(resp.body)
+    }
+}
+
+impl Allocations {
+    /// `GET /v1/client/fs/stream/:alloc?path=&offset=&origin=&follow=`: any
+    /// file of the allocation directory as the framed stream logs use (the
+    /// same decoder: one frame in memory at a time, file events, heartbeats,
+    /// rotations). `opts` gives origin, offset, follow, idle timeout and the
+    /// query scope; its log type is not used.
+    pub async fn stream_file(&self, alloc_id: &str, path: &str, opts: &LogsOptions) -> Result<LogFrames> {
+        let url = alloc_path("/v1/client/fs/stream", alloc_id, None)?;
+        let origin = match opts.origin {
+            Origin::Start => "start",
+            Origin::End => "end",
+        };
+        let req = Request::get(url)
+            .query("path", fs_path(path)?)
+            .query("offset", opts.offset)
+            .query("origin", origin)
+            .query("follow", opts.follow);
+        let chunks = self.client.http().stream(self.client.query_one(req, &opts.query)?).await?.bytes();
+        Ok(LogFrames::new(chunks, opts.follow.then_some(opts.idle_timeout)))
     }
 }
 

@@ -118,6 +118,7 @@
 
 pub mod acl;
 pub mod agent;
+pub mod agent_admin;
 pub mod allocations;
 pub mod client;
 pub mod deployments;
@@ -132,6 +133,7 @@ pub mod jobs;
 pub mod logs;
 pub mod models;
 pub mod namespaces;
+pub mod node_ops;
 pub mod node_pools;
 pub mod nodes;
 pub mod operator;
@@ -149,11 +151,15 @@ pub mod volumes;
 
 pub use acl::{Acl, AclAuthMethods, AclBindingRules, AclPolicies, AclRoles, AclTokens};
 pub use agent::Agent;
+pub use agent_admin::{
+    AgentTarget, FuzzyMatch, FuzzySearchResponse, HostData, HostDetails, JoinResponse, MAX_MONITOR_LINE,
+    MONITOR_LOG_LEVELS, SEARCH_CONTEXTS, SearchResponse,
+};
 pub use allocations::{Allocations, PauseState};
 pub use client::{ENV_SPEC, ENV_VARS, NomadClient, NomadClientBuilder, TOKEN_HEADER};
 pub use deployments::Deployments;
 pub use error::{Error, Result};
-pub use evaluations::Evaluations;
+pub use evaluations::{EvalSelection, Evaluations};
 pub use events::{Event, EventOptions, Events};
 #[cfg(feature = "exec")]
 pub use exec::{ExecEvent, ExecOptions, ExecOutput, ExecReader, ExecSession, ExecWriter};
@@ -161,6 +167,7 @@ pub use jobs::{DispatchOptions, Jobs, PlanOptions, RegisterOptions, ScaleOptions
 pub use logs::{FrameDecoder, LogFrame, LogFrames, LogType, LogsOptions, Origin};
 pub use models::*;
 pub use namespaces::Namespaces;
+pub use node_ops::DrainProgress;
 pub use node_pools::{BUILT_IN_NODE_POOLS, NodePools};
 pub use nodes::{DrainOptions, Nodes, PurgeOptions};
 pub use operator::{Operator, RESTORE_TIMEOUT, RaftPeer};

@@ -342,6 +342,12 @@ impl std::fmt::Debug for LogFrames {
 }
 
 impl LogFrames {
+    /// Frames decoded from `chunks`; with `idle`, a following stream gives up
+    /// after that long without a byte.
+    pub(crate) fn new(chunks: ByteStream, idle: Option<Duration>) -> Self {
+        Self { chunks, decoder: FrameDecoder::new(), ended: false, file: None, held: None, idle: idle.map(Idle::new) }
+    }
+
     /// The most bytes held while decoding so far (stays around one frame, however long the log).
     #[must_use]
     pub fn high_water(&self) -> usize {
@@ -463,8 +469,7 @@ impl Allocations {
             .query("follow", opts.follow);
         let req = self.client.query_one(req, &opts.query)?;
         let chunks = self.client.http().stream(req).await?.bytes();
-        let idle = opts.follow.then(|| Idle::new(opts.idle_timeout));
-        Ok(LogFrames { chunks, decoder: FrameDecoder::new(), ended: false, file: None, held: None, idle })
+        Ok(LogFrames::new(chunks, opts.follow.then_some(opts.idle_timeout)))
     }
 
     /// Where `task`'s log ends now, as an `origin=start` offset: the sizes of its log

@@ -55,7 +55,7 @@ impl PurgeOptions {
 /// Handler for client nodes; get it with [`NomadClient::nodes`].
 #[derive(Debug, Clone)]
 pub struct Nodes {
-    client: NomadClient,
+    pub(crate) client: NomadClient,
 }
 
 impl NomadClient {
@@ -66,7 +66,7 @@ impl NomadClient {
     }
 }
 
-fn node_path(id: &str, sub: Option<&'static str>) -> Result<ApiPath> {
+pub(crate) fn node_path(id: &str, sub: Option<&'static str>) -> Result<ApiPath> {
     validate::uuid_path("/v1/node", "node ID", id, sub)
 }
 

@@ -15,6 +15,7 @@ mod job_meta;
 mod jobs;
 mod logs;
 mod models;
+mod node_agent;
 mod operator;
 mod pages;
 mod services;
