@@ -58,10 +58,19 @@
 //!   locks. Operator ([`NomadClient::operator`]): Raft, autopilot, scheduler,
 //!   keyring, snapshots streamed in constant memory. Native services
 //!   ([`NomadClient::services`]) and node pools ([`NomadClient::node_pools`]).
+//!   Storage ([`NomadClient::csi_volumes`], [`NomadClient::csi_plugins`],
+//!   [`NomadClient::host_volumes`]) and the Enterprise quotas and Sentinel
+//!   policies ([`NomadClient::quotas`], [`NomadClient::sentinel_policies`]).
+//! - More streams, each holding one frame or answer at a time and closing
+//!   its connection when dropped: [`Allocations::stream_file`] (`fs/stream`),
+//!   [`Agent::monitor`] (log lines), [`Nodes::watch_drain`] (a drain to its end).
 //! - Destructive calls act on exact targets and refuse unsafe ones before
 //!   sending: the last Raft voter, a peer not in the configuration, the
 //!   active keyring key, a built-in node pool, a service registration the
-//!   service does not have, a restore that is not a snapshot.
+//!   service does not have, a restore that is not a snapshot, a CSI or host
+//!   volume that allocations still claim, the garbage collection of a live
+//!   allocation, the force-leave of an alive or unknown member, an empty
+//!   evaluation delete.
 //!
 //! # Compatibility
 //!
@@ -88,20 +97,29 @@
 //! | operator keyring | — | D | = | = |
 //! | native services | — | D (1.3+) | = | = |
 //! | node pools | — | — | D | = |
-//! | CSI volumes and plugins, host volumes, quotas, Sentinel | not implemented | | | |
+//! | CSI volumes, snapshots, plugins | D | = | = | D (1.10 shapes) |
+//! | dynamic host volumes | — | — | — | D (1.10+) |
+//! | quotas, Sentinel policies (Enterprise) | D | = | = | D (1.10 shapes) |
+//! | jobs validate, allocation stats, node stats, node evaluate, search | R (stats) / D | = | = | D |
+//! | job services, allocation services | — | D (1.3+) | = | = |
+//! | allocation checks | — | D | = | = |
+//! | job submission | — | — | D (1.6+) | = |
+//! | job version tags, allocation pause (Enterprise) | — | — | — | D (1.9+) |
+//! | fs/stream, agent monitor, node drain watch | R (framing, node reads) | = | = | = |
+//! | agent join, force-leave, host; evaluation delete; deployment alloc-health | Go client shapes, no docs sample | | | |
 //!
 //! # Coverage against the Go client (`github.com/hashicorp/nomad/api`)
 //!
 //! | Go handler | here | missing |
 //! | --- | --- | --- |
-//! | `Jobs` | partial | validate, submission (1.6+), tag versions (1.9+), job services |
-//! | `Allocations` | partial | stats, checks (1.4+), services, GC, pause (1.9+) |
-//! | `AllocFS` | partial | `fs/stream` |
-//! | `Nodes` | partial | stats, meta (1.5+), force-eval, drain monitor |
-//! | `Evaluations` | partial | delete |
-//! | `Deployments` | partial | alloc-health |
+//! | `Jobs` | Y | (actions, `ScaleStatus` events not modelled) |
+//! | `Allocations` | Y | |
+//! | `AllocFS` | Y | ([`Allocations::stream_file`]) |
+//! | `Nodes` | partial | dynamic node meta (1.5+ `/v1/client/metadata`); drain watch is node-only ([`Nodes::watch_drain`], the Go `MonitorDrain` also reports allocations) |
+//! | `Evaluations` | Y | ([`Evaluations::delete`]) |
+//! | `Deployments` | Y | ([`Deployments::set_alloc_health`]) |
 //! | `Namespaces`, `EventStream`, `Status` | Y | |
-//! | `Agent` | partial | join, force-leave, host, monitor (a Stream of log lines) |
+//! | `Agent` | Y | ([`Agent::monitor`] yields lines; `log_json`, `plain` not offered) |
 //! | `System` | Y | |
 //! | `ACLPolicies`, `ACLRoles`, `ACLAuthMethods`, `ACLBindingRules`, `ACLOIDC`, `ACLLogin` | Y | |
 //! | `ACLTokens` | Y | |
@@ -110,9 +128,11 @@
 //! | `Keyring` | Y | |
 //! | `Services` | Y | |
 //! | `NodePools` | Y | |
-//! | `CSIVolumes`, `CSIPlugins`, `HostVolumes`, `Quotas`, `SentinelPolicies` | no | |
+//! | `CSIVolumes`, `HostVolumes`, `Quotas`, `SentinelPolicies` | Y | |
+//! | `CSIPlugins` | partial | delete (no plugin delete endpoint was found in the plugins docs page read) |
 //! | `Regions` | Y | ([`Status::regions`]) |
-//! | `Search`, `Scaling`, `Recommendations` | no | |
+//! | `Search` | Y | ([`Agent::search`], [`Agent::fuzzy_search`]) |
+//! | `Scaling`, `Recommendations` | no | |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
