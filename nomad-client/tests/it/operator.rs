@@ -380,3 +380,41 @@ async fn snapshot_restore_streams_the_reader_and_refuses_what_is_not_a_snapshot(
     }
     assert_eq!(server.received_requests().await.unwrap().len(), 1, "refused restores send nothing");
 }
+
+#[tokio::test]
+async fn a_snapshot_save_dropped_midway_closes_its_connection() {
+    // The server sends the headers and one chunk, then waits for the client to hang up.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = format!("http://{}", listener.local_addr().unwrap());
+    let (hung_up, seen_hang_up) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (mut tcp, _) = listener.accept().await.unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            tcp.read_exact(&mut byte).await.unwrap();
+            head.push(byte[0]);
+        }
+        let status =
+            format!("HTTP/1.1 200 OK\r\nDigest: {}\r\nTransfer-Encoding: chunked\r\n\r\n", sha256_digest(CHUNKS));
+        tcp.write_all(status.as_bytes()).await.unwrap();
+        let chunk = snapshot_chunk(0);
+        tcp.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).await.unwrap();
+        tcp.write_all(&chunk).await.unwrap();
+        tcp.write_all(b"\r\n").await.unwrap();
+        let mut rest = [0u8; 64];
+        while matches!(tcp.read(&mut rest).await, Ok(n) if n > 0) {}
+        let _ = hung_up.send(());
+    });
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let mut sink = Sink { total: 0, largest: 0, seen: tx };
+    let nomad = client_for(&addr);
+    let (operator, opts) = (nomad.operator(), q());
+    let save = operator.snapshot_save(&mut sink, &opts);
+    assert!(tokio::time::timeout(Duration::from_millis(300), save).await.is_err(), "the save waits for the rest");
+    assert_eq!(sink.total, CHUNK, "the first chunk reached the writer before the drop");
+    tokio::time::timeout(Duration::from_secs(5), seen_hang_up)
+        .await
+        .expect("the dropped save closed its connection")
+        .unwrap();
+}
