@@ -61,7 +61,7 @@
 //! | group | status |
 //! | --- | --- |
 //! | logical read/write/list/delete | Y ([`VaultClient::read`]…) |
-//! | KV v1 / v2 (Go `KVv1`/`KVv2`) | partial: read, versions, write, CAS, patch (1.9+), delete/undelete/destroy, metadata; no `subkeys` |
+//! | KV v1 / v2 (Go `KVv1`/`KVv2`) | Y: read, versions, write, CAS, patch and patch with CAS (1.9+), `subkeys` (1.10+), delete/undelete/destroy, metadata read/write/patch with `custom_metadata` (1.9+; Vault's limits checked first) and `delete_version_after`; tested on the 1.8 recordings and 1.10 / OpenBao 2.x docs shapes; no `detailed-metadata` list (OpenBao) |
 //! | token auth (Go `Auth().Token()`) | partial: create, create-orphan, create with a role, periodic tokens ([`TokenCreateRequest::periodic`]), roles CRUD ([`auth::TokenRole`]), lookup(-self/-accessor), renew-self, revoke-self/-accessor; no renew or revoke of another token |
 //! | logins (Go `api/auth/*`) | Y for GitHub, AppRole, userpass, LDAP ([`auth::Ldap`]), TLS cert over the client's certificate ([`auth::Cert`]; no certificate or a non-https address refused), JWT/OIDC (with the OIDC `auth_url` + `callback` steps, the code a `Secret`) and Kubernetes, AWS IAM |
 //! | auth method management (Go: untyped `Logical()` only) | partial: AppRole ([`auth::AppRole`]: roles CRUD, role ID read/set, secret IDs generate/custom (a `Secret`), list accessors, lookup and destroy by value or accessor, tidy), userpass ([`auth::Userpass`]: users CRUD, password, policies), LDAP (config read/write with `bindpass` a `Secret`, groups and users CRUD), cert roles CRUD (`certs/<name>`, PEM checked), JWT/OIDC ([`auth::Jwt`]: roles CRUD, config read/write with the OIDC client secret a `Secret`); no cert CRLs, no Kubernetes role management, no per-field AppRole endpoints |
@@ -108,7 +108,7 @@ pub use auth::{Auth, TokenAuth, TokenCreateRequest, TokenInfo};
 pub use client::{ENV_SPEC, ENV_VARS, VaultClient, VaultClientBuilder};
 pub use client_core::{ClientConfig, ClientError, RetryPolicy, Secret};
 pub use error::{Error, Result};
-pub use kv::{Kv, Kv1, Kv2, KvMetadata, KvSecret, MetadataOptions, VersionMetadata};
+pub use kv::{Kv, Kv1, Kv2, KvMetadata, KvSecret, KvSubkeys, MetadataOptions, MetadataPatch, VersionMetadata};
 pub use leases::{LeaseInfo, Leases};
 pub use response::{AuthInfo, Lease, Leased, LoggedIn, VaultResponse, WrapInfo};
 pub use secrets::{AwsCreds, ConsulCreds, NomadCreds, Secrets, StsRequest};
