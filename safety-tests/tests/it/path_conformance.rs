@@ -673,15 +673,27 @@ const EXEMPT: &[(&str, &str)] = &[
         "`server_id` goes in the body of sys/storage/raft/remove-peer, sent only once it matched a peer of the configuration read first",
     ),
     ("audit.rs::AuditRequest::option", "sets an option in the body of a request built locally; sends nothing"),
-    ("audit.rs::AuditRequest::description", "sets the description in the body of a request built locally; sends nothing"),
+    (
+        "audit.rs::AuditRequest::description",
+        "sets the description in the body of a request built locally; sends nothing",
+    ),
     ("auth/mounts.rs::Sys::remount", "`from`/`to` go in the body of sys/remount, each checked as a mount path"),
     ("auth/jwt.rs::Jwt::oidc_auth_url", "`role` and `redirect_uri` go in the body of auth/<mount>/oidc/auth_url"),
     ("aws.rs::AwsLogin::with_region", "the STS region is signed into the login body"),
     ("aws.rs::AwsLogin::with_server_id", "the X-Vault-AWS-IAM-Server-ID value is signed into the login body"),
     ("pki.rs::Pki::revoke", "the serial goes in the body of pki/revoke, checked as hex bytes joined by ':'"),
-    ("pki/authority.rs::Pki::cert", "the serial is checked as two or more hex bytes joined by ':' or '-' before it becomes the last segment of pki/cert/"),
-    ("pki/ca.rs::Pki::sign_intermediate", "the CSR goes in the body of pki/root/sign-intermediate, checked as a PEM block"),
-    ("pki/ca.rs::Pki::sign_verbatim", "the CSR goes in the body (checked as a PEM block); the optional role is checked as one segment"),
+    (
+        "pki/authority.rs::Pki::cert",
+        "the serial is checked as two or more hex bytes joined by ':' or '-' before it becomes the last segment of pki/cert/",
+    ),
+    (
+        "pki/ca.rs::Pki::sign_intermediate",
+        "the CSR goes in the body of pki/root/sign-intermediate, checked as a PEM block",
+    ),
+    (
+        "pki/ca.rs::Pki::sign_verbatim",
+        "the CSR goes in the body (checked as a PEM block); the optional role is checked as one segment",
+    ),
     ("pki/ca.rs::Pki::set_signed", "the certificate PEM goes in the body of pki/intermediate/set-signed, parsed first"),
     ("database.rs::DatabaseCreds::postgres_url", "formats a libpq URL from credentials already read; sends nothing"),
     (
@@ -720,7 +732,10 @@ const EXEMPT: &[(&str, &str)] = &[
     ("volumes.rs::CsiVolumes::snapshots", "`plugin_id` is a query value of /v1/volumes/snapshot"),
     ("volumes.rs::CsiVolumes::delete_snapshot", "`plugin_id`/`snapshot_id` are query values of /v1/volumes/snapshot"),
     ("node_ops.rs::Nodes::stats", "the node ID is the node_id= query value of /v1/client/stats (a full UUID)"),
-    ("agent_admin.rs::Agent::force_leave", "`node` is the node= query value, matched exactly against the members first"),
+    (
+        "agent_admin.rs::Agent::force_leave",
+        "`node` is the node= query value, matched exactly against the members first",
+    ),
     ("agent_admin.rs::Agent::monitor", "`log_level` is a log_level= query value, one of a fixed list"),
     ("agent_admin.rs::Agent::search", "`prefix`/`context` go in the body of /v1/search"),
     ("agent_admin.rs::Agent::fuzzy_search", "`text`/`context` go in the body of /v1/search/fuzzy"),
