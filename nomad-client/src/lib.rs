@@ -101,6 +101,7 @@
 //! | dynamic host volumes | — | — | — | D (1.10+) |
 //! | quotas, Sentinel policies (Enterprise) | D | = | = | D (1.10 shapes) |
 //! | jobs validate, allocation stats, node stats, node evaluate, search | R (stats) / D | = | = | D |
+//! | dynamic node metadata (`/v1/client/metadata`) | — | — | D (1.5+) | = |
 //! | job services, allocation services | — | D (1.3+) | = | = |
 //! | allocation checks | — | D | = | = |
 //! | job submission | — | — | D (1.6+) | = |
@@ -115,7 +116,7 @@
 //! | `Jobs` | Y | (actions, `ScaleStatus` events not modelled) |
 //! | `Allocations` | Y | |
 //! | `AllocFS` | Y | ([`Allocations::stream_file`]) |
-//! | `Nodes` | partial | dynamic node meta (1.5+ `/v1/client/metadata`); drain watch is node-only ([`Nodes::watch_drain`], the Go `MonitorDrain` also reports allocations) |
+//! | `Nodes` | Y | ([`Nodes::meta`], [`Nodes::apply_meta`] for `NodeMeta` 1.5+); drain watch is node-only ([`Nodes::watch_drain`], the Go `MonitorDrain` also reports allocations) |
 //! | `Evaluations` | Y | ([`Evaluations::delete`]) |
 //! | `Deployments` | Y | ([`Deployments::set_alloc_health`]) |
 //! | `Namespaces`, `EventStream`, `Status` | Y | |
@@ -187,7 +188,7 @@ pub use jobs::{DispatchOptions, Jobs, PlanOptions, RegisterOptions, ScaleOptions
 pub use logs::{FrameDecoder, LogFrame, LogFrames, LogType, LogsOptions, Origin};
 pub use models::*;
 pub use namespaces::Namespaces;
-pub use node_ops::DrainProgress;
+pub use node_ops::{DrainProgress, NodeMetaUpdate};
 pub use node_pools::{BUILT_IN_NODE_POOLS, NodePools};
 pub use nodes::{DrainOptions, Nodes, PurgeOptions};
 pub use operator::{Operator, RESTORE_TIMEOUT, RaftPeer};

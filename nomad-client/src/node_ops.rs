@@ -1,6 +1,8 @@
 //! More of `/v1/node/:id` and the client's own view of its node: force an
-//! evaluation, the host's resource statistics, and a drain followed to its end.
+//! evaluation, the host's resource statistics, dynamic node metadata (1.5+),
+//! and a drain followed to its end.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use client_core::{Request, WatchOptions};
@@ -8,7 +10,7 @@ use futures::{Stream, StreamExt};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result, not_found};
-use crate::models::{Node, NodeUpdateResponse};
+use crate::models::{Node, NodeMeta, NodeUpdateResponse};
 use crate::nodes::{Nodes, node_path};
 use crate::options::{QueryOptions, WriteOptions};
 use crate::validate;
@@ -33,7 +35,119 @@ pub enum DrainProgress {
     },
 }
 
+/// Changes to a node's dynamic metadata, for [`Nodes::apply_meta`]: keys set
+/// to a value and keys unset (sent as `null`). Keys not named keep their value.
+///
+/// ```
+/// use nomad_client::NodeMetaUpdate;
+/// let update = NodeMetaUpdate::new().set("connect.log_level", "debug").unset("key_to_unset");
+/// assert!(!update.is_empty());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NodeMetaUpdate {
+    changes: Vec<(String, Option<String>)>,
+}
+
+impl NodeMetaUpdate {
+    /// No change yet (applying it is refused: Nomad wants at least one key).
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `key` to `value` (`""` is a value, distinct from unset).
+    #[must_use]
+    pub fn set(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.changes.push((key.into(), Some(value.into())));
+        self
+    }
+
+    /// Unsets `key`: it leaves the merged metadata, a static one included.
+    #[must_use]
+    pub fn unset(mut self, key: impl Into<String>) -> Self {
+        self.changes.push((key.into(), None));
+        self
+    }
+
+    /// True when nothing is set or unset.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// The `Meta` object of the request, after checking every key: not empty,
+    /// a dotted HCL identifier, and not given twice with different changes
+    /// (set and unset, or two values), which would leave the outcome to the
+    /// order the server reads them in.
+    fn body_meta(&self) -> Result<BTreeMap<&str, Option<&str>>> {
+        if self.changes.is_empty() {
+            return Err(client_core::Error::invalid(
+                "node metadata update",
+                "{}",
+                "sets and unsets nothing; Nomad refuses an empty Meta object",
+            )
+            .into());
+        }
+        let mut meta = BTreeMap::new();
+        for (key, value) in &self.changes {
+            validate::meta_key(key)?;
+            let value = value.as_deref();
+            if let Some(earlier) = meta.insert(key.as_str(), value) {
+                if earlier != value {
+                    let show = |v: Option<&str>| v.map_or_else(|| "unset".to_owned(), |v| format!("set to {v:?}"));
+                    return Err(client_core::Error::invalid(
+                        "node metadata key",
+                        key.as_str(),
+                        format!("is both {} and {}; give each key one change", show(earlier), show(value)),
+                    )
+                    .into());
+                }
+            }
+        }
+        Ok(meta)
+    }
+}
+
+/// The path of both node metadata calls.
+const METADATA: &str = "/v1/client/metadata";
+
+/// A 404 with an empty body is a server without the endpoint (older than 1.5,
+/// whose catch-all answers so); any other 404 is the node (no path to it).
+fn meta_not_found(id: &str) -> impl FnOnce(Error) -> Error {
+    let node = not_found("node", id, None);
+    move |e| match e {
+        Error::Core(client_core::Error::Api { status: 404, ref message, .. })
+            if message.is_empty() || message == "(empty body)" =>
+        {
+            Error::NotFound { kind: "Nomad 1.5+ endpoint", name: METADATA.to_owned(), namespace: None }
+        }
+        other => node(other),
+    }
+}
+
 impl Nodes {
+    /// `GET /v1/client/metadata?node_id=` (Nomad 1.5+): the metadata of node
+    /// `id` as its client holds it, static, dynamic and merged (not a blocking
+    /// query). A server older than 1.5 is [`Error::NotFound`] naming the endpoint.
+    pub async fn meta(&self, id: &str, opts: &QueryOptions) -> Result<NodeMeta> {
+        validate::uuid("node ID", id)?;
+        let req = self.client.query_global(Request::get(METADATA).query("node_id", id), opts)?;
+        self.client.json(req).await.map_err(meta_not_found(id))
+    }
+
+    /// `POST /v1/client/metadata` (Nomad 1.5+): applies `update` to the
+    /// dynamic metadata of node `id` and answers as [`Nodes::meta`] does. Bad
+    /// keys, an empty update and a key changed twice are refused before
+    /// sending; a server older than 1.5 is [`Error::NotFound`] naming the endpoint.
+    pub async fn apply_meta(&self, id: &str, update: &NodeMetaUpdate, opts: &WriteOptions) -> Result<NodeMeta> {
+        validate::uuid("node ID", id)?;
+        let body = serde_json::json!({ "NodeID": id, "Meta": update.body_meta()? });
+        // The same changes applied twice leave the same metadata.
+        let req = Request::post(METADATA).json(&body)?.idempotent(true);
+        let req = self.client.write_global(req, opts)?;
+        self.client.json(req).await.map_err(meta_not_found(id))
+    }
+
     /// `POST /v1/node/:id/evaluate`: a new evaluation of every job with
     /// allocations on the node (`nomad node eval`).
     pub async fn force_evaluate(&self, id: &str, opts: &WriteOptions) -> Result<NodeUpdateResponse> {

@@ -121,6 +121,38 @@ pub(crate) fn id_prefix_option(what: &str, opts: &QueryOptions) -> Result<()> {
     opts.prefix.as_deref().map_or(Ok(()), |p| id_prefix(what, p))
 }
 
+/// A node metadata key as Nomad's `NodeMetaApplyRequest.Validate` takes it: not
+/// empty, and every `.`-separated part an HCL identifier (a letter or `_`, then
+/// letters, digits, `_` and `-`), so `connect.log_level` passes and `some/path`,
+/// `a..b`, `a.` or `1x` do not. Outside ASCII only whitespace and control
+/// characters are refused here (HCL's Unicode identifier classes are left to Nomad).
+pub(crate) fn meta_key(key: &str) -> Result<()> {
+    let refuse = |reason: &str| Err(client_core::Error::invalid("node metadata key", key, reason).into());
+    if key.is_empty() {
+        return refuse("must not be empty");
+    }
+    for part in key.split('.') {
+        let mut chars = part.chars();
+        let Some(first) = chars.next() else {
+            return refuse("has an empty part between dots; keys are dotted HCL identifiers like connect.log_level");
+        };
+        let bad = |c: char, first: bool| {
+            if c.is_ascii() {
+                !(c.is_ascii_alphabetic() || c == '_' || (!first && (c.is_ascii_digit() || c == '-')))
+            } else {
+                c.is_whitespace() || c.is_control()
+            }
+        };
+        if bad(first, true) || chars.any(|c| bad(c, false)) {
+            return refuse(
+                "is not a dotted HCL identifier (each part: a letter or '_', then letters, digits, '_' or '-'), \
+                 which Nomad refuses; e.g. connect.log_level",
+            );
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,5 +183,16 @@ mod tests {
         assert!(name("job ID", "").is_err());
         assert!(name("job ID", "a\0b").is_err());
         assert!(single_namespace("*").unwrap_err().to_string().contains("wildcard"));
+    }
+
+    #[test]
+    fn meta_keys() {
+        for ok in ["foo", "connect.log_level", "_x.a-b.c9", "rack_2", "caf\u{e9}"] {
+            assert!(meta_key(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "some/path", "a..b", "a.", ".a", "1x", "a.-b", "a b", "a\tb", "a\u{a0}b", "k=v", "a.b$"] {
+            let err = meta_key(bad).unwrap_err().to_string();
+            assert!(err.contains("node metadata key"), "{bad:?}: {err}");
+        }
     }
 }

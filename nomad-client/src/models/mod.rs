@@ -34,7 +34,7 @@ pub use job::{
 };
 pub use job_meta::{AllocCheck, AllocStats, JobSubmission, JobValidateResponse};
 pub use namespace::Namespace;
-pub use node::{Node, NodeListStub, NodeUpdateResponse};
+pub use node::{Node, NodeListStub, NodeMeta, NodeUpdateResponse};
 pub use operator::{
     AutopilotConfiguration, AutopilotHealth, KeyringKey, PreemptionConfig, RaftConfiguration, RaftServer,
     SchedulerConfiguration, SchedulerSetResponse, ServerHealth, SnapshotSaved,

@@ -108,3 +108,24 @@ pub struct NodeUpdateResponse {
     /// Raft index of the write.
     pub index: u64,
 }
+
+/// A node's metadata as its client agent holds it (`GET` and `POST
+/// /v1/client/metadata`, Nomad 1.5+). Dynamic changes reach the servers, and
+/// so [`Node::meta`] and scheduling, up to 10 seconds later.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NodeMeta {
+    /// The merged metadata the node registers: static, then dynamic over it.
+    #[serde(deserialize_with = "super::null_is_default")]
+    pub meta: std::collections::BTreeMap<String, String>,
+    /// What was set through the API; `None` is a key unset there (a static key
+    /// unset dynamically stays listed so its removal survives a restart).
+    #[serde(deserialize_with = "super::null_is_default")]
+    pub dynamic: std::collections::BTreeMap<String, Option<String>>,
+    /// What the agent's configuration file sets (`Static`).
+    #[serde(rename = "Static", deserialize_with = "super::null_is_default")]
+    pub statics: std::collections::BTreeMap<String, String>,
+    /// Every field not modelled above.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}

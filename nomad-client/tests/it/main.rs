@@ -16,6 +16,7 @@ mod jobs;
 mod logs;
 mod models;
 mod node_agent;
+mod node_meta;
 mod operator;
 mod pages;
 mod services;

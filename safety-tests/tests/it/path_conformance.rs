@@ -732,6 +732,8 @@ const EXEMPT: &[(&str, &str)] = &[
     ("volumes.rs::CsiVolumes::snapshots", "`plugin_id` is a query value of /v1/volumes/snapshot"),
     ("volumes.rs::CsiVolumes::delete_snapshot", "`plugin_id`/`snapshot_id` are query values of /v1/volumes/snapshot"),
     ("node_ops.rs::Nodes::stats", "the node ID is the node_id= query value of /v1/client/stats (a full UUID)"),
+    ("node_ops.rs::Nodes::meta", "the node ID is the node_id= query value of /v1/client/metadata (a full UUID)"),
+    ("node_ops.rs::Nodes::apply_meta", "the node ID goes in the NodeID of the /v1/client/metadata body (a full UUID)"),
     (
         "agent_admin.rs::Agent::force_leave",
         "`node` is the node= query value, matched exactly against the members first",
