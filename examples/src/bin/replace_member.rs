@@ -21,7 +21,7 @@
 //! resumes it from the step it stopped at.
 
 #[path = "shared/mod.rs"]
-#[allow(dead_code, reason = "this script takes only the scope store")]
+#[allow(dead_code, reason = "this script takes only the scope arguments and store")]
 mod shared;
 
 use std::path::PathBuf;
@@ -45,12 +45,8 @@ use recipes::replace_member::{Capabilities, ReplaceMember, ReplaceOptions, Targe
 #[derive(Debug, Parser)]
 #[command(version, after_help = output::ENV_HELP)]
 struct Args {
-    /// The Nomad namespace of the cluster.
-    #[arg(long, env = "NOMAD_NAMESPACE")]
-    namespace: String,
-    /// Patroni's scope (default: `<namespace>-database`).
-    #[arg(long)]
-    scope: Option<String>,
+    #[command(flatten)]
+    cluster: shared::ScopeArgs,
     /// The member to replace, named exactly (its job has the same name).
     #[arg(long, required_unless_present = "all", conflicts_with = "all")]
     member: Option<String>,
@@ -70,9 +66,6 @@ struct Args {
     /// Where the member's state is saved before its job is purged.
     #[arg(long, default_value = "replace-member-backups")]
     backup_dir: PathBuf,
-    /// Patroni's `namespace` setting: the Consul KV folder of the scopes.
-    #[arg(long, value_name = "FOLDER")]
-    patroni_namespace: Option<String>,
     /// Bound of the wait for the job to run.
     #[arg(long, default_value = "5m", value_parser = output::parse_duration)]
     job_timeout: Duration,
@@ -100,19 +93,19 @@ async fn run(args: Args) -> anyhow::Result<()> {
         Some(m) => Target::Member(m.clone()),
         None => Target::All,
     };
-    let mut opts = ReplaceOptions::new(&args.namespace, target)
+    let mut opts = ReplaceOptions::new(&args.cluster.namespace, target)
         .min_healthy(args.min_healthy)
         .clear_volume(args.clear_volume)
         .timeouts(args.job_timeout, args.member_timeout, args.switchover_timeout)
         .max_lag_bytes(args.max_lag_bytes);
-    if let Some(scope) = &args.scope {
+    if let Some(scope) = &args.cluster.scope {
         opts = opts.scope(scope);
     }
     opts.validate()?;
     let nomad = nomad_client::NomadClient::from_env().context("cannot configure the Nomad client")?;
     // Only for its refusal of --clear-volume (with the reason); no probe job is contacted.
     let volumes = NomadVolumeProbe::new(nomad.clone(), "volume-probe", "probe");
-    let store = shared::scope_store(args.patroni_namespace.as_deref())?;
+    let store = args.cluster.store()?;
     let template = patroni_client::PatroniClient::from_env().context("cannot configure the Patroni client")?;
     let caps = Capabilities {
         scheduler: Arc::new(NomadScheduler::new(nomad, Arc::new(DirJobSource::new(&args.job_dir)))),

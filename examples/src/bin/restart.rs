@@ -16,7 +16,7 @@
 //! member's address comes from the DCS.
 
 #[path = "shared/mod.rs"]
-#[allow(dead_code, reason = "this script takes only the scope store")]
+#[allow(dead_code, reason = "this script takes only the scope arguments and store")]
 mod shared;
 
 use std::process::ExitCode;
@@ -35,16 +35,8 @@ use recipes::restart::{Capabilities, Restart, RestartOptions};
 #[derive(Debug, Parser)]
 #[command(version, after_help = output::ENV_HELP)]
 struct Args {
-    /// The Nomad namespace of the cluster.
-    #[arg(long, env = "NOMAD_NAMESPACE")]
-    namespace: String,
-    /// Patroni's scope (default: `<namespace>-database`).
-    #[arg(long)]
-    scope: Option<String>,
-    /// Patroni's `namespace` setting: the Consul KV folder holding the scopes
-    /// (default `/service/`).
-    #[arg(long, value_name = "FOLDER")]
-    patroni_namespace: Option<String>,
+    #[command(flatten)]
+    cluster: shared::ScopeArgs,
     /// Bound of the wait for each restarted member to run and stream again.
     #[arg(long, default_value = "5m", value_parser = output::parse_duration)]
     member_timeout: Duration,
@@ -65,13 +57,13 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    let mut opts = RestartOptions::new(&args.namespace)
+    let mut opts = RestartOptions::new(&args.cluster.namespace)
         .timeouts(args.member_timeout, args.switchover_timeout)
         .max_lag_bytes(args.max_lag_bytes);
-    if let Some(scope) = &args.scope {
+    if let Some(scope) = &args.cluster.scope {
         opts = opts.scope(scope);
     }
-    let store = shared::scope_store(args.patroni_namespace.as_deref())?;
+    let store = args.cluster.store()?;
     let template = patroni_client::PatroniClient::from_env().context("cannot configure the Patroni client")?;
     let caps = Capabilities {
         scope_store: Arc::new(store),

@@ -74,8 +74,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     let report =
-        progress::show_while(&format!("Restoring {} to {}", args.cluster.namespace, target(&args)), |p| restore.run(p))
-            .await?;
+        progress::show_while(&format!("Restoring {} to {}", args.cluster.scope.namespace, target(&args)), |p| {
+            restore.run(p)
+        })
+        .await?;
     output::show_outcome(&plan, &report, output::report_text, args.out)
 }
 
@@ -91,7 +93,7 @@ async fn abort(restore: &Restore, args: &Args) -> anyhow::Result<()> {
     let Some(state) = restore.state().await? else {
         anyhow::bail!(
             "no restore of {} is in progress (no state file in {})",
-            args.cluster.namespace,
+            args.cluster.scope.namespace,
             args.backup_dir.display()
         );
     };

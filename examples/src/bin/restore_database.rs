@@ -17,7 +17,7 @@
 //! `PGPASSWORD`, and runs `pg_dump`/`pg_restore` from `--bin-dir`.
 
 #[path = "shared/mod.rs"]
-#[allow(dead_code, reason = "this script takes only the scope store")]
+#[allow(dead_code, reason = "this script takes only the scope arguments and store")]
 mod shared;
 
 use std::path::PathBuf;
@@ -36,12 +36,8 @@ use recipes::restore_database::{Capabilities, RestoreDatabase, RestoreDatabaseOp
 #[derive(Debug, Parser)]
 #[command(version, after_help = output::ENV_HELP)]
 struct Args {
-    /// The Nomad namespace of the cluster.
-    #[arg(long, env = "NOMAD_NAMESPACE")]
-    namespace: String,
-    /// Patroni's scope (default: `<namespace>-database`).
-    #[arg(long)]
-    scope: Option<String>,
+    #[command(flatten)]
+    cluster: shared::ScopeArgs,
     /// The database to restore, named exactly.
     #[arg(long)]
     database: String,
@@ -57,9 +53,6 @@ struct Args {
     /// Directory of the PostgreSQL 15 client binaries.
     #[arg(long, default_value = "/usr/lib/postgresql/15/bin")]
     bin_dir: PathBuf,
-    /// Patroni's `namespace` setting: the Consul KV folder of the scopes.
-    #[arg(long, value_name = "FOLDER")]
-    patroni_namespace: Option<String>,
     #[command(flatten)]
     run: RunArgs,
     #[command(flatten)]
@@ -72,13 +65,13 @@ fn main() -> ExitCode {
 
 async fn run(args: Args) -> anyhow::Result<()> {
     let mut opts =
-        RestoreDatabaseOptions::new(&args.namespace, &args.database, &args.dump).safety_dir(&args.safety_dir);
-    if let Some(scope) = &args.scope {
+        RestoreDatabaseOptions::new(&args.cluster.namespace, &args.database, &args.dump).safety_dir(&args.safety_dir);
+    if let Some(scope) = &args.cluster.scope {
         opts = opts.scope(scope);
     }
     opts.validate()?;
     let password = std::env::var("PGPASSWORD").context("PGPASSWORD must hold the password of --user")?;
-    let store = shared::scope_store(args.patroni_namespace.as_deref())?;
+    let store = args.cluster.store()?;
     let caps = Capabilities {
         scope_store: Arc::new(store),
         server: Arc::new(PostgresServer::new(&args.user, password).bin_dir(&args.bin_dir)),

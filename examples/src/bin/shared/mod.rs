@@ -23,12 +23,8 @@ use recipes::ports::{Scheduler, SettingsStore, VolumeCheck};
 /// The database cluster of a namespace, as the runbook names it.
 #[derive(Debug, clap::Args)]
 pub struct ClusterArgs {
-    /// The Nomad namespace of the cluster.
-    #[arg(long, env = "NOMAD_NAMESPACE")]
-    pub namespace: String,
-    /// Patroni's scope (default: `<namespace>-database`).
-    #[arg(long)]
-    pub scope: Option<String>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     /// The member jobs, in start order.
     #[arg(long, value_delimiter = ',', default_value = "dbHA1,dbHA2")]
     pub members: Vec<String>,
@@ -44,10 +40,6 @@ pub struct ClusterArgs {
     /// without it their plans refuse.
     #[arg(long)]
     pub job_dir: Option<PathBuf>,
-    /// Patroni's `namespace` setting: the Consul KV folder holding the scopes
-    /// (default `/service/`).
-    #[arg(long, value_name = "FOLDER")]
-    pub patroni_namespace: Option<String>,
     /// Directory of settings files `<namespace>.json` to use instead of
     /// Vault KV (air-gapped drills).
     #[arg(long, conflicts_with_all = ["kv_mount", "kv_path_template"])]
@@ -93,12 +85,12 @@ pub struct ClusterArgs {
 impl ClusterArgs {
     /// The bootstrap options these flags describe.
     pub fn bootstrap_options(&self) -> BootstrapOptions {
-        let mut opts = BootstrapOptions::new(&self.namespace)
+        let mut opts = BootstrapOptions::new(&self.scope.namespace)
             .members(&self.members)
             .backup_job((!self.no_backup_job).then_some(self.backup_job.as_str()))
             .timeouts(self.job_timeout, self.leader_timeout, self.replica_timeout)
             .max_lag_bytes(self.max_lag_bytes);
-        if let Some(scope) = &self.scope {
+        if let Some(scope) = &self.scope.scope {
             opts = opts.scope(scope);
         }
         opts
@@ -120,7 +112,7 @@ impl ClusterArgs {
         Ok(Capabilities {
             scheduler,
             settings: self.settings_store()?,
-            scope_store: Arc::new(scope_store(self.patroni_namespace.as_deref())?),
+            scope_store: Arc::new(self.scope.store()?),
             volumes: self.volume_check(&nomad_for_probe)?,
         })
     }
@@ -155,6 +147,29 @@ impl ClusterArgs {
                  to check them through Nomad exec, or --skip-volume-check '<what you checked by hand>'"
             ),
         }
+    }
+}
+
+/// The Patroni cluster a script that reads the DCS acts on: its namespace, its
+/// scope, and where Patroni keeps the scopes in Consul.
+#[derive(Debug, clap::Args)]
+pub struct ScopeArgs {
+    /// The Nomad namespace of the cluster.
+    #[arg(long, env = "NOMAD_NAMESPACE")]
+    pub namespace: String,
+    /// Patroni's scope (default: `<namespace>-database`).
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// Patroni's `namespace` setting: the Consul KV folder holding the scopes
+    /// (default `/service/`).
+    #[arg(long, value_name = "FOLDER")]
+    pub patroni_namespace: Option<String>,
+}
+
+impl ScopeArgs {
+    /// Patroni's state in Consul, under `--patroni-namespace` when given.
+    pub fn store(&self) -> anyhow::Result<ConsulScopeStore> {
+        scope_store(self.patroni_namespace.as_deref())
     }
 }
 
