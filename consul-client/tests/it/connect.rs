@@ -39,7 +39,18 @@ async fn ca_configuration_get_and_set_on_an_agent_of_its_own() {
     let mut config = connect.ca_configuration(&QueryOptions::default()).await.unwrap().value;
     assert_eq!(config.provider, "consul");
     config.config.insert("LeafCertTTL".into(), "24h".into());
-    connect.ca_set_configuration(&config, &WriteOptions::default()).await.unwrap();
+    // A fresh agent's CA is still initializing for a moment (Consul answers 500 "CA is already in state
+    // \"INITIALIZING\""); the set is retried while, and only while, Consul says that, within 30 s.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match connect.ca_set_configuration(&config, &WriteOptions::default()).await {
+            Ok(()) => break,
+            Err(e) if e.to_string().contains("INITIALIZING") && std::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("setting the CA configuration failed: {e}"),
+        }
+    }
     let read = connect.ca_configuration(&QueryOptions::default()).await.unwrap().value;
     assert_eq!(read.config["LeafCertTTL"], "24h");
     assert!(read.modify_index > 0);
