@@ -158,9 +158,10 @@ async fn through_envdir() {
     // A minimal envdir(8): one variable per file, then exec.
     let bin = tempfile::tempdir().unwrap();
     let envdir = bin.path().join("envdir");
-    std::fs::write(&envdir, "#!/bin/sh\nd=$1; shift\nfor f in \"$d\"/*; do export \"$(basename \"$f\")=$(cat \"$f\")\"; done\nexec \"$@\"\n").unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&envdir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    crate::standin::write_executable(
+        &envdir,
+        "#!/bin/sh\nd=$1; shift\nfor f in \"$d\"/*; do export \"$(basename \"$f\")=$(cat \"$f\")\"; done\nexec \"$@\"\n",
+    );
     let vars = tempfile::tempdir().unwrap();
     std::fs::write(vars.path().join("WALG_FROM_ENVDIR"), "yes").unwrap();
     let (addr, seen) = fake_nomad(bin.path().display().to_string()).await;

@@ -53,6 +53,20 @@ case "$1" in
 esac
 "#;
 
+/// Writes an executable script without this process ever holding it open for writing.
+///
+/// Tests run on many threads, and a thread that forks while another holds a write descriptor
+/// to a script passes that descriptor to its child until the child execs; running the script
+/// in that window fails with "Text file busy" (ETXTBSY). `install` writes the file in a child
+/// process of its own, so no thread here can leak a write descriptor to it.
+pub fn write_executable(path: &std::path::Path, script: &str) {
+    let draft = path.with_extension("draft");
+    std::fs::write(&draft, script).unwrap();
+    let status = std::process::Command::new("install").arg("-m").arg("755").arg(&draft).arg(path).status().unwrap();
+    assert!(status.success(), "install -m 755 {} {}: {status}", draft.display(), path.display());
+    std::fs::remove_file(&draft).unwrap();
+}
+
 impl StandIn {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
@@ -60,10 +74,7 @@ impl StandIn {
         let script = SCRIPT
             .replace("@DIR@", &dir.path().display().to_string())
             .replace("@FIXTURES@", &fixtures.display().to_string());
-        let path = dir.path().join("wal-g");
-        std::fs::write(&path, script).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        write_executable(&dir.path().join("wal-g"), &script);
         StandIn { dir }
     }
 
