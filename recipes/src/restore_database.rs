@@ -2,21 +2,38 @@
 //! [runbook guide](https://github.com/ops-sdk/ops-sdk/blob/main/docs/runbook.md)).
 //!
 //! Preflight (every failure is listed, nothing is changed): the scope has a running leader
-//! whose PostgreSQL address the DCS publishes (`conn_url`); the database is not `postgres`,
-//! `template0` or `template1` and exists on the leader; `pg_restore --list` reads the given
-//! dump; no safety dump of that name exists yet.
+//! whose PostgreSQL address the DCS publishes (`conn_url`); the role the server connects as is
+//! a superuser; the database is not `postgres`, `template0` or `template1` and exists on the
+//! leader; `pg_restore --list` reads the given dump; no safety dump of that name exists yet.
 //!
 //! Then, on the leader: a safety dump of the database (`pg_dump -Fc`, its path in the
 //! report); its definition (owner, encoding, collation, tablespace, connection limit, comment,
 //! privileges, its `ALTER DATABASE ... SET` and `ALTER ROLE ... IN DATABASE ... SET` settings)
 //! read; new connections
 //! refused (`datallowconn = false`); its backends terminated; the database dropped and
-//! created again with the same definition; the given dump restored (`pg_restore
-//! --exit-on-error`); connections allowed again. Before each step the leader is read again
-//! from the DCS: a leader that changed stops the run. On any failure after the drop, the
-//! database is dropped and created again from the safety dump and connections are allowed,
-//! and the error says so. The report carries the sizes (database before and after, both
-//! dumps), the backends terminated and each step's time.
+//! created again with the same definition but `CONNECTION LIMIT 0`; the given dump restored
+//! (`pg_restore --exit-on-error`); connections allowed again with the connection limit it had
+//! (`ALTER DATABASE ... ALLOW_CONNECTIONS true CONNECTION LIMIT <n>`, one statement). Before
+//! each step the leader is read again from the DCS: a leader that changed stops the run. On any
+//! failure after the drop, the database is dropped and created again the same way from the
+//! safety dump and connections are allowed with its limit, and the error says so (or, when that
+//! fails too, gives the commands to finish by hand, the limit among them). The report carries
+//! the sizes (database before and after, both dumps), the backends terminated and each step's
+//! time.
+//!
+//! **Applications are kept out of the half-restored database.** A created database accepts
+//! connections at once, so a connection pool would reconnect while pg_restore runs (and might
+//! run migrations into it). `CONNECTION LIMIT 0` refuses every role but superusers ("too many
+//! connections", SQLSTATE 53300), which PostgreSQL does not hold to a database's limit: the
+//! restore's own sessions, `pg_restore` among them, log in as the same superuser and get in.
+//! `ALLOW_CONNECTIONS false` is not used because it refuses superusers too. This is why the plan
+//! refuses a role that is not a superuser (the privileges and settings are also written into the
+//! catalogs, which takes one). Applications that log in as a superuser are not held off. A run
+//! stopped between the block and the last step leaves the database refusing ordinary roles; the
+//! plan's last step shows the statement that lets them in again with the limit it had (after
+//! the safety dump is put back, if the run stopped past the drop). The recipe keeps the limit it
+//! finds, so a database left at limit 0 by a stopped run is restored at 0 (the plan's database
+//! check points it out).
 //!
 //! ```no_run
 //! use std::sync::Arc;

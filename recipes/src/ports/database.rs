@@ -1,5 +1,6 @@
 //! One PostgreSQL server as the in-place database restore needs it: read a database's
-//! definition, block and cut its connections, drop and create it, dump and restore it.
+//! definition and the role it works as, block and cut its connections, drop and create it,
+//! dump and restore it, open it again with its connection limit.
 
 use std::path::Path;
 
@@ -71,11 +72,23 @@ pub struct RoleSettings {
     pub settings: Vec<String>,
 }
 
+/// The role a [`DatabaseServer`]'s sessions (SQL and the client binaries alike) log in as.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRole {
+    /// The role's name (`session_user`).
+    pub name: String,
+    /// It is a superuser (`rolsuper`): a database's connection limit does not hold it.
+    pub superuser: bool,
+}
+
 /// The SQL and the client binaries (`pg_dump`, `pg_restore`) of one PostgreSQL server.
 #[async_trait]
 pub trait DatabaseServer: Send + Sync {
     /// The definition of database `name` on the server at `at`; `None` when it does not exist.
     async fn database(&self, at: &PgAddress, name: &str) -> Result<Option<DatabaseInfo>>;
+
+    /// The role this server's sessions log in as on the server at `at`.
+    async fn session_role(&self, at: &PgAddress) -> Result<SessionRole>;
 
     /// Sets `datallowconn` of database `name`.
     async fn allow_connections(&self, at: &PgAddress, name: &str, allow: bool) -> Result<()>;
@@ -88,8 +101,14 @@ pub trait DatabaseServer: Send + Sync {
 
     /// Creates the database `info` describes: same name, owner, encoding, collation,
     /// tablespace, connection limit, comment, privileges, database and per-role settings,
-    /// connections allowed.
+    /// connections allowed (`datallowconn`). The restore passes a connection limit of 0, so
+    /// that only superusers can connect until [`open_database`](Self::open_database).
     async fn create_database(&self, at: &PgAddress, info: &DatabaseInfo) -> Result<()>;
+
+    /// Allows connections to database `name` and sets its connection limit, in one statement
+    /// (`ALTER DATABASE <name> ALLOW_CONNECTIONS true CONNECTION LIMIT <connection_limit>`;
+    /// -1 for none).
+    async fn open_database(&self, at: &PgAddress, name: &str, connection_limit: i32) -> Result<()>;
 
     /// Dumps database `name` in the custom format (`pg_dump -Fc`) to `file` (which must not
     /// exist); returns its size in bytes.

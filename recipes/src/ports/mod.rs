@@ -18,7 +18,7 @@ pub mod settings;
 pub mod volume;
 
 pub use archive::ArchiveSource;
-pub use database::{DatabaseInfo, DatabaseServer, PgAddress, RoleSettings};
+pub use database::{DatabaseInfo, DatabaseServer, PgAddress, RoleSettings, SessionRole};
 pub use deploy::{
     Change, Deployer, DeploymentView, FailedPlacement, FieldChange, GroupChange, GroupHealth, JobChange, JobPlan,
     JobVersion, JobVersions, ObjectChange, PlacementCounts, Registered, Registration, TaskChange,

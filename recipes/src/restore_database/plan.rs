@@ -1,4 +1,5 @@
-//! The database restore's dry run: the leader and its address, the database, the dump.
+//! The database restore's dry run: the leader and its address, the role the restore works as,
+//! the database, the dump.
 
 use super::{PROTECTED, RestoreDatabase};
 use crate::ports::{DatabaseInfo, PgAddress, ScopeSnapshot};
@@ -12,6 +13,21 @@ pub(super) struct Survey {
     pub(super) address: PgAddress,
     pub(super) info: DatabaseInfo,
     pub(super) dump_bytes: u64,
+}
+
+/// The connection limit the database is created with: superusers only (PostgreSQL does not
+/// enforce a database's connection limit against them), so that the restore's own sessions
+/// connect and applications do not until the last step.
+pub(super) const RESTORING_LIMIT: i32 = 0;
+
+/// A connection limit as the plan and the errors show it.
+pub(super) fn limit_text(limit: i32) -> String {
+    if limit < 0 { format!("{limit} (none)") } else { limit.to_string() }
+}
+
+/// The statement that opens `db` again with `limit`, as the operator would type it.
+pub(super) fn open_statement(db: &str, limit: i32) -> String {
+    format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS true CONNECTION LIMIT {limit}", db.replace('"', "\"\""))
 }
 
 impl RestoreDatabase {
@@ -41,7 +57,26 @@ impl RestoreDatabase {
             }
         };
         let mut info = None;
+        let mut role = None;
         if let Some((_, address)) = &leader {
+            match self.caps.server.session_role(address).await {
+                Err(e) => checks.push(Check::failed("restoring role", e.with_causes())),
+                Ok(r) if !r.superuser => checks.push(Check::failed(
+                    format!("restoring role {}", r.name),
+                    format!(
+                        "is not a superuser: {db} is created again with CONNECTION LIMIT 0 so that applications \
+                         cannot connect while pg_restore runs, and PostgreSQL lets only superusers past that limit \
+                         (ALLOW_CONNECTIONS false would shut pg_restore out too); connect as a superuser"
+                    ),
+                )),
+                Ok(r) => {
+                    checks.push(Check::passed(
+                        format!("restoring role {}", r.name),
+                        "is a superuser: it connects to the re-created database while ordinary roles cannot",
+                    ));
+                    role = Some(r);
+                }
+            }
             match self.caps.server.database(address, db).await {
                 Err(e) => checks.push(Check::failed(format!("database {db}"), e.with_causes())),
                 Ok(None) => {
@@ -51,10 +86,18 @@ impl RestoreDatabase {
                     checks.push(Check::passed(
                         format!("database {db}"),
                         format!(
-                            "owner {}, encoding {}, privileges {}, {} setting(s), {} role setting(s), {} bytes",
+                            "owner {}, encoding {}, privileges {}, connection limit {}{}, {} setting(s), {} role \
+                             setting(s), {} bytes",
                             i.owner,
                             i.encoding,
                             i.acl.as_deref().unwrap_or("default"),
+                            limit_text(i.connection_limit),
+                            if i.connection_limit == RESTORING_LIMIT {
+                                " (only superusers can connect; the restore keeps the limit it finds, so if a \
+                                 stopped restore left it so, set the limit it had before first)"
+                            } else {
+                                ""
+                            },
                             i.settings.len(),
                             i.role_settings.len(),
                             i.size_bytes
@@ -87,19 +130,37 @@ impl RestoreDatabase {
                 }
             },
         };
+        let who = role.as_ref().map_or_else(|| "the restoring role".to_owned(), |r| r.name.clone());
+        let limit = info.as_ref().map_or(-1, |i: &DatabaseInfo| i.connection_limit);
+        let open = open_statement(db, limit);
         let steps = [
             ("safety dump", format!("pg_dump -Fc {db} into {}", o.safety_dir.display())),
             ("block connections", format!("datallowconn = false on {db}")),
             ("terminate backends", format!("pg_terminate_backend for every session of {db}")),
             ("drop", format!("DROP DATABASE {db}")),
-            ("create", format!("CREATE DATABASE {db} with the same definition, privileges and settings")),
-            ("restore", format!("pg_restore --exit-on-error -d {db} {dump}")),
-            ("allow connections", format!("datallowconn = true on {db}")),
+            (
+                "create",
+                format!(
+                    "CREATE DATABASE {db} with the same definition, privileges and settings, but CONNECTION LIMIT \
+                     {RESTORING_LIMIT}: until the last step only superusers ({who}) can connect, applications are \
+                     refused"
+                ),
+            ),
+            ("restore", format!("pg_restore --exit-on-error -d {db} {dump} as {who}")),
+            (
+                "allow connections",
+                format!(
+                    "{open}: datallowconn = true and the connection limit it had before ({}); a run stopped \
+                     between blocking connections and here leaves {db} refusing applications until this statement \
+                     runs (after the safety dump is put back, if it stopped past the drop)",
+                    limit_text(limit)
+                ),
+            ),
         ];
         let steps = steps.into_iter().map(|(n, d)| Step::new(n, d)).collect();
         let plan = Plan::from_checks("restore_database", checks, steps)?;
-        let survey = match (leader, info) {
-            (Some((leader, address)), Some(info)) => Some(Survey { leader, address, info, dump_bytes }),
+        let survey = match (leader, info, role) {
+            (Some((leader, address)), Some(info), Some(_)) => Some(Survey { leader, address, info, dump_bytes }),
             _ => None,
         };
         Ok((plan, survey))

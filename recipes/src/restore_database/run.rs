@@ -1,12 +1,14 @@
-//! The database restore's run: safety dump, block, terminate, drop, create, restore, allow;
-//! the safety dump put back when anything fails after the drop.
+//! The database restore's run: safety dump, block, terminate, drop, create (superusers only),
+//! restore, allow with the connection limit it had; the safety dump put back the same way when
+//! anything fails after the drop.
 
 use std::future::Future;
 use std::path::Path;
 use std::time::Instant;
 
-use super::plan::{Survey, leader_address, leader_changed};
+use super::plan::{RESTORING_LIMIT, Survey, leader_address, leader_changed, limit_text, open_statement};
 use super::{DatabaseRestoreReport, RestoreDatabase};
+use crate::ports::DatabaseInfo;
 use crate::progress::Progress;
 use crate::run::Runner;
 use crate::{Error, Result};
@@ -47,12 +49,17 @@ impl RestoreDatabase {
                 return Err(e);
             }
         };
+        // Created with connection limit 0, which holds every role but a superuser (the role
+        // `plan` checked, whose pg_restore connects): applications reconnecting while pg_restore
+        // runs are refused until the limit it had is set back with the connections allowed.
+        let closed = closed(&s.info);
+        let limit = s.info.connection_limit;
         let after_drop = async {
             self.same_leader(&s).await?;
-            timed(&mut runner, &mut times, "create", srv.create_database(at, &s.info)).await?;
+            timed(&mut runner, &mut times, "create", srv.create_database(at, &closed)).await?;
             self.same_leader(&s).await?;
             timed(&mut runner, &mut times, "restore", srv.restore(at, db, &o.dump)).await?;
-            timed(&mut runner, &mut times, "allow connections", srv.allow_connections(at, db, true)).await
+            timed(&mut runner, &mut times, "allow connections", srv.open_database(at, db, limit)).await
         }
         .await;
         if let Err(e) = after_drop {
@@ -83,38 +90,47 @@ impl RestoreDatabase {
         }
     }
 
-    /// After a failure past the drop: the database again from the safety dump, connections
-    /// allowed; the error says what failed and what was put back.
+    /// After a failure past the drop: the database again from the safety dump, held to
+    /// superusers as in the run, then connections allowed with the limit it had; the error says
+    /// what failed and what was put back.
     async fn put_back(&self, s: &Survey, safety: &Path, failure: &Error) -> Error {
         let (at, db, srv) = (&s.address, &self.opts.database, &self.caps.server);
+        let limit = s.info.connection_limit;
         let undo = async {
             srv.drop_database(at, db).await?;
-            srv.create_database(at, &s.info).await?;
+            srv.create_database(at, &closed(&s.info)).await?;
             srv.restore(at, db, safety).await?;
-            srv.allow_connections(at, db, true).await
+            srv.open_database(at, db, limit).await
         }
         .await;
         let dump = self.opts.dump.display();
         match undo {
             Ok(()) => Error::Conflict(format!(
                 "restoring {dump} into {db} on {} failed: {}; {db} was put back from the safety dump {} and accepts \
-                 connections again",
+                 connections again (connection limit {})",
                 s.leader,
                 failure.with_causes(),
-                safety.display()
+                safety.display(),
+                limit_text(limit)
             )),
             Err(e) => Error::Conflict(format!(
                 "restoring {dump} into {db} on {} failed: {}; putting back the safety dump {} failed too: {}. Restore \
-                 it by hand: `pg_restore -C -d postgres {}` on the leader, then `ALTER DATABASE {db} ALLOW_CONNECTIONS \
-                 true`",
+                 it by hand: `pg_restore -C -d postgres {}` on the leader, then `{}` (connections allowed, and the \
+                 connection limit it had)",
                 s.leader,
                 failure.with_causes(),
                 safety.display(),
                 e.with_causes(),
-                safety.display()
+                safety.display(),
+                open_statement(db, limit)
             )),
         }
     }
+}
+
+/// `info` with the connection limit that lets only superusers in while the database is restored.
+fn closed(info: &DatabaseInfo) -> DatabaseInfo {
+    DatabaseInfo { connection_limit: RESTORING_LIMIT, ..info.clone() }
 }
 
 /// Runs one step through the runner and records its time.

@@ -20,12 +20,34 @@ fn address(c: &RealCluster) -> PgAddress {
 }
 
 async fn connect(c: &RealCluster, db: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+    connect_as(c.cluster.pg_port(c.leader), "postgres", c.cluster.superuser_password(), db).await
+}
+
+async fn connect_as(
+    port: u16,
+    user: &str,
+    password: &str,
+    db: &str,
+) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
     let mut config = tokio_postgres::Config::new();
-    config.host("127.0.0.1").port(c.cluster.pg_port(c.leader)).user("postgres");
-    config.password(c.cluster.superuser_password()).dbname(db);
+    config.host("127.0.0.1").port(port).user(user).password(password).dbname(db);
     let (client, conn) = config.connect(tokio_postgres::NoTls).await?;
     tokio::spawn(conn);
     Ok(client)
+}
+
+/// Whether `user` can open a session on `db`: `connected`, or `refused <SQLSTATE>: <message>`.
+async fn try_connect(port: u16, user: &str, password: &str, db: &str) -> String {
+    match connect_as(port, user, password, db).await {
+        Ok(client) => {
+            client.query_one("SELECT 1", &[]).await.unwrap();
+            "connected".to_owned()
+        }
+        Err(e) => match e.as_db_error() {
+            Some(d) => format!("refused {}: {}", d.code().code(), d.message()),
+            None => format!("refused: {e}"),
+        },
+    }
 }
 
 /// Runs each `;`-separated statement on its own (CREATE DATABASE refuses a transaction block).
@@ -73,8 +95,11 @@ async fn settings(c: &RealCluster, db: &str) -> Vec<String> {
 }
 
 fn recipe(c: &RealCluster, db: &str, dump: &Path, dir: &Path) -> RestoreDatabase {
-    let caps =
-        Capabilities { scope_store: Arc::new(ConsulScopeStore::new(c.consul.clone())), server: Arc::new(server(c)) };
+    recipe_on(c, Arc::new(server(c)), db, dump, dir)
+}
+
+fn recipe_on(c: &RealCluster, server: Arc<dyn DatabaseServer>, db: &str, dump: &Path, dir: &Path) -> RestoreDatabase {
+    let caps = Capabilities { scope_store: Arc::new(ConsulScopeStore::new(c.consul.clone())), server };
     let opts = RestoreDatabaseOptions::new(&c.namespace, db, dump).safety_dir(dir.join("safety"));
     RestoreDatabase::new(opts, caps).unwrap()
 }
@@ -175,6 +200,7 @@ async fn a_failing_restore_puts_the_original_back_and_bad_inputs_are_refused() {
     let Some(c) = real::start("restorebad") else { return };
     let dir = tempfile::tempdir().unwrap();
     shop(&c, "depot", 5000).await;
+    gated(&c, "depot", 7).await;
     let dump = dir.path().join("depot.dump");
     server(&c).dump(&address(&c), "depot", &dump).await.unwrap();
     // A dump cut in its data: pg_restore --list still reads its table of contents.
@@ -196,23 +222,191 @@ async fn a_failing_restore_puts_the_original_back_and_bad_inputs_are_refused() {
     assert!(reasons.contains("database nowhere: does not exist"), "{reasons}");
     assert!(reasons.contains("pg_restore --list cannot read it"), "{reasons}");
 
-    let err = recipe(&c, "depot", &cut, dir.path()).run(Progress::none()).await.unwrap_err();
+    let probing = Arc::new(Probing::new(&c, "depot"));
+    let err = recipe_on(&c, probing.clone(), "depot", &cut, dir.path()).run(Progress::none()).await.unwrap_err();
     let text = err.to_string();
     assert!(text.contains("was put back from the safety dump"), "{text}");
+    assert!(text.contains("accepts connections again (connection limit 7)"), "{text}");
     assert!(text.contains("pg_restore"), "names what failed: {text}");
     assert_eq!(count(&c, "depot", "SELECT count(*) FROM items").await, 1234, "the original data is back");
     assert_eq!(definition(&c, "depot").await, original, "same owner and privileges, connections allowed");
+    // Applications were kept out of both the failed restore and the put-back, and are let in
+    // again with the limit the database had.
+    probing.assert_kept_out(&["cut", "depot-"]);
+    assert_eq!(limit(&c, "depot").await, 7);
+    let port = c.cluster.pg_port(c.leader);
+    assert_eq!(try_connect(port, "depot_client", "client", "depot").await, "connected");
+}
+
+/// A login role `<db>_client` (password `client`) with CONNECT on `db`, whose connection limit
+/// becomes `limit`.
+async fn gated(c: &RealCluster, db: &str, limit: i32) {
+    let statements = format!(
+        "CREATE ROLE {db}_client LOGIN PASSWORD 'client'; GRANT CONNECT ON DATABASE {db} TO {db}_client; \
+         ALTER DATABASE {db} CONNECTION LIMIT {limit};"
+    );
+    sql(c, "postgres", &statements).await;
+}
+
+async fn limit(c: &RealCluster, db: &str) -> i64 {
+    let query = format!("SELECT datconnlimit::bigint FROM pg_database WHERE datname = '{db}'");
+    count(c, "postgres", &query).await
+}
+
+/// The real server, which around each pg_restore (before it starts and after it ends, the
+/// database not yet opened) tries to connect to the database as its owner `<db>_app` and as
+/// `<db>_client` (a plain role with CONNECT), as an application's pool would, and as the
+/// superuser, recording each outcome.
+struct Probing {
+    inner: PostgresServer,
+    port: u16,
+    superuser_password: String,
+    db: String,
+    seen: std::sync::Mutex<Vec<(String, String, String)>>,
+}
+
+impl Probing {
+    fn new(c: &RealCluster, db: &str) -> Self {
+        Self {
+            inner: server(c),
+            port: c.cluster.pg_port(c.leader),
+            superuser_password: c.cluster.superuser_password().to_owned(),
+            db: db.to_owned(),
+            seen: Default::default(),
+        }
+    }
+
+    async fn probe(&self, when: String) {
+        let (app, client) = (format!("{}_app", self.db), format!("{}_client", self.db));
+        for (user, password) in
+            [(app.as_str(), "app"), (client.as_str(), "client"), ("postgres", &self.superuser_password)]
+        {
+            let outcome = try_connect(self.port, user, password, &self.db).await;
+            self.seen.lock().unwrap().push((when.clone(), user.to_owned(), outcome));
+        }
+    }
+
+    /// One restore per prefix of the file names, in order, each probed before and after: the
+    /// roles refused for the connection limit (SQLSTATE 53300), the superuser connected.
+    fn assert_kept_out(&self, files: &[&str]) {
+        let seen = self.seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), files.len() * 6, "{seen:#?}");
+        for (i, (when, user, outcome)) in seen.iter().enumerate() {
+            let file = files[i / 6];
+            let phase = if i % 6 < 3 { "before" } else { "after" };
+            assert!(when.starts_with(&format!("{phase} {file}")), "probe {i}: {when} ({seen:#?})");
+            if user == "postgres" {
+                assert_eq!(outcome, "connected", "{when}: the restoring superuser connects");
+            } else {
+                let refused = format!("refused 53300: too many connections for database \"{}\"", self.db);
+                assert_eq!(outcome, &refused, "{when}: {user} must be kept out");
+            }
+        }
+    }
+}
+
+#[recipes::async_trait]
+impl DatabaseServer for Probing {
+    async fn database(&self, at: &PgAddress, name: &str) -> recipes::Result<Option<recipes::ports::DatabaseInfo>> {
+        self.inner.database(at, name).await
+    }
+    async fn session_role(&self, at: &PgAddress) -> recipes::Result<recipes::ports::SessionRole> {
+        self.inner.session_role(at).await
+    }
+    async fn allow_connections(&self, at: &PgAddress, name: &str, allow: bool) -> recipes::Result<()> {
+        self.inner.allow_connections(at, name, allow).await
+    }
+    async fn open_database(&self, at: &PgAddress, name: &str, connection_limit: i32) -> recipes::Result<()> {
+        self.inner.open_database(at, name, connection_limit).await
+    }
+    async fn terminate_backends(&self, at: &PgAddress, name: &str) -> recipes::Result<u64> {
+        self.inner.terminate_backends(at, name).await
+    }
+    async fn drop_database(&self, at: &PgAddress, name: &str) -> recipes::Result<()> {
+        self.inner.drop_database(at, name).await
+    }
+    async fn create_database(&self, at: &PgAddress, info: &recipes::ports::DatabaseInfo) -> recipes::Result<()> {
+        self.inner.create_database(at, info).await
+    }
+    async fn dump(&self, at: &PgAddress, name: &str, file: &Path) -> recipes::Result<u64> {
+        self.inner.dump(at, name, file).await
+    }
+    async fn restore(&self, at: &PgAddress, name: &str, file: &Path) -> recipes::Result<()> {
+        let file_name = file.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        self.probe(format!("before {file_name}")).await;
+        let restored = self.inner.restore(at, name, file).await;
+        self.probe(format!("after {file_name}")).await;
+        restored
+    }
+    async fn list_dump(&self, file: &Path) -> recipes::Result<usize> {
+        self.inner.list_dump(file).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applications_are_kept_out_while_pg_restore_runs_and_get_the_connection_limit_back() {
+    let Some(c) = real::start("restoregate") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    shop(&c, "ledger", 2000).await;
+    gated(&c, "ledger", 7).await;
+    assert_eq!(limit(&c, "ledger").await, 7);
+    let port = c.cluster.pg_port(c.leader);
+    assert_eq!(try_connect(port, "ledger_client", "client", "ledger").await, "connected");
+    let dump = dir.path().join("ledger.dump");
+    server(&c).dump(&address(&c), "ledger", &dump).await.unwrap();
+    let original = definition(&c, "ledger").await;
+
+    // Restoring as a role the connection limit holds (here the database's owner) is refused
+    // before anything changes.
+    let owner = Arc::new(PostgresServer::new("ledger_app", "app"));
+    let err = recipe_on(&c, owner, "ledger", &dump, dir.path()).plan().await.unwrap_err();
+    let reasons = err.refusal_reasons().join("\n");
+    assert!(reasons.contains("restoring role ledger_app: is not a superuser"), "{reasons}");
+    assert_eq!(definition(&c, "ledger").await, original);
+
+    let probing = Arc::new(Probing::new(&c, "ledger"));
+    let recipe = recipe_on(&c, probing.clone(), "ledger", &dump, dir.path());
+    let plan = recipe.plan().await.unwrap();
+    let open = &plan.steps.last().unwrap().detail;
+    assert!(open.starts_with("ALTER DATABASE \"ledger\" ALLOW_CONNECTIONS true CONNECTION LIMIT 7:"), "{open}");
+    recipe.run(Progress::none()).await.unwrap();
+    probing.assert_kept_out(&["ledger.dump"]);
+    assert_eq!(limit(&c, "ledger").await, 7, "the limit it had before");
+    assert_eq!(definition(&c, "ledger").await, original, "same owner and privileges, connections allowed");
+    assert_eq!(try_connect(port, "ledger_client", "client", "ledger").await, "connected");
+    assert_eq!(try_connect(port, "ledger_app", "app", "ledger").await, "connected");
+    assert_eq!(count(&c, "ledger", "SELECT count(*) FROM items").await, 2000);
 }
 
 /// A server that records its calls and, when the safety dump is taken, lets another member
-/// take the leader key (as a failover in the middle of the run would).
+/// take the leader key (as a failover in the middle of the run would) unless told not to.
 struct Failover {
     scope: Arc<crate::fakes::FakeScope>,
     scope_name: String,
     calls: std::sync::Mutex<Vec<String>>,
+    /// The safety dump moves the leader key.
+    fail_over: bool,
+    /// The session's role is a superuser.
+    superuser: bool,
+    /// The database's connection limit.
+    limit: i32,
+    /// Restoring the given dump (not the safety dump) fails.
+    bad_dump: bool,
 }
 
 impl Failover {
+    fn new(scope: &Arc<crate::fakes::FakeScope>, scope_name: &str) -> Self {
+        Self {
+            scope: Arc::clone(scope),
+            scope_name: scope_name.to_owned(),
+            calls: Default::default(),
+            fail_over: true,
+            superuser: true,
+            limit: -1,
+            bad_dump: false,
+        }
+    }
+
     fn call(&self, what: impl Into<String>) {
         self.calls.lock().unwrap().push(what.into());
     }
@@ -230,11 +424,19 @@ impl DatabaseServer for Failover {
             acl: None,
             size_bytes: 1,
             allow_connections: true,
+            connection_limit: self.limit,
             ..Default::default()
         }))
     }
+    async fn session_role(&self, _at: &PgAddress) -> recipes::Result<recipes::ports::SessionRole> {
+        Ok(recipes::ports::SessionRole { name: "restorer".into(), superuser: self.superuser })
+    }
     async fn allow_connections(&self, _at: &PgAddress, name: &str, allow: bool) -> recipes::Result<()> {
         self.call(format!("allow {name} {allow}"));
+        Ok(())
+    }
+    async fn open_database(&self, _at: &PgAddress, name: &str, connection_limit: i32) -> recipes::Result<()> {
+        self.call(format!("open {name} limit {connection_limit}"));
         Ok(())
     }
     async fn terminate_backends(&self, _at: &PgAddress, name: &str) -> recipes::Result<u64> {
@@ -246,20 +448,26 @@ impl DatabaseServer for Failover {
         Ok(())
     }
     async fn create_database(&self, _at: &PgAddress, info: &recipes::ports::DatabaseInfo) -> recipes::Result<()> {
-        self.call(format!("create {}", info.name));
+        self.call(format!("create {} limit {}", info.name, info.connection_limit));
         Ok(())
     }
     async fn dump(&self, _at: &PgAddress, name: &str, file: &Path) -> recipes::Result<u64> {
         self.call(format!("dump {name}"));
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(file, b"dump").unwrap();
-        let prefix = format!("service/{}/", self.scope_name);
-        self.scope.put(&format!("{prefix}leader"), "dbHA2");
-        self.scope.put(&format!("{prefix}members/dbHA2"), &leader_json(5433));
+        if self.fail_over {
+            let prefix = format!("service/{}/", self.scope_name);
+            self.scope.put(&format!("{prefix}leader"), "dbHA2");
+            self.scope.put(&format!("{prefix}members/dbHA2"), &leader_json(5433));
+        }
         Ok(4)
     }
-    async fn restore(&self, _at: &PgAddress, name: &str, _file: &Path) -> recipes::Result<()> {
-        self.call(format!("restore {name}"));
+    async fn restore(&self, _at: &PgAddress, name: &str, file: &Path) -> recipes::Result<()> {
+        let given = !file.to_string_lossy().contains("safety");
+        self.call(format!("restore {name} from {}", if given { "the dump" } else { "the safety dump" }));
+        if given && self.bad_dump {
+            return Err(recipes::Error::Conflict("pg_restore: the dump is cut".into()));
+        }
         Ok(())
     }
     async fn list_dump(&self, _file: &Path) -> recipes::Result<usize> {
@@ -273,22 +481,95 @@ fn leader_json(port: u16) -> String {
     .to_string()
 }
 
-#[tokio::test]
-async fn a_leader_change_during_the_run_stops_it_before_anything_is_dropped() {
-    let dir = tempfile::tempdir().unwrap();
-    let dump = dir.path().join("app.dump");
+/// A recipe on [`Failover`] (leader dbHA1 of atala-testnet's scope), the server configured by
+/// `configure`.
+fn fake(dir: &Path, configure: impl FnOnce(&mut Failover)) -> (RestoreDatabase, Arc<Failover>) {
+    let dump = dir.join("app.dump");
     std::fs::write(&dump, b"given").unwrap();
     let scope = Arc::new(crate::fakes::FakeScope::default());
     let scope_name = recipes::input::default_scope("atala-testnet");
     scope.put(&format!("service/{scope_name}/leader"), "dbHA1");
     scope.put(&format!("service/{scope_name}/members/dbHA1"), &leader_json(5432));
-    let server = Arc::new(Failover { scope: Arc::clone(&scope), scope_name, calls: Default::default() });
+    let mut server = Failover::new(&scope, &scope_name);
+    configure(&mut server);
+    let server = Arc::new(server);
     let caps = Capabilities { scope_store: scope, server: server.clone() };
-    let opts = RestoreDatabaseOptions::new("atala-testnet", "app", &dump).safety_dir(dir.path().join("safety"));
-    let recipe = RestoreDatabase::new(opts, caps).unwrap();
+    let opts = RestoreDatabaseOptions::new("atala-testnet", "app", &dump).safety_dir(dir.join("safety"));
+    (RestoreDatabase::new(opts, caps).unwrap(), server)
+}
+
+#[tokio::test]
+async fn a_leader_change_during_the_run_stops_it_before_anything_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let (recipe, server) = fake(dir.path(), |_| {});
     let err = recipe.run(Progress::none()).await.unwrap_err();
     assert!(err.to_string().contains("changed during the restore: it was dbHA1, now dbHA2"), "{err}");
     let calls = server.calls.lock().unwrap().clone();
     assert!(!calls.iter().any(|c| c.starts_with("drop") || c.starts_with("terminate")), "{calls:?}");
     assert_eq!(calls, ["dump app", "allow app true"], "only the safety dump, and connections left allowed");
+}
+
+#[tokio::test]
+async fn the_database_is_created_for_superusers_only_and_opened_with_its_limit_and_the_plan_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (recipe, server) = fake(dir.path(), |s| {
+        s.fail_over = false;
+        s.limit = 7;
+    });
+    let plan = recipe.plan().await.unwrap();
+    let detail = |step: &str| plan.steps.iter().find(|s| s.name == step).unwrap().detail.clone();
+    let create = detail("create");
+    assert!(create.contains("CONNECTION LIMIT 0") && create.contains("only superusers (restorer)"), "{create}");
+    let open = detail("allow connections");
+    assert!(open.starts_with("ALTER DATABASE \"app\" ALLOW_CONNECTIONS true CONNECTION LIMIT 7:"), "{open}");
+    assert!(detail("restore").ends_with("as restorer"), "{plan:#?}");
+    recipe.run(Progress::none()).await.unwrap();
+    let calls = server.calls.lock().unwrap().clone();
+    assert_eq!(
+        calls,
+        [
+            "dump app",
+            "allow app false",
+            "terminate app",
+            "drop app",
+            "create app limit 0",
+            "restore app from the dump",
+            "open app limit 7"
+        ]
+    );
+
+    // A failing pg_restore: the safety dump is put back the same way, and the limit with it.
+    let dir = tempfile::tempdir().unwrap();
+    let (recipe, server) = fake(dir.path(), |s| {
+        s.fail_over = false;
+        s.bad_dump = true;
+    });
+    let err = recipe.run(Progress::none()).await.unwrap_err().to_string();
+    assert!(err.contains("accepts connections again (connection limit -1 (none))"), "{err}");
+    let calls = server.calls.lock().unwrap().clone();
+    assert_eq!(
+        calls[4..],
+        [
+            "create app limit 0",
+            "restore app from the dump",
+            "drop app",
+            "create app limit 0",
+            "restore app from the safety dump",
+            "open app limit -1"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_restoring_role_that_is_not_a_superuser_is_refused_before_anything_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (recipe, server) = fake(dir.path(), |s| {
+        s.fail_over = false;
+        s.superuser = false;
+    });
+    let err = recipe.plan().await.unwrap_err();
+    let reasons = err.refusal_reasons().join("\n");
+    assert!(reasons.contains("restoring role restorer: is not a superuser"), "{reasons}");
+    assert!(recipe.run(Progress::none()).await.is_err());
+    assert!(server.calls.lock().unwrap().is_empty(), "nothing was dumped, blocked or dropped");
 }

@@ -10,7 +10,7 @@ use std::process::Stdio;
 use async_trait::async_trait;
 use client_core::Secret;
 
-use crate::ports::{DatabaseInfo, DatabaseServer, PgAddress, RoleSettings};
+use crate::ports::{DatabaseInfo, DatabaseServer, PgAddress, RoleSettings, SessionRole};
 use crate::{Error, Result};
 
 /// [`DatabaseServer`] connecting as a superuser with a password, running the client binaries
@@ -154,9 +154,24 @@ impl DatabaseServer for PostgresServer {
         Ok(Some(info))
     }
 
+    async fn session_role(&self, at: &PgAddress) -> Result<SessionRole> {
+        let client = self.connect(at).await?;
+        let row = client
+            .query_one("SELECT session_user::text, r.rolsuper FROM pg_roles r WHERE r.rolname = session_user", &[])
+            .await
+            .map_err(|e| Error::backend_step(format!("PostgreSQL {at}"), "reading the session's role", e))?;
+        Ok(SessionRole { name: row.get(0), superuser: row.get(1) })
+    }
+
     async fn allow_connections(&self, at: &PgAddress, name: &str, allow: bool) -> Result<()> {
         let sql = format!("ALTER DATABASE {} ALLOW_CONNECTIONS {allow}", ident(name));
         self.execute(at, &format!("setting datallowconn = {allow} on {name}"), &sql, &[]).await.map(drop)
+    }
+
+    async fn open_database(&self, at: &PgAddress, name: &str, connection_limit: i32) -> Result<()> {
+        let sql = format!("ALTER DATABASE {} ALLOW_CONNECTIONS true CONNECTION LIMIT {connection_limit}", ident(name));
+        let what = format!("allowing connections to {name} with connection limit {connection_limit}");
+        self.execute(at, &what, &sql, &[]).await.map(drop)
     }
 
     async fn terminate_backends(&self, at: &PgAddress, name: &str) -> Result<u64> {
