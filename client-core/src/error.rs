@@ -86,6 +86,23 @@ pub enum Error {
         /// What is wrong and what was expected.
         reason: String,
     },
+    /// A snapshot the server sent is not a complete, intact archive (see
+    /// [`crate::snapshot`]): the server cut it short or it was damaged on
+    /// the way. What was written must not be restored.
+    #[error(
+        "{method} {path}: the snapshot received cannot be restored ({reason}); the {bytes} bytes written \
+         are a partial or damaged snapshot: discard them and save again"
+    )]
+    SnapshotDamaged {
+        /// HTTP method of the request.
+        method: String,
+        /// Path of the request.
+        path: String,
+        /// Bytes written to the caller's writer before the damage was found.
+        bytes: u64,
+        /// What is wrong with the archive.
+        reason: String,
+    },
     /// An argument was rejected before any request was sent.
     #[error("invalid {what} {value:?}: {reason}")]
     InvalidInput {

@@ -15,6 +15,9 @@
 //!   where the client allows ([`BodyInErrors`]); live answers as the SDK's
 //!   own [`Streaming`] / [`ByteStream`] / [`Upgraded`]; a `tracing` span per request.
 //! - [`blocking`]: the `index`/`wait` metadata ([`QueryMeta`]) and [`watch`].
+//! - [`snapshot`]: the streaming check of a Raft snapshot archive (gzip, tar,
+//!   `SHA256SUMS`) that Consul's, Nomad's and Vault's snapshot saves run, so a
+//!   snapshot the server cut short is an error, not a backup.
 //! - [`Error`]: API, transport, timeout, decode, config and input errors that
 //!   never carry a token, and [`ClientError`], the checks every client's
 //!   error answers; [`Secret`] prints `<redacted>`.
@@ -103,6 +106,8 @@ pub mod ratelimit;
 pub mod request;
 #[cfg(feature = "http")]
 pub mod retry;
+#[cfg(feature = "http")]
+pub mod snapshot;
 #[cfg(feature = "http")]
 pub mod stream;
 #[cfg(feature = "http")]

@@ -2,6 +2,8 @@
 //!
 //! - [`Fixtures`]: recorded bodies under a crate's own `tests/fixtures`, read
 //!   as bytes, text or JSON, or turned into wiremock answers.
+//! - [`snapshot`]: Raft snapshot archives as Consul, Nomad and Vault write
+//!   them, whole or streamed.
 //! - [`tls`]: certificates made with rcgen and a rustls server on
 //!   `127.0.0.1:0` that answers a fixed response or hangs up, with or without
 //!   mutual TLS.
@@ -11,6 +13,7 @@
 #![deny(missing_docs)]
 
 mod fixtures;
+pub mod snapshot;
 pub mod tls;
 
 pub use fixtures::Fixtures;

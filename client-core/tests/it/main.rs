@@ -5,6 +5,7 @@ mod faults;
 mod pipeline;
 mod proxy;
 mod retries;
+mod snapshot;
 mod tls;
 mod watch;
 
