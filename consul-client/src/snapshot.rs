@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
+use client_core::snapshot::{ArchiveKind, ArchiveMeta, SaveError, save_checked};
 use client_core::{QueryMeta, Request};
-use futures::StreamExt;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::client::{ConsulClient, meta};
 use crate::error::{Error, Result};
@@ -22,6 +22,9 @@ pub struct SnapshotSaved {
     pub index: u64,
     /// Bytes written to the writer.
     pub bytes: u64,
+    /// What the archive's own `meta.json` says (Raft index and term of the
+    /// state it holds), read while it was checked.
+    pub archive: ArchiveMeta,
     /// The answer's metadata (leader contact, known leader).
     pub meta: QueryMeta,
 }
@@ -44,14 +47,20 @@ impl Snapshot {
     /// Saves a snapshot (a gzipped tar archive, what `consul snapshot save`
     /// writes) to `writer` as it arrives: memory use does not grow with the
     /// snapshot. Returns its Raft index. `opts.stale()` lets a follower
-    /// answer when there is no leader. The writer is flushed, not closed; on
-    /// error it holds a partial snapshot that must not be restored.
+    /// answer when there is no leader. The writer is flushed, not closed.
+    ///
+    /// The archive is checked as it streams, as `consul snapshot save`
+    /// checks its file ([`client_core::snapshot`]): a snapshot Consul cut
+    /// short or that was damaged on the way (gzip CRC, tar headers, the
+    /// SHA-256 of `meta.json` and `state.bin` against `SHA256SUMS`) is
+    /// [`client_core::Error::SnapshotDamaged`]. On any error the writer holds
+    /// a partial snapshot that must not be restored.
     ///
     /// ```no_run
     /// # async fn demo(consul: consul_client::ConsulClient) -> consul_client::Result<()> {
     /// let mut file = tokio::fs::File::create("backup.snap").await.expect("writable");
     /// let saved = consul.snapshot().save(&mut file, &Default::default()).await?;
-    /// println!("{} bytes at index {}", saved.bytes, saved.index);
+    /// println!("{} bytes at index {} (term {})", saved.bytes, saved.index, saved.archive.term);
     /// # Ok(()) }
     /// ```
     pub async fn save<W: AsyncWrite + Unpin + ?Sized>(
@@ -62,18 +71,13 @@ impl Snapshot {
         let request = opts.apply(Request::get("/v1/snapshot"))?;
         let live = self.client.stream(request).await?;
         let query_meta = QueryMeta::from_headers(live.headers(), "X-Consul");
-        let mut body = live.bytes();
-        let mut bytes = 0u64;
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk?;
-            writer.write_all(&chunk).await.map_err(write_error)?;
-            bytes += chunk.len() as u64;
-        }
-        writer.flush().await.map_err(write_error)?;
-        if bytes == 0 {
-            return Err(Error::invalid("snapshot", "GET /v1/snapshot", "Consul answered with an empty body"));
-        }
-        Ok(SnapshotSaved { index: query_meta.last_index, bytes, meta: query_meta })
+        let saved = save_checked(live.bytes(), writer, ArchiveKind::Raft, ("GET", "/v1/snapshot"), |_| {})
+            .await
+            .map_err(|e| match e {
+                SaveError::Body(e) => Error::from(e),
+                SaveError::Write(source) => write_error(source),
+            })?;
+        Ok(SnapshotSaved { index: query_meta.last_index, bytes: saved.bytes, archive: saved.archive, meta: query_meta })
     }
 
     /// Restores the servers' state from a snapshot read from `reader`,

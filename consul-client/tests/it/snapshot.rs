@@ -31,6 +31,16 @@ async fn save_change_restore_and_the_kv_is_as_it_was_saved() {
     let saved = consul.snapshot().save(&mut out, &QueryOptions::default()).await.unwrap();
     drop(out);
     assert!(saved.index > 0, "the snapshot's index comes from X-Consul-Index");
+    // The real archive passed the check (gzip, tar, SHA256SUMS) and its meta.json is Raft's.
+    assert_eq!(saved.archive.index, saved.index, "meta.json's Index is the one in X-Consul-Index");
+    assert!(saved.archive.term > 0 && saved.archive.size > 0, "{:?}", saved.archive);
+    let checked = client_core::snapshot::check_reader(
+        tokio::fs::File::open(&file).await.unwrap(),
+        client_core::snapshot::ArchiveKind::Raft,
+    )
+    .await
+    .unwrap();
+    assert_eq!(checked, saved.archive, "the file on disk checks out as it did in flight");
     assert_eq!(saved.bytes, std::fs::metadata(&file).unwrap().len());
     assert_eq!(&std::fs::read(&file).unwrap()[..2], &[0x1f, 0x8b], "a snapshot is a gzip archive");
 
@@ -71,10 +81,10 @@ async fn a_damaged_snapshot_is_consuls_error_and_a_failing_writer_is_an_io_error
         .expect(1)
         .mount(&server)
         .await;
-    let body = vec![7u8; 3 * 1024 * 1024];
+    let whole = test_support::snapshot::raft_archive(&vec![7u8; 3 * 1024 * 1024], 4242, 5);
     Mock::given(method("GET"))
         .and(path("/v1/snapshot"))
-        .respond_with(ResponseTemplate::new(200).insert_header("X-Consul-Index", "4242").set_body_bytes(body))
+        .respond_with(ResponseTemplate::new(200).insert_header("X-Consul-Index", "4242").set_body_bytes(whole.clone()))
         .mount(&server)
         .await;
     let consul = ConsulClient::builder().address(&server.uri()).build().unwrap();
@@ -84,7 +94,8 @@ async fn a_damaged_snapshot_is_consuls_error_and_a_failing_writer_is_an_io_error
 
     let mut sink = Vec::new();
     let saved = consul.snapshot().save(&mut sink, &QueryOptions::default()).await.unwrap();
-    assert_eq!((saved.index, saved.bytes, sink.len()), (4242, 3 * 1024 * 1024, 3 * 1024 * 1024));
+    assert_eq!((saved.index, saved.bytes, sink), (4242, whole.len() as u64, whole.clone()));
+    assert_eq!((saved.archive.index, saved.archive.term), (4242, 5));
 
     struct Full;
     impl tokio::io::AsyncWrite for Full {
@@ -110,4 +121,42 @@ async fn a_damaged_snapshot_is_consuls_error_and_a_failing_writer_is_an_io_error
     }
     let err = consul.snapshot().save(&mut Full, &QueryOptions::default()).await.unwrap_err();
     assert!(matches!(&err, Error::Io { .. }) && err.to_string().contains("disk full"), "{err}");
+}
+
+/// Consul sends `200 OK` before it writes the archive, so a snapshot it cut
+/// short is a normal-looking answer with a short body: the save says so
+/// instead of leaving a backup that cannot be restored.
+#[tokio::test]
+async fn a_snapshot_cut_short_or_damaged_in_flight_is_an_error() {
+    let whole = test_support::snapshot::raft_archive(&[3u8; 200_000], 77, 2);
+    let mut flipped = whole.clone();
+    let at = flipped.len() / 2;
+    flipped[at] ^= 0x40;
+    let cases = [
+        ("cut in the middle", whole[..whole.len() / 2].to_vec(), "incomplete"),
+        ("cut before the gzip trailer", whole[..whole.len() - 3].to_vec(), "incomplete"),
+        ("a byte flipped", flipped, "cannot be restored"),
+        ("an empty body", Vec::new(), "incomplete"),
+        ("not gzip at all", br#"{"error":"no leader"}"#.to_vec(), "not a valid gzip stream"),
+    ];
+    for (case, body, says) in cases {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/v1/snapshot"))
+            .respond_with(ResponseTemplate::new(200).insert_header("X-Consul-Index", "77").set_body_bytes(body))
+            .mount(&server)
+            .await;
+        let consul = ConsulClient::builder().address(&server.uri()).build().unwrap();
+        let mut sink = Vec::new();
+        let err = consul.snapshot().save(&mut sink, &QueryOptions::default()).await.unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(&err, Error::Core(client_core::Error::SnapshotDamaged { bytes, .. }) if *bytes == sink.len() as u64),
+            "{case}: {err:?}"
+        );
+        assert!(
+            text.contains(says) && text.contains("GET /v1/snapshot") && text.contains("save again"),
+            "{case}: {text}"
+        );
+    }
 }
