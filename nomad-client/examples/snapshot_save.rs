@@ -1,8 +1,8 @@
 //! Save a snapshot of the Nomad servers' state to a file (what `nomad
 //! operator snapshot save` does), streamed to disk and checked against the
-//! server's digest. The file is written under a temporary name and renamed
-//! only when complete and verified, so a failed save never leaves a file
-//! that looks restorable.
+//! server's digest and the archive's own sums. The file is written under
+//! `<file>.partial` and renamed only when complete and verified, so a failed
+//! save never leaves a file that looks restorable.
 //!
 //! ```text
 //! cargo run -p ops-sdk-nomad --example snapshot_save -- backup.snap
@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use client_core::snapshot::PartialFile;
 use nomad_client::QueryOptions;
 
 #[derive(Debug, clap::Args)]
@@ -32,30 +33,21 @@ fn main() -> ExitCode {
         if args.file.exists() {
             anyhow::bail!("{} exists; choose another file (a snapshot is never overwritten)", args.file.display());
         }
-        let partial = args.file.with_extension("partial");
-        let mut out = tokio::fs::File::create_new(&partial)
-            .await
-            .with_context(|| format!("cannot create {}", partial.display()))?;
+        let mut out = PartialFile::create(&args.file).await?;
         let opts = if args.stale { QueryOptions::new().stale() } else { QueryOptions::new() };
-        let saved = match nomad.operator().snapshot_save(&mut out, &opts).await {
-            Ok(saved) => saved,
-            Err(e) => {
-                drop(out);
-                let _ = tokio::fs::remove_file(&partial).await;
-                return Err(e.into());
-            }
-        };
-        out.sync_all().await.context("cannot sync the snapshot to disk")?;
-        drop(out);
-        tokio::fs::rename(&partial, &args.file).await.context("cannot move the snapshot into place")?;
+        // On an error `out` is dropped, which removes the partial file.
+        let saved = nomad.operator().snapshot_save(out.file(), &opts).await?;
+        out.commit().await.context("cannot sync the snapshot and move it into place")?;
         if conn.json {
             let doc = serde_json::json!({
                 "file": args.file, "bytes": saved.bytes, "digest": saved.digest, "verified": saved.verified,
+                "index": saved.archive.index, "term": saved.archive.term,
             });
             support::print_json(&doc)?;
         } else {
-            let check = if saved.verified { "digest verified" } else { "no digest to verify" };
-            support::line(format_args!("saved {} bytes to {} ({check})", saved.bytes, args.file.display()))?;
+            let check = if saved.verified { "archive and digest verified" } else { "archive verified, no digest" };
+            let (bytes, index, file) = (saved.bytes, saved.archive.index, args.file.display());
+            support::line(format_args!("saved {bytes} bytes at raft index {index} to {file} ({check})"))?;
         }
         Ok(ExitCode::SUCCESS)
     })

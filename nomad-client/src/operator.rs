@@ -3,11 +3,11 @@
 
 use base64::Engine as _;
 use client_core::path::PathBuf;
+use client_core::snapshot::{ArchiveKind, SaveError, save_checked};
 use client_core::{Request, WithMeta};
-use futures::StreamExt;
 use serde::Deserialize;
 use sha2::Digest as _;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::client::NomadClient;
 use crate::error::{Error, Result};
@@ -208,8 +208,15 @@ impl Operator {
     /// `GET /v1/operator/snapshot`: streams the servers' state (a gzipped
     /// archive) into `writer` as it arrives, in constant memory, and checks
     /// it against the `Digest` header as the Go client does. `opts.stale()`
-    /// lets a follower answer. On any error `writer` holds a partial or
-    /// damaged snapshot that must not be restored.
+    /// lets a follower answer.
+    ///
+    /// The archive itself is checked as it streams, as `nomad operator
+    /// snapshot save` checks its file ([`client_core::snapshot`]): one Nomad
+    /// cut short, or damaged on the way (gzip CRC, tar headers, the SHA-256
+    /// of `meta.json` and `state.bin` against `SHA256SUMS`), is
+    /// [`client_core::Error::SnapshotDamaged`], with or without a `Digest`
+    /// header. On any error `writer` holds a partial or damaged snapshot that
+    /// must not be restored.
     ///
     /// ```no_run
     /// # async fn demo(nomad: nomad_client::NomadClient) -> nomad_client::Result<()> {
@@ -227,30 +234,22 @@ impl Operator {
         let live = self.client.http().stream(req).await?;
         let digest = live.headers().get("Digest").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let mut check = digest.as_deref().map(DigestCheck::new).transpose()?.flatten();
-        let mut body = live.bytes();
-        let mut bytes = 0u64;
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk?;
+        let request = ("GET", "/v1/operator/snapshot");
+        let saved = save_checked(live.bytes(), writer, ArchiveKind::Raft, request, |chunk| {
             if let Some(check) = &mut check {
-                check.update(&chunk);
+                check.update(chunk);
             }
-            writer.write_all(&chunk).await.map_err(write_error)?;
-            bytes += chunk.len() as u64;
-        }
-        writer.flush().await.map_err(write_error)?;
-        if bytes == 0 {
-            return Err(client_core::Error::invalid(
-                "snapshot",
-                "GET /v1/operator/snapshot",
-                "Nomad answered an empty body",
-            )
-            .into());
-        }
+        })
+        .await
+        .map_err(|e| match e {
+            SaveError::Body(e) => Error::from(e),
+            SaveError::Write(source) => write_error(source),
+        })?;
         let verified = check.is_some();
         if let Some(check) = check {
             check.finish(digest.as_deref().unwrap_or_default())?;
         }
-        Ok(SnapshotSaved { bytes, digest, verified })
+        Ok(SnapshotSaved { bytes: saved.bytes, digest, verified, archive: saved.archive })
     }
 
     /// `PUT /v1/operator/snapshot`: restores the servers' state from a

@@ -200,4 +200,7 @@ pub struct SnapshotSaved {
     pub digest: Option<String>,
     /// True when the bytes were checked against a SHA-256 or SHA-512 digest.
     pub verified: bool,
+    /// What the archive's own `meta.json` says (Raft index and term of the
+    /// state it holds), read while the archive was checked.
+    pub archive: client_core::snapshot::ArchiveMeta,
 }

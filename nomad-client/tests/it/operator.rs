@@ -227,14 +227,28 @@ async fn keyring_list_rotate_and_a_guarded_delete() {
 // ---- snapshots
 
 const CHUNK: usize = 64 * 1024;
-const CHUNKS: usize = 64; // 4 MiB in all
+
+/// A real snapshot archive (meta.json, state.bin, SHA256SUMS) of about 4 MiB
+/// that does not compress away, served in `CHUNK`-sized pieces.
+static SNAPSHOT: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let state: Vec<u8> = (0..4 << 20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    test_support::snapshot::raft_archive(&state, 1234, 6)
+});
+
+fn chunks() -> usize {
+    SNAPSHOT.len().div_ceil(CHUNK)
+}
 
 fn snapshot_chunk(i: usize) -> Vec<u8> {
-    let mut chunk: Vec<u8> = (0..CHUNK).map(|b| (b as u8).wrapping_mul(31).wrapping_add(i as u8)).collect();
-    if i == 0 {
-        chunk[..2].copy_from_slice(&[0x1f, 0x8b]);
-    }
-    chunk
+    SNAPSHOT[i * CHUNK..((i + 1) * CHUNK).min(SNAPSHOT.len())].to_vec()
 }
 
 fn sha256_digest(chunks: usize) -> String {
@@ -321,7 +335,7 @@ fn client_for(addr: &str) -> nomad_client::NomadClient {
 #[tokio::test]
 async fn snapshot_save_streams_to_the_writer_and_checks_the_digest() {
     let (tx, rx) = mpsc::unbounded_channel();
-    let addr = snapshot_server(sha256_digest(CHUNKS), CHUNKS, true, rx).await;
+    let addr = snapshot_server(sha256_digest(chunks()), chunks(), true, rx).await;
     let mut sink = Sink { total: 0, largest: 0, seen: tx };
     // The server sends chunk n+1 only after chunk n reached the writer: a client
     // that buffered the body before writing would stall here.
@@ -330,15 +344,17 @@ async fn snapshot_save_streams_to_the_writer_and_checks_the_digest() {
             .await
             .expect("streamed, not buffered")
             .unwrap();
-    assert_eq!(saved.bytes as usize, CHUNK * CHUNKS);
+    assert_eq!(saved.bytes as usize, SNAPSHOT.len());
     assert!(saved.verified && saved.digest.as_deref().unwrap().starts_with("sha-256="));
+    assert_eq!((saved.archive.index, saved.archive.term), (1234, 6), "meta.json, read while checking");
     assert!(sink.largest <= CHUNK * 2, "writes are chunk-sized, not the whole body: {}", sink.largest);
 }
 
 #[tokio::test]
 async fn a_snapshot_that_does_not_match_its_digest_is_an_error() {
     let (tx, rx) = mpsc::unbounded_channel();
-    let addr = snapshot_server(sha256_digest(1), 2, true, rx).await;
+    // A whole, valid archive under a Digest of something else.
+    let addr = snapshot_server(sha256_digest(1), chunks(), true, rx).await;
     let mut sink = Sink { total: 0, largest: 0, seen: tx };
     let err = client_for(&addr).operator().snapshot_save(&mut sink, &q()).await.unwrap_err();
     assert!(
@@ -350,7 +366,7 @@ async fn a_snapshot_that_does_not_match_its_digest_is_an_error() {
 #[tokio::test]
 async fn a_snapshot_cut_off_midway_is_an_error_and_the_call_returns() {
     let (tx, rx) = mpsc::unbounded_channel();
-    let addr = snapshot_server(sha256_digest(CHUNKS), 3, false, rx).await;
+    let addr = snapshot_server(sha256_digest(chunks()), 3, false, rx).await;
     let mut sink = Sink { total: 0, largest: 0, seen: tx };
     let result =
         tokio::time::timeout(Duration::from_secs(20), client_for(&addr).operator().snapshot_save(&mut sink, &q()))
@@ -359,6 +375,37 @@ async fn a_snapshot_cut_off_midway_is_an_error_and_the_call_returns() {
     let err = result.unwrap_err();
     assert!(err.is_transient() || err.to_string().contains("cut off"), "{err}");
     assert_eq!(sink.total, 3 * CHUNK, "what arrived was written; the caller must discard it");
+}
+
+/// Nomad sends `200 OK` and its `Digest` before the archive is written, and
+/// an older server sends no `Digest` at all: an archive that ends cleanly
+/// but short, or with a flipped byte, is refused by the archive check.
+#[tokio::test]
+async fn a_snapshot_cut_short_by_the_server_is_an_error_with_or_without_a_digest() {
+    let short = SNAPSHOT[..SNAPSHOT.len() / 3].to_vec();
+    let mut flipped = SNAPSHOT.clone();
+    flipped[SNAPSHOT.len() / 2] ^= 0x08;
+    for (case, body, digest) in [
+        ("short, no Digest", short.clone(), None),
+        ("short, its own Digest", short.clone(), Some(&short)),
+        ("a flipped byte, no Digest", flipped, None),
+    ] {
+        let server = MockServer::start().await;
+        let mut answer = ResponseTemplate::new(200).set_body_bytes(body);
+        if let Some(digest) = digest {
+            let sum = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(digest));
+            answer = answer.insert_header("Digest", format!("sha-256={sum}").as_str());
+        }
+        Mock::given(method("GET")).and(path("/v1/operator/snapshot")).respond_with(answer).mount(&server).await;
+        let mut sink = Vec::new();
+        let err = client_for(&server.uri()).operator().snapshot_save(&mut sink, &q()).await.unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(&err, nomad_client::Error::Core(client_core::Error::SnapshotDamaged { bytes, .. }) if *bytes == sink.len() as u64),
+            "{case}: {err:?}"
+        );
+        assert!(text.contains("GET /v1/operator/snapshot") && text.contains("save again"), "{case}: {text}");
+    }
 }
 
 #[tokio::test]
@@ -396,7 +443,7 @@ async fn a_snapshot_save_dropped_midway_closes_its_connection() {
             head.push(byte[0]);
         }
         let status =
-            format!("HTTP/1.1 200 OK\r\nDigest: {}\r\nTransfer-Encoding: chunked\r\n\r\n", sha256_digest(CHUNKS));
+            format!("HTTP/1.1 200 OK\r\nDigest: {}\r\nTransfer-Encoding: chunked\r\n\r\n", sha256_digest(chunks()));
         tcp.write_all(status.as_bytes()).await.unwrap();
         let chunk = snapshot_chunk(0);
         tcp.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).await.unwrap();
