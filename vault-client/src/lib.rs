@@ -78,7 +78,7 @@
 //! | sys leases | Y ([`Leases`]: renew, revoke, lookup, list, revoke-prefix, revoke-force, tidy; prefixes are folders) |
 //! | sys wrapping | Y ([`Wrapping`]: wrap, unwrap, lookup, rewrap) |
 //! | sys audit | Y ([`audit`]: list, enable file/syslog/socket, disable, audit-hash) |
-//! | raft (snapshot, peers, autopilot) | partial ([`raft::Raft`]: configuration, remove-peer (unknown ID, only server and last voter refused), autopilot state and configuration get/set, snapshot save/restore/force-restore streamed); no join, no snapshot integrity check (Go's `SHA256SUMS.sealed`) |
+//! | raft (snapshot, peers, autopilot) | partial ([`raft::Raft`]: configuration, remove-peer (unknown ID, only server and last voter refused), autopilot state and configuration get/set, snapshot save/restore/force-restore streamed, a save checked as it streams: non-empty `SHA256SUMS.sealed` as Go's, and beyond Go the gzip CRC and `SHA256SUMS`); no join |
 //! | sys metrics, host-info, config/state | Y ([`diagnostics`]: metrics JSON and Prometheus (1.1+), host-info (1.3+), config/state/sanitized (1.8+)) |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]

@@ -8,10 +8,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use client_core::snapshot::{ArchiveKind, SaveError, save_checked};
 use client_core::{Method, Request};
-use futures::StreamExt;
 use serde::{Deserialize, Serialize, Serializer};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::client::VaultClient;
 use crate::error::{Error, Result};
@@ -171,11 +171,14 @@ fn go_duration<S: Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, 
 }
 
 /// What [`Raft::snapshot_save`] wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SnapshotSaved {
     /// Bytes written.
     pub bytes: u64,
+    /// What the archive's own `meta.json` says (Raft index and term of the
+    /// state it holds), read while the archive was checked.
+    pub archive: client_core::snapshot::ArchiveMeta,
 }
 
 const SNAPSHOT: &str = "sys/storage/raft/snapshot";
@@ -260,38 +263,34 @@ impl Raft {
 
     /// `GET sys/storage/raft/snapshot`: streams a snapshot of the whole
     /// storage (a gzip archive) into `writer` as it arrives, in constant
-    /// memory (`vault operator raft snapshot save`). A body that does not
-    /// start like a gzip archive is an error. Unlike the Go client, the
-    /// archive's `SHA256SUMS.sealed` entry is not looked for: a stream cut
-    /// short by Vault is not detected here; check it with `vault operator
-    /// raft snapshot inspect` before relying on it. On any error `writer`
-    /// holds a partial snapshot that must not be restored.
+    /// memory (`vault operator raft snapshot save`).
+    ///
+    /// Vault answers `200 OK` before it writes the archive, so a snapshot
+    /// that failed midway (a seal that could not encrypt the sums, a leader
+    /// change) looks like a normal answer. As the Go client does, the
+    /// archive must end with a non-empty `SHA256SUMS.sealed`; beyond it,
+    /// the whole archive is checked as it streams ([`client_core::snapshot`]:
+    /// gzip CRC, tar headers, the SHA-256 of `meta.json` and `state.bin`
+    /// against `SHA256SUMS`). Either failing is
+    /// [`client_core::Error::SnapshotDamaged`]. On any error `writer` holds a
+    /// partial snapshot that must not be restored.
     ///
     /// ```no_run
     /// # async fn demo(vault: vault_client::VaultClient) -> vault_client::Result<()> {
     /// let mut file = tokio::fs::File::create("vault.snap").await.unwrap();
     /// let saved = vault.sys().raft().snapshot_save(&mut file).await?;
-    /// println!("{} bytes", saved.bytes);
+    /// println!("{} bytes at raft index {}", saved.bytes, saved.archive.index);
     /// # Ok(()) }
     /// ```
     pub async fn snapshot_save<W: AsyncWrite + Unpin + ?Sized>(&self, writer: &mut W) -> Result<SnapshotSaved> {
         let req = self.client.request(Method::GET, "Vault path", SNAPSHOT)?;
-        let mut body = self.client.stream(req, SNAPSHOT).await?.bytes();
-        let write_error = |source| Error::Io { what: "write the raft snapshot", source };
-        let mut bytes = 0u64;
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk?;
-            if bytes < 2 && !chunk.is_empty() {
-                check_gzip_start(bytes, &chunk)?;
-            }
-            writer.write_all(&chunk).await.map_err(write_error)?;
-            bytes += chunk.len() as u64;
-        }
-        writer.flush().await.map_err(write_error)?;
-        if bytes < 2 {
-            return Err(unexpected("Vault answered an empty or one-byte snapshot"));
-        }
-        Ok(SnapshotSaved { bytes })
+        let body = self.client.stream(req, SNAPSHOT).await?.bytes();
+        let request = ("GET", "/v1/sys/storage/raft/snapshot");
+        let saved = save_checked(body, writer, ArchiveKind::VaultRaft, request, |_| {}).await.map_err(|e| match e {
+            SaveError::Body(e) => Error::from(e),
+            SaveError::Write(source) => Error::Io { what: "write the raft snapshot", source },
+        })?;
+        Ok(SnapshotSaved { bytes: saved.bytes, archive: saved.archive })
     }
 
     /// `POST sys/storage/raft/snapshot`: restores the storage from a
@@ -336,20 +335,4 @@ impl Raft {
             .idempotent(false);
         self.client.send(req, path, &[]).await.map(drop)
     }
-}
-
-/// The gzip magic `1f 8b` at the start of a saved snapshot; `offset` is
-/// how many bytes came before `chunk` (0 or 1).
-fn check_gzip_start(offset: u64, chunk: &[u8]) -> Result<()> {
-    const MAGIC: [u8; 2] = [0x1f, 0x8b];
-    let expected = &MAGIC[offset as usize..];
-    let n = expected.len().min(chunk.len());
-    if chunk[..n] != expected[..n] {
-        return Err(unexpected("the snapshot does not start like a gzip archive (1f 8b)"));
-    }
-    Ok(())
-}
-
-fn unexpected(reason: &str) -> Error {
-    Error::UnexpectedResponse { method: "GET".into(), path: SNAPSHOT.into(), reason: reason.into() }
 }

@@ -172,7 +172,7 @@ fn gzip_like(len: usize) -> Vec<u8> {
 #[tokio::test]
 async fn snapshot_save_streams_every_byte_into_the_writer() {
     let (server, vault) = setup().await;
-    let snapshot = gzip_like(3 * 1024 * 1024 + 17);
+    let snapshot = test_support::snapshot::vault_archive(&gzip_like(3 * 1024 * 1024 + 17), b"sealed sums");
     Mock::given(method("GET"))
         .and(path("/v1/sys/storage/raft/snapshot"))
         .and(header("X-Vault-Token", ROOT))
@@ -183,14 +183,51 @@ async fn snapshot_save_streams_every_byte_into_the_writer() {
     let saved = vault.sys().raft().snapshot_save(&mut out).await.unwrap();
     assert_eq!(saved.bytes, snapshot.len() as u64);
     assert!(out == snapshot);
+    assert_eq!((saved.archive.index, saved.archive.size), (7, 3 * 1024 * 1024 + 17));
+}
+
+/// Vault answers `200 OK` before writing the archive: one that failed
+/// midway ends without a usable `SHA256SUMS.sealed` (the Go client's
+/// check), or short, or with a byte changed on the way.
+#[tokio::test]
+async fn a_snapshot_vault_could_not_finish_is_an_error() {
+    let state = gzip_like(300_000);
+    let whole = test_support::snapshot::vault_archive(&state, b"sealed sums");
+    let mut flipped = whole.clone();
+    flipped[whole.len() / 2] ^= 0x10;
+    for (case, body, says) in [
+        ("no SHA256SUMS.sealed", test_support::snapshot::raft_archive(&state, 7, 2), "has no SHA256SUMS.sealed"),
+        (
+            "an empty SHA256SUMS.sealed",
+            test_support::snapshot::vault_archive(&state, b""),
+            "SHA256SUMS.sealed is empty",
+        ),
+        ("cut short", whole[..whole.len() - 100].to_vec(), "incomplete"),
+        ("a flipped byte", flipped, "cannot be restored"),
+    ] {
+        let (server, vault) = setup().await;
+        Mock::given(method("GET"))
+            .and(path("/v1/sys/storage/raft/snapshot"))
+            .respond_with(ResponseTemplate::new(200).set_body_bytes(body))
+            .mount(&server)
+            .await;
+        let mut out = Vec::new();
+        let err = vault.sys().raft().snapshot_save(&mut out).await.unwrap_err();
+        assert!(
+            matches!(&err, vault_client::Error::Core(client_core::Error::SnapshotDamaged { bytes, .. }) if *bytes == out.len() as u64),
+            "{case}: {err:?}"
+        );
+        let text = err.to_string();
+        assert!(text.contains(says) && text.contains("GET /v1/sys/storage/raft/snapshot"), "{case}: {text}");
+    }
 }
 
 #[tokio::test]
 async fn snapshot_save_refuses_a_body_that_is_not_a_snapshot_and_maps_errors() {
     for (status, body, expected) in [
-        (200, b"{\"not\":\"gzip\"}".to_vec(), "does not start like a gzip archive"),
-        (200, Vec::new(), "empty"),
-        (200, vec![0x1f], "empty or one-byte"),
+        (200, b"{\"not\":\"gzip\"}".to_vec(), "not a valid gzip stream"),
+        (200, Vec::new(), "incomplete"),
+        (200, vec![0x1f], "incomplete"),
         (403, br#"{"errors":["permission denied"]}"#.to_vec(), "permission denied"),
         (404, br#"{"errors":["1 error occurred:\n\t* unsupported path\n\n"]}"#.to_vec(), "unsupported path"),
     ] {
