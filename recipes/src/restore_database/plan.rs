@@ -26,6 +26,11 @@ pub(super) fn limit_text(limit: i32) -> String {
 }
 
 /// The statement that opens `db` again with `limit`, as the operator would type it.
+/// The statement that removes what a failed restore left of `db`, for the by-hand instructions.
+pub(super) fn drop_statement(db: &str) -> String {
+    format!("DROP DATABASE IF EXISTS \"{}\"", db.replace('"', "\"\""))
+}
+
 pub(super) fn open_statement(db: &str, limit: i32) -> String {
     format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS true CONNECTION LIMIT {limit}", db.replace('"', "\"\""))
 }

@@ -6,7 +6,9 @@ use std::future::Future;
 use std::path::Path;
 use std::time::Instant;
 
-use super::plan::{RESTORING_LIMIT, Survey, leader_address, leader_changed, limit_text, open_statement};
+use super::plan::{
+    RESTORING_LIMIT, Survey, drop_statement, leader_address, leader_changed, limit_text, open_statement,
+};
 use super::{DatabaseRestoreReport, RestoreDatabase};
 use crate::ports::DatabaseInfo;
 use crate::progress::Progress;
@@ -115,12 +117,13 @@ impl RestoreDatabase {
             )),
             Err(e) => Error::Conflict(format!(
                 "restoring {dump} into {db} on {} failed: {}; putting back the safety dump {} failed too: {}. Restore \
-                 it by hand: `pg_restore -C -d postgres {}` on the leader, then `{}` (connections allowed, and the \
-                 connection limit it had)",
+                 it by hand on the leader: `{}` (what is left of it may be half made), `pg_restore -C -d postgres \
+                 {}`, then `{}` (connections allowed, and the connection limit it had)",
                 s.leader,
                 failure.with_causes(),
                 safety.display(),
                 e.with_causes(),
+                drop_statement(db),
                 safety.display(),
                 open_statement(db, limit)
             )),

@@ -392,6 +392,8 @@ struct Failover {
     limit: i32,
     /// Restoring the given dump (not the safety dump) fails.
     bad_dump: bool,
+    /// Restoring the safety dump fails too.
+    bad_safety: bool,
 }
 
 impl Failover {
@@ -404,6 +406,7 @@ impl Failover {
             superuser: true,
             limit: -1,
             bad_dump: false,
+            bad_safety: false,
         }
     }
 
@@ -467,6 +470,9 @@ impl DatabaseServer for Failover {
         self.call(format!("restore {name} from {}", if given { "the dump" } else { "the safety dump" }));
         if given && self.bad_dump {
             return Err(recipes::Error::Conflict("pg_restore: the dump is cut".into()));
+        }
+        if !given && self.bad_safety {
+            return Err(recipes::Error::Conflict("pg_restore: could not connect".into()));
         }
         Ok(())
     }
@@ -558,6 +564,27 @@ async fn the_database_is_created_for_superusers_only_and_opened_with_its_limit_a
             "open app limit -1"
         ]
     );
+}
+
+#[tokio::test]
+async fn when_the_put_back_fails_too_the_error_gives_every_command_to_finish_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let (recipe, server) = fake(dir.path(), |s| {
+        s.fail_over = false;
+        s.bad_dump = true;
+        s.bad_safety = true;
+        s.limit = 12;
+    });
+    let err = recipe.run(Progress::none()).await.unwrap_err().to_string();
+    let calls = server.calls.lock().unwrap().clone();
+    assert_eq!(calls.last().map(String::as_str), Some("restore app from the safety dump"), "{calls:?}");
+    assert!(err.contains("pg_restore: the dump is cut") && err.contains("pg_restore: could not connect"), "{err}");
+    // In order: remove the half-made database, re-create it from the safety dump, open it with its limit.
+    let drop = err.find("`DROP DATABASE IF EXISTS \"app\"`").expect(&err);
+    let restore = err.find("`pg_restore -C -d postgres ").expect(&err);
+    let open = err.find("`ALTER DATABASE \"app\" ALLOW_CONNECTIONS true CONNECTION LIMIT 12`").expect(&err);
+    assert!(drop < restore && restore < open, "{err}");
+    assert!(err[restore..].contains("safety"), "the safety dump's path is named: {err}");
 }
 
 #[tokio::test]
