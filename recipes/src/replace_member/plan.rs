@@ -189,7 +189,11 @@ impl ReplaceMember {
                         .map_or("the healthiest replica", |r| r.name.as_str());
                     steps.push(Step::new(
                         format!("switch over from {m}"),
-                        format!("hand the leadership of {m} to {to}"),
+                        format!("hand the leadership of {m} to {to} (the running replica with the least lag, chosen again then)"),
+                    ));
+                    steps.push(Step::new(
+                        format!("wait for {to} to lead"),
+                        format!("wait until {to} leads and every replica streams"),
                     ));
                 }
                 steps.push(Step::new(format!("save {m}"), format!("save {m}'s DCS state and the cluster's status")));
