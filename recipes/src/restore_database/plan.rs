@@ -87,6 +87,19 @@ impl RestoreDatabase {
                 Ok(None) => {
                     checks.push(Check::failed(format!("database {db}"), format!("does not exist on {address}")));
                 }
+                Ok(Some(i)) if i.connection_limit < -1 => {
+                    // PostgreSQL 15.4+ marks a database whose DROP DATABASE was interrupted with
+                    // datconnlimit -2: nobody can connect to it, so it can be neither dumped nor restored.
+                    checks.push(Check::failed(
+                        format!("database {db}"),
+                        format!(
+                            "is marked invalid (connection limit {}: a DROP DATABASE was interrupted); it can only be \
+                             dropped: `{}`, then restore the dump into a new database with `pg_restore -C -d postgres`",
+                            i.connection_limit,
+                            drop_statement(db)
+                        ),
+                    ));
+                }
                 Ok(Some(i)) => {
                     checks.push(Check::passed(
                         format!("database {db}"),

@@ -588,6 +588,21 @@ async fn when_the_put_back_fails_too_the_error_gives_every_command_to_finish_by_
 }
 
 #[tokio::test]
+async fn a_database_marked_invalid_by_an_interrupted_drop_is_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let (recipe, server) = fake(dir.path(), |s| {
+        s.fail_over = false;
+        s.limit = -2;
+    });
+    let err = recipe.plan().await.unwrap_err();
+    let reasons = err.refusal_reasons().join("\n");
+    assert!(reasons.contains("database app: is marked invalid (connection limit -2"), "{reasons}");
+    assert!(reasons.contains("`DROP DATABASE IF EXISTS \"app\"`"), "{reasons}");
+    assert!(recipe.run(Progress::none()).await.is_err());
+    assert!(server.calls.lock().unwrap().is_empty(), "nothing was dumped, blocked or dropped");
+}
+
+#[tokio::test]
 async fn a_restoring_role_that_is_not_a_superuser_is_refused_before_anything_changes() {
     let dir = tempfile::tempdir().unwrap();
     let (recipe, server) = fake(dir.path(), |s| {
