@@ -86,7 +86,8 @@ impl Variables {
     }
 
     /// `GET /v1/var/:path`: the variable with its items (redacted in Debug).
-    /// A missing one is [`Error::NotFound`] naming path and namespace.
+    /// A missing one is [`Error::NotFound`] naming path and namespace; an
+    /// answer for another path or namespace is [`Error::Refused`].
     ///
     /// ```no_run
     /// # async fn demo(nomad: nomad_client::NomadClient) -> nomad_client::Result<()> {
@@ -98,7 +99,21 @@ impl Variables {
     pub async fn get(&self, path: &str, opts: &QueryOptions) -> Result<WithMeta<Variable>> {
         let req = self.client.query_one(Request::get(var_path(path)?), opts)?;
         let ns = self.client.effective_namespace(opts.namespace.as_deref());
-        self.client.get_meta(req).await.map_err(not_found("variable", path, Some(&ns)))
+        let got: WithMeta<Variable> =
+            self.client.get_meta(req).await.map_err(not_found("variable", path, Some(&ns)))?;
+        // A proxy, a rewrite or a server of another version answering for another variable
+        // must not hand its items to a caller who will write them back under `path`.
+        let other_ns = !got.value.namespace.is_empty() && got.value.namespace != ns;
+        if got.value.path != path || other_ns {
+            return Err(Error::Refused {
+                action: format!("return variable {path:?} of namespace {ns:?}"),
+                reason: format!(
+                    "Nomad answered variable {:?} of namespace {:?} for it; only the variable asked for is returned",
+                    got.value.path, got.value.namespace
+                ),
+            });
+        }
+        Ok(got)
     }
 
     /// `PUT /v1/var/:path`: writes `variable` (its items replace the old

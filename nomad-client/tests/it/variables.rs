@@ -41,6 +41,34 @@ async fn get_decodes_items_and_keeps_their_values_out_of_debug() {
     assert!(err.is_not_found() && err.to_string().contains("\"missing\""), "{err}");
 }
 
+/// The docs' answer for `example/first` in `prod`, served for other asks: a
+/// rewrite or a confused proxy must not hand one variable's items to a caller
+/// who will write them back under another name.
+#[tokio::test]
+async fn an_answer_for_another_variable_or_namespace_is_refused() {
+    let (server, nomad) = server().await;
+    for asked in ["example/second", "example"] {
+        Mock::given(method("GET"))
+            .and(path(format!("/v1/var/{asked}")))
+            .respond_with(ok("nomad-docs/var-read.docs.json", 1457))
+            .mount(&server)
+            .await;
+        let err = nomad.variables().get(asked, &QueryOptions::new().namespace("prod")).await.unwrap_err();
+        assert!(matches!(err, Error::Refused { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains(&format!("{asked:?}")) && text.contains("\"example/first\""), "{text}");
+        assert!(!text.contains("passw0rd1"), "no item value in the error: {text}");
+    }
+    Mock::given(method("GET"))
+        .and(path("/v1/var/example/first"))
+        .and(query_is(&[("namespace", "staging")]))
+        .respond_with(ok("nomad-docs/var-read.docs.json", 1457))
+        .mount(&server)
+        .await;
+    let err = nomad.variables().get("example/first", &QueryOptions::new().namespace("staging")).await.unwrap_err();
+    assert!(err.to_string().contains("of namespace \"prod\" for it"), "{err}");
+}
+
 #[tokio::test]
 async fn list_pages_through_metadata() {
     let (server, nomad) = server().await;
