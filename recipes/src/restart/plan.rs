@@ -162,3 +162,43 @@ pub(super) fn leader_changed(scope: &str, was: &str, now: Option<&str>) -> Error
         now.unwrap_or("none")
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use patroni_client::{Role, State};
+
+    fn member(name: &str, role: Role, state: State, lag: Option<u64>) -> MemberStatus {
+        MemberStatus {
+            name: name.into(),
+            role,
+            state,
+            timeline: Some(2),
+            xlog_location: None,
+            api_url: None,
+            lag_bytes: lag,
+        }
+    }
+
+    /// The switchover target of restart and replace_member: the running replica with the
+    /// least lag; an unknown lag counts as the most, a stopped replica is never chosen.
+    #[test]
+    fn the_least_lagging_running_replica_is_chosen() {
+        let status = ClusterStatus {
+            leader: Some("dbHA1".into()),
+            members: vec![
+                member("dbHA1", Role::Primary, State::Running, None),
+                member("dbHA2", Role::Replica, State::Streaming, Some(500)),
+                member("dbHA3", Role::Replica, State::Running, Some(10)),
+                member("dbHA4", Role::Replica, State::Streaming, None),
+                member("dbHA5", Role::Replica, State::Stopped, Some(0)),
+            ],
+        };
+        assert_eq!(best_replica(&status, &[]).map(|m| m.name.as_str()), Some("dbHA3"));
+        assert_eq!(best_replica(&status, &["dbHA3".into()]).map(|m| m.name.as_str()), Some("dbHA2"));
+        let unknown_only = ["dbHA2".into(), "dbHA3".into()];
+        assert_eq!(best_replica(&status, &unknown_only).map(|m| m.name.as_str()), Some("dbHA4"));
+        let none = ["dbHA2".into(), "dbHA3".into(), "dbHA4".into()];
+        assert_eq!(best_replica(&status, &none), None, "a stopped replica is never a target");
+    }
+}
