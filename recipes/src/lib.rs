@@ -14,7 +14,9 @@
 //! systems and returns the steps or [`Error::Refused`] with *every* reason, and `run()`, which
 //! executes step by step, reports typed [`Event`]s through [`Progress`], and returns a
 //! serde-serializable [`Report`]. Steps look at the world first, so a re-run continues where
-//! the world stands. Destructive steps act on exact names only and write what they remove to
+//! the world stands (each recipe's docs say how it is re-run: `bootstrap` with its resume state,
+//! `replace_member` from its state file; `restore_database` cannot continue once it dropped its
+//! database and says how to finish by hand). Destructive steps act on exact names only and write what they remove to
 //! a [`BackupDir`] first. Waits are event-driven (Consul blocking queries) and bounded.
 //!
 //! Procedure numbers are those of the repository's
