@@ -63,7 +63,8 @@
 //!   policies ([`NomadClient::quotas`], [`NomadClient::sentinel_policies`]).
 //! - More streams, each holding one frame or answer at a time and closing
 //!   its connection when dropped: [`Allocations::stream_file`] (`fs/stream`),
-//!   [`Agent::monitor`] (log lines), [`Nodes::watch_drain`] (a drain to its end).
+//!   [`Agent::monitor`] (log lines), [`Nodes::watch_drain`] (a drain to its
+//!   end: the node and each allocation it moves, as the Go `MonitorDrain`).
 //! - Destructive calls act on exact targets and refuse unsafe ones before
 //!   sending: the last Raft voter, a peer not in the configuration, the
 //!   active keyring key, a built-in node pool, a service registration the
@@ -116,7 +117,7 @@
 //! | `Jobs` | Y | (actions, `ScaleStatus` events not modelled) |
 //! | `Allocations` | Y | |
 //! | `AllocFS` | Y | ([`Allocations::stream_file`]) |
-//! | `Nodes` | Y | ([`Nodes::meta`], [`Nodes::apply_meta`] for `NodeMeta` 1.5+); drain watch is node-only ([`Nodes::watch_drain`], the Go `MonitorDrain` also reports allocations) |
+//! | `Nodes` | Y | ([`Nodes::meta`], [`Nodes::apply_meta`] for `NodeMeta` 1.5+; `MonitorDrain` is [`Nodes::watch_drain`], typed events for the node and its allocations) |
 //! | `Evaluations` | Y | ([`Evaluations::delete`]) |
 //! | `Deployments` | Y | ([`Deployments::set_alloc_health`]) |
 //! | `Namespaces`, `EventStream`, `Status` | Y | |

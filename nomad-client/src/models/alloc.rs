@@ -41,6 +41,11 @@ pub struct Allocation {
     pub desired_status: AllocDesiredStatus,
     /// What the client reports: `pending`, `running`, `complete`, `failed`, `lost`, `unknown`.
     pub client_status: AllocClientStatus,
+    /// What the scheduler is to do with it next, e.g. migrate it off a
+    /// draining node; `None` when Nomad sends none (the 1.1.2 node list leaves
+    /// it out of allocations that never had one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desired_transition: Option<DesiredTransition>,
     /// Why the client status is what it is.
     pub client_description: String,
     /// State of each task.
@@ -72,6 +77,29 @@ impl Allocation {
     #[must_use]
     pub fn short_id(&self) -> &str {
         self.id.get(..8).unwrap_or(&self.id)
+    }
+}
+
+/// An allocation's `DesiredTransition`: each flag `None` when unset, as Nomad sends it.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DesiredTransition {
+    /// Set by a node drain: the allocation is to move to another node.
+    pub migrate: Option<bool>,
+    /// The allocation failed and is to be rescheduled.
+    pub reschedule: Option<bool>,
+    /// Reschedule it now even if its reschedule policy would not (`nomad job eval -force-reschedule`).
+    pub force_reschedule: Option<bool>,
+    /// Every flag not modelled above (newer Nomad versions add some).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl DesiredTransition {
+    /// True when the allocation is marked to migrate (Go's `ShouldMigrate`).
+    #[must_use]
+    pub fn should_migrate(&self) -> bool {
+        self.migrate == Some(true)
     }
 }
 

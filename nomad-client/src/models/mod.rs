@@ -23,7 +23,7 @@ pub use acl::{
     OidcCompleteAuthRequest, OneTimeToken,
 };
 pub use agent::{AgentHealth, AgentHealthResponse, AgentMember, AgentMembers, AgentSelf};
-pub use alloc::{AllocStopResponse, Allocation, TaskState};
+pub use alloc::{AllocStopResponse, Allocation, DesiredTransition, TaskState};
 pub use deployment::{Deployment, DeploymentUpdateResponse};
 pub use evaluation::Evaluation;
 pub use fs::FileInfo;

@@ -1,4 +1,5 @@
-//! Nodes (force-evaluate, stats, a drain followed to its end), fs/stream,
+//! Nodes (force-evaluate, stats, a drain and its allocations followed to
+//! its end), fs/stream,
 //! evaluation delete, deployment allocation health, the agent's join,
 //! force-leave, host and monitor, and search. The streams are checked for
 //! flat memory and for closing their connection when dropped.
@@ -9,8 +10,8 @@ use base64::Engine as _;
 use client_core::WatchOptions;
 use futures::StreamExt;
 use nomad_client::{
-    AgentTarget, DrainProgress, Error, EvalSelection, LogFrame, LogsOptions, MAX_MONITOR_LINE, Origin, QueryOptions,
-    WriteOptions,
+    AgentTarget, AllocClientStatus, DrainProgress, Error, EvalSelection, LogFrame, LogsOptions, MAX_MONITOR_LINE,
+    Origin, QueryOptions, WriteOptions,
 };
 use wiremock::matchers::{body_json, method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
@@ -67,6 +68,149 @@ fn draining_node(index: u64) -> serde_json::Value {
     node
 }
 
+/// Serves successive states of a blocking query as Nomad does: a request
+/// without `index` gets the first state, one with `index=N` the first state
+/// past N, and one at the last state's index that state again after a short
+/// wait (the server's `wait` running out).
+struct Blocking {
+    states: States,
+}
+
+/// Each state of a blocking query with its index.
+type States = Vec<(u64, serde_json::Value)>;
+
+impl wiremock::Respond for Blocking {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let asked = request.url.query_pairs().find(|(k, _)| k == "index").and_then(|(_, v)| v.parse::<u64>().ok());
+        let next = self.states.iter().find(|(index, _)| asked.is_none_or(|asked| *index > asked));
+        let (answer, held) = match next {
+            Some(state) => (state, Duration::ZERO),
+            None => (self.states.last().unwrap(), Duration::from_millis(100)),
+        };
+        ResponseTemplate::new(200)
+            .set_body_json(&answer.1)
+            .insert_header("X-Nomad-Index", answer.0.to_string().as_str())
+            .set_delay(held)
+    }
+}
+
+/// The `index` each request to `at` asked with (`None`: not a blocking one).
+async fn asked_indexes(server: &wiremock::MockServer, at: &str) -> Vec<Option<String>> {
+    let requests = server.received_requests().await.unwrap();
+    requests
+        .iter()
+        .filter(|r| r.url.path() == at)
+        .map(|r| r.url.query_pairs().find(|(k, _)| k == "index").map(|(_, v)| v.into_owned()))
+        .collect()
+}
+
+const OTHER_ALLOC: &str = "15b6a58d-9cf1-8e55-088e-7e3bc3139d1c";
+const SYSTEM_ALLOC: &str = "5c3f1e2a-0d4b-4e8f-9a61-7b2d3c4e5f60";
+
+/// The node's allocations as 1.1.2 recorded them (`node-allocations.json`:
+/// `ALLOC` running, `OTHER_ALLOC` stopped, both of the service job dbHA1),
+/// plus a third made from `ALLOC` with its ID, job ID and job type changed
+/// to a system job's. `states` gives each its `ClientStatus`,
+/// `DesiredStatus` and `DesiredTransition.Migrate` (the shape 1.1.2 sent in
+/// `job-allocations-during-drain.json`).
+fn node_allocs(states: [(&str, &str, bool); 3]) -> serde_json::Value {
+    let recorded = json_fixture("node-allocations.json");
+    let mut system = recorded[0].clone();
+    system["ID"] = SYSTEM_ALLOC.into();
+    system["JobID"] = "node-exporter".into();
+    system["Job"]["ID"] = "node-exporter".into();
+    system["Job"]["Type"] = "system".into();
+    let mut allocs = vec![recorded[0].clone(), recorded[1].clone(), system];
+    for (alloc, (client, desired, migrate)) in allocs.iter_mut().zip(states) {
+        alloc["ClientStatus"] = client.into();
+        alloc["DesiredStatus"] = desired.into();
+        alloc["DesiredTransition"] =
+            serde_json::json!({ "Migrate": migrate.then_some(true), "Reschedule": null, "ForceReschedule": null });
+    }
+    serde_json::Value::Array(allocs)
+}
+
+/// A drain as Nomad runs it: the node drains at 100 and its strategy is gone
+/// at 104; ALLOC is marked (102), stopped for migration (103) and completes
+/// (105), OTHER_ALLOC is marked (103), stopped (105) and completes (106); the
+/// system allocation is marked and stopped last (107) and completes (108).
+fn drain_states(ignore_system_jobs: bool) -> (States, States) {
+    let mut draining = draining_node(100);
+    draining["DrainStrategy"]["IgnoreSystemJobs"] = ignore_system_jobs.into();
+    let node = vec![(100, draining), (104, json_fixture("node-read-after-drain.json"))];
+    let (run, stop) = (("running", "run", false), ("running", "stop", true));
+    let marked = ("running", "run", true);
+    let complete = ("complete", "stop", true);
+    let allocs = vec![
+        (101, node_allocs([run, run, run])),
+        (102, node_allocs([marked, run, run])),
+        (103, node_allocs([stop, marked, run])),
+        (105, node_allocs([complete, stop, run])),
+        (106, node_allocs([complete, complete, run])),
+        (107, node_allocs([complete, complete, stop])),
+        (108, node_allocs([complete, complete, complete])),
+    ];
+    (node, allocs)
+}
+
+/// Serves `node` on the node and `allocs` on its allocations.
+async fn mount_drain(server: &wiremock::MockServer, node: States, allocs: States) {
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/node/{NODE}")))
+        .respond_with(Blocking { states: node })
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/node/{NODE}/allocations")))
+        .respond_with(Blocking { states: allocs })
+        .mount(server)
+        .await;
+}
+
+/// Every item of a drain watch of NODE (a stream that did not end within 10 s fails).
+async fn drain_steps(
+    nomad: &nomad_client::NomadClient,
+    give_up_after: Option<Duration>,
+) -> Vec<nomad_client::Result<DrainProgress>> {
+    let watch = nomad.nodes().watch_drain(NODE, give_up_after, &QueryOptions::new(), quick()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), watch.collect()).await.unwrap()
+}
+
+/// Fails when `server` is asked anything more within 200 ms.
+async fn asks_nothing_more(server: &wiremock::MockServer, why: &str) {
+    let asked = server.received_requests().await.unwrap().len();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(server.received_requests().await.unwrap().len(), asked, "{why}");
+}
+
+fn marked(alloc: &str, job: &str) -> DrainProgress {
+    DrainProgress::AllocMarkedForMigration { alloc_id: alloc.into(), job: job.into(), task_group: "database".into() }
+}
+
+fn stopping(alloc: &str, job: &str) -> DrainProgress {
+    DrainProgress::AllocStopping { alloc_id: alloc.into(), job: job.into(), task_group: "database".into() }
+}
+
+fn stopped(alloc: &str, job: &str) -> DrainProgress {
+    DrainProgress::AllocStopped {
+        alloc_id: alloc.into(),
+        job: job.into(),
+        task_group: "database".into(),
+        client_status: AllocClientStatus::Complete,
+    }
+}
+
+/// Follows a whole drain; the allocation events in order, and how many
+/// `Draining` came before the `Done` that ended it.
+async fn follow_drain(nomad: &nomad_client::NomadClient) -> (Vec<DrainProgress>, usize) {
+    let steps = drain_steps(nomad, Some(Duration::from_secs(30))).await;
+    let steps: Vec<DrainProgress> = steps.into_iter().map(Result::unwrap).collect();
+    assert_eq!(steps.last(), Some(&DrainProgress::Done { status: "complete".into() }), "{steps:?}");
+    let draining = steps.iter().filter(|s| matches!(s, DrainProgress::Draining { index: 100, .. })).count();
+    let allocs = steps[..steps.len() - 1].iter().filter(|s| !matches!(s, DrainProgress::Draining { .. })).cloned();
+    (allocs.collect(), draining)
+}
+
 #[tokio::test]
 async fn force_evaluate_and_host_stats_of_a_node() {
     let (server, nomad) = server().await;
@@ -101,9 +245,17 @@ async fn a_drain_is_followed_until_done_and_then_no_more_is_asked() {
         .respond_with(InTurn::new(answers))
         .mount(&server)
         .await;
-    let watch = nomad.nodes().watch_drain(NODE, None, &QueryOptions::new(), quick()).unwrap();
+    // Its allocations have stopped already: what is left after a drain.
+    let mut allocs = json_fixture("node-allocations.json");
+    allocs[0]["ClientStatus"] = "complete".into();
+    allocs[0]["DesiredStatus"] = "stop".into();
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/node/{NODE}/allocations")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(allocs).insert_header("X-Nomad-Index", "78"))
+        .mount(&server)
+        .await;
     // A stream that ended is not polled again (the watch behind it would block forever).
-    let steps: Vec<_> = tokio::time::timeout(Duration::from_secs(10), watch.collect::<Vec<_>>()).await.unwrap();
+    let steps = drain_steps(&nomad, None).await;
     assert_eq!(steps.len(), 2, "{steps:?}");
     let first = steps[0].as_ref().unwrap();
     assert!(
@@ -111,40 +263,131 @@ async fn a_drain_is_followed_until_done_and_then_no_more_is_asked() {
         "{first:?}"
     );
     assert!(matches!(steps[1].as_ref().unwrap(), DrainProgress::Done { status } if status == "complete"));
-    let asked = server.received_requests().await.unwrap().len();
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(server.received_requests().await.unwrap().len(), asked, "the ended stream asks nothing more");
-    // The second request was a blocking query on the first answer's index.
-    assert_eq!(
-        server.received_requests().await.unwrap()[1].url.query_pairs().find(|(k, _)| k == "index").unwrap().1,
-        "76"
-    );
+    asks_nothing_more(&server, "the ended stream asks nothing more").await;
+    // The second request for the node was a blocking query on the first answer's index.
+    assert_eq!(asked_indexes(&server, &format!("/v1/node/{NODE}")).await, [None, Some("76".to_owned())]);
+}
+
+#[tokio::test]
+async fn a_drain_reports_its_allocations_until_those_that_must_move_have_stopped() {
+    // IgnoreSystemJobs: the system allocation stays, the drain is over once
+    // the two service allocations have completed.
+    let (server, nomad) = server().await;
+    let (node, mut allocs) = drain_states(true);
+    // Nomad leaves it alone: its allocations are not marked.
+    allocs.truncate(5);
+    mount_drain(&server, node, allocs).await;
+    let (events, draining) = follow_drain(&nomad).await;
+    let moved = [
+        marked(ALLOC, "dbHA1"),
+        stopping(ALLOC, "dbHA1"),
+        marked(OTHER_ALLOC, "dbHA1"),
+        stopped(ALLOC, "dbHA1"),
+        stopping(OTHER_ALLOC, "dbHA1"),
+        stopped(OTHER_ALLOC, "dbHA1"),
+    ];
+    assert_eq!(events, moved);
+    assert_eq!(draining, 1);
+    // The node is asked until its drain is over, the allocations until 106 answered.
+    let node_path = format!("/v1/node/{NODE}");
+    assert_eq!(asked_indexes(&server, &node_path).await, [None, Some("100".to_owned())]);
+    let asked = asked_indexes(&server, &format!("{node_path}/allocations")).await;
+    let blocking_on = ["101", "102", "103", "105"].map(|i| Some(i.to_owned()));
+    // (106 again if the node's end came after the allocations' last answer.)
+    assert_eq!(asked[0], None);
+    assert_eq!(asked[1..5], blocking_on, "{asked:?}");
+    assert!(asked[5..].iter().all(|i| i.as_deref() == Some("106")), "{asked:?}");
+
+    // Without IgnoreSystemJobs the drain also waits for the system allocation,
+    // which Nomad marks and stops last.
+    let (server, nomad) = crate::common::server().await;
+    let (node, allocs) = drain_states(false);
+    mount_drain(&server, node, allocs).await;
+    let (events, _) = follow_drain(&nomad).await;
+    let system = [marked(SYSTEM_ALLOC, "node-exporter"), stopping(SYSTEM_ALLOC, "node-exporter")];
+    assert_eq!(events[..6], moved);
+    assert_eq!(events[6..8], system);
+    assert_eq!(events[8..], [stopped(SYSTEM_ALLOC, "node-exporter")]);
+    let asked = asked_indexes(&server, &format!("/v1/node/{NODE}/allocations")).await;
+    // 107 answered the last state; 108 again only if the node's end came later.
+    let last_change = asked.iter().position(|i| i.as_deref() == Some("107")).unwrap();
+    assert!(asked[last_change + 1..].iter().all(|i| i.as_deref() == Some("108")), "{asked:?}");
+    asks_nothing_more(&server, "the ended stream asks nothing more").await;
+}
+
+#[tokio::test]
+async fn a_drain_that_does_not_move_gives_up_on_time_and_a_node_gone_ends_the_watch() {
+    // Nothing changes: the node keeps draining and ALLOC keeps running.
+    let (server, nomad) = server().await;
+    let (node, allocs) = drain_states(true);
+    mount_drain(&server, node[..1].to_vec(), allocs[..1].to_vec()).await;
+    let started = tokio::time::Instant::now();
+    let steps = drain_steps(&nomad, Some(Duration::from_millis(400))).await;
+    assert!(started.elapsed() < Duration::from_secs(3), "gave up after {:?}", started.elapsed());
+    assert!(matches!(steps[0], Ok(DrainProgress::Draining { index: 100, .. })), "{steps:?}");
+    let err = steps.last().unwrap().as_ref().unwrap_err().to_string();
+    assert!(err.contains("still draining") && err.contains("drain strategy is still set"), "{err}");
+
+    // The node's drain is over but ALLOC still runs.
+    let (server, nomad) = crate::common::server().await;
+    mount_drain(&server, node[1..].to_vec(), allocs[..1].to_vec()).await;
+    let steps = drain_steps(&nomad, Some(Duration::from_millis(400))).await;
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    let err = steps[0].as_ref().unwrap_err().to_string();
+    assert!(err.contains("still draining") && err.contains(ALLOC) && !err.contains(SYSTEM_ALLOC), "{err}");
+
+    // The node disappears: one NotFound, then nothing more is asked.
+    let (server, nomad) = crate::common::server().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/node/{NODE}")))
+        .respond_with(text(404, "error-node-not-found.txt").insert_header("X-Nomad-Index", "9"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/node/{NODE}/allocations")))
+        .respond_with(Blocking { states: allocs[..1].to_vec() })
+        .mount(&server)
+        .await;
+    let steps = drain_steps(&nomad, None).await;
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert!(matches!(&steps[0], Err(Error::NotFound { kind: "node", name, .. }) if name == NODE), "{steps:?}");
+    asks_nothing_more(&server, "the ended stream asks nothing more").await;
 }
 
 #[tokio::test]
 async fn a_dropped_drain_watch_stops_asking_and_a_stuck_drain_is_an_error() {
     let (server, nomad) = server().await;
     // Every answer moves the index, so the watch asks again at once.
-    let answers: Vec<_> = (80..200u64)
-        .map(|i| {
-            ResponseTemplate::new(200)
-                .set_body_json(draining_node(i))
-                .insert_header("X-Nomad-Index", i.to_string().as_str())
-        })
-        .collect();
+    let moving = |body: &dyn Fn(u64) -> serde_json::Value| {
+        let answers = (80..200u64).map(|i| {
+            ResponseTemplate::new(200).set_body_json(body(i)).insert_header("X-Nomad-Index", i.to_string().as_str())
+        });
+        InTurn::new(answers.collect())
+    };
     Mock::given(method("GET"))
         .and(path(format!("/v1/node/{NODE}")))
-        .respond_with(InTurn::new(answers))
+        .respond_with(moving(&draining_node))
+        .mount(&server)
+        .await;
+    // So do the allocations': ALLOC marked and unmarked in turn.
+    let allocs =
+        |i: u64| node_allocs([("running", "run", i % 2 == 0), ("complete", "stop", false), ("running", "run", false)]);
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/node/{NODE}/allocations")))
+        .respond_with(moving(&allocs))
         .mount(&server)
         .await;
     let mut watch = Box::pin(nomad.nodes().watch_drain(NODE, None, &QueryOptions::new(), quick()).unwrap());
-    for _ in 0..3 {
-        assert!(matches!(watch.next().await, Some(Ok(DrainProgress::Draining { .. }))));
+    let (mut draining, mut marked) = (0, 0);
+    while draining < 3 || marked < 3 {
+        match watch.next().await {
+            Some(Ok(DrainProgress::Draining { .. })) => draining += 1,
+            Some(Ok(DrainProgress::AllocMarkedForMigration { alloc_id, .. })) if alloc_id == ALLOC => marked += 1,
+            other => panic!("{other:?}"),
+        }
     }
     drop(watch);
-    let asked = server.received_requests().await.unwrap().len();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(server.received_requests().await.unwrap().len(), asked, "dropping the stream stopped the queries");
+    asks_nothing_more(&server, "dropping the stream stopped the queries").await;
 
     let stuck: Vec<_> =
         nomad.nodes().watch_drain(NODE, Some(Duration::ZERO), &QueryOptions::new(), quick()).unwrap().collect().await;

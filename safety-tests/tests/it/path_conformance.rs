@@ -466,7 +466,8 @@ fn cases() -> Vec<Case> {
         c!("allocations.rs::Allocations::pause_state", "allocation ID", Segment("/v1/client/allocation", "/pause"), |c, v| c.nomad.allocations().pause_state(&v, "web", &nq())),
         c!("fs.rs::Allocations::stream_file", "allocation ID", Segment("/v1/client/fs/stream", ""), |c, v| c.nomad.allocations().stream_file(&v, "/alloc/x", &nomad_client::LogsOptions::default())),
         c!("node_ops.rs::Nodes::force_evaluate", "node ID", Segment("/v1/node", "/evaluate"), |c, v| c.nomad.nodes().force_evaluate(&v, &nw())),
-        c!("node_ops.rs::Nodes::watch_drain", "node ID", Segment("/v1/node", ""), |c, v| async move { first(c.nomad.nodes().watch_drain(&v, None, &nq(), watch())?).await }),
+        // watch_drain also watches the node's allocations; only the control UUID passes the node ID check.
+        c!("node_ops.rs::Nodes::watch_drain", "node ID", Segment("/v1/node", ""), aux ["/v1/node/9df9c84d-e72a-b42f-b5da-5df98da53bda/allocations"], |c, v| async move { first(c.nomad.nodes().watch_drain(&v, None, &nq(), watch())?).await }),
         c!("deployments.rs::Deployments::set_alloc_health", "deployment ID", Segment("/v1/deployment/allocation-health", ""), |c, v| c.nomad.deployments().set_alloc_health(&v, &[CONTROL], &[], &nw())),
         // ---- vault-client
         c!("auth.rs::Auth::kubernetes", "mount", Key("/v1/auth", "/login"), |c, v| async move { c.vault.auth().kubernetes(&v)?.login("r", &client_core::Secret::new("jwt")).await }),
