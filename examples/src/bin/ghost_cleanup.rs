@@ -28,8 +28,11 @@ use recipes::ports::NomadWorld;
 #[derive(Debug, Parser)]
 #[command(version, after_help = output::ENV_HELP)]
 struct Args {
-    /// Only services whose name contains this namespace (nodes and members
-    /// are cluster-wide and are then left out).
+    /// Only this namespace's services, by exact name: Consul services named
+    /// `<namespace>` or `<namespace>-...` (`atala-testnet` never selects
+    /// `atala-testnet2-api` or `old-atala-testnet-api`) and Nomad-native
+    /// registrations of exactly this Nomad namespace (nodes and members are
+    /// cluster-wide and are then left out).
     #[arg(long)]
     namespace: Option<String>,
     /// Only services whose name matches this glob (`*` wildcard).
@@ -50,8 +53,8 @@ struct Args {
     /// How many removals run at once.
     #[arg(long, default_value_t = 4)]
     parallelism: usize,
-    /// Where the catalog entries and Nomad registrations are saved before they
-    /// are removed.
+    /// Where the catalog entries, Nomad registrations, failed members and down
+    /// Nomad nodes are saved before they are removed.
     #[arg(long, default_value = "ghost-cleanup-backups")]
     backup_dir: std::path::PathBuf,
     /// Do not look at Nomad (task services, Nomad nodes and Nomad-native

@@ -1,7 +1,8 @@
 //! The rows of a ghost cleanup's backup files: what [`GhostCleanup::run`](super::GhostCleanup::run)
 //! saves before it removes a catalog entry (what
 //! [`ConsulCatalog::reregister_from_backup`](crate::adapters::consul::ConsulCatalog::reregister_from_backup)
-//! reads back) or deletes a Nomad-native service registration.
+//! reads back), deletes a Nomad-native service registration, forces a failed member to
+//! leave or purges a down Nomad node.
 
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +63,43 @@ pub struct NomadServiceBackupRow {
 impl NomadServiceBackupRow {
     pub(super) fn new(target: Target, registration: ServiceRegistration) -> Self {
         Self { target, registration }
+    }
+}
+
+/// One row of the members backup file (a JSON array of them): one failed gossip member
+/// about to be forced to leave, as the agent's members call listed it just before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
+pub struct MemberBackupRow {
+    /// The finding acted on.
+    pub target: Target,
+    /// The member as listed (for Consul: `Name`, `Addr`, `Port`, `Tags`, `Status`).
+    pub member: serde_json::Value,
+}
+
+impl MemberBackupRow {
+    pub(super) fn new(target: Target, member: serde_json::Value) -> Self {
+        Self { target, member }
+    }
+}
+
+/// One row of the Nomad nodes backup file (a JSON array of them): one down client node
+/// about to be purged, as Nomad answered `GET /v1/node/<id>` just before (every field; the
+/// node's secret is blank, as Nomad answers it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
+pub struct NomadNodeBackupRow {
+    /// The finding acted on.
+    pub target: Target,
+    /// The node as read (`ID`, `Name`, `Status`, `StatusUpdatedAt`, `Attributes`...).
+    pub node: serde_json::Value,
+}
+
+impl NomadNodeBackupRow {
+    pub(super) fn new(target: Target, node: serde_json::Value) -> Self {
+        Self { target, node }
     }
 }
 

@@ -30,9 +30,10 @@
 //! [`GhostOptions::override_cluster_check`] plans anyway, for an operator who knows why.
 //!
 //! **What is removed.** [`GhostCleanup::run`] acts only on the findings of the plan it is
-//! given, re-checks each one just before acting (that read *is* the backup: node, services
-//! and checks with their `ModifyIndex`), writes the backup file, then removes exactly what it
-//! saved, with bounded parallelism:
+//! given, re-checks each one just before acting (that read *is* the backup: for a catalog
+//! target, node, services and checks with their `ModifyIndex`), writes the backup files
+//! (every one before the first action, each listed in the report's `backups`), then removes
+//! exactly what it saved, with bounded parallelism:
 //! - a dead node's services and checks go one by one, each as a `delete-cas` on its saved
 //!   index in a Consul transaction (checks first; 64 operations per transaction); an entry
 //!   registered or changed after the backup is left in place and reported
@@ -50,7 +51,16 @@
 //!   allocation, node and `ModifyIndex`; otherwise it is left in place and reported. Nomad
 //!   has no conditional delete, so a re-registration between that read and the `DELETE`
 //!   (two requests) is deleted; the client re-registers a live allocation's services at its
-//!   next sync. A failed delete names the backup file in its error.
+//!   next sync. A failed delete names the backup file in its error;
+//! - a failed member and a down Nomad node are read again just before acting (the
+//!   member as the agent's members call lists it; the node by exact ID, `GET
+//!   /v1/node/<id>`, the whole JSON the client returns), and that read, which must still
+//!   show the member `failed` or the node down past the threshold, is its backup, in a
+//!   `ghost-cleanup-members-*.json` or `ghost-cleanup-nomad-nodes-*.json` file of its own
+//!   written before any action; then `force-leave -prune` or the purge. Neither Consul nor
+//!   Nomad has a conditional force-leave or purge: the save is the record as read and the
+//!   re-check is the only guard, so a member or node that comes back between that read
+//!   and the action is still acted on. A failed action names the backup file in its error.
 //!
 //! **The window that remains.** Deleting a node deletes whatever is on it, and registering a
 //! service does not move the node's `ModifyIndex` (Consul 1.8.7), so no transaction can make
@@ -95,7 +105,7 @@ use futures::StreamExt;
 use nomad_client::NodeStatus;
 use serde::{Deserialize, Serialize};
 
-pub use backup::{BackupIndexes, CatalogBackupRow, NomadServiceBackupRow};
+pub use backup::{BackupIndexes, CatalogBackupRow, MemberBackupRow, NomadNodeBackupRow, NomadServiceBackupRow};
 
 use crate::input::glob_match;
 use crate::ports::{
@@ -133,8 +143,12 @@ impl<'a> Members<'a> {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct GhostOptions {
-    /// Only services whose name contains this namespace (nodes, members and Nomad nodes are
-    /// cluster-wide and are left out when a namespace is set).
+    /// Only this namespace's services, by exact name: a Consul catalog service whose name is
+    /// the namespace or starts with `<namespace>-` (the runbook's `<namespace>-<role>`, such
+    /// as `atala-testnet-database`; `atala-testnet` never selects `atala-testnet2-api` or
+    /// `old-atala-testnet-api`), and a Nomad-native registration whose Nomad namespace is
+    /// exactly this one. Nodes, members and Nomad nodes are cluster-wide and are left out
+    /// when a namespace is set.
     pub namespace: Option<String>,
     /// Only services whose name matches this glob (`*` wildcard).
     pub service_pattern: Option<String>,
@@ -180,7 +194,7 @@ impl Default for GhostOptions {
 }
 
 impl GhostOptions {
-    /// Only services of this namespace.
+    /// Only services of this namespace (see [`GhostOptions::namespace`](#structfield.namespace)).
     #[must_use]
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
         self.namespace = Some(namespace.into());
@@ -262,9 +276,18 @@ impl GhostOptions {
         Ok(())
     }
 
+    /// A Consul catalog service: its name is the namespace or `<namespace>-...`, and it
+    /// matches the pattern.
     fn service_selected(&self, name: &str) -> bool {
-        self.namespace.as_deref().is_none_or(|ns| name.contains(ns))
+        self.namespace.as_deref().is_none_or(|ns| in_namespace(name, ns))
             && self.service_pattern.as_deref().is_none_or(|p| glob_match(p, name))
+    }
+
+    /// A Nomad-native registration: its own Nomad namespace is exactly the namespace, and
+    /// its service name matches the pattern.
+    fn native_selected(&self, reg: &ServiceRegistration) -> bool {
+        self.namespace.as_deref().is_none_or(|ns| reg.namespace == ns)
+            && self.service_pattern.as_deref().is_none_or(|p| glob_match(p, &reg.service_name))
     }
 
     fn node_selected(&self, name: &str) -> bool {
@@ -725,7 +748,7 @@ impl GhostCleanup {
     ) -> Result<(Check, Vec<Finding>)> {
         let total = registrations.len();
         let selected: Vec<ServiceRegistration> =
-            registrations.into_iter().filter(|r| self.opts.service_selected(&r.service_name)).collect();
+            registrations.into_iter().filter(|r| self.opts.native_selected(r)).collect();
         let allocs: BTreeSet<String> = selected.iter().map(|r| r.alloc_id.clone()).filter(|a| !a.is_empty()).collect();
         let states = nomad.allocations(&allocs.into_iter().collect::<Vec<_>>()).await?;
         let nodes = nodes_by_id(nodes);
@@ -763,8 +786,9 @@ impl GhostCleanup {
         (!evidence.is_empty()).then_some(evidence)
     }
 
-    /// Acts on the plan's findings that are still ghosts now; writes the catalog entries it
-    /// removes to a backup file first, then removes exactly those (see the [module docs](self)).
+    /// Acts on the plan's findings that are still ghosts now; writes what it removes (catalog
+    /// entries, native registrations, members, Nomad nodes, each as just re-read) to backup
+    /// files first, then removes exactly those (see the [module docs](self)).
     ///
     /// # Errors
     /// [`Error::PartialFailure`] when some actions failed (with what was done and what
@@ -784,9 +808,18 @@ impl GhostCleanup {
         let mut confirmed = Vec::new();
         let mut saved = Vec::new();
         let mut native_saved = Vec::new();
+        let mut members_saved = Vec::new();
+        let mut nodes_saved = Vec::new();
         for f in &plan.findings {
             match self.recheck(f, &members, &nomad_nodes).await? {
-                Recheck::Confirmed => confirmed.push((f.clone(), Saved::Nothing)),
+                Recheck::Member(member) => {
+                    members_saved.push(MemberBackupRow::new(f.target.clone(), *member));
+                    confirmed.push((f.clone(), Saved::Record));
+                }
+                Recheck::NomadNode(node) => {
+                    nodes_saved.push(NomadNodeBackupRow::new(f.target.clone(), *node));
+                    confirmed.push((f.clone(), Saved::Record));
+                }
                 Recheck::Native(registration) => {
                     native_saved.push(NomadServiceBackupRow::new(f.target.clone(), (*registration).clone()));
                     confirmed.push((f.clone(), Saved::Native(registration)));
@@ -820,17 +853,11 @@ impl GhostCleanup {
                 ));
             }
         }
-        if !saved.is_empty() {
-            let path = self.backups.save("ghost-cleanup-catalog", &saved).await?;
-            runner.report.backups.push(path);
-        }
-        let native_backup = if native_saved.is_empty() {
-            None
-        } else {
-            let path = self.backups.save("ghost-cleanup-nomad-services", &native_saved).await?;
-            runner.report.backups.push(path.clone());
-            Some(path)
-        };
+        // Every backup is written (and flushed) before the first action.
+        self.save_rows("ghost-cleanup-catalog", &saved, &mut runner.report).await?;
+        let native_backup = self.save_rows("ghost-cleanup-nomad-services", &native_saved, &mut runner.report).await?;
+        let members_backup = self.save_rows("ghost-cleanup-members", &members_saved, &mut runner.report).await?;
+        let nodes_backup = self.save_rows("ghost-cleanup-nomad-nodes", &nodes_saved, &mut runner.report).await?;
         let results: Vec<(Finding, Result<Acted>)> = futures::stream::iter(confirmed)
             .map(|(f, saved)| async move {
                 let r = self.act(&f.target, saved).await;
@@ -862,14 +889,22 @@ impl GhostCleanup {
                     runner.report.done.push(format!("{name}: {}", f.target));
                 }
                 Err(e) => {
-                    // What failed in Nomad was saved first: the error says where.
-                    let e = match (&f.target, &native_backup) {
-                        (Target::NomadService { .. }, Some(path)) => Error::backend_step(
-                            "Nomad",
-                            &format!("deleting the registration saved in {}", path.display()),
-                            e,
-                        ),
-                        _ => e,
+                    // What failed was saved first (a registration, a member, a node): the error says where.
+                    let saved_in = match &f.target {
+                        Target::NomadService { .. } => {
+                            native_backup.as_ref().map(|p| ("Nomad", "deleting the registration", p))
+                        }
+                        Target::FailedMember { .. } => {
+                            members_backup.as_ref().map(|p| ("Consul", "forcing the member to leave", p))
+                        }
+                        Target::NomadNode { .. } => nodes_backup.as_ref().map(|p| ("Nomad", "purging the node", p)),
+                        Target::CatalogNode { .. } | Target::ServiceInstance { .. } => None,
+                    };
+                    let e = match saved_in {
+                        Some((system, what, path)) => {
+                            Error::backend_step(system, &format!("{what} saved in {}", path.display()), e)
+                        }
+                        None => e,
                     };
                     runner.warn(format!("{name} {} failed: {}", f.target, e.with_causes()));
                     failed.push(FailedAction { target: f.target.to_string(), error: e });
@@ -884,8 +919,25 @@ impl GhostCleanup {
         }
     }
 
+    /// Writes `rows` to a new backup file named after `label` (nothing when there are
+    /// none), lists it in the report and returns its path.
+    async fn save_rows<T: Serialize + Sync>(
+        &self,
+        label: &str,
+        rows: &[T],
+        report: &mut Report,
+    ) -> Result<Option<std::path::PathBuf>> {
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let path = self.backups.save(label, &rows).await?;
+        report.backups.push(path.clone());
+        Ok(Some(path))
+    }
+
     /// Whether the finding is still a ghost now; for catalog targets, with what will be
-    /// removed and the node's whole [`CatalogEntry`] (the backup).
+    /// removed and the node's whole [`CatalogEntry`] (the backup); for a member or a Nomad
+    /// node, with its record as just read (the backup).
     /// For a native registration, its fresh read is the backup (`nomad_nodes` is the one
     /// node listing the re-checks share).
     async fn recheck(
@@ -916,13 +968,21 @@ impl GhostCleanup {
                 Recheck::Saved { removes, entry: Box::new(entry) }
             }
             Target::FailedMember { name } => {
-                Recheck::confirmed_if(members.get(name).is_some_and(|m| m.status == "failed"))
+                // The member as listed now is both the proof and the backup.
+                let Some(member) = self.consul.member_record(name).await? else { return Ok(Recheck::NoLonger) };
+                if member.view.name != *name || member.view.status != "failed" {
+                    return Ok(Recheck::NoLonger);
+                }
+                Recheck::Member(Box::new(member.raw))
             }
             Target::NomadNode { id, .. } => {
                 let Some(nomad) = &self.nomad else { return Ok(Recheck::NoLonger) };
-                let nodes = nomad.nodes().await?;
-                let down = nodes.iter().find(|n| n.id == *id).and_then(|n| self.down_nomad_node_evidence(n));
-                Recheck::confirmed_if(down.is_some())
+                // The node as read now is both the proof and the backup.
+                let Some(node) = nomad.node_record(id).await? else { return Ok(Recheck::NoLonger) };
+                if node.view.id != *id || self.down_nomad_node_evidence(&node.view).is_none() {
+                    return Ok(Recheck::NoLonger);
+                }
+                Recheck::NomadNode(Box::new(node.raw))
             }
             Target::NomadService { namespace, service, id } => {
                 let Some(nomad) = &self.nomad else { return Ok(Recheck::NoLonger) };
@@ -966,11 +1026,13 @@ impl GhostCleanup {
                 }
                 Ok(Acted { kind, left_in_place, window: None })
             }
-            (Target::FailedMember { name }, _) => {
+            // Saved as read at the re-check; neither Consul nor Nomad has a conditional
+            // force-leave or purge, so that re-check is the guard.
+            (Target::FailedMember { name }, Saved::Record) => {
                 self.consul.force_leave(name).await?;
                 Ok(Acted::done())
             }
-            (Target::NomadNode { id, .. }, _) => match &self.nomad {
+            (Target::NomadNode { id, .. }, Saved::Record) => match &self.nomad {
                 Some(nomad) => nomad.purge_node(id).await.map(|()| Acted::done()),
                 None => Err(Error::backend_msg("Nomad", "no Nomad client was given")),
             },
@@ -1082,8 +1144,12 @@ impl GhostCleanup {
 enum Recheck {
     /// Not a ghost any more (or gone): left alone.
     NoLonger,
-    /// Still a ghost; nothing in the catalog to save (a member, a Nomad node).
-    Confirmed,
+    /// Still a failed member; the member as the agent's members call just listed it is the
+    /// backup.
+    Member(Box<serde_json::Value>),
+    /// Still a Nomad node down past the threshold; the node as just read (the whole JSON
+    /// the client returned) is the backup.
+    NomadNode(Box<serde_json::Value>),
     /// Still a ghost; `entry` (the node's whole catalog state) is the backup, `removes`
     /// what the action removes.
     Saved { removes: NodeView, entry: Box<CatalogEntry> },
@@ -1091,18 +1157,12 @@ enum Recheck {
     Native(Box<ServiceRegistration>),
 }
 
-/// What an action acts on, as saved: nothing (a member, a Nomad node), a catalog entry
-/// with when it was read, or a native registration.
+/// What an action acts on, as saved: a catalog entry with when it was read, a native
+/// registration, or a record (a member, a Nomad node) whose backup row holds it.
 enum Saved {
-    Nothing,
     Catalog(Box<(CatalogEntry, Instant)>),
     Native(Box<ServiceRegistration>),
-}
-
-impl Recheck {
-    fn confirmed_if(yes: bool) -> Self {
-        if yes { Self::Confirmed } else { Self::NoLonger }
-    }
+    Record,
 }
 
 /// What one action did.
@@ -1195,6 +1255,13 @@ fn datacenter_of(target: &Target) -> Option<&str> {
 
 fn native_target(reg: &ServiceRegistration) -> Target {
     Target::NomadService { namespace: reg.namespace.clone(), service: reg.service_name.clone(), id: reg.id.clone() }
+}
+
+/// Whether a Consul service name belongs to namespace `ns` by the runbook's naming
+/// (`<namespace>-<role>`): it is `ns` or starts with `ns-`. Never a substring or a bare prefix:
+/// `atala-testnet2-api` and `old-atala-testnet-api` are not `atala-testnet`'s.
+fn in_namespace(name: &str, ns: &str) -> bool {
+    name.strip_prefix(ns).is_some_and(|rest| rest.is_empty() || rest.starts_with('-'))
 }
 
 fn nodes_by_id(nodes: &[NomadNodeView]) -> HashMap<&str, &NomadNodeView> {

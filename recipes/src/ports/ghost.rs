@@ -45,6 +45,25 @@ pub struct MemberView {
     pub status: String,
 }
 
+/// A gossip member as the agent's members call lists it now: what the cleanup checks
+/// (`view`) and the whole record as listed (`raw`, what is saved before a force-leave).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRecord {
+    /// The member as the cleanup judges it.
+    pub view: MemberView,
+    /// The member as listed (for Consul: `Name`, `Addr`, `Port`, `Tags`, `Status`...).
+    pub raw: serde_json::Value,
+}
+
+impl MemberRecord {
+    /// A record whose saved form is the view itself (for a side that has nothing more).
+    #[must_use]
+    pub fn from_view(view: MemberView) -> Self {
+        let raw = serde_json::to_value(&view).unwrap_or_default();
+        Self { view, raw }
+    }
+}
+
 /// A service instance as saved before removal, with the index its removal is conditional on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SavedService {
@@ -136,6 +155,13 @@ pub trait CatalogWorld: Send + Sync {
     /// Applies conditional deletions (at most [`consul_client::txn::MAX_TXN_OPS`]) atomically:
     /// all of them, or none when any entry's index moved ([`Removal::RolledBack`]).
     async fn remove(&self, dc: &str, ops: &[CatalogTxnOp]) -> Result<Removal>;
+    /// The member named exactly `member`, as the agent's members call lists it now; `None`
+    /// when it is not listed. Read just before a force-leave: it is what is saved. The
+    /// default looks it up in [`CatalogWorld::members`] (its saved form is the
+    /// [`MemberView`]).
+    async fn member_record(&self, member: &str) -> Result<Option<MemberRecord>> {
+        Ok(self.members().await?.into_iter().find(|m| m.name == member).map(MemberRecord::from_view))
+    }
     /// `consul force-leave -prune <member>`.
     async fn force_leave(&self, member: &str) -> Result<()>;
 }
@@ -173,6 +199,25 @@ pub struct NomadNodeView {
     pub status: NodeStatus,
     /// When the status last changed (Unix seconds), if known.
     pub status_updated_at: Option<i64>,
+}
+
+/// A Nomad client node as read now: what the cleanup checks (`view`) and the whole node as
+/// the client returned it (`raw`, what is saved before a purge).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NomadNodeRecord {
+    /// The node as the cleanup judges it.
+    pub view: NomadNodeView,
+    /// The node as read (for Nomad: `GET /v1/node/<id>`, every field).
+    pub raw: serde_json::Value,
+}
+
+impl NomadNodeRecord {
+    /// A record whose saved form is the view itself (for a side that has nothing more).
+    #[must_use]
+    pub fn from_view(view: NomadNodeView) -> Self {
+        let raw = serde_json::to_value(&view).unwrap_or_default();
+        Self { view, raw }
+    }
 }
 
 /// A Nomad client node with what ties it to a Consul node.
@@ -233,6 +278,12 @@ pub trait NomadWorld: Send + Sync {
     }
     /// Every client node.
     async fn nodes(&self) -> Result<Vec<NomadNodeView>>;
+    /// The client node with exactly this ID, read now; `None` when Nomad does not know it.
+    /// Read just before a purge: it is what is saved. The default looks it up in
+    /// [`NomadWorld::nodes`] (its saved form is the [`NomadNodeView`]).
+    async fn node_record(&self, node_id: &str) -> Result<Option<NomadNodeRecord>> {
+        Ok(self.nodes().await?.into_iter().find(|n| n.id == node_id).map(NomadNodeRecord::from_view))
+    }
     /// `POST /v1/node/<id>/purge`.
     async fn purge_node(&self, node_id: &str) -> Result<()>;
     /// Every Nomad-native service registration (Nomad 1.3+, `provider = "nomad"`) of every

@@ -24,8 +24,9 @@ pub use deploy::{
     JobVersion, JobVersions, ObjectChange, PlacementCounts, Registered, Registration, TaskChange,
 };
 pub use ghost::{
-    AllocState, CatalogEntry, CatalogTxnOp, CatalogWorld, MemberView, NodeView, NomadClusterNode, NomadClusterView,
-    NomadNodeView, NomadWorld, Removal, SavedCheck, SavedService, ServiceRegistration, ServiceView,
+    AllocState, CatalogEntry, CatalogTxnOp, CatalogWorld, MemberRecord, MemberView, NodeView, NomadClusterNode,
+    NomadClusterView, NomadNodeRecord, NomadNodeView, NomadWorld, Removal, SavedCheck, SavedService,
+    ServiceRegistration, ServiceView,
 };
 pub use job_source::JobSource;
 pub use member_control::{MemberControl, MemberRuntime};

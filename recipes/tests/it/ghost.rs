@@ -1,10 +1,11 @@
 //! Ghost cleanup logic on in-memory Consul and Nomad views.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use nomad_client::{AllocClientStatus, NodeStatus};
-use recipes::ghost::{GhostCleanup, GhostOptions, Target, task_service_alloc};
+use recipes::ghost::{GhostCleanup, GhostOptions, GhostPlan, Target, task_service_alloc};
 use recipes::ports::{
     AllocState, CatalogEntry, CatalogTxnOp, CatalogWorld, MemberView, NodeView, NomadNodeView, NomadWorld, Removal,
     SavedService, ServiceView,
@@ -19,6 +20,24 @@ struct FakeConsul {
     nodes: Mutex<Vec<NodeView>>,
     members: Mutex<Vec<MemberView>>,
     actions: Mutex<Vec<String>>,
+    /// The backup directory the fake looks into when it acts (see [`saved_naming`]).
+    backups: Mutex<Option<PathBuf>>,
+    /// Per force-leave: the member and the backup files that held it at that moment.
+    saved_at_action: Mutex<Vec<(String, Vec<String>)>>,
+}
+
+/// The names of the files in `dir` whose text holds `what` (nothing when no `dir`).
+fn saved_naming(dir: Option<&Path>, what: &str) -> Vec<String> {
+    let Some(dir) = dir else { return Vec::new() };
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .map(|e| e.unwrap().path())
+        .filter(|p| std::fs::read_to_string(p).is_ok_and(|text| text.contains(&format!("{what:?}"))))
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 #[async_trait]
@@ -70,6 +89,8 @@ impl CatalogWorld for FakeConsul {
     }
     async fn force_leave(&self, member: &str) -> Result<()> {
         self.actions.lock().unwrap().push(format!("force-leave {member}"));
+        let saved = saved_naming(self.backups.lock().unwrap().as_deref(), member);
+        self.saved_at_action.lock().unwrap().push((member.to_owned(), saved));
         Ok(())
     }
 }
@@ -79,6 +100,9 @@ struct FakeNomad {
     allocs: Mutex<BTreeMap<String, AllocState>>,
     nodes: Vec<NomadNodeView>,
     purged: Mutex<Vec<String>>,
+    /// As [`FakeConsul`]'s: per purge, the node ID and the backup files that held it then.
+    backups: Mutex<Option<PathBuf>>,
+    saved_at_action: Mutex<Vec<(String, Vec<String>)>>,
 }
 
 #[async_trait]
@@ -91,6 +115,8 @@ impl NomadWorld for FakeNomad {
     }
     async fn purge_node(&self, node_id: &str) -> Result<()> {
         self.purged.lock().unwrap().push(node_id.to_owned());
+        let saved = saved_naming(self.backups.lock().unwrap().as_deref(), node_id);
+        self.saved_at_action.lock().unwrap().push((node_id.to_owned(), saved));
         Ok(())
     }
 }
@@ -158,6 +184,11 @@ fn scene() -> (Arc<FakeConsul>, Arc<FakeNomad>) {
     (Arc::new(consul), Arc::new(nomad))
 }
 
+/// The plan's targets, as the plan prints them.
+fn targets(plan: &GhostPlan) -> Vec<String> {
+    plan.findings.iter().map(|f| f.target.to_string()).collect()
+}
+
 #[test]
 fn task_service_ids_are_parsed_strictly() {
     assert_eq!(task_service_alloc(&task_id(GHOST_ALLOC)), Some(GHOST_ALLOC));
@@ -173,9 +204,8 @@ async fn plan_finds_each_kind_with_evidence_and_nothing_else() {
     let cleanup =
         GhostCleanup::new(GhostOptions::default(), consul.clone(), Some(nomad), BackupDir::new(dir.path())).unwrap();
     let plan = cleanup.plan().await.unwrap();
-    let targets: Vec<String> = plan.findings.iter().map(|f| f.target.to_string()).collect();
     assert_eq!(
-        targets,
+        targets(&plan),
         [
             "catalog node old-worker-7 (dc1)".to_owned(),
             format!("service instance {} on node-1 (dc1)", task_id(GHOST_ALLOC)),
@@ -198,8 +228,12 @@ async fn run_backs_up_then_acts_only_on_confirmed_ghosts() {
     let cleanup =
         GhostCleanup::new(GhostOptions::default(), consul.clone(), Some(nomad.clone()), BackupDir::new(dir.path()))
             .unwrap();
+    // A second failed member, still failed at the run.
+    consul.members.lock().unwrap().push(MemberView { addr: "10.0.0.8".into(), ..member("node-8", "failed") });
+    *consul.backups.lock().unwrap() = Some(dir.path().to_owned());
+    *nomad.backups.lock().unwrap() = Some(dir.path().to_owned());
     let plan = cleanup.plan().await.unwrap();
-    // Between plan and run, the failed member came back.
+    // Between plan and run, the failed member node-9 came back.
     consul.members.lock().unwrap()[1].status = "alive".into();
     let report = cleanup.run(&plan, Progress::none()).await.unwrap();
     let mut actions = consul.actions.lock().unwrap().clone();
@@ -209,7 +243,8 @@ async fn run_backs_up_then_acts_only_on_confirmed_ghosts() {
         [
             "deregister dc1/node-1/".to_owned() + &task_id(GHOST_ALLOC),
             "deregister dc1/old-worker-7".into(),
-            "deregister dc1/old-worker-7/api-1".into()
+            "deregister dc1/old-worker-7/api-1".into(),
+            "force-leave node-8".into(),
         ],
         "the node's service goes on its own, then the node"
     );
@@ -219,9 +254,41 @@ async fn run_backs_up_then_acts_only_on_confirmed_ghosts() {
     assert_eq!(report.no_longer_ghosts, [Target::FailedMember { name: "node-9".into() }]);
     assert_eq!(report.counts.catalog_node, 1);
     assert_eq!(report.counts.service_instance, 1);
-    assert_eq!(report.report.backups.len(), 1);
-    let saved: Vec<serde_json::Value> =
-        serde_json::from_slice(&std::fs::read(&report.report.backups[0]).unwrap()).unwrap();
+    assert_eq!((report.counts.failed_member, report.counts.nomad_node), (1, 1));
+    // The instance removed from node-1, a live member, is warned about.
+    let live = format!("{} is on node-1, a live node", task_id(GHOST_ALLOC));
+    assert!(report.report.warnings.iter().any(|w| w.starts_with(&live)), "{:#?}", report.report.warnings);
+    assert_eq!(report.report.warnings.len(), 1, "only that one: {:#?}", report.report.warnings);
+
+    // One backup file per kind, each listed in the report.
+    let file = |label: &str| -> (String, Vec<serde_json::Value>) {
+        let found: Vec<&PathBuf> = report
+            .report
+            .backups
+            .iter()
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(&format!("{label}-2")))
+            .collect();
+        assert_eq!(found.len(), 1, "one {label} file in {:?}", report.report.backups);
+        let name = found[0].file_name().unwrap().to_string_lossy().into_owned();
+        (name, serde_json::from_slice(&std::fs::read(found[0]).unwrap()).unwrap())
+    };
+    assert_eq!(report.report.backups.len(), 3, "{:?}", report.report.backups);
+    let (members_file, members) = file("ghost-cleanup-members");
+    assert_eq!(members.len(), 1, "only the member still failed: {members:#?}");
+    assert_eq!(members[0]["Target"], serde_json::json!({"kind": "failed_member", "name": "node-8"}));
+    let m = &members[0]["Member"];
+    assert_eq!((&m["name"], &m["status"], &m["addr"]), (&"node-8".into(), &"failed".into(), &"10.0.0.8".into()));
+    let (nodes_file, nodes) = file("ghost-cleanup-nomad-nodes");
+    assert_eq!(nodes.len(), 1);
+    assert_eq!(nodes[0]["Target"], serde_json::json!({"kind": "nomad_node", "id": "n-down", "name": "client-3"}));
+    let n = &nodes[0]["Node"];
+    assert_eq!((&n["id"], &n["name"], &n["status"]), (&"n-down".into(), &"client-3".into(), &"down".into()));
+    assert_eq!(n["status_updated_at"], 1);
+    // Each was on disk when the action ran.
+    assert_eq!(*consul.saved_at_action.lock().unwrap(), [("node-8".to_owned(), vec![members_file])]);
+    assert_eq!(*nomad.saved_at_action.lock().unwrap(), [("n-down".to_owned(), vec![nodes_file])]);
+
+    let (_, saved) = file("ghost-cleanup-catalog");
     assert_eq!(saved.len(), 2);
     assert_eq!(saved[0]["Removes"]["name"], "old-worker-7");
     assert_eq!(saved[0]["Catalog"]["name"], "old-worker-7", "the catalog's view of the node is saved");
@@ -260,6 +327,66 @@ async fn filters_and_action_limit() {
     let plan = no_nomad.plan().await.unwrap();
     assert_eq!(plan.findings.len(), 1);
     assert!(plan.plan.checks.iter().any(|c| c.name == "Nomad task services and nodes"));
+}
+
+/// Allocations Nomad does not know, for the neighbours' task ghosts.
+const NEIGHBOUR_ALLOC: &str = "0b5e1c8e-9f0a-4d6e-8a3b-2c1d0e9f8a7b";
+const OLD_ALLOC: &str = "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a";
+
+#[tokio::test]
+async fn a_namespace_selects_its_own_services_exactly_and_leaves_the_neighbours_ghosts() {
+    let (consul, nomad) = scene();
+    {
+        // Ghosts of neighbours whose names contain `atala-testnet`: a task ghost each on the
+        // live node-1, and a dead node each.
+        let mut nodes = consul.nodes.lock().unwrap();
+        nodes[0].services.push(svc(&task_id(NEIGHBOUR_ALLOC), "atala-testnet2-api"));
+        nodes[0].services.push(svc(&task_id(OLD_ALLOC), "old-atala-testnet-api"));
+        nodes.push(node("old-worker-8", vec![svc("api-2", "atala-testnet2-api")]));
+        nodes.push(node("old-worker-9", vec![svc("api-3", "old-atala-testnet-api")]));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let backups = BackupDir::new(dir.path());
+    let neighbours = [
+        format!("service instance {} on node-1 (dc1)", task_id(NEIGHBOUR_ALLOC)),
+        format!("service instance {} on node-1 (dc1)", task_id(OLD_ALLOC)),
+        "catalog node old-worker-8 (dc1)".to_owned(),
+        "catalog node old-worker-9 (dc1)".to_owned(),
+    ];
+    // They are ghosts: without a namespace the plan finds them.
+    let everything = GhostOptions::default().override_max_actions(true);
+    let all = GhostCleanup::new(everything, consul.clone(), Some(nomad.clone()), backups.clone()).unwrap();
+    let found = targets(&all.plan().await.unwrap());
+    assert!(neighbours.iter().all(|n| found.contains(n)), "{found:#?}");
+
+    let opts = GhostOptions::default().namespace("atala-testnet");
+    let cleanup = GhostCleanup::new(opts, consul.clone(), Some(nomad.clone()), backups).unwrap();
+    let plan = cleanup.plan().await.unwrap();
+    assert_eq!(
+        targets(&plan),
+        [
+            "catalog node old-worker-7 (dc1)".to_owned(),
+            format!("service instance {} on node-1 (dc1)", task_id(GHOST_ALLOC)),
+        ],
+        "atala-testnet-api and atala-testnet-database only"
+    );
+    let report = cleanup.run(&plan, Progress::none()).await.unwrap();
+    assert_eq!(report.counts.total(), 2, "{report:#?}");
+    let actions = consul.actions.lock().unwrap().clone();
+    assert!(
+        actions.iter().all(|a| !a.contains("old-worker-8")
+            && !a.contains("old-worker-9")
+            && !a.contains(NEIGHBOUR_ALLOC)
+            && !a.contains(OLD_ALLOC)),
+        "{actions:?}"
+    );
+    let nodes = consul.nodes.lock().unwrap();
+    let ids_on = |name: &str| -> Vec<String> {
+        nodes.iter().find(|n| n.name == name).unwrap().services.iter().map(|s| s.id.clone()).collect()
+    };
+    assert!(ids_on("node-1").contains(&task_id(NEIGHBOUR_ALLOC)) && ids_on("node-1").contains(&task_id(OLD_ALLOC)));
+    assert_eq!((ids_on("old-worker-8"), ids_on("old-worker-9")), (vec!["api-2".to_owned()], vec!["api-3".to_owned()]));
+    assert!(nodes.iter().all(|n| n.name != "old-worker-7"), "its own dead node went");
 }
 
 #[test]
@@ -447,6 +574,20 @@ async fn a_service_changed_after_the_backup_is_not_deleted() {
     assert_eq!(service_ids_on(&consul, &node).await, Some(vec![svc.clone()]));
     assert_eq!(consul.health().node(&node, &Default::default()).await.unwrap().value.len(), 1, "check kept too");
     consul.catalog().deregister(&consul_client::CatalogDeregistration::node(&node)).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_consul_side_reads_one_member_by_exact_name_as_the_agent_lists_it() {
+    let Some(agent) = sandbox::shared_consul() else { return };
+    let consul = consul_client::ConsulClient::builder().address(&agent.http_addr()).build().unwrap();
+    let catalog = recipes::adapters::consul::ConsulCatalog::new(consul);
+    let me = agent.node_name();
+    let record = catalog.member_record(me).await.unwrap().expect("the agent is a member");
+    assert_eq!((record.view.name.as_str(), record.view.status.as_str()), (me, "alive"));
+    // What is saved is the member as the agent's members call lists it.
+    assert_eq!((&record.raw["Name"], &record.raw["Status"]), (&me.into(), &1.into()), "{:#}", record.raw);
+    assert!(record.raw["Port"].as_u64().is_some() && record.raw["Tags"]["role"].is_string(), "{:#}", record.raw);
+    assert!(catalog.member_record(&me[..me.len() - 1]).await.unwrap().is_none(), "never a prefix");
 }
 
 #[tokio::test]

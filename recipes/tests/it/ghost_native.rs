@@ -127,6 +127,21 @@ fn both_running() -> Value {
     allocs
 }
 
+/// Both allocations run (per the servers), but their node `NODE` is down since its recorded
+/// StatusUpdatedAt (2026-11-22), in the listing and in `GET /v1/node/<id>` (the recorded
+/// read, changed by `edit`). Mounted before `mount`'s, so they answer first.
+async fn serve_down_node(server: &MockServer, edit: impl FnOnce(&mut Value)) {
+    let mut list = nodes_list();
+    list[0]["Status"] = "down".into();
+    Mock::given(method("GET")).and(path("/v1/nodes")).respond_with(json(list)).mount(server).await;
+    let mut node = NOMAD.json("node-read.json");
+    node["ID"] = NODE.into();
+    node["Status"] = "down".into();
+    edit(&mut node);
+    Mock::given(method("GET")).and(path(format!("/v1/node/{NODE}"))).respond_with(json(node)).mount(server).await;
+    serve(server, registrations("default", SERVICE), both_running()).await;
+}
+
 fn cleanup(server: &MockServer, dir: &std::path::Path) -> GhostCleanup {
     cleanup_with(GhostOptions::default(), server, dir)
 }
@@ -201,16 +216,7 @@ async fn a_registration_of_a_gone_allocation_is_found_saved_and_deleted_and_a_li
 #[tokio::test]
 async fn a_registration_of_a_node_down_past_the_threshold_is_a_ghost_even_with_a_running_allocation() {
     let server = MockServer::start().await;
-    // Both allocations run (per the servers), but their node is down since its recorded
-    // StatusUpdatedAt (2026-11-22). Mounted first, so they answer before `mount`'s.
-    let mut list = nodes_list();
-    list[0]["Status"] = "down".into();
-    Mock::given(method("GET")).and(path("/v1/nodes")).respond_with(json(list)).mount(&server).await;
-    let mut node = NOMAD.json("node-read.json");
-    node["ID"] = NODE.into();
-    node["Status"] = "down".into();
-    Mock::given(method("GET")).and(path(format!("/v1/node/{NODE}"))).respond_with(json(node)).mount(&server).await;
-    serve(&server, registrations("default", SERVICE), both_running()).await;
+    serve_down_node(&server, |_| {}).await;
     let dir = tempfile::tempdir().unwrap();
 
     let plan = cleanup(&server, dir.path()).plan().await.unwrap();
@@ -220,6 +226,67 @@ async fn a_registration_of_a_node_down_past_the_threshold_is_a_ghost_even_with_a
     // A threshold longer than the down time: none of them.
     let patient = GhostOptions::default().nomad_node_down_for(std::time::Duration::from_secs(100 * 365 * 86_400));
     assert!(native_findings(&cleanup_with(patient, &server, dir.path()).plan().await.unwrap()).is_empty());
+}
+
+#[tokio::test]
+async fn a_down_node_purged_by_the_run_is_saved_first_as_nomad_answered_it() {
+    let server = MockServer::start().await;
+    // The node is down past the threshold: the node and both registrations go.
+    serve_down_node(&server, |node| {
+        node["Name"] = "node-2".into();
+        node["SecretID"] = "not-for-a-backup-file".into();
+    })
+    .await;
+    let purge = format!("/v1/node/{NODE}/purge");
+    Mock::given(method("POST"))
+        .and(path(purge.as_str()))
+        .respond_with(json(
+            serde_json::json!({"EvalIDs": [], "EvalCreateIndex": 0, "NodeModifyIndex": 99, "Index": 99}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE")).respond_with(ResponseTemplate::new(200)).expect(2).mount(&server).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cleanup = cleanup(&server, dir.path());
+    let plan = cleanup.plan().await.unwrap();
+    let node_target = Target::NomadNode { id: NODE.into(), name: "node-2".into() };
+    assert!(plan.findings.iter().any(|f| f.target == node_target), "{plan:#?}");
+
+    let report = cleanup.run(&plan, Progress::none()).await.unwrap();
+    assert_eq!((report.counts.nomad_node, report.counts.nomad_service), (1, 2), "{report:#?}");
+    let file = report.report.backups.iter().find(|p| p.to_string_lossy().contains("ghost-cleanup-nomad-nodes-"));
+    let saved: Vec<Value> = serde_json::from_slice(&std::fs::read(file.expect("a node backup file")).unwrap()).unwrap();
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0]["Target"], serde_json::to_value(&node_target).unwrap());
+    let n = &saved[0]["Node"];
+    assert_eq!(
+        (n["ID"].as_str(), n["Name"].as_str(), n["Status"].as_str()),
+        (Some(NODE), Some("node-2"), Some("down"))
+    );
+    assert_eq!(n["StatusUpdatedAt"], 1_795_323_742, "fields the SDK does not model are kept");
+    assert!(n["Attributes"].is_object() && n["NodeResources"].is_object(), "{n:#}");
+    assert_eq!(n["SecretID"], "", "never a node secret in a backup file");
+}
+
+#[tokio::test]
+async fn a_namespace_selects_native_registrations_by_their_nomad_namespace_exactly() {
+    // Registered in Nomad namespace atala-testnet2, under a name that starts with atala-testnet-.
+    let server = MockServer::start().await;
+    let (namespace, service) = ("atala-testnet2", "atala-testnet-api");
+    let service_path = format!("/v1/service/{service}");
+    mount(&server, namespace, service, &service_path, registrations(namespace, service), live_allocations()).await;
+    let dir = tempfile::tempdir().unwrap();
+
+    let plan = cleanup_with(GhostOptions::default().namespace("atala-testnet"), &server, dir.path()).plan().await;
+    let plan = plan.unwrap();
+    assert!(native_findings(&plan).is_empty(), "{plan:#?}");
+    let check = plan.plan.checks.iter().find(|c| c.name == "Nomad-native services").unwrap();
+    assert!(format!("{check:?}").contains("2 registrations, 0 selected, 0 ghosts"), "{check:?}");
+
+    let own = cleanup_with(GhostOptions::default().namespace(namespace), &server, dir.path()).plan().await.unwrap();
+    assert_eq!(native_findings(&own), [&ghost_target(namespace, service)], "its own namespace selects it");
+    assert!(deletes(&server).await.is_empty());
 }
 
 #[tokio::test]

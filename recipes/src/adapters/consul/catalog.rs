@@ -6,7 +6,8 @@ use futures::{StreamExt, TryStreamExt};
 
 use crate::ghost::{CatalogBackupRow, DEFAULT_READ_CONCURRENCY, Target};
 use crate::ports::{
-    CatalogEntry, CatalogTxnOp, CatalogWorld, MemberView, NodeView, Removal, SavedCheck, SavedService, ServiceView,
+    CatalogEntry, CatalogTxnOp, CatalogWorld, MemberRecord, MemberView, NodeView, Removal, SavedCheck, SavedService,
+    ServiceView,
 };
 use crate::{Error, Result};
 
@@ -152,6 +153,10 @@ fn err(e: consul_client::Error) -> Error {
     Error::backend("Consul", e)
 }
 
+fn member_view(m: consul_client::Member) -> MemberView {
+    MemberView { name: m.name, addr: m.addr, status: m.status.to_string() }
+}
+
 fn service(s: AgentService) -> ServiceView {
     ServiceView { id: s.id, name: s.service, tags: s.tags, port: s.port }
 }
@@ -225,10 +230,7 @@ impl CatalogWorld for ConsulCatalog {
 
     async fn members(&self) -> Result<Vec<MemberView>> {
         let members = self.consul.agent().members(false).await.map_err(err)?;
-        Ok(members
-            .into_iter()
-            .map(|m| MemberView { name: m.name, addr: m.addr, status: m.status.to_string() })
-            .collect())
+        Ok(members.into_iter().map(member_view).collect())
     }
 
     async fn remove(&self, dc: &str, ops: &[CatalogTxnOp]) -> Result<Removal> {
@@ -247,6 +249,13 @@ impl CatalogWorld for ConsulCatalog {
             }
             Err(e) => Err(err(e)),
         }
+    }
+
+    async fn member_record(&self, member: &str) -> Result<Option<MemberRecord>> {
+        let members = self.consul.agent().members(false).await.map_err(err)?;
+        let Some(m) = members.into_iter().find(|m| m.name == member) else { return Ok(None) };
+        let raw = serde_json::to_value(&m).map_err(|e| Error::backend_step("Consul", "encoding the member", e))?;
+        Ok(Some(MemberRecord { view: member_view(m), raw }))
     }
 
     async fn force_leave(&self, member: &str) -> Result<()> {

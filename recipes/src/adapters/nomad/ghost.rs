@@ -7,7 +7,9 @@ use nomad_client::{Allocation, ClientError, NodeStatus, NomadClient, QueryOption
 use super::err;
 use crate::Result;
 use crate::ghost::DEFAULT_READ_CONCURRENCY;
-use crate::ports::{AllocState, NodeView, NomadClusterNode, NomadClusterView, NomadNodeView, NomadWorld};
+use crate::ports::{
+    AllocState, NodeView, NomadClusterNode, NomadClusterView, NomadNodeRecord, NomadNodeView, NomadWorld,
+};
 
 /// The Nomad side of ghost cleanup over [`NomadClient`].
 #[derive(Debug, Clone)]
@@ -110,6 +112,26 @@ impl NomadWorld for NomadGhosts {
             .buffered(self.read_concurrency)
             .try_collect()
             .await
+    }
+
+    async fn node_record(&self, node_id: &str) -> Result<Option<NomadNodeRecord>> {
+        let node = match self.nomad.nodes().get(node_id, &QueryOptions::default()).await {
+            Ok(found) => found.value,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(err(e)),
+        };
+        if node.id != node_id {
+            return Ok(None);
+        }
+        let mut raw =
+            serde_json::to_value(&node).map_err(|e| crate::Error::backend_step("Nomad", "encoding the node", e))?;
+        // Nomad answers the node's secret blanked; a backup file never holds one.
+        if let Some(secret) = raw.get_mut("SecretID").filter(|v| v.as_str().is_some_and(|s| !s.is_empty())) {
+            *secret = "".into();
+        }
+        let status_updated_at = node.extra.get("StatusUpdatedAt").and_then(serde_json::Value::as_i64);
+        let view = NomadNodeView { id: node.id, name: node.name, status: node.status, status_updated_at };
+        Ok(Some(NomadNodeRecord { view, raw }))
     }
 
     async fn purge_node(&self, node_id: &str) -> Result<()> {
