@@ -2,13 +2,16 @@
 //! the current leader, the cluster kept (procedure 7 of the runbook guide, `docs/runbook.md`). The plan finds
 //! the leader in the DCS, checks that `--user` is a superuser, that the
 //! database exists (and is no system database) and that `pg_restore --list`
-//! reads the dump; `--yes` takes a safety dump, blocks and cuts connections,
+//! reads the dump; `--yes` keeps applications out (`CONNECTION LIMIT 0`) and
+//! cuts their connections, takes a safety dump (so it holds exactly what is
+//! dropped), blocks and cuts connections again,
 //! drops and re-creates the database with the same owner, encoding,
 //! tablespace, comment, privileges, database settings and per-role settings
 //! in it but `CONNECTION LIMIT 0` (only superusers, the restore itself, can
 //! connect: applications are refused while `pg_restore` runs), restores the
 //! dump and allows connections again with the connection limit it had (on
-//! failure after the drop, the safety dump goes back the same way).
+//! failure before the drop, the limit goes back; after it, the safety dump
+//! goes back the same way).
 //!
 //! ```text
 //! PGPASSWORD=... restore_database --namespace atala-testnet --database wallet --dump wallet.dump --dry-run

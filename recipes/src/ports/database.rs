@@ -1,5 +1,5 @@
 //! One PostgreSQL server as the in-place database restore needs it: read a database's
-//! definition and the role it works as, block and cut its connections, drop and create it,
+//! definition and the role it works as, limit, block and cut its connections, drop and create it,
 //! dump and restore it, open it again with its connection limit.
 
 use std::path::Path;
@@ -93,7 +93,16 @@ pub trait DatabaseServer: Send + Sync {
     /// Sets `datallowconn` of database `name`.
     async fn allow_connections(&self, at: &PgAddress, name: &str, allow: bool) -> Result<()>;
 
-    /// Terminates every backend connected to database `name`; returns how many.
+    /// Sets the connection limit of database `name` and nothing else
+    /// (`ALTER DATABASE <name> CONNECTION LIMIT <connection_limit>`; -1 for none). The restore
+    /// sets 0 first: ordinary roles can no longer connect, superusers (its own sessions and
+    /// `pg_dump`) still can.
+    async fn limit_connections(&self, at: &PgAddress, name: &str, connection_limit: i32) -> Result<()>;
+
+    /// Terminates every backend connected to database `name` and waits until each has exited
+    /// (a backend told to stop can still finish a commit; once this returns, nothing it did
+    /// commits later), then looks again for backends that were still logging in; returns how
+    /// many were terminated.
     async fn terminate_backends(&self, at: &PgAddress, name: &str) -> Result<u64>;
 
     /// Drops database `name` (exactly that name).

@@ -1,6 +1,8 @@
 //! The database restore's dry run: the leader and its address, the role the restore works as,
 //! the database, the dump.
 
+use std::path::{Path, PathBuf};
+
 use super::{PROTECTED, RestoreDatabase};
 use crate::ports::{DatabaseInfo, PgAddress, ScopeSnapshot};
 use crate::report::{Check, Plan, Step};
@@ -25,14 +27,66 @@ pub(super) fn limit_text(limit: i32) -> String {
     if limit < 0 { format!("{limit} (none)") } else { limit.to_string() }
 }
 
-/// The statement that opens `db` again with `limit`, as the operator would type it.
-/// The statement that removes what a failed restore left of `db`, for the by-hand instructions.
-pub(super) fn drop_statement(db: &str) -> String {
-    format!("DROP DATABASE IF EXISTS \"{}\"", db.replace('"', "\"\""))
+/// `db` as an SQL identifier, as the operator would type it.
+fn quoted(db: &str) -> String {
+    format!("\"{}\"", db.replace('"', "\"\""))
 }
 
+/// The statement that removes what a failed restore left of `db`, for the by-hand instructions.
+pub(super) fn drop_statement(db: &str) -> String {
+    format!("DROP DATABASE IF EXISTS {}", quoted(db))
+}
+
+/// The statement that opens `db` again with `limit`, as the operator would type it.
 pub(super) fn open_statement(db: &str, limit: i32) -> String {
-    format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS true CONNECTION LIMIT {limit}", db.replace('"', "\"\""))
+    format!("ALTER DATABASE {} ALLOW_CONNECTIONS true CONNECTION LIMIT {limit}", quoted(db))
+}
+
+/// [`open_statement`] with `<n>` for a limit the plan cannot know (what a stopped run found).
+fn open_template(db: &str) -> String {
+    format!("ALTER DATABASE {} ALLOW_CONNECTIONS true CONNECTION LIMIT <n>", quoted(db))
+}
+
+/// The newest safety dump of `db` in `dir` (`<db>-<UTC time>.dump`, the time sorting as the
+/// names do), if any: what a run stopped past its drop took of the database it dropped.
+pub(super) fn newest_safety_dump(dir: &Path, db: &str) -> Option<PathBuf> {
+    let prefix = format!("{db}-");
+    let mut found: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|entry| entry.ok())
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let stamp = name.strip_prefix(&prefix)?.strip_suffix(".dump")?.to_owned();
+            // 20261201T191540.123Z: another database's name with this one's as prefix does not match.
+            let b = stamp.as_bytes();
+            let shaped = b.len() == 20
+                && b[8] == b'T'
+                && b[15] == b'.'
+                && b[19] == b'Z'
+                && b.iter().enumerate().all(|(i, c)| matches!(i, 8 | 15 | 19) || c.is_ascii_digit());
+            shaped.then(|| (stamp, entry.path()))
+        })
+        .collect();
+    found.sort();
+    found.pop().map(|(_, path)| path)
+}
+
+/// What the operator does with the newest safety dump of `db` found in `dir` after a run
+/// stopped past its drop (the database missing, invalid or half restored), or that none is there.
+fn safety_dump_hint(dir: &Path, db: &str) -> String {
+    match newest_safety_dump(dir, db) {
+        Some(path) => format!(
+            "the newest safety dump of {db} in {} is {} (the database as a run stopped past its drop found it, \
+             if that run was the last); put it back with `{}`, `pg_restore -C -d postgres {}`, \
+             then `{}` with the connection limit it had (the stopped run's plan shows it in its last step)",
+            dir.display(),
+            path.display(),
+            drop_statement(db),
+            path.display(),
+            open_template(db)
+        ),
+        None => format!("there is no safety dump of {db} in {}", dir.display()),
+    }
 }
 
 impl RestoreDatabase {
@@ -85,7 +139,16 @@ impl RestoreDatabase {
             match self.caps.server.database(address, db).await {
                 Err(e) => checks.push(Check::failed(format!("database {db}"), e.with_causes())),
                 Ok(None) => {
-                    checks.push(Check::failed(format!("database {db}"), format!("does not exist on {address}")));
+                    // Not resumable: a run stopped past its drop left nothing to restore into.
+                    checks.push(Check::failed(
+                        format!("database {db}"),
+                        format!(
+                            "does not exist on {address}; {}; to restore the given dump instead, create the database \
+                             from it with `pg_restore -C -d postgres {}`",
+                            safety_dump_hint(&o.safety_dir, db),
+                            o.dump.display()
+                        ),
+                    ));
                 }
                 Ok(Some(i)) if i.connection_limit < -1 => {
                     // PostgreSQL 15.4+ marks a database whose DROP DATABASE was interrupted with
@@ -94,9 +157,34 @@ impl RestoreDatabase {
                         format!("database {db}"),
                         format!(
                             "is marked invalid (connection limit {}: a DROP DATABASE was interrupted); it can only be \
-                             dropped: `{}`, then restore the dump into a new database with `pg_restore -C -d postgres`",
+                             dropped: `{}`, then restore the dump into a new database with `pg_restore -C -d postgres`; \
+                             {}",
                             i.connection_limit,
-                            drop_statement(db)
+                            drop_statement(db),
+                            safety_dump_hint(&o.safety_dir, db)
+                        ),
+                    ));
+                }
+                Ok(Some(i)) if !i.allow_connections => {
+                    // A run stopped between blocking connections and the drop leaves it so; pg_dump
+                    // could not take the safety dump.
+                    let fix = if i.connection_limit == RESTORING_LIMIT {
+                        open_template(db)
+                    } else {
+                        open_statement(db, i.connection_limit)
+                    };
+                    checks.push(Check::failed(
+                        format!("database {db}"),
+                        format!(
+                            "does not allow connections (datallowconn = false; a restore stopped after blocking \
+                             connections and before the drop leaves it so, connection limit {}), so no safety dump \
+                             can be taken; nothing was dropped: open it with `{fix}`{}, then plan again",
+                            limit_text(i.connection_limit),
+                            if i.connection_limit == RESTORING_LIMIT {
+                                " (<n>: the limit it had before the stopped run, in that run's plan)"
+                            } else {
+                                ""
+                            }
                         ),
                     ));
                 }
@@ -111,10 +199,9 @@ impl RestoreDatabase {
                             i.acl.as_deref().unwrap_or("default"),
                             limit_text(i.connection_limit),
                             if i.connection_limit == RESTORING_LIMIT {
-                                " (only superusers can connect; the restore keeps the limit it finds, so if a \
-                                 stopped restore left it so, set the limit it had before first)"
+                                zero_hint(&o.safety_dir, db)
                             } else {
-                                ""
+                                String::new()
                             },
                             i.settings.len(),
                             i.role_settings.len(),
@@ -152,9 +239,35 @@ impl RestoreDatabase {
         let limit = info.as_ref().map_or(-1, |i: &DatabaseInfo| i.connection_limit);
         let open = open_statement(db, limit);
         let steps = [
-            ("safety dump", format!("pg_dump -Fc {db} into {}", o.safety_dir.display())),
-            ("block connections", format!("datallowconn = false on {db}")),
-            ("terminate backends", format!("pg_terminate_backend for every session of {db}")),
+            (
+                "keep applications out",
+                format!(
+                    "ALTER DATABASE {} CONNECTION LIMIT {RESTORING_LIMIT}: from here on only superusers ({who}) can \
+                     connect to {db}, applications are refused; any failure before the drop sets the limit it had \
+                     ({}) back",
+                    quoted(db),
+                    limit_text(limit)
+                ),
+            ),
+            (
+                "terminate backends",
+                format!(
+                    "pg_terminate_backend for every session of {db}, waiting until each has exited: all they \
+                     committed is in the safety dump"
+                ),
+            ),
+            (
+                "safety dump",
+                format!(
+                    "pg_dump -Fc {db} into {}: what the drop destroys, no application being able to write in between",
+                    o.safety_dir.join(format!("{db}-<UTC time>.dump")).display()
+                ),
+            ),
+            ("block connections", format!("datallowconn = false on {db}: from here on superusers are refused too")),
+            (
+                "terminate remaining backends",
+                format!("pg_terminate_backend for every session of {db} opened since (a superuser's)"),
+            ),
             ("drop", format!("DROP DATABASE {db}")),
             (
                 "create",
@@ -169,8 +282,8 @@ impl RestoreDatabase {
                 "allow connections",
                 format!(
                     "{open}: datallowconn = true and the connection limit it had before ({}); a run stopped \
-                     between blocking connections and here leaves {db} refusing applications until this statement \
-                     runs (after the safety dump is put back, if it stopped past the drop)",
+                     between keeping applications out and here leaves {db} refusing applications until this \
+                     statement runs (after the safety dump is put back, if it stopped past the drop)",
                     limit_text(limit)
                 ),
             ),
@@ -183,6 +296,20 @@ impl RestoreDatabase {
         };
         Ok((plan, survey))
     }
+}
+
+/// The database check's note on a connection limit of 0: what a stopped restore leaves, and
+/// what to do before running again.
+fn zero_hint(dir: &Path, db: &str) -> String {
+    format!(
+        " (only superusers can connect: a restore stopped after keeping applications out leaves it so, and this \
+         run would restore {db} with limit 0 again. If one stopped before its drop, {db} is as it was: set the limit \
+         it had before with `ALTER DATABASE {} CONNECTION LIMIT <n>` (<n> in the stopped run's plan, last step) and \
+         plan again. If one stopped after its drop, {db} is half restored and must not be dumped as the safety dump: \
+         {})",
+        quoted(db),
+        safety_dump_hint(dir, db)
+    )
 }
 
 /// The leader's name and PostgreSQL address (its `conn_url` in the DCS), or why not.

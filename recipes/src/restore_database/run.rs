@@ -1,6 +1,7 @@
-//! The database restore's run: safety dump, block, terminate, drop, create (superusers only),
-//! restore, allow with the connection limit it had; the safety dump put back the same way when
-//! anything fails after the drop.
+//! The database restore's run: applications kept out (connection limit 0) and cut, safety dump,
+//! block, terminate again, drop, create (superusers only), restore, allow with the connection
+//! limit it had; before the drop a failure puts the limit back, after it the safety dump is put
+//! back the same way.
 
 use std::future::Future;
 use std::path::Path;
@@ -28,29 +29,35 @@ impl RestoreDatabase {
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
         let safety = o.safety_dir.join(format!("{db}-{stamp}.dump"));
 
+        // Applications are kept out and cut before the safety dump, so that it holds exactly what
+        // the drop destroys: nothing but a superuser can write to the database after its snapshot.
+        // Until the drop, any failure puts the connection limit and datallowconn back.
         self.same_leader(&s).await?;
-        let safety_bytes = timed(&mut runner, &mut times, "safety dump", srv.dump(at, db, &safety)).await?;
-        runner.report.backups.push(safety.clone());
+        let (mut safety_bytes, mut dropping) = (None, false);
         let before_drop = async {
+            let keep_out = srv.limit_connections(at, db, RESTORING_LIMIT);
+            timed(&mut runner, &mut times, "keep applications out", keep_out).await?;
+            self.same_leader(&s).await?;
+            let mut cut = timed(&mut runner, &mut times, "terminate backends", srv.terminate_backends(at, db)).await?;
+            self.same_leader(&s).await?;
+            safety_bytes = Some(timed(&mut runner, &mut times, "safety dump", srv.dump(at, db, &safety)).await?);
+            runner.report.backups.push(safety.clone());
             self.same_leader(&s).await?;
             timed(&mut runner, &mut times, "block connections", srv.allow_connections(at, db, false)).await?;
             self.same_leader(&s).await?;
-            let cut = timed(&mut runner, &mut times, "terminate backends", srv.terminate_backends(at, db)).await?;
+            let again = srv.terminate_backends(at, db);
+            cut += timed(&mut runner, &mut times, "terminate remaining backends", again).await?;
             self.same_leader(&s).await?;
+            dropping = true;
             timed(&mut runner, &mut times, "drop", srv.drop_database(at, db)).await?;
             Ok::<_, Error>(cut)
         }
         .await;
         let terminated = match before_drop {
             Ok(n) => n,
-            Err(e) => {
-                // Nothing was dropped: the database only needs its connections back.
-                if let Err(undo) = srv.allow_connections(at, db, true).await {
-                    runner.warn(format!("could not allow connections to {db} again: {}", undo.with_causes()));
-                }
-                return Err(e);
-            }
+            Err(e) => return Err(self.reopen(&s, &safety, safety_bytes.is_some(), dropping, &e).await),
         };
+        let safety_bytes = safety_bytes.unwrap_or_default();
         // Created with connection limit 0, which holds every role but a superuser (the role
         // `plan` checked, whose pg_restore connects): applications reconnecting while pg_restore
         // runs are refused until the limit it had is set back with the connections allowed.
@@ -89,6 +96,45 @@ impl RestoreDatabase {
             Ok((name, address)) if name == s.leader && address == s.address => Ok(()),
             Ok((name, _)) => Err(leader_changed(&self.opts.scope, &s.leader, &name)),
             Err(reason) => Err(leader_changed(&self.opts.scope, &s.leader, &format!("none ({reason})"))),
+        }
+    }
+
+    /// After a failure before the drop (the database is still there, unless it was the drop that
+    /// failed half way): the connection limit it had and connections allowed again (the plan
+    /// refuses a database that does not allow them); the error says what failed and what was put
+    /// back, or what to run.
+    async fn reopen(&self, s: &Survey, safety: &Path, dumped: bool, dropping: bool, failure: &Error) -> Error {
+        let (at, db, srv) = (&s.address, &self.opts.database, &self.caps.server);
+        let limit = s.info.connection_limit;
+        let dump = self.opts.dump.display();
+        let kept = if dumped {
+            format!("the safety dump {} was kept", safety.display())
+        } else {
+            format!("no safety dump was completed (remove {} if a part of it is there)", safety.display())
+        };
+        let when = if dropping { "at the drop" } else { "before the drop" };
+        let stopped = format!("restoring {dump} into {db} on {} stopped {when}: {}", s.leader, failure.with_causes());
+        match srv.open_database(at, db, limit).await {
+            Ok(()) => Error::Conflict(format!(
+                "{stopped}; nothing was dropped, {db} was put back as it was (connections allowed, connection limit \
+                 {}) and {kept}",
+                limit_text(limit)
+            )),
+            Err(e) if dropping => Error::Conflict(format!(
+                "{stopped}; the DROP DATABASE failed and opening {db} again failed too: {}. If {db} is gone or marked \
+                 invalid, put the safety dump back by hand on the leader: `{}`, `pg_restore -C -d postgres {}`, then \
+                 `{}`; {kept}",
+                e.with_causes(),
+                drop_statement(db),
+                safety.display(),
+                open_statement(db, limit)
+            )),
+            Err(e) => Error::Conflict(format!(
+                "{stopped}; nothing was dropped, but putting back its connections failed too: {}. {db} may still \
+                 refuse applications: run `{}` on the leader; {kept}",
+                e.with_causes(),
+                open_statement(db, limit)
+            )),
         }
     }
 

@@ -158,16 +158,28 @@ async fn restore_brings_back_rows_owner_and_privileges_and_cuts_other_connection
 
     let recipe = recipe(&c, "shop", &dump, dir.path());
     let plan = recipe.plan().await.unwrap();
-    assert_eq!(plan.steps.len(), 7, "{plan:#?}");
+    assert_eq!(plan.steps.len(), 9, "{plan:#?}");
     let report = recipe.run(Progress::none()).await.unwrap();
     assert_eq!(
         report.report.done,
-        ["safety dump", "block connections", "terminate backends", "drop", "create", "restore", "allow connections"]
+        [
+            "keep applications out",
+            "terminate backends",
+            "safety dump",
+            "block connections",
+            "terminate remaining backends",
+            "drop",
+            "create",
+            "restore",
+            "allow connections"
+        ]
     );
+    let names: Vec<&str> = plan.steps.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(report.report.done, names, "the run does the plan's steps");
     assert!(report.backends_terminated >= 1, "{report:#?}");
     let safety = report.safety_dump.clone().unwrap();
     assert!(safety.exists() && report.safety_dump_bytes > 0, "{report:#?}");
-    assert_eq!(report.step_millis.len(), 7);
+    assert_eq!(report.step_millis.len(), 9);
     assert!(report.size_before_bytes > 0 && report.size_after_bytes > 0);
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["database"], "shop");
@@ -319,6 +331,9 @@ impl DatabaseServer for Probing {
     async fn open_database(&self, at: &PgAddress, name: &str, connection_limit: i32) -> recipes::Result<()> {
         self.inner.open_database(at, name, connection_limit).await
     }
+    async fn limit_connections(&self, at: &PgAddress, name: &str, connection_limit: i32) -> recipes::Result<()> {
+        self.inner.limit_connections(at, name, connection_limit).await
+    }
     async fn terminate_backends(&self, at: &PgAddress, name: &str) -> recipes::Result<u64> {
         self.inner.terminate_backends(at, name).await
     }
@@ -394,6 +409,12 @@ struct Failover {
     bad_dump: bool,
     /// Restoring the safety dump fails too.
     bad_safety: bool,
+    /// Taking the safety dump fails.
+    dump_fails: bool,
+    /// The database does not allow connections (`datallowconn = false`).
+    blocked: bool,
+    /// The database does not exist.
+    missing: bool,
 }
 
 impl Failover {
@@ -407,6 +428,9 @@ impl Failover {
             limit: -1,
             bad_dump: false,
             bad_safety: false,
+            dump_fails: false,
+            blocked: false,
+            missing: false,
         }
     }
 
@@ -418,6 +442,9 @@ impl Failover {
 #[recipes::async_trait]
 impl DatabaseServer for Failover {
     async fn database(&self, _at: &PgAddress, name: &str) -> recipes::Result<Option<recipes::ports::DatabaseInfo>> {
+        if self.missing {
+            return Ok(None);
+        }
         Ok(Some(recipes::ports::DatabaseInfo {
             name: name.to_owned(),
             owner: "app".into(),
@@ -426,7 +453,7 @@ impl DatabaseServer for Failover {
             ctype: "C".into(),
             acl: None,
             size_bytes: 1,
-            allow_connections: true,
+            allow_connections: !self.blocked,
             connection_limit: self.limit,
             ..Default::default()
         }))
@@ -440,6 +467,10 @@ impl DatabaseServer for Failover {
     }
     async fn open_database(&self, _at: &PgAddress, name: &str, connection_limit: i32) -> recipes::Result<()> {
         self.call(format!("open {name} limit {connection_limit}"));
+        Ok(())
+    }
+    async fn limit_connections(&self, _at: &PgAddress, name: &str, connection_limit: i32) -> recipes::Result<()> {
+        self.call(format!("limit {name} {connection_limit}"));
         Ok(())
     }
     async fn terminate_backends(&self, _at: &PgAddress, name: &str) -> recipes::Result<u64> {
@@ -458,6 +489,9 @@ impl DatabaseServer for Failover {
         self.call(format!("dump {name}"));
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(file, b"dump").unwrap();
+        if self.dump_fails {
+            return Err(recipes::Error::Conflict("pg_dump: no space left on device".into()));
+        }
         if self.fail_over {
             let prefix = format!("service/{}/", self.scope_name);
             self.scope.put(&format!("{prefix}leader"), "dbHA2");
@@ -510,9 +544,14 @@ async fn a_leader_change_during_the_run_stops_it_before_anything_is_dropped() {
     let (recipe, server) = fake(dir.path(), |_| {});
     let err = recipe.run(Progress::none()).await.unwrap_err();
     assert!(err.to_string().contains("changed during the restore: it was dbHA1, now dbHA2"), "{err}");
+    assert!(err.to_string().contains("nothing was dropped"), "{err}");
     let calls = server.calls.lock().unwrap().clone();
-    assert!(!calls.iter().any(|c| c.starts_with("drop") || c.starts_with("terminate")), "{calls:?}");
-    assert_eq!(calls, ["dump app", "allow app true"], "only the safety dump, and connections left allowed");
+    assert!(!calls.iter().any(|c| c.starts_with("drop") || c.starts_with("allow")), "{calls:?}");
+    assert_eq!(
+        calls,
+        ["limit app 0", "terminate app", "dump app", "open app limit -1"],
+        "applications kept out and cut, the safety dump, then the limit it had back with connections allowed"
+    );
 }
 
 #[tokio::test]
@@ -534,6 +573,8 @@ async fn the_database_is_created_for_superusers_only_and_opened_with_its_limit_a
     assert_eq!(
         calls,
         [
+            "limit app 0",
+            "terminate app",
             "dump app",
             "allow app false",
             "terminate app",
@@ -543,6 +584,9 @@ async fn the_database_is_created_for_superusers_only_and_opened_with_its_limit_a
             "open app limit 7"
         ]
     );
+    let keep_out = detail("keep applications out");
+    assert!(keep_out.starts_with("ALTER DATABASE \"app\" CONNECTION LIMIT 0:"), "{keep_out}");
+    assert!(keep_out.contains("the limit it had (7) back"), "{keep_out}");
 
     // A failing pg_restore: the safety dump is put back the same way, and the limit with it.
     let dir = tempfile::tempdir().unwrap();
@@ -554,7 +598,7 @@ async fn the_database_is_created_for_superusers_only_and_opened_with_its_limit_a
     assert!(err.contains("accepts connections again (connection limit -1 (none))"), "{err}");
     let calls = server.calls.lock().unwrap().clone();
     assert_eq!(
-        calls[4..],
+        calls[6..],
         [
             "create app limit 0",
             "restore app from the dump",
@@ -614,4 +658,156 @@ async fn a_restoring_role_that_is_not_a_superuser_is_refused_before_anything_cha
     assert!(reasons.contains("restoring role restorer: is not a superuser"), "{reasons}");
     assert!(recipe.run(Progress::none()).await.is_err());
     assert!(server.calls.lock().unwrap().is_empty(), "nothing was dumped, blocked or dropped");
+}
+
+/// What an application writing to `<db>.writes` as the non-superuser `<db>_app` saw: the ids
+/// whose INSERT returned success (committed), and the error that ended its loop.
+struct Writer {
+    committed: Arc<std::sync::Mutex<Vec<i64>>>,
+    task: tokio::task::JoinHandle<String>,
+}
+
+/// Starts an application inserting one row per statement (autocommit) into `writes` in a loop
+/// until its connection fails; returns once it has committed `warm` rows.
+async fn writer(c: &RealCluster, db: &str, warm: usize) -> Writer {
+    sql(
+        c,
+        db,
+        &format!("SET ROLE {db}_app; CREATE TABLE writes (id bigint PRIMARY KEY, at timestamptz DEFAULT now())"),
+    )
+    .await;
+    let app = connect_as(c.cluster.pg_port(c.leader), &format!("{db}_app"), "app", db).await.unwrap();
+    let committed = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = Arc::clone(&committed);
+    let task = tokio::spawn(async move {
+        let insert = app.prepare("INSERT INTO writes (id) VALUES ($1)").await.unwrap();
+        for id in 1_i64.. {
+            match app.execute(&insert, &[&id]).await {
+                Ok(1) => seen.lock().unwrap().push(id),
+                Ok(n) => return format!("INSERT {id} touched {n} rows"),
+                Err(e) => return format!("INSERT {id}: {e}"),
+            }
+        }
+        unreachable!()
+    });
+    while committed.lock().unwrap().len() < warm {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    Writer { committed, task }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_row_an_application_committed_before_its_connection_was_cut_is_in_the_safety_dump() {
+    let Some(c) = real::start("restorerace") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    shop(&c, "till", 3000).await;
+    gated(&c, "till", 7).await;
+    let dump = dir.path().join("till.dump");
+    server(&c).dump(&address(&c), "till", &dump).await.unwrap();
+
+    // The application writes while the recipe runs, until the recipe cuts its connection.
+    let app = writer(&c, "till", 50).await;
+    let recipe = recipe(&c, "till", &dump, dir.path());
+    let plan = recipe.plan().await.unwrap();
+    let report = recipe.run(Progress::none()).await.unwrap();
+    let names: Vec<&str> = plan.steps.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(report.report.done, names, "the run does the plan's steps in the plan's order");
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(30), app.task).await.unwrap().unwrap();
+    assert!(ended.contains("INSERT"), "the application's connection was cut: {ended}");
+    let committed = app.committed.lock().unwrap().clone();
+    assert!(committed.len() > 50, "{} rows committed", committed.len());
+
+    // The safety dump, restored into a scratch database, holds every one of them.
+    let safety = report.safety_dump.clone().unwrap();
+    sql(&c, "postgres", "CREATE DATABASE till_scratch").await;
+    server(&c).restore(&address(&c), "till_scratch", &safety).await.unwrap();
+    let client = connect(&c, "till_scratch").await.unwrap();
+    let rows = client.query("SELECT id FROM writes ORDER BY id", &[]).await.unwrap();
+    let dumped: std::collections::BTreeSet<i64> = rows.iter().map(|r| r.get(0)).collect();
+    let lost: Vec<i64> = committed.iter().copied().filter(|id| !dumped.contains(id)).collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} committed rows are in no backup (first {:?}); the safety dump has {}",
+        lost.len(),
+        committed.len(),
+        lost.first(),
+        dumped.len()
+    );
+    // The restored database is the given dump (no writes table) and is open with its limit.
+    assert_eq!(count(&c, "till", "SELECT count(*) FROM pg_tables WHERE tablename = 'writes'").await, 0);
+    assert_eq!(count(&c, "till", "SELECT count(*) FROM items").await, 3000);
+    assert_eq!(limit(&c, "till").await, 7);
+}
+
+#[tokio::test]
+async fn a_failing_safety_dump_gives_the_database_its_limit_back_and_drops_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (recipe, server) = fake(dir.path(), |s| {
+        s.fail_over = false;
+        s.dump_fails = true;
+        s.limit = 7;
+    });
+    let err = recipe.run(Progress::none()).await.unwrap_err().to_string();
+    let calls = server.calls.lock().unwrap().clone();
+    assert_eq!(calls, ["limit app 0", "terminate app", "dump app", "open app limit 7"]);
+    assert!(err.contains("pg_dump: no space left on device"), "names what failed: {err}");
+    assert!(err.contains("nothing was dropped"), "{err}");
+    assert!(err.contains("put back as it was (connections allowed, connection limit 7)"), "{err}");
+    assert!(err.contains("no safety dump was completed"), "{err}");
+}
+
+#[tokio::test]
+async fn a_re_run_after_a_stop_says_what_it_finds_and_what_to_do() {
+    // Stopped between blocking connections and the drop: datallowconn false, limit 0.
+    let dir = tempfile::tempdir().unwrap();
+    let (recipe, server) = fake(dir.path(), |s| {
+        s.fail_over = false;
+        s.blocked = true;
+        s.limit = 0;
+    });
+    let reasons = recipe.plan().await.unwrap_err().refusal_reasons().join("\n");
+    assert!(reasons.contains("database app: does not allow connections (datallowconn = false"), "{reasons}");
+    assert!(reasons.contains("`ALTER DATABASE \"app\" ALLOW_CONNECTIONS true CONNECTION LIMIT <n>`"), "{reasons}");
+    assert!(recipe.run(Progress::none()).await.is_err());
+    assert!(server.calls.lock().unwrap().is_empty(), "nothing was changed");
+
+    // Stopped at limit 0 (before or after the drop): a passed check that says both cases,
+    // naming the newest safety dump of this database (not another database's).
+    let dir = tempfile::tempdir().unwrap();
+    let (recipe, _) = fake(dir.path(), |s| {
+        s.fail_over = false;
+        s.limit = 0;
+    });
+    let safety = dir.path().join("safety");
+    std::fs::create_dir_all(&safety).unwrap();
+    for name in ["app-20261201T101010.000Z.dump", "app-20261201T111111.111Z.dump", "app-x-20261201T121212.000Z.dump"] {
+        std::fs::write(safety.join(name), b"dump").unwrap();
+    }
+    let plan = recipe.plan().await.unwrap();
+    let check = plan.checks.iter().find(|c| c.name == "database app").unwrap();
+    let recipes::report::Outcome::Passed(text) = &check.outcome else { panic!("{check:?}") };
+    assert!(text.contains("`ALTER DATABASE \"app\" CONNECTION LIMIT <n>`"), "{text}");
+    assert!(text.contains("app-20261201T111111.111Z.dump"), "the newest of app's: {text}");
+    assert!(!text.contains("app-x-"), "{text}");
+    assert!(text.contains("`pg_restore -C -d postgres "), "{text}");
+
+    // Stopped after the drop: the database is gone, the plan refuses and names the safety dump
+    // to put back; not resumable.
+    let (recipe, server) = fake(dir.path(), |s| {
+        s.fail_over = false;
+        s.missing = true;
+    });
+    let reasons = recipe.plan().await.unwrap_err().refusal_reasons().join("\n");
+    let newest = safety.join("app-20261201T111111.111Z.dump").display().to_string();
+    assert!(reasons.contains("database app: does not exist"), "{reasons}");
+    assert!(reasons.contains(&format!("`pg_restore -C -d postgres {newest}`")), "{reasons}");
+    assert!(reasons.contains("CONNECTION LIMIT <n>`"), "{reasons}");
+    assert!(server.calls.lock().unwrap().is_empty());
+    let empty = tempfile::tempdir().unwrap();
+    let (recipe, _) = fake(empty.path(), |s| {
+        s.fail_over = false;
+        s.missing = true;
+    });
+    let reasons = recipe.plan().await.unwrap_err().refusal_reasons().join("\n");
+    assert!(reasons.contains("there is no safety dump of app in"), "{reasons}");
 }

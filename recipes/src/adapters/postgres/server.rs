@@ -92,6 +92,9 @@ impl PostgresServer {
     }
 }
 
+/// How long `terminate_backends` waits for each backend to exit, in milliseconds.
+const TERMINATE_WAIT_MS: i64 = 10_000;
+
 /// `name` as an SQL identifier, double-quoted.
 fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
@@ -174,18 +177,51 @@ impl DatabaseServer for PostgresServer {
         self.execute(at, &what, &sql, &[]).await.map(drop)
     }
 
+    async fn limit_connections(&self, at: &PgAddress, name: &str, connection_limit: i32) -> Result<()> {
+        let sql = format!("ALTER DATABASE {} CONNECTION LIMIT {connection_limit}", ident(name));
+        self.execute(at, &format!("setting the connection limit of {name} to {connection_limit}"), &sql, &[])
+            .await
+            .map(drop)
+    }
+
     async fn terminate_backends(&self, at: &PgAddress, name: &str) -> Result<u64> {
         let client = self.connect(at).await?;
-        let rows = client
-            .query(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-                &[&name],
-            )
-            .await
-            .map_err(|e| {
-                Error::backend_step(format!("PostgreSQL {at}"), &format!("terminating the backends of {name}"), e)
-            })?;
-        Ok(rows.len() as u64)
+        let failed =
+            |e| Error::backend_step(format!("PostgreSQL {at}"), &format!("terminating the backends of {name}"), e);
+        // pg_terminate_backend(pid, timeout) (PostgreSQL 14+) waits until the backend has
+        // exited: a backend only signalled may still commit after the call returned. A backend
+        // that was logging in when the connection limit changed shows in pg_stat_activity only
+        // at the end of its start-up, so the look is repeated, 100 ms later, until one finds none
+        // (five rounds at most: superusers may keep connecting, and the limit does not hold them).
+        let mut terminated = 0;
+        for round in 0..5 {
+            if round > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            let rows = client
+                .query(
+                    "SELECT pid, pg_terminate_backend(pid, $2) FROM pg_stat_activity \
+                     WHERE datname = $1 AND pid <> pg_backend_pid()",
+                    &[&name, &TERMINATE_WAIT_MS],
+                )
+                .await
+                .map_err(failed)?;
+            let stuck: Vec<i32> = rows.iter().filter(|r| !r.get::<_, bool>(1)).map(|r| r.get(0)).collect();
+            if !stuck.is_empty() {
+                return Err(Error::backend_msg(
+                    format!("PostgreSQL {at}"),
+                    format!(
+                        "terminating the backends of {name}: process(es) {stuck:?} did not exit within {} s",
+                        TERMINATE_WAIT_MS / 1000
+                    ),
+                ));
+            }
+            terminated += rows.len() as u64;
+            if rows.is_empty() && round > 0 {
+                break;
+            }
+        }
+        Ok(terminated)
     }
 
     async fn drop_database(&self, at: &PgAddress, name: &str) -> Result<()> {
