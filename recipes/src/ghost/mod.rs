@@ -147,8 +147,9 @@ pub struct GhostOptions {
     /// the namespace or starts with `<namespace>-` (the runbook's `<namespace>-<role>`, such
     /// as `atala-testnet-database`; `atala-testnet` never selects `atala-testnet2-api` or
     /// `old-atala-testnet-api`), and a Nomad-native registration whose Nomad namespace is
-    /// exactly this one. Nodes, members and Nomad nodes are cluster-wide and are left out
-    /// when a namespace is set.
+    /// exactly this one. Members and Nomad nodes are cluster-wide and are left out when a
+    /// namespace is set; a dead catalog node is taken only when every service on it is
+    /// selected (deleting it deletes them all), the same rule as for a service pattern.
     pub namespace: Option<String>,
     /// Only services whose name matches this glob (`*` wildcard).
     pub service_pattern: Option<String>,
@@ -696,7 +697,10 @@ impl GhostCleanup {
             None => "not a gossip member of the cluster".to_owned(),
         };
         let names: Vec<&str> = node.services.iter().map(|s| s.name.as_str()).collect();
-        if !names.iter().any(|n| self.opts.service_selected(n)) {
+        // Deleting a node deletes everything on it: a filtered run (namespace, service pattern)
+        // takes a dead node only when every service on it is selected, so a neighbour's
+        // entries are never removed by a run that was not asked about them.
+        if !names.iter().all(|n| self.opts.service_selected(n)) {
             return None;
         }
         Some(vec![status, format!("still carries {} services: {}", names.len(), names.join(", "))])

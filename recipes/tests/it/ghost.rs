@@ -344,6 +344,8 @@ async fn a_namespace_selects_its_own_services_exactly_and_leaves_the_neighbours_
         nodes[0].services.push(svc(&task_id(OLD_ALLOC), "old-atala-testnet-api"));
         nodes.push(node("old-worker-8", vec![svc("api-2", "atala-testnet2-api")]));
         nodes.push(node("old-worker-9", vec![svc("api-3", "old-atala-testnet-api")]));
+        // A dead node shared by the namespace and a neighbour: deleting it would delete the neighbour's entry.
+        nodes.push(node("old-worker-10", vec![svc("api-4", "atala-testnet-api"), svc("api-5", "atala-testnet2-api")]));
     }
     let dir = tempfile::tempdir().unwrap();
     let backups = BackupDir::new(dir.path());
@@ -352,6 +354,7 @@ async fn a_namespace_selects_its_own_services_exactly_and_leaves_the_neighbours_
         format!("service instance {} on node-1 (dc1)", task_id(OLD_ALLOC)),
         "catalog node old-worker-8 (dc1)".to_owned(),
         "catalog node old-worker-9 (dc1)".to_owned(),
+        "catalog node old-worker-10 (dc1)".to_owned(),
     ];
     // They are ghosts: without a namespace the plan finds them.
     let everything = GhostOptions::default().override_max_actions(true);
@@ -376,6 +379,7 @@ async fn a_namespace_selects_its_own_services_exactly_and_leaves_the_neighbours_
     assert!(
         actions.iter().all(|a| !a.contains("old-worker-8")
             && !a.contains("old-worker-9")
+            && !a.contains("old-worker-10")
             && !a.contains(NEIGHBOUR_ALLOC)
             && !a.contains(OLD_ALLOC)),
         "{actions:?}"
@@ -386,6 +390,11 @@ async fn a_namespace_selects_its_own_services_exactly_and_leaves_the_neighbours_
     };
     assert!(ids_on("node-1").contains(&task_id(NEIGHBOUR_ALLOC)) && ids_on("node-1").contains(&task_id(OLD_ALLOC)));
     assert_eq!((ids_on("old-worker-8"), ids_on("old-worker-9")), (vec!["api-2".to_owned()], vec!["api-3".to_owned()]));
+    assert_eq!(
+        ids_on("old-worker-10"),
+        ["api-4", "api-5"],
+        "a shared dead node is left to a run not filtered away from it"
+    );
     assert!(nodes.iter().all(|n| n.name != "old-worker-7"), "its own dead node went");
 }
 
