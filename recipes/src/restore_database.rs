@@ -3,7 +3,8 @@
 //!
 //! Preflight (every failure is listed, nothing is changed): the scope has a running leader
 //! whose PostgreSQL address the DCS publishes (`conn_url`); the role the server connects as is
-//! a superuser; the database is not `postgres`, `template0` or `template1`, exists on the
+//! a superuser; the server is PostgreSQL 14 or newer (`pg_terminate_backend(pid, timeout)`,
+//! which waits for a terminated session to exit); the database is not `postgres`, `template0` or `template1`, exists on the
 //! leader, is not marked invalid and allows connections; `pg_restore --list` reads the given dump.
 //!
 //! Then, on the leader: its definition (owner, encoding, collation, tablespace, connection

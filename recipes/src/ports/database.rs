@@ -79,6 +79,9 @@ pub struct SessionRole {
     pub name: String,
     /// It is a superuser (`rolsuper`): a database's connection limit does not hold it.
     pub superuser: bool,
+    /// The server's `server_version_num` (e.g. `150018` for 15.18); 0 when unknown.
+    #[serde(default)]
+    pub server_version_num: u32,
 }
 
 /// The SQL and the client binaries (`pg_dump`, `pg_restore`) of one PostgreSQL server.

@@ -22,6 +22,18 @@ pub(super) struct Survey {
 /// connect and applications do not until the last step.
 pub(super) const RESTORING_LIMIT: i32 = 0;
 
+/// The oldest server the run supports (`server_version_num`): 14 added pg_terminate_backend's wait.
+const MIN_SERVER_VERSION: u32 = 140_000;
+
+/// `150018` as `15.18`, `90624` as `9.6.24`.
+fn version_text(num: u32) -> String {
+    if num >= 100_000 {
+        format!("{}.{}", num / 10_000, num % 10_000)
+    } else {
+        format!("{}.{}.{}", num / 10_000, num / 100 % 100, num % 100)
+    }
+}
+
 /// A connection limit as the plan and the errors show it.
 pub(super) fn limit_text(limit: i32) -> String {
     if limit < 0 { format!("{limit} (none)") } else { limit.to_string() }
@@ -135,6 +147,20 @@ impl RestoreDatabase {
                     ));
                     role = Some(r);
                 }
+            }
+            // The run waits for each terminated session to exit (pg_terminate_backend(pid, timeout),
+            // PostgreSQL 14+): a session only signalled could still commit after the safety dump.
+            if let Some(r) = role.as_ref().filter(|r| r.server_version_num < MIN_SERVER_VERSION) {
+                checks.push(Check::failed(
+                    format!("PostgreSQL on {address}"),
+                    format!(
+                        "is version {} (server_version_num {}): the recipe needs 14 or newer, whose \
+                         pg_terminate_backend(pid, timeout) waits until a terminated session has exited, so that \
+                         nothing it commits is left out of the safety dump",
+                        version_text(r.server_version_num),
+                        r.server_version_num
+                    ),
+                ));
             }
             match self.caps.server.database(address, db).await {
                 Err(e) => checks.push(Check::failed(format!("database {db}"), e.with_causes())),

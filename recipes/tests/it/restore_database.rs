@@ -415,6 +415,8 @@ struct Failover {
     blocked: bool,
     /// The database does not exist.
     missing: bool,
+    /// The server's `server_version_num`.
+    server_version_num: u32,
 }
 
 impl Failover {
@@ -431,6 +433,7 @@ impl Failover {
             dump_fails: false,
             blocked: false,
             missing: false,
+            server_version_num: 150_018,
         }
     }
 
@@ -459,7 +462,11 @@ impl DatabaseServer for Failover {
         }))
     }
     async fn session_role(&self, _at: &PgAddress) -> recipes::Result<recipes::ports::SessionRole> {
-        Ok(recipes::ports::SessionRole { name: "restorer".into(), superuser: self.superuser })
+        Ok(recipes::ports::SessionRole {
+            name: "restorer".into(),
+            superuser: self.superuser,
+            server_version_num: self.server_version_num,
+        })
     }
     async fn allow_connections(&self, _at: &PgAddress, name: &str, allow: bool) -> recipes::Result<()> {
         self.call(format!("allow {name} {allow}"));
@@ -644,6 +651,22 @@ async fn a_database_marked_invalid_by_an_interrupted_drop_is_refused_with_what_t
     assert!(reasons.contains("`DROP DATABASE IF EXISTS \"app\"`"), "{reasons}");
     assert!(recipe.run(Progress::none()).await.is_err());
     assert!(server.calls.lock().unwrap().is_empty(), "nothing was dumped, blocked or dropped");
+}
+
+#[tokio::test]
+async fn a_server_older_than_14_is_refused_before_anything_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (recipe, server) = fake(dir.path(), |s| {
+        s.fail_over = false;
+        s.server_version_num = 130_011;
+    });
+    let reasons = recipe.plan().await.unwrap_err().refusal_reasons().join("\n");
+    assert!(
+        reasons.contains("is version 13.11 (server_version_num 130011): the recipe needs 14 or newer"),
+        "{reasons}"
+    );
+    assert!(recipe.run(Progress::none()).await.is_err());
+    assert!(server.calls.lock().unwrap().is_empty(), "nothing was changed");
 }
 
 #[tokio::test]

@@ -160,10 +160,15 @@ impl DatabaseServer for PostgresServer {
     async fn session_role(&self, at: &PgAddress) -> Result<SessionRole> {
         let client = self.connect(at).await?;
         let row = client
-            .query_one("SELECT session_user::text, r.rolsuper FROM pg_roles r WHERE r.rolname = session_user", &[])
+            .query_one(
+                "SELECT session_user::text, r.rolsuper, current_setting('server_version_num')::int \
+                 FROM pg_roles r WHERE r.rolname = session_user",
+                &[],
+            )
             .await
             .map_err(|e| Error::backend_step(format!("PostgreSQL {at}"), "reading the session's role", e))?;
-        Ok(SessionRole { name: row.get(0), superuser: row.get(1) })
+        let version: i32 = row.get(2);
+        Ok(SessionRole { name: row.get(0), superuser: row.get(1), server_version_num: version.max(0) as u32 })
     }
 
     async fn allow_connections(&self, at: &PgAddress, name: &str, allow: bool) -> Result<()> {
