@@ -146,8 +146,9 @@ pub struct GhostOptions {
     /// Only this namespace's services, by exact name: a Consul catalog service whose name is
     /// the namespace or starts with `<namespace>-` (the runbook's `<namespace>-<role>`, such
     /// as `atala-testnet-database`; `atala-testnet` never selects `atala-testnet2-api` or
-    /// `old-atala-testnet-api`), and a Nomad-native registration whose Nomad namespace is
-    /// exactly this one. Members and Nomad nodes are cluster-wide and are left out when a
+    /// `old-atala-testnet-api`; a `_nomad-task-…` instance whose allocation Nomad still knows
+    /// must also be of this Nomad namespace), and a Nomad-native registration whose Nomad
+    /// namespace is exactly this one. Members and Nomad nodes are cluster-wide and are left out when a
     /// namespace is set; a dead catalog node is taken only when every service on it is
     /// selected (deleting it deletes them all), the same rule as for a service pattern.
     pub namespace: Option<String>,
@@ -711,7 +712,8 @@ impl GhostCleanup {
         if !self.opts.service_selected(&svc.name) {
             return Ok(None);
         }
-        Ok(task_evidence(alloc, &nomad.allocation(alloc).await?))
+        let state = nomad.allocation(alloc).await?;
+        Ok(self.alloc_selected(&state).then(|| task_evidence(alloc, &state)).flatten())
     }
 
     /// [`Self::task_ghost_evidence`] from states fetched in one batch.
@@ -720,7 +722,19 @@ impl GhostCleanup {
         if !self.opts.service_selected(&svc.name) {
             return None;
         }
-        task_evidence(alloc, states.get(alloc).unwrap_or(&AllocState::Gone))
+        let state = states.get(alloc).unwrap_or(&AllocState::Gone);
+        self.alloc_selected(state).then(|| task_evidence(alloc, state)).flatten()
+    }
+
+    /// A task service's allocation, when Nomad still knows it, carries its real Nomad
+    /// namespace: a namespaced run leaves one of another namespace alone whatever the
+    /// service's name says. A gone allocation has only the name to go by.
+    fn alloc_selected(&self, state: &AllocState) -> bool {
+        let alloc_ns = match state {
+            AllocState::Alive { namespace, .. } | AllocState::Stopped { namespace, .. } => namespace,
+            AllocState::Gone => return true,
+        };
+        self.opts.namespace.as_deref().is_none_or(|ns| alloc_ns == ns)
     }
 
     fn down_nomad_node_evidence(&self, n: &NomadNodeView) -> Option<Vec<String>> {

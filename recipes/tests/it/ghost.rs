@@ -332,6 +332,8 @@ async fn filters_and_action_limit() {
 /// Allocations Nomad does not know, for the neighbours' task ghosts.
 const NEIGHBOUR_ALLOC: &str = "0b5e1c8e-9f0a-4d6e-8a3b-2c1d0e9f8a7b";
 const OLD_ALLOC: &str = "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a";
+/// A stopped allocation of Nomad namespace `batch` whose service is named like the namespace's own.
+const OTHER_NS_ALLOC: &str = "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d";
 
 #[tokio::test]
 async fn a_namespace_selects_its_own_services_exactly_and_leaves_the_neighbours_ghosts() {
@@ -344,12 +346,19 @@ async fn a_namespace_selects_its_own_services_exactly_and_leaves_the_neighbours_
         nodes[0].services.push(svc(&task_id(OLD_ALLOC), "old-atala-testnet-api"));
         nodes.push(node("old-worker-8", vec![svc("api-2", "atala-testnet2-api")]));
         nodes.push(node("old-worker-9", vec![svc("api-3", "old-atala-testnet-api")]));
+        // Named as the namespace's, but its allocation says Nomad namespace `batch`.
+        nodes[0].services.push(svc(&task_id(OTHER_NS_ALLOC), "atala-testnet-worker"));
         // A dead node shared by the namespace and a neighbour: deleting it would delete the neighbour's entry.
         nodes.push(node("old-worker-10", vec![svc("api-4", "atala-testnet-api"), svc("api-5", "atala-testnet2-api")]));
     }
+    nomad.allocs.lock().unwrap().insert(
+        OTHER_NS_ALLOC.into(),
+        AllocState::Stopped { status: AllocClientStatus::Complete, namespace: "batch".into() },
+    );
     let dir = tempfile::tempdir().unwrap();
     let backups = BackupDir::new(dir.path());
     let neighbours = [
+        format!("service instance {} on node-1 (dc1)", task_id(OTHER_NS_ALLOC)),
         format!("service instance {} on node-1 (dc1)", task_id(NEIGHBOUR_ALLOC)),
         format!("service instance {} on node-1 (dc1)", task_id(OLD_ALLOC)),
         "catalog node old-worker-8 (dc1)".to_owned(),
@@ -381,6 +390,7 @@ async fn a_namespace_selects_its_own_services_exactly_and_leaves_the_neighbours_
             && !a.contains("old-worker-9")
             && !a.contains("old-worker-10")
             && !a.contains(NEIGHBOUR_ALLOC)
+            && !a.contains(OTHER_NS_ALLOC)
             && !a.contains(OLD_ALLOC)),
         "{actions:?}"
     );
