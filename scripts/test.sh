@@ -46,6 +46,12 @@ lane "packaging: every published crate packages and builds from its package alon
 # local registry) and builds each from its .crate; the unpublished ones are left out.
 # The verification builds outside this workspace (the default dev profile); no
 # debug info there, as nothing runs those builds.
+# Cargo extracts that local registry's crates under $CARGO_HOME/registry/src/-<hash
+# of its path>/ and reuses an extraction that is already there without comparing
+# it: on a machine that packaged this version from the same path before (a kept
+# CARGO_HOME, a second run), a crate would be verified against its siblings' old
+# sources. Those extractions of our own crates are removed first.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/ops-sdk*
 CARGO_PROFILE_DEV_DEBUG=0 cargo package --workspace --allow-dirty \
   --exclude sandbox --exclude ops-examples --exclude ops-benches --exclude safety-tests --exclude test-support
 
