@@ -75,7 +75,7 @@
 //! | Operator: keyring (`Keyring*`) | Y | keyring options (`relay-factor`, `local-only`) |
 //! | Operator: usage (`OperatorUsage`) | Y | *wiremock* (1.11+); 1.8.7's 404 is [`Error::Unsupported`] |
 //! | Operator: area, segment, license (`OperatorArea*`, `OperatorSegment*`, `OperatorLicense*`) | no | Enterprise areas, segments, license |
-//! | Prepared queries (`PreparedQuery`) | partial | templates ([`QueryTemplate`]) covered; a stored `Token`, `Connect` lookups missing |
+//! | Prepared queries (`PreparedQuery`) | partial | templates ([`QueryTemplate`]) covered; a stored `Token` (an update through the SDK clears it), `Connect` lookups missing |
 //! | Events (`Event`) | Y | — |
 //! | Coordinates (`Coordinate`) | Y | — |
 //! | Connect CA, leaf, authorize (`Connect().CA*`, `Agent().ConnectCA*`) | Y | — |

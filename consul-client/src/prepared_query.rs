@@ -318,7 +318,9 @@ impl PreparedQueries {
         Ok(crate::client::null_list(self.client.read(Request::get("/v1/query"), opts).await?))
     }
 
-    /// Replaces the query `id` with `query`.
+    /// Replaces the query `id` with `query`, as a whole: [`PreparedQueryRequest`]
+    /// has no stored `Token` (not modelled), so a query that executes with a
+    /// token of its own executes with the caller's token after this update.
     pub async fn update(&self, id: &str, query: &PreparedQueryRequest, opts: &WriteOptions) -> Result<()> {
         let path = id_path(id)?;
         query.check()?;
