@@ -75,7 +75,7 @@
 //! | Operator: keyring (`Keyring*`) | Y | keyring options (`relay-factor`, `local-only`) |
 //! | Operator: usage (`OperatorUsage`) | Y | *wiremock* (1.11+); 1.8.7's 404 is [`Error::Unsupported`] |
 //! | Operator: area, segment, license (`OperatorArea*`, `OperatorSegment*`, `OperatorLicense*`) | no | Enterprise areas, segments, license |
-//! | Prepared queries (`PreparedQuery`) | partial | templates ([`QueryTemplate`]) covered; a stored `Token` (an update through the SDK clears it), `Connect` lookups missing |
+//! | Prepared queries (`PreparedQuery`) | partial | templates ([`QueryTemplate`]) covered; stored `Token` covered (Consul's `<hidden>` refused as a token); `Connect` lookups missing |
 //! | Events (`Event`) | Y | — |
 //! | Coordinates (`Coordinate`) | Y | — |
 //! | Connect CA, leaf, authorize (`Connect().CA*`, `Agent().ConnectCA*`) | Y | — |
@@ -159,8 +159,8 @@ pub use options::{CasOptions, Consistency, QueryOptions, WriteOptions};
 pub use partition::{Partition, Partitions};
 pub use peering::{Peering, PeeringEstablishRequest, PeeringTokenRequest, Peerings};
 pub use prepared_query::{
-    ExecuteOptions, PreparedQueries, PreparedQuery, PreparedQueryRequest, QueryDns, QueryExecution, QueryFailover,
-    QueryService, QueryTemplate, TemplateType,
+    ExecuteOptions, HIDDEN_QUERY_TOKEN, PreparedQueries, PreparedQuery, PreparedQueryRequest, QueryDns, QueryExecution,
+    QueryFailover, QueryService, QueryTemplate, TemplateType,
 };
 pub use semaphore::{Semaphore, SemaphoreGuard, SemaphoreOptions};
 pub use session::{SessionBehavior, SessionEntry, SessionRequest, Sessions};

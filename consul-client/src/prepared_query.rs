@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use client_core::path::{ApiPath, PathBuf};
-use client_core::{Request, WithMeta};
+use client_core::{Request, Secret, WithMeta};
 use serde::{Deserialize, Serialize};
 
 use crate::client::ConsulClient;
@@ -81,7 +81,18 @@ pub struct PreparedQueryRequest {
     /// (`${name.full}`, `${name.prefix}`, `${name.suffix}`, `${match(N)}`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub template: Option<QueryTemplate>,
+    /// The ACL token the query executes with instead of the caller's
+    /// (`Token`). A query is written whole, so an update without it clears
+    /// the one Consul stores; Consul shows a stored token only to a
+    /// management token ([`HIDDEN_QUERY_TOKEN`] to others), and that placeholder
+    /// is refused here rather than written as the token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<Secret>,
 }
+
+/// What Consul answers in place of a stored prepared query token to a
+/// reader without a management token.
+pub const HIDDEN_QUERY_TOKEN: &str = "<hidden>";
 
 /// What kind of template a query is. Consul knows one kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,6 +171,14 @@ impl PreparedQueryRequest {
         for dc in &self.service.failover.datacenters {
             validate::datacenter(dc)?;
         }
+        if self.token.as_ref().is_some_and(|t| t.expose() == HIDDEN_QUERY_TOKEN) {
+            return Err(Error::invalid(
+                "prepared query token",
+                HIDDEN_QUERY_TOKEN,
+                "is Consul's placeholder for a token it does not show, not a token: writing it would make it the \
+                 query's token; read the query with a management token to keep its token, or set the real one",
+            ));
+        }
         Ok(())
     }
 }
@@ -195,6 +214,10 @@ pub struct PreparedQuery {
     /// `Type` for a plain query).
     #[serde(default, deserialize_with = "template")]
     pub template: Option<QueryTemplate>,
+    /// The stored token the query executes with: `None` when it has none;
+    /// [`HIDDEN_QUERY_TOKEN`] unless read with a management token.
+    #[serde(default, deserialize_with = "non_empty_secret")]
+    pub token: Option<Secret>,
     /// Raft index of creation.
     #[serde(default)]
     pub create_index: u64,
@@ -318,9 +341,9 @@ impl PreparedQueries {
         Ok(crate::client::null_list(self.client.read(Request::get("/v1/query"), opts).await?))
     }
 
-    /// Replaces the query `id` with `query`, as a whole: [`PreparedQueryRequest`]
-    /// has no stored `Token` (not modelled), so a query that executes with a
-    /// token of its own executes with the caller's token after this update.
+    /// Replaces the query `id` with `query`, as a whole: a `query.token` left
+    /// `None` clears the token the query executes with (see
+    /// [`PreparedQueryRequest::token`]).
     pub async fn update(&self, id: &str, query: &PreparedQueryRequest, opts: &WriteOptions) -> Result<()> {
         let path = id_path(id)?;
         query.check()?;
@@ -356,4 +379,11 @@ impl PreparedQueries {
         let read = self.client.read::<Explained>(Request::get(verb_path(id_or_name, "explain")?), opts).await?;
         Ok(WithMeta { value: read.value.query, meta: read.meta })
     }
+}
+
+/// `""` (Consul's "no token") as `None`.
+fn non_empty_secret<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<Secret>, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?.filter(|t| !t.is_empty()).map(Secret::new))
 }

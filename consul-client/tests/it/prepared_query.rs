@@ -164,3 +164,52 @@ async fn a_template_answers_every_name_under_its_prefix() {
         consul.agent().service_deregister(&format!("{service}-{i}")).await.unwrap();
     }
 }
+
+/// On the ACL agent: a query's own token is kept when given, shown only to a
+/// management token, and Consul's `<hidden>` placeholder is never written
+/// back as the token by a read-modify-write.
+#[tokio::test]
+async fn a_stored_token_is_shown_to_management_only_and_its_placeholder_is_never_written() {
+    use consul_client::{AclLink, AclPolicyRequest, AclTokenRequest, HIDDEN_QUERY_TOKEN, Secret};
+    let consul = crate::common::acl_consul_or_skip!();
+    let acl = consul.acl();
+    let rules = r#"query_prefix "" { policy = "write" }
+service_prefix "" { policy = "read" }"#;
+    let policy = acl.policy_create(&AclPolicyRequest::new(name("pq-policy"), rules), &w()).await.unwrap();
+    let writer =
+        acl.token_create(&AclTokenRequest::new("pq writer").policy(AclLink::id(&policy.id)), &w()).await.unwrap();
+    let runs_as =
+        acl.token_create(&AclTokenRequest::new("pq runs as").policy(AclLink::id(&policy.id)), &w()).await.unwrap();
+    let runs_as_secret = runs_as.secret_id.clone().expect("a created token carries its secret");
+
+    let queries = consul.prepared_queries();
+    let mut request = PreparedQueryRequest::new(name("pq-token"), "consul");
+    request.token = Some(runs_as_secret.clone());
+    let id = queries.create(&request, &w()).await.unwrap();
+    let read = queries.get(&id, &q()).await.unwrap().value;
+    assert_eq!(read.token.as_ref().map(Secret::expose), Some(runs_as_secret.expose()), "management sees the token");
+    assert!(!format!("{read:?}").contains(runs_as_secret.expose()), "never in Debug");
+
+    // A token that may write queries but is not management reads the placeholder.
+    let other = consul.with_token(writer.secret_id.clone().unwrap());
+    let seen = other.prepared_queries().get(&id, &q()).await.unwrap().value;
+    assert_eq!(seen.token.as_ref().map(Secret::expose), Some(HIDDEN_QUERY_TOKEN));
+    // Writing back what it read would store "<hidden>" as the token: refused before sending.
+    let mut rewrite = PreparedQueryRequest::new(&seen.name, &seen.service.service);
+    rewrite.token = seen.token.clone();
+    let refused = other.prepared_queries().update(&id, &rewrite, &w()).await.unwrap_err();
+    assert!(refused.to_string().contains("Consul's placeholder"), "{refused}");
+    let still = queries.get(&id, &q()).await.unwrap().value;
+    assert_eq!(still.token.as_ref().map(Secret::expose), Some(runs_as_secret.expose()), "the stored token is intact");
+
+    // An update without a token clears it, as the docs say.
+    request.token = None;
+    queries.update(&id, &request, &w()).await.unwrap();
+    assert_eq!(queries.get(&id, &q()).await.unwrap().value.token, None, "the query now runs with the caller's token");
+
+    queries.delete(&id, &w()).await.unwrap();
+    for t in [&writer, &runs_as] {
+        acl.token_delete(&t.accessor_id, &w()).await.unwrap();
+    }
+    acl.policy_delete(&policy.id, &w()).await.unwrap();
+}
