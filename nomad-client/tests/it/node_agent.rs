@@ -176,11 +176,26 @@ async fn drain_steps(
     tokio::time::timeout(Duration::from_secs(10), watch.collect()).await.unwrap()
 }
 
-/// Fails when `server` is asked anything more within 200 ms.
+/// Fails when `server` is still asked something 200 ms after the requests
+/// already on their way have landed. A watch's two queries run side by side,
+/// so one sent just before the stream ended may reach the server just after
+/// it (seen on a loaded CI run); waiting for the count to settle first (at
+/// most 2 s: a watch that keeps asking never settles) tells that request from
+/// a new one.
 async fn asks_nothing_more(server: &wiremock::MockServer, why: &str) {
-    let asked = server.received_requests().await.unwrap().len();
+    let count = || async { server.received_requests().await.unwrap().len() };
+    let mut asked = count().await;
+    let settle_by = tokio::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let now = count().await;
+        if now == asked || tokio::time::Instant::now() > settle_by {
+            break;
+        }
+        asked = now;
+    }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(server.received_requests().await.unwrap().len(), asked, "{why}");
+    assert_eq!(count().await, asked, "{why}");
 }
 
 fn marked(alloc: &str, job: &str) -> DrainProgress {
