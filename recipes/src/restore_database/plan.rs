@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{PROTECTED, RestoreDatabase};
+use crate::adapters::postgres::sql::ident;
+pub(super) use crate::adapters::postgres::sql::{drop_statement, open_statement};
 use crate::ports::{DatabaseInfo, PgAddress, ScopeSnapshot};
 use crate::report::{Check, Plan, Step};
 use crate::{Error, Result};
@@ -39,24 +41,9 @@ pub(super) fn limit_text(limit: i32) -> String {
     if limit < 0 { format!("{limit} (none)") } else { limit.to_string() }
 }
 
-/// `db` as an SQL identifier, as the operator would type it.
-fn quoted(db: &str) -> String {
-    format!("\"{}\"", db.replace('"', "\"\""))
-}
-
-/// The statement that removes what a failed restore left of `db`, for the by-hand instructions.
-pub(super) fn drop_statement(db: &str) -> String {
-    format!("DROP DATABASE IF EXISTS {}", quoted(db))
-}
-
-/// The statement that opens `db` again with `limit`, as the operator would type it.
-pub(super) fn open_statement(db: &str, limit: i32) -> String {
-    format!("ALTER DATABASE {} ALLOW_CONNECTIONS true CONNECTION LIMIT {limit}", quoted(db))
-}
-
 /// [`open_statement`] with `<n>` for a limit the plan cannot know (what a stopped run found).
 fn open_template(db: &str) -> String {
-    format!("ALTER DATABASE {} ALLOW_CONNECTIONS true CONNECTION LIMIT <n>", quoted(db))
+    open_statement(db, "<n>")
 }
 
 /// The newest safety dump of `db` in `dir` (`<db>-<UTC time>.dump`, the time sorting as the
@@ -271,7 +258,7 @@ impl RestoreDatabase {
                     "ALTER DATABASE {} CONNECTION LIMIT {RESTORING_LIMIT}: from here on only superusers ({who}) can \
                      connect to {db}, applications are refused; any failure before the drop sets the limit it had \
                      ({}) back",
-                    quoted(db),
+                    ident(db),
                     limit_text(limit)
                 ),
             ),
@@ -333,7 +320,7 @@ fn zero_hint(dir: &Path, db: &str) -> String {
          it had before with `ALTER DATABASE {} CONNECTION LIMIT <n>` (<n> in the stopped run's plan, last step) and \
          plan again. If one stopped after its drop, {db} is half restored and must not be dumped as the safety dump: \
          {})",
-        quoted(db),
+        ident(db),
         safety_dump_hint(dir, db)
     )
 }

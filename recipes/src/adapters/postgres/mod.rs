@@ -2,5 +2,6 @@
 //! dumps and restores through the PostgreSQL client binaries).
 
 mod server;
+pub(crate) mod sql;
 
 pub use server::PostgresServer;

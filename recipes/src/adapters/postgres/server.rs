@@ -10,6 +10,7 @@ use std::process::Stdio;
 use async_trait::async_trait;
 use client_core::Secret;
 
+use super::sql::{drop_statement, ident, open_statement};
 use crate::ports::{DatabaseInfo, DatabaseServer, PgAddress, RoleSettings, SessionRole};
 use crate::{Error, Result};
 
@@ -95,11 +96,6 @@ impl PostgresServer {
 /// How long `terminate_backends` waits for each backend to exit, in milliseconds.
 const TERMINATE_WAIT_MS: i64 = 10_000;
 
-/// `name` as an SQL identifier, double-quoted.
-fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 /// `text` as an SQL string literal.
 fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
@@ -177,7 +173,7 @@ impl DatabaseServer for PostgresServer {
     }
 
     async fn open_database(&self, at: &PgAddress, name: &str, connection_limit: i32) -> Result<()> {
-        let sql = format!("ALTER DATABASE {} ALLOW_CONNECTIONS true CONNECTION LIMIT {connection_limit}", ident(name));
+        let sql = open_statement(name, connection_limit);
         let what = format!("allowing connections to {name} with connection limit {connection_limit}");
         self.execute(at, &what, &sql, &[]).await.map(drop)
     }
@@ -230,7 +226,7 @@ impl DatabaseServer for PostgresServer {
     }
 
     async fn drop_database(&self, at: &PgAddress, name: &str) -> Result<()> {
-        let sql = format!("DROP DATABASE IF EXISTS {}", ident(name));
+        let sql = drop_statement(name);
         self.execute(at, &format!("dropping {name}"), &sql, &[]).await.map(drop)
     }
 
